@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { OraculError } from '../../core/errors.ts';
+import { registerConfigCommands } from './commands/config.ts';
+
+const program = new Command()
+  .name('oracul')
+  .description('Oracul: streaming Ethereum token analytics')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerConfigCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  // One line an operator can act on; the stack trace only with ORACUL_DEBUG.
+  const message = error instanceof OraculError ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
+  process.stderr.write(`oracul: ${message}\n`);
+  if (process.env.ORACUL_DEBUG) console.error(error);
+  process.exit(error instanceof OraculError && error.code === 'ORACUL_CONFIG_INVALID' ? 78 : 1);
+}
