@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OraculError } from '../../core/errors.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerTopicsCommands } from './commands/topics.ts';
 
 const program = new Command()
   .name('oracul')
@@ -9,6 +10,7 @@ const program = new Command()
   .exitOverride();
 
 registerConfigCommands(program);
+registerTopicsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

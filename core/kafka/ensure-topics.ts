@@ -1,0 +1,74 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { TopicConfig } from '../../config/schema.ts';
+import { RetryableError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+export interface EnsureTopicsResult {
+  created: string[];
+  partitionsIncreased: string[];
+  configsUpdated: string[];
+  unchanged: string[];
+}
+
+function topicConfigEntries(topic: TopicConfig): { name: string; value: string }[] {
+  const entries: { name: string; value: string }[] = [{ name: 'cleanup.policy', value: topic.cleanupPolicy }];
+  if (topic.retentionMs !== undefined) entries.push({ name: 'retention.ms', value: String(topic.retentionMs) });
+  return entries;
+}
+
+/**
+ * Makes the broker match the declared topics, idempotently: creates missing topics,
+ * raises partition counts (Kafka cannot lower them) and updates drifted configs.
+ */
+export async function ensureTopics(admin: Admin, topics: readonly TopicConfig[], logger: Logger): Promise<EnsureTopicsResult> {
+  const result: EnsureTopicsResult = { created: [], partitionsIncreased: [], configsUpdated: [], unchanged: [] };
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      const specs: ITopicConfig[] = missing.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        replicationFactor: t.replicationFactor,
+        configEntries: topicConfigEntries(t),
+      }));
+      await admin.createTopics({ topics: specs, waitForLeaders: true });
+      result.created.push(...missing.map((t) => t.name));
+    }
+    const present = topics.filter((t) => existing.has(t.name));
+    if (present.length === 0) return result;
+
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
+    const partitionCounts = new Map(metadata.topics.map((m) => [m.name, m.partitions.length]));
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((t) => ({ type: 2 /* TOPIC */, name: t.name, configNames: ['cleanup.policy', 'retention.ms'] })),
+    });
+    const currentConfigs = new Map(
+      described.resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+    );
+
+    for (const topic of present) {
+      let changed = false;
+      const partitions = partitionCounts.get(topic.name) ?? 0;
+      if (partitions < topic.partitions) {
+        await admin.createPartitions({ topicPartitions: [{ topic: topic.name, count: topic.partitions }] });
+        result.partitionsIncreased.push(topic.name);
+        changed = true;
+      } else if (partitions > topic.partitions) {
+        logger.warn({ msg: 'topic has more partitions than configured; Kafka cannot shrink them', topic: topic.name, partitions });
+      }
+      const wanted = topicConfigEntries(topic);
+      const current = currentConfigs.get(topic.name);
+      if (wanted.some((e) => current?.get(e.name) !== e.value)) {
+        await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic.name, configEntries: wanted }] });
+        result.configsUpdated.push(topic.name);
+        changed = true;
+      }
+      if (!changed) result.unchanged.push(topic.name);
+    }
+    return result;
+  } catch (cause) {
+    throw new RetryableError('ORACUL_KAFKA_ADMIN_FAILED', `could not ensure topics: ${(cause as Error).message}`, { cause });
+  }
+}

@@ -1,0 +1,34 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { OraculConfig } from '../config/schema.ts';
+
+export type WarehouseRole = 'writer' | 'readonly';
+
+export interface CreateWarehouseClientParameters {
+  config: Pick<OraculConfig, 'clickhouse'>;
+  /** `readonly` for the gateway and BI: the server enforces readonly=1 for that user. */
+  role?: WarehouseRole;
+  /** Connect without selecting the database (migrations create it). */
+  withoutDatabase?: boolean;
+}
+
+/**
+ * The only way application code reaches ClickHouse: @clickhouse/client with a URL,
+ * so the embedded engine endpoint and a real server or cluster are interchangeable.
+ */
+export function createWarehouseClient(params: CreateWarehouseClientParameters): ClickHouseClient {
+  const { clickhouse } = params.config;
+  const readonly = params.role === 'readonly';
+  return createClient({
+    url: clickhouse.url,
+    username: readonly ? clickhouse.readonlyUsername : clickhouse.username,
+    password: readonly ? clickhouse.readonlyPassword : clickhouse.password,
+    ...(params.withoutDatabase ? {} : { database: clickhouse.database }),
+    request_timeout: clickhouse.requestTimeoutMs,
+    application: 'oracul',
+    clickhouse_settings: {
+      // uint256 and (U)Int64 values stay strings in JSON, never lossy JS numbers.
+      output_format_json_quote_64bit_integers: 1,
+      date_time_input_format: 'best_effort',
+    },
+  });
+}

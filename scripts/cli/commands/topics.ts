@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../../config/index.ts';
+import { createLogger } from '../../../core/logger.ts';
+import { createKafka } from '../../../core/kafka/client.ts';
+import { ensureTopics } from '../../../core/kafka/ensure-topics.ts';
+
+export function registerTopicsCommands(program: Command): void {
+  const topics = program.command('topics').description('Kafka topics declared in config/kafka.yml');
+  topics
+    .command('ensure')
+    .description('Create missing topics, raise partition counts, update drifted configs (idempotent)')
+    .action(async () => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      const admin = createKafka({ config, logger, clientSuffix: 'admin' }).admin();
+      await admin.connect();
+      try {
+        const result = await ensureTopics(admin, config.kafka.topics, logger);
+        logger.info({ msg: 'topics ensured', ...result });
+      } finally {
+        await admin.disconnect();
+      }
+    });
+  topics
+    .command('list')
+    .description('Print declared topics with partitions, cleanup policy and key')
+    .action(() => {
+      const config = loadConfig();
+      console.table(config.kafka.topics.map((t) => ({ topic: t.name, partitions: t.partitions, cleanup: t.cleanupPolicy, key: t.key ?? '' })));
+    });
+}

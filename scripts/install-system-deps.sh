@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the local stack needs: a Java 17+ runtime (Kafka, Apicurio) and Maven
+# (resolves Kafka and Apicurio from Maven Central). Installed from Debian only if missing.
+set -euo pipefail
+
+need=()
+if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
+  need+=(openjdk-17-jre-headless)
+fi
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+node -e 'const [maj,min]=process.versions.node.split(".").map(Number); if (maj<20||(maj===20&&min<11)) { console.error("Node >= 20.11 required, found "+process.version); process.exit(1) }'
+echo "system dependencies ok: $(java -version 2>&1 | head -1); $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'); node $(node --version)"
