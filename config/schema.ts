@@ -35,7 +35,7 @@ export const stackSchema = z
     kafka: z
       .object({
         enabled: z.boolean().default(true).describe('Run a local Kafka broker (false when kafka.brokers points elsewhere)'),
-        version: z.string().default('3.9.1').describe('org.apache.kafka:kafka_2.13 version from Maven Central'),
+        version: z.string().default('3.9.2').describe('org.apache.kafka:kafka_2.13 version from Maven Central'),
         port: port.default(9092).describe('Broker listener port'),
         controllerPort: port.default(9093).describe('KRaft controller listener port'),
         heapMb: z.number().int().min(128).default(768).describe('Broker JVM heap (MiB)'),
@@ -44,7 +44,7 @@ export const stackSchema = z
     registry: z
       .object({
         enabled: z.boolean().default(true).describe('Run a local Apicurio registry'),
-        version: z.string().default('3.0.9').describe('io.apicurio:apicurio-registry-app version from Maven Central'),
+        version: z.string().default('3.3.3').describe('io.apicurio:apicurio-registry-app version from Maven Central'),
         port: port.default(8081).describe('HTTP port (Confluent API under /apis/ccompat/v7)'),
         managementPort: port.default(9001).describe('Quarkus management port, moved off 9000'),
         heapMb: z.number().int().min(128).default(384).describe('Registry JVM heap (MiB)'),

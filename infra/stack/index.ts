@@ -1,0 +1,14 @@
+/** Local stack supervisor: `oracul stack up|down|status`, also used by the integration test harness. */
+export { stackUp, stackDown, stackStatus } from './supervisor.ts';
+export type {
+  StackOptions,
+  ComponentUpResult,
+  ComponentDownResult,
+  ComponentStatus,
+  HealthState,
+  UpAction,
+} from './supervisor.ts';
+export { parseComponentNames } from './components.ts';
+export { formatStatusTable, formatUpTable } from './status-table.ts';
+export { stackPaths, type StackPaths } from './paths.ts';
+export { COMPONENT_NAMES, type ComponentName } from './types.ts';

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../../config/index.ts';
+import type { Common } from '../../../core/common.ts';
+import { createLogger } from '../../../core/logger.ts';
+import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+import {
+  formatStatusTable,
+  formatUpTable,
+  parseComponentNames,
+  stackDown,
+  stackStatus,
+  stackUp,
+  type ComponentName,
+} from '../../../infra/stack/index.ts';
+
+export function registerStackCommands(program: Command): void {
+  const stack = program
+    .command('stack')
+    .description('Local services: Kafka (KRaft), Apicurio schema registry, warehouse endpoint');
+  const only = (opts: { only?: string }): ComponentName[] | undefined => (opts.only ? parseComponentNames(opts.only) : undefined);
+
+  stack
+    .command('up')
+    .description('Install what is missing and start every enabled component; a no-op when all are healthy')
+    .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
+    .action(async (opts: { only?: string }) => {
+      const common = createCommon();
+      const running = stackUp(common, { components: only(opts) });
+      // Ctrl-C aborts the health wait; hold the exit until the half-started component is stopped.
+      common.shutdown.add('stack up', () => running.then(noop, noop));
+      const results = await running;
+      process.stdout.write(formatUpTable(results));
+    });
+
+  stack
+    .command('down')
+    .description('Stop the components this stack started (SIGTERM, then SIGKILL after a grace period)')
+    .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
+    .action(async (opts: { only?: string }) => {
+      const results = await stackDown(createCommon(), { components: only(opts) });
+      for (const r of results)
+        process.stdout.write(`${r.component.padEnd(10)} ${r.outcome}${r.pid === null ? '' : ` (pid ${r.pid})`}\n`);
+    });
+
+  stack
+    .command('status')
+    .description('Component, version, port, pid and health; exits 1 when an available component is not healthy')
+    .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
+    .option('--json', 'print JSON rows instead of a table')
+    .action(async (opts: { only?: string; json?: boolean }) => {
+      const rows = await stackStatus(createCommon(), { components: only(opts) });
+      process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows));
+      if (rows.some((r) => r.health !== 'healthy' && r.health !== 'unavailable')) process.exitCode = 1;
+    });
+}
+
+const noop = (): void => undefined;
+
+/** Config, logger and shutdown for one CLI run; SIGINT/SIGTERM abort pending waits. */
+function createCommon(): Common {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const shutdown = createShutdown(logger);
+  handleSignals(shutdown);
+  return { config, logger, shutdown };
+}
