@@ -1,0 +1,233 @@
+/**
+ * A small ClickHouse SQL scanner: just enough to route a statement (kind, FORMAT
+ * clause, where INSERT data starts) and to refuse client-side file clauses. It
+ * never rewrites SQL; the engine parses and validates every statement itself.
+ */
+
+export type StatementKind = 'select' | 'insert' | 'ddl' | 'set' | 'other';
+
+export interface StatementInfo {
+  readonly kind: StatementKind;
+  /** First keyword, upper-cased ('' for an empty statement). */
+  readonly keyword: string;
+  /** Format named by a top-level `FORMAT x` clause (output format, or input format for INSERT). */
+  readonly format: string | undefined;
+  /** For `INSERT ... FORMAT x`: offset (in UTF-16 units of the scanned text) just past the format name. */
+  readonly insertFormatEnd: number | undefined;
+  /** For an INSERT: where its top-level `SETTINGS ... FORMAT x` tail starts (where `FROM INFILE` belongs). */
+  readonly insertTailStart: number | undefined;
+  /** `INTO OUTFILE` (the engine would write a file on this host). */
+  readonly intoOutfile: boolean;
+  /** `FROM INFILE` (the engine would read a file on this host). */
+  readonly fromInfile: boolean;
+  /** Only whitespace and comments. */
+  readonly empty: boolean;
+  /** Something follows a top-level `;` (the server refuses multi-statements over HTTP). */
+  readonly multiStatement: boolean;
+}
+
+interface Token {
+  readonly type: 'word' | 'quoted' | 'string' | 'number' | 'punct';
+  /** Upper-cased words; unquoted identifier text otherwise. */
+  readonly value: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN', 'FROM']);
+const DDL_KEYWORDS = new Set([
+  'CREATE',
+  'DROP',
+  'ALTER',
+  'RENAME',
+  'TRUNCATE',
+  'ATTACH',
+  'DETACH',
+  'OPTIMIZE',
+  'EXCHANGE',
+  'UNDROP',
+]);
+const SET_KEYWORDS = new Set(['SET', 'USE']);
+
+export function analyzeStatement(sql: string): StatementInfo {
+  const scanner = new Scanner(sql);
+  let first: Token | undefined;
+  let depth = 0;
+  let format: string | undefined;
+  let insertFormatEnd: number | undefined;
+  let insertTailStart: number | undefined;
+  let intoOutfile = false;
+  let fromInfile = false;
+  let previous: Token | undefined;
+  let terminated = false;
+  let multiStatement = false;
+  for (let token = scanner.next(); token; token = scanner.next()) {
+    if (terminated) {
+      multiStatement = true;
+      break;
+    }
+    if (token.type === 'punct' && token.value === ';' && depth === 0) {
+      terminated = true;
+      continue;
+    }
+    if (!first && !(token.type === 'punct' && token.value === '(')) first = token;
+    if (token.type === 'punct') {
+      if (token.value === '(') depth += 1;
+      else if (token.value === ')') depth = Math.max(0, depth - 1);
+    }
+    const isInsert = first?.type === 'word' && first.value === 'INSERT';
+    if (
+      isInsert &&
+      insertTailStart === undefined &&
+      depth === 0 &&
+      token.type === 'word' &&
+      (token.value === 'SETTINGS' || token.value === 'FORMAT')
+    ) {
+      insertTailStart = token.start;
+    }
+    if (previous?.type === 'word') {
+      if (previous.value === 'INTO' && token.type === 'word' && token.value === 'OUTFILE') intoOutfile = true;
+      if (previous.value === 'FROM' && token.type === 'word' && token.value === 'INFILE') fromInfile = true;
+      if (previous.value === 'FORMAT' && depth === 0 && (token.type === 'word' || token.type === 'quoted')) {
+        format = token.type === 'word' ? sql.slice(token.start, token.end) : token.value;
+        // INSERT data follows the format name and is not SQL: stop scanning there.
+        if (isInsert) {
+          insertFormatEnd = token.end;
+          break;
+        }
+      }
+    }
+    previous = token;
+  }
+  const keyword = first?.type === 'word' ? first.value : '';
+  return {
+    kind: kindOf(keyword, first),
+    keyword,
+    format,
+    insertFormatEnd,
+    insertTailStart,
+    intoOutfile,
+    fromInfile,
+    empty: first === undefined,
+    multiStatement,
+  };
+}
+
+function kindOf(keyword: string, first: Token | undefined): StatementKind {
+  if (first === undefined) return 'other';
+  if (READ_KEYWORDS.has(keyword)) return 'select';
+  if (keyword === 'INSERT') return 'insert';
+  if (DDL_KEYWORDS.has(keyword)) return 'ddl';
+  if (SET_KEYWORDS.has(keyword)) return 'set';
+  return 'other';
+}
+
+/**
+ * Where the rows of `INSERT ... FORMAT x<data>` begin, like the server: blanks
+ * after the format name are skipped, then at most one line break.
+ */
+export function insertDataStart(text: string, formatEnd: number): number {
+  let i = formatEnd;
+  while (text[i] === ' ' || text[i] === '\t') i += 1;
+  if (text[i] === '\r' && text[i + 1] === '\n') return i + 2;
+  if (text[i] === '\n') return i + 1;
+  return i;
+}
+
+class Scanner {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  next(): Token | undefined {
+    this.skipBlanksAndComments();
+    const { text } = this;
+    const start = this.pos;
+    if (start >= text.length) return undefined;
+    const ch = text[start] as string;
+    if (/[A-Za-z_]/.test(ch)) {
+      let end = start + 1;
+      while (end < text.length && /[A-Za-z0-9_$]/.test(text[end] as string)) end += 1;
+      this.pos = end;
+      return { type: 'word', value: text.slice(start, end).toUpperCase(), start, end };
+    }
+    if (/[0-9]/.test(ch)) {
+      let end = start + 1;
+      while (end < text.length && /[0-9A-Za-z_.]/.test(text[end] as string)) end += 1;
+      this.pos = end;
+      return { type: 'number', value: text.slice(start, end), start, end };
+    }
+    if (ch === "'") return this.quoted('string', "'");
+    if (ch === '`' || ch === '"') return this.quoted('quoted', ch);
+    if (ch === '$') {
+      const heredoc = /^\$([A-Za-z0-9_]*)\$/.exec(text.slice(start, start + 64));
+      if (heredoc) {
+        const close = text.indexOf(heredoc[0], start + heredoc[0].length);
+        this.pos = close === -1 ? text.length : close + heredoc[0].length;
+        return { type: 'string', value: '', start, end: this.pos };
+      }
+    }
+    this.pos = start + 1;
+    return { type: 'punct', value: ch, start, end: this.pos };
+  }
+
+  /** A quoted literal: backslash escapes and doubled quotes, as ClickHouse reads them. */
+  private quoted(type: 'string' | 'quoted', quote: string): Token {
+    const { text } = this;
+    const start = this.pos;
+    let value = '';
+    let i = this.pos + 1;
+    while (i < text.length) {
+      const c = text[i] as string;
+      if (c === '\\' && i + 1 < text.length) {
+        value += text[i + 1];
+        i += 2;
+      } else if (c === quote && text[i + 1] === quote) {
+        value += quote;
+        i += 2;
+      } else if (c === quote) {
+        i += 1;
+        break;
+      } else {
+        value += c;
+        i += 1;
+      }
+    }
+    this.pos = i;
+    return { type, value, start, end: i };
+  }
+
+  private skipBlanksAndComments(): void {
+    const { text } = this;
+    for (;;) {
+      while (this.pos < text.length && /\s/.test(text[this.pos] as string)) this.pos += 1;
+      if (text.startsWith('--', this.pos) || text.startsWith('# ', this.pos) || text.startsWith('#!', this.pos)) {
+        const eol = text.indexOf('\n', this.pos);
+        this.pos = eol === -1 ? text.length : eol + 1;
+      } else if (text.startsWith('/*', this.pos)) {
+        this.pos = this.blockCommentEnd(this.pos);
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** ClickHouse block comments nest. */
+  private blockCommentEnd(from: number): number {
+    const { text } = this;
+    let depth = 0;
+    let i = from;
+    while (i < text.length) {
+      if (text.startsWith('/*', i)) {
+        depth += 1;
+        i += 2;
+      } else if (text.startsWith('*/', i)) {
+        depth -= 1;
+        i += 2;
+        if (depth === 0) return i;
+      } else {
+        i += 1;
+      }
+    }
+    return text.length;
+  }
+}
