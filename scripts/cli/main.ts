@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { OraculError } from '../../core/errors.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerMigrateCommands } from './commands/migrate.ts';
+import { registerWarehouseCommands } from './commands/warehouse.ts';
+import { registerStackCommands } from './commands/stack.ts';
 import { registerTopicsCommands } from './commands/topics.ts';
+import { registerStartCommand } from './commands/start.ts';
+import { registerSchemasCommands } from './commands/schemas.ts';
 
 const program = new Command()
   .name('oracul')
@@ -10,7 +15,12 @@ const program = new Command()
   .exitOverride();
 
 registerConfigCommands(program);
+registerMigrateCommands(program);
+registerWarehouseCommands(program);
+registerStackCommands(program);
 registerTopicsCommands(program);
+registerStartCommand(program);
+registerSchemasCommands(program);
 
 try {
   await program.parseAsync(process.argv);

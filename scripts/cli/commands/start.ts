@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { loadConfig, redactConfig } from '../../../config/index.ts';
+import type { Common } from '../../../core/common.ts';
+import { createLogger } from '../../../core/logger.ts';
+import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Bring up the local stack (when enabled), migrate, register schemas, ensure topics, and run until SIGINT/SIGTERM')
+    .option('--once', 'exit after bootstrapping, leaving the stack running (for scripts and CI)')
+    .action(async (opts: { once?: boolean }) => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      const shutdown = createShutdown(logger);
+      handleSignals(shutdown);
+      const common: Common = { config, logger, shutdown };
+      logger.info({ msg: 'effective config', config: redactConfig(config) });
+
+      const { bootstrapPlatform } = await import('../../platform/bootstrap.ts');
+      const result = await bootstrapPlatform(common);
+      logger.info({
+        msg: 'oracul is up',
+        kafka: config.kafka.brokers,
+        schema_registry: redactConfig(config.kafka.schemaRegistryUrl),
+        clickhouse: redactConfig(config.clickhouse.url),
+        migrations_applied: result.migrations.applied.length,
+        topics_created: result.topics.created.length,
+      });
+      if (opts.once) return;
+      // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
+      await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+    });
+}

@@ -1,0 +1,50 @@
+import type { Common } from '../../core/common.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { ensureTopics, type EnsureTopicsResult } from '../../core/kafka/ensure-topics.ts';
+import { createWarehouseClient } from '../../dwh/client.ts';
+import { migrate, type MigrateReturnType } from '../../dwh/migrate.ts';
+import { createSchemaRegistrySerdes, type RegisteredSchema } from '../../schemas/index.ts';
+import { stackDown, stackUp, type ComponentName } from '../../infra/stack/index.ts';
+
+export interface BootstrapResult {
+  startedComponents: ComponentName[];
+  migrations: MigrateReturnType;
+  schemas: RegisteredSchema[];
+  topics: EnsureTopicsResult;
+}
+
+/**
+ * Brings the platform's foundations to the desired state, idempotently: the local
+ * stack (only the components enabled in config), warehouse migrations, Avro schemas
+ * in the registry, Kafka topics. Components started here are stopped on shutdown.
+ */
+export async function bootstrapPlatform(common: Common): Promise<BootstrapResult> {
+  const { config, logger, shutdown } = common;
+  const log = logger.child({ component: 'bootstrap' });
+
+  const up = await stackUp(common);
+  const started = up.filter((r) => r.action === 'started').map((r) => r.component);
+  if (started.length > 0) shutdown.add('local stack', async () => void (await stackDown(common, { components: started })));
+
+  const warehouse = createWarehouseClient({ config, withoutDatabase: true });
+  let migrations: MigrateReturnType;
+  try {
+    migrations = await migrate({ client: warehouse, database: config.clickhouse.database, logger: log });
+  } finally {
+    await warehouse.close();
+  }
+
+  const schemas = await createSchemaRegistrySerdes({ config }).registerAll();
+  log.info({ msg: 'schemas registered', subjects: schemas.length });
+
+  const admin = createKafka({ config, logger: log, clientSuffix: 'admin' }).admin();
+  await admin.connect();
+  let topics: EnsureTopicsResult;
+  try {
+    topics = await ensureTopics(admin, config.kafka.topics, log);
+  } finally {
+    await admin.disconnect();
+  }
+  log.info({ msg: 'topics ensured', created: topics.created.length, unchanged: topics.unchanged.length });
+  return { startedComponents: started, migrations, schemas, topics };
+}
