@@ -78,10 +78,14 @@ function coerce(value: string, kind: LeafKind, envName: string): unknown {
     case 'string':
       return value;
     case 'string[]':
-      return value.split(',').map((s) => s.trim()).filter(Boolean);
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'number': {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new ConfigError(`invalid config at ${envName}: expected a number; got ${JSON.stringify(value)}`);
+      if (!Number.isFinite(n))
+        throw new ConfigError(`invalid config at ${envName}: expected a number; got ${JSON.stringify(value)}`);
       return n;
     }
     case 'boolean':

@@ -49,7 +49,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ dir: configDir({}), env: { ORACUL_STACK_KAFKA_PORT: 'abc' } })).toThrowError(
       /ORACUL_STACK_KAFKA_PORT: expected a number; got "abc"/,
     );
-    expect(() => loadConfig({ dir: configDir({}), env: { ORACUL_STACK_KAFKA_PORT: '70000' } })).toThrowError(/stack\.kafka\.port/);
+    expect(() => loadConfig({ dir: configDir({}), env: { ORACUL_STACK_KAFKA_PORT: '70000' } })).toThrowError(
+      /stack\.kafka\.port/,
+    );
   });
 
   it('rejects malformed YAML naming the file', () => {

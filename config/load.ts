@@ -28,7 +28,9 @@ export function loadConfig(params: LoadConfigParameters = {}): OraculConfig {
   const dir = params.dir ?? env.ORACUL_CONFIG_DIR ?? join(REPO_ROOT, 'config');
   const raw: Record<string, unknown> = {};
   if (existsSync(dir)) {
-    for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       const section = basename(file).replace(/\.ya?ml$/, '');
       let value: unknown;
       try {
@@ -53,7 +55,8 @@ function formatIssues(error: z.ZodError, input: unknown): string {
   if (!issue) return 'invalid config';
   const path = issue.path.join('.');
   const received = issue.path.reduce<unknown>(
-    (node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined),
+    (node, key) =>
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined,
     input,
   );
   const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';

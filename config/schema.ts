@@ -26,7 +26,10 @@ export type TopicConfig = z.infer<typeof topicSchema>;
 
 export const stackSchema = z
   .object({
-    dir: z.string().default('.infra').describe('Where the local stack installs pinned binaries (relative to the repo root); reused by every profile'),
+    dir: z
+      .string()
+      .default('.infra')
+      .describe('Where the local stack installs pinned binaries (relative to the repo root); reused by every profile'),
     stateDir: z
       .string()
       .default('.infra/state')
@@ -77,8 +80,16 @@ export const kafkaSchema = z
 
 export const clickhouseSchema = z
   .object({
-    url: z.string().url().default('http://127.0.0.1:8123').describe('ClickHouse HTTP endpoint (embedded engine or a real server)'),
-    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('oracul').describe('Database holding Oracul tables'),
+    url: z
+      .string()
+      .url()
+      .default('http://127.0.0.1:8123')
+      .describe('ClickHouse HTTP endpoint (embedded engine or a real server)'),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('oracul')
+      .describe('Database holding Oracul tables'),
     username: z.string().default('oracul').describe('Writer user (pipeline, migrations)'),
     password: z.string().default('oracul').describe('Writer password (secret)'),
     readonlyUsername: z.string().default('oracul_ro').describe('Read-only user for the gateway and BI (readonly=1)'),
@@ -150,4 +161,11 @@ export type OraculConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Keys whose values never print: matched on the last path segment. */
-export const SECRET_KEYS = new Set(['password', 'readonlyPassword', 'schemaRegistryPassword', 'apiKey', 'slackWebhookUrl', 'sha256']);
+export const SECRET_KEYS = new Set([
+  'password',
+  'readonlyPassword',
+  'schemaRegistryPassword',
+  'apiKey',
+  'slackWebhookUrl',
+  'sha256',
+]);

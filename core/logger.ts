@@ -33,9 +33,7 @@ export function createLogger(params: CreateLoggerParameters = {}): Logger {
     base: { ...params.base },
     redact: { paths: REDACT_PATHS, censor: '[hidden]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
-      : {}),
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });
 }
 

@@ -47,7 +47,10 @@ describe('ensureTopics against the real broker', () => {
     expect(partitions).toEqual({ [events.name]: 5, [latest.name]: 1 });
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: 2, name: events.name, configNames: ['retention.ms'] }, { type: 2, name: latest.name, configNames: ['cleanup.policy'] }],
+      resources: [
+        { type: 2, name: events.name, configNames: ['retention.ms'] },
+        { type: 2, name: latest.name, configNames: ['cleanup.policy'] },
+      ],
     });
     const values = configs.resources.map((r) => r.configEntries[0]?.configValue);
     expect(values).toEqual(['3600000', 'compact']);

@@ -56,7 +56,11 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicConfig[],
         result.partitionsIncreased.push(topic.name);
         changed = true;
       } else if (partitions > topic.partitions) {
-        logger.warn({ msg: 'topic has more partitions than configured; Kafka cannot shrink them', topic: topic.name, partitions });
+        logger.warn({
+          msg: 'topic has more partitions than configured; Kafka cannot shrink them',
+          topic: topic.name,
+          partitions,
+        });
       }
       const wanted = topicConfigEntries(topic);
       const current = currentConfigs.get(topic.name);

@@ -7,7 +7,9 @@ import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('Bring up the local stack (when enabled), migrate, register schemas, ensure topics, and run until SIGINT/SIGTERM')
+    .description(
+      'Bring up the local stack (when enabled), migrate, register schemas, ensure topics, and run until SIGINT/SIGTERM',
+    )
     .option('--once', 'exit after bootstrapping, leaving the stack running (for scripts and CI)')
     .action(async (opts: { once?: boolean }) => {
       const config = loadConfig();

@@ -26,6 +26,8 @@ export function registerTopicsCommands(program: Command): void {
     .description('Print declared topics with partitions, cleanup policy and key')
     .action(() => {
       const config = loadConfig();
-      console.table(config.kafka.topics.map((t) => ({ topic: t.name, partitions: t.partitions, cleanup: t.cleanupPolicy, key: t.key ?? '' })));
+      console.table(
+        config.kafka.topics.map((t) => ({ topic: t.name, partitions: t.partitions, cleanup: t.cleanupPolicy, key: t.key ?? '' })),
+      );
     });
 }
