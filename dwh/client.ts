@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { OraculConfig } from '../config/schema.ts';
 
 export type WarehouseRole = 'writer' | 'readonly';
@@ -25,6 +25,9 @@ export function createWarehouseClient(params: CreateWarehouseClientParameters): 
     ...(params.withoutDatabase ? {} : { database: clickhouse.database }),
     request_timeout: clickhouse.requestTimeoutMs,
     application: 'oracul',
+    // Every failure is thrown to the caller, which logs it once with context (pino); the
+    // client's own multi-line stderr dump of the same error would only duplicate it.
+    log: { level: ClickHouseLogLevel.OFF },
     clickhouse_settings: {
       // uint256 and (U)Int64 values stay strings in JSON, never lossy JS numbers.
       output_format_json_quote_64bit_integers: 1,

@@ -1,9 +1,7 @@
+import type { MigrationStatusEntry } from '../../../dwh/migration-status.ts';
 import type { Command } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../core/logger.ts';
-import { createWarehouseClient } from '../../../dwh/client.ts';
-import { migrate } from '../../../dwh/migrate.ts';
-import { migrationStatus, type MigrationStatusEntry } from '../../../dwh/migration-status.ts';
 
 export function registerMigrateCommands(program: Command): void {
   const command = program
@@ -11,6 +9,8 @@ export function registerMigrateCommands(program: Command): void {
     .description('Apply pending ClickHouse migrations (dwh/migrations) and the token seed, idempotently')
     .option('--no-seed', 'skip loading dwh/seeds/erc20_token_metadata.csv into tokens')
     .action(async (opts: { seed: boolean }) => {
+      const { createWarehouseClient } = await import('../../../dwh/client.ts');
+      const { migrate } = await import('../../../dwh/migrate.ts');
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const client = createWarehouseClient({ config, withoutDatabase: true });
@@ -34,6 +34,8 @@ export function registerMigrateCommands(program: Command): void {
     .description('List migrations and whether each is applied, pending, changed since applied, or unknown to this checkout')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { createWarehouseClient } = await import('../../../dwh/client.ts');
+      const { migrationStatus } = await import('../../../dwh/migration-status.ts');
       const config = loadConfig();
       const client = createWarehouseClient({ config, withoutDatabase: true });
       try {

@@ -3,29 +3,26 @@ import { loadConfig } from '../../../config/index.ts';
 import type { Common } from '../../../core/common.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
-import {
-  formatStatusTable,
-  formatUpTable,
-  parseComponentNames,
-  stackDown,
-  stackStatus,
-  stackUp,
-  type ComponentName,
-} from '../../../infra/stack/index.ts';
+import type { ComponentName } from '../../../infra/stack/index.ts';
+
+/** Loaded on use: the supervisor pulls in kafkajs and friends, which `oracul --help` does not need. */
+const loadStack = () => import('../../../infra/stack/index.ts');
 
 export function registerStackCommands(program: Command): void {
   const stack = program
     .command('stack')
     .description('Local services: Kafka (KRaft), Apicurio schema registry, warehouse endpoint');
-  const only = (opts: { only?: string }): ComponentName[] | undefined => (opts.only ? parseComponentNames(opts.only) : undefined);
+  const only = async (opts: { only?: string }): Promise<ComponentName[] | undefined> =>
+    opts.only ? (await loadStack()).parseComponentNames(opts.only) : undefined;
 
   stack
     .command('up')
     .description('Install what is missing and start every enabled component; a no-op when all are healthy')
     .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
     .action(async (opts: { only?: string }) => {
+      const { stackUp, formatUpTable } = await loadStack();
       const common = createCommon();
-      const running = stackUp(common, { components: only(opts) });
+      const running = stackUp(common, { components: await only(opts) });
       // Ctrl-C aborts the health wait; hold the exit until the half-started component is stopped.
       common.shutdown.add('stack up', () => running.then(noop, noop));
       const results = await running;
@@ -37,7 +34,8 @@ export function registerStackCommands(program: Command): void {
     .description('Stop the components this stack started (SIGTERM, then SIGKILL after a grace period)')
     .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
     .action(async (opts: { only?: string }) => {
-      const results = await stackDown(createCommon(), { components: only(opts) });
+      const { stackDown } = await loadStack();
+      const results = await stackDown(createCommon(), { components: await only(opts) });
       for (const r of results)
         process.stdout.write(`${r.component.padEnd(10)} ${r.outcome}${r.pid === null ? '' : ` (pid ${r.pid})`}\n`);
     });
@@ -48,7 +46,8 @@ export function registerStackCommands(program: Command): void {
     .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
     .option('--json', 'print JSON rows instead of a table')
     .action(async (opts: { only?: string; json?: boolean }) => {
-      const rows = await stackStatus(createCommon(), { components: only(opts) });
+      const { stackStatus, formatStatusTable } = await loadStack();
+      const rows = await stackStatus(createCommon(), { components: await only(opts) });
       process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows));
       if (rows.some((r) => r.health !== 'healthy' && r.health !== 'unavailable')) process.exitCode = 1;
     });

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../core/logger.ts';
-import { createKafka } from '../../../core/kafka/client.ts';
-import { ensureTopics } from '../../../core/kafka/ensure-topics.ts';
 
 export function registerTopicsCommands(program: Command): void {
   const topics = program.command('topics').description('Kafka topics declared in config/kafka.yml');
@@ -10,6 +8,8 @@ export function registerTopicsCommands(program: Command): void {
     .command('ensure')
     .description('Create missing topics, raise partition counts, update drifted configs (idempotent)')
     .action(async () => {
+      const { createKafka } = await import('../../../core/kafka/client.ts');
+      const { ensureTopics } = await import('../../../core/kafka/ensure-topics.ts');
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const admin = createKafka({ config, logger, clientSuffix: 'admin' }).admin();

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
-import { startWarehouseServer, warehouseServerParameters } from '../../../infra/warehouse/index.ts';
 
 export function registerWarehouseCommands(program: Command): void {
   const warehouse = program
@@ -14,6 +13,7 @@ export function registerWarehouseCommands(program: Command): void {
     .option('--port <port>', 'override stack.warehouse.port', (value) => Number.parseInt(value, 10))
     .option('--data-dir <dir>', 'override <stack.stateDir>/warehouse/data')
     .action(async (opts: { port?: number; dataDir?: string }) => {
+      const { startWarehouseServer, warehouseServerParameters } = await import('../../../infra/warehouse/index.ts');
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const shutdown = createShutdown(logger);
