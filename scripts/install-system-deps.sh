@@ -16,5 +16,13 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+# Apicurio Registry 3.3 needs Java 21+ (Kafka 3.9 runs on 17-23). Debian 12 ships only 17; the
+# machine image carries a Temurin JDK for that. Say so clearly where none is found.
+if ! ls -d /usr/lib/jvm/*/ 2>/dev/null | while read -r d; do
+  grep -Eo 'JAVA_VERSION="[0-9]+' "$d/release" 2>/dev/null | grep -Eo '[0-9]+$'
+done | awk '$1 >= 21 { found = 1 } END { exit !found }'; then
+  echo "warning: no Java 21+ under /usr/lib/jvm: the schema registry (Apicurio 3.3) will not start;" >&2
+  echo "         install a JDK 21+ (set JAVA_HOME) or set ORACUL_STACK_REGISTRY_VERSION=3.0.9 (Java 17)" >&2
+fi
 node -e 'const [maj,min]=process.versions.node.split(".").map(Number); if (maj<20||(maj===20&&min<11)) { console.error("Node >= 20.11 required, found "+process.version); process.exit(1) }'
 echo "system dependencies ok: $(java -version 2>&1 | head -1); $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'); node $(node --version)"
