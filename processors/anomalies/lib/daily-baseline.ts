@@ -1,0 +1,152 @@
+/**
+ * Daily baseline of a metric from its last N final days, with day-of-week
+ * effects, and the verdict on a closed day.
+ *
+ * Values are compared on a transformed scale y = T(x) (log1p for volumes and
+ * counts: multiplicative noise and weekly factors become additive). With the
+ * last N final days before the scored day (N = historyDays):
+ *
+ *   pred(d)  = median of y over the history days with weekday d
+ *              (all history days if fewer than 2 share d, or dayOfWeek off)
+ *   center   = pred(weekday of the scored day)
+ *   e_i      = y_i - pred computed without day i          (leave-one-out prediction errors)
+ *   spread   = max(1.4826 * MAD(e) [1.2533 * meanAD(e) when MAD = 0], minSpread)
+ *   z(x)     = (T(x) - center) / spread                    (robust z of the day)
+ *   bounds   = T^-1(center -/+ boundZ * spread)
+ *
+ * The spread comes from leave-one-out errors on purpose: a weekday median of
+ * 8 or 9 days is itself noisy, and residuals against a median that saw the
+ * day shrink towards it (measured on the injected-anomaly data during
+ * development: in-sample residuals gave 605 false positives at z = 5, these 204).
+ *
+ * No baseline (null) before minHistoryDays final days exist: a new token is
+ * not scored on two days of history.
+ */
+import { median } from './descriptive.ts';
+import { AnomalyParameterError } from './errors.ts';
+import { robustBaseline } from './robust-zscore.ts';
+import { standardize } from './zscore.ts';
+
+export type ValueTransform = 'log1p' | 'identity';
+
+export interface DailyBaselineParams {
+  /** Final days the baseline is computed from (N, default 60). */
+  readonly historyDays: number;
+  /** Final days needed before any score (default 14). */
+  readonly minHistoryDays: number;
+  /** Bounds at center -/+ boundZ * spread (robust z units). */
+  readonly boundZ: number;
+  /** Predict each day from the same weekday (median of those days) instead of all days. */
+  readonly dayOfWeek: boolean;
+  readonly transform: ValueTransform;
+  /** Floor on the spread, in transformed units (a constant history must not give infinite scores). */
+  readonly minSpread: number;
+}
+
+export const DEFAULT_DAILY_BASELINE_PARAMS: DailyBaselineParams = {
+  historyDays: 60,
+  minHistoryDays: 14,
+  boundZ: 5,
+  dayOfWeek: true,
+  transform: 'log1p',
+  minSpread: 0.05,
+};
+
+export interface DailyPoint {
+  /** UTC day, YYYY-MM-DD. */
+  readonly day: string;
+  readonly value: number;
+}
+
+export interface DailyBaseline {
+  readonly day: string;
+  /** Center and spread on the transformed scale. */
+  readonly center: number;
+  readonly spread: number;
+  readonly dayOfWeekOffset: number;
+  /** Bounds on the original scale. */
+  readonly lower: number;
+  readonly upper: number;
+  readonly historyDays: number;
+}
+
+export type Direction = 'spike' | 'drop';
+
+export interface DayVerdict {
+  readonly z: number;
+  readonly direction: Direction | null;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function dayOfWeek(day: string): number {
+  if (!DAY_RE.test(day)) throw new AnomalyParameterError(`day must be YYYY-MM-DD, got ${day}`, { day });
+  const ms = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+  return new Date(ms).getUTCDay();
+}
+
+export function transformValue(x: number, transform: ValueTransform): number {
+  if (transform === 'identity') return x;
+  // log1p of a negative volume is meaningless; volumes and counts are >= 0.
+  return Math.log1p(Math.max(0, x));
+}
+
+export function inverseTransform(y: number, transform: ValueTransform): number {
+  return transform === 'identity' ? y : Math.expm1(y);
+}
+
+export function validateDailyBaselineParams(p: DailyBaselineParams): DailyBaselineParams {
+  if (!(Number.isInteger(p.historyDays) && p.historyDays >= 1 && Number.isInteger(p.minHistoryDays) && p.minHistoryDays >= 1)) {
+    throw new AnomalyParameterError('historyDays and minHistoryDays must be positive integers', { ...p });
+  }
+  if (p.minHistoryDays > p.historyDays) throw new AnomalyParameterError('minHistoryDays must be <= historyDays', { ...p });
+  if (!(p.boundZ > 0) || !(p.minSpread >= 0)) throw new AnomalyParameterError('boundZ must be > 0 and minSpread >= 0', { ...p });
+  return p;
+}
+
+/**
+ * Baseline for `day` from final days strictly before it (the caller's list may
+ * hold more; the last historyDays before `day` are used). Null while fewer
+ * than minHistoryDays are available.
+ */
+export function dailyBaseline(finalDays: readonly DailyPoint[], day: string, params: DailyBaselineParams): DailyBaseline | null {
+  validateDailyBaselineParams(params);
+  const history = finalDays.filter((p) => p.day < day).slice(-params.historyDays);
+  if (history.length < params.minHistoryDays) return null;
+  const ys = history.map((p) => transformValue(p.value, params.transform));
+  const dows = history.map((p) => dayOfWeek(p.day));
+  const targetDow = dayOfWeek(day);
+  const predict = (weekday: number, skip: number): number => {
+    const all = ys.filter((_, i) => i !== skip);
+    const same = params.dayOfWeek ? ys.filter((_, i) => i !== skip && dows[i] === weekday) : [];
+    return median(same.length >= 2 ? same : all);
+  };
+  const overall = median(ys);
+  const center = predict(targetDow, -1);
+  const errors = ys.map((y, i) => y - predict(dows[i] as number, i));
+  const spread = Math.max(robustBaseline(errors).spread, params.minSpread);
+  return {
+    day,
+    center,
+    spread,
+    dayOfWeekOffset: center - overall,
+    lower: Math.max(
+      params.transform === 'log1p' ? 0 : -Infinity,
+      inverseTransform(center - params.boundZ * spread, params.transform),
+    ),
+    upper: inverseTransform(center + params.boundZ * spread, params.transform),
+    historyDays: history.length,
+  };
+}
+
+/** Robust z of a value against the baseline, on the transformed scale. */
+export function dailyZ(value: number, baseline: DailyBaseline, transform: ValueTransform): number {
+  return standardize(transformValue(value, transform), baseline.center, baseline.spread);
+}
+
+/** Verdict on a closed (final) day: outside the bounds is a spike or a drop. */
+export function scoreClosedDay(value: number, baseline: DailyBaseline, params: DailyBaselineParams): DayVerdict {
+  const z = dailyZ(value, baseline, params.transform);
+  const direction = value > baseline.upper ? 'spike' : value < baseline.lower ? 'drop' : null;
+  return { z, direction };
+}

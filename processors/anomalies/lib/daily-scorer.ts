@@ -1,0 +1,120 @@
+/**
+ * Per-entity, per-metric daily scorer for the stream: the state (last N final
+ * days and the intraday profile) is plain data, bounded by historyDays + 48
+ * numbers, ready to be stored in LMDB. Each window update of the running day
+ * is scored with scorePartialDay (status `open`); the final record re-scores
+ * the closed day (status `final`) and only then enters the baseline.
+ */
+import {
+  dailyBaseline,
+  DEFAULT_DAILY_BASELINE_PARAMS,
+  scoreClosedDay,
+  validateDailyBaselineParams,
+  type DailyBaseline,
+  type DailyBaselineParams,
+  type DailyPoint,
+  type Direction,
+} from './daily-baseline.ts';
+import {
+  createIntradayProfile,
+  DEFAULT_INTRADAY_PARAMS,
+  HOURS_PER_DAY,
+  scorePartialDay,
+  updateIntradayProfile,
+  type IntradayParams,
+  type IntradayProfile,
+} from './intraday.ts';
+
+export interface DailyScorerParams {
+  readonly baseline: DailyBaselineParams;
+  readonly intraday: IntradayParams;
+  /** EWMA weight of the intraday profile. */
+  readonly profileAlpha: number;
+}
+
+export const DEFAULT_DAILY_SCORER_PARAMS: DailyScorerParams = {
+  baseline: DEFAULT_DAILY_BASELINE_PARAMS,
+  intraday: DEFAULT_INTRADAY_PARAMS,
+  profileAlpha: 0.1,
+};
+
+export interface DailyScorerState {
+  /** Last historyDays final days, oldest first. */
+  finalDays: DailyPoint[];
+  profile: IntradayProfile;
+  /** Baseline of the running day, computed once per day (history only changes when a day closes). */
+  cached: DailyBaseline | null;
+}
+
+export type DayStatus = 'open' | 'final';
+
+export interface DayScore {
+  readonly day: string;
+  readonly status: DayStatus;
+  readonly value: number;
+  /** Null before minHistoryDays final days. */
+  readonly baseline: DailyBaseline | null;
+  readonly direction: Direction | null;
+  readonly z: number;
+  /** Spikes on cumulative metrics are certain as soon as they are flagged; projected drops are not. */
+  readonly certain: boolean;
+}
+
+export function createDailyScorerState(params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS): DailyScorerState {
+  validateDailyBaselineParams(params.baseline);
+  return { finalDays: [], profile: createIntradayProfile(params.profileAlpha), cached: null };
+}
+
+function baselineFor(state: DailyScorerState, day: string, params: DailyScorerParams): DailyBaseline | null {
+  if (state.cached?.day === day) return state.cached;
+  const baseline = dailyBaseline(state.finalDays, day, params.baseline);
+  state.cached = baseline;
+  return baseline;
+}
+
+/** Scores a window update of the running day (only the baseline cache of `state` changes). */
+export function scoreDayUpdate(
+  state: DailyScorerState,
+  day: string,
+  cumulative: number,
+  hoursElapsed: number,
+  params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS,
+): DayScore {
+  const baseline = baselineFor(state, day, params);
+  if (baseline === null) return { day, status: 'open', value: cumulative, baseline, direction: null, z: NaN, certain: false };
+  const v = scorePartialDay(cumulative, hoursElapsed, baseline, state.profile, params.baseline, params.intraday);
+  return { day, status: 'open', value: cumulative, baseline, direction: v.direction, z: v.z, certain: v.certain };
+}
+
+/**
+ * Scores the closed day, then adds it to the baseline and, when its hourly
+ * cumulative values are known, to the intraday profile (mutates `state`).
+ * A re-sent final record for a day already recorded replaces it.
+ */
+export function closeDay(
+  state: DailyScorerState,
+  day: string,
+  total: number,
+  cumulativeByHour: readonly number[] | null,
+  params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS,
+): DayScore {
+  const baseline = baselineFor(state, day, params);
+  const verdict = baseline === null ? { z: NaN, direction: null } : scoreClosedDay(total, baseline, params.baseline);
+  state.cached = null;
+  state.finalDays = state.finalDays.filter((p) => p.day !== day);
+  state.finalDays.push({ day, value: total });
+  state.finalDays.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  if (state.finalDays.length > params.baseline.historyDays)
+    state.finalDays.splice(0, state.finalDays.length - params.baseline.historyDays);
+  if (cumulativeByHour !== null && cumulativeByHour.length === HOURS_PER_DAY)
+    updateIntradayProfile(state.profile, cumulativeByHour);
+  return {
+    day,
+    status: 'final',
+    value: total,
+    baseline,
+    direction: verdict.direction,
+    z: verdict.z,
+    certain: verdict.direction !== null,
+  };
+}
