@@ -1,0 +1,315 @@
+import type { Processor } from '../core/processor.ts';
+import {
+  plainObject,
+  plainToBigint,
+  plainToBoolean,
+  plainToNullableNumber,
+  plainToNullableString,
+  plainToNumber,
+  plainToString,
+  type Plain,
+  type StateCodec,
+} from '../core/state.ts';
+import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import {
+  createDailyAggregator,
+  type AggregatorStores,
+  type DailyAggregateSpec,
+  type EmitContext,
+  type LateEvent,
+  type Member,
+  type WindowState,
+} from './dailyAggregator.ts';
+import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
+import { RetractionMismatchError } from './errors.ts';
+import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
+import { addressPartitionKey, type AddressLeg } from './repartition.ts';
+import type { WindowingConfig } from './windowing.ts';
+
+/**
+ * `address_flows_daily`: one row per (UTC date, chain, address, token), from the by-address repartition (each
+ * transfer is an `out` leg of its sender and an `in` leg of its receiver; the zero address gets no rows).
+ *
+ * - inflow_raw / outflow_raw: Σ amounts received / sent; net_flow_raw = inflow − outflow (signed). A
+ *   self-transfer counts in both.
+ * - tx_count: distinct tx hashes among the address's legs; counterparties_count: distinct addresses on the other
+ *   side, zero address excluded (as in unique_addresses), the address itself included for self-transfers.
+ * - inflow_usd / outflow_usd: as volume_usd of token_metrics_daily, per direction ("0" when there was no flow
+ *   in that direction, null when any leg of that direction cannot be priced); net_flow_usd is computed from
+ *   the exact sums and rounded once, null when either side is null.
+ */
+export interface AddressFlowsDaily {
+  readonly date: string;
+  readonly window_start: number;
+  readonly chain_id: number;
+  readonly address: string;
+  readonly token_address: string;
+  readonly symbol: string | null;
+  readonly inflow_raw: bigint;
+  readonly outflow_raw: bigint;
+  readonly net_flow_raw: bigint;
+  readonly inflow_usd: string | null;
+  readonly outflow_usd: string | null;
+  readonly net_flow_usd: string | null;
+  readonly tx_count: number;
+  readonly counterparties_count: number;
+  /** Legs (in + out) of the day. */
+  readonly transfer_count: number;
+  readonly is_final: boolean;
+  readonly version: number;
+}
+
+/** Per-direction amounts and USD bookkeeping. */
+interface Side {
+  readonly raw: bigint;
+  readonly count: number;
+  /** Running while open (prices as known per leg), exact after the close recomputation. */
+  readonly usd_scaled: bigint;
+  readonly unpriced: number;
+}
+
+export interface AddressWindow extends WindowState {
+  readonly chain_id: number;
+  readonly address: string;
+  readonly token_address: string;
+  readonly symbol: string | null;
+  readonly decimals: number | null;
+  readonly in: Side;
+  readonly out: Side;
+  readonly tx_count: number;
+  readonly counterparties_count: number;
+}
+
+/** Raw sums of the legs at one event timestamp, per direction (all of them: pricing happens when the window is priced). */
+export interface AddressBucket {
+  readonly in_raw: bigint;
+  readonly in_count: number;
+  readonly out_raw: bigint;
+  readonly out_count: number;
+}
+
+const SET_COUNTERPARTIES = 0;
+const SET_TXS = 1;
+const EMPTY_SIDE: Side = Object.freeze({ raw: 0n, count: 0, usd_scaled: 0n, unpriced: 0 });
+const EMPTY_BUCKET: AddressBucket = Object.freeze({ in_raw: 0n, in_count: 0, out_raw: 0n, out_count: 0 });
+
+const STORE = 'windows';
+const sideToPlain = (s: Side): Plain => ({
+  raw: s.raw.toString(),
+  count: s.count,
+  usd_scaled: s.usd_scaled.toString(),
+  unpriced: s.unpriced,
+});
+function sideFromPlain(plain: Plain | undefined, key: string): Side {
+  const o = plainObject(plain ?? null, STORE, key);
+  return {
+    raw: plainToBigint(o.raw, STORE, key),
+    count: plainToNumber(o.count, STORE, key),
+    usd_scaled: plainToBigint(o.usd_scaled, STORE, key),
+    unpriced: plainToNumber(o.unpriced, STORE, key),
+  };
+}
+
+export const addressWindowCodec: StateCodec<AddressWindow> = {
+  encode: (w) => ({
+    chain_id: w.chain_id,
+    address: w.address,
+    token_address: w.token_address,
+    symbol: w.symbol,
+    decimals: w.decimals,
+    in: sideToPlain(w.in),
+    out: sideToPlain(w.out),
+    tx_count: w.tx_count,
+    counterparties_count: w.counterparties_count,
+    version: w.version,
+    final: w.final,
+  }),
+  decode: (plain, key) => {
+    const o = plainObject(plain, STORE, key);
+    return {
+      chain_id: plainToNumber(o.chain_id, STORE, key),
+      address: plainToString(o.address, STORE, key),
+      token_address: plainToString(o.token_address, STORE, key),
+      symbol: plainToNullableString(o.symbol, STORE, key),
+      decimals: plainToNullableNumber(o.decimals, STORE, key),
+      in: sideFromPlain(o.in, key),
+      out: sideFromPlain(o.out, key),
+      tx_count: plainToNumber(o.tx_count, STORE, key),
+      counterparties_count: plainToNumber(o.counterparties_count, STORE, key),
+      version: plainToNumber(o.version, STORE, key),
+      final: plainToBoolean(o.final, STORE, key),
+    };
+  },
+};
+
+export const addressBucketCodec: StateCodec<AddressBucket> = {
+  encode: (b) => ({ in_raw: b.in_raw.toString(), in_count: b.in_count, out_raw: b.out_raw.toString(), out_count: b.out_count }),
+  decode: (plain, key) => {
+    const o = plainObject(plain, 'buckets', key);
+    return {
+      in_raw: plainToBigint(o.in_raw, 'buckets', key),
+      in_count: plainToNumber(o.in_count, 'buckets', key),
+      out_raw: plainToBigint(o.out_raw, 'buckets', key),
+      out_count: plainToNumber(o.out_count, 'buckets', key),
+    };
+  },
+};
+
+function sideUsd(side: Side, decimals: number | null): string | null {
+  if (side.count === 0) return '0';
+  if (decimals === null || side.unpriced !== 0) return null;
+  return formatScaled(side.usd_scaled, decimals + PRICE_DECIMALS, USD_DECIMALS);
+}
+
+export interface CreateAddressFlowsParameters {
+  readonly name?: string;
+  /** Default `address.flows.daily`. */
+  readonly outputTopic?: string;
+  /** Default `address.flows.daily.late`. */
+  readonly lateTopic?: string;
+  readonly windowing?: Partial<WindowingConfig>;
+}
+
+export function addressFlowsSpec(
+  params: CreateAddressFlowsParameters = {},
+): DailyAggregateSpec<AddressLeg, AddressWindow, AddressBucket, AddressFlowsDaily> {
+  const name = params.name ?? 'address-flows-daily';
+  const mismatch = (leg: AddressLeg): RetractionMismatchError =>
+    new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.timestamp}`, `a ${leg.direction} amount`);
+  return {
+    name,
+    outputTopic: params.outputTopic ?? 'address.flows.daily',
+    lateTopic: params.lateTopic ?? 'address.flows.daily.late',
+    sets: ['c', 't'],
+    codecs: { windows: addressWindowCodec, buckets: addressBucketCodec },
+    keyOf: addressPartitionKey,
+    timeMsOf: (leg) => leg.timestamp * 1000,
+    identityOf: (leg) => `${leg.block_hash}:${leg.log_index}:${leg.direction}`,
+    isRetraction: (leg) => leg.removed,
+    assetOf: (leg) => assetKey(leg.chain_id, leg.token_address),
+    assetOfKey: (key) => {
+      const [chain, , token] = key.split(':');
+      return `${chain}:${token}`;
+    },
+    membersOf(leg): Member[] {
+      const members: Member[] = [[SET_TXS, leg.tx_hash]];
+      if (leg.counterparty !== ZERO_ADDRESS) members.push([SET_COUNTERPARTIES, leg.counterparty]);
+      return members;
+    },
+    create: (leg) => ({
+      chain_id: leg.chain_id,
+      address: leg.address,
+      token_address: leg.token_address,
+      symbol: leg.symbol,
+      decimals: leg.decimals,
+      in: EMPTY_SIDE,
+      out: EMPTY_SIDE,
+      tx_count: 0,
+      counterparties_count: 0,
+      version: 0,
+      final: false,
+    }),
+    apply(agg, leg, sign, price: AsOfPrice | null, delta) {
+      const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
+      const decimals = agg.decimals ?? leg.decimals;
+      const priced = decimals !== null && price !== null;
+      const side = leg.direction === 'in' ? agg.in : agg.out;
+      const next: Side = {
+        raw: side.raw + amount,
+        count: side.count + sign,
+        usd_scaled: priced ? side.usd_scaled + amount * price.priceE : side.usd_scaled,
+        unpriced: priced ? side.unpriced : side.unpriced + sign,
+      };
+      return {
+        ...agg,
+        symbol: leg.symbol ?? agg.symbol,
+        decimals,
+        in: leg.direction === 'in' ? next : agg.in,
+        out: leg.direction === 'out' ? next : agg.out,
+        tx_count: agg.tx_count + (delta[SET_TXS] ?? 0),
+        counterparties_count: agg.counterparties_count + (delta[SET_COUNTERPARTIES] ?? 0),
+      };
+    },
+    applyToBucket(bucket, leg, sign) {
+      if (bucket === undefined && sign < 0) throw mismatch(leg);
+      const b = bucket ?? EMPTY_BUCKET;
+      const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
+      const next: AddressBucket =
+        leg.direction === 'in'
+          ? { ...b, in_raw: b.in_raw + amount, in_count: b.in_count + sign }
+          : { ...b, out_raw: b.out_raw + amount, out_count: b.out_count + sign };
+      if (next.in_count < 0 || next.out_count < 0 || next.in_raw < 0n || next.out_raw < 0n) throw mismatch(leg);
+      return next.in_count === 0 && next.out_count === 0 ? undefined : next;
+    },
+    settle(agg, buckets, asOf) {
+      if (agg.decimals === null) {
+        return {
+          ...agg,
+          in: { ...agg.in, usd_scaled: 0n, unpriced: agg.in.count },
+          out: { ...agg.out, usd_scaled: 0n, unpriced: agg.out.count },
+        };
+      }
+      let inUsd = 0n;
+      let outUsd = 0n;
+      let inUnpriced = 0;
+      let outUnpriced = 0;
+      for (const [timeMs, b] of buckets) {
+        const price = asOf.at(timeMs);
+        if (price === null) {
+          inUnpriced += b.in_count;
+          outUnpriced += b.out_count;
+        } else {
+          inUsd += b.in_raw * price.priceE;
+          outUsd += b.out_raw * price.priceE;
+        }
+      }
+      return {
+        ...agg,
+        in: { ...agg.in, usd_scaled: inUsd, unpriced: inUnpriced },
+        out: { ...agg.out, usd_scaled: outUsd, unpriced: outUnpriced },
+      };
+    },
+    withState: (agg, version, final) => ({ ...agg, version, final }),
+    toOutput(agg, _key, ctx: EmitContext): AddressFlowsDaily {
+      const inflowUsd = sideUsd(agg.in, agg.decimals);
+      const outflowUsd = sideUsd(agg.out, agg.decimals);
+      const netUsd =
+        inflowUsd === null || outflowUsd === null
+          ? null
+          : agg.decimals === null
+            ? '0'
+            : formatScaled(agg.in.usd_scaled - agg.out.usd_scaled, agg.decimals + PRICE_DECIMALS, USD_DECIMALS);
+      return {
+        date: ctx.date,
+        window_start: ctx.windowStartMs,
+        chain_id: agg.chain_id,
+        address: agg.address,
+        token_address: agg.token_address,
+        symbol: agg.symbol,
+        inflow_raw: agg.in.raw,
+        outflow_raw: agg.out.raw,
+        net_flow_raw: agg.in.raw - agg.out.raw,
+        inflow_usd: inflowUsd,
+        outflow_usd: outflowUsd,
+        net_flow_usd: netUsd,
+        tx_count: agg.tx_count,
+        counterparties_count: agg.counterparties_count,
+        transfer_count: agg.in.count + agg.out.count,
+        is_final: ctx.final,
+        version: ctx.version,
+      };
+    },
+  };
+}
+
+export type AddressFlowsStores = AggregatorStores<AddressWindow, AddressBucket>;
+export type AddressFlowsOutput = AddressFlowsDaily | LateEvent<AddressLeg>;
+
+/**
+ * The `address_flows_daily` processor: input = by-address legs (repartition.ts `addressLegsOf`) and price ticks.
+ */
+export function createAddressFlowsProcessor(
+  params: CreateAddressFlowsParameters = {},
+): Processor<AddressFlowsStores, AddressLeg | PriceTick, AddressFlowsOutput> {
+  return createDailyAggregator(addressFlowsSpec(params), params.windowing);
+}

@@ -1,0 +1,525 @@
+import type { OutputRecord, Processor, ProcessResult, PunctuateContext } from '../core/processor.ts';
+import {
+  numberCodec,
+  type Entry,
+  type KeyRange,
+  type KeyValueView,
+  type StateCodec,
+  type StateView,
+  type StoreValues,
+} from '../core/state.ts';
+import { StateTxn } from '../core/stateTxn.ts';
+import {
+  ALL_WINDOWS,
+  KEY_SEPARATOR,
+  WINDOW_START_HEX_DIGITS,
+  assertLogicalKey,
+  decodeWindowKey,
+  encodeTimeHex,
+  encodeWindowKey,
+  subEntryRange,
+  windowRange,
+  windowsBetween,
+} from '../core/windowKey.ts';
+import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import { RetractionMismatchError } from './errors.ts';
+import {
+  CLOCK_KEY,
+  INITIAL_CLOCK,
+  idleAdvanceTarget,
+  partitionClockCodec,
+  targetsAt,
+  type PartitionClock,
+} from './partitionClock.ts';
+import {
+  PRICE_LOOKBACK_MS,
+  assetKey,
+  isPriceTick,
+  asOfPrice,
+  asOfPriceCodec,
+  nextLatest,
+  nextPriceDay,
+  priceDayCodec,
+  priceDayKey,
+  priceEntry,
+  priceKey,
+  pricePointCodec,
+  type AsOfPrice,
+  type PriceDay,
+  type PricePoint,
+  type PriceTable,
+  type PriceTick,
+} from './prices.ts';
+import { DAY_MS, DEFAULT_WINDOWING, utcDate, windowStartOf, type WindowingConfig } from './windowing.ts';
+
+/**
+ * The engine shared by the daily aggregates: event-time windows, watermark, close → final, late routing,
+ * versions, retractions, retention, the price table. An aggregate supplies a {@link DailyAggregateSpec}: how a
+ * record contributes to its window (scalars, distinct-set members, USD buckets) and how a window renders.
+ *
+ * Stores (all window-keyed ones use `windowStart ‖ key [‖ sub]`, see core/windowKey.ts):
+ * - `windows`  `ws|key`            the aggregate (counts, raw sums, running USD, version, final flag);
+ * - `distinct` `ws|key|<set><member>` → count: counted multisets, so a retraction removes exactly one
+ *              occurrence and a distinct count drops only when the last occurrence goes;
+ * - `buckets`  `ws|key|<time>`      raw sums per event timestamp, from which a final's USD is recomputed exactly
+ *              against the price table (so finals do not depend on the order prices and transfers arrived);
+ * - `dirty`    `ws|key`             windows changed since the last punctuation (`on_punctuate` updates);
+ * - `late`     `ws|<identity>`      events routed late, so their retraction is routed late too;
+ * - `prices`   `day|asset|<time>`  price points; `price_days` `ws|asset` daily OHLC;
+ * - `meta`     `clock`             the partition clock (stream time, closed/purged cursors, counters).
+ */
+export type AggregatorStores<Agg, Bucket> = {
+  windows: Agg;
+  buckets: Bucket;
+  distinct: number;
+  dirty: number;
+  late: number;
+  meta: PartitionClock;
+  prices: PricePoint;
+  price_latest: AsOfPrice;
+  price_days: PriceDay;
+};
+
+/** Fields the engine manages on every aggregate. */
+export interface WindowState {
+  /** Increases by one with every emitted record of this (window, key); the sink keeps the highest. */
+  readonly version: number;
+  /** The window has closed and its final record was emitted. */
+  readonly final: boolean;
+}
+
+export type LateReason = 'window_closed' | 'retraction_of_late_event' | 'window_purged';
+
+/** A record that could not change its window: on the late topic, counted, never dropped. */
+export interface LateEvent<Leg> {
+  readonly late_reason: LateReason;
+  readonly window_start: number;
+  readonly stream_time_ms: number;
+  readonly event: Leg;
+}
+
+export function isLateEvent<Leg>(value: object): value is LateEvent<Leg> {
+  return 'late_reason' in value;
+}
+
+/** What a spec needs to render a window. */
+export interface EmitContext {
+  readonly windowStartMs: number;
+  /** `YYYY-MM-DD`. */
+  readonly date: string;
+  readonly final: boolean;
+  readonly version: number;
+  /** Time the price staleness is measured at: last ms of the day for finals, stream time (within the day) for updates. */
+  readonly referenceMs: number;
+  readonly prices: PriceReader;
+}
+
+export interface PriceReader {
+  /** Daily OHLC of an asset, if any tick fell inside the day. */
+  day(asset: string, windowStartMs: number): PriceDay | undefined;
+  /** Latest price at or before a time, within PRICE_LOOKBACK_MS (for staleness reporting). */
+  latestAt(asset: string, timeMs: number): AsOfPrice | null;
+}
+
+export type Member = readonly [setIndex: number, member: string];
+
+/** The as-of join for one asset, memoised per close pass (buckets of many keys share block timestamps). */
+export interface AsOfLookup {
+  at(timeMs: number): AsOfPrice | null;
+}
+
+class MemoAsOf implements AsOfLookup {
+  constructor(
+    private readonly prices: PriceTable,
+    private readonly asset: string,
+    private readonly stalenessMs: number,
+    private readonly memo: Map<string, AsOfPrice | null>,
+  ) {}
+
+  at(timeMs: number): AsOfPrice | null {
+    const memoKey = this.asset + KEY_SEPARATOR + timeMs;
+    let price = this.memo.get(memoKey);
+    if (price === undefined) {
+      price = asOfPrice(this.prices, this.asset, timeMs, this.stalenessMs);
+      this.memo.set(memoKey, price);
+    }
+    return price;
+  }
+}
+
+class StatePriceReader implements PriceReader, PriceTable {
+  constructor(
+    readonly points: KeyValueView<PricePoint>,
+    readonly latest: KeyValueView<AsOfPrice>,
+    private readonly days: KeyValueView<PriceDay>,
+  ) {}
+
+  day(asset: string, windowStartMs: number): PriceDay | undefined {
+    return this.days.get(priceDayKey(windowStartMs, asset));
+  }
+
+  latestAt(asset: string, timeMs: number): AsOfPrice | null {
+    return asOfPrice(this, asset, timeMs, PRICE_LOOKBACK_MS);
+  }
+}
+
+/** A store view over a transaction (read-your-writes), for helpers that take a view. */
+class TxnView<S extends StoreValues, N extends keyof S & string> implements KeyValueView<S[N]> {
+  constructor(
+    private readonly txn: StateTxn<S, unknown>,
+    private readonly store: N,
+  ) {}
+
+  get(key: string): S[N] | undefined {
+    return this.txn.get(this.store, key);
+  }
+
+  range(range: KeyRange): Iterable<Entry<S[N]>> {
+    return this.txn.range(this.store, range);
+  }
+}
+
+/** Orders window keys as their sub-entries (`wk|…`) are ordered. */
+function bySubEntryOrder(a: readonly [string, unknown], b: readonly [string, unknown]): number {
+  const x = a[0] + KEY_SEPARATOR;
+  const y = b[0] + KEY_SEPARATOR;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface DailyAggregateSpec<Leg extends object, Agg extends WindowState, Bucket, Out> {
+  readonly name: string;
+  readonly outputTopic: string;
+  readonly lateTopic: string;
+  /** Distinct-set tags, one character each (e.g. `a` addresses, `t` transactions). */
+  readonly sets: readonly string[];
+  readonly codecs: { readonly windows: StateCodec<Agg>; readonly buckets: StateCodec<Bucket> };
+  /** Aggregation key without the window; must not contain `|`. */
+  keyOf(leg: Leg): string;
+  timeMsOf(leg: Leg): number;
+  /** Unique per record (and per leg of a transfer); must not contain `|`. */
+  identityOf(leg: Leg): string;
+  isRetraction(leg: Leg): boolean;
+  /** Price asset for the as-of join. */
+  assetOf(leg: Leg): string;
+  /** The same asset, from an aggregation key (closing a window has no record at hand). */
+  assetOfKey(key: string): string;
+  membersOf(leg: Leg): readonly Member[];
+  create(leg: Leg, windowStartMs: number): Agg;
+  /**
+   * Adds (sign 1) or removes (sign −1) the record's scalar contribution. `price` is the as-of price at the
+   * record's time from the table as it is now (running USD for updates); `distinctDelta[i]` is the change of
+   * set i's distinct count.
+   */
+  apply(agg: Agg, leg: Leg, sign: 1 | -1, price: AsOfPrice | null, distinctDelta: readonly number[]): Agg;
+  /** The record's change to its timestamp's bucket; undefined when it becomes empty, `bucket` itself when unchanged. */
+  applyToBucket(bucket: Bucket | undefined, leg: Leg, sign: 1 | -1): Bucket | undefined;
+  /** Recomputes the USD fields exactly from the buckets and the price table (`asOf` applies the staleness limit). */
+  settle(agg: Agg, buckets: Iterable<readonly [timeMs: number, bucket: Bucket]>, asOf: AsOfLookup): Agg;
+  withState(agg: Agg, version: number, final: boolean): Agg;
+  toOutput(agg: Agg, key: string, ctx: EmitContext): Out;
+}
+
+type Stores<Agg, Bucket> = AggregatorStores<Agg, Bucket>;
+
+const PRICE_SEGMENT_PREFIX = WINDOW_START_HEX_DIGITS + 1 + assetKey(1, ZERO_ADDRESS).length;
+
+/** One `process`/`punctuate` invocation: its transaction, the view it reads, and the price reader over it. */
+interface Call<Agg, Bucket, O> {
+  readonly txn: StateTxn<AggregatorStores<Agg, Bucket>, O>;
+  readonly state: StateView<AggregatorStores<Agg, Bucket>>;
+  readonly prices: StatePriceReader;
+}
+
+/**
+ * Builds a daily windowed aggregate processor from a spec.
+ * Input: the spec's records and price ticks (told apart by `price_usd`). Output: update/final records on
+ * `outputTopic` (`is_final` flag + version, one topic), {@link LateEvent}s on `lateTopic`.
+ */
+export function createDailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out>(
+  spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
+  windowing: Partial<WindowingConfig> = {},
+): Processor<Stores<Agg, Bucket>, Leg | PriceTick, Out | LateEvent<Leg>> {
+  const config: WindowingConfig = { ...DEFAULT_WINDOWING, ...windowing };
+  type O = Out | LateEvent<Leg>;
+  type C = Call<Agg, Bucket, O>;
+
+  const begin = (state: StateView<Stores<Agg, Bucket>>): C => ({
+    txn: new StateTxn(state),
+    state,
+    prices: new StatePriceReader(state.prices, state.price_latest, state.price_days),
+  });
+
+  const emit = (c: C, streamTimeMs: number, ws: number, key: string, agg: Agg): void => {
+    const referenceMs = agg.final ? ws + DAY_MS - 1 : Math.min(Math.max(streamTimeMs, ws), ws + DAY_MS - 1);
+    const ctx: EmitContext = {
+      windowStartMs: ws,
+      date: utcDate(ws),
+      final: agg.final,
+      version: agg.version,
+      referenceMs,
+      prices: c.prices,
+    };
+    c.txn.emit(spec.outputTopic, key + KEY_SEPARATOR + ctx.date, spec.toOutput(agg, key, ctx));
+  };
+
+  const routeLate = (c: C, clock: PartitionClock, reason: LateReason, leg: Leg, ws: number, key: string): PartitionClock => {
+    const event: LateEvent<Leg> = { late_reason: reason, window_start: ws, stream_time_ms: clock.streamTimeMs, event: leg };
+    c.txn.emit(spec.lateTopic, key, event);
+    return { ...clock, lateEvents: clock.lateEvents + 1 };
+  };
+
+  /** Applies a record's contribution (±1) to its window; returns the new aggregate (version unchanged). */
+  const applyLeg = (c: C, leg: Leg, ws: number, key: string, sign: 1 | -1): Agg => {
+    const { txn } = c;
+    const wk = encodeWindowKey(ws, key);
+    const current = txn.get('windows', wk);
+    if (current === undefined && sign < 0) throw new RetractionMismatchError(spec.name, wk, 'a record');
+    const agg = current ?? spec.create(leg, ws);
+    const delta: number[] = [];
+    for (let i = 0; i < spec.sets.length; i++) delta.push(0);
+    for (const [setIndex, member] of spec.membersOf(leg)) {
+      const dk = wk + KEY_SEPARATOR + (spec.sets[setIndex] as string) + member;
+      const count = txn.get('distinct', dk) ?? 0;
+      const next = count + sign;
+      if (next < 0) throw new RetractionMismatchError(spec.name, wk, `member ${member}`);
+      if (next === 0) txn.delete('distinct', dk);
+      else txn.put('distinct', dk, next);
+      if (count === 0) delta[setIndex] = (delta[setIndex] ?? 0) + 1;
+      else if (next === 0) delta[setIndex] = (delta[setIndex] ?? 0) - 1;
+    }
+    const t = spec.timeMsOf(leg);
+    const bk = wk + KEY_SEPARATOR + encodeTimeHex(t);
+    const previous = txn.get('buckets', bk);
+    const bucket = spec.applyToBucket(previous, leg, sign);
+    if (bucket !== previous) {
+      if (bucket === undefined) txn.delete('buckets', bk);
+      else txn.put('buckets', bk, bucket);
+    }
+    const price = asOfPrice(c.prices, spec.assetOf(leg), t, config.priceStalenessMs);
+    return spec.apply(agg, leg, sign, price, delta);
+  };
+
+  /** Exact USD from the window's buckets, then the next version as final; stores and emits it. */
+  const finalize = (
+    c: C,
+    ws: number,
+    key: string,
+    agg: Agg,
+    buckets: readonly (readonly [number, Bucket])[],
+    memo: Map<string, AsOfPrice | null>,
+  ): void => {
+    const asOf = new MemoAsOf(c.prices, spec.assetOfKey(key), config.priceStalenessMs, memo);
+    const settled = spec.withState(spec.settle(agg, buckets, asOf), agg.version + 1, true);
+    c.txn.put('windows', encodeWindowKey(ws, key), settled);
+    emit(c, ws + DAY_MS - 1, ws, key, settled);
+  };
+
+  const bucketsOf = (c: C, ws: number, key: string): [number, Bucket][] => {
+    const range = subEntryRange(ws, key);
+    const out: [number, Bucket][] = [];
+    for (const [bk, bucket] of c.txn.range('buckets', range)) out.push([parseInt(bk.slice(range.gte.length), 16), bucket]);
+    return out;
+  };
+
+  /**
+   * Closes one window: every key gets its final. One ordered scan of the window's aggregates and one of its
+   * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
+   */
+  const closeWindow = (c: C, ws: number, memo: Map<string, AsOfPrice | null>): void => {
+    const range = windowRange(ws);
+    const open: [string, Agg][] = [];
+    for (const [wk, agg] of c.txn.range('windows', range)) if (!agg.final) open.push([wk, agg]);
+    for (let i = 1; i < open.length; i++) {
+      if (bySubEntryOrder(open[i - 1] as [string, Agg], open[i] as [string, Agg]) > 0) {
+        open.sort(bySubEntryOrder);
+        break;
+      }
+    }
+    const buckets = c.txn.range('buckets', range)[Symbol.iterator]();
+    let next = buckets.next();
+    for (const [wk, agg] of open) {
+      const prefix = wk + KEY_SEPARATOR;
+      const own: [number, Bucket][] = [];
+      while (next.done !== true && next.value[0] < prefix) next = buckets.next();
+      while (next.done !== true && next.value[0].startsWith(prefix)) {
+        own.push([parseInt(next.value[0].slice(prefix.length), 16), next.value[1]]);
+        next = buckets.next();
+      }
+      finalize(c, ws, wk.slice(WINDOW_START_HEX_DIGITS + 1), agg, own, memo);
+    }
+  };
+
+  /** After a change to an open window: an update now, or a dirty mark for the next punctuation. */
+  const changed = (c: C, streamTimeMs: number, ws: number, key: string, agg: Agg): void => {
+    const wk = encodeWindowKey(ws, key);
+    if (config.updates === 'every_record') {
+      const next = spec.withState(agg, agg.version + 1, false);
+      c.txn.put('windows', wk, next);
+      emit(c, streamTimeMs, ws, key, next);
+    } else {
+      c.txn.put('windows', wk, agg);
+      if (c.txn.get('dirty', wk) === undefined) c.txn.put('dirty', wk, 1);
+    }
+  };
+
+  /** Moves stream time forward: closes windows that the watermark passed, purges those past retention. */
+  const advanceTo = (c: C, clock: PartitionClock, streamTimeMs: number): PartitionClock => {
+    if (streamTimeMs <= clock.streamTimeMs) return clock;
+    const { closeBefore, purgeBefore } = targetsAt(streamTimeMs, clock, config);
+    if (closeBefore > clock.closedBeforeMs) {
+      const between = windowsBetween(clock.closedBeforeMs, closeBefore);
+      // Each window with state between the two cursors: seek its first key, close it, jump past it.
+      const memo = new Map<string, AsOfPrice | null>();
+      for (let cursor = between.gte; ;) {
+        const [first] = c.txn.range('windows', { gte: cursor, lt: between.lt, limit: 1 });
+        if (first === undefined) break;
+        const ws = decodeWindowKey(first[0]).windowStartMs;
+        closeWindow(c, ws, memo);
+        cursor = windowRange(ws).lt;
+      }
+      c.txn.deleteRange('dirty', between.gte, between.lt);
+    }
+    if (purgeBefore > clock.purgedBeforeMs) {
+      const { gte, lt } = windowsBetween(clock.purgedBeforeMs, purgeBefore);
+      for (const store of ['windows', 'buckets', 'distinct', 'dirty', 'late', 'price_days'] as const)
+        c.txn.deleteRange(store, gte, lt);
+      const prices = windowsBetween(
+        Math.max(0, clock.purgedBeforeMs - PRICE_LOOKBACK_MS),
+        Math.max(0, purgeBefore - PRICE_LOOKBACK_MS),
+      );
+      if (prices.lt > prices.gte) c.txn.deleteRange('prices', prices.gte, prices.lt);
+    }
+    return { ...clock, streamTimeMs, closedBeforeMs: closeBefore, purgedBeforeMs: purgeBefore };
+  };
+
+  const applyPrice = (c: C, tick: PriceTick): void => {
+    const { txn } = c;
+    const { asset, timeMs, point } = priceEntry(tick);
+    const pk = priceKey(asset, timeMs);
+    const replaced = txn.get('prices', pk) !== undefined;
+    txn.put('prices', pk, point);
+    const dk = priceDayKey(windowStartOf(timeMs), asset);
+    const view = new TxnView<Stores<Agg, Bucket>, 'prices'>(txn as StateTxn<Stores<Agg, Bucket>, unknown>, 'prices');
+    txn.put('price_days', dk, nextPriceDay(view, txn.get('price_days', dk), replaced, asset, timeMs, point));
+    const latest = nextLatest(txn.get('price_latest', asset), timeMs, point);
+    if (latest !== undefined) txn.put('price_latest', asset, latest);
+  };
+
+  return {
+    name: spec.name,
+    stores: {
+      windows: { codec: spec.codecs.windows, segmentPrefixLength: WINDOW_START_HEX_DIGITS, doc: 'aggregate per (window, key)' },
+      buckets: {
+        codec: spec.codecs.buckets,
+        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
+        doc: 'raw sums per (window, key, event time) for exact USD',
+      },
+      distinct: {
+        codec: numberCodec('distinct'),
+        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
+        doc: 'counted multisets per (window, key, set)',
+      },
+      dirty: {
+        codec: numberCodec('dirty'),
+        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
+        doc: 'windows changed since the last punctuation',
+      },
+      late: { codec: numberCodec('late'), segmentPrefixLength: WINDOW_START_HEX_DIGITS, doc: 'identities of events routed late' },
+      meta: { codec: partitionClockCodec('meta'), doc: 'partition clock' },
+      // Segment = (day, asset) for mainnet-length asset keys, so a tick re-sorts ≤ 1 asset-day (other chain ids
+      // only shift the boundary: segments are an ordering-neutral grouping).
+      prices: {
+        codec: pricePointCodec('prices'),
+        segmentPrefixLength: PRICE_SEGMENT_PREFIX,
+        doc: 'price points by (day, asset, time)',
+      },
+      price_latest: { codec: asOfPriceCodec('price_latest'), doc: 'newest price point per asset (as-of fast path)' },
+      price_days: {
+        codec: priceDayCodec('price_days'),
+        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
+        doc: 'daily OHLC by (day, asset)',
+      },
+    },
+    outputTopics: [spec.outputTopic, spec.lateTopic],
+
+    process(state, record): ProcessResult<Stores<Agg, Bucket>, O> {
+      const c = begin(state);
+      const { txn } = c;
+      const value = record.value;
+      if (isPriceTick(value)) {
+        applyPrice(c, value);
+        return txn.result();
+      }
+      const leg = value;
+      const before = txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
+      let clock = before;
+      const t = spec.timeMsOf(leg);
+      const ws = windowStartOf(t);
+      const key = spec.keyOf(leg);
+      assertLogicalKey(key);
+
+      if (spec.isRetraction(leg)) {
+        const marker = encodeWindowKey(ws, spec.identityOf(leg));
+        if (txn.get('late', marker) !== undefined) {
+          txn.delete('late', marker);
+          clock = routeLate(c, clock, 'retraction_of_late_event', leg, ws, key);
+        } else if (ws < clock.purgedBeforeMs) {
+          clock = routeLate(c, clock, 'window_purged', leg, ws, key);
+        } else {
+          const agg = applyLeg(c, leg, ws, key, -1);
+          if (ws < clock.closedBeforeMs) {
+            clock = { ...clock, finalRetractions: clock.finalRetractions + 1 };
+            finalize(c, ws, key, agg, bucketsOf(c, ws, key), new Map());
+          } else {
+            changed(c, Math.max(clock.streamTimeMs, t), ws, key, agg);
+          }
+        }
+      } else if (ws < clock.closedBeforeMs) {
+        if (ws >= clock.purgedBeforeMs) txn.put('late', encodeWindowKey(ws, spec.identityOf(leg)), 1);
+        clock = routeLate(c, clock, 'window_closed', leg, ws, key);
+      } else {
+        changed(c, Math.max(clock.streamTimeMs, t), ws, key, applyLeg(c, leg, ws, key, 1));
+      }
+
+      clock = advanceTo(c, clock, Math.max(clock.streamTimeMs, t));
+      if (clock !== before) txn.put('meta', CLOCK_KEY, clock);
+      return txn.result();
+    },
+
+    punctuate(state, ctx: PunctuateContext): ProcessResult<Stores<Agg, Bucket>, O> {
+      const c = begin(state);
+      const { txn } = c;
+      const before = txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
+      let clock = before;
+      const target = idleAdvanceTarget(config, ctx);
+      if (target !== undefined && clock.streamTimeMs >= 0) clock = advanceTo(c, clock, target);
+      if (config.updates === 'on_punctuate') {
+        const dirty = [...txn.range('dirty', ALL_WINDOWS)];
+        for (const [wk] of dirty) {
+          const agg = txn.get('windows', wk);
+          if (agg === undefined || agg.final) continue;
+          const next = spec.withState(agg, agg.version + 1, false);
+          txn.put('windows', wk, next);
+          const { windowStartMs, key } = decodeWindowKey(wk);
+          emit(c, clock.streamTimeMs, windowStartMs, key, next);
+        }
+        if (dirty.length > 0) txn.deleteRange('dirty', ALL_WINDOWS.gte, ALL_WINDOWS.lt);
+      }
+      if (clock !== before) txn.put('meta', CLOCK_KEY, clock);
+      return txn.result();
+    },
+  };
+}
+
+/** Output records of an aggregate, split by kind (tests, sinks). */
+export function splitOutputs<Out, Leg>(
+  outputs: readonly OutputRecord<Out | LateEvent<Leg>>[],
+): { windows: Out[]; late: LateEvent<Leg>[] } {
+  const windows: Out[] = [];
+  const late: LateEvent<Leg>[] = [];
+  for (const { value } of outputs) {
+    if (typeof value === 'object' && value !== null && isLateEvent<Leg>(value)) late.push(value);
+    else windows.push(value as Out);
+  }
+  return { windows, late };
+}

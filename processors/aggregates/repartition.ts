@@ -1,0 +1,72 @@
+import type { Erc20Transfer } from '../erc20/transfer.ts';
+import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+
+/**
+ * Repartitioning: the stateless step between `erc20.transfers` and the aggregates. A repartition key is the
+ * Kafka record key of the repartition topic, so every record that updates one aggregate row lands in one
+ * partition, hence one task, hence one state store and one watermark.
+ *
+ * - by token: key `<chainId>:<token>`; one record per transfer (the transfer itself). Partitions
+ *   `token_metrics_daily` by (chain, token).
+ * - by address: key `<chainId>:<address>:<token>`; up to two records per transfer, the sender's `out` leg and the
+ *   receiver's `in` leg (each transfer counts for both), none for the zero address (mint/burn counterparty,
+ *   not an account). Keying by (address, token) rather than address alone spreads hot addresses (routers,
+ *   exchanges) over partitions by token; it is exactly the aggregation key minus the day.
+ */
+
+/** The `<chainId>:<token>` repartition key. */
+export function tokenPartitionKey(t: Pick<Erc20Transfer, 'chain_id' | 'token_address'>): string {
+  return `${t.chain_id}:${t.token_address}`;
+}
+
+/** One side of a transfer, seen from one address. */
+export interface AddressLeg {
+  readonly chain_id: number;
+  /** The address whose flows this leg changes. */
+  readonly address: string;
+  readonly token_address: string;
+  /** `in`: address received; `out`: address sent. */
+  readonly direction: 'in' | 'out';
+  /** The other side (may be the zero address for mints and burns). */
+  readonly counterparty: string;
+  readonly amount_raw: bigint;
+  readonly decimals: number | null;
+  readonly symbol: string | null;
+  readonly tx_hash: string;
+  readonly block_hash: string;
+  readonly log_index: number;
+  /** Unix seconds. */
+  readonly timestamp: number;
+  readonly removed: boolean;
+}
+
+/** The `<chainId>:<address>:<token>` repartition key. */
+export function addressPartitionKey(leg: Pick<AddressLeg, 'chain_id' | 'address' | 'token_address'>): string {
+  return `${leg.chain_id}:${leg.address}:${leg.token_address}`;
+}
+
+function leg(t: Erc20Transfer, direction: 'in' | 'out'): AddressLeg {
+  return {
+    chain_id: t.chain_id,
+    address: direction === 'out' ? t.from_address : t.to_address,
+    token_address: t.token_address,
+    direction,
+    counterparty: direction === 'out' ? t.to_address : t.from_address,
+    amount_raw: t.amount_raw,
+    decimals: t.decimals,
+    symbol: t.symbol,
+    tx_hash: t.tx_hash,
+    block_hash: t.block_hash,
+    log_index: t.log_index,
+    timestamp: t.timestamp,
+    removed: t.removed,
+  };
+}
+
+/** The sender's `out` leg and the receiver's `in` leg, skipping the zero address. A self-transfer yields both. */
+export function addressLegsOf(t: Erc20Transfer): AddressLeg[] {
+  const legs: AddressLeg[] = [];
+  if (t.from_address !== ZERO_ADDRESS) legs.push(leg(t, 'out'));
+  if (t.to_address !== ZERO_ADDRESS) legs.push(leg(t, 'in'));
+  return legs;
+}

@@ -1,0 +1,286 @@
+import type { Processor } from '../core/processor.ts';
+import {
+  plainObject,
+  plainToBigint,
+  plainToBoolean,
+  plainToNullableNumber,
+  plainToNullableString,
+  plainToNumber,
+  plainToString,
+  type StateCodec,
+} from '../core/state.ts';
+import type { Erc20Transfer } from '../erc20/transfer.ts';
+import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import {
+  createDailyAggregator,
+  type AggregatorStores,
+  type DailyAggregateSpec,
+  type EmitContext,
+  type LateEvent,
+  type Member,
+  type WindowState,
+} from './dailyAggregator.ts';
+import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
+import { RetractionMismatchError } from './errors.ts';
+import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
+import { tokenPartitionKey } from './repartition.ts';
+import type { WindowingConfig } from './windowing.ts';
+
+/**
+ * `token_metrics_daily`: one row per (UTC date, chain, token), from the by-token repartition of transfers.
+ *
+ * - volume_raw: Σ amount of every transfer of the day, mints and burns included; minted_raw / burned_raw: the
+ *   parts from / to the zero address; transfer_count: transfers; tx_count: distinct tx hashes.
+ * - unique_addresses: |senders ∪ receivers| without the zero address, exact (counted multiset).
+ * - volume_usd: Σ amount × price / 10^decimals, price = latest tick at or before the transfer's timestamp and no
+ *   older than the staleness limit; computed exactly on scaled bigints and rounded once, half to even, to
+ *   USD_DECIMALS. Null as soon as one transfer of the day cannot be priced (unknown decimals, no fresh price):
+ *   a partial sum would understate silently. `unpriced_transfer_count` says how many. Updates carry the USD
+ *   known when each transfer was processed (provisional); the final recomputes it from per-timestamp buckets
+ *   against the price table and the token's decimals at close.
+ * - price_open/high/low/close: first/max/min/last tick inside the day; price_source: source of the close (or of
+ *   the last earlier tick); price_staleness_s: age of the latest tick at the reference time (end of day for
+ *   finals), null when none within 2 days.
+ */
+export interface TokenMetricsDaily {
+  readonly date: string;
+  readonly window_start: number;
+  readonly chain_id: number;
+  readonly token_address: string;
+  readonly symbol: string | null;
+  readonly volume_raw: bigint;
+  readonly volume_usd: string | null;
+  readonly minted_raw: bigint;
+  readonly burned_raw: bigint;
+  readonly transfer_count: number;
+  readonly tx_count: number;
+  readonly unique_addresses: number;
+  readonly unpriced_transfer_count: number;
+  readonly price_open: string | null;
+  readonly price_high: string | null;
+  readonly price_low: string | null;
+  readonly price_close: string | null;
+  readonly price_source: string | null;
+  readonly price_staleness_s: number | null;
+  readonly is_final: boolean;
+  readonly version: number;
+}
+
+/** State of one (day, token) window. */
+export interface TokenWindow extends WindowState {
+  readonly chain_id: number;
+  readonly token_address: string;
+  readonly symbol: string | null;
+  /** The token's decimals, from the first transfer that knew them (a token property: later values are ignored). */
+  readonly decimals: number | null;
+  readonly volume_raw: bigint;
+  readonly minted_raw: bigint;
+  readonly burned_raw: bigint;
+  readonly transfer_count: number;
+  readonly tx_count: number;
+  readonly unique_addresses: number;
+  /**
+   * Σ amount × priceE over priced transfers, at scale 10^(decimals + PRICE_DECIMALS). Running (prices and
+   * decimals as known when each transfer was processed) while open; exact after the close recomputation.
+   */
+  readonly usd_scaled: bigint;
+  /** Transfers that could not be priced (unknown decimals, no fresh price); running like usd_scaled. */
+  readonly unpriced_count: number;
+}
+
+/** Raw sum of the transfers at one event timestamp (all of them: pricing happens when the window is priced). */
+export interface TokenBucket {
+  readonly raw: bigint;
+  readonly count: number;
+}
+
+const SET_ADDRESSES = 0;
+const SET_TXS = 1;
+
+const STORE = 'windows';
+export const tokenWindowCodec: StateCodec<TokenWindow> = {
+  encode: (w) => ({
+    chain_id: w.chain_id,
+    token_address: w.token_address,
+    symbol: w.symbol,
+    decimals: w.decimals,
+    volume_raw: w.volume_raw.toString(),
+    minted_raw: w.minted_raw.toString(),
+    burned_raw: w.burned_raw.toString(),
+    transfer_count: w.transfer_count,
+    tx_count: w.tx_count,
+    unique_addresses: w.unique_addresses,
+    usd_scaled: w.usd_scaled.toString(),
+    unpriced_count: w.unpriced_count,
+    version: w.version,
+    final: w.final,
+  }),
+  decode: (plain, key) => {
+    const o = plainObject(plain, STORE, key);
+    return {
+      chain_id: plainToNumber(o.chain_id, STORE, key),
+      token_address: plainToString(o.token_address, STORE, key),
+      symbol: plainToNullableString(o.symbol, STORE, key),
+      decimals: plainToNullableNumber(o.decimals, STORE, key),
+      volume_raw: plainToBigint(o.volume_raw, STORE, key),
+      minted_raw: plainToBigint(o.minted_raw, STORE, key),
+      burned_raw: plainToBigint(o.burned_raw, STORE, key),
+      transfer_count: plainToNumber(o.transfer_count, STORE, key),
+      tx_count: plainToNumber(o.tx_count, STORE, key),
+      unique_addresses: plainToNumber(o.unique_addresses, STORE, key),
+      usd_scaled: plainToBigint(o.usd_scaled, STORE, key),
+      unpriced_count: plainToNumber(o.unpriced_count, STORE, key),
+      version: plainToNumber(o.version, STORE, key),
+      final: plainToBoolean(o.final, STORE, key),
+    };
+  },
+};
+
+export const tokenBucketCodec: StateCodec<TokenBucket> = {
+  encode: (b) => ({ raw: b.raw.toString(), count: b.count }),
+  decode: (plain, key) => {
+    const o = plainObject(plain, 'buckets', key);
+    return { raw: plainToBigint(o.raw, 'buckets', key), count: plainToNumber(o.count, 'buckets', key) };
+  },
+};
+
+const formatPrice = (priceE: bigint): string => formatScaled(priceE, PRICE_DECIMALS, PRICE_DECIMALS);
+
+export interface CreateTokenMetricsParameters {
+  readonly name?: string;
+  /** Default `token.metrics.daily`. */
+  readonly outputTopic?: string;
+  /** Default `token.metrics.daily.late`. */
+  readonly lateTopic?: string;
+  readonly windowing?: Partial<WindowingConfig>;
+}
+
+export function tokenMetricsSpec(
+  params: CreateTokenMetricsParameters = {},
+): DailyAggregateSpec<Erc20Transfer, TokenWindow, TokenBucket, TokenMetricsDaily> {
+  const name = params.name ?? 'token-metrics-daily';
+  return {
+    name,
+    outputTopic: params.outputTopic ?? 'token.metrics.daily',
+    lateTopic: params.lateTopic ?? 'token.metrics.daily.late',
+    sets: ['a', 't'],
+    codecs: { windows: tokenWindowCodec, buckets: tokenBucketCodec },
+    keyOf: tokenPartitionKey,
+    timeMsOf: (t) => t.timestamp * 1000,
+    identityOf: (t) => `${t.block_hash}:${t.log_index}`,
+    isRetraction: (t) => t.removed,
+    assetOf: (t) => assetKey(t.chain_id, t.token_address),
+    assetOfKey: (key) => key,
+    membersOf(t): Member[] {
+      const members: Member[] = [[SET_TXS, t.tx_hash]];
+      if (t.from_address !== ZERO_ADDRESS) members.push([SET_ADDRESSES, t.from_address]);
+      if (t.to_address !== ZERO_ADDRESS) members.push([SET_ADDRESSES, t.to_address]);
+      return members;
+    },
+    create: (t) => ({
+      chain_id: t.chain_id,
+      token_address: t.token_address,
+      symbol: t.symbol,
+      decimals: t.decimals,
+      volume_raw: 0n,
+      minted_raw: 0n,
+      burned_raw: 0n,
+      transfer_count: 0,
+      tx_count: 0,
+      unique_addresses: 0,
+      usd_scaled: 0n,
+      unpriced_count: 0,
+      version: 0,
+      final: false,
+    }),
+    apply(agg, t, sign, price: AsOfPrice | null, delta) {
+      const amount = sign === 1 ? t.amount_raw : -t.amount_raw;
+      const decimals = agg.decimals ?? t.decimals;
+      const priced = decimals !== null && price !== null;
+      return {
+        ...agg,
+        symbol: t.symbol ?? agg.symbol,
+        decimals,
+        volume_raw: agg.volume_raw + amount,
+        minted_raw: t.is_mint ? agg.minted_raw + amount : agg.minted_raw,
+        burned_raw: t.is_burn ? agg.burned_raw + amount : agg.burned_raw,
+        transfer_count: agg.transfer_count + sign,
+        tx_count: agg.tx_count + (delta[SET_TXS] ?? 0),
+        unique_addresses: agg.unique_addresses + (delta[SET_ADDRESSES] ?? 0),
+        usd_scaled: priced ? agg.usd_scaled + amount * price.priceE : agg.usd_scaled,
+        unpriced_count: priced ? agg.unpriced_count : agg.unpriced_count + sign,
+      };
+    },
+    applyToBucket(bucket, t, sign) {
+      if (bucket === undefined) {
+        if (sign < 0) throw new RetractionMismatchError(name, `${t.token_address}@${t.timestamp}`, 'a bucket amount');
+        return { raw: t.amount_raw, count: 1 };
+      }
+      const count = bucket.count + sign;
+      const raw = sign === 1 ? bucket.raw + t.amount_raw : bucket.raw - t.amount_raw;
+      if (count < 0 || raw < 0n || (count === 0 && raw !== 0n))
+        throw new RetractionMismatchError(name, `${t.token_address}@${t.timestamp}`, 'a bucket amount');
+      return count === 0 ? undefined : { raw, count };
+    },
+    settle(agg, buckets, asOf) {
+      if (agg.decimals === null) return { ...agg, usd_scaled: 0n, unpriced_count: agg.transfer_count };
+      let usd = 0n;
+      let unpriced = 0;
+      for (const [timeMs, bucket] of buckets) {
+        const price = asOf.at(timeMs);
+        if (price === null) unpriced += bucket.count;
+        else usd += bucket.raw * price.priceE;
+      }
+      return { ...agg, usd_scaled: usd, unpriced_count: unpriced };
+    },
+    withState: (agg, version, final) => ({ ...agg, version, final }),
+    toOutput(agg, key, ctx: EmitContext): TokenMetricsDaily {
+      const day = ctx.prices.day(key, ctx.windowStartMs);
+      const latest = ctx.prices.latestAt(key, ctx.referenceMs);
+      // Running counts can be off by a retraction priced differently from its transfer; finals are exact.
+      const unpriced = Math.max(0, agg.unpriced_count);
+      const volumeUsd =
+        agg.transfer_count === 0
+          ? '0'
+          : agg.decimals === null || agg.unpriced_count !== 0
+            ? null
+            : formatScaled(agg.usd_scaled, agg.decimals + PRICE_DECIMALS, USD_DECIMALS);
+      return {
+        date: ctx.date,
+        window_start: ctx.windowStartMs,
+        chain_id: agg.chain_id,
+        token_address: agg.token_address,
+        symbol: agg.symbol,
+        volume_raw: agg.volume_raw,
+        volume_usd: volumeUsd,
+        minted_raw: agg.minted_raw,
+        burned_raw: agg.burned_raw,
+        transfer_count: agg.transfer_count,
+        tx_count: agg.tx_count,
+        unique_addresses: agg.unique_addresses,
+        unpriced_transfer_count: unpriced,
+        price_open: day === undefined ? null : formatPrice(day.open),
+        price_high: day === undefined ? null : formatPrice(day.high),
+        price_low: day === undefined ? null : formatPrice(day.low),
+        price_close: day === undefined ? null : formatPrice(day.close),
+        price_source: day?.source ?? latest?.source ?? null,
+        price_staleness_s: latest === null ? null : Math.floor((ctx.referenceMs - latest.timestampMs) / 1000),
+        is_final: ctx.final,
+        version: ctx.version,
+      };
+    },
+  };
+}
+
+export type TokenMetricsStores = AggregatorStores<TokenWindow, TokenBucket>;
+export type TokenMetricsOutput = TokenMetricsDaily | LateEvent<Erc20Transfer>;
+
+/**
+ * The `token_metrics_daily` processor: input = by-token repartitioned transfers and price ticks.
+ * @example createTestDriver(createTokenMetricsProcessor({ windowing: { updates: 'every_record' } }))
+ */
+export function createTokenMetricsProcessor(
+  params: CreateTokenMetricsParameters = {},
+): Processor<TokenMetricsStores, Erc20Transfer | PriceTick, TokenMetricsOutput> {
+  return createDailyAggregator(tokenMetricsSpec(params), params.windowing);
+}

@@ -1,0 +1,62 @@
+/**
+ * Daily tumbling windows in event time (block timestamp), UTC.
+ *
+ * A window [start, start + 1 day) is *closed* once the partition's watermark (stream time − grace) reaches its
+ * end; from then on it changes only through retractions. Stream time is the largest event time the partition has
+ * seen, or an idle advance (see {@link WindowingConfig.idleTimeoutMs}). All times are epoch milliseconds.
+ */
+
+export const DAY_MS = 86_400_000;
+
+export interface WindowingConfig {
+  /** How long after a day ends its window stays open for out-of-order events. Default 1 h. */
+  readonly graceMs: number;
+  /**
+   * A caught-up partition with no input for this long advances its stream time to wall clock − idleTimeout, so
+   * days close on quiet partitions. Must exceed the live ingestion lag (head → this topic). Default 5 min.
+   */
+  readonly idleTimeoutMs: number;
+  /** How long a closed window's state is kept for retractions before it is range-deleted. Default 2 days. */
+  readonly retentionMs: number;
+  /**
+   * `every_record`: an update record per change (tests, low volume). `on_punctuate`: changed windows are marked
+   * dirty and one update per window is emitted at the next punctuation (before each commit), like Kafka
+   * Streams' record cache. Finals are emitted when a window closes in both modes. Default `on_punctuate`.
+   */
+  readonly updates: 'every_record' | 'on_punctuate';
+  /** A price older than this (relative to the transfer) does not price it: USD is null. Default 2 h (config prices.stalenessLimitS). */
+  readonly priceStalenessMs: number;
+}
+
+export const DEFAULT_WINDOWING: WindowingConfig = Object.freeze({
+  graceMs: 3_600_000,
+  idleTimeoutMs: 300_000,
+  retentionMs: 2 * DAY_MS,
+  updates: 'on_punctuate',
+  priceStalenessMs: 7_200_000,
+});
+
+/** Start of the UTC day containing `timeMs` (23:59:59.999 → that day, 00:00:00.000 → the next). */
+export function windowStartOf(timeMs: number): number {
+  return timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
+}
+
+let lastDateStart = NaN;
+let lastDate = '';
+
+/** `YYYY-MM-DD` of a window start (memoised for the last value: emissions come in runs of one day). */
+export function utcDate(windowStartMs: number): string {
+  if (windowStartMs !== lastDateStart) {
+    lastDate = new Date(windowStartMs).toISOString().slice(0, 10);
+    lastDateStart = windowStartMs;
+  }
+  return lastDate;
+}
+
+/**
+ * Every window starting before the returned time is closed at watermark `watermarkMs`: a window closes when its
+ * end is ≤ the watermark, i.e. start + 1 day ≤ watermark ⇔ start < windowStartOf(watermark).
+ */
+export function closedBefore(watermarkMs: number): number {
+  return windowStartOf(watermarkMs);
+}

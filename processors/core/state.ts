@@ -1,0 +1,125 @@
+import { StateSerdeError } from './errors.ts';
+
+/**
+ * The processor's side of state: read-only views, declared stores and the changes a processor returns.
+ * Stores are key → value maps with string keys ordered by UTF-16 code unit (for the ASCII keys we use, the same
+ * order as LMDB's byte order), so range scans behave identically in memory and on disk.
+ */
+
+/** A value that JSON and msgpack both carry losslessly. Bigints are not Plain: codecs turn them into strings. */
+export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [key: string]: Plain };
+
+/** Turns a store's in-memory value into a Plain one and back; the runtime serialises Plain values (msgpack in LMDB). */
+export interface StateCodec<V> {
+  encode(value: V): Plain;
+  decode(plain: Plain, key: string): V;
+}
+
+/** Bounds of a key range scan; lower bound `gte`/`gt`, upper bound `lte`/`lt`. Missing bounds are open. */
+export interface KeyRange {
+  readonly gte?: string;
+  readonly gt?: string;
+  readonly lte?: string;
+  readonly lt?: string;
+  /** Descending key order. */
+  readonly reverse?: boolean;
+  readonly limit?: number;
+}
+
+export type Entry<V> = readonly [key: string, value: V];
+
+/** Read view of one key-value store (Kafka Streams' ReadOnlyKeyValueStore). */
+export interface KeyValueView<V> {
+  get(key: string): V | undefined;
+  /** Entries in key order (descending with `reverse`). */
+  range(range: KeyRange): Iterable<Entry<V>>;
+}
+
+/** Value type of each store a processor declares, by store name. */
+export type StoreValues = Record<string, unknown>;
+
+/** What a processor sees: one read-only view per declared store. */
+export type StateView<S extends StoreValues> = { readonly [N in keyof S]: KeyValueView<S[N]> };
+
+export type PutChange<N extends string, V> = { readonly store: N; readonly op: 'put'; readonly key: string; readonly value: V };
+export type DeleteChange<N extends string> = { readonly store: N; readonly op: 'delete'; readonly key: string };
+/** Deletes every key in [gte, lt): how old windows leave a store in one operation. */
+export type DeleteRangeChange<N extends string> = {
+  readonly store: N;
+  readonly op: 'deleteRange';
+  readonly gte: string;
+  readonly lt: string;
+};
+
+/** One change to one store. A processor returns a list of these; the runtime applies them atomically with its outputs. */
+export type StateChange<S extends StoreValues> = {
+  [N in keyof S & string]: PutChange<N, S[N]> | DeleteChange<N> | DeleteRangeChange<N>;
+}[keyof S & string];
+
+/** Declaration of a store: its codec and how its keys group into time segments. */
+export interface StoreSpec<V> {
+  readonly codec: StateCodec<V>;
+  /**
+   * Number of leading key characters that name the key's time segment (the window start for window stores, see
+   * windowKey.ts). Implementations may keep one physical segment per prefix so dropping a day is cheap. 0 = none.
+   */
+  readonly segmentPrefixLength?: number;
+  /** One line for docs and `describe()`. */
+  readonly doc: string;
+}
+
+export type StoreSpecs<S extends StoreValues> = { readonly [N in keyof S]: StoreSpec<S[N]> };
+
+// ---- codec helpers: bigint handling is explicit, never implicit ----
+
+/** A bigint as its decimal string (exact for any width, sortable only by length+value, which state never needs). */
+export function bigintToPlain(value: bigint): string {
+  return value.toString();
+}
+
+/** Reads a bigint written by {@link bigintToPlain}. */
+export function plainToBigint(plain: Plain | undefined, store: string, key: string): bigint {
+  if (typeof plain !== 'string' || !/^-?[0-9]+$/.test(plain))
+    throw new StateSerdeError(store, key, `expected a decimal bigint string`);
+  return BigInt(plain);
+}
+
+export function plainToNumber(plain: Plain | undefined, store: string, key: string): number {
+  if (typeof plain !== 'number' || !Number.isFinite(plain)) throw new StateSerdeError(store, key, `expected a finite number`);
+  return plain;
+}
+
+export function plainToString(plain: Plain | undefined, store: string, key: string): string {
+  if (typeof plain !== 'string') throw new StateSerdeError(store, key, `expected a string`);
+  return plain;
+}
+
+export function plainToNullableString(plain: Plain | undefined, store: string, key: string): string | null {
+  return plain === null ? null : plainToString(plain, store, key);
+}
+
+export function plainToNullableNumber(plain: Plain | undefined, store: string, key: string): number | null {
+  return plain === null ? null : plainToNumber(plain, store, key);
+}
+
+export function plainToBoolean(plain: Plain | undefined, store: string, key: string): boolean {
+  if (typeof plain !== 'boolean') throw new StateSerdeError(store, key, `expected a boolean`);
+  return plain;
+}
+
+/** The object behind a Plain value, for codecs that read fields. */
+export function plainObject(plain: Plain, store: string, key: string): { readonly [key: string]: Plain } {
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain))
+    throw new StateSerdeError(store, key, 'expected an object');
+  return plain as { readonly [key: string]: Plain };
+}
+
+/** Codec for a store of plain finite numbers (counters, multiset counts). */
+export function numberCodec(store: string): StateCodec<number> {
+  return { encode: (value) => value, decode: (plain, key) => plainToNumber(plain, store, key) };
+}
+
+/** Codec for a store of bigints. */
+export function bigintCodec(store: string): StateCodec<bigint> {
+  return { encode: bigintToPlain, decode: (plain, key) => plainToBigint(plain, store, key) };
+}

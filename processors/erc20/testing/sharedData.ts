@@ -1,0 +1,136 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fromRpcLog, type EvmLog, type RpcLog } from '../log.ts';
+
+/**
+ * Test-only readers for the recorded real-mainnet data under ../shared (read in place, never copied).
+ * Tests skip with a message when the folder is absent.
+ */
+export const SHARED_DATA = resolve(import.meta.dirname, '../../../../shared/data');
+export const hasSharedData = existsSync(join(SHARED_DATA, 'ethereum-etl')) && existsSync(join(SHARED_DATA, 'subsquid-evm-rpc'));
+export const SKIP_MESSAGE = `../shared/data not found at ${SHARED_DATA}: real-mainnet tests skipped`;
+
+export function etlPath(...parts: string[]): string {
+  return join(SHARED_DATA, 'ethereum-etl', ...parts);
+}
+
+/** The token transfer as ethereum-etl writes it, value kept exact. */
+export interface EtlTransfer {
+  readonly token_address: string;
+  readonly from_address: string;
+  readonly to_address: string;
+  readonly value: bigint;
+  readonly transaction_hash: string;
+  readonly log_index: number;
+  readonly block_number: number;
+}
+
+/** JSON lines whose big integers (`value`) must not pass through a float: quote them before JSON.parse. */
+export function readJsonLines(path: string, bigIntFields: readonly string[] = []): Record<string, unknown>[] {
+  let text = readFileSync(path, 'utf8');
+  for (const field of bigIntFields) text = text.replace(new RegExp(`"${field}": (\\d+)`, 'g'), `"${field}": "$1"`);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export function etlTransferFromJson(row: Record<string, unknown>): EtlTransfer {
+  return {
+    token_address: String(row.token_address),
+    from_address: String(row.from_address),
+    to_address: String(row.to_address),
+    value: BigInt(String(row.value)),
+    transaction_hash: String(row.transaction_hash),
+    log_index: Number(row.log_index),
+    block_number: Number(row.block_number),
+  };
+}
+
+/** ethereum-etl's `log` JSON line → EvmLog. */
+export function evmLogFromEtlJson(row: Record<string, unknown>, chainId = 1): EvmLog {
+  return {
+    chain_id: chainId,
+    block_number: Number(row.block_number),
+    block_hash: String(row.block_hash),
+    block_timestamp: Number(row.block_timestamp),
+    tx_hash: String(row.transaction_hash),
+    tx_index: Number(row.transaction_index),
+    log_index: Number(row.log_index),
+    address: String(row.address),
+    topics: (row.topics as string[]).map((t) => t.toLowerCase()),
+    data: String(row.data),
+    removed: false,
+  };
+}
+
+/** Minimal RFC 4180 CSV reader (quoted fields may hold commas). */
+export function readCsv(path: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  const text = readFileSync(path, 'utf8');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  const [header = [], ...body] = rows;
+  return body.filter((r) => r.length === header.length).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}
+
+export function etlTransferFromCsv(row: Record<string, string>): EtlTransfer {
+  return etlTransferFromJson(row);
+}
+
+/** A JSON-RPC response file's `result`. */
+export function readRpcResult<T>(path: string): T {
+  return (JSON.parse(readFileSync(path, 'utf8')) as { result: T }).result;
+}
+
+export interface RpcReceipt {
+  readonly transactionHash: string;
+  readonly status?: string | null;
+  readonly logs: readonly RpcLog[];
+}
+
+/** Every log of every `eth_getTransactionReceipt` response in a folder. */
+export function logsFromReceiptFiles(dir: string, blockTimestamp: number): EvmLog[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('web3_response.eth_getTransactionReceipt_'))
+    .flatMap((f) => readRpcResult<RpcReceipt>(join(dir, f)).logs.map((log) => fromRpcLog(log, { chainId: 1, blockTimestamp })));
+}
+
+export const SQD_BLOCKS = ['1000000', '4369999', '18000000', '18500000'] as const;
+
+/** Every log of an SQD fixture block (`eth_getBlockReceipts` result, logs carry blockTimestamp). */
+export function sqdLogs(block: (typeof SQD_BLOCKS)[number]): EvmLog[] {
+  const receipts = JSON.parse(
+    readFileSync(join(SHARED_DATA, 'subsquid-evm-rpc', 'ethereum', block, 'receipts.json'), 'utf8'),
+  ) as RpcReceipt[];
+  const blockJson = JSON.parse(readFileSync(join(SHARED_DATA, 'subsquid-evm-rpc', 'ethereum', block, 'block.json'), 'utf8')) as {
+    timestamp: string;
+  };
+  const blockTimestamp = parseInt(blockJson.timestamp, 16);
+  return receipts.flatMap((r) => r.logs.map((log) => fromRpcLog(log, { chainId: 1, blockTimestamp })));
+}
