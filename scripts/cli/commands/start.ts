@@ -31,6 +31,19 @@ export function registerStartCommand(program: Command): void {
       });
       if (opts.once) return;
       // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
+      // The health timer is also what keeps the process alive (a pending promise alone does not).
+      const { stackStatus } = await import('../../../infra/stack/index.ts');
+      const healthTimer = setInterval(() => {
+        void stackStatus(common).then(
+          (rows) => {
+            const unhealthy = rows.filter((r) => r.health !== 'healthy' && r.health !== 'unavailable');
+            if (unhealthy.length > 0) logger.warn({ msg: 'stack component unhealthy', components: unhealthy });
+            else logger.debug({ msg: 'stack healthy', components: rows.map((r) => r.component) });
+          },
+          (error: unknown) => logger.error({ msg: 'stack health check failed', err: error }),
+        );
+      }, 30_000);
+      shutdown.add('health timer', () => clearInterval(healthTimer));
       await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
     });
 }
