@@ -1,7 +1,8 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import type { TopicConfig } from '../../config/schema.ts';
+import type { OraculConfig, TopicConfig } from '../../config/schema.ts';
 import { RetryableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { createKafka } from './client.ts';
 
 export interface EnsureTopicsResult {
   created: string[];
@@ -74,5 +75,22 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicConfig[],
     return result;
   } catch (cause) {
     throw new RetryableError('ORACUL_KAFKA_ADMIN_FAILED', `could not ensure topics: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * ensureTopics for the topics declared in config (`kafka.topics`), with its own short-lived
+ * admin connection: what `oracul topics ensure` and `oracul start` both run.
+ */
+export async function ensureDeclaredTopics(params: {
+  config: Pick<OraculConfig, 'kafka'>;
+  logger: Logger;
+}): Promise<EnsureTopicsResult> {
+  const admin = createKafka({ config: params.config, logger: params.logger, clientSuffix: 'admin' }).admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, params.config.kafka.topics, params.logger);
+  } finally {
+    await admin.disconnect();
   }
 }

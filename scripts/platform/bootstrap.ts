@@ -1,6 +1,5 @@
 import type { Common } from '../../core/common.ts';
-import { createKafka } from '../../core/kafka/client.ts';
-import { ensureTopics, type EnsureTopicsResult } from '../../core/kafka/ensure-topics.ts';
+import { ensureDeclaredTopics, type EnsureTopicsResult } from '../../core/kafka/ensure-topics.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate, type MigrateReturnType } from '../../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type RegisteredSchema } from '../../schemas/index.ts';
@@ -37,14 +36,7 @@ export async function bootstrapPlatform(common: Common): Promise<BootstrapResult
   const schemas = await createSchemaRegistrySerdes({ config }).registerAll();
   log.info({ msg: 'schemas registered', subjects: schemas.length });
 
-  const admin = createKafka({ config, logger: log, clientSuffix: 'admin' }).admin();
-  await admin.connect();
-  let topics: EnsureTopicsResult;
-  try {
-    topics = await ensureTopics(admin, config.kafka.topics, log);
-  } finally {
-    await admin.disconnect();
-  }
+  const topics = await ensureDeclaredTopics({ config, logger: log });
   log.info({ msg: 'topics ensured', created: topics.created.length, unchanged: topics.unchanged.length });
   return { startedComponents: started, migrations, schemas, topics };
 }

@@ -8,18 +8,11 @@ export function registerTopicsCommands(program: Command): void {
     .command('ensure')
     .description('Create missing topics, raise partition counts, update drifted configs (idempotent)')
     .action(async () => {
-      const { createKafka } = await import('../../../core/kafka/client.ts');
-      const { ensureTopics } = await import('../../../core/kafka/ensure-topics.ts');
+      const { ensureDeclaredTopics } = await import('../../../core/kafka/ensure-topics.ts');
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
-      const admin = createKafka({ config, logger, clientSuffix: 'admin' }).admin();
-      await admin.connect();
-      try {
-        const result = await ensureTopics(admin, config.kafka.topics, logger);
-        logger.info({ msg: 'topics ensured', ...result });
-      } finally {
-        await admin.disconnect();
-      }
+      const result = await ensureDeclaredTopics({ config, logger });
+      logger.info({ msg: 'topics ensured', ...result });
     });
   topics
     .command('list')
