@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createShutdown } from '../../core/shutdown.ts';
 import type { Common } from '../../core/common.ts';
-import { testConfig } from '../../scripts/test/test-config.ts';
+import { TEST_STACK, testConfig } from '../../scripts/test/test-config.ts';
 import { stackDown, stackStatus, stackUp } from './index.ts';
 
 const endpoints = inject('oraculStack');
@@ -61,8 +61,8 @@ describe('local stack (integration)', () => {
   }
 
   it('exports the test endpoints to workers as ORACUL_* env', () => {
-    expect(endpoints.kafkaBrokers).toEqual(['127.0.0.1:19092']);
-    expect(process.env.ORACUL_KAFKA_BROKERS).toBe('127.0.0.1:19092');
+    expect(endpoints.kafkaBrokers).toEqual([`127.0.0.1:${TEST_STACK.kafkaPort}`]);
+    expect(process.env.ORACUL_KAFKA_BROKERS).toBe(`127.0.0.1:${TEST_STACK.kafkaPort}`);
     expect(process.env.ORACUL_KAFKA_SCHEMA_REGISTRY_URL).toBe(endpoints.schemaRegistryUrl);
   });
 
@@ -154,8 +154,8 @@ describe('local stack (integration)', () => {
   it('reports every component healthy, and a second up is a fast no-op', async () => {
     const rows = await stackStatus(common());
     const byName = Object.fromEntries(rows.map((r) => [r.component, r]));
-    expect(byName.kafka).toMatchObject({ health: 'healthy', port: 19092 });
-    expect(byName.registry).toMatchObject({ health: 'healthy', port: 18081 });
+    expect(byName.kafka).toMatchObject({ health: 'healthy', port: TEST_STACK.kafkaPort });
+    expect(byName.registry).toMatchObject({ health: 'healthy', port: TEST_STACK.registryPort });
     if (byName.warehouse) expect(['healthy', 'unavailable']).toContain(byName.warehouse.health);
 
     const started = performance.now();

@@ -6,13 +6,19 @@ import { deepMerge } from '../../config/load.ts';
  * and ports that never collide with a developer's stack on the defaults.
  * Binaries under stack.dir are shared with the dev stack: they are pinned and read-only.
  */
+/**
+ * ORACUL_TEST_PORT_OFFSET shifts every port (and the state dir) so that two
+ * checkouts on one machine can run their integration tests at the same time.
+ */
+const offset = Number.parseInt(process.env.ORACUL_TEST_PORT_OFFSET ?? '0', 10) || 0;
+
 export const TEST_STACK = {
-  stateDir: '.infra/test-state',
-  kafkaPort: 19092,
-  kafkaControllerPort: 19093,
-  registryPort: 18081,
-  registryManagementPort: 19001,
-  warehousePort: 18123,
+  stateDir: offset === 0 ? '.infra/test-state' : `.infra/test-state-${offset}`,
+  kafkaPort: 19092 + offset,
+  kafkaControllerPort: 19093 + offset,
+  registryPort: 18081 + offset,
+  registryManagementPort: 19001 + offset,
+  warehousePort: 18123 + offset,
 } as const;
 
 /** Endpoints the global setup provides to tests (`inject('oraculStack')`). */
