@@ -35,6 +35,7 @@ export const TOPICS = {
   'erc20.tokens.dlq': { schema: 'dead-letter' },
   'erc20.transfers.dlq': { schema: 'dead-letter' },
   'erc20.transfers.by-address.dlq': { schema: 'dead-letter' },
+  'erc20.transfers.late.dlq': { schema: 'dead-letter' },
   'erc20.rejects.dlq': { schema: 'dead-letter' },
   'token.metrics.daily.dlq': { schema: 'dead-letter' },
   'address.flows.daily.dlq': { schema: 'dead-letter' },

@@ -57,6 +57,8 @@ export interface AddressFlowsDaily {
   readonly transfer_count: number;
   readonly is_final: boolean;
   readonly version: number;
+  /** Stream time at emission (see EmitContext.streamTimeMs). */
+  readonly emitted_at: number;
 }
 
 /** Per-direction amounts and USD bookkeeping. */
@@ -297,6 +299,7 @@ export function addressFlowsSpec(
         transfer_count: agg.in.count + agg.out.count,
         is_final: ctx.final,
         version: ctx.version,
+        emitted_at: ctx.streamTimeMs,
       };
     },
   };

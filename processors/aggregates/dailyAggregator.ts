@@ -108,6 +108,8 @@ export interface EmitContext {
   /** `YYYY-MM-DD`. */
   readonly date: string;
   readonly final: boolean;
+  /** The partition's stream time (highest event time seen) when the record is emitted: `emitted_at`, replay-stable. */
+  readonly streamTimeMs: number;
   readonly version: number;
   /** Time the price staleness is measured at: last ms of the day for finals, stream time (within the day) for updates. */
   readonly referenceMs: number;
@@ -255,6 +257,7 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
       windowStartMs: ws,
       date: utcDate(ws),
       final: agg.final,
+      streamTimeMs,
       version: agg.version,
       referenceMs,
       prices: c.prices,

@@ -48,6 +48,8 @@ export interface TokenMetricsDaily {
   readonly chain_id: number;
   readonly token_address: string;
   readonly symbol: string | null;
+  /** The token's decimals; null when unknown (then every USD value is null). */
+  readonly decimals: number | null;
   readonly volume_raw: bigint;
   readonly volume_usd: string | null;
   readonly minted_raw: bigint;
@@ -64,6 +66,8 @@ export interface TokenMetricsDaily {
   readonly price_staleness_s: number | null;
   readonly is_final: boolean;
   readonly version: number;
+  /** Stream time at emission (see EmitContext.streamTimeMs). */
+  readonly emitted_at: number;
 }
 
 /** State of one (day, token) window. */
@@ -251,6 +255,7 @@ export function tokenMetricsSpec(
         chain_id: agg.chain_id,
         token_address: agg.token_address,
         symbol: agg.symbol,
+        decimals: agg.decimals,
         volume_raw: agg.volume_raw,
         volume_usd: volumeUsd,
         minted_raw: agg.minted_raw,
@@ -267,6 +272,7 @@ export function tokenMetricsSpec(
         price_staleness_s: latest === null ? null : Math.floor((ctx.referenceMs - latest.timestampMs) / 1000),
         is_final: ctx.final,
         version: ctx.version,
+        emitted_at: ctx.streamTimeMs,
       };
     },
   };

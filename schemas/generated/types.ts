@@ -317,6 +317,8 @@ export interface LateTransfer {
   watermark: TimestampMillis;
   /** Wall-clock time the processor classified the transfer as late, UTC epoch milliseconds. */
   detected_at: TimestampMillis;
+  /** For address-flows-daily: the address whose leg (inflow or outflow) was late; null for token-metrics-daily, where the whole transfer was. */
+  address: Address | null;
 }
 
 /** A block-level event of one chain as the block source saw it (topic eth.blocks.raw, key '<chain_id>:<block_number>'). kind=block carries the header of a newly ingested block; kind=reorg retracts a block that left the canonical chain; kind=finalize says every block up to block_number is final. */

@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Admin, Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Common } from '../../core/common.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createShutdown } from '../../core/shutdown.ts';
+import { REPO_ROOT } from '../../config/load.ts';
+import { createWarehouseClient } from '../../dwh/client.ts';
+import { migrate } from '../../dwh/migrate.ts';
+import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
+import type { Transfer } from '../../schemas/generated/types.ts';
+import { testConfig, testStackEnv } from '../../scripts/test/test-config.ts';
+import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
+import { createDerivedSinks } from '../sinks/derived-sinks.ts';
+import { createPricesSink } from '../sinks/raw-sinks.ts';
+import { oraculStages } from './topology.ts';
+import { produceStream, resetTopics, waitForStages } from './testing/pipelineHarness.ts';
+import { expectedAddressFlows, expectedTokenMetrics, streamedAddressFlows, streamedTokenMetrics } from './testing/recompute.ts';
+import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
+
+/**
+ * Chaos: the stream engine runs as real worker processes (`oracul worker`), which are killed with SIGKILL at
+ * random points (three times), restarted (once on an empty disk, so every store is restored from its changelog),
+ * joined by a second worker (rebalance). The committed topics must hold every transfer exactly once and the marts
+ * must equal the SQL recomputation, as in a crash-free run.
+ */
+describe('stream engine under kill -9, restarts on an empty disk and a rebalance', () => {
+  const database = `chaos_it_${randomUUID().slice(0, 8)}`;
+  const config = testConfig({ clickhouse: { database }, logLevel: 'warn' });
+  const logger = createLogger({ level: 'warn', pretty: false, base: { scope: 'chaos-it' } });
+  const common: Common = { config, logger, shutdown: createShutdown(logger) };
+  const appId = `oracul-chaos-${randomUUID().slice(0, 8)}`;
+  const stages = oraculStages();
+  const stream = generateSyntheticStream({ seed: 11, days: 3, blocksPerDay: 144, transfersPerBlock: 8, addresses: 2000 });
+  const client = createWarehouseClient({ config });
+  const env = { ...process.env, ...testStackEnv(config), ORACUL_CLICKHOUSE_DATABASE: database, ORACUL_LOG_LEVEL: 'warn' };
+  let kafka: Kafka;
+  let admin: Admin;
+  let serdes: Serdes;
+  const dirs: string[] = [];
+  const children = new Set<ChildProcess>();
+  const sinks: ClickHouseSink[] = [];
+  const events: string[] = [];
+
+  const startWorker = (stateDir: string, extra: string[] = []): ChildProcess => {
+    const child = spawn(
+      process.execPath,
+      ['scripts/oracul.mjs', 'worker', '--app-id', appId, '--state-dir', stateDir, ...extra],
+      {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && code !== 0) events.push(`worker exited ${code}: ${stderr}`);
+    });
+    children.add(child);
+    return child;
+  };
+  const killHard = async (child: ChildProcess): Promise<void> => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const newDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'oracul-chaos-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    kafka = createKafka({ config, logger });
+    admin = kafka.admin();
+    await admin.connect();
+    const bootstrap = createWarehouseClient({ config, withoutDatabase: true });
+    await migrate({ client: bootstrap, database, logger });
+    await bootstrap.close();
+    serdes = createSchemaRegistrySerdes({ config });
+    await serdes.registerAll();
+    await resetTopics(admin, config, logger, stages, appId);
+    await produceStream(kafka, serdes, stream, `${appId}-producer`);
+    sinks.push(...createDerivedSinks(common, { serdes, kafka, groupPrefix: `${appId}-sink` }));
+    sinks.push(createPricesSink(common, { serdes, kafka, groupPrefix: `${appId}-sink` }));
+    for (const sink of sinks) await sink.start();
+
+    // Worker A runs; it is killed three times at random points; the second restart is on an empty disk.
+    const diskA = newDir();
+    let a = startWorker(diskA);
+    const random = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min));
+    for (let kill = 1; kill <= 3; kill++) {
+      await sleep(random(4_000, 9_000));
+      await killHard(a);
+      events.push(`kill -9 #${kill}`);
+      a = startWorker(kill === 2 ? newDir() : diskA);
+    }
+    // Worker B joins: the groups rebalance and B restores the tasks it receives from their changelogs.
+    await sleep(3_000);
+    startWorker(newDir());
+    events.push('worker B joined');
+    await waitForStages(admin, appId, stages, { timeoutMs: 420_000 });
+    for (const sink of sinks) await sink.waitUntilCaughtUp({ timeoutMs: 120_000 });
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const child of [...children]) await killHard(child).catch(() => undefined);
+    for (const sink of sinks) await sink.stop().catch(() => undefined);
+    await admin?.disconnect();
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await client.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('no worker failed other than by the kills', () => {
+    expect(events.filter((e) => e.startsWith('worker exited'))).toEqual([]);
+    expect(events).toContain('kill -9 #3');
+  });
+
+  it('the committed erc20.transfers topic holds every transfer exactly once (no loss, no duplicate)', async () => {
+    const consumer = kafka.consumer({ groupId: `${appId}-verify-${randomUUID()}`, readUncommitted: false });
+    const seen = new Map<string, number>();
+    const ends = await admin.fetchTopicOffsets('erc20.transfers');
+    const remaining = new Map(ends.map((e) => [e.partition, Number(e.high) - 1]));
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'erc20.transfers', fromBeginning: true });
+    const serde = serdes.forTopic('erc20.transfers');
+    let last = Date.now();
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const t: Transfer = await serde.deserialize(message.value as Buffer);
+        const id = `${t.block_hash}:${t.log_index}:${t.kind}`;
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+        if (Number(message.offset) >= (remaining.get(partition) ?? 0) - 1) remaining.delete(partition);
+        last = Date.now();
+      },
+    });
+    while (remaining.size > 0 && Date.now() - last < 5_000) await sleep(200);
+    await consumer.disconnect();
+    const duplicates = [...seen].filter(([, n]) => n > 1);
+    expect(duplicates).toEqual([]);
+    const transfers = [...seen.keys()].filter((k) => k.endsWith(':transfer')).length;
+    expect(transfers).toBe(stream.facts.transfers);
+  });
+
+  it('token_metrics_daily and address_flows_daily equal the SQL recomputation', async () => {
+    expect(await streamedTokenMetrics(client, 1)).toEqual(await expectedTokenMetrics(client, 1, config.prices.stalenessLimitS));
+    const flows = await streamedAddressFlows(client, 1);
+    expect(flows.length).toBeGreaterThan(1000);
+    expect(flows).toEqual(await expectedAddressFlows(client, 1));
+  });
+});

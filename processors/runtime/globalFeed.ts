@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Serde } from '../../schemas/serde.ts';
+
+/**
+ * A topic read in full by every worker (Kafka Streams' global table): price ticks, token metadata. Values are
+ * kept in arrival order; tasks inject the ones they have not seen yet before each batch, so a task's view of the
+ * table is part of its own transactional state. `ready` resolves once the feed has read everything that was in
+ * the topic when it started (bootstrap), which every task waits for before its first record.
+ */
+export class GlobalFeed<T> {
+  readonly values: T[] = [];
+  private consumer: Consumer | undefined;
+  private readonly positions = new Map<number, number>();
+  private ends = new Map<number, number>();
+  private readyResolve: (() => void) | undefined;
+  readonly ready: Promise<void>;
+  decodeErrors = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly logger: Logger,
+    readonly topic: string,
+    private readonly serde: Serde<T>,
+  ) {
+    this.ready = new Promise((resolve) => (this.readyResolve = resolve));
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.topic);
+      this.ends = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+    const consumer = this.kafka.consumer({
+      groupId: `oracul-global-${this.topic}-${randomUUID()}`,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          if (message.value === null) continue;
+          try {
+            this.values.push(await this.serde.deserialize(message.value));
+          } catch (error) {
+            this.decodeErrors++;
+            this.logger.error({
+              msg: 'global feed record not decodable: skipped',
+              topic: this.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              err: error,
+            });
+          }
+        }
+        this.positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+        this.checkReady();
+      },
+    });
+    this.checkReady();
+    // A committed topic ends with a transaction marker that is never delivered: treat "one short and quiet" as done.
+    const deadline = Date.now() + 60_000;
+    while (this.readyResolve !== undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const nearlyThere = [...this.ends].every(([p, end]) => (this.positions.get(p) ?? 0) >= end - 1 || end === 0);
+      if (nearlyThere) this.markReady();
+    }
+    this.markReady();
+  }
+
+  private checkReady(): void {
+    if ([...this.ends].every(([p, end]) => end === 0 || (this.positions.get(p) ?? 0) >= end)) this.markReady();
+  }
+
+  private markReady(): void {
+    if (this.readyResolve === undefined) return;
+    this.readyResolve();
+    this.readyResolve = undefined;
+    this.logger.info({ msg: 'global feed bootstrapped', topic: this.topic, records: this.values.length });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,430 @@
+import { performance } from 'node:perf_hooks';
+import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { OraculError } from '../../core/errors.ts';
+import type { DeadLetter } from '../../schemas/generated/types.ts';
+import type { Serdes } from '../../schemas/serde.ts';
+import { deadLetterTopicOf, type TopicName } from '../../schemas/topics.ts';
+import { changelogTopicName, encodeChangelogValue, restoreTaskState, type RestoreResult } from '../../state/changelog.ts';
+import { LmdbTaskState, type StoreDelta } from '../../state/lmdbTaskState.ts';
+import type { Plain, StateCodec } from '../../state/types.ts';
+import { UndeclaredOutputTopicError } from '../core/errors.ts';
+import type { InputRecord, OutputRecord, ProcessResult } from '../core/processor.ts';
+import type { KeyValueView, StateChange, StateView } from '../core/state.ts';
+import { StateTxn } from '../core/stateTxn.ts';
+import type { GlobalFeed } from './globalFeed.ts';
+import type { AnyStageSpec } from './stage.ts';
+
+/**
+ * One task = one stage × one input partition: its LMDB state, its transactional producer and its processing
+ * loop. Each batch of input records is one Kafka transaction:
+ *
+ *   read (read_committed) → process against LMDB + the batch's pending writes → produce outputs, dead letters
+ *   and changelog records → sendOffsets(input offset) → commit → apply the batch's net state delta to LMDB
+ *   together with the new changelog offsets (one LMDB transaction).
+ *
+ * A crash before the commit aborts the transaction (the next owner's initTransactions fences and aborts it)
+ * and LMDB is untouched; a crash between the Kafka commit and the LMDB write leaves LMDB one batch behind its
+ * changelog, which the restore at the next start replays. Either way the state and the outputs are those of a
+ * crash-free run (exactly-once effect). The transactional id is per (stage, partition), so a zombie owner of a
+ * moved partition is fenced.
+ */
+
+export interface StreamTaskContext {
+  readonly kafka: Kafka;
+  readonly logger: Logger;
+  readonly serdes: Serdes;
+  readonly stage: AnyStageSpec;
+  readonly appId: string;
+  readonly groupId: string;
+  readonly partition: number;
+  /** LMDB directory of this task. */
+  readonly statePath: string;
+  readonly wipeState?: boolean;
+  readonly globals: ReadonlyMap<string, GlobalFeed<unknown>>;
+  readonly transactionTimeoutMs?: number;
+}
+
+export interface TaskStats {
+  records: number;
+  outputs: number;
+  deadLetters: number;
+  transactions: number;
+  lastError: string | null;
+  restore: RestoreResult | null;
+}
+
+interface Produced {
+  readonly topic: string;
+  readonly message: Message;
+}
+
+type ErasedStores = Record<string, unknown>;
+
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function messageBytes(message: Message): number {
+  const key = message.key;
+  const value = message.value;
+  const size = (v: typeof key | typeof value): number =>
+    v === null || v === undefined ? 0 : typeof v === 'string' ? v.length * 3 : v.length;
+  return size(key) + size(value) + 32;
+}
+
+/** Splits the messages to produce into requests of at most ~`maxBytes` each, keeping each topic's order. */
+export function chunkBySize(
+  byTopic: ReadonlyMap<string, readonly Message[]>,
+  maxBytes: number,
+): { topic: string; messages: Message[] }[][] {
+  const requests: { topic: string; messages: Message[] }[][] = [];
+  let current: { topic: string; messages: Message[] }[] = [];
+  let bytes = 0;
+  for (const [topic, messages] of byTopic) {
+    let entry: { topic: string; messages: Message[] } | undefined;
+    for (const message of messages) {
+      const size = messageBytes(message);
+      if (bytes > 0 && bytes + size > maxBytes) {
+        requests.push(current);
+        current = [];
+        bytes = 0;
+        entry = undefined;
+      }
+      if (entry === undefined) current.push((entry = { topic, messages: [] }));
+      entry.messages.push(message);
+      bytes += size;
+    }
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/** Per-record pending writes layered over the batch's writes. */
+function viewOver(txn: StateTxn<ErasedStores, unknown>, stores: readonly string[]): StateView<ErasedStores> {
+  const view: Record<string, KeyValueView<unknown>> = {};
+  for (const store of stores) {
+    view[store] = { get: (key) => txn.get(store, key), range: (range) => txn.range(store, range) };
+  }
+  return view;
+}
+
+function applyTo(txn: StateTxn<ErasedStores, unknown>, changes: readonly StateChange<ErasedStores>[]): void {
+  for (const change of changes) {
+    if (change.op === 'put') txn.put(change.store, change.key, change.value);
+    else if (change.op === 'delete') txn.delete(change.store, change.key);
+    else txn.deleteRange(change.store, change.gte, change.lt);
+  }
+}
+
+export class StreamTask {
+  readonly stats: TaskStats = { records: 0, outputs: 0, deadLetters: 0, transactions: 0, lastError: null, restore: null };
+  private readonly storeNames: string[];
+  private readonly codecs: Record<string, StateCodec<unknown>>;
+  private readonly changelogTopics: Record<string, string>;
+  private readonly baseView: StateView<ErasedStores>;
+  private readonly feedCursors = new Map<string, number>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private lastInputWallClockMs: number | null = null;
+  lastOffsetLag = Number.POSITIVE_INFINITY;
+
+  private constructor(
+    private readonly ctx: StreamTaskContext,
+    private readonly state: LmdbTaskState,
+    private readonly producer: Producer,
+  ) {
+    const stores = ctx.stage.processor.stores as Record<string, { codec: StateCodec<unknown> }>;
+    this.storeNames = Object.keys(stores);
+    this.codecs = Object.fromEntries(this.storeNames.map((s) => [s, (stores[s] as { codec: StateCodec<unknown> }).codec]));
+    this.changelogTopics = Object.fromEntries(this.storeNames.map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)]));
+    const view: Record<string, KeyValueView<unknown>> = {};
+    for (const store of this.storeNames) view[store] = state.view(store);
+    this.baseView = view;
+  }
+
+  /** Opens the LMDB state, restores it from the changelog as far as needed, and starts the producer. */
+  static async open(ctx: StreamTaskContext): Promise<StreamTask> {
+    const stores = ctx.stage.processor.stores as Record<string, { codec: StateCodec<unknown> }>;
+    const state = LmdbTaskState.open({
+      path: ctx.statePath,
+      stores: Object.fromEntries(Object.entries(stores).map(([name, spec]) => [name, spec.codec])),
+      wipe: ctx.wipeState,
+    });
+    const logger = ctx.logger.child({ task: `${ctx.stage.name}-${ctx.partition}`, partition: ctx.partition });
+    let restore: RestoreResult;
+    try {
+      restore = await restoreTaskState({
+        kafka: ctx.kafka,
+        logger,
+        state,
+        partition: ctx.partition,
+        stores: Object.fromEntries(Object.keys(stores).map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)])),
+      });
+    } catch (error) {
+      await state.close();
+      throw error;
+    }
+    const producer = ctx.kafka.producer({
+      transactionalId: `${ctx.appId}-${ctx.stage.name}-${ctx.partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: ctx.transactionTimeoutMs ?? 60_000,
+    });
+    await producer.connect();
+    const task = new StreamTask({ ...ctx, logger }, state, producer);
+    task.stats.restore = restore;
+    return task;
+  }
+
+  get partition(): number {
+    return this.ctx.partition;
+  }
+
+  /** Serialises work on this task (the consumer loop and the punctuation timer). */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Processes consumed records as one transaction; returns the last offset consumed. */
+  async processBatch(messages: readonly KafkaMessage[], offsetLag: number): Promise<void> {
+    if (messages.length === 0) return;
+    this.lastOffsetLag = offsetLag;
+    this.lastInputWallClockMs = Date.now();
+    const last = Number((messages[messages.length - 1] as KafkaMessage).offset);
+    await this.transaction(messages, last);
+  }
+
+  /** Wall-clock punctuation of an idle task: one transaction if the processor has anything to say. */
+  async punctuateIdle(idleAdvance: boolean): Promise<void> {
+    await this.transaction([], undefined, idleAdvance);
+  }
+
+  private async transaction(
+    messages: readonly KafkaMessage[],
+    lastOffset: number | undefined,
+    idleAdvance = false,
+  ): Promise<void> {
+    const started = performance.now();
+    const { stage } = this.ctx;
+    const processor = stage.processor;
+    const batch = new StateTxn<ErasedStores, unknown>(this.baseView);
+    const batchView = viewOver(batch, this.storeNames);
+    const produced: Produced[] = [];
+    const wallClockMs = Date.now();
+    const ctx = { wallClockMs, partition: this.ctx.partition };
+    let records = 0;
+    let deadLetters = 0;
+
+    const check = (outputs: readonly OutputRecord<unknown>[]): void => {
+      for (const o of outputs)
+        if (!processor.outputTopics.includes(o.topic)) throw new UndeclaredOutputTopicError(processor.name, o.topic);
+    };
+    const serializeOutputs = async (outputs: readonly OutputRecord<unknown>[]): Promise<Produced[]> => {
+      const result: Produced[] = [];
+      for (const output of outputs) {
+        const avro = stage.toAvro(output);
+        const value = await this.ctx.serdes.forTopic(avro.topic).serialize(avro.value as never);
+        result.push({ topic: avro.topic, message: { key: avro.key, value } });
+      }
+      return result;
+    };
+
+    // 1. Global tables: entries this task has not applied yet, before any record that may join against them.
+    for (const global of stage.globals ?? []) {
+      const feed = this.ctx.globals.get(global.topic);
+      if (feed === undefined) continue;
+      const from = this.feedCursors.get(global.topic) ?? 0;
+      for (let i = from; i < feed.values.length; i++) {
+        const input = global.toInput(feed.values[i]);
+        if (input === null) continue;
+        const record: InputRecord<unknown> = {
+          topic: global.topic,
+          partition: -1,
+          offset: i,
+          key: null,
+          value: input,
+          timestampMs: 0,
+        };
+        const result = processor.process(batchView, record, ctx) as ProcessResult<ErasedStores, unknown>;
+        applyTo(batch, result.stateChanges);
+        check(result.outputs);
+        produced.push(...(await serializeOutputs(result.outputs)));
+      }
+    }
+
+    // 2. The records: each one all-or-nothing, so a failing record is dead-lettered without partial state.
+    for (const message of messages) {
+      records++;
+      const meta = {
+        topic: stage.inputTopic,
+        partition: this.ctx.partition,
+        offset: Number(message.offset),
+        key: message.key === null ? null : message.key.toString('utf8'),
+        timestampMs: Number(message.timestamp),
+      };
+      try {
+        if (message.value === null) continue; // tombstones carry nothing for a processor
+        const value = await this.ctx.serdes.forTopic(stage.inputTopic).deserialize(message.value);
+        const inputs = stage.toInputs(value, meta);
+        const own = new StateTxn<ErasedStores, unknown>(batchView);
+        const ownView = viewOver(own, this.storeNames);
+        const outputs: OutputRecord<unknown>[] = [];
+        for (const input of inputs) {
+          const result = processor.process(ownView, { ...meta, value: input }, ctx) as ProcessResult<ErasedStores, unknown>;
+          applyTo(own, result.stateChanges);
+          check(result.outputs);
+          outputs.push(...result.outputs);
+        }
+        const serialized = await serializeOutputs(outputs);
+        applyTo(batch, own.result().stateChanges);
+        produced.push(...serialized);
+      } catch (error) {
+        if (!(error instanceof OraculError) || error.retryable) throw error;
+        deadLetters++;
+        produced.push(await this.deadLetter(message, error, wallClockMs));
+      }
+    }
+
+    // 3. Punctuation before every commit (coalesced window updates, closes) and on the idle timer.
+    if (processor.punctuate !== undefined) {
+      const result = processor.punctuate(batchView, {
+        ...ctx,
+        lastInputWallClockMs: this.lastInputWallClockMs,
+        caughtUp: idleAdvance && this.lastOffsetLag === 0,
+      }) as ProcessResult<ErasedStores, unknown>;
+      applyTo(batch, result.stateChanges);
+      check(result.outputs);
+      produced.push(...(await serializeOutputs(result.outputs)));
+    }
+
+    const deltas = this.netDeltas(batch.result().stateChanges as readonly StateChange<ErasedStores>[]);
+    const changelog: Produced[] = [];
+    for (const [store, delta] of deltas) {
+      const topic = this.changelogTopics[store] as string;
+      for (const [key, plain] of delta) {
+        changelog.push({ topic, message: { key, value: encodeChangelogValue(plain), partition: this.ctx.partition } });
+      }
+    }
+    if (lastOffset === undefined && produced.length === 0 && changelog.length === 0) return;
+
+    // 4. One Kafka transaction: outputs, dead letters, changelog, input offset.
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, message } of [...produced, ...changelog]) {
+      const list = byTopic.get(topic);
+      if (list === undefined) byTopic.set(topic, [message]);
+      else list.push(message);
+    }
+    const txn = await this.producer.transaction();
+    const changelogOffsets: Record<string, number> = {};
+    try {
+      // Requests stay under the broker's message.max.bytes (1 MiB by default): kafkajs puts one partition's
+      // messages of a request into one record batch.
+      const firstOffsets = new Map<string, number>();
+      for (const request of chunkBySize(byTopic, MAX_REQUEST_BYTES)) {
+        const metadata = await txn.sendBatch({ topicMessages: request, acks: -1 });
+        for (const m of metadata) {
+          if (m.partition === this.ctx.partition && m.baseOffset !== undefined && !firstOffsets.has(m.topicName)) {
+            firstOffsets.set(m.topicName, Number(m.baseOffset));
+          }
+        }
+      }
+      for (const [store, delta] of deltas) {
+        const first = firstOffsets.get(this.changelogTopics[store] as string);
+        // This task is the only writer of its changelog partition: its records are contiguous, then the marker.
+        if (first !== undefined) changelogOffsets[store] = first + delta.size + 1;
+      }
+      if (lastOffset !== undefined) {
+        await txn.sendOffsets({
+          consumerGroupId: this.ctx.groupId,
+          topics: [{ topic: stage.inputTopic, partitions: [{ partition: this.ctx.partition, offset: String(lastOffset + 1) }] }],
+        });
+      }
+      await txn.commit();
+    } catch (error) {
+      await txn.abort().catch(() => undefined);
+      this.stats.lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
+
+    // 5. Only now the state: committed in Kafka, so safe to make durable locally.
+    this.state.commit(deltas, changelogOffsets);
+    for (const global of stage.globals ?? []) {
+      const feed = this.ctx.globals.get(global.topic);
+      if (feed !== undefined) this.feedCursors.set(global.topic, feed.values.length);
+    }
+    this.stats.records += records;
+    this.stats.outputs += produced.length - deadLetters;
+    this.stats.deadLetters += deadLetters;
+    this.stats.transactions++;
+    this.ctx.logger.debug({
+      msg: 'batch committed',
+      records,
+      outputs: produced.length - deadLetters,
+      dead_letters: deadLetters,
+      changelog_records: changelog.length,
+      last_offset: lastOffset,
+      duration_ms: Math.round(performance.now() - started),
+    });
+  }
+
+  /** A batch's changes as net per-key deltas (what LMDB and the changelog need); range deletes become key deletes. */
+  private netDeltas(changes: readonly StateChange<ErasedStores>[]): Map<string, StoreDelta> {
+    const deltas = new Map<string, StoreDelta>();
+    const deltaOf = (store: string): StoreDelta => {
+      let delta = deltas.get(store);
+      if (delta === undefined) deltas.set(store, (delta = new Map()));
+      return delta;
+    };
+    for (const change of changes) {
+      const delta = deltaOf(change.store);
+      if (change.op === 'put')
+        delta.set(change.key, (this.codecs[change.store] as StateCodec<unknown>).encode(change.value) as Plain);
+      else if (change.op === 'delete') delta.set(change.key, undefined);
+      else {
+        for (const key of this.state.keysInRange(change.store, change.gte, change.lt)) delta.set(key, undefined);
+        for (const key of delta.keys()) if (key >= change.gte && key < change.lt) delta.set(key, undefined);
+      }
+    }
+    for (const [store, delta] of deltas) if (delta.size === 0) deltas.delete(store);
+    return deltas;
+  }
+
+  private async deadLetter(message: KafkaMessage, error: OraculError, wallClockMs: number): Promise<Produced> {
+    const { stage } = this.ctx;
+    const topic: TopicName = deadLetterTopicOf(stage.inputTopic);
+    const record: DeadLetter = {
+      source_topic: stage.inputTopic,
+      source_partition: this.ctx.partition,
+      source_offset: Number(message.offset),
+      source_timestamp: Number(message.timestamp),
+      original_key: message.key,
+      original_value: message.value,
+      original_headers: Object.entries(message.headers ?? {}).flatMap(([key, value]) =>
+        (Array.isArray(value) ? value : [value]).map((v) => ({ key, value: v === undefined ? null : Buffer.from(v) })),
+      ),
+      stage: stage.name,
+      error_code: error.code,
+      error_message: error.message,
+      error_details: JSON.stringify(error.details),
+      retryable: false,
+      attempts: 1,
+      failed_at: wallClockMs,
+    };
+    this.ctx.logger.warn({
+      msg: 'record dead-lettered',
+      code: error.code,
+      err: error,
+      topic: stage.inputTopic,
+      offset: message.offset,
+      dlq: topic,
+    });
+    const value = await this.ctx.serdes.forTopic(topic).serialize(record as never);
+    return { topic, message: { key: message.key, value } };
+  }
+
+  async close(): Promise<void> {
+    await this.lock;
+    await this.producer.disconnect().catch(() => undefined);
+    await this.state.close();
+  }
+}

@@ -1,0 +1,212 @@
+import type {
+  AddressFlowsDaily as AddressFlowsRecord,
+  LateTransfer,
+  LogBatch,
+  PriceTick as PriceTickRecord,
+  TokenMetadata as TokenMetadataRecord,
+  TokenMetricsDaily as TokenMetricsRecord,
+  Transfer,
+} from '../../schemas/generated/types.ts';
+import type { OutputRecord } from '../core/processor.ts';
+import { createAddressFlowsProcessor, type AddressFlowsOutput } from '../aggregates/addressFlowsDaily.ts';
+import { isLateEvent, type LateEvent } from '../aggregates/dailyAggregator.ts';
+import type { PriceTick } from '../aggregates/prices.ts';
+import { addressLegsOf, type AddressLeg } from '../aggregates/repartition.ts';
+import { createTokenMetricsProcessor, type TokenMetricsOutput } from '../aggregates/tokenMetricsDaily.ts';
+import { DAY_MS, type WindowingConfig } from '../aggregates/windowing.ts';
+import {
+  createBlockLogsProcessor,
+  type BlockLogsInput,
+  type BlockLogsOutput,
+  type BlockLogsStores,
+} from '../erc20/blockLogsProcessor.ts';
+import type { Erc20Transfer } from '../erc20/transfer.ts';
+import type { StageSpec, AnyStageSpec } from './stage.ts';
+
+/**
+ * The Oracul topology: which processor reads which topic and writes which topics.
+ *
+ *   eth.logs.raw ──erc20-decoder──▶ erc20.transfers (by token) ──token-metrics-daily──▶ token.metrics.daily
+ *        (+ erc20.tokens global)  ├▶ erc20.transfers.by-address ──address-flows-daily──▶ address.flows.daily
+ *                                 └▶ erc20.rejects            (both + market.prices.raw global) ──▶ erc20.transfers.late
+ *
+ * Each arrow is a consumer group; every stage runs exactly-once (see streamTask.ts). The ClickHouse sinks read
+ * the output topics (read_committed) independently.
+ */
+
+/** A domain input that remembers the Avro record it came from (late events are published as that record). */
+type WithSource<T> = T & { readonly source: Transfer };
+
+function toDomainTransfer(t: Transfer): WithSource<Erc20Transfer> {
+  return {
+    chain_id: t.chain_id,
+    block_number: t.block_number,
+    block_hash: t.block_hash,
+    tx_hash: t.tx_hash,
+    tx_index: t.tx_index,
+    log_index: t.log_index,
+    token_address: t.token_address,
+    from_address: t.from_address,
+    to_address: t.to_address,
+    amount_raw: BigInt(t.amount_raw),
+    amount_decimal: t.amount_decimal,
+    decimals: t.decimals,
+    symbol: t.symbol,
+    timestamp: Math.floor(t.block_timestamp / 1000),
+    is_mint: t.is_mint,
+    is_burn: t.is_burn,
+    encoding: t.form === 'standard' ? 'indexed' : 'unindexed_legacy',
+    removed: t.kind === 'retraction',
+    checkpoint: t.checkpoint,
+    source: t,
+  };
+}
+
+/** Price ticks of the global table; gaps (null price) carry no price and are skipped, never forward-filled. */
+function toDomainPrice(value: unknown): PriceTick | null {
+  const tick = value as PriceTickRecord;
+  if (tick.price_usd === null) return null;
+  return {
+    chain_id: tick.chain_id,
+    token_address: tick.token_address.toLowerCase(),
+    timestamp: Math.floor(tick.price_timestamp / 1000),
+    price_usd: tick.price_usd,
+    source: tick.source,
+  };
+}
+
+function lateRecord(processor: string, late: LateEvent<WithSource<object>>, graceMs: number): LateTransfer {
+  const leg = late.event as Partial<AddressLeg>;
+  return {
+    address:
+      typeof leg.direction === 'string' && typeof leg.address === 'string'
+        ? (leg.address as LateTransfer['transfer']['from_address'])
+        : null,
+    transfer: late.event.source,
+    processor,
+    window_start: late.window_start,
+    window_end: late.window_start + DAY_MS,
+    watermark: late.stream_time_ms - graceMs,
+    detected_at: late.stream_time_ms,
+  };
+}
+
+const epochDay = (windowStartMs: number): number => Math.floor(windowStartMs / DAY_MS);
+const nonNegative = (ms: number): number => Math.max(0, ms);
+
+export interface TopologyParameters {
+  readonly windowing?: Partial<WindowingConfig>;
+}
+
+export function erc20DecoderStage(): StageSpec<BlockLogsStores, BlockLogsInput, BlockLogsOutput> {
+  return {
+    name: 'erc20-decoder',
+    inputTopic: 'eth.logs.raw',
+    processor: createBlockLogsProcessor(),
+    toInputs: (value) => [{ kind: 'logs', batch: value as LogBatch }],
+    toAvro: (output) => ({ topic: output.topic as 'erc20.transfers', key: output.key, value: output.value }),
+    globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ kind: 'token', token: value as TokenMetadataRecord }) }],
+  };
+}
+
+export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec {
+  const processor = createTokenMetricsProcessor({ windowing: params.windowing });
+  const graceMs = params.windowing?.graceMs ?? 3_600_000;
+  return {
+    name: processor.name,
+    inputTopic: 'erc20.transfers',
+    processor,
+    toInputs: (value) => [toDomainTransfer(value as Transfer)],
+    toAvro: (output: OutputRecord<TokenMetricsOutput>) => {
+      const value = output.value;
+      if (isLateEvent<Erc20Transfer>(value)) {
+        return {
+          topic: 'erc20.transfers.late',
+          key: output.key,
+          value: lateRecord(processor.name, value as LateEvent<WithSource<Erc20Transfer>>, graceMs),
+        };
+      }
+      const record: TokenMetricsRecord = {
+        date: epochDay(value.window_start),
+        chain_id: value.chain_id,
+        token_address: value.token_address as TokenMetricsRecord['token_address'],
+        symbol: value.symbol,
+        decimals: value.decimals,
+        volume_raw: value.volume_raw.toString(),
+        volume_usd: value.volume_usd,
+        minted_raw: value.minted_raw.toString(),
+        burned_raw: value.burned_raw.toString(),
+        transfer_count: value.transfer_count,
+        priced_transfer_count: value.transfer_count - value.unpriced_transfer_count,
+        tx_count: value.tx_count,
+        unique_addresses: value.unique_addresses,
+        price_open: value.price_open,
+        price_high: value.price_high,
+        price_low: value.price_low,
+        price_close: value.price_close,
+        price_source: value.price_source,
+        price_staleness_ms: value.price_staleness_s === null ? null : value.price_staleness_s * 1000,
+        version: value.version,
+        is_final: value.is_final,
+        emitted_at: nonNegative(value.emitted_at),
+      };
+      return { topic: 'token.metrics.daily', key: output.key, value: record };
+    },
+    globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
+  } satisfies AnyStageSpec;
+}
+
+export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec {
+  const processor = createAddressFlowsProcessor({ windowing: params.windowing });
+  const graceMs = params.windowing?.graceMs ?? 3_600_000;
+  return {
+    name: processor.name,
+    inputTopic: 'erc20.transfers.by-address',
+    processor,
+    toInputs: (value, meta) => {
+      const transfer = value as Transfer;
+      const domain = toDomainTransfer(transfer);
+      // The key names the participant this copy is for: `<chain>:<address>:<token>`.
+      const address = meta.key?.split(':')[1];
+      return addressLegsOf(domain)
+        .filter((leg) => leg.address === address)
+        .map((leg): WithSource<AddressLeg> => ({ ...leg, source: transfer }));
+    },
+    toAvro: (output: OutputRecord<AddressFlowsOutput>) => {
+      const value = output.value;
+      if (isLateEvent<AddressLeg>(value)) {
+        return {
+          topic: 'erc20.transfers.late',
+          key: output.key,
+          value: lateRecord(processor.name, value as LateEvent<WithSource<AddressLeg>>, graceMs),
+        };
+      }
+      const record: AddressFlowsRecord = {
+        date: epochDay(value.window_start),
+        chain_id: value.chain_id,
+        address: value.address as AddressFlowsRecord['address'],
+        token_address: value.token_address as AddressFlowsRecord['token_address'],
+        symbol: value.symbol,
+        inflow_raw: value.inflow_raw.toString(),
+        outflow_raw: value.outflow_raw.toString(),
+        net_flow_raw: value.net_flow_raw.toString(),
+        inflow_usd: value.inflow_usd,
+        outflow_usd: value.outflow_usd,
+        net_flow_usd: value.net_flow_usd,
+        transfer_count: value.transfer_count,
+        tx_count: value.tx_count,
+        counterparties_count: value.counterparties_count,
+        version: value.version,
+        is_final: value.is_final,
+        emitted_at: nonNegative(value.emitted_at),
+      };
+      return { topic: 'address.flows.daily', key: output.key, value: record };
+    },
+    globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
+  } satisfies AnyStageSpec;
+}
+
+/** Every stage of the pipeline, in dependency order. */
+export function oraculStages(params: TopologyParameters = {}): AnyStageSpec[] {
+  return [erc20DecoderStage(), tokenMetricsStage(params), addressFlowsStage(params)];
+}

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Kafka } from 'kafkajs';
+import { Packr } from 'msgpackr';
+import type { Logger } from 'pino';
+import { StateRestoreError } from './errors.ts';
+import type { LmdbTaskState } from './lmdbTaskState.ts';
+import type { Plain } from './types.ts';
+
+/**
+ * Changelog topics: one compacted topic per (application, processor, store), one partition per input partition.
+ * Record key = the store key (UTF-8), value = the store's Plain value as msgpack, or null (tombstone) for a delete.
+ * A task writes its changelog records in the same Kafka transaction as its outputs and input offsets, so the
+ * committed changelog is exactly the committed state; any worker can rebuild a task's store from it.
+ */
+
+// Plain values only: records are structures-free so any reader (and a future version) decodes them alone.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+export function changelogTopicName(appId: string, processor: string, store: string): string {
+  return `${appId}-${processor}-${store}-changelog`;
+}
+
+export function encodeChangelogValue(plain: Plain | undefined): Buffer | null {
+  return plain === undefined ? null : packr.pack(plain);
+}
+
+export function decodeChangelogValue(buffer: Buffer | null): Plain | undefined {
+  return buffer === null ? undefined : (packr.unpack(buffer) as Plain);
+}
+
+export interface RestoreProgress {
+  readonly store: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly restoredRecords: number;
+  /** Offsets still to read (approximate: compaction leaves holes). */
+  readonly remainingOffsets: number;
+}
+
+export interface RestoreParameters {
+  readonly kafka: Kafka;
+  readonly logger: Logger;
+  readonly state: LmdbTaskState;
+  readonly partition: number;
+  /** Store name → changelog topic. */
+  readonly stores: Readonly<Record<string, string>>;
+  /** Called at most every `progressIntervalMs` and once at the end (metrics, `oracul status`). */
+  readonly onProgress?: (progress: readonly RestoreProgress[]) => void;
+  readonly progressIntervalMs?: number;
+  /** Gives up (retryable error) when no record arrives for this long before the end offset. Default 30 s. */
+  readonly stallTimeoutMs?: number;
+}
+
+export interface RestoreResult {
+  readonly restoredRecords: number;
+  readonly durationMs: number;
+  /** Stores that needed no restore (their recorded changelog offset was already at the end). */
+  readonly upToDate: readonly string[];
+}
+
+interface Pending {
+  store: string;
+  topic: string;
+  next: number;
+  end: number;
+  restored: number;
+}
+
+/**
+ * Brings a task's LMDB stores up to the end of their changelogs, starting at the offset recorded in LMDB (0 for
+ * an empty disk). A store already at the end reads nothing. Runs before the task processes its first record.
+ *
+ * The end is the high watermark at the start: the task's own producer is the only writer of its changelog
+ * partitions and is not running yet. Under read_committed, a committed changelog ends with a transaction
+ * marker that is never delivered, so "caught up" is next ≥ end − 1 and the fetch going quiet.
+ */
+export async function restoreTaskState(params: RestoreParameters): Promise<RestoreResult> {
+  const { kafka, logger, state, partition } = params;
+  const started = performance.now();
+  const admin = kafka.admin();
+  await admin.connect();
+  const pending: Pending[] = [];
+  const upToDate: string[] = [];
+  try {
+    for (const [store, topic] of Object.entries(params.stores)) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const own = offsets.find((o) => o.partition === partition);
+      if (own === undefined)
+        throw new StateRestoreError(`changelog ${topic} has no partition ${partition}`, { topic, partition });
+      const end = Number(own.high);
+      const low = Number(own.low);
+      let next = state.changelogOffset(store) ?? 0;
+      if (next > end) {
+        // The changelog is shorter than what this disk applied: it was recreated. The disk is not trustworthy.
+        logger.warn({ msg: 'changelog behind local state: wiping the store and restoring', store, topic, partition, next, end });
+        state.resetStore(store);
+        next = 0;
+      }
+      if (next < low) next = low;
+      if (next >= end) {
+        upToDate.push(store);
+        continue;
+      }
+      pending.push({ store, topic, next, end, restored: 0 });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  if (pending.length === 0) {
+    logger.info({ msg: 'state up to date, nothing to restore', partition, stores: upToDate });
+    return { restoredRecords: 0, durationMs: performance.now() - started, upToDate };
+  }
+
+  logger.info({
+    msg: 'restoring state from changelog',
+    partition,
+    stores: pending.map((p) => ({ store: p.store, topic: p.topic, from: p.next, to: p.end })),
+  });
+  const byTopic = new Map(pending.map((p) => [p.topic, p]));
+  const consumer = kafka.consumer({
+    groupId: `oracul-restore-${randomUUID()}`,
+    readUncommitted: false,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 32 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    allowAutoTopicCreation: false,
+  });
+  const progressIntervalMs = params.progressIntervalMs ?? 2_000;
+  const stallTimeoutMs = params.stallTimeoutMs ?? 30_000;
+  let lastProgressAt = performance.now();
+  let lastRecordAt = performance.now();
+  const report = (): void => {
+    const progress = pending.map((p) => ({
+      store: p.store,
+      topic: p.topic,
+      partition,
+      restoredRecords: p.restored,
+      remainingOffsets: Math.max(0, p.end - p.next),
+    }));
+    params.onProgress?.(progress);
+    logger.info({ msg: 'restore progress', partition, progress });
+  };
+  const done = (): boolean => pending.every((p) => p.next >= p.end);
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: pending.map((p) => p.topic), fromBeginning: false });
+    let failure: unknown;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch }) => {
+        const p = byTopic.get(batch.topic);
+        if (p === undefined || batch.partition !== partition) return;
+        try {
+          const records: [string, Plain | undefined][] = [];
+          let last = p.next - 1;
+          for (const message of batch.messages) {
+            const offset = Number(message.offset);
+            if (offset < p.next) continue;
+            if (message.key === null) continue;
+            records.push([message.key.toString('utf8'), decodeChangelogValue(message.value)]);
+            last = offset;
+          }
+          if (records.length === 0) return;
+          state.applyRestored(p.store, records, last + 1);
+          p.next = last + 1;
+          p.restored += records.length;
+          lastRecordAt = performance.now();
+          if (performance.now() - lastProgressAt >= progressIntervalMs) {
+            lastProgressAt = performance.now();
+            report();
+          }
+        } catch (error) {
+          failure = error;
+        }
+      },
+    });
+    for (const p of pending) consumer.seek({ topic: p.topic, partition, offset: String(p.next) });
+
+    // Wait until every store reached its end: next ≥ end, or next ≥ end − 1 (a final commit marker) and quiet.
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      if (done()) break;
+      const quietMs = performance.now() - lastRecordAt;
+      if (pending.every((p) => p.next >= p.end - 1) && quietMs > 500) break;
+      if (quietMs > stallTimeoutMs) {
+        // Whatever is left is only control records and aborted transactions (invisible under read_committed).
+        if (pending.every((p) => p.restored > 0 || p.next >= p.end - 1)) break;
+        throw new StateRestoreError('changelog restore stalled', {
+          partition,
+          stores: pending.map((p) => ({ store: p.store, next: p.next, end: p.end })),
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Record the end so an unchanged changelog restores nothing next time.
+    for (const p of pending) if (p.next < p.end) state.applyRestored(p.store, [], p.end);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  const restoredRecords = pending.reduce((n, p) => n + p.restored, 0);
+  const durationMs = performance.now() - started;
+  report();
+  logger.info({ msg: 'state restored', partition, restored_records: restoredRecords, duration_ms: Math.round(durationMs) });
+  return { restoredRecords, durationMs, upToDate };
+}
