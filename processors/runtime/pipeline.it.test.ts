@@ -11,6 +11,7 @@ import { createShutdown } from '../../core/shutdown.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
+import type { DeadLetter } from '../../schemas/generated/types.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { createPricesSink } from '../sinks/raw-sinks.ts';
@@ -54,6 +55,13 @@ describe('stream engine: generated multi-day stream → marts equal the SQL reco
     await serdes.registerAll();
     await resetTopics(admin, config, logger, stages, appId);
     await produceStream(kafka, serdes, stream, `${appId}-producer`);
+    // A record that is not Avro of the topic's schema: dead-lettered, the task carries on.
+    const producer = kafka.producer({ transactionalId: `${appId}-garbage`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'eth.logs.raw', messages: [{ key: '1:999', value: Buffer.from('not avro at all') }] });
+    await txn.commit();
+    await producer.disconnect();
 
     for (const stage of stages) {
       workers.push(await startStreamWorker({ kafka, logger, serdes, stage, appId, stateDir, topics: config.kafka.topics }));
@@ -95,6 +103,28 @@ describe('stream engine: generated multi-day stream → marts equal the SQL reco
     expect(late).toBeGreaterThan(0);
     expect(await count('SELECT count() AS n FROM erc20_rejects FINAL')).toBeGreaterThan(0);
     expect(await count("SELECT countIf(reason = 'erc721_four_topics') AS n FROM erc20_rejects FINAL")).toBeGreaterThan(0);
+  });
+
+  it('dead-letters an undecodable record with its error code and source position', async () => {
+    const consumer = kafka.consumer({ groupId: `${appId}-dlq-check`, readUncommitted: false });
+    const letters: DeadLetter[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'eth.logs.raw.dlq', fromBeginning: true });
+    const serde = serdes.forTopic('eth.logs.raw.dlq');
+    await consumer.run({
+      eachMessage: async ({ message }) => void letters.push(await serde.deserialize(message.value as Buffer)),
+    });
+    for (let i = 0; i < 100 && letters.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+    await consumer.disconnect();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      source_topic: 'eth.logs.raw',
+      source_partition: 0,
+      stage: 'erc20-decoder',
+      retryable: false,
+    });
+    expect(letters[0]?.error_code).toMatch(/^ORACUL_/);
+    expect(letters[0]?.original_value?.toString()).toBe('not avro at all');
   });
 
   it('token_metrics_daily equals the SQL recomputation exactly', async () => {

@@ -125,6 +125,8 @@ export class StreamTask {
   private lock: Promise<unknown> = Promise.resolve();
   private lastInputWallClockMs: number | null = null;
   lastOffsetLag = Number.POSITIVE_INFINITY;
+  /** The group's committed offset when the task opened (-1: none): older records are skipped. */
+  committedOffset = -1;
 
   private constructor(
     private readonly ctx: StreamTaskContext,
@@ -168,9 +170,25 @@ export class StreamTask {
       maxInFlightRequests: 1,
       transactionTimeout: ctx.transactionTimeoutMs ?? 60_000,
     });
+    // connect() runs InitProducerId for our transactional id: it fences a previous owner and waits until that
+    // owner's pending transaction is aborted or, if it was already committing, completed.
     await producer.connect();
+    // Only now is the group's committed offset final. The consumer fetched its position at assignment, possibly
+    // before a dying owner's commit completed (kafkajs has no KIP-447 require_stable): records below the
+    // committed offset were already processed and must be skipped, or their outputs would be produced twice.
+    const admin = ctx.kafka.admin();
+    let committedOffset = -1;
+    try {
+      await admin.connect();
+      const [offsets] = await admin.fetchOffsets({ groupId: ctx.groupId, topics: [ctx.stage.inputTopic] });
+      const own = offsets?.partitions.find((p) => p.partition === ctx.partition);
+      committedOffset = own === undefined ? -1 : Number(own.offset);
+    } finally {
+      await admin.disconnect();
+    }
     const task = new StreamTask({ ...ctx, logger }, state, producer);
     task.stats.restore = restore;
+    task.committedOffset = committedOffset;
     return task;
   }
 
@@ -186,7 +204,15 @@ export class StreamTask {
   }
 
   /** Processes consumed records as one transaction; returns the last offset consumed. */
-  async processBatch(messages: readonly KafkaMessage[], offsetLag: number): Promise<void> {
+  async processBatch(all: readonly KafkaMessage[], offsetLag: number): Promise<void> {
+    const messages = this.committedOffset > 0 ? all.filter((m) => Number(m.offset) >= this.committedOffset) : all;
+    if (messages.length < all.length) {
+      this.ctx.logger.info({
+        msg: 'skipped records committed by the previous owner',
+        skipped: all.length - messages.length,
+        committed_offset: this.committedOffset,
+      });
+    }
     if (messages.length === 0) return;
     this.lastOffsetLag = offsetLag;
     this.lastInputWallClockMs = Date.now();

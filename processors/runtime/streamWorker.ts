@@ -158,7 +158,15 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.isEmpty()) return;
       const task = await taskFor(batch.partition);
-      await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
+      try {
+        await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
+      } catch (error) {
+        // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
+        // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
+        logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
+        await closeTask(batch.partition).catch(() => undefined);
+        throw error;
+      }
       resolveOffset(batch.lastOffset());
       await heartbeat();
     },

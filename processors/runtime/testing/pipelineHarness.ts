@@ -54,7 +54,7 @@ export async function resetTopics(
       await admin.fetchTopicMetadata({ topics: all.map((t) => t.name) });
       return;
     } catch (error) {
-      if (attempt >= 60) throw error;
+      if (attempt >= 240) throw error;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

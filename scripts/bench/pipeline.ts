@@ -1,0 +1,142 @@
+/**
+ * Benchmark: the aggregate stages end to end through the real local Kafka with Avro and exactly-once on —
+ * transfers/s from `erc20.transfers` (+ its by-address repartition) to committed `token.metrics.daily` and
+ * `address.flows.daily`, with W worker processes (`oracul worker`, default 2) sharing the partitions.
+ *
+ *   npx tsx scripts/bench/pipeline.ts [--days 3] [--blocks-per-day 2000] [--transfers-per-block 20] [--workers 2]
+ *
+ * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and its transfers, by-address
+ * copies and prices are produced to Kafka in transactions. Timed: from the workers' start until both stages'
+ * groups have committed their whole input. Prints transfers/s, records/s and the workers' peak RSS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { REPO_ROOT } from '../../config/load.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { createTestDriver } from '../../processors/core/testDriver.ts';
+import { createBlockLogsProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
+import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
+import { resetTopics, waitForStages } from '../../processors/runtime/testing/pipelineHarness.ts';
+import { addressFlowsStage, tokenMetricsStage } from '../../processors/runtime/topology.ts';
+import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
+import type { TopicName } from '../../schemas/topics.ts';
+import { peakRssMiB, startBenchStack } from './benchStack.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i < 0 ? undefined : Number(process.argv[i + 1]);
+  return value === undefined || !Number.isFinite(value) ? fallback : value;
+}
+
+const DAYS = arg('days', 3);
+const BLOCKS_PER_DAY = arg('blocks-per-day', 2000);
+const PER_BLOCK = arg('transfers-per-block', 20);
+const WORKERS = arg('workers', 2);
+
+const stack = await startBenchStack(['kafka', 'registry']);
+const { config, logger } = stack.common;
+const kafka = createKafka({ config, logger, clientSuffix: 'bench-pipeline' });
+const serdes = createSchemaRegistrySerdes({ config });
+const appId = `bench-${Date.now()}`;
+const stages = [tokenMetricsStage(), addressFlowsStage()];
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+try {
+  await serdes.registerAll();
+  const admin = kafka.admin();
+  await admin.connect();
+  await resetTopics(admin, config, logger, stages, appId);
+
+  // ---- setup (untimed): decode the synthetic chain and produce its transfers ----
+  const stream = generateSyntheticStream({
+    seed: 3,
+    days: DAYS,
+    blocksPerDay: BLOCKS_PER_DAY,
+    transfersPerBlock: PER_BLOCK,
+    addresses: 100_000,
+  });
+  const decoder = createTestDriver(createBlockLogsProcessor(), { verifySerde: false });
+  for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });
+  const records = new Map<TopicName, { key: string; value: unknown }[]>([
+    ['erc20.transfers', []],
+    ['erc20.transfers.by-address', []],
+    ['market.prices.raw', stream.prices.map((p) => ({ key: `${p.chain_id}:${p.token_address}`, value: p }))],
+  ]);
+  for (const batch of stream.logBatches) {
+    for (const out of decoder.pipe({ kind: 'logs', batch }))
+      records.get(out.topic as TopicName)?.push({ key: out.key, value: out.value });
+    decoder.drainOutputs();
+  }
+  const transfers = records.get('erc20.transfers')?.length ?? 0;
+  const legs = records.get('erc20.transfers.by-address')?.length ?? 0;
+  const producer = kafka.producer({ transactionalId: `${appId}-setup`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (const topic of ['market.prices.raw', 'erc20.transfers', 'erc20.transfers.by-address'] as const) {
+    const list = records.get(topic) ?? [];
+    const serde = serdes.forTopic(topic);
+    for (let i = 0; i < list.length; i += 10_000) {
+      const txn = await producer.transaction();
+      const chunk = list.slice(i, i + 10_000);
+      for (let j = 0; j < chunk.length; j += 1_000) {
+        const messages = await Promise.all(
+          chunk.slice(j, j + 1_000).map(async (r) => ({ key: r.key, value: await serde.serialize(r.value as never) })),
+        );
+        await txn.send({ topic, messages });
+      }
+      await txn.commit();
+    }
+  }
+  await producer.disconnect();
+
+  // ---- timed: W worker processes run both aggregate stages until every input is committed ----
+  const env = {
+    ...process.env,
+    ORACUL_ENV: 'test',
+    ORACUL_LOG_LEVEL: 'warn',
+    ORACUL_KAFKA_BROKERS: config.kafka.brokers.join(','),
+    ORACUL_KAFKA_SCHEMA_REGISTRY_URL: config.kafka.schemaRegistryUrl,
+  };
+  const started = performance.now();
+  for (let w = 0; w < WORKERS; w++) {
+    const dir = mkdtempSync(join(tmpdir(), 'oracul-bench-pipeline-'));
+    dirs.push(dir);
+    const child = spawn(
+      process.execPath,
+      ['scripts/oracul.mjs', 'worker', '--app-id', appId, '--state-dir', dir, '--stage', ...stages.map((s) => s.name)],
+      {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    children.push(child);
+  }
+  await waitForStages(admin, appId, stages, { timeoutMs: 1_800_000 });
+  const seconds = (performance.now() - started) / 1000;
+  const rss = await Promise.all(children.map((c) => peakRssMiB(c.pid)));
+  await admin.disconnect();
+
+  console.log(
+    `pipeline benchmark — ${WORKERS} worker processes, exactly-once, Avro, local Kafka (${config.kafka.brokers.join(',')})`,
+  );
+  console.log(
+    `  input: ${transfers.toLocaleString('en')} transfers (+ ${legs.toLocaleString('en')} by-address copies, ${stream.prices.length.toLocaleString('en')} prices), ${DAYS} days`,
+  );
+  console.log(
+    `  time from worker start to all input committed (incl. startup, group join, global-table bootstrap): ${seconds.toFixed(1)} s`,
+  );
+  console.log(
+    `  throughput: ${Math.round(transfers / seconds).toLocaleString('en')} transfers/s (${Math.round((transfers + legs) / seconds).toLocaleString('en')} input records/s across both stages)`,
+  );
+  console.log(`  target ≥ 100,000 transfers/s: ${transfers / seconds >= 100_000 ? 'met' : 'MISSED'}`);
+  console.log(`  workers' peak RSS: ${rss.map((r) => `${r ?? '?'} MiB`).join(', ')}`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await stack.stop();
+}
