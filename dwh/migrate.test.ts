@@ -5,7 +5,7 @@ import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
-import { MIGRATIONS_DIR } from './load-migrations.ts';
+import { MIGRATIONS_DIR, loadMigrations } from './load-migrations.ts';
 import { migrate } from './migrate.ts';
 import { migrationStatus } from './migration-status.ts';
 import { TOKEN_SEED_FILE } from './seed-tokens.ts';
@@ -19,6 +19,11 @@ import { TOKEN_SEED_FILE } from './seed-tokens.ts';
 const logger = createLogger({ level: 'silent', pretty: false });
 let dir: string;
 let client: ClickHouseClient;
+/** The repository's migrations, and the number a migration added by a test gets. */
+const REPO_MIGRATIONS = loadMigrations();
+const VERSIONS = REPO_MIGRATIONS.map((m) => m.version);
+const NEXT_VERSION = Math.max(...VERSIONS) + 1;
+const NEXT = String(NEXT_VERSION).padStart(4, '0');
 let n = 0;
 const freshDatabase = () => `oracul_migrate_test_${++n}`;
 
@@ -48,19 +53,19 @@ describe('migrate', () => {
   it('creates the database, applies every migration, records it, seeds tokens; a second run does nothing', async () => {
     const database = freshDatabase();
     const first = await migrate({ client, database, logger });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(first.applied.map((m) => m.version)).toEqual(VERSIONS);
     expect(first.alreadyApplied).toBe(0);
     expect(first.seededTokens).toBe(7);
 
     const history = await rows<{ version: number; name: string; checksum: string; duration_ms: number }>(
       `SELECT version, name, checksum, duration_ms FROM ${database}.schema_migrations ORDER BY version`,
     );
-    expect(history.map((h) => `${h.version}_${h.name}`)).toEqual(['1_raw_chain', '2_prices', '3_erc20', '4_marts', '5_meta']);
+    expect(history.map((h) => `${h.version}_${h.name}`)).toEqual(REPO_MIGRATIONS.map((m) => `${m.version}_${m.name}`));
     for (const h of history) expect(h.checksum).toMatch(/^[0-9a-f]{64}$/);
 
     const second = await migrate({ client, database, logger });
-    expect(second).toEqual({ applied: [], alreadyApplied: 5, seededTokens: 0 });
-    expect(await rows(`SELECT version FROM ${database}.schema_migrations`)).toHaveLength(5);
+    expect(second).toEqual({ applied: [], alreadyApplied: VERSIONS.length, seededTokens: 0 });
+    expect(await rows(`SELECT version FROM ${database}.schema_migrations`)).toHaveLength(VERSIONS.length);
 
     const tokens = await rows<{ symbol: string; decimals: number; address: string }>(
       `SELECT symbol, decimals, address FROM ${database}.tokens FINAL ORDER BY symbol`,
@@ -83,7 +88,7 @@ describe('migrate', () => {
     await migrate({ client, database, logger, migrationsDir, tokenSeedFile: false });
     appendFileSync(join(migrationsDir, '0002_prices.sql'), '\n-- an innocent-looking edit\n');
     writeFileSync(
-      join(migrationsDir, '0006_more.sql'),
+      join(migrationsDir, `${NEXT}_more.sql`),
       `CREATE TABLE IF NOT EXISTS {{database}}.more (x UInt8) ENGINE = MergeTree ORDER BY x;`,
     );
 
@@ -94,12 +99,8 @@ describe('migrate', () => {
     expect(await rows(`SELECT name FROM system.tables WHERE database = '${database}' AND name = 'more'`)).toEqual([]);
     const status = await migrationStatus({ client, database, migrationsDir });
     expect(status.map((s) => `${s.version}:${s.state}`)).toEqual([
-      '1:applied',
-      '2:changed',
-      '3:applied',
-      '4:applied',
-      '5:applied',
-      '6:pending',
+      ...VERSIONS.map((v) => `${v}:${v === 2 ? 'changed' : 'applied'}`),
+      `${NEXT_VERSION}:pending`,
     ]);
   });
 
@@ -109,18 +110,18 @@ describe('migrate', () => {
     await migrate({ client, database, logger, migrationsDir, tokenSeedFile: false });
 
     writeFileSync(
-      join(migrationsDir, '0006_broken.sql'),
+      join(migrationsDir, `${NEXT}_broken.sql`),
       `CREATE TABLE IF NOT EXISTS {{database}}.ok_part (x UInt8) ENGINE = MergeTree ORDER BY x;\nCREATE TABLE IF NOT EXISTS {{database}}.bad (x NoSuchType) ENGINE = MergeTree ORDER BY x;`,
     );
     await expect(migrate({ client, database, logger, migrationsDir, tokenSeedFile: false })).rejects.toMatchObject({
       code: 'ORACUL_MIGRATION_FAILED',
-      details: { version: 6, step: expect.stringContaining('statement 2/2') },
+      details: { version: NEXT_VERSION, step: expect.stringContaining('statement 2/2') },
     });
-    expect((await migrationStatus({ client, database, migrationsDir })).at(-1)).toMatchObject({ version: 6, state: 'pending' });
+    expect((await migrationStatus({ client, database, migrationsDir })).at(-1)).toMatchObject({ version: NEXT_VERSION, state: 'pending' });
 
     // Fixed file (never applied, so editing it is fine): the re-run repeats statement 1 harmlessly.
     writeFileSync(
-      join(migrationsDir, '0006_broken.sql'),
+      join(migrationsDir, `${NEXT}_broken.sql`),
       `CREATE TABLE IF NOT EXISTS {{database}}.ok_part (x UInt8) ENGINE = MergeTree ORDER BY x;\nCREATE TABLE IF NOT EXISTS {{database}}.bad (x UInt8) ENGINE = MergeTree ORDER BY x;`,
     );
     const fixed = await migrate({ client, database, logger, migrationsDir, tokenSeedFile: false });

@@ -71,9 +71,8 @@ interface Pending {
  * Brings a task's LMDB stores up to the end of their changelogs, starting at the offset recorded in LMDB (0 for
  * an empty disk). A store already at the end reads nothing. Runs before the task processes its first record.
  *
- * The end is the high watermark at the start: the task's own producer is the only writer of its changelog
- * partitions and is not running yet. Under read_committed, a committed changelog ends with a transaction
- * marker that is never delivered, so "caught up" is next ≥ end − 1 and the fetch going quiet.
+ * The end is the high watermark at the start. The caller fences the task's transactional id first, so no
+ * transaction is open on the changelog partitions and the restore reads up to that end (markers included).
  */
 export async function restoreTaskState(params: RestoreParameters): Promise<RestoreResult> {
   const { kafka, logger, state, partition } = params;
@@ -143,13 +142,22 @@ export async function restoreTaskState(params: RestoreParameters): Promise<Resto
   };
   const done = (): boolean => pending.every((p) => p.next >= p.end);
 
+  // kafkajs reports every fetched batch here, including batches of only transaction markers or aborted records
+  // (never passed to eachBatch): their last offset moves the position past the changelog's final marker.
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    const p = byTopic.get(event.payload.topic);
+    if (p === undefined || event.payload.partition !== partition) return;
+    p.next = Math.max(p.next, Number(event.payload.lastOffset) + 1);
+    lastRecordAt = performance.now();
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: pending.map((p) => p.topic), fromBeginning: false });
     let failure: unknown;
     await consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      // Resolving advances the fetch position (nothing is committed: the group is throwaway).
+      eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const p = byTopic.get(batch.topic);
         if (p === undefined || batch.partition !== partition) return;
@@ -164,8 +172,10 @@ export async function restoreTaskState(params: RestoreParameters): Promise<Resto
             last = offset;
           }
           if (records.length === 0) return;
-          state.applyRestored(p.store, records, last + 1);
-          p.next = last + 1;
+          // batch.lastOffset() includes a trailing commit marker, which eachBatch never sees.
+          const next = Math.max(last + 1, Number(batch.lastOffset()) + 1);
+          state.applyRestored(p.store, records, next);
+          p.next = next;
           p.restored += records.length;
           lastRecordAt = performance.now();
           if (performance.now() - lastProgressAt >= progressIntervalMs) {
@@ -178,16 +188,15 @@ export async function restoreTaskState(params: RestoreParameters): Promise<Resto
       },
     });
     for (const p of pending) consumer.seek({ topic: p.topic, partition, offset: String(p.next) });
+    lastRecordAt = performance.now();
 
-    // Wait until every store reached its end: next ≥ end, or next ≥ end − 1 (a final commit marker) and quiet.
+    // Done when every store's position reached the end offset. The task's producer was fenced before the
+    // restore, so no transaction is open on these partitions: the last stable offset is the end.
     for (;;) {
       if (failure !== undefined) throw failure;
       if (done()) break;
       const quietMs = performance.now() - lastRecordAt;
-      if (pending.every((p) => p.next >= p.end - 1) && quietMs > 500) break;
       if (quietMs > stallTimeoutMs) {
-        // Whatever is left is only control records and aborted transactions (invisible under read_committed).
-        if (pending.every((p) => p.restored > 0 || p.next >= p.end - 1)) break;
         throw new StateRestoreError('changelog restore stalled', {
           partition,
           stores: pending.map((p) => ({ store: p.store, next: p.next, end: p.end })),

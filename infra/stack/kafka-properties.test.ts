@@ -23,6 +23,7 @@ describe('kafkaServerProperties', () => {
       'transaction.state.log.replication.factor': '1',
       'transaction.state.log.min.isr': '1',
       'group.initial.rebalance.delay.ms': '0',
+      'auto.create.topics.enable': 'false',
       'offsets.topic.num.partitions': '4',
       'transaction.state.log.num.partitions': '4',
     });

@@ -37,6 +37,9 @@ export function kafkaServerProperties(p: KafkaPropertiesParameters): Record<stri
     'transaction.state.log.num.partitions': '4',
     // Consumers in tests and local runs join at once instead of waiting 3 s.
     'group.initial.rebalance.delay.ms': '0',
+    // Topics are declared (config/kafka.yml) and created by `oracul topics ensure`: a client asking for metadata
+    // of a missing or just-deleted topic must not recreate it with one partition and default configs.
+    'auto.create.topics.enable': 'false',
   };
 }
 

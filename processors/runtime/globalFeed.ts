@@ -42,6 +42,12 @@ export class GlobalFeed<T> {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    // Every fetched batch, including marker-only ones eachBatch never sees, moves the position.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const next = Number(event.payload.lastOffset) + 1;
+      this.positions.set(event.payload.partition, Math.max(this.positions.get(event.payload.partition) ?? 0, next));
+      this.checkReady();
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await consumer.run({
@@ -67,14 +73,14 @@ export class GlobalFeed<T> {
       },
     });
     this.checkReady();
-    // A committed topic ends with a transaction marker that is never delivered: treat "one short and quiet" as done.
-    const deadline = Date.now() + 60_000;
-    while (this.readyResolve !== undefined && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const nearlyThere = [...this.ends].every(([p, end]) => (this.positions.get(p) ?? 0) >= end - 1 || end === 0);
-      if (nearlyThere) this.markReady();
+    // A source's open transaction holds the readable end (last stable offset) below the high watermark until it
+    // commits; wait for it, bounded, then start with what was read (later entries are injected as they come).
+    const deadline = Date.now() + 120_000;
+    while (this.readyResolve !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (this.readyResolve !== undefined) {
+      this.logger.warn({ msg: 'global feed bootstrap timed out: starting with what was read', topic: this.topic });
+      this.markReady();
     }
-    this.markReady();
   }
 
   private checkReady(): void {

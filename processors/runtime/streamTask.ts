@@ -151,8 +151,18 @@ export class StreamTask {
       wipe: ctx.wipeState,
     });
     const logger = ctx.logger.child({ task: `${ctx.stage.name}-${ctx.partition}`, partition: ctx.partition });
+    const producer = ctx.kafka.producer({
+      transactionalId: `${ctx.appId}-${ctx.stage.name}-${ctx.partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: ctx.transactionTimeoutMs ?? 60_000,
+    });
+    // connect() runs InitProducerId for our transactional id: it fences a previous owner and waits until that
+    // owner's pending transaction is aborted or, if it was already committing, completed. Before the restore,
+    // so the changelog has no open transaction while it is read.
     let restore: RestoreResult;
     try {
+      await producer.connect();
       restore = await restoreTaskState({
         kafka: ctx.kafka,
         logger,
@@ -161,18 +171,10 @@ export class StreamTask {
         stores: Object.fromEntries(Object.keys(stores).map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)])),
       });
     } catch (error) {
+      await producer.disconnect().catch(() => undefined);
       await state.close();
       throw error;
     }
-    const producer = ctx.kafka.producer({
-      transactionalId: `${ctx.appId}-${ctx.stage.name}-${ctx.partition}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: ctx.transactionTimeoutMs ?? 60_000,
-    });
-    // connect() runs InitProducerId for our transactional id: it fences a previous owner and waits until that
-    // owner's pending transaction is aborted or, if it was already committing, completed.
-    await producer.connect();
     // Only now is the group's committed offset final. The consumer fetched its position at assignment, possibly
     // before a dying owner's commit completed (kafkajs has no KIP-447 require_stable): records below the
     // committed offset were already processed and must be skipped, or their outputs would be produced twice.

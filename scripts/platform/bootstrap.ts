@@ -38,5 +38,11 @@ export async function bootstrapPlatform(common: Common): Promise<BootstrapResult
 
   const topics = await ensureDeclaredTopics({ config, logger: log });
   log.info({ msg: 'topics ensured', created: topics.created.length, unchanged: topics.unchanged.length });
+
+  // The curated token metadata, for the decoder's global table and the tokens table.
+  const { publishSeedTokens } = await import('../../processors/erc20/publishSeedTokens.ts');
+  const { createKafka } = await import('../../core/kafka/client.ts');
+  const seeded = await publishSeedTokens({ kafka: createKafka({ config, logger: log, clientSuffix: 'bootstrap' }), serdes: createSchemaRegistrySerdes({ config }) });
+  log.info({ msg: 'token seed published to erc20.tokens', tokens: seeded });
   return { startedComponents: started, migrations, schemas, topics };
 }

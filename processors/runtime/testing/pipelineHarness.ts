@@ -45,19 +45,21 @@ export async function resetTopics(
   const existing = new Set(await admin.listTopics());
   const doomed = all.map((t) => t.name).filter((n) => existing.has(n));
   if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
-  // Deletion is asynchronous in the broker: retry creation until the names are free.
+  // Deletion is asynchronous in the broker: wait until the names are free, then create (with retries of its own).
   for (let attempt = 0; ; attempt++) {
-    try {
-      const listed = new Set(await admin.listTopics());
-      if (doomed.some((n) => listed.has(n))) throw new Error('topics still being deleted');
+    const listed = new Set(await admin.listTopics());
+    const left = doomed.filter((n) => listed.has(n));
+    if (left.length === 0) break;
+    if (attempt >= 240) throw new Error(`topics still present 2 min after deletion: ${left.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await pRetry(
+    async () => {
       await ensureTopics(admin, all, logger);
       await admin.fetchTopicMetadata({ topics: all.map((t) => t.name) });
-      return;
-    } catch (error) {
-      if (attempt >= 240) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
+    },
+    { retries: 20, minTimeout: 250, maxTimeout: 2000 },
+  );
 }
 
 /** Produces the generated stream in transactions: tokens, prices, then the blocks' logs in publication order. */
