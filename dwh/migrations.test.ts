@@ -71,6 +71,11 @@ const EXPECTED_TABLES: Record<string, { engine: string; partition: string; order
     partition: 'toYYYYMM(block_timestamp)',
     order: 'chain_id, token_address, block_number, log_index, block_hash',
   },
+  erc20_transfers_late: {
+    engine: 'ReplacingMergeTree',
+    partition: 'toYYYYMM(block_timestamp)',
+    order: 'processor, chain_id, token_address, block_number, log_index, block_hash, address, kind',
+  },
   erc20_rejects: {
     engine: 'ReplacingMergeTree(version, is_orphaned)',
     partition: 'toYYYYMM(block_timestamp)',
@@ -106,7 +111,7 @@ const EXPECTED_TABLES: Record<string, { engine: string; partition: string; order
 describe('migrations on the real engine', () => {
   it('create every table with its engine, partition key and order key', () => {
     const tables = rows<TableRow>(
-      `SELECT name, engine_full, partition_key, sorting_key FROM system.tables WHERE database = '${DB}' ORDER BY name`,
+      `SELECT name, engine_full, partition_key, sorting_key FROM system.tables WHERE database = '${DB}' AND engine != 'View' ORDER BY name`,
     );
     expect(tables.map((t) => t.name).sort()).toEqual(Object.keys(EXPECTED_TABLES).sort());
     for (const t of tables) {
@@ -142,9 +147,9 @@ describe('migrations on the real engine', () => {
 
   it('are re-runnable: every statement again changes nothing', () => {
     for (const migration of loadMigrations()) for (const statement of migration.statements) exec(bindDatabase(statement, DB));
-    expect(rows<{ n: string }>(`SELECT count() AS n FROM system.tables WHERE database = '${DB}'`)[0]!.n).toBe(
-      String(Object.keys(EXPECTED_TABLES).length),
-    );
+    expect(
+      rows<{ n: string }>(`SELECT count() AS n FROM system.tables WHERE database = '${DB}' AND engine != 'View'`)[0]!.n,
+    ).toBe(String(Object.keys(EXPECTED_TABLES).length));
   });
 });
 

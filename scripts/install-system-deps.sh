@@ -9,6 +9,12 @@ if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -Eq 'version
 fi
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# BI (npm run test:bi, oracul superset): Chromium for the dashboard screenshots (driven by playwright-core),
+# Python >= 3.10 with venv for Superset (infra/superset/install.sh).
+command -v chromium >/dev/null 2>&1 || [ -n "${ORACUL_CHROMIUM_PATH:-}" ] || need+=(chromium)
+if ! python3 -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)' >/dev/null 2>&1; then
+  need+=(python3 python3-venv)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"

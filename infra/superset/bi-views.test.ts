@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session } from 'chdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindDatabase, loadMigrations } from '../../dwh/load-migrations.ts';
+
+/**
+ * The BI views of dwh/migrations/0006_bi_views.sql on the real engine (chdb): latest version only, deleted,
+ * orphaned and withdrawn rows hidden, human-readable columns.
+ */
+const DB = 'oracul_bi_views_semantics';
+let dir: string;
+let session: Session;
+
+const exec = (sql: string): void => void session.query(sql, 'TabSeparated');
+const rows = <T>(sql: string): T[] =>
+  session
+    .query(`${sql} SETTINGS output_format_json_quote_64bit_integers = 0`, 'JSONEachRow')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+const insert = (table: string, values: Record<string, unknown>[]): void =>
+  exec(`INSERT INTO ${DB}.${table} FORMAT JSONEachRow ${values.map((v) => JSON.stringify(v)).join('\n')}`);
+
+const WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2';
+const ALICE = '0x' + '0a'.repeat(20);
+const BOB = '0x' + '0b'.repeat(20);
+const today = new Date().toISOString().slice(0, 10);
+const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'oracul-bi-views-'));
+  session = new Session(dir);
+  exec(`CREATE DATABASE ${DB}`);
+  for (const migration of loadMigrations()) for (const statement of migration.statements) exec(bindDatabase(statement, DB));
+  insert('tokens', [
+    {
+      chain_id: 1,
+      address: WETH,
+      symbol: 'WETH',
+      name: 'Wrapped Ether',
+      decimals: 18,
+      source: 'seed',
+      updated_at: 0,
+      version: 1,
+    },
+  ]);
+  const day = (date: string, version: number, transfers: number, volume: string) => ({
+    date,
+    chain_id: 1,
+    token_address: WETH,
+    symbol: 'WETH',
+    decimals: 18,
+    volume_raw: (BigInt(transfers) * 10n ** 18n).toString(),
+    volume_usd: volume,
+    minted_raw: '0',
+    burned_raw: '0',
+    transfer_count: transfers,
+    priced_transfer_count: transfers,
+    tx_count: transfers,
+    unique_addresses: 2,
+    price_open: '3000.5',
+    price_high: '3100',
+    price_low: '2900',
+    price_close: '3050.25',
+    price_source: 'test',
+    price_staleness_ms: 60_000,
+    version,
+    is_final: version > 1,
+    emitted_at: 0,
+  });
+  // Yesterday: an open update superseded by the final. The day before: every transfer retracted (deleted).
+  insert('token_metrics_daily', [
+    day(yesterday, 1, 2, '6000'),
+    day(yesterday, 2, 3, '9150.75'),
+    day('2024-01-01', 1, 1, '10'),
+    day('2024-01-01', 2, 0, '0'),
+  ]);
+  const anomaly = (id: string, version: number, severity: string, status: string) => ({
+    anomaly_id: id,
+    chain_id: 1,
+    entity_type: 'token',
+    entity_id: WETH,
+    token_address: WETH,
+    metric: 'volume_usd',
+    day: yesterday,
+    value: 1,
+    baseline_center: 1,
+    baseline_spread: 1,
+    baseline_days: 14,
+    score: 9,
+    lower_bound: 0,
+    upper_bound: 2,
+    method: 'robust_zscore',
+    severity,
+    status,
+    detected_at: 0,
+    updated_at: 0,
+    version,
+    source_version: 1,
+  });
+  insert('anomalies', [
+    anomaly('a', 1, 'low', 'open'),
+    anomaly('a', 2, 'high', 'final'),
+    anomaly('b', 1, 'medium', 'open'),
+    anomaly('b', 2, 'medium', 'withdrawn'),
+  ]);
+  const transfer = (logIndex: number, version: number, orphaned: number) => ({
+    chain_id: 1,
+    block_number: 100,
+    block_hash: '0x' + 'cc'.repeat(32),
+    block_timestamp: Date.parse(`${yesterday}T12:00:00Z`),
+    tx_hash: '0x' + 'dd'.repeat(32),
+    tx_index: 0,
+    log_index: logIndex,
+    token_address: WETH,
+    from_address: ALICE,
+    to_address: BOB,
+    amount_raw: '1500000000000000000',
+    amount_decimal: '1.5',
+    decimals: 18,
+    symbol: 'WETH',
+    is_mint: false,
+    is_burn: false,
+    form: 'standard',
+    version,
+    is_orphaned: orphaned,
+  });
+  insert('erc20_transfers', [transfer(1, 1, 0), transfer(2, 1, 0), transfer(2, 2, 1)]);
+});
+
+afterAll(() => {
+  session?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('BI views', () => {
+  it('v_token_metrics_daily: latest version per day, deleted days hidden, readable columns, anomaly markers', () => {
+    const r = rows<Record<string, unknown>>(`SELECT * FROM ${DB}.v_token_metrics_daily ORDER BY date`);
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({
+      date: yesterday,
+      token: 'WETH',
+      token_name: 'Wrapped Ether',
+      transfer_count: 3,
+      volume_usd: 9150.75,
+      volume_tokens: 3,
+      price_close: 3050.25,
+      price_staleness_s: 60,
+      is_final: true,
+      anomaly_count: 1,
+      anomaly_volume_usd: 9150.75,
+    });
+  });
+
+  it('v_anomalies: latest version, withdrawn hidden, days_ago relative to today (UTC)', () => {
+    const r = rows<Record<string, unknown>>(`SELECT anomaly_id, severity, severity_rank, token, days_ago FROM ${DB}.v_anomalies`);
+    expect(r).toEqual([
+      { anomaly_id: 'a', severity: 'high', severity_rank: 3, token: 'WETH', days_ago: today === yesterday ? 0 : 1 },
+    ]);
+  });
+
+  it('v_address_counterparties_daily: canonical transfers only, both directions, amounts in token units', () => {
+    const r = rows<Record<string, unknown>>(
+      `SELECT address, counterparty, direction, transfer_count, amount_tokens FROM ${DB}.v_address_counterparties_daily ORDER BY direction`,
+    );
+    expect(r).toEqual([
+      { address: BOB, counterparty: ALICE, direction: 'in', transfer_count: 1, amount_tokens: 1.5 },
+      { address: ALICE, counterparty: BOB, direction: 'out', transfer_count: 1, amount_tokens: 1.5 },
+    ]);
+  });
+});
