@@ -21,13 +21,15 @@ import {
   type BlockLogsStores,
 } from '../erc20/blockLogsProcessor.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
+import type { OraculConfig } from '../../config/schema.ts';
+import { createAddressAnomalyProcessor, createTokenAnomalyProcessor } from '../anomalies/index.ts';
 import type { StageSpec, AnyStageSpec } from './stage.ts';
 
 /**
  * The Oracul topology: which processor reads which topic and writes which topics.
  *
- *   eth.logs.raw ──erc20-decoder──▶ erc20.transfers (by token) ──token-metrics-daily──▶ token.metrics.daily
- *        (+ erc20.tokens global)  ├▶ erc20.transfers.by-address ──address-flows-daily──▶ address.flows.daily
+ *   eth.logs.raw ──erc20-decoder──▶ erc20.transfers (by token) ──token-metrics-daily──▶ token.metrics.daily ──token-anomalies──▶ anomalies
+ *        (+ erc20.tokens global)  ├▶ erc20.transfers.by-address ──address-flows-daily──▶ address.flows.daily ──address-anomalies──▶ anomalies
  *                                 └▶ erc20.rejects            (both + market.prices.raw global) ──▶ erc20.transfers.late
  *
  * Each arrow is a consumer group; every stage runs exactly-once (see streamTask.ts). The ClickHouse sinks read
@@ -206,7 +208,36 @@ export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec
   } satisfies AnyStageSpec;
 }
 
-/** Every stage of the pipeline, in dependency order. */
-export function oraculStages(params: TopologyParameters = {}): AnyStageSpec[] {
-  return [erc20DecoderStage(), tokenMetricsStage(params), addressFlowsStage(params)];
+/** Streaming anomaly scoring of the token marts (updates and finals, co-partitioned with the aggregate). */
+export function tokenAnomaliesStage(config: OraculConfig): AnyStageSpec {
+  const processor = createTokenAnomalyProcessor(config);
+  return {
+    name: processor.name,
+    inputTopic: 'token.metrics.daily',
+    processor,
+    toInputs: (value) => [value],
+    toAvro: (output) => ({ topic: 'anomalies', key: output.key, value: output.value }),
+  } satisfies AnyStageSpec;
+}
+
+/** Streaming anomaly scoring of the top-N (address, token) flows. */
+export function addressAnomaliesStage(config: OraculConfig): AnyStageSpec {
+  const processor = createAddressAnomalyProcessor(config);
+  return {
+    name: processor.name,
+    inputTopic: 'address.flows.daily',
+    processor,
+    toInputs: (value) => [value],
+    toAvro: (output) => ({ topic: 'anomalies', key: output.key, value: output.value }),
+  } satisfies AnyStageSpec;
+}
+
+/**
+ * Every stage of the pipeline, in dependency order. The anomaly stages need the `anomalies` config section, so
+ * they are included when a config is given.
+ */
+export function oraculStages(params: TopologyParameters & { readonly config?: OraculConfig } = {}): AnyStageSpec[] {
+  const stages = [erc20DecoderStage(), tokenMetricsStage(params), addressFlowsStage(params)];
+  if (params.config !== undefined) stages.push(tokenAnomaliesStage(params.config), addressAnomaliesStage(params.config));
+  return stages;
 }

@@ -12,6 +12,7 @@ import type {
 import type { Serdes } from '../../schemas/index.ts';
 import { createClickHouseSink, type ClickHouseSink, type SinkBatchOptions, type SinkRow } from './clickhouse-sink.ts';
 import { chDateTime64 } from './raw-rows.ts';
+import { anomalyRow } from '../anomalies/rows.ts';
 
 /**
  * Sinks of the derived layers: ERC-20 transfers, rejects, late transfers, token metadata and the daily marts.
@@ -116,7 +117,7 @@ export interface CreateDerivedSinksParameters {
   clickhouse?: ClickHouseClient;
 }
 
-/** erc20.transfers, erc20.rejects, erc20.transfers.late, erc20.tokens, token.metrics.daily, address.flows.daily → tables. */
+/** erc20.transfers, erc20.rejects, erc20.transfers.late, erc20.tokens, token.metrics.daily, address.flows.daily, anomalies → tables. */
 export function createDerivedSinks(common: Common, params: CreateDerivedSinksParameters): ClickHouseSink[] {
   const prefix = params.groupPrefix ?? `${common.config.kafka.clientId}-sink`;
   const shared = {
@@ -161,6 +162,7 @@ export function createDerivedSinks(common: Common, params: CreateDerivedSinksPar
       groupId: `${prefix}-token_metrics_daily`,
       toRows: (v) => [tokenMetricsRow(v)],
     }),
+    createClickHouseSink(common, { ...shared, topic: 'anomalies', table: 'anomalies', groupId: `${prefix}-anomalies`, toRows: (v) => [anomalyRow(v)] }),
     createClickHouseSink(common, {
       ...shared,
       topic: 'address.flows.daily',

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dailyBaseline, dayOfWeek, scoreClosedDay, type DailyBaselineParams, type DailyPoint } from './daily-baseline.ts';
+import {
+  dailyBaseline,
+  dayOfWeek,
+  scoreClosedDay,
+  type DailyBaselineParams,
+  type DailyPoint,
+  medianWithout,
+} from './daily-baseline.ts';
 import { AnomalyParameterError } from './errors.ts';
 
 const plain: DailyBaselineParams = {
@@ -60,5 +67,18 @@ describe('daily baseline', () => {
   it('validates its parameters and days', () => {
     expect(() => dailyBaseline([], '2025-01-01', { ...plain, minHistoryDays: 9 })).toThrow(AnomalyParameterError);
     expect(() => dayOfWeek('2025-1-1')).toThrow(AnomalyParameterError);
+  });
+});
+
+describe('medianWithout', () => {
+  it('is the median of the sample with one occurrence left out (hand values)', () => {
+    const sorted = [1, 2, 4, 7, 7, 10];
+    expect(medianWithout(sorted, undefined)).toBe(5.5); // (4 + 7) / 2
+    expect(medianWithout(sorted, 1)).toBe(7); // 2 4 [7] 7 10
+    expect(medianWithout(sorted, 7)).toBe(4); // 1 2 [4] 7 10
+    expect(medianWithout(sorted, 10)).toBe(4); // 1 2 [4] 7 7
+    expect(medianWithout([3, 9], 9)).toBe(3);
+    expect(medianWithout([1, 3, 5, 8], 3)).toBe(5); // 1 [5] 8
+    expect(medianWithout([1, 2, 3], 2)).toBe(2); // (1 + 3) / 2
   });
 });

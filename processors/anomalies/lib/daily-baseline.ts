@@ -22,7 +22,7 @@
  * No baseline (null) before minHistoryDays final days exist: a new token is
  * not scored on two days of history.
  */
-import { median } from './descriptive.ts';
+import { lowerBound, median, medianSorted, sortedCopy } from './descriptive.ts';
 import { AnomalyParameterError } from './errors.ts';
 import { robustBaseline } from './robust-zscore.ts';
 import { standardize } from './zscore.ts';
@@ -116,12 +116,18 @@ export function dailyBaseline(finalDays: readonly DailyPoint[], day: string, par
   const ys = history.map((p) => transformValue(p.value, params.transform));
   const dows = history.map((p) => dayOfWeek(p.day));
   const targetDow = dayOfWeek(day);
+  // Sorted once: all values and each weekday's values. A leave-one-out median is then O(log n) (medianWithout),
+  // so the baseline costs O(n log n) instead of sorting n times.
+  const sortedAll = sortedCopy(ys);
+  const byWeekday = Array.from({ length: 7 }, (_, d) => sortedCopy(ys.filter((_, i) => dows[i] === d)));
   const predict = (weekday: number, skip: number): number => {
-    const all = ys.filter((_, i) => i !== skip);
-    const same = params.dayOfWeek ? ys.filter((_, i) => i !== skip && dows[i] === weekday) : [];
-    return median(same.length >= 2 ? same : all);
+    const skipped = skip >= 0 ? (ys[skip] as number) : undefined;
+    const group = params.dayOfWeek ? (byWeekday[weekday] as number[]) : [];
+    const sameCount = group.length - (skipped !== undefined && dows[skip] === weekday ? 1 : 0);
+    if (sameCount >= 2) return medianWithout(group, dows[skip] === weekday ? skipped : undefined);
+    return medianWithout(sortedAll, skipped);
   };
-  const overall = median(ys);
+  const overall = medianSorted(sortedAll);
   const center = predict(targetDow, -1);
   const errors = ys.map((y, i) => y - predict(dows[i] as number, i));
   const spread = Math.max(robustBaseline(errors).spread, params.minSpread);
@@ -137,6 +143,24 @@ export function dailyBaseline(finalDays: readonly DailyPoint[], day: string, par
     upper: inverseTransform(center + params.boundZ * spread, params.transform),
     historyDays: history.length,
   };
+}
+
+/**
+ * Median of an ascending-sorted sample with one occurrence of `skip` left out (the whole sample when undefined),
+ * without copying: indices of the reduced sample map onto the original around the removed position. Same
+ * arithmetic as quantileSorted(·, 0.5), so the result is bit-identical to the median of the reduced copy.
+ */
+export function medianWithout(sorted: readonly number[], skip: number | undefined): number {
+  if (skip === undefined) return medianSorted(sorted);
+  const removed = lowerBound(sorted, skip);
+  const m = sorted.length - 1;
+  if (m < 1) return median([]);
+  const at = (j: number): number => sorted[j < removed ? j : j + 1] as number;
+  const h = (m - 1) * 0.5;
+  const lo = Math.floor(h);
+  const below = at(lo);
+  const above = at(Math.min(lo + 1, m - 1));
+  return below + (h - lo) * (above - below);
 }
 
 /** Robust z of a value against the baseline, on the transformed scale. */

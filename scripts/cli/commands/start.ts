@@ -30,6 +30,31 @@ export function registerStartCommand(program: Command): void {
         topics_created: result.topics.created.length,
       });
       if (opts.once) return;
+
+      // The platform: stream stages (exactly-once, LMDB state) with their ClickHouse sinks, data-quality checks
+      // on an interval, and the alert service — one process, one shutdown.
+      const { startPipeline } = await import('../../platform/pipeline.ts');
+      await startPipeline(common, { sinks: true, idleAdvance: true, stateDir: `${config.stack.stateDir}/workers/start` });
+      const [{ startAlertService }, { runDqLoop }, { createSchemaRegistrySerdes }, { createWarehouseClient }, { createKafka }] =
+        await Promise.all([
+          import('../../../processors/alerts/service.ts'),
+          import('../../../processors/dq/service.ts'),
+          import('../../../schemas/index.ts'),
+          import('../../../dwh/client.ts'),
+          import('../../../core/kafka/client.ts'),
+        ]);
+      const serdes = createSchemaRegistrySerdes({ config });
+      const alerts = await startAlertService({ config, logger, serdes });
+      shutdown.add('alert service', () => alerts.stop());
+      const dqClient = createWarehouseClient({ config });
+      const dqProducer = createKafka({ config, logger, clientSuffix: 'dq' }).producer({ idempotent: true, maxInFlightRequests: 1 });
+      await dqProducer.connect();
+      const dqLoop = runDqLoop({ config, client: dqClient, producer: dqProducer, serdes, logger, signal: shutdown.signal });
+      shutdown.add('data-quality loop', async () => {
+        await dqLoop;
+        await dqProducer.disconnect();
+        await dqClient.close();
+      });
       // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
       // The health timer is also what keeps the process alive (a pending promise alone does not).
       const { stackStatus } = await import('../../../infra/stack/index.ts');

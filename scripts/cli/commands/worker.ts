@@ -1,7 +1,5 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, redactConfig } from '../../../config/index.ts';
-import { REPO_ROOT } from '../../../config/load.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
 
@@ -24,7 +22,7 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('Run stream processors (exactly-once, LMDB state with changelogs) as one member of their consumer groups')
-    .option('--stage <name...>', 'stages to run (default: all): erc20-decoder, token-metrics-daily, address-flows-daily')
+    .option('--stage <name...>', 'stages to run (default: all): erc20-decoder, token-metrics-daily, address-flows-daily, token-anomalies, address-anomalies')
     .option('--state-dir <dir>', "this worker's LMDB directory (default: <stack.stateDir>/workers/<pid>)")
     .option('--app-id <id>', 'application id: consumer groups, transactional ids and changelog topics', 'oracul')
     .option('--wipe-state', 'start from an empty disk and restore every store from its changelog')
@@ -38,48 +36,19 @@ export function registerWorkerCommand(program: Command): void {
       handleSignals(shutdown);
       logger.info({ msg: 'effective config', config: redactConfig(config) });
 
-      const [{ createKafka }, { createSchemaRegistrySerdes }, { oraculStages }, { startStreamWorker }] = await Promise.all([
-        import('../../../core/kafka/client.ts'),
-        import('../../../schemas/index.ts'),
-        import('../../../processors/runtime/topology.ts'),
-        import('../../../processors/runtime/streamWorker.ts'),
-      ]);
-      const windowing = {
-        priceStalenessMs: config.prices.stalenessLimitS * 1000,
-        ...(opts.grace === undefined ? {} : { graceMs: Number(opts.grace) }),
-      };
-      const all = oraculStages({ windowing });
-      const wanted = opts.stage ?? all.map((s) => s.name);
-      const unknown = wanted.filter((name) => !all.some((s) => s.name === name));
-      if (unknown.length > 0)
-        throw new Error(`unknown stage(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
-      const stateDir = resolve(REPO_ROOT, opts.stateDir ?? `${config.stack.stateDir}/workers/${process.pid}`);
-      const kafka = createKafka({ config, logger, clientSuffix: 'worker' });
-      const serdes = createSchemaRegistrySerdes({ config });
-
-      for (const stage of all.filter((s) => wanted.includes(s.name))) {
-        const worker = await startStreamWorker({
-          kafka,
-          logger,
-          serdes,
-          stage,
+      const { startPipeline } = await import('../../platform/pipeline.ts');
+      await startPipeline(
+        { config, logger, shutdown },
+        {
+          stages: opts.stage,
           appId: opts.appId,
-          stateDir,
-          topics: config.kafka.topics,
+          stateDir: opts.stateDir,
           wipeState: opts.wipeState,
           idleAdvance: opts.idleAdvance,
-        });
-        shutdown.add(`worker ${stage.name}`, () => worker.stop());
-      }
-      if (opts.sinks) {
-        const { createDerivedSinks } = await import('../../../processors/sinks/derived-sinks.ts');
-        const common = { config, logger, shutdown };
-        for (const sink of createDerivedSinks(common, { serdes, kafka, groupPrefix: `${opts.appId}-sink` })) {
-          await sink.start();
-          shutdown.add(`sink ${sink.table}`, () => sink.stop());
-        }
-      }
-      logger.info({ msg: 'worker running', stages: wanted, state_dir: stateDir, app_id: opts.appId });
+          sinks: opts.sinks,
+          ...(opts.grace === undefined ? {} : { graceMs: Number(opts.grace) }),
+        },
+      );
       await new Promise<void>((done) => shutdown.signal.addEventListener('abort', () => done(), { once: true }));
     });
 }

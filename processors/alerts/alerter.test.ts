@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Anomaly, DataQualityCheck } from '../../schemas/generated/types.ts';
+import { Alerter, type AlerterOptions } from './alerter.ts';
+import { SlackSink } from './slack.ts';
+import { startWebhookServer, type WebhookServer } from './testing/webhookServer.ts';
+
+const logger = pino({ level: 'silent' });
+
+function anomaly(patch: Partial<Anomaly> = {}): Anomaly {
+  return {
+    anomaly_id: 'a'.repeat(64),
+    chain_id: 1,
+    entity_type: 'token',
+    entity_id: '0x00000000000000000000000000000000000000aa',
+    token_address: '0x00000000000000000000000000000000000000aa',
+    metric: 'volume_usd',
+    day: 20103,
+    value: 12_000,
+    baseline_center: 999,
+    baseline_spread: 0.05,
+    baseline_days: 14,
+    score: 49.6,
+    lower_bound: 777.8,
+    upper_bound: 1283.03,
+    method: 'robust_zscore',
+    severity: 'high',
+    status: 'open',
+    detected_at: 1_736_920_000_000,
+    updated_at: 1_736_920_000_000,
+    version: 1,
+    source_version: 1,
+    ...patch,
+  };
+}
+
+function check(patch: Partial<DataQualityCheck> = {}): DataQualityCheck {
+  return {
+    check_name: 'block_gaps',
+    chain_id: 1,
+    subject: '',
+    status: 'fail',
+    observed: 1,
+    threshold: null,
+    check_window: 'blocks:100-200',
+    checked_at: 1_736_920_000_000,
+    details: '{"first_missing":["150"]}',
+    ...patch,
+  };
+}
+
+describe('alerter', () => {
+  let server: WebhookServer;
+  let dir: string;
+  let now: number;
+  const open: Alerter[] = [];
+  const make = (patch: Partial<AlerterOptions> = {}): Alerter => {
+    const a = new Alerter({
+      sink: new SlackSink({ webhookUrl: server.url, logger, maxAttempts: 1 }),
+      outboxDir: dir,
+      logger,
+      minSeverity: 'high',
+      digestIntervalMs: 60_000,
+      rateLimitPerMinute: 10,
+      retryIntervalMs: 1000,
+      links: { graphqlUrl: 'http://127.0.0.1:4000/graphql', supersetUrl: 'http://127.0.0.1:8088' },
+      now: () => now,
+      ...patch,
+    });
+    open.push(a);
+    return a;
+  };
+
+  beforeEach(async () => {
+    server = await startWebhookServer();
+    dir = mkdtempSync(join(tmpdir(), 'oracul-alerts-'));
+    now = 1_736_920_000_000;
+  });
+  afterEach(async () => {
+    for (const a of open.splice(0)) await a.close().catch(() => undefined);
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('alerts a new high anomaly once: later versions, final status and lower severities do not re-alert', async () => {
+    const alerter = make();
+    expect(alerter.onAnomaly(anomaly())).toBe(true);
+    expect(alerter.onAnomaly(anomaly({ version: 2, value: 13_000 }))).toBe(false);
+    expect(alerter.onAnomaly(anomaly({ version: 3, status: 'final' }))).toBe(false);
+    expect(alerter.onAnomaly(anomaly({ anomaly_id: 'b'.repeat(64), severity: 'medium' }))).toBe(false);
+    expect(alerter.onAnomaly(anomaly({ anomaly_id: 'c'.repeat(64), status: 'withdrawn' }))).toBe(false);
+    await alerter.flush();
+    expect(server.delivered()).toHaveLength(1);
+    const text = JSON.stringify(server.delivered()[0]?.body.blocks);
+    expect(text).toContain('12,000 vs 999');
+    expect(text).toContain('2025-01-15');
+    expect(text).toContain('/superset/dashboard/oracul-token/');
+    expect(text).toContain(encodeURIComponent('entityType: TOKEN'));
+  });
+
+  it('re-alerts only on escalation', async () => {
+    const alerter = make({ minSeverity: 'medium' });
+    expect(alerter.onAnomaly(anomaly({ severity: 'medium' }))).toBe(true);
+    expect(alerter.onAnomaly(anomaly({ severity: 'medium', version: 2 }))).toBe(false);
+    expect(alerter.onAnomaly(anomaly({ severity: 'high', version: 3 }))).toBe(true);
+    expect(alerter.onAnomaly(anomaly({ severity: 'medium', version: 4 }))).toBe(false);
+  });
+
+  it('groups everything raised in an interval into one digest; DQ fails alert on entering fail only', async () => {
+    const alerter = make();
+    alerter.onAnomaly(anomaly());
+    alerter.onDqCheck(check());
+    alerter.onDqCheck(check({ check_name: 'duplicate_tx_hash' }));
+    expect(alerter.onDqCheck(check({ checked_at: 1_736_920_900_000 }))).toBe(false); // still failing: no new alert
+    await alerter.flush();
+    expect(server.delivered()).toHaveLength(1);
+    expect(server.delivered()[0]?.body.blocks[0]?.text?.text).toBe('Oracul: 3 alerts (3 high)');
+    alerter.onDqCheck(check({ status: 'pass', observed: 0 }));
+    expect(alerter.onDqCheck(check())).toBe(true); // failing again after a pass
+    await alerter.flush();
+    await alerter.flush(); // nothing pending: no empty message
+    expect(server.delivered()).toHaveLength(2);
+  });
+
+  it('parks a failed digest in the LMDB outbox, survives a restart, retries after the interval', async () => {
+    server.script([{ status: 500 }]);
+    const first = make();
+    first.onAnomaly(anomaly());
+    await first.flush();
+    expect(first.stats()).toMatchObject({ outbox: 1, delivered: 0, failedAttempts: 1 });
+    await first.close();
+    open.splice(0);
+
+    const second = make();
+    expect(second.stats().outbox).toBe(1);
+    await second.deliverDue(); // not due yet (retry in 1 s)
+    expect(server.delivered()).toHaveLength(0);
+    now += 1000;
+    await second.deliverDue();
+    expect(server.delivered()).toHaveLength(1);
+    expect(second.stats()).toMatchObject({ outbox: 0, delivered: 1 });
+    // Dedup memory survived the restart too.
+    expect(second.onAnomaly(anomaly({ version: 9 }))).toBe(false);
+  });
+
+  it('rate-limits messages per minute; the rest waits in the outbox', async () => {
+    const alerter = make({ rateLimitPerMinute: 2 });
+    for (let i = 0; i < 3; i++) {
+      alerter.onAnomaly(anomaly({ anomaly_id: String(i).repeat(64) }));
+      await alerter.flush();
+    }
+    expect(server.delivered()).toHaveLength(2);
+    expect(alerter.stats().outbox).toBe(1);
+    now += 60_001;
+    await alerter.deliverDue();
+    expect(server.delivered()).toHaveLength(3);
+  });
+
+  it('raises a pipeline alert when consumer lag goes above threshold, once until it recovers', () => {
+    const alerter = make();
+    const finding = {
+      check: 'consumer_lag',
+      subject: 'g/anomalies',
+      ok: false,
+      observed: 20_000,
+      threshold: 10_000,
+      details: '{}',
+    };
+    expect(alerter.onPipelineFinding(finding)).toBe(true);
+    expect(alerter.onPipelineFinding(finding)).toBe(false);
+    expect(alerter.onPipelineFinding({ ...finding, ok: true, observed: 0 })).toBe(false);
+    expect(alerter.onPipelineFinding(finding)).toBe(true);
+  });
+});

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Consumer, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OraculConfig } from '../../config/index.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createWarehouseClient } from '../../dwh/client.ts';
+import { migrate } from '../../dwh/migrate.ts';
+import { createSchemaRegistrySerdes, type Anomaly, type Serdes } from '../../schemas/index.ts';
+import { testConfig } from '../../scripts/test/test-config.ts';
+import { splitOutputs } from '../aggregates/dailyAggregator.ts';
+import { addr, transfer } from '../aggregates/testing/fixtures.ts';
+import { createTokenMetricsProcessor, type TokenMetricsDaily } from '../aggregates/tokenMetricsDaily.ts';
+import { createTestDriver } from '../core/testDriver.ts';
+import type { Erc20Transfer } from '../erc20/transfer.ts';
+import { startAlertService, type AlertService } from '../alerts/service.ts';
+import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhookServer.ts';
+import { anomalyRow } from './rows.ts';
+import { createTokenAnomalyProcessor } from './tokenScorer.ts';
+
+const database = `oracul_anomalies_it_${randomBytes(4).toString('hex')}`;
+/** A fresh token per run: anomaly ids are deterministic, so a reused stack must not mix runs. */
+const TOKEN = `0x${randomBytes(20).toString('hex')}`;
+const logger = createLogger({ level: process.env.ORACUL_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', pretty: false });
+const HOUR = 3_600_000;
+const DAYS = 20;
+const SPIKE_DAY = 17;
+const SPIKE_HOUR = 14;
+const dayStart = (d: number): number => Date.UTC(2025, 0, 1 + d);
+
+let config: OraculConfig;
+let webhook: WebhookServer;
+let admin: ClickHouseClient;
+let client: ClickHouseClient;
+let serdes: Serdes;
+let producer: Producer;
+let outboxDir: string;
+
+/**
+ * The aggregator (real token_metrics_daily processor) over 20 days of hourly transfers, 1-3 per hour between the same
+ * 8 addresses, with 400 extra transfers at 14:00 on day 17; updates coalesced per hour (punctuation), finals at
+ * midnight + grace. Its outputs are piped into the token anomaly scorer.
+ */
+function runPipeline(): { metrics: TokenMetricsDaily[]; anomalies: Anomaly[] } {
+  const aggregator = createTestDriver(createTokenMetricsProcessor({ windowing: { updates: 'on_punctuate' } }));
+  const scorer = createTestDriver(createTokenAnomalyProcessor(config));
+  const metrics: TokenMetricsDaily[] = [];
+  const anomalies: Anomaly[] = [];
+  const forward = (): void => {
+    for (const m of splitOutputs<TokenMetricsDaily, Erc20Transfer>(aggregator.drainOutputs('token.metrics.daily')).windows) {
+      metrics.push(m);
+      for (const out of scorer.pipe(m, { key: `1:${TOKEN}` })) anomalies.push(out.value);
+    }
+  };
+  for (let d = 0; d <= DAYS; d++) {
+    for (let h = 0; h < 24; h++) {
+      const at = (dayStart(d) + h * HOUR + 30 * 60_000) / 1000;
+      const n = 1 + ((d * 7 + h) % 3);
+      for (let i = 0; i < n; i++)
+        aggregator.pipe(transfer({ token: TOKEN, from: addr(1 + (h % 5)), to: addr(10 + (h % 3)), at: at + i }));
+      if (d === SPIKE_DAY && h === SPIKE_HOUR) {
+        for (let i = 0; i < 400; i++) aggregator.pipe(transfer({ token: TOKEN, from: addr(1), to: addr(10), at: at + 10 + i }));
+      }
+      aggregator.punctuate({ caughtUp: false });
+      forward();
+    }
+  }
+  return { metrics, anomalies };
+}
+
+beforeAll(async () => {
+  webhook = await startWebhookServer();
+  outboxDir = mkdtempSync(join(tmpdir(), 'oracul-anomaly-alerts-'));
+  config = testConfig({
+    clickhouse: { database },
+    alerts: {
+      slackWebhookUrl: webhook.url,
+      digestIntervalS: 1,
+      outboxDir,
+      outboxRetryIntervalS: 1,
+      graphqlUrl: 'http://127.0.0.1:4000/graphql',
+    },
+  });
+  admin = createWarehouseClient({ config, withoutDatabase: true });
+  await migrate({ client: admin, database, logger, tokenSeedFile: false });
+  client = createWarehouseClient({ config });
+  await ensureDeclaredTopics({ config, logger });
+  serdes = createSchemaRegistrySerdes({ config });
+  producer = createKafka({ config, logger, clientSuffix: 'anomalies-it' }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await client?.close();
+  await admin?.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+  await admin?.close();
+  await webhook?.close();
+  rmSync(outboxDir, { recursive: true, force: true });
+});
+
+describe('streaming anomalies: aggregator → scorer → Kafka → table and Slack', () => {
+  let alerts: AlertService | undefined;
+  let consumer: Consumer | undefined;
+  afterAll(async () => {
+    await alerts?.stop();
+    await consumer?.disconnect();
+  });
+
+  it('a planted spike gives one open anomaly during the day, its final version after close, one Slack message', async () => {
+    const { metrics, anomalies } = runPipeline();
+    expect(metrics.filter((m) => m.is_final)).toHaveLength(DAYS); // days 0..19 closed by day 20's stream time
+
+    // One anomaly (one id): transfer_count of the spike day, open from 14:00, final after the close.
+    expect(new Set(anomalies.map((a) => a.anomaly_id)).size).toBe(1);
+    expect(anomalies.map((a) => a.status)).toEqual(['open', 'final']); // no version per hourly update
+    const first = anomalies[0] as Anomaly;
+    const last = anomalies.at(-1) as Anomaly;
+    expect(first).toMatchObject({
+      metric: 'transfer_count',
+      status: 'open',
+      severity: 'high',
+      entity_id: TOKEN,
+      day: 20089 + SPIKE_DAY,
+    });
+    expect(first.detected_at).toBeGreaterThanOrEqual(dayStart(SPIKE_DAY) + SPIKE_HOUR * HOUR);
+    expect(first.detected_at).toBeLessThan(dayStart(SPIKE_DAY) + (SPIKE_HOUR + 1) * HOUR); // flagged in the spike's hour
+    expect(anomalies.slice(0, -1).every((a) => a.status === 'open')).toBe(true);
+    expect(last).toMatchObject({ status: 'final', detected_at: first.detected_at });
+    expect(last.updated_at).toBeGreaterThan(first.updated_at); // the final carries the window's end as stream time
+    const finalMetric = metrics.find((m) => m.is_final && m.date === '2025-01-18') as TokenMetricsDaily;
+    expect(last.value).toBe(finalMetric.transfer_count);
+    const versions = anomalies.map((a) => a.version);
+    expect([...versions].sort((a, b) => a - b)).toEqual(versions);
+    expect(new Set(versions).size).toBe(versions.length);
+
+    // Produce to the anomalies topic (Avro via the registry).
+    const serde = serdes.forTopic('anomalies');
+    await producer.send({
+      topic: 'anomalies',
+      messages: await Promise.all(anomalies.map(async (a) => ({ key: a.anomaly_id, value: await serde.serialize(a) }))),
+    });
+
+    // Slack answers 429 (Retry-After 1 s) then 200: one message, delivered once.
+    webhook.script([{ status: 429, retryAfter: '1' }]);
+    alerts = await startAlertService({
+      config,
+      logger,
+      serdes,
+      groupId: `anomalies-it-${randomBytes(4).toString('hex')}`,
+      lagGroups: [],
+      topics: ['anomalies'], // other test files share the stack's topics
+    });
+
+    // Meanwhile, land the topic in the anomalies table (read_committed, latest version wins).
+    consumer = createKafka({ config, logger, clientSuffix: 'anomalies-it-sink' }).consumer({
+      groupId: `anomalies-it-sink-${randomBytes(4).toString('hex')}`,
+      readUncommitted: false,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'anomalies', fromBeginning: true });
+    const fromTopic: Anomaly[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const a = await serde.deserialize(message.value as Buffer);
+        if (a.entity_id === TOKEN) fromTopic.push(a);
+      },
+    });
+    const deadline = Date.now() + 60_000;
+    while ((fromTopic.length < anomalies.length || webhook.delivered().length === 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(fromTopic).toEqual(anomalies);
+    await client.insert({ table: 'anomalies', values: fromTopic.map(anomalyRow), format: 'JSONEachRow' });
+    const rs = await client.query({
+      query: `SELECT anomaly_id, status, version, value, toUnixTimestamp64Milli(detected_at) AS detected_at FROM anomalies FINAL WHERE entity_id = {token:String}`,
+      query_params: { token: TOKEN },
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([
+      {
+        anomaly_id: last.anomaly_id,
+        status: 'final',
+        version: String(last.version),
+        value: last.value,
+        detected_at: String(last.detected_at),
+      },
+    ]);
+
+    await new Promise((r) => setTimeout(r, 3000)); // several digest intervals: no second message may come
+    expect(webhook.requests.map((r) => r.status)).toEqual([429, 200]);
+    expect(webhook.delivered()).toHaveLength(1);
+    const text = JSON.stringify(webhook.delivered()[0]?.body);
+    expect(text).toContain('transfer_count');
+    expect(text).toContain(TOKEN);
+    expect(text).toContain('http://127.0.0.1:4000/graphql?query=');
+  });
+});

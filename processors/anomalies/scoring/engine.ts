@@ -1,0 +1,429 @@
+/**
+ * The daily-metric anomaly scoring processor shared by the token and address scorers.
+ *
+ * Input: the records of a daily aggregate topic (token.metrics.daily / address.flows.daily): updates of the open
+ * day (is_final=false) and the final record (is_final=true), each with a strictly increasing per-row `version`.
+ * For every tracked entity and metric:
+ *
+ *  - an update is scored against the baseline of the last N final days (scoreDayUpdate): a monotone metric
+ *    already above a full day's upper bound is flagged before midnight (status `open`);
+ *  - the final record re-scores the closed day (closeDay, status `final`), then enters the baseline;
+ *  - an emitted anomaly that no longer holds (the final cleared a projected drop, a retraction lowered the day) is
+ *    re-emitted as `withdrawn`.
+ *
+ * Anomaly ids are deterministic (anomalyId.ts); `version` is the source row's version, which is strictly increasing
+ * per (entity, day) and so per anomaly id, and reproduces on replay. A new version is emitted only when the status
+ * or the severity changes or the value moves by `valueChangeRatio`: one anomaly, a handful of versions per day.
+ */
+import { createHash } from 'node:crypto';
+import type { Anomaly, AnomalySeverity, AnomalyStatus } from '../../../schemas/generated/types.ts';
+import type { Processor, ProcessResult } from '../../core/processor.ts';
+import { plainObject, plainToNumber, plainToString, type Plain, type StateCodec, type StoreSpecs } from '../../core/state.ts';
+import { StateTxn } from '../../core/stateTxn.ts';
+import { inverseTransform } from '../lib/daily-baseline.ts';
+import {
+  closeDay,
+  createDailyScorerState,
+  scoreDayUpdate,
+  type DailyScorerParams,
+  type DailyScorerState,
+  type DayScore,
+} from '../lib/daily-scorer.ts';
+import { AnomalyParameterError } from '../lib/errors.ts';
+import { HOURS_PER_DAY } from '../lib/intraday.ts';
+import { severityOf } from '../lib/severity.ts';
+import type { AnomalyScoringParams } from './params.ts';
+import { addVolume, isTop, logContribution, nthLargest, type TopNMeta } from './topN.ts';
+
+export const ANOMALIES_TOPIC = 'anomalies';
+export const SCORING_METHOD = 'robust_zscore';
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** One scored metric of an aggregate record. */
+export interface MetricSpec<In> {
+  readonly name: string;
+  /** The metric's value, or null when unknown (e.g. volume_usd without prices): then it is not scored. */
+  read(record: In): number | null;
+  /** Signed metrics (net flows) are scored on the identity scale and only on closed days. */
+  readonly signed: boolean;
+}
+
+/** What the engine needs to know about an aggregate record. */
+export interface EntitySpec<In> {
+  readonly entityType: 'token' | 'address';
+  readonly metrics: readonly MetricSpec<In>[];
+  /** Day of the record: 'YYYY-MM-DD' (processor output) or days since epoch (Avro). */
+  date(record: In): string | number;
+  chainId(record: In): number;
+  entityId(record: In): string;
+  tokenAddress(record: In): string | null;
+  /** USD volume of a final day, which ranks entities for the top-N. */
+  volumeUsd(record: In): number | null;
+  isFinal(record: In): boolean;
+  version(record: In): number;
+  /** Stream time at emission (event time). */
+  emittedAt(record: In): number;
+}
+
+/** Scoring state of one entity: one daily scorer per metric and the hourly cumulative values of running days. */
+export interface EntitySeries {
+  readonly metrics: Readonly<Record<string, DailyScorerState>>;
+  /** day → metric → cumulative value at the end of each hour seen (null where no update came). */
+  readonly running: Readonly<Record<string, Readonly<Record<string, readonly (number | null)[]>>>>;
+}
+
+/** What the engine remembers of an emitted anomaly. */
+export interface AnomalyMemo {
+  readonly version: number;
+  readonly severity: AnomalySeverity;
+  readonly status: AnomalyStatus;
+  readonly detectedAt: number;
+  readonly value: number;
+}
+
+export interface ScorerMeta extends TopNMeta {
+  /** Latest day seen ('YYYY-MM-DD'), or '' before any record. */
+  readonly maxDay: string;
+}
+
+export type ScorerStores = {
+  series: EntitySeries;
+  anomalies: AnomalyMemo;
+  meta: ScorerMeta;
+  candidates: number;
+  rank: string;
+};
+
+const META_KEY = 'meta';
+const INITIAL_META: ScorerMeta = { maxDay: '', count: 0, threshold: null };
+
+// ---------- codecs: plain JSON, validated on decode ----------
+
+const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+
+function sanitizeSeries(series: EntitySeries): EntitySeries {
+  // The cached baseline is recomputable; drop it if it holds a non-finite number (JSON cannot carry it).
+  const metrics: Record<string, DailyScorerState> = {};
+  for (const [name, state] of Object.entries(series.metrics)) {
+    const c = state.cached;
+    const ok = c === null || [c.center, c.spread, c.lower, c.upper, c.dayOfWeekOffset].every(finite);
+    metrics[name] = ok ? state : { ...state, cached: null };
+  }
+  return { metrics, running: series.running };
+}
+
+const seriesCodec: StateCodec<EntitySeries> = {
+  encode: (value) => sanitizeSeries(value) as unknown as Plain,
+  decode: (plain, key) => {
+    const o = plainObject(plain, 'series', key);
+    plainObject(o.metrics ?? null, 'series', key);
+    plainObject(o.running ?? null, 'series', key);
+    return o as unknown as EntitySeries; // decoded values are fresh and never mutated (copy-on-write in process)
+  },
+};
+
+const memoCodec: StateCodec<AnomalyMemo> = {
+  encode: (m) => ({ ...m }),
+  decode: (plain, key) => {
+    const o = plainObject(plain, 'anomalies', key);
+    return {
+      version: plainToNumber(o.version, 'anomalies', key),
+      severity: plainToString(o.severity, 'anomalies', key) as AnomalySeverity,
+      status: plainToString(o.status, 'anomalies', key) as AnomalyStatus,
+      detectedAt: plainToNumber(o.detectedAt, 'anomalies', key),
+      value: plainToNumber(o.value, 'anomalies', key),
+    };
+  },
+};
+
+const metaCodec: StateCodec<ScorerMeta> = {
+  encode: (m) => ({ ...m }),
+  decode: (plain, key) => {
+    const o = plainObject(plain, 'meta', key);
+    return {
+      maxDay: plainToString(o.maxDay, 'meta', key),
+      count: plainToNumber(o.count, 'meta', key),
+      threshold: o.threshold === null ? null : plainToNumber(o.threshold, 'meta', key),
+    };
+  },
+};
+
+export const SCORER_STORES: StoreSpecs<ScorerStores> = {
+  series: {
+    codec: seriesCodec,
+    doc: 'entity key → per-metric daily scorer state (last N final days, intraday profile) and hourly values of running days',
+  },
+  anomalies: {
+    codec: memoCodec,
+    doc: "'<YYYY-MM-DD>|<entity key>|<metric>' → last emitted version, severity, status, detected_at (kept stateRetentionDays)",
+  },
+  meta: { codec: metaCodec, doc: "'meta' → latest day seen, candidate count, top-N threshold" },
+  candidates: {
+    codec: { encode: (v) => v, decode: (p, k) => plainToNumber(p, 'candidates', k) },
+    doc: 'top-N only: entity key → log of the decayed USD volume (Space-Saving counter)',
+  },
+  rank: {
+    codec: { encode: (v) => v, decode: (p, k) => plainToString(p, 'rank', k) },
+    doc: 'top-N only: sortable log weight + entity key → entity key (min and N-th largest by range read)',
+  },
+};
+
+// ---------- helpers ----------
+
+export function toIsoDay(date: string | number): string {
+  if (typeof date === 'number') return new Date(date * DAY_MS).toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new AnomalyParameterError(`day must be YYYY-MM-DD, got ${date}`, { date });
+  return date;
+}
+
+export function epochDayOf(isoDay: string): number {
+  return Math.round(Date.parse(`${isoDay}T00:00:00Z`) / DAY_MS);
+}
+
+function addDays(isoDay: string, days: number): string {
+  return new Date(Date.parse(`${isoDay}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Deterministic anomaly id (schemas/anomalies.avsc): lowercase hex sha256 of
+ * '<chain_id>|<entity_type>|<entity_id>|<token_address or empty>|<metric>|<YYYY-MM-DD>|<method>'.
+ */
+export function anomalyId(parts: {
+  chainId: number;
+  entityType: 'token' | 'address';
+  entityId: string;
+  tokenAddress: string | null;
+  metric: string;
+  day: string;
+  method: string;
+}): string {
+  const text = [
+    parts.chainId,
+    parts.entityType,
+    parts.entityId.toLowerCase(),
+    (parts.tokenAddress ?? '').toLowerCase(),
+    parts.metric,
+    parts.day,
+    parts.method,
+  ].join('|');
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Parses a decimal string (USD) into a double for statistics; exact amounts stay in the marts. */
+export function decimalToNumber(text: string | null): number | null {
+  if (text === null) return null;
+  const x = Number(text);
+  return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * A copy of a scorer state that closeDay/scoreDayUpdate may mutate: they replace `finalDays` and `cached` and write
+ * into the profile's arrays, so copying the arrays is enough (points and baselines are never mutated).
+ * structuredClone costs ~100 µs for 60 days; this is ~1 µs.
+ */
+function copyScorerState(state: DailyScorerState): DailyScorerState {
+  return {
+    finalDays: [...state.finalDays],
+    profile: { ...state.profile, meanShare: [...state.profile.meanShare], varShare: [...state.profile.varShare] },
+    cached: state.cached,
+  };
+}
+
+function hourIndex(emittedAt: number, dayStartMs: number): number {
+  return Math.min(HOURS_PER_DAY - 1, Math.max(0, Math.floor((emittedAt - dayStartMs) / HOUR_MS)));
+}
+
+/** Forward-filled cumulative values at the end of each hour, the final total at hour 24. */
+function cumulativeByHour(hourly: readonly (number | null)[] | undefined, total: number): number[] | null {
+  if (hourly === undefined || hourly.every((v) => v === null)) return null;
+  const out: number[] = [];
+  let last = 0;
+  for (let h = 0; h < HOURS_PER_DAY; h++) {
+    const v = hourly[h];
+    if (v !== null && v !== undefined) last = v;
+    out.push(Math.min(last, total));
+  }
+  out[HOURS_PER_DAY - 1] = total;
+  return out;
+}
+
+export interface ScorerOptions<In> {
+  readonly name: string;
+  readonly spec: EntitySpec<In>;
+  readonly params: AnomalyScoringParams;
+  readonly outputTopic?: string;
+}
+
+/** Builds a scoring processor (pure: state in, changes and outputs out). */
+export function createScoringProcessor<In>(options: ScorerOptions<In>): Processor<ScorerStores, In, Anomaly> {
+  const { spec, params } = options;
+  const topic = options.outputTopic ?? ANOMALIES_TOPIC;
+  const topN = params.topN.topN;
+  const capacity = topN * params.topN.candidateFactor;
+  if (topN > 0 && params.topN.candidateFactor < 1) throw new AnomalyParameterError('candidateFactor must be >= 1');
+
+  const scorerParamsOf = (metric: MetricSpec<In>): DailyScorerParams => (metric.signed ? params.signed : params.monotone);
+
+  return {
+    name: options.name,
+    stores: SCORER_STORES,
+    outputTopics: [topic],
+    process(view, input): ProcessResult<ScorerStores, Anomaly> {
+      const txn = new StateTxn<ScorerStores, Anomaly>(view);
+      const record = input.value;
+      const day = toIsoDay(spec.date(record));
+      const dayStartMs = epochDayOf(day) * DAY_MS;
+      const chainId = spec.chainId(record);
+      const entityId = spec.entityId(record).toLowerCase();
+      const tokenAddress = spec.tokenAddress(record)?.toLowerCase() ?? null;
+      const entityKey = spec.entityType === 'token' ? `${chainId}:${entityId}` : `${chainId}:${entityId}:${tokenAddress ?? ''}`;
+      const final = spec.isFinal(record);
+      const version = spec.version(record);
+      const emittedAt = spec.emittedAt(record);
+
+      // 1. Stream day bookkeeping: forget old anomaly memos, recompute the top-N threshold once per day.
+      let meta = txn.get('meta', META_KEY) ?? INITIAL_META;
+      if (day > meta.maxDay) {
+        txn.deleteRange('anomalies', '', addDays(day, -params.stateRetentionDays));
+        meta = { ...meta, maxDay: day, threshold: topN > 0 ? nthLargest(txn, topN) : null };
+      }
+
+      // 2. Top-N: final days feed the Space-Saving counters; only candidates keep history, only the top is scored.
+      let scored = true;
+      if (topN > 0) {
+        if (final) {
+          const contribution = logContribution(spec.volumeUsd(record) ?? 0, epochDayOf(day), params.topN.decayHalfLifeDays);
+          if (contribution !== null) {
+            const change = addVolume(txn, meta, capacity, entityKey, contribution);
+            meta = { ...change.meta, maxDay: meta.maxDay };
+            if (change.evicted !== null) txn.delete('series', change.evicted);
+          }
+        }
+        if (txn.get('candidates', entityKey) === undefined) {
+          txn.put('meta', META_KEY, meta);
+          return txn.result();
+        }
+        scored = isTop(txn, meta, entityKey);
+      }
+      txn.put('meta', META_KEY, meta);
+
+      // 3. Score each metric.
+      const stored = txn.get('series', entityKey);
+      // Copy-on-write: the view's values are never mutated (the lib's scorer mutates the state it is given).
+      const metrics: Record<string, DailyScorerState> = {};
+      for (const [name, st] of Object.entries(stored?.metrics ?? {})) metrics[name] = copyScorerState(st);
+      const running: Record<string, Record<string, (number | null)[]>> = {};
+      for (const [d, byMetric] of Object.entries(stored?.running ?? {})) {
+        running[d] = {};
+        for (const [name, hourly] of Object.entries(byMetric))
+          (running[d] as Record<string, (number | null)[]>)[name] = [...hourly];
+      }
+      for (const metric of spec.metrics) {
+        const value = metric.read(record);
+        if (value === null) continue;
+        const sp = scorerParamsOf(metric);
+        const state = metrics[metric.name] ?? createDailyScorerState(sp);
+        metrics[metric.name] = state;
+        const alreadyFinal = state.finalDays.some((p) => p.day === day);
+        let score: DayScore;
+        if (final) {
+          const hours = alreadyFinal ? null : cumulativeByHour(running[day]?.[metric.name], value);
+          score = closeDay(state, day, value, hours, sp);
+        } else {
+          if (alreadyFinal) continue; // an update of a day already closed: the final record decides
+          const hourly = (running[day] ??= {});
+          const series = (hourly[metric.name] ??= new Array<number | null>(HOURS_PER_DAY).fill(null));
+          series[hourIndex(emittedAt, dayStartMs)] = value;
+          const hoursElapsed = Math.min(HOURS_PER_DAY, Math.max(1, Math.floor((emittedAt - dayStartMs) / HOUR_MS)));
+          score = scoreDayUpdate(state, day, value, hoursElapsed, sp);
+        }
+        if (scored)
+          emitIfChanged(txn, metric, sp, score, { chainId, entityId, tokenAddress, entityKey, day, version, emittedAt });
+      }
+      if (final) delete running[day];
+      const runningDays = Object.keys(running);
+      if (runningDays.length > 1) {
+        const oldest = addDays(day, -2); // a day never finalised (e.g. state restored mid-way) is dropped after 2 days
+        for (const d of runningDays) if (d < oldest) delete running[d];
+      }
+      txn.put('series', entityKey, { metrics, running });
+      return txn.result();
+    },
+  };
+
+  function emitIfChanged(
+    txn: StateTxn<ScorerStores, Anomaly>,
+    metric: MetricSpec<In>,
+    sp: DailyScorerParams,
+    score: DayScore,
+    at: {
+      chainId: number;
+      entityId: string;
+      tokenAddress: string | null;
+      entityKey: string;
+      day: string;
+      version: number;
+      emittedAt: number;
+    },
+  ): void {
+    const baseline = score.baseline;
+    if (baseline === null) return;
+    const memoKey = `${at.day}|${at.entityKey}|${metric.name}`;
+    const memo = txn.get('anomalies', memoKey);
+    if (memo !== undefined && at.version <= memo.version) return; // a replayed older source version
+    const severity = score.direction === null ? null : severityOf(score.z, params.severity);
+    let status: AnomalyStatus;
+    let sev: AnomalySeverity;
+    if (severity !== null) {
+      status = score.status;
+      sev = severity;
+      const changed =
+        memo === undefined ||
+        memo.status !== status ||
+        memo.severity !== sev ||
+        Math.abs(score.value - memo.value) > params.valueChangeRatio * Math.abs(memo.value);
+      if (!changed) return;
+    } else {
+      if (memo === undefined || memo.status === 'withdrawn') return;
+      status = 'withdrawn';
+      sev = memo.severity;
+    }
+    const detectedAt = memo?.detectedAt ?? at.emittedAt;
+    const id = anomalyId({
+      chainId: at.chainId,
+      entityType: spec.entityType,
+      entityId: at.entityId,
+      tokenAddress: at.tokenAddress,
+      metric: metric.name,
+      day: at.day,
+      method: SCORING_METHOD,
+    });
+    const nonNeg = sp.baseline.transform === 'log1p';
+    const anomaly: Anomaly = {
+      anomaly_id: id,
+      chain_id: at.chainId,
+      entity_type: spec.entityType,
+      entity_id: at.entityId as `0x${string}`,
+      token_address: at.tokenAddress as `0x${string}` | null,
+      metric: metric.name,
+      day: epochDayOf(at.day),
+      value: score.value,
+      baseline_center: inverseTransform(baseline.center, sp.baseline.transform),
+      baseline_spread: baseline.spread,
+      baseline_days: baseline.historyDays,
+      score: Number.isFinite(score.z) ? score.z : 0,
+      lower_bound: nonNeg && baseline.lower <= 0 ? null : baseline.lower,
+      upper_bound: Number.isFinite(baseline.upper) ? baseline.upper : null,
+      method: SCORING_METHOD,
+      severity: sev,
+      status,
+      detected_at: detectedAt,
+      updated_at: at.emittedAt,
+      version: at.version,
+      source_version: at.version,
+    };
+    txn.emit(topic, id, anomaly);
+    txn.put('anomalies', memoKey, { version: at.version, severity: sev, status, detectedAt, value: score.value });
+  }
+}

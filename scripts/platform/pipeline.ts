@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '../../config/load.ts';
+import type { Common } from '../../core/common.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { createDerivedSinks } from '../../processors/sinks/derived-sinks.ts';
+import { createPricesSink } from '../../processors/sinks/raw-sinks.ts';
+import { startStreamWorker, type StreamWorker } from '../../processors/runtime/streamWorker.ts';
+import { oraculStages } from '../../processors/runtime/topology.ts';
+import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
+
+export interface StartPipelineOptions {
+  /** Stages to run (default all). */
+  readonly stages?: readonly string[];
+  readonly appId?: string;
+  /** LMDB directory of this process's tasks. */
+  readonly stateDir?: string;
+  readonly wipeState?: boolean;
+  readonly idleAdvance?: boolean;
+  /** Also run the ClickHouse sinks of the derived topics and prices. */
+  readonly sinks?: boolean;
+  readonly graceMs?: number;
+}
+
+/**
+ * Starts the stream stages (and optionally the derived-topic sinks) in this process and registers their
+ * shutdown (in-flight batch committed or aborted, groups left). Used by `oracul worker` and `oracul start`.
+ */
+export async function startPipeline(common: Common, options: StartPipelineOptions = {}): Promise<StreamWorker[]> {
+  const { config, logger, shutdown } = common;
+  const appId = options.appId ?? 'oracul';
+  const windowing = {
+    priceStalenessMs: config.prices.stalenessLimitS * 1000,
+    ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+  };
+  const all = oraculStages({ windowing, config });
+  const wanted = options.stages ?? all.map((s) => s.name);
+  const unknown = wanted.filter((name) => !all.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`unknown stage(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
+  const stateDir = resolve(REPO_ROOT, options.stateDir ?? `${config.stack.stateDir}/workers/${process.pid}`);
+  const kafka = createKafka({ config, logger, clientSuffix: 'worker' });
+  const serdes = createSchemaRegistrySerdes({ config });
+
+  const workers: StreamWorker[] = [];
+  for (const stage of all.filter((s) => wanted.includes(s.name))) {
+    const worker = await startStreamWorker({
+      kafka,
+      logger,
+      serdes,
+      stage,
+      appId,
+      stateDir,
+      topics: config.kafka.topics,
+      wipeState: options.wipeState,
+      idleAdvance: options.idleAdvance,
+    });
+    shutdown.add(`worker ${stage.name}`, () => worker.stop());
+    workers.push(worker);
+  }
+  if (options.sinks === true) {
+    const sinks = [...createDerivedSinks(common, { serdes, kafka, groupPrefix: `${appId}-sink` }), createPricesSink(common, { serdes, kafka, groupPrefix: `${appId}-sink` })];
+    for (const sink of sinks) {
+      await sink.start();
+      shutdown.add(`sink ${sink.table}`, () => sink.stop());
+    }
+  }
+  logger.info({ msg: 'stream pipeline running', stages: wanted, state_dir: stateDir, app_id: appId, sinks: options.sinks === true });
+  return workers;
+}
