@@ -58,3 +58,17 @@ export { createMemoryBlockStore, type RecentBlockStore } from './reorg/recent-bl
 export { applyReorgCheck, detectReorg, type DetectReorgParameters, type ReorgCheck } from './reorg/detect-reorg.ts';
 export { retractionsFor, type BlockRetractionRecord } from './reorg/retraction.ts';
 export { ChainMovedError, ReorgTooDeepError } from './reorg/errors.ts';
+export {
+  runBlockSource,
+  sourceStateDir,
+  type BlockSourceOptions,
+  type RunRange,
+  type RunSummary,
+  type SourceProgress,
+} from './loop/block-source.ts';
+export { readCommittedTail, type CommittedTail } from './loop/committed-tail.ts';
+export { SourceStoppedError } from './loop/errors.ts';
+export { openSourceState, type SourceCheckpoint, type SourceState } from './state/source-state.ts';
+export { createRecentWindow, type RecentBlock, type RecentWindow } from './state/recent-window.ts';
+export { toBlockRecords, toRetractionRecords, DEFAULT_MAX_PART_BYTES, type BlockRecords } from './publish/to-avro.ts';
+export { createBlockPublisher, PublishFailedError, type BlockPublisher, type PublishResult } from './publish/publisher.ts';

@@ -171,10 +171,13 @@ export function createBlockFetcher(params: CreateBlockFetcherParameters): BlockF
     if (numbers.length === 0) return [];
     return pRetry(
       async () => {
+        const used = strategy;
         try {
           return await fetchOnce(numbers, options);
         } catch (error) {
-          if ((error instanceof RpcMethodUnsupportedError || error instanceof RpcNoEndpointError) && downgrade(error)) {
+          // A concurrent fetch may have downgraded the strategy while this one was in flight.
+          const unsupported = error instanceof RpcMethodUnsupportedError || error instanceof RpcNoEndpointError;
+          if (unsupported && (strategy !== used || downgrade(error))) {
             return fetchBundles(numbers, options);
           }
           throw error;

@@ -1,0 +1,283 @@
+import { spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { createServer, Socket, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, type OraculConfig } from '../../config/index.ts';
+import type { Common } from '../../core/common.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createShutdown } from '../../core/shutdown.ts';
+import { createWarehouseClient } from '../../dwh/client.ts';
+import { migrate } from '../../dwh/migrate.ts';
+import {
+  createSchemaRegistrySerdes,
+  encodeCheckpoint,
+  topicKeys,
+  type BlockRecord,
+  type DeadLetter,
+  type Serdes,
+} from '../../schemas/index.ts';
+import { testConfig } from '../../scripts/test/test-config.ts';
+import { createClickHouseSink, runSinkUntilCaughtUp } from './clickhouse-sink.ts';
+import { blockRows } from './raw-rows.ts';
+
+const database = `oracul_sink_it_${randomBytes(4).toString('hex')}`;
+const config: OraculConfig = testConfig({ clickhouse: { database } });
+const logger = createLogger({ level: process.env.ORACUL_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', pretty: false });
+const common: Common = { config, logger, shutdown: createShutdown(logger) };
+
+let admin: ClickHouseClient;
+let clickhouse: ClickHouseClient;
+let kafka: Kafka;
+let serdes: Serdes;
+let txProducer: Producer;
+let plainProducer: Producer;
+
+function blockRecord(chainId: number, n: number, version = 1): BlockRecord {
+  const ts = 1_700_000_000_000 + n * 12_000;
+  return {
+    kind: 'block',
+    chain_id: chainId,
+    block_number: n,
+    block_hash: `0x${n.toString(16).padStart(8, '0')}${'ab'.repeat(28)}`,
+    block_timestamp: ts,
+    checkpoint: encodeCheckpoint({ timestampMs: ts, chainId, blockNumber: n, txIndex: 0, logIndex: 0 }),
+    version,
+    observed_at: Date.now(),
+    header: {
+      parent_hash: `0x${'cd'.repeat(32)}`,
+      miner: `0x${'11'.repeat(20)}`,
+      gas_limit: 30_000_000,
+      gas_used: 12_345_678,
+      base_fee_per_gas: (10n ** 30n + BigInt(n)).toString(),
+      size_bytes: 1000 + n,
+      transaction_count: n % 7,
+      log_count: n % 11,
+      blob_gas_used: null,
+      excess_blob_gas: null,
+    },
+  };
+}
+
+async function publishBlocks(chainId: number, numbers: number[], outcome: 'commit' | 'abort'): Promise<void> {
+  const serde = serdes.forTopic('eth.blocks.raw');
+  const messages = await Promise.all(
+    numbers.map(async (n) => ({ key: topicKeys.block(chainId, n), value: await serde.serialize(blockRecord(chainId, n)) })),
+  );
+  const tx = await txProducer.transaction();
+  await tx.send({ topic: 'eth.blocks.raw', messages });
+  if (outcome === 'commit') await tx.commit();
+  else await tx.abort();
+}
+
+async function queryNumbers(sql: string, params: Record<string, unknown>): Promise<number[]> {
+  const rs = await clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  return (await rs.json<{ v: string | number }>()).map((r) => Number(r.v));
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+beforeAll(async () => {
+  admin = createWarehouseClient({ config, withoutDatabase: true });
+  await migrate({ client: admin, database, logger });
+  clickhouse = createWarehouseClient({ config });
+  await ensureDeclaredTopics({ config, logger });
+  serdes = createSchemaRegistrySerdes({ config });
+  kafka = createKafka({ config, logger, clientSuffix: 'sink-it' });
+  txProducer = kafka.producer({
+    transactionalId: `sink-it-${randomBytes(4).toString('hex')}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  plainProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([txProducer.connect(), plainProducer.connect()]);
+});
+
+afterAll(async () => {
+  await Promise.all([txProducer?.disconnect(), plainProducer?.disconnect()]);
+  await admin?.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
+  await Promise.all([admin?.close(), clickhouse?.close()]);
+});
+
+describe('createClickHouseSink against Kafka, the registry and the warehouse', () => {
+  it('inserts committed records in batches, never aborted ones, and dead-letters undecodable records', async () => {
+    const chainId = randomInt(1_000_000, 2_000_000);
+    await publishBlocks(chainId, range(0, 25), 'commit');
+    await publishBlocks(chainId, range(100, 110), 'abort');
+    const [garbage] = await plainProducer.send({
+      topic: 'eth.blocks.raw',
+      messages: [{ key: topicKeys.block(chainId, 999), value: Buffer.from('not avro at all'), headers: { origin: 'test' } }],
+    });
+    await publishBlocks(chainId, range(25, 40), 'commit');
+
+    const sink = createClickHouseSink(common, {
+      serdes,
+      topic: 'eth.blocks.raw',
+      table: 'raw_blocks',
+      groupId: `sink-it-a-${chainId}`,
+      toRows: blockRows,
+      batch: { maxRows: 16, maxWaitMs: 200 },
+    });
+    const stats = await runSinkUntilCaughtUp(sink, { timeoutMs: 60_000 });
+    expect(stats.batches).toBeGreaterThan(1);
+    expect(stats.deadLettered).toBeGreaterThanOrEqual(1);
+
+    const numbers = await queryNumbers(
+      'SELECT block_number AS v FROM raw_blocks FINAL WHERE chain_id = {c:UInt64} ORDER BY block_number',
+      { c: chainId },
+    );
+    expect(numbers).toEqual(range(0, 40));
+    const [baseFee] = await queryNumbers(
+      "SELECT toString(base_fee_per_gas) = '1000000000000000000000000000007' AS v FROM raw_blocks FINAL WHERE chain_id = {c:UInt64} AND block_number = 7",
+      { c: chainId },
+    );
+    expect(baseFee).toBe(1);
+
+    // The dead letter: original bytes, source coordinates, error code.
+    const consumer = kafka.consumer({ groupId: `sink-it-dlq-${chainId}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'eth.blocks.raw.dlq', fromBeginning: true });
+    const dlqSerde = serdes.forTopic('eth.blocks.raw.dlq');
+    const found = await new Promise<DeadLetter>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no dead letter for the garbage record')), 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const letter = await dlqSerde.deserialize(message.value!);
+          if (letter.source_partition === garbage!.partition && String(letter.source_offset) === garbage!.baseOffset) {
+            clearTimeout(timer);
+            resolve(letter);
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(found).toMatchObject({
+      source_topic: 'eth.blocks.raw',
+      stage: 'sink:raw_blocks',
+      error_code: 'ORACUL_DESERIALIZE_FAILED',
+      retryable: false,
+    });
+    expect(found.original_value?.toString()).toBe('not avro at all');
+    expect(found.original_key?.toString()).toBe(topicKeys.block(chainId, 999));
+    expect(found.original_headers).toEqual([{ key: 'origin', value: Buffer.from('test') }]);
+  });
+
+  it('kill -9 after the insert and before the commit: the replay changes nothing visible with FINAL', async () => {
+    const chainId = randomInt(2_000_000, 3_000_000);
+    await publishBlocks(chainId, range(0, 30), 'commit');
+    const groupId = `sink-it-crash-${chainId}`;
+    const env = { ...process.env, ORACUL_CLICKHOUSE_DATABASE: database, ORACUL_TEST_SINK_GROUP: groupId };
+    const script = join(REPO_ROOT, 'processors/sinks/testing/raw-blocks-sink-child.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...env, ORACUL_TEST_SINK_CRASH_AFTER_INSERT: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal, output).toBe('SIGKILL');
+    expect(output).toContain('crashing before the commit');
+
+    // The rows landed, the offsets did not.
+    const landed = await queryNumbers('SELECT count() AS v FROM raw_blocks WHERE chain_id = {c:UInt64}', { c: chainId });
+    expect(landed[0]).toBe(30);
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    const offsets = await kafkaAdmin.fetchOffsets({ groupId, topics: ['eth.blocks.raw'] });
+    await kafkaAdmin.disconnect();
+    expect(offsets[0]!.partitions.every((p) => p.offset === '-1')).toBe(true);
+
+    // Restart: everything is read and inserted again.
+    const sink = createClickHouseSink(common, {
+      serdes,
+      topic: 'eth.blocks.raw',
+      table: 'raw_blocks',
+      groupId,
+      toRows: blockRows,
+    });
+    const stats = await runSinkUntilCaughtUp(sink, { timeoutMs: 60_000 });
+    expect(stats.records).toBeGreaterThanOrEqual(30);
+
+    const physical = await queryNumbers('SELECT count() AS v FROM raw_blocks WHERE chain_id = {c:UInt64}', { c: chainId });
+    expect(physical[0]).toBeGreaterThanOrEqual(30); // 60 until a merge collapses the copies
+    const visible = await queryNumbers(
+      'SELECT block_number AS v FROM raw_blocks FINAL WHERE chain_id = {c:UInt64} ORDER BY block_number',
+      { c: chainId },
+    );
+    expect(visible).toEqual(range(0, 30));
+    const perKey = await queryNumbers(
+      'SELECT max(c) AS v FROM (SELECT count() AS c FROM raw_blocks FINAL WHERE chain_id = {c:UInt64} GROUP BY block_number, block_hash)',
+      { c: chainId },
+    );
+    expect(perKey[0]).toBe(1);
+  });
+
+  it('ClickHouse unreachable: pauses and retries, commits nothing, then lands every record once', async () => {
+    const chainId = randomInt(3_000_000, 4_000_000);
+    await publishBlocks(chainId, range(0, 20), 'commit');
+
+    // A TCP gate in front of the warehouse, closed at first.
+    const target = new URL(config.clickhouse.url);
+    const sockets = new Set<Socket>();
+    const closeGate = () =>
+      new Promise<void>((resolve) => {
+        gate.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    const gate: Server = createServer((client) => {
+      const upstream = new Socket();
+      sockets.add(client).add(upstream);
+      upstream.connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+    const gatePort = (gate.address() as { port: number }).port;
+    await closeGate();
+
+    const gated = createWarehouseClient({
+      config: { clickhouse: { ...config.clickhouse, url: `http://127.0.0.1:${gatePort}`, requestTimeoutMs: 2_000 } },
+    });
+    const groupId = `sink-it-down-${chainId}`;
+    const sink = createClickHouseSink(common, {
+      serdes,
+      topic: 'eth.blocks.raw',
+      table: 'raw_blocks',
+      groupId,
+      toRows: blockRows,
+      clickhouse: gated,
+      ownsClickHouse: true,
+      batch: { maxRows: 10_000, maxWaitMs: 100 },
+      retry: { initialDelayMs: 100, maxDelayMs: 400 },
+    });
+    await sink.start();
+    try {
+      const deadline = Date.now() + 20_000;
+      while (sink.stats().insertFailures < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(sink.stats().insertFailures).toBeGreaterThanOrEqual(3);
+      expect(sink.stats().committedOffsets).toEqual({});
+      expect(await queryNumbers('SELECT count() AS v FROM raw_blocks WHERE chain_id = {c:UInt64}', { c: chainId })).toEqual([0]);
+
+      await new Promise<void>((resolve) => gate.listen(gatePort, '127.0.0.1', resolve));
+      await sink.waitUntilCaughtUp({ timeoutMs: 60_000 });
+    } finally {
+      await sink.stop();
+      await closeGate();
+    }
+    const visible = await queryNumbers(
+      'SELECT block_number AS v FROM raw_blocks FINAL WHERE chain_id = {c:UInt64} ORDER BY block_number',
+      { c: chainId },
+    );
+    expect(visible).toEqual(range(0, 20));
+  });
+});

@@ -1,0 +1,535 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Common } from '../../core/common.ts';
+import { errorCode, isRetryable, OraculError } from '../../core/errors.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { componentLogger, type Logger } from '../../core/logger.ts';
+import { createWarehouseClient } from '../../dwh/client.ts';
+import {
+  deadLetterTopicOf,
+  type ConsumedTopicName,
+  type DeadLetter,
+  type DeadLetterHeader,
+  type Serde,
+  type Serdes,
+  type TopicValue,
+} from '../../schemas/index.ts';
+import { classifyInsertError } from './classify-insert-error.ts';
+import { SinkCatchUpTimeoutError, SinkMappingFailedError, SinkRowsRejectedError } from './errors.ts';
+
+/** Where a consumed record came from; passed to `toRows` and kept in dead letters. */
+export interface SinkRecordMeta {
+  topic: string;
+  partition: number;
+  /** Kafka offset (a decimal string, as kafkajs gives it). */
+  offset: string;
+  key: Buffer | null;
+  /** Kafka record timestamp, UTC epoch ms; null when absent. */
+  timestamp: number | null;
+}
+
+export type SinkRow = Record<string, unknown>;
+
+export interface SinkBatchOptions {
+  /** Insert once this many rows are buffered (default 50 000). */
+  maxRows?: number;
+  /** Insert at the latest this long after the first buffered record (default 1 000 ms). */
+  maxWaitMs?: number;
+}
+
+export interface SinkFlushInfo {
+  topic: string;
+  table: string;
+  rows: number;
+  records: number;
+  /** Offsets about to be committed: partition → next offset to read. */
+  offsets: Record<number, string>;
+}
+
+export interface CreateClickHouseSinkOptions<N extends ConsumedTopicName> {
+  serdes: Serdes;
+  topic: N;
+  /** Target table, plain (in `clickhouse.database`) or `db.table`. */
+  table: string;
+  /** Consumer group; default `<kafka.clientId>-sink-<table>`. */
+  groupId?: string;
+  /**
+   * Rows for one decoded record (may be empty). Throwing a NonRetryableError (or a bug)
+   * dead-letters the record; throwing a RetryableError retries it with backoff.
+   */
+  toRows(value: TopicValue<N>, meta: SinkRecordMeta): SinkRow[] | Promise<SinkRow[]>;
+  /**
+   * Records for which every buffered row is inserted first, so `toRows` can read what
+   * earlier records wrote (raw sinks: a reorg retraction looks up the orphaned rows).
+   */
+  flushBefore?(value: TopicValue<N>): boolean;
+  batch?: SinkBatchOptions;
+  /** Backoff while ClickHouse (or the DLQ) is unavailable: initial and maximum delay (default 250 ms, 15 s). */
+  retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** How long stop() keeps retrying the last insert before giving up on it (uncommitted: re-read later). Default 15 s. */
+  stopTimeoutMs?: number;
+  /** Settings for every INSERT. */
+  insertSettings?: ClickHouseSettings;
+  /**
+   * Consumer group session timeout (default 30 000 ms): how long a member that died without
+   * leaving (kill -9) holds its partitions before the group reassigns them. Heartbeats every third of it.
+   */
+  sessionTimeoutMs?: number;
+  /** Read from the earliest offset when the group has none (default true). */
+  fromBeginning?: boolean;
+  /** Injected clients (default: built from config). The sink closes only what it built, unless ownsClickHouse. */
+  kafka?: Kafka | undefined;
+  clickhouse?: ClickHouseClient | undefined;
+  /** Close `clickhouse` on stop() even though it was injected (default: only when the sink built it). */
+  ownsClickHouse?: boolean;
+  /** Test hook: runs after ClickHouse acknowledged a batch and before its offsets are committed. */
+  afterInsert?(info: SinkFlushInfo): void | Promise<void>;
+}
+
+export interface SinkStats {
+  records: number;
+  rows: number;
+  batches: number;
+  deadLettered: number;
+  insertFailures: number;
+  committedOffsets: Record<number, string>;
+}
+
+export interface ClickHouseSink {
+  readonly topic: string;
+  readonly table: string;
+  readonly groupId: string;
+  /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
+  start(): Promise<void>;
+  /** Inserts and commits what is buffered (retrying up to stopTimeoutMs), then leaves the group. */
+  stop(): Promise<void>;
+  /** Resolves once the group's committed offsets reach the end of every partition of the topic. */
+  waitUntilCaughtUp(options?: { timeoutMs?: number; pollMs?: number }): Promise<void>;
+  stats(): SinkStats;
+}
+
+interface BufferedRecord {
+  partition: number;
+  message: KafkaMessage;
+  rows: SinkRow[];
+}
+
+const DEFAULT_MAX_ROWS = 50_000;
+const DEFAULT_MAX_WAIT_MS = 1_000;
+
+/**
+ * A Kafka → ClickHouse sink for one topic and one table (docs: processors/sinks/README.md).
+ *
+ * - reads committed records only (isolation read_committed), decodes them with the topic's Serde,
+ *   maps them to rows and buffers them across partitions up to `maxRows` / `maxWaitMs`;
+ * - inserts with JSONEachRow, then commits the offsets it covered: at-least-once delivery, and an
+ *   exactly-once effect through the tables' ReplacingMergeTree keys and versions (a replayed batch
+ *   re-inserts identical rows, which FINAL collapses);
+ * - undecodable records, mapping failures and rows ClickHouse rejects go to `<topic>.dlq`, with the
+ *   error code and the source topic/partition/offset, and their offsets are committed;
+ * - while ClickHouse is unavailable the batch is retried with exponential backoff and jitter and
+ *   consumption waits (nothing else is buffered, nothing is skipped); the group membership is kept
+ *   alive with heartbeats.
+ */
+export function createClickHouseSink<N extends ConsumedTopicName>(
+  common: Common,
+  options: CreateClickHouseSinkOptions<N>,
+): ClickHouseSink {
+  const { config } = common;
+  const topic: string = options.topic;
+  const table = options.table;
+  const groupId = options.groupId ?? `${config.kafka.clientId}-sink-${table}`;
+  const maxRows = options.batch?.maxRows ?? DEFAULT_MAX_ROWS;
+  const maxWaitMs = options.batch?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const initialDelayMs = options.retry?.initialDelayMs ?? 250;
+  const maxDelayMs = options.retry?.maxDelayMs ?? 15_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
+  const stage = `sink:${table}`;
+  const logger: Logger = componentLogger(common.logger, 'clickhouse-sink', { topic, table, group_id: groupId });
+
+  const serde: Serde<TopicValue<N>> = options.serdes.forTopic(options.topic);
+  const dlqTopic = deadLetterTopicOf(options.topic);
+  const dlqSerde = options.serdes.forTopic(dlqTopic) as Serde<DeadLetter>;
+
+  const kafka = options.kafka ?? createKafka({ config, logger: common.logger, clientSuffix: `sink-${table}` });
+  const ownsClickHouse = options.ownsClickHouse ?? options.clickhouse === undefined;
+  const clickhouse = options.clickhouse ?? createWarehouseClient({ config, role: 'writer' });
+
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let admin: Admin | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let heartbeat: (() => Promise<void>) | undefined;
+  let stopping = false;
+  let started = false;
+  const abort = new AbortController();
+
+  let buffer: BufferedRecord[] = [];
+  let bufferedRows = 0;
+  /** partition → next offset to commit, for everything buffered or dead-lettered so far. */
+  let pending = new Map<number, string>();
+  let pendingSince: number | undefined;
+  const committed = new Map<number, string>();
+  const counters = { records: 0, rows: 0, batches: 0, deadLettered: 0, insertFailures: 0 };
+
+  // One flush at a time; eachBatch and the timer both go through this chain.
+  let lock: Promise<unknown> = Promise.resolve();
+  function locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = lock.then(fn, fn);
+    lock = run.catch(() => undefined);
+    return run;
+  }
+
+  function markPending(partition: number, nextOffset: string): void {
+    const current = pending.get(partition);
+    if (current === undefined || BigInt(nextOffset) > BigInt(current)) pending.set(partition, nextOffset);
+    pendingSince ??= Date.now();
+  }
+
+  /** Retries `fn` while it fails retryably, with exponential backoff + jitter; aborted by stop(). */
+  async function withBackoff<T>(what: string, fn: () => Promise<T>, isTransient: (e: unknown) => boolean): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (!isTransient(error) || abort.signal.aborted) throw error;
+        const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 16)) * (1 + Math.random());
+        logger.warn({
+          msg: `${what} failed, consumption paused; retrying`,
+          attempt: attempt + 1,
+          retry_in_ms: Math.round(delay),
+          buffered_rows: bufferedRows,
+          err: error instanceof OraculError ? error.toJSON() : error,
+        });
+        counters.insertFailures += what === 'insert' ? 1 : 0;
+        await sleep(delay, undefined, { signal: abort.signal });
+        await heartbeat?.().catch(() => undefined);
+      }
+    }
+  }
+
+  async function insertRows(rows: SinkRow[]): Promise<void> {
+    try {
+      await clickhouse.insert({
+        table,
+        values: rows,
+        format: 'JSONEachRow',
+        ...(options.insertSettings ? { clickhouse_settings: options.insertSettings } : {}),
+        abort_signal: abort.signal,
+      });
+    } catch (error) {
+      if (abort.signal.aborted) throw error;
+      throw classifyInsertError(error, table);
+    }
+  }
+
+  async function deadLetter(partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
+    const oracul = error instanceof OraculError ? error : undefined;
+    const record: DeadLetter = {
+      source_topic: topic,
+      source_partition: partition,
+      source_offset: Number(message.offset),
+      source_timestamp: message.timestamp ? Number(message.timestamp) : null,
+      original_key: message.key ?? null,
+      original_value: message.value ?? null,
+      original_headers: toDeadLetterHeaders(message.headers),
+      stage,
+      error_code: errorCode(error),
+      error_message: (error instanceof Error ? error.message : String(error)).slice(0, 2000),
+      error_details: oracul ? JSON.stringify(oracul.details) : null,
+      retryable: isRetryable(error),
+      attempts,
+      failed_at: Date.now(),
+    };
+    const value = await dlqSerde.serialize(record);
+    await withBackoff(
+      'dead-letter publish',
+      () => producer!.send({ topic: dlqTopic, messages: [{ key: message.key ?? null, value }] }),
+      () => true,
+    );
+    counters.deadLettered += 1;
+    logger.warn({
+      msg: 'record dead-lettered',
+      dlq_topic: dlqTopic,
+      partition,
+      offset: message.offset,
+      error_code: record.error_code,
+      error_message: record.error_message,
+    });
+  }
+
+  /** Inserts the records' rows; on a data error, inserts record by record and dead-letters the rejected ones. */
+  async function insertBuffered(records: BufferedRecord[]): Promise<void> {
+    const rows = records.flatMap((r) => r.rows);
+    if (rows.length === 0) return;
+    try {
+      await withBackoff('insert', () => insertRows(rows), isRetryable);
+      return;
+    } catch (error) {
+      if (!(error instanceof SinkRowsRejectedError)) throw error;
+      logger.warn({ msg: 'rows rejected; isolating the offending records', records: records.length, err: error.toJSON() });
+    }
+    for (const record of records) {
+      if (record.rows.length === 0) continue;
+      try {
+        await withBackoff('insert', () => insertRows(record.rows), isRetryable);
+      } catch (error) {
+        if (!(error instanceof SinkRowsRejectedError)) throw error;
+        await deadLetter(record.partition, record.message, error, 1);
+      }
+    }
+  }
+
+  /** Must run under the lock. Inserts everything buffered, then commits the pending offsets. */
+  async function flushLocked(reason: string): Promise<void> {
+    if (buffer.length === 0 && pending.size === 0) return;
+    const records = buffer;
+    const offsets = pending;
+    const rows = bufferedRows;
+    buffer = [];
+    bufferedRows = 0;
+    pending = new Map();
+    pendingSince = undefined;
+
+    const startedAt = performance.now();
+    await insertBuffered(records);
+    const insertMs = performance.now() - startedAt;
+    const offsetsObject = Object.fromEntries(offsets);
+    await options.afterInsert?.({ topic, table, rows, records: records.length, offsets: offsetsObject });
+
+    const commitStarted = performance.now();
+    if (offsets.size > 0) {
+      try {
+        await consumer!.commitOffsets([...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
+        for (const [partition, offset] of offsets) committed.set(partition, offset);
+      } catch (error) {
+        // The rows are in ClickHouse; the records will be read again (after a rebalance) and
+        // re-inserted as identical rows, which the ReplacingMergeTree collapses.
+        logger.warn({ msg: 'offset commit failed; records will be replayed', err: error, offsets: offsetsObject });
+      }
+    }
+    counters.records += records.length;
+    counters.rows += rows;
+    if (rows > 0) counters.batches += 1;
+    if (rows > 0 || records.length > 0) {
+      logger.info({
+        msg: 'batch inserted',
+        topic,
+        table,
+        reason,
+        batch_size: rows,
+        records: records.length,
+        partitions: offsets.size,
+        insert_ms: Math.round(insertMs),
+        commit_ms: Math.round(performance.now() - commitStarted),
+        rows_per_s: insertMs > 0 ? Math.round((rows / insertMs) * 1000) : null,
+      });
+    }
+  }
+
+  async function decode(partition: number, message: KafkaMessage): Promise<TopicValue<N> | undefined> {
+    if (message.value === null) {
+      await deadLetter(partition, message, new SinkMappingFailedError('tombstone (null value) on a raw topic'), 1);
+      return undefined;
+    }
+    let attempts = 0;
+    try {
+      return await withBackoff(
+        'decode',
+        () => {
+          attempts += 1;
+          return serde.deserialize(message.value!);
+        },
+        isRetryable,
+      );
+    } catch (error) {
+      if (abort.signal.aborted) throw error;
+      await deadLetter(partition, message, error, attempts);
+      return undefined;
+    }
+  }
+
+  async function mapRows(partition: number, message: KafkaMessage, value: TopicValue<N>): Promise<SinkRow[] | undefined> {
+    const meta: SinkRecordMeta = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key ?? null,
+      timestamp: message.timestamp ? Number(message.timestamp) : null,
+    };
+    let attempts = 0;
+    try {
+      return await withBackoff(
+        'map rows',
+        async () => {
+          attempts += 1;
+          return options.toRows(value, meta);
+        },
+        isRetryable,
+      );
+    } catch (error) {
+      if (abort.signal.aborted) throw error;
+      const wrapped =
+        error instanceof OraculError
+          ? error
+          : new SinkMappingFailedError(`toRows failed: ${error instanceof Error ? error.message : String(error)}`, {
+              cause: error,
+            });
+      await deadLetter(partition, message, wrapped, attempts);
+      return undefined;
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    heartbeat = payload.heartbeat;
+    if (stopping) return;
+    await locked(async () => {
+      for (const message of batch.messages) {
+        if (stopping || !isRunning() || isStale()) return;
+        const value = await decode(batch.partition, message);
+        const next = (BigInt(message.offset) + 1n).toString();
+        if (value === undefined) {
+          markPending(batch.partition, next);
+          payload.resolveOffset(message.offset);
+          continue;
+        }
+        if (options.flushBefore?.(value)) await flushLocked('barrier');
+        const rows = await mapRows(batch.partition, message, value);
+        if (rows !== undefined) {
+          buffer.push({ partition: batch.partition, message, rows });
+          bufferedRows += rows.length;
+        }
+        markPending(batch.partition, next);
+        // In-memory progress only (autoCommit is off): the next fetch starts after this record.
+        payload.resolveOffset(message.offset);
+        if (bufferedRows >= maxRows) await flushLocked('size');
+      }
+      // Past the transaction marker that may close the batch.
+      markPending(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+      if (pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs) await flushLocked('time');
+    });
+    await payload.heartbeat();
+  }
+
+  return {
+    topic,
+    table,
+    groupId,
+    async start() {
+      if (started) throw new Error('sink already started');
+      started = true;
+      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      consumer = kafka.consumer({
+        groupId,
+        readUncommitted: false,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: Math.floor((options.sessionTimeoutMs ?? 30_000) / 3),
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: 16 * 1024 * 1024,
+        maxBytes: 64 * 1024 * 1024,
+        maxWaitTimeInMs: Math.min(500, maxWaitMs),
+      });
+      // Batches made only of transaction markers (or aborted records) never reach eachBatch:
+      // move the commit position past them so the group does not show a false lag.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0 && payload.topic === topic && !stopping) {
+          markPending(payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+        }
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      flushTimer = setInterval(
+        () => {
+          if (stopping || pendingSince === undefined || Date.now() - pendingSince < maxWaitMs) return;
+          locked(() => flushLocked('time')).catch((error: unknown) => {
+            if (!abort.signal.aborted) logger.error({ msg: 'timed flush failed', err: error });
+          });
+        },
+        Math.max(25, Math.floor(maxWaitMs / 4)),
+      );
+      logger.info({ msg: 'sink started', max_rows: maxRows, max_wait_ms: maxWaitMs });
+    },
+    async stop() {
+      if (!started || stopping) return;
+      stopping = true;
+      if (flushTimer) clearInterval(flushTimer);
+      const giveUp = setTimeout(() => abort.abort(new Error('sink stop timeout')), stopTimeoutMs);
+      try {
+        await locked(() => flushLocked('stop'));
+      } catch (error) {
+        logger.warn({ msg: 'last batch not inserted; it will be read again', err: error });
+      } finally {
+        clearTimeout(giveUp);
+      }
+      await consumer?.disconnect();
+      await producer?.disconnect();
+      await admin?.disconnect();
+      if (ownsClickHouse) await clickhouse.close();
+      logger.info({ msg: 'sink stopped', ...counters });
+    },
+    async waitUntilCaughtUp({ timeoutMs = 60_000, pollMs = 200 } = {}) {
+      if (!admin) {
+        admin = kafka.admin();
+        await admin.connect();
+      }
+      const deadline = Date.now() + timeoutMs;
+      let lag = -1n;
+      while (Date.now() < deadline) {
+        let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+        let groupOffsets: Awaited<ReturnType<Admin['fetchOffsets']>>;
+        try {
+          [ends, groupOffsets] = await Promise.all([
+            admin.fetchTopicOffsets(topic),
+            admin.fetchOffsets({ groupId, topics: [topic] }),
+          ]);
+        } catch (error) {
+          // Leaders moving, coordinator loading: ask again until the deadline.
+          if ((error as { retriable?: boolean }).retriable !== true) throw error;
+          await sleep(pollMs);
+          continue;
+        }
+        const committedBy = new Map(groupOffsets[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+        lag = 0n;
+        for (const end of ends) {
+          const high = BigInt(end.high);
+          const low = BigInt(end.low);
+          const at = committedBy.get(end.partition) ?? -1n;
+          const position = at < 0n ? low : at;
+          if (high > position) lag += high - position;
+        }
+        if (lag === 0n) return;
+        await sleep(pollMs);
+      }
+      throw new SinkCatchUpTimeoutError(`sink ${stage} did not catch up with ${topic} within ${timeoutMs} ms`, {
+        details: { topic, table, group_id: groupId, lag: lag.toString() },
+      });
+    },
+    stats() {
+      return { ...counters, committedOffsets: Object.fromEntries(committed) };
+    },
+  };
+}
+
+/** Starts the sink, waits until it has consumed the whole topic, and stops it (tests, benchmarks, one-shot loads). */
+export async function runSinkUntilCaughtUp(sink: ClickHouseSink, options: { timeoutMs?: number } = {}): Promise<SinkStats> {
+  await sink.start();
+  try {
+    await sink.waitUntilCaughtUp(options);
+  } finally {
+    await sink.stop();
+  }
+  return sink.stats();
+}
+
+function toDeadLetterHeaders(headers: IHeaders | undefined): DeadLetterHeader[] {
+  const out: DeadLetterHeader[] = [];
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) out.push({ key, value: v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v) });
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+import { NonRetryableError, RetryableError, type OraculErrorOptions } from '../../core/errors.ts';
+
+/** ClickHouse could not take the batch now (down, overloaded, timeout): the sink pauses and retries. */
+export class SinkInsertUnavailableError extends RetryableError {
+  override readonly name = 'SinkInsertUnavailableError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_INSERT_UNAVAILABLE', message, options);
+  }
+}
+
+/** ClickHouse refused the rows themselves (parse / type / range error): retrying cannot help; the records are dead-lettered. */
+export class SinkRowsRejectedError extends NonRetryableError {
+  override readonly name = 'SinkRowsRejectedError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_ROWS_REJECTED', message, options);
+  }
+}
+
+/** A record decoded but its row mapping failed deterministically (toRows threw a non-retryable error or a bug). */
+export class SinkMappingFailedError extends NonRetryableError {
+  override readonly name = 'SinkMappingFailedError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_MAPPING_FAILED', message, options);
+  }
+}
+
+/** waitUntilCaughtUp gave up before the consumer group reached the end of the topic. */
+export class SinkCatchUpTimeoutError extends RetryableError {
+  override readonly name = 'SinkCatchUpTimeoutError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_CATCH_UP_TIMEOUT', message, options);
+  }
+}

@@ -1,0 +1,170 @@
+import type { SingleBar as SingleBarType } from 'cli-progress';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../../config/index.ts';
+import type { Common } from '../../../core/common.ts';
+import { createLogger } from '../../../core/logger.ts';
+import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+
+const blockNumber = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a block number');
+  return Number(value);
+};
+const positive = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+
+interface BackfillOptions {
+  from: string;
+  to: string;
+  chain?: string;
+  rpcUrl?: string[];
+  batchSize?: number;
+  concurrency?: number;
+  stateDir?: string;
+  progress: boolean;
+}
+
+function setup(): Common {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const shutdown = createShutdown(logger);
+  handleSignals(shutdown);
+  return { config, logger, shutdown };
+}
+
+export function registerBackfillCommands(program: Command): void {
+  program
+    .command('backfill')
+    .description(
+      'Ingest a closed range into Kafka: `backfill --from N --to M` (blocks, resumable) or `backfill prices --from YYYY-MM-DD --to YYYY-MM-DD`',
+    )
+    .argument('[what]', 'blocks | prices', 'blocks')
+    .requiredOption('--from <from>', 'first block (blocks) or first UTC day (prices)')
+    .requiredOption('--to <to>', 'last block (blocks) or last UTC day (prices), inclusive')
+    .option('--chain <name>', 'chain in config/chains.yml (default: the first)')
+    .option('--rpc-url <url...>', 'RPC endpoints in fallback order (default: chains[].rpcUrls)')
+    .option('--batch-size <n>', 'blocks per batch / Kafka transaction (ingest.batchSize)', positive)
+    .option('--concurrency <n>', 'batches fetched at once (ingest.concurrency)', positive)
+    .option('--state-dir <dir>', 'LMDB state dir (ingest.stateDir)')
+    .option('--no-progress', 'no progress bar, even in a terminal')
+    .action(async (what: string, opts: BackfillOptions, command: Command) => {
+      if (what === 'prices') {
+        const common = setup();
+        const { runPriceBackfill } = await import('../../../processors/prices/index.ts');
+        const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+        const summary = await runPriceBackfill(common, {
+          serdes: createSchemaRegistrySerdes({ config: common.config }),
+          from: opts.from,
+          to: opts.to,
+        });
+        common.logger.info({ msg: 'price backfill done', ...summary });
+        await common.shutdown.run('done');
+        return;
+      }
+      if (what !== 'blocks') command.error(`error: unknown backfill target '${what}' (blocks | prices)`, { exitCode: 2 });
+      if (!/^\d+$/.test(opts.from) || !/^\d+$/.test(opts.to))
+        command.error('error: --from and --to must be block numbers', { exitCode: 2 });
+      const from = Number(opts.from);
+      const to = Number(opts.to);
+      if (to < from) command.error('error: --to must be >= --from', { exitCode: 2 });
+      const common = setup();
+      const { runBlockSource } = await import('../../../processors/sources/index.ts');
+      const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+
+      const tty = opts.progress && process.stderr.isTTY === true;
+      let bar: SingleBarType | undefined;
+      if (tty) {
+        const { SingleBar, Presets } = await import('cli-progress');
+        bar = new SingleBar(
+          {
+            format: ' {bar} {percentage}% | {value}/{total} blocks | {bps} blocks/s | ETA {eta_formatted} | block {block}',
+            stream: process.stderr,
+            etaBuffer: 50,
+            hideCursor: true,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(to - from + 1, 0, { bps: 0, block: from });
+      }
+      try {
+        const summary = await runBlockSource(
+          common,
+          {
+            serdes: createSchemaRegistrySerdes({ config: common.config }),
+            chain: opts.chain,
+            rpcUrls: opts.rpcUrl,
+            stateDir: opts.stateDir,
+            ingest: {
+              ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+              ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+            },
+            onProgress: (p) =>
+              bar?.update(p.lastBlock - from + 1, {
+                bps: p.elapsedMs > 0 ? Math.round((p.blocks / p.elapsedMs) * 1000) : 0,
+                block: p.lastBlock,
+              }),
+          },
+          { from, to, signal: common.shutdown.signal },
+        );
+        bar?.stop();
+        common.logger.info({ msg: 'backfill summary', ...summary });
+      } finally {
+        bar?.stop();
+        await common.shutdown.run('done');
+      }
+    });
+
+  const ingest = program.command('ingest').description('Long-running ingestion processes (until SIGINT/SIGTERM)');
+  ingest
+    .command('live')
+    .description('Follow the chain head at head − confirmations and publish blocks to Kafka')
+    .option('--chain <name>', 'chain in config/chains.yml (default: the first)')
+    .option('--from <block>', 'start here when no checkpoint exists (default: the safe head)', blockNumber)
+    .option('--rpc-url <url...>', 'RPC endpoints in fallback order')
+    .option('--state-dir <dir>', 'LMDB state dir (ingest.stateDir)')
+    .action(async (opts: { chain?: string; from?: number; rpcUrl?: string[]; stateDir?: string }) => {
+      const common = setup();
+      const { runBlockSource } = await import('../../../processors/sources/index.ts');
+      const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+      await runBlockSource(
+        common,
+        {
+          serdes: createSchemaRegistrySerdes({ config: common.config }),
+          chain: opts.chain,
+          rpcUrls: opts.rpcUrl,
+          stateDir: opts.stateDir,
+        },
+        { from: opts.from, signal: common.shutdown.signal },
+      );
+      await common.shutdown.run('done');
+    });
+  ingest
+    .command('sinks')
+    .description('Raw sinks: eth.blocks.raw / eth.transactions.raw / eth.logs.raw / market.prices.raw → ClickHouse')
+    .action(async () => {
+      const common = setup();
+      const { createRawChainSinks, createPricesSink } = await import('../../../processors/sinks/index.ts');
+      const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+      const serdes = createSchemaRegistrySerdes({ config: common.config });
+      const batch = { maxRows: common.config.ingest.sinkMaxRows, maxWaitMs: common.config.ingest.sinkMaxWaitMs };
+      const sinks = [...createRawChainSinks(common, { serdes, batch }), createPricesSink(common, { serdes, batch })];
+      for (const sink of sinks) {
+        await sink.start();
+        common.shutdown.add(`sink ${sink.table}`, () => sink.stop());
+      }
+      await new Promise<void>((resolve) => common.shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+    });
+  ingest
+    .command('prices')
+    .description('Poll spot prices of the tracked tokens every prices.pollIntervalS into market.prices.raw')
+    .action(async () => {
+      const common = setup();
+      const { runPricePoller } = await import('../../../processors/prices/index.ts');
+      const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+      await runPricePoller(common, { serdes: createSchemaRegistrySerdes({ config: common.config }) });
+      await common.shutdown.run('done');
+    });
+}
