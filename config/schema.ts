@@ -117,13 +117,44 @@ export const gatewaySchema = z
   .object({
     host: z.string().default('127.0.0.1').describe('Bind address'),
     port: port.default(4000).describe('HTTP port'),
-    introspection: z.boolean().default(true).describe('Allow schema introspection (off in production)'),
-    graphiql: z.boolean().default(true).describe('Serve GraphiQL (off in production)'),
+    introspection: z.boolean().optional().describe('Allow schema introspection (default: on, off in the production profile)'),
+    graphiql: z.boolean().optional().describe('Serve GraphiQL (default: on, off in the production profile)'),
     corsOrigins: z.array(z.string()).default([]).describe('Allowed CORS origins'),
     apiKeys: z
-      .array(z.object({ id: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), role: z.enum(['read', 'ops']) }))
+      .array(
+        z.object({
+          id: z.string(),
+          sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          role: z.enum(['read', 'ops']),
+          rateLimitPerSecond: z.number().int().min(1).optional().describe('Overrides gateway.rateLimitPerSecond for this key'),
+        }),
+      )
       .default([])
       .describe('API keys, stored as sha256 hashes'),
+    apiKeyHeader: z.string().default('x-api-key').describe('Request header (or graphql-ws connection param) carrying the key'),
+    chainId: z.number().int().min(1).default(1).describe('EIP-155 chain id the gateway serves'),
+    rateLimitPerSecond: z.number().int().min(1).default(50).describe('Requests per second per API key (burst: one second)'),
+    maxDepth: z.number().int().min(1).default(8).describe('Maximum query depth (GraphQL Armor)'),
+    maxCost: z
+      .number()
+      .int()
+      .min(1)
+      .default(60_000)
+      .describe('Maximum query cost (GraphQL Armor; list fields count `first` times: one full 500-row anomalies page ≈ 58 000)'),
+    maxAliases: z.number().int().min(0).default(15).describe('Maximum aliases per operation'),
+    maxTokens: z.number().int().min(1).default(1000).describe('Maximum tokens in a query document'),
+    maxRangeDays: z.number().int().min(1).default(366).describe('Longest from..to range, in days'),
+    replayBufferSize: z.number().int().min(0).default(1000).describe('Events kept per subscription topic for reconnects'),
+    cacheEntries: z.number().int().min(0).default(10_000).describe('Cached finalized-day query results (0 disables)'),
+    cacheTtlS: z.number().int().min(1).default(600).describe('Upper bound on a cached result age; topic updates evict sooner'),
+    recentCacheMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe(
+        'How long identical reads of changing data (anomalies, topTokens, tokens, dataQuality) share one result (0 disables)',
+      ),
   })
   .prefault({});
 
@@ -132,6 +163,77 @@ export const alertsSchema = z
     slackWebhookUrl: z.string().url().optional().describe('Slack incoming webhook (secret, never logged)'),
     digestIntervalS: z.number().int().min(1).default(60).describe('Group alerts into one digest per interval'),
     minSeverity: z.enum(['low', 'medium', 'high']).default('high').describe('Lowest anomaly severity alerted'),
+    graphqlUrl: z.string().url().optional().describe('GraphQL endpoint linked from alerts (e.g. http://127.0.0.1:4000/graphql)'),
+    supersetUrl: z.string().url().optional().describe('Superset base URL linked from alerts'),
+    rateLimitPerMinute: z.number().int().min(1).default(20).describe('Most messages a sink sends per minute'),
+    maxAttempts: z.number().int().min(1).default(5).describe('HTTP attempts per delivery before it is parked in the outbox'),
+    requestTimeoutMs: z.number().int().min(100).default(10_000).describe('Per-request timeout of a sink'),
+    outboxDir: z
+      .string()
+      .default('.infra/state/alerts-outbox')
+      .describe('LMDB outbox of undelivered alerts (relative to repo root)'),
+    outboxRetryIntervalS: z.number().int().min(1).default(60).describe('How often parked deliveries are retried'),
+    consumerLagThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('Consumer lag (messages) above which a pipeline alert fires'),
+  })
+  .prefault({});
+
+export const anomaliesSchema = z
+  .object({
+    historyDays: z.number().int().min(1).default(60).describe('Final days in the baseline of each entity and metric'),
+    minHistoryDays: z.number().int().min(1).default(14).describe('Final days needed before a metric is scored'),
+    boundZ: z.number().positive().default(5).describe('Detection bounds at center -/+ boundZ * spread (robust z)'),
+    dayOfWeek: z.boolean().default(true).describe('Predict each day from the same weekday'),
+    severity: z
+      .object({
+        low: z.number().positive().default(5),
+        medium: z.number().positive().default(7),
+        high: z.number().positive().default(10),
+      })
+      .prefault({})
+      .describe('|robust z| thresholds of the severities'),
+    valueChangeRatio: z
+      .number()
+      .min(0)
+      .default(0.05)
+      .describe('An open anomaly gets a new version when its value moves by this fraction (or severity/status change)'),
+    stateRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(7)
+      .describe('Days an anomaly id is remembered (detected_at, last version)'),
+    tokens: z
+      .object({
+        topN: z.number().int().min(0).default(0).describe('Score only the top-N tokens by USD volume per task (0 = all)'),
+      })
+      .prefault({}),
+    addresses: z
+      .object({
+        topN: z.number().int().min(1).default(1000).describe('Addresses (per token) scored per task: the top-N by USD volume'),
+        candidateFactor: z.number().int().min(1).default(4).describe('Space-Saving candidates kept = topN * candidateFactor'),
+        decayHalfLifeDays: z.number().positive().default(7).describe('Half-life of the volume that ranks addresses'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const dqSchema = z
+  .object({
+    intervalS: z.number().int().min(1).max(3600).default(900).describe('Run every check this often (at most hourly)'),
+    freshnessMaxLagMinutes: z.number().positive().default(10).describe('Latest raw block may trail the chain head by this much'),
+    gapWindowBlocks: z.number().int().min(1).default(10_000).describe('Last N blocks checked for gaps and log/tx consistency'),
+    transferCoverageMinRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.999)
+      .describe('(erc20_transfers + erc20_rejects) / raw Transfer logs must reach this'),
+    priceMaxStalenessMinutes: z.number().positive().default(120).describe('Latest price of a tracked token may be this old'),
   })
   .prefault({});
 
@@ -141,6 +243,32 @@ export const pricesSchema = z
     apiKey: z.string().optional().describe('API key (secret)'),
     pollIntervalS: z.number().int().min(1).default(60).describe('Spot price poll interval'),
     stalenessLimitS: z.number().int().min(1).default(7200).describe('Older prices give null USD values'),
+  })
+  .prefault({});
+
+export const ingestSchema = z
+  .object({
+    stateDir: z
+      .string()
+      .optional()
+      .describe(
+        'LMDB state of the block source (checkpoints, recent hashes), relative to the repo root; default <stack.stateDir>/source',
+      ),
+    batchSize: z.number().int().min(1).default(25).describe('Blocks per fetch batch and per Kafka transaction'),
+    concurrency: z.number().int().min(1).default(4).describe('Batches fetched at once (published in block order)'),
+    reorgMargin: z.number().int().min(0).default(64).describe('Block hashes kept beyond the confirmation depth for reorg checks'),
+    pollIntervalMs: z.number().int().min(50).default(2000).describe('Live mode: head poll interval when caught up'),
+    progressIntervalS: z.number().int().min(1).default(10).describe('Progress log interval'),
+    rpcTimeoutMs: z.number().int().min(100).default(10_000).describe('Per HTTP request to an RPC endpoint'),
+    rpcBatchSize: z.number().int().min(1).default(50).describe('JSON-RPC calls per HTTP request (halved if refused)'),
+    rpcInitialRps: z.number().min(1).default(25).describe('Starting call rate per endpoint (adaptive)'),
+    rpcMaxRps: z.number().min(1).default(500).describe('Ceiling of the adaptive call rate per endpoint'),
+    rpcMinRps: z.number().min(0.1).default(1).describe('Floor of the adaptive call rate per endpoint (429s never push it lower)'),
+    rpcMaxInFlight: z.number().int().min(1).default(8).describe('HTTP requests in flight per endpoint'),
+    maxLogsRange: z.number().int().min(1).default(50).describe('Largest eth_getLogs block range'),
+    compression: z.enum(['none', 'gzip']).default('none').describe("Compression of the raw topics' record batches"),
+    sinkMaxRows: z.number().int().min(1).default(50_000).describe('Raw sinks: rows per ClickHouse insert'),
+    sinkMaxWaitMs: z.number().int().min(10).default(1000).describe('Raw sinks: longest wait before inserting a partial batch'),
   })
   .prefault({});
 
@@ -154,7 +282,10 @@ export const configSchema = z.object({
   tokens: z.array(tokenSchema).default([]),
   gateway: gatewaySchema,
   alerts: alertsSchema,
+  anomalies: anomaliesSchema,
+  dq: dqSchema,
   prices: pricesSchema,
+  ingest: ingestSchema,
 });
 
 export type OraculConfig = z.infer<typeof configSchema>;

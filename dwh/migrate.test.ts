@@ -117,7 +117,10 @@ describe('migrate', () => {
       code: 'ORACUL_MIGRATION_FAILED',
       details: { version: NEXT_VERSION, step: expect.stringContaining('statement 2/2') },
     });
-    expect((await migrationStatus({ client, database, migrationsDir })).at(-1)).toMatchObject({ version: NEXT_VERSION, state: 'pending' });
+    expect((await migrationStatus({ client, database, migrationsDir })).at(-1)).toMatchObject({
+      version: NEXT_VERSION,
+      state: 'pending',
+    });
 
     // Fixed file (never applied, so editing it is fine): the re-run repeats statement 1 harmlessly.
     writeFileSync(

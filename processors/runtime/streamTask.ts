@@ -12,6 +12,7 @@ import { UndeclaredOutputTopicError } from '../core/errors.ts';
 import type { InputRecord, OutputRecord, ProcessResult } from '../core/processor.ts';
 import type { KeyValueView, StateChange, StateView } from '../core/state.ts';
 import { StateTxn } from '../core/stateTxn.ts';
+import { BatchOverlay } from './batchOverlay.ts';
 import type { GlobalFeed } from './globalFeed.ts';
 import type { AnyStageSpec } from './stage.ts';
 
@@ -235,8 +236,8 @@ export class StreamTask {
     const started = performance.now();
     const { stage } = this.ctx;
     const processor = stage.processor;
-    const batch = new StateTxn<ErasedStores, unknown>(this.baseView);
-    const batchView = viewOver(batch, this.storeNames);
+    const batch = new BatchOverlay(this.baseView, this.storeNames);
+    const batchView = batch.view;
     const produced: Produced[] = [];
     const wallClockMs = Date.now();
     const ctx = { wallClockMs, partition: this.ctx.partition };
@@ -274,7 +275,7 @@ export class StreamTask {
           timestampMs: 0,
         };
         const result = processor.process(batchView, record, ctx) as ProcessResult<ErasedStores, unknown>;
-        applyTo(batch, result.stateChanges);
+        batch.apply(result.stateChanges);
         check(result.outputs);
         produced.push(...(await serializeOutputs(result.outputs)));
       }
@@ -304,7 +305,7 @@ export class StreamTask {
           outputs.push(...result.outputs);
         }
         const serialized = await serializeOutputs(outputs);
-        applyTo(batch, own.result().stateChanges);
+        batch.apply(own.result().stateChanges as readonly StateChange<ErasedStores>[]);
         produced.push(...serialized);
       } catch (error) {
         if (!(error instanceof OraculError) || error.retryable) throw error;
@@ -320,12 +321,12 @@ export class StreamTask {
         lastInputWallClockMs: this.lastInputWallClockMs,
         caughtUp: idleAdvance && this.lastOffsetLag === 0,
       }) as ProcessResult<ErasedStores, unknown>;
-      applyTo(batch, result.stateChanges);
+      batch.apply(result.stateChanges);
       check(result.outputs);
       produced.push(...(await serializeOutputs(result.outputs)));
     }
 
-    const deltas = this.netDeltas(batch.result().stateChanges as readonly StateChange<ErasedStores>[]);
+    const deltas = this.netDeltas(batch.changes());
     const changelog: Produced[] = [];
     for (const [store, delta] of deltas) {
       const topic = this.changelogTopics[store] as string;

@@ -162,7 +162,13 @@ export function createDerivedSinks(common: Common, params: CreateDerivedSinksPar
       groupId: `${prefix}-token_metrics_daily`,
       toRows: (v) => [tokenMetricsRow(v)],
     }),
-    createClickHouseSink(common, { ...shared, topic: 'anomalies', table: 'anomalies', groupId: `${prefix}-anomalies`, toRows: (v) => [anomalyRow(v)] }),
+    createClickHouseSink(common, {
+      ...shared,
+      topic: 'anomalies',
+      table: 'anomalies',
+      groupId: `${prefix}-anomalies`,
+      toRows: (v) => [anomalyRow(v)],
+    }),
     createClickHouseSink(common, {
       ...shared,
       topic: 'address.flows.daily',

@@ -6,7 +6,12 @@ import { registerWarehouseCommands } from './commands/warehouse.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerTopicsCommands } from './commands/topics.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { registerSchemasCommands } from './commands/schemas.ts';
+import { registerSupersetCommands } from './commands/superset.ts';
+import { registerGatewayCommands } from './commands/gateway.ts';
+import { registerDqCommands } from './commands/dq.ts';
+import { registerBackfillCommands } from './commands/backfill.ts';
 
 const program = new Command()
   .name('oracul')
@@ -20,7 +25,12 @@ registerWarehouseCommands(program);
 registerStackCommands(program);
 registerTopicsCommands(program);
 registerStartCommand(program);
+registerWorkerCommand(program);
 registerSchemasCommands(program);
+registerSupersetCommands(program);
+registerGatewayCommands(program);
+registerDqCommands(program);
+registerBackfillCommands(program);
 
 try {
   await program.parseAsync(process.argv);

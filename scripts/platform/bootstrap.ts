@@ -42,7 +42,10 @@ export async function bootstrapPlatform(common: Common): Promise<BootstrapResult
   // The curated token metadata, for the decoder's global table and the tokens table.
   const { publishSeedTokens } = await import('../../processors/erc20/publishSeedTokens.ts');
   const { createKafka } = await import('../../core/kafka/client.ts');
-  const seeded = await publishSeedTokens({ kafka: createKafka({ config, logger: log, clientSuffix: 'bootstrap' }), serdes: createSchemaRegistrySerdes({ config }) });
+  const seeded = await publishSeedTokens({
+    kafka: createKafka({ config, logger: log, clientSuffix: 'bootstrap' }),
+    serdes: createSchemaRegistrySerdes({ config }),
+  });
   log.info({ msg: 'token seed published to erc20.tokens', tokens: seeded });
   return { startedComponents: started, migrations, schemas, topics };
 }

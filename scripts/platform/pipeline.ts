@@ -57,12 +57,21 @@ export async function startPipeline(common: Common, options: StartPipelineOption
     workers.push(worker);
   }
   if (options.sinks === true) {
-    const sinks = [...createDerivedSinks(common, { serdes, kafka, groupPrefix: `${appId}-sink` }), createPricesSink(common, { serdes, kafka, groupPrefix: `${appId}-sink` })];
+    const sinks = [
+      ...createDerivedSinks(common, { serdes, kafka, groupPrefix: `${appId}-sink` }),
+      createPricesSink(common, { serdes, kafka, groupPrefix: `${appId}-sink` }),
+    ];
     for (const sink of sinks) {
       await sink.start();
       shutdown.add(`sink ${sink.table}`, () => sink.stop());
     }
   }
-  logger.info({ msg: 'stream pipeline running', stages: wanted, state_dir: stateDir, app_id: appId, sinks: options.sinks === true });
+  logger.info({
+    msg: 'stream pipeline running',
+    stages: wanted,
+    state_dir: stateDir,
+    app_id: appId,
+    sinks: options.sinks === true,
+  });
   return workers;
 }

@@ -39,11 +39,12 @@ export async function resetTopics(
   stages: readonly AnyStageSpec[],
   appId: string,
 ): Promise<void> {
-  const declared = config.kafka.topics.filter((t) => (PIPELINE_TOPICS as readonly string[]).includes(t.name));
   const changelogs = stages.flatMap((s) => changelogTopicsOf(appId, s, config.kafka.topics));
-  const all: TopicConfig[] = [...declared, ...changelogs];
+  // Every declared topic must exist (the broker does not auto-create); the pipeline's are emptied first.
+  const all: TopicConfig[] = [...config.kafka.topics, ...changelogs];
+  const emptied = new Set<string>([...PIPELINE_TOPICS, ...changelogs.map((t) => t.name)]);
   const existing = new Set(await admin.listTopics());
-  const doomed = all.map((t) => t.name).filter((n) => existing.has(n));
+  const doomed = all.map((t) => t.name).filter((n) => emptied.has(n) && existing.has(n));
   if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
   // Deletion is asynchronous in the broker: wait until the names are free, then create (with retries of its own).
   for (let attempt = 0; ; attempt++) {

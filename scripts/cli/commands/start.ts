@@ -11,7 +11,8 @@ export function registerStartCommand(program: Command): void {
       'Bring up the local stack (when enabled), migrate, register schemas, ensure topics, and run until SIGINT/SIGTERM',
     )
     .option('--once', 'exit after bootstrapping, leaving the stack running (for scripts and CI)')
-    .action(async (opts: { once?: boolean }) => {
+    .option('--no-prices', 'do not poll spot prices (no price API reachable)')
+    .action(async (opts: { once?: boolean; prices?: boolean }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const shutdown = createShutdown(logger);
@@ -44,10 +45,38 @@ export function registerStartCommand(program: Command): void {
           import('../../../core/kafka/client.ts'),
         ]);
       const serdes = createSchemaRegistrySerdes({ config });
+
+      // Ingestion: raw sinks always; the block source when an RPC endpoint is configured; the price poller unless
+      // disabled (it marks gaps, never invents prices, when the API is unreachable).
+      const { createRawChainSinks } = await import('../../../processors/sinks/index.ts');
+      const batch = { maxRows: config.ingest.sinkMaxRows, maxWaitMs: config.ingest.sinkMaxWaitMs };
+      for (const sink of createRawChainSinks(common, { serdes, batch })) {
+        await sink.start();
+        shutdown.add(`sink ${sink.table}`, () => sink.stop());
+      }
+      const chain = config.chains[0];
+      if (chain !== undefined && chain.rpcUrls.length > 0) {
+        const { runBlockSource } = await import('../../../processors/sources/index.ts');
+        const source = runBlockSource(common, { serdes, chain: chain.name }, { signal: shutdown.signal });
+        source.catch((err: unknown) => logger.error({ msg: 'block source stopped', err }));
+        shutdown.add('block source', async () => void (await source.catch(() => undefined)));
+      } else {
+        logger.warn({ msg: 'no RPC endpoint configured: chain ingestion not started (set ORACUL_RPC_URL or chains[].rpcUrls)' });
+      }
+      if (opts.prices !== false) {
+        const { runPricePoller } = await import('../../../processors/prices/index.ts');
+        const poller = runPricePoller(common, { serdes });
+        poller.catch((err: unknown) => logger.error({ msg: 'price poller stopped', err }));
+        shutdown.add('price poller', async () => void (await poller.catch(() => undefined)));
+      }
+
       const alerts = await startAlertService({ config, logger, serdes });
       shutdown.add('alert service', () => alerts.stop());
       const dqClient = createWarehouseClient({ config });
-      const dqProducer = createKafka({ config, logger, clientSuffix: 'dq' }).producer({ idempotent: true, maxInFlightRequests: 1 });
+      const dqProducer = createKafka({ config, logger, clientSuffix: 'dq' }).producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
       await dqProducer.connect();
       const dqLoop = runDqLoop({ config, client: dqClient, producer: dqProducer, serdes, logger, signal: shutdown.signal });
       shutdown.add('data-quality loop', async () => {

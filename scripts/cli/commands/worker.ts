@@ -22,7 +22,10 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('Run stream processors (exactly-once, LMDB state with changelogs) as one member of their consumer groups')
-    .option('--stage <name...>', 'stages to run (default: all): erc20-decoder, token-metrics-daily, address-flows-daily, token-anomalies, address-anomalies')
+    .option(
+      '--stage <name...>',
+      'stages to run (default: all): erc20-decoder, token-metrics-daily, address-flows-daily, token-anomalies, address-anomalies',
+    )
     .option('--state-dir <dir>', "this worker's LMDB directory (default: <stack.stateDir>/workers/<pid>)")
     .option('--app-id <id>', 'application id: consumer groups, transactional ids and changelog topics', 'oracul')
     .option('--wipe-state', 'start from an empty disk and restore every store from its changelog')

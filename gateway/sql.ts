@@ -1,0 +1,111 @@
+/**
+ * Every SQL statement the gateway runs, as constants. User input reaches ClickHouse
+ * only through `query_params` ({name:Type} placeholders bound by the server); no
+ * statement is ever assembled from strings at run time (gateway/sql.test.ts checks it).
+ * Tables are ReplacingMergeTree: reads use FINAL (docs/dwh.md, "Reading the latest rows").
+ * Decimal columns are selected with toString so exact values never pass through a JS number.
+ * No SETTINGS clauses: the read-only user (readonly=1) may not change settings.
+ */
+export const SQL = {
+  ping: 'SELECT 1 AS ok',
+
+  tokensPage: `
+SELECT chain_id, address, symbol, name, decimals, source, symbol_encoding, updated_at, version
+FROM tokens FINAL
+WHERE chain_id = {chain_id:UInt64} AND address > {after:String}
+ORDER BY address
+LIMIT {limit:UInt32}`,
+
+  tokensByAddress: `
+SELECT chain_id, address, symbol, name, decimals, source, symbol_encoding, updated_at, version
+FROM tokens FINAL
+WHERE chain_id = {chain_id:UInt64} AND address IN {addresses:Array(String)}`,
+
+  tokenMetricsDaily: `
+SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
+  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
+  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
+  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
+FROM token_metrics_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND token_address = {token:String} AND date BETWEEN {from:Date} AND {to:Date}
+ORDER BY date`,
+
+  topTokensByVolumeUsd: `
+SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
+  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
+  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
+  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
+FROM token_metrics_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND date = {day:Date}
+ORDER BY token_metrics_daily.volume_usd DESC NULLS LAST, token_address
+LIMIT {limit:UInt32}`,
+
+  topTokensByTransferCount: `
+SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
+  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
+  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
+  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
+FROM token_metrics_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND date = {day:Date}
+ORDER BY transfer_count DESC, token_address
+LIMIT {limit:UInt32}`,
+
+  topTokensByUniqueAddresses: `
+SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
+  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
+  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
+  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
+FROM token_metrics_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND date = {day:Date}
+ORDER BY unique_addresses DESC, token_address
+LIMIT {limit:UInt32}`,
+
+  addressFlowsDaily: `
+SELECT date, chain_id, address, token_address, symbol, inflow_raw, outflow_raw, net_flow_raw,
+  toString(inflow_usd) AS inflow_usd, toString(outflow_usd) AS outflow_usd, toString(net_flow_usd) AS net_flow_usd,
+  transfer_count, tx_count, counterparties_count, version, is_final, emitted_at, inserted_at
+FROM address_flows_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND address = {address:String} AND date BETWEEN {from:Date} AND {to:Date}
+  AND ({token:String} = '' OR token_address = {token:String})
+ORDER BY date, token_address
+LIMIT {limit:UInt32}`,
+
+  anomaliesPage: `
+SELECT anomaly_id, chain_id, entity_type, entity_id, token_address, metric, day, value,
+  baseline_center, baseline_spread, baseline_days, score, lower_bound, upper_bound, method, severity, status,
+  detected_at, updated_at, version, source_version
+FROM anomalies FINAL
+WHERE chain_id = {chain_id:UInt64}
+  AND ({entity_type:String} = '' OR entity_type = {entity_type:String})
+  AND ({entity_id:String} = '' OR entity_id = {entity_id:String})
+  AND day BETWEEN {from:Date} AND {to:Date}
+  AND severity IN {severities:Array(String)}
+  AND status IN {statuses:Array(String)}
+  AND ({has_cursor:UInt8} = 0
+    OR (day, detected_at, anomaly_id) < ({cursor_day:Date}, {cursor_detected_at:DateTime64(3, 'UTC')}, {cursor_id:String}))
+ORDER BY day DESC, detected_at DESC, anomaly_id DESC
+LIMIT {limit:UInt32}`,
+
+  dataQuality: `
+SELECT check_name, chain_id, subject, status, observed, threshold, check_window, checked_at, details
+FROM data_quality_checks FINAL
+WHERE checked_at >= toDateTime64({from:Date}, 3, 'UTC') AND checked_at < toDateTime64({to:Date} + 1, 3, 'UTC')
+  AND ({status:String} = '' OR status = {status:String})
+ORDER BY checked_at DESC, check_name, chain_id, subject
+LIMIT {limit:UInt32}`,
+
+  latestBlock: `
+SELECT block_number, block_timestamp
+FROM raw_blocks FINAL
+WHERE chain_id = {chain_id:UInt64}
+ORDER BY block_number DESC
+LIMIT 1`,
+
+  latestDataQuality: `
+SELECT check_name, status, checked_at
+FROM data_quality_checks FINAL
+ORDER BY checked_at DESC
+LIMIT 1`,
+} as const;
+
+export type SqlName = keyof typeof SQL;

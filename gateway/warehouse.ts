@@ -1,0 +1,276 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../core/logger.ts';
+import type { FinalizedCache } from './cache.ts';
+import { GatewayUpstreamError } from './errors.ts';
+import { todayUtc } from './scalars.ts';
+import { SQL, type SqlName } from './sql.ts';
+
+/** Rows exactly as the warehouse returns them (JSONEachRow, 64-bit integers and decimals as strings). */
+export interface TokenRow {
+  chain_id: string;
+  address: string;
+  symbol: string | null;
+  name: string | null;
+  decimals: number | null;
+  source: string;
+  symbol_encoding: string | null;
+  updated_at: string;
+  version: string;
+}
+
+export interface TokenMetricsRow {
+  date: string;
+  chain_id: string;
+  token_address: string;
+  symbol: string | null;
+  decimals: number | null;
+  volume_raw: string;
+  volume_usd: string | null;
+  minted_raw: string;
+  burned_raw: string;
+  transfer_count: string;
+  priced_transfer_count: string;
+  tx_count: string;
+  unique_addresses: string;
+  price_open: string | null;
+  price_high: string | null;
+  price_low: string | null;
+  price_close: string | null;
+  price_source: string | null;
+  price_staleness_ms: string | null;
+  version: string;
+  is_final: boolean;
+  emitted_at: string;
+  inserted_at: string;
+}
+
+export interface AddressFlowRow {
+  date: string;
+  chain_id: string;
+  address: string;
+  token_address: string;
+  symbol: string | null;
+  inflow_raw: string;
+  outflow_raw: string;
+  net_flow_raw: string;
+  inflow_usd: string | null;
+  outflow_usd: string | null;
+  net_flow_usd: string | null;
+  transfer_count: string;
+  tx_count: string;
+  counterparties_count: string;
+  version: string;
+  is_final: boolean;
+  emitted_at: string;
+  inserted_at: string;
+}
+
+export interface AnomalyRow {
+  anomaly_id: string;
+  chain_id: string;
+  entity_type: string;
+  entity_id: string;
+  token_address: string | null;
+  metric: string;
+  day: string;
+  value: number | null;
+  baseline_center: number | null;
+  baseline_spread: number | null;
+  baseline_days: number;
+  score: number | null;
+  lower_bound: number | null;
+  upper_bound: number | null;
+  method: string;
+  severity: string;
+  status: string;
+  /** DateTime64 text, or epoch ms for anomalies that came from Kafka. */
+  detected_at: string | number;
+  updated_at: string | number;
+  version: string | number;
+  source_version: string | number;
+}
+
+export interface DataQualityRow {
+  check_name: string;
+  chain_id: string;
+  subject: string;
+  status: string;
+  observed: number | null;
+  threshold: number | null;
+  check_window: string;
+  checked_at: string;
+  details: string;
+}
+
+export type TopTokensOrder = 'volume_usd' | 'transfer_count' | 'unique_addresses';
+
+const TOP_TOKENS_SQL: Record<TopTokensOrder, SqlName> = {
+  volume_usd: 'topTokensByVolumeUsd',
+  transfer_count: 'topTokensByTransferCount',
+  unique_addresses: 'topTokensByUniqueAddresses',
+};
+
+/** Largest number of flow rows one addressFlowsDaily call returns (days × tokens). */
+export const MAX_FLOW_ROWS = 20_000;
+
+export interface AnomalyFilter {
+  entityType: string;
+  entityId: string;
+  from: string;
+  to: string;
+  severities: readonly string[];
+  statuses: readonly string[];
+  cursor: { day: string; detectedAt: string; id: string } | undefined;
+  limit: number;
+}
+
+export interface WarehouseReaderParameters {
+  client: ClickHouseClient;
+  chainId: number;
+  logger: Logger;
+  cache: FinalizedCache;
+  /** Identical reads of changing data within this window share one result; 0 disables. */
+  recentCacheMs?: number;
+}
+
+/** Statements whose results may be shared for recentCacheMs (lists of changing data; the live path is subscriptions). */
+const RECENT_CACHEABLE = new Set<SqlName>([
+  'anomaliesPage',
+  'topTokensByVolumeUsd',
+  'topTokensByTransferCount',
+  'topTokensByUniqueAddresses',
+  'tokensPage',
+  'dataQuality',
+]);
+
+/**
+ * Typed reads of the warehouse for the gateway. Every statement is a constant of
+ * gateway/sql.ts with its values in query_params; a failure becomes a
+ * GatewayUpstreamError whose cause (the ClickHouse text) is logged, never returned.
+ */
+export class WarehouseReader {
+  readonly cache: FinalizedCache;
+  private readonly client: ClickHouseClient;
+  private readonly chainId: string;
+  private readonly logger: Logger;
+  /** Identical statements in flight share one warehouse call (the embedded engine runs parameterised queries one at a time). */
+  private readonly inFlight = new Map<string, Promise<unknown[]>>();
+  private readonly recent: LRUCache<string, unknown[]> | undefined;
+
+  constructor(params: WarehouseReaderParameters) {
+    this.client = params.client;
+    this.chainId = String(params.chainId);
+    this.logger = params.logger;
+    this.cache = params.cache;
+    const ttl = params.recentCacheMs ?? 0;
+    this.recent = ttl > 0 ? new LRUCache<string, unknown[]>({ max: 1_000, ttl, ttlResolution: 0 }) : undefined;
+  }
+
+  /** Runs a statement of gateway/sql.ts, sharing the result with identical concurrent (and, for lists, recent) calls. */
+  run<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
+    const key = `${name}|${JSON.stringify(params)}`;
+    const recent = RECENT_CACHEABLE.has(name) ? this.recent : undefined;
+    const hit = recent?.get(key);
+    if (hit) return Promise.resolve(hit as T[]);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T[]>;
+    const call = this.execute<T>(name, params).then((rows) => {
+      recent?.set(key, rows);
+      return rows;
+    });
+    this.inFlight.set(key, call);
+    const clear = () => this.inFlight.delete(key);
+    call.then(clear, clear);
+    return call;
+  }
+
+  private async execute<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
+    try {
+      const rs = await this.client.query({ query: SQL[name], query_params: params, format: 'JSONEachRow' });
+      return await rs.json<T>();
+    } catch (cause) {
+      this.logger.error({ msg: 'warehouse query failed', query: name, err: cause });
+      throw new GatewayUpstreamError(`warehouse query ${name} failed`, { cause, details: { query: name } });
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const rows = await this.run<{ ok: number }>('ping', {});
+      return rows.length === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  tokensPage(after: string, limit: number): Promise<TokenRow[]> {
+    return this.run<TokenRow>('tokensPage', { chain_id: this.chainId, after, limit });
+  }
+
+  tokensByAddress(addresses: readonly string[]): Promise<TokenRow[]> {
+    return this.run<TokenRow>('tokensByAddress', { chain_id: this.chainId, addresses: [...addresses] });
+  }
+
+  async tokenMetricsDaily(token: string, from: string, to: string): Promise<readonly TokenMetricsRow[]> {
+    const key = `tmd|${token}|${from}|${to}`;
+    const cached = this.cache.get<TokenMetricsRow>(key);
+    if (cached) return cached;
+    const rows = await this.run<TokenMetricsRow>('tokenMetricsDaily', { chain_id: this.chainId, token, from, to });
+    this.cache.offer(key, `token:${token}`, from, to, todayUtc(), rows);
+    return rows;
+  }
+
+  async addressFlowsDaily(address: string, from: string, to: string, token: string): Promise<readonly AddressFlowRow[]> {
+    const key = `afd|${address}|${from}|${to}|${token}`;
+    const cached = this.cache.get<AddressFlowRow>(key);
+    if (cached) return cached;
+    const rows = await this.run<AddressFlowRow>('addressFlowsDaily', {
+      chain_id: this.chainId,
+      address,
+      from,
+      to,
+      token,
+      limit: MAX_FLOW_ROWS,
+    });
+    this.cache.offer(key, `address:${address}`, from, to, todayUtc(), rows);
+    return rows;
+  }
+
+  topTokens(day: string, by: TopTokensOrder, limit: number): Promise<TokenMetricsRow[]> {
+    return this.run<TokenMetricsRow>(TOP_TOKENS_SQL[by], { chain_id: this.chainId, day, limit });
+  }
+
+  anomalies(filter: AnomalyFilter): Promise<AnomalyRow[]> {
+    return this.run<AnomalyRow>('anomaliesPage', {
+      chain_id: this.chainId,
+      entity_type: filter.entityType,
+      entity_id: filter.entityId,
+      from: filter.from,
+      to: filter.to,
+      severities: [...filter.severities],
+      statuses: [...filter.statuses],
+      has_cursor: filter.cursor ? 1 : 0,
+      cursor_day: filter.cursor?.day ?? '1970-01-01',
+      cursor_detected_at: filter.cursor?.detectedAt ?? '1970-01-01 00:00:00.000',
+      cursor_id: filter.cursor?.id ?? '',
+      limit: filter.limit,
+    });
+  }
+
+  dataQuality(from: string, to: string, status: string, limit: number): Promise<DataQualityRow[]> {
+    return this.run<DataQualityRow>('dataQuality', { from, to, status, limit });
+  }
+
+  async latestBlock(): Promise<{ block_number: string; block_timestamp: string } | undefined> {
+    const rows = await this.run<{ block_number: string; block_timestamp: string }>('latestBlock', {
+      chain_id: this.chainId,
+    });
+    return rows[0];
+  }
+
+  async latestDataQuality(): Promise<{ check_name: string; status: string; checked_at: string } | undefined> {
+    const rows = await this.run<{ check_name: string; status: string; checked_at: string }>('latestDataQuality', {});
+    return rows[0];
+  }
+}
