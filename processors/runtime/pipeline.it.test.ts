@@ -9,7 +9,6 @@ import { createKafka } from '../../core/kafka/client.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createShutdown } from '../../core/shutdown.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
-import { migrate } from '../../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
 import type { DeadLetter } from '../../schemas/generated/types.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
@@ -18,7 +17,7 @@ import { createPricesSink } from '../sinks/raw-sinks.ts';
 import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
 import { startStreamWorker, type StreamWorker } from './streamWorker.ts';
 import { oraculStages } from './topology.ts';
-import { produceStream, resetTopics, waitForStages } from './testing/pipelineHarness.ts';
+import { preparePipelineRun, waitForStages } from './testing/pipelineHarness.ts';
 import { expectedAddressFlows, expectedTokenMetrics, streamedAddressFlows, streamedTokenMetrics } from './testing/recompute.ts';
 import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
 
@@ -48,13 +47,8 @@ describe('stream engine: generated multi-day stream → marts equal the SQL reco
     kafka = createKafka({ config, logger });
     admin = kafka.admin();
     await admin.connect();
-    const bootstrap = createWarehouseClient({ config, withoutDatabase: true });
-    await migrate({ client: bootstrap, database, logger });
-    await bootstrap.close();
     serdes = createSchemaRegistrySerdes({ config });
-    await serdes.registerAll();
-    await resetTopics(admin, config, logger, stages, appId);
-    await produceStream(kafka, serdes, stream, `${appId}-producer`);
+    await preparePipelineRun({ config, logger, kafka, admin, serdes, stages, appId, stream });
     // A record that is not Avro of the topic's schema: dead-lettered, the task carries on.
     const producer = kafka.producer({ transactionalId: `${appId}-garbage`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

@@ -208,28 +208,28 @@ export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec
   } satisfies AnyStageSpec;
 }
 
-/** Streaming anomaly scoring of the token marts (updates and finals, co-partitioned with the aggregate). */
-export function tokenAnomaliesStage(config: OraculConfig): AnyStageSpec {
-  const processor = createTokenAnomalyProcessor(config);
+/** A scoring stage: reads an aggregate topic (co-partitioned with the aggregate's key), writes `anomalies`. */
+function anomalyStage(
+  processor: AnyStageSpec['processor'],
+  inputTopic: 'token.metrics.daily' | 'address.flows.daily',
+): AnyStageSpec {
   return {
     name: processor.name,
-    inputTopic: 'token.metrics.daily',
+    inputTopic,
     processor,
     toInputs: (value) => [value],
     toAvro: (output) => ({ topic: 'anomalies', key: output.key, value: output.value }),
-  } satisfies AnyStageSpec;
+  };
+}
+
+/** Streaming anomaly scoring of the token marts (updates and finals). */
+export function tokenAnomaliesStage(config: OraculConfig): AnyStageSpec {
+  return anomalyStage(createTokenAnomalyProcessor(config), 'token.metrics.daily');
 }
 
 /** Streaming anomaly scoring of the top-N (address, token) flows. */
 export function addressAnomaliesStage(config: OraculConfig): AnyStageSpec {
-  const processor = createAddressAnomalyProcessor(config);
-  return {
-    name: processor.name,
-    inputTopic: 'address.flows.daily',
-    processor,
-    toInputs: (value) => [value],
-    toAvro: (output) => ({ topic: 'anomalies', key: output.key, value: output.value }),
-  } satisfies AnyStageSpec;
+  return anomalyStage(createAddressAnomalyProcessor(config), 'address.flows.daily');
 }
 
 /**

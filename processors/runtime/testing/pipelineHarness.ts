@@ -1,6 +1,8 @@
 import type { Admin, Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { OraculConfig, TopicConfig } from '../../../config/schema.ts';
+import { createWarehouseClient } from '../../../dwh/client.ts';
+import { migrate } from '../../../dwh/migrate.ts';
 import { ensureTopics } from '../../../core/kafka/ensure-topics.ts';
 import type { Logger } from '../../../core/logger.ts';
 import type { LogBatch, PriceTick, TokenMetadata } from '../../../schemas/generated/types.ts';
@@ -150,4 +152,30 @@ export async function waitForStages(
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`stages did not catch up within ${options.timeoutMs ?? 300_000} ms`);
+}
+
+/**
+ * A clean slate for a pipeline test: the test's database migrated, schemas registered, the pipeline topics
+ * emptied and the generated stream produced.
+ */
+export async function preparePipelineRun(params: {
+  readonly config: OraculConfig;
+  readonly logger: Logger;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly serdes: Serdes;
+  readonly stages: readonly AnyStageSpec[];
+  readonly appId: string;
+  readonly stream: { tokens: readonly TokenMetadata[]; prices: readonly PriceTick[]; logBatches: readonly LogBatch[] };
+}): Promise<void> {
+  const { config, logger } = params;
+  const bootstrap = createWarehouseClient({ config, withoutDatabase: true });
+  try {
+    await migrate({ client: bootstrap, database: config.clickhouse.database, logger });
+  } finally {
+    await bootstrap.close();
+  }
+  await params.serdes.registerAll();
+  await resetTopics(params.admin, config, logger, params.stages, params.appId);
+  await produceStream(params.kafka, params.serdes, params.stream, `${params.appId}-producer`);
 }
