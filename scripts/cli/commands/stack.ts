@@ -19,7 +19,8 @@ export function registerStackCommands(program: Command): void {
     .command('up')
     .description('Install what is missing and start every enabled component; a no-op when all are healthy')
     .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
-    .action(async (opts: { only?: string }) => {
+    .option('--with-superset', 'also install and start Superset (127.0.0.1:8088) and import the dashboards')
+    .action(async (opts: { only?: string; withSuperset?: boolean }) => {
       const { stackUp, formatUpTable } = await loadStack();
       const common = createCommon();
       const running = stackUp(common, { components: await only(opts) });
@@ -27,6 +28,23 @@ export function registerStackCommands(program: Command): void {
       common.shutdown.add('stack up', () => running.then(noop, noop));
       const results = await running;
       process.stdout.write(formatUpTable(results));
+      if (opts.withSuperset === true) {
+        // The dashboards read the marts through the read-only user: migrate first so the views exist.
+        const { createWarehouseClient } = await import('../../../dwh/client.ts');
+        const { migrate } = await import('../../../dwh/migrate.ts');
+        const client = createWarehouseClient({ config: common.config, withoutDatabase: true });
+        try {
+          await migrate({ client, database: common.config.clickhouse.database, logger: common.logger });
+        } finally {
+          await client.close();
+        }
+        const { supersetOptions, supersetUp, initSuperset, supersetImport } = await import('../../../infra/superset/superset.ts');
+        const o = supersetOptions(common.config, common.logger, {});
+        const { url } = await supersetUp(o);
+        await initSuperset(o);
+        const { files } = await supersetImport(o);
+        process.stdout.write(`superset    healthy    ${url} (dashboards imported: ${files} files)\n`);
+      }
     });
 
   stack
