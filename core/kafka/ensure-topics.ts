@@ -1,4 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
+import pRetry from 'p-retry';
 import type { OraculConfig, TopicConfig } from '../../config/schema.ts';
 import { RetryableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -18,10 +19,44 @@ function topicConfigEntries(topic: TopicConfig): { name: string; value: string }
 }
 
 /**
+ * Waits until every partition of the topics has a leader in the metadata the broker serves: right after creation,
+ * clients that ask too early get "not the leader" or "does not host this topic-partition" (no auto-creation here).
+ */
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (
+        metadata.length === topics.length &&
+        metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
  * Makes the broker match the declared topics, idempotently: creates missing topics,
  * raises partition counts (Kafka cannot lower them) and updates drifted configs.
  */
 export async function ensureTopics(admin: Admin, topics: readonly TopicConfig[], logger: Logger): Promise<EnsureTopicsResult> {
+  // Metadata of topics created a moment ago (by this or another process) may not have reached the broker's
+  // cache yet ("does not host this topic-partition"): the whole pass is idempotent, so retry it.
+  return pRetry(() => ensureTopicsOnce(admin, topics, logger), {
+    retries: 8,
+    minTimeout: 250,
+    maxTimeout: 3_000,
+    onFailedAttempt: (error) =>
+      logger.warn({ msg: 'ensuring topics failed, retrying', attempt: error.attemptNumber, err: error }),
+  });
+}
+
+async function ensureTopicsOnce(admin: Admin, topics: readonly TopicConfig[], logger: Logger): Promise<EnsureTopicsResult> {
   const result: EnsureTopicsResult = { created: [], partitionsIncreased: [], configsUpdated: [], unchanged: [] };
   try {
     const existing = new Set(await admin.listTopics());
@@ -35,6 +70,7 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicConfig[],
       }));
       await admin.createTopics({ topics: specs, waitForLeaders: true });
       result.created.push(...missing.map((t) => t.name));
+      await waitForLeaders(admin, result.created);
     }
     const present = topics.filter((t) => existing.has(t.name));
     if (present.length === 0) return result;

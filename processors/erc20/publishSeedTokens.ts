@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import pRetry from 'p-retry';
 import { readTokenSeed, TOKEN_SEED_FILE } from '../../dwh/seed-tokens.ts';
 import type { TokenMetadata } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
@@ -30,7 +31,12 @@ export async function publishSeedTokens(params: { kafka: Kafka; serdes: Serdes; 
   const producer = params.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
-    await producer.send({ topic: 'erc20.tokens', messages, acks: -1 });
+    // Right after `topics ensure` created the topic its leader may not be known yet ("not the leader"): retry.
+    await pRetry(() => producer.send({ topic: 'erc20.tokens', messages, acks: -1 }), {
+      retries: 10,
+      minTimeout: 200,
+      maxTimeout: 3_000,
+    });
   } finally {
     await producer.disconnect();
   }

@@ -25,10 +25,11 @@ describe('oracul start (against the running test stack)', () => {
     expect(output).toContain('"msg":"oracul is up"');
     // Still running a while later: it must not exit on its own once bootstrapped.
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(child.exitCode).toBeNull();
+    expect(child.exitCode, `exited early; last output:\n${output.slice(-4000)}`).toBeNull();
 
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    const code = await exited;
+    expect(code, `exit code ${code}; last output:\n${output.slice(-4000)}`).toBe(0);
     expect(output).toContain('"msg":"shutting down","reason":"SIGINT"');
 
     const logger = createLogger({ level: 'silent' });

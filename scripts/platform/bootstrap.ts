@@ -39,6 +39,24 @@ export async function bootstrapPlatform(common: Common): Promise<BootstrapResult
   const topics = await ensureDeclaredTopics({ config, logger: log });
   log.info({ msg: 'topics ensured', created: topics.created.length, unchanged: topics.unchanged.length });
 
+  // Freshly created topics take a moment to get leaders; producers and consumers started next must not race them.
+  const { createKafka: kafkaFor } = await import('../../core/kafka/client.ts');
+  const { default: pRetry } = await import('p-retry');
+  const admin = kafkaFor({ config, logger: log, clientSuffix: 'bootstrap-admin' }).admin();
+  await admin.connect();
+  try {
+    await pRetry(
+      async () => {
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics: config.kafka.topics.map((t) => t.name) });
+        const leaderless = metadata.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+        if (leaderless.length > 0) throw new Error(`topics without a leader yet: ${leaderless.join(', ')}`);
+      },
+      { retries: 20, minTimeout: 200, maxTimeout: 2_000 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+
   // The curated token metadata, for the decoder's global table and the tokens table.
   const { publishSeedTokens } = await import('../../processors/erc20/publishSeedTokens.ts');
   const { createKafka } = await import('../../core/kafka/client.ts');

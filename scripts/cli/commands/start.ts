@@ -32,60 +32,69 @@ export function registerStartCommand(program: Command): void {
       });
       if (opts.once) return;
 
-      // The platform: stream stages (exactly-once, LMDB state) with their ClickHouse sinks, data-quality checks
-      // on an interval, and the alert service — one process, one shutdown.
-      const { startPipeline } = await import('../../platform/pipeline.ts');
-      await startPipeline(common, { sinks: true, idleAdvance: true, stateDir: `${config.stack.stateDir}/workers/start` });
-      const [{ startAlertService }, { runDqLoop }, { createSchemaRegistrySerdes }, { createWarehouseClient }, { createKafka }] =
-        await Promise.all([
-          import('../../../processors/alerts/service.ts'),
-          import('../../../processors/dq/service.ts'),
-          import('../../../schemas/index.ts'),
-          import('../../../dwh/client.ts'),
-          import('../../../core/kafka/client.ts'),
-        ]);
-      const serdes = createSchemaRegistrySerdes({ config });
+      // A signal during start-up stops what has started so far; the start-up itself then just ends.
+      try {
+        // The platform: stream stages (exactly-once, LMDB state) with their ClickHouse sinks, data-quality checks
+        // on an interval, and the alert service — one process, one shutdown.
+        const { startPipeline } = await import('../../platform/pipeline.ts');
+        await startPipeline(common, { sinks: true, idleAdvance: true, stateDir: `${config.stack.stateDir}/workers/start` });
+        const [{ startAlertService }, { runDqLoop }, { createSchemaRegistrySerdes }, { createWarehouseClient }, { createKafka }] =
+          await Promise.all([
+            import('../../../processors/alerts/service.ts'),
+            import('../../../processors/dq/service.ts'),
+            import('../../../schemas/index.ts'),
+            import('../../../dwh/client.ts'),
+            import('../../../core/kafka/client.ts'),
+          ]);
+        const serdes = createSchemaRegistrySerdes({ config });
 
-      // Ingestion: raw sinks always; the block source when an RPC endpoint is configured; the price poller unless
-      // disabled (it marks gaps, never invents prices, when the API is unreachable).
-      const { createRawChainSinks } = await import('../../../processors/sinks/index.ts');
-      const batch = { maxRows: config.ingest.sinkMaxRows, maxWaitMs: config.ingest.sinkMaxWaitMs };
-      for (const sink of createRawChainSinks(common, { serdes, batch })) {
-        await sink.start();
-        shutdown.add(`sink ${sink.table}`, () => sink.stop());
-      }
-      const chain = config.chains[0];
-      if (chain !== undefined && chain.rpcUrls.length > 0) {
-        const { runBlockSource } = await import('../../../processors/sources/index.ts');
-        const source = runBlockSource(common, { serdes, chain: chain.name }, { signal: shutdown.signal });
-        source.catch((err: unknown) => logger.error({ msg: 'block source stopped', err }));
-        shutdown.add('block source', async () => void (await source.catch(() => undefined)));
-      } else {
-        logger.warn({ msg: 'no RPC endpoint configured: chain ingestion not started (set ORACUL_RPC_URL or chains[].rpcUrls)' });
-      }
-      if (opts.prices !== false) {
-        const { runPricePoller } = await import('../../../processors/prices/index.ts');
-        const poller = runPricePoller(common, { serdes });
-        poller.catch((err: unknown) => logger.error({ msg: 'price poller stopped', err }));
-        shutdown.add('price poller', async () => void (await poller.catch(() => undefined)));
-      }
+        // Ingestion: raw sinks always; the block source when an RPC endpoint is configured; the price poller unless
+        // disabled (it marks gaps, never invents prices, when the API is unreachable).
+        const { createRawChainSinks } = await import('../../../processors/sinks/index.ts');
+        const batch = { maxRows: config.ingest.sinkMaxRows, maxWaitMs: config.ingest.sinkMaxWaitMs };
+        for (const sink of createRawChainSinks(common, { serdes, batch })) {
+          await sink.start();
+          shutdown.add(`sink ${sink.table}`, () => sink.stop());
+        }
+        const chain = config.chains[0];
+        if (chain !== undefined && chain.rpcUrls.length > 0) {
+          const { runBlockSource } = await import('../../../processors/sources/index.ts');
+          const source = runBlockSource(common, { serdes, chain: chain.name }, { signal: shutdown.signal });
+          source.catch((err: unknown) => logger.error({ msg: 'block source stopped', err }));
+          shutdown.add('block source', async () => void (await source.catch(() => undefined)));
+        } else {
+          logger.warn({
+            msg: 'no RPC endpoint configured: chain ingestion not started (set ORACUL_RPC_URL or chains[].rpcUrls)',
+          });
+        }
+        if (opts.prices !== false) {
+          const { runPricePoller } = await import('../../../processors/prices/index.ts');
+          const poller = runPricePoller(common, { serdes });
+          poller.catch((err: unknown) => logger.error({ msg: 'price poller stopped', err }));
+          shutdown.add('price poller', async () => void (await poller.catch(() => undefined)));
+        }
 
-      const alerts = await startAlertService({ config, logger, serdes });
-      shutdown.add('alert service', () => alerts.stop());
-      const dqClient = createWarehouseClient({ config });
-      const dqProducer = createKafka({ config, logger, clientSuffix: 'dq' }).producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-      });
-      await dqProducer.connect();
-      const dqLoop = runDqLoop({ config, client: dqClient, producer: dqProducer, serdes, logger, signal: shutdown.signal });
-      shutdown.add('data-quality loop', async () => {
-        await dqLoop;
-        await dqProducer.disconnect();
-        await dqClient.close();
-      });
-      // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
-      // The health timer is also what keeps the process alive (a pending promise alone does not).
+        const alerts = await startAlertService({ config, logger, serdes });
+        shutdown.add('alert service', () => alerts.stop());
+        const dqClient = createWarehouseClient({ config });
+        const dqProducer = createKafka({ config, logger, clientSuffix: 'dq' }).producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        await dqProducer.connect();
+        const dqLoop = runDqLoop({ config, client: dqClient, producer: dqProducer, serdes, logger, signal: shutdown.signal });
+        shutdown.add('data-quality loop', async () => {
+          await dqLoop;
+          await dqProducer.disconnect();
+          await dqClient.close();
+        });
+        // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
+        // The health timer is also what keeps the process alive (a pending promise alone does not).
+      } catch (error) {
+        if (!shutdown.signal.aborted) throw error;
+        logger.info({ msg: 'start-up interrupted by shutdown', err: error });
+        return;
+      }
       const { stackStatus } = await import('../../../infra/stack/index.ts');
       const healthTimer = setInterval(() => {
         void stackStatus(common).then(
