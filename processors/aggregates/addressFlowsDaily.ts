@@ -157,6 +157,33 @@ export const addressBucketCodec: StateCodec<AddressBucket> = {
   },
 };
 
+/** An AddressWindow with every field spelled out (one hidden class; see tokenWindow in tokenMetricsDaily.ts). */
+function addressWindow(
+  w: AddressWindow,
+  symbol: string | null,
+  decimals: number | null,
+  inSide: Side,
+  outSide: Side,
+  tx_count: number,
+  counterparties_count: number,
+  version: number,
+  final: boolean,
+): AddressWindow {
+  return {
+    chain_id: w.chain_id,
+    address: w.address,
+    token_address: w.token_address,
+    symbol,
+    decimals,
+    in: inSide,
+    out: outSide,
+    tx_count,
+    counterparties_count,
+    version,
+    final,
+  };
+}
+
 function sideUsd(side: Side, decimals: number | null): string | null {
   if (side.count === 0) return '0';
   if (decimals === null || side.unpriced !== 0) return null;
@@ -222,15 +249,17 @@ export function addressFlowsSpec(
         usd_scaled: priced ? side.usd_scaled + amount * price.priceE : side.usd_scaled,
         unpriced: priced ? side.unpriced : side.unpriced + sign,
       };
-      return {
-        ...agg,
-        symbol: leg.symbol ?? agg.symbol,
+      return addressWindow(
+        agg,
+        leg.symbol ?? agg.symbol,
         decimals,
-        in: leg.direction === 'in' ? next : agg.in,
-        out: leg.direction === 'out' ? next : agg.out,
-        tx_count: agg.tx_count + (delta[SET_TXS] ?? 0),
-        counterparties_count: agg.counterparties_count + (delta[SET_COUNTERPARTIES] ?? 0),
-      };
+        leg.direction === 'in' ? next : agg.in,
+        leg.direction === 'out' ? next : agg.out,
+        agg.tx_count + (delta[SET_TXS] ?? 0),
+        agg.counterparties_count + (delta[SET_COUNTERPARTIES] ?? 0),
+        agg.version,
+        agg.final,
+      );
     },
     applyToBucket(bucket, leg, sign) {
       if (bucket === undefined && sign < 0) throw mismatch(leg);
@@ -238,18 +267,26 @@ export function addressFlowsSpec(
       const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
       const next: AddressBucket =
         leg.direction === 'in'
-          ? { ...b, in_raw: b.in_raw + amount, in_count: b.in_count + sign }
-          : { ...b, out_raw: b.out_raw + amount, out_count: b.out_count + sign };
+          ? { in_raw: b.in_raw + amount, in_count: b.in_count + sign, out_raw: b.out_raw, out_count: b.out_count }
+          : { in_raw: b.in_raw, in_count: b.in_count, out_raw: b.out_raw + amount, out_count: b.out_count + sign };
       if (next.in_count < 0 || next.out_count < 0 || next.in_raw < 0n || next.out_raw < 0n) throw mismatch(leg);
       return next.in_count === 0 && next.out_count === 0 ? undefined : next;
     },
     settle(agg, buckets, asOf) {
       if (agg.decimals === null) {
-        return {
-          ...agg,
-          in: { ...agg.in, usd_scaled: 0n, unpriced: agg.in.count },
-          out: { ...agg.out, usd_scaled: 0n, unpriced: agg.out.count },
-        };
+        const inSide: Side = { raw: agg.in.raw, count: agg.in.count, usd_scaled: 0n, unpriced: agg.in.count };
+        const outSide: Side = { raw: agg.out.raw, count: agg.out.count, usd_scaled: 0n, unpriced: agg.out.count };
+        return addressWindow(
+          agg,
+          agg.symbol,
+          agg.decimals,
+          inSide,
+          outSide,
+          agg.tx_count,
+          agg.counterparties_count,
+          agg.version,
+          agg.final,
+        );
       }
       let inUsd = 0n;
       let outUsd = 0n;
@@ -265,13 +302,22 @@ export function addressFlowsSpec(
           outUsd += b.out_raw * price.priceE;
         }
       }
-      return {
-        ...agg,
-        in: { ...agg.in, usd_scaled: inUsd, unpriced: inUnpriced },
-        out: { ...agg.out, usd_scaled: outUsd, unpriced: outUnpriced },
-      };
+      const inSide: Side = { raw: agg.in.raw, count: agg.in.count, usd_scaled: inUsd, unpriced: inUnpriced };
+      const outSide: Side = { raw: agg.out.raw, count: agg.out.count, usd_scaled: outUsd, unpriced: outUnpriced };
+      return addressWindow(
+        agg,
+        agg.symbol,
+        agg.decimals,
+        inSide,
+        outSide,
+        agg.tx_count,
+        agg.counterparties_count,
+        agg.version,
+        agg.final,
+      );
     },
-    withState: (agg, version, final) => ({ ...agg, version, final }),
+    withState: (a, version, final) =>
+      addressWindow(a, a.symbol, a.decimals, a.in, a.out, a.tx_count, a.counterparties_count, version, final),
     toOutput(agg, _key, ctx: EmitContext): AddressFlowsDaily {
       const inflowUsd = sideUsd(agg.in, agg.decimals);
       const outflowUsd = sideUsd(agg.out, agg.decimals);

@@ -17,6 +17,7 @@ import {
   decodeWindowKey,
   encodeTimeHex,
   encodeWindowKey,
+  flat,
   subEntryRange,
   windowRange,
   windowsBetween,
@@ -149,6 +150,49 @@ class MemoAsOf implements AsOfLookup {
   }
 }
 
+/**
+ * The as-of join for one asset over one closing window, from one ordered scan of the asset's price points that
+ * can price the window (the window's day and the days the staleness limit reaches back into), then a binary
+ * search per bucket time: the same answer as {@link asOfPrice} per time, without a store seek per bucket.
+ */
+export class SortedAsOf implements AsOfLookup {
+  private readonly times: number[] = [];
+  private readonly points: AsOfPrice[] = [];
+
+  constructor(
+    prices: PriceTable,
+    asset: string,
+    windowStartMs: number,
+    private readonly stalenessMs: number,
+  ) {
+    // asOfPrice returns the newest point at or before t when t − point ≤ staleness: for t in the window, points in
+    // [ws − staleness, ws + 1 day) decide, and they lie in the days from windowStartOf(ws − staleness) to ws.
+    for (let day = windowStartOf(windowStartMs - stalenessMs); day <= windowStartMs; day += DAY_MS) {
+      if (day < 0) continue;
+      const prefix = encodeWindowKey(day, asset) + KEY_SEPARATOR;
+      for (const [key, point] of prices.points.range({ gte: prefix, lt: prefix + '~' })) {
+        const timeMs = parseInt(key.slice(prefix.length), 16);
+        this.times.push(timeMs);
+        this.points.push({ priceE: point.priceE, timestampMs: timeMs, source: point.source });
+      }
+    }
+  }
+
+  at(timeMs: number): AsOfPrice | null {
+    const times = this.times;
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((times[mid] as number) <= timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return null;
+    const point = this.points[lo - 1] as AsOfPrice;
+    return timeMs - point.timestampMs <= this.stalenessMs ? point : null;
+  }
+}
+
 class StatePriceReader implements PriceReader, PriceTable {
   constructor(
     readonly points: KeyValueView<PricePoint>,
@@ -272,16 +316,15 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
   };
 
   /** Applies a record's contribution (±1) to its window; returns the new aggregate (version unchanged). */
-  const applyLeg = (c: C, leg: Leg, ws: number, key: string, sign: 1 | -1): Agg => {
+  const applyLeg = (c: C, leg: Leg, wk: string, ws: number, sign: 1 | -1): Agg => {
     const { txn } = c;
-    const wk = encodeWindowKey(ws, key);
     const current = txn.get('windows', wk);
     if (current === undefined && sign < 0) throw new RetractionMismatchError(spec.name, wk, 'a record');
     const agg = current ?? spec.create(leg, ws);
     const delta: number[] = [];
     for (let i = 0; i < spec.sets.length; i++) delta.push(0);
     for (const [setIndex, member] of spec.membersOf(leg)) {
-      const dk = wk + KEY_SEPARATOR + (spec.sets[setIndex] as string) + member;
+      const dk = flat(wk + KEY_SEPARATOR + (spec.sets[setIndex] as string) + member);
       const count = txn.get('distinct', dk) ?? 0;
       const next = count + sign;
       if (next < 0) throw new RetractionMismatchError(spec.name, wk, `member ${member}`);
@@ -291,7 +334,7 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
       else if (next === 0) delta[setIndex] = (delta[setIndex] ?? 0) - 1;
     }
     const t = spec.timeMsOf(leg);
-    const bk = wk + KEY_SEPARATOR + encodeTimeHex(t);
+    const bk = flat(wk + KEY_SEPARATOR + encodeTimeHex(t));
     const previous = txn.get('buckets', bk);
     const bucket = spec.applyToBucket(previous, leg, sign);
     if (bucket !== previous) {
@@ -309,9 +352,8 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
     key: string,
     agg: Agg,
     buckets: readonly (readonly [number, Bucket])[],
-    memo: Map<string, AsOfPrice | null>,
+    asOf: AsOfLookup,
   ): void => {
-    const asOf = new MemoAsOf(c.prices, spec.assetOfKey(key), config.priceStalenessMs, memo);
     const settled = spec.withState(spec.settle(agg, buckets, asOf), agg.version + 1, true);
     c.txn.put('windows', encodeWindowKey(ws, key), settled);
     emit(c, ws + DAY_MS - 1, ws, key, settled);
@@ -328,7 +370,23 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
    * Closes one window: every key gets its final. One ordered scan of the window's aggregates and one of its
    * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
    */
-  const closeWindow = (c: C, ws: number, memo: Map<string, AsOfPrice | null>): void => {
+  const closeWindow = (c: C, ws: number): void => {
+    // One as-of table per asset for the whole window (keys of one token share it), unless the staleness limit
+    // reaches past the retained price days (then the per-time lookup is the reference).
+    const tables = new Map<string, AsOfLookup>();
+    const memo = new Map<string, AsOfPrice | null>();
+    const asOfFor = (key: string): AsOfLookup => {
+      const asset = spec.assetOfKey(key);
+      let table = tables.get(asset);
+      if (table === undefined) {
+        table =
+          config.priceStalenessMs <= PRICE_LOOKBACK_MS
+            ? new SortedAsOf(c.prices, asset, ws, config.priceStalenessMs)
+            : new MemoAsOf(c.prices, asset, config.priceStalenessMs, memo);
+        tables.set(asset, table);
+      }
+      return table;
+    };
     const range = windowRange(ws);
     const open: [string, Agg][] = [];
     for (const [wk, agg] of c.txn.range('windows', range)) if (!agg.final) open.push([wk, agg]);
@@ -348,13 +406,13 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
         own.push([parseInt(next.value[0].slice(prefix.length), 16), next.value[1]]);
         next = buckets.next();
       }
-      finalize(c, ws, wk.slice(WINDOW_START_HEX_DIGITS + 1), agg, own, memo);
+      const key = wk.slice(WINDOW_START_HEX_DIGITS + 1);
+      finalize(c, ws, key, agg, own, asOfFor(key));
     }
   };
 
   /** After a change to an open window: an update now, or a dirty mark for the next punctuation. */
-  const changed = (c: C, streamTimeMs: number, ws: number, key: string, agg: Agg): void => {
-    const wk = encodeWindowKey(ws, key);
+  const changed = (c: C, streamTimeMs: number, wk: string, ws: number, key: string, agg: Agg): void => {
     if (config.updates === 'every_record') {
       const next = spec.withState(agg, agg.version + 1, false);
       c.txn.put('windows', wk, next);
@@ -372,12 +430,11 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
     if (closeBefore > clock.closedBeforeMs) {
       const between = windowsBetween(clock.closedBeforeMs, closeBefore);
       // Each window with state between the two cursors: seek its first key, close it, jump past it.
-      const memo = new Map<string, AsOfPrice | null>();
       for (let cursor = between.gte; ;) {
         const [first] = c.txn.range('windows', { gte: cursor, lt: between.lt, limit: 1 });
         if (first === undefined) break;
         const ws = decodeWindowKey(first[0]).windowStartMs;
-        closeWindow(c, ws, memo);
+        closeWindow(c, ws);
         cursor = windowRange(ws).lt;
       }
       c.txn.deleteRange('dirty', between.gte, between.lt);
@@ -392,7 +449,13 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
       );
       if (prices.lt > prices.gte) c.txn.deleteRange('prices', prices.gte, prices.lt);
     }
-    return { ...clock, streamTimeMs, closedBeforeMs: closeBefore, purgedBeforeMs: purgeBefore };
+    return {
+      streamTimeMs,
+      closedBeforeMs: closeBefore,
+      purgedBeforeMs: purgeBefore,
+      lateEvents: clock.lateEvents,
+      finalRetractions: clock.finalRetractions,
+    };
   };
 
   const applyPrice = (c: C, tick: PriceTick): void => {
@@ -469,19 +532,22 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
         } else if (ws < clock.purgedBeforeMs) {
           clock = routeLate(c, clock, 'window_purged', leg, ws, key);
         } else {
-          const agg = applyLeg(c, leg, ws, key, -1);
+          const wk = encodeWindowKey(ws, key);
+          const agg = applyLeg(c, leg, wk, ws, -1);
           if (ws < clock.closedBeforeMs) {
             clock = { ...clock, finalRetractions: clock.finalRetractions + 1 };
-            finalize(c, ws, key, agg, bucketsOf(c, ws, key), new Map());
+            const asOf = new MemoAsOf(c.prices, spec.assetOfKey(key), config.priceStalenessMs, new Map());
+            finalize(c, ws, key, agg, bucketsOf(c, ws, key), asOf);
           } else {
-            changed(c, Math.max(clock.streamTimeMs, t), ws, key, agg);
+            changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, agg);
           }
         }
       } else if (ws < clock.closedBeforeMs) {
         if (ws >= clock.purgedBeforeMs) txn.put('late', encodeWindowKey(ws, spec.identityOf(leg)), 1);
         clock = routeLate(c, clock, 'window_closed', leg, ws, key);
       } else {
-        changed(c, Math.max(clock.streamTimeMs, t), ws, key, applyLeg(c, leg, ws, key, 1));
+        const wk = encodeWindowKey(ws, key);
+        changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, applyLeg(c, leg, wk, ws, 1));
       }
 
       clock = advanceTo(c, clock, Math.max(clock.streamTimeMs, t));

@@ -1,6 +1,6 @@
 import type { KeyValueView, StateCodec } from '../core/state.ts';
 import { plainObject, plainToBigint, plainToNumber, plainToString } from '../core/state.ts';
-import { KEY_SEPARATOR, assertLogicalKey, encodeTimeHex, encodeWindowKey } from '../core/windowKey.ts';
+import { KEY_SEPARATOR, assertLogicalKey, encodeTimeHex, encodeWindowKey, flat } from '../core/windowKey.ts';
 import { PRICE_DECIMALS, parseDecimal } from './decimal.ts';
 import { InvalidPriceError } from './errors.ts';
 import { DAY_MS, windowStartOf } from './windowing.ts';
@@ -49,9 +49,18 @@ export interface PriceDay {
 /** How far back the staleness column looks for a last price (older → null). */
 export const PRICE_LOOKBACK_MS = 2 * DAY_MS;
 
+// Memo of the last asset key: consecutive records of a token reuse one flat string (hashed once as a Map key).
+let lastAssetChain = NaN;
+let lastAssetToken = '';
+let lastAsset = '';
+
 /** Price asset of a token: `<chainId>:<token>`, the token key. */
 export function assetKey(chainId: number, tokenAddress: string): string {
-  return `${chainId}:${tokenAddress}`;
+  if (tokenAddress === lastAssetToken && chainId === lastAssetChain) return lastAsset;
+  lastAssetChain = chainId;
+  lastAssetToken = tokenAddress;
+  lastAsset = flat(`${chainId}:${tokenAddress}`);
+  return lastAsset;
 }
 
 /**

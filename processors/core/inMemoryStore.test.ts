@@ -22,7 +22,7 @@ function seeded(seed: number): () => number {
 }
 
 describe('InMemoryKeyValueStore', () => {
-  for (const prefix of [0, 2]) {
+  for (const prefix of [0, 1, 2, 3]) {
     it(`matches a naive sorted map under random operations (segment prefix ${prefix})`, () => {
       const rand = seeded(42 + prefix);
       const key = (): string => {

@@ -48,11 +48,31 @@ export class InMemoryKeyValueStore<V> implements KeyValueView<V> {
   }
 
   deleteRange(gte: string, lt: string): void {
+    // Segments wholly inside [gte, lt) (every key with their prefix is in range) go at once, unsorted: dropping a
+    // day or clearing the dirty marks costs one Map delete per key, no sort and no scan.
+    const p = this.segmentPrefixLength;
+    if (p > 0) {
+      for (const [prefix, segment] of this.segments) {
+        if (prefix.length !== p || prefix < gte || prefix >= lt || lt.startsWith(prefix)) continue;
+        for (const key of segment.keys) this.map.delete(key);
+        for (const key of segment.added) this.map.delete(key);
+        this.dropSegment(prefix);
+      }
+    }
+    // The rest: the keys in range, one by one; only the segments they came from are compacted.
     const doomed: string[] = [];
     for (const [key] of this.range({ gte, lt })) doomed.push(key);
-    for (const key of doomed) this.delete(key);
+    if (doomed.length === 0) return;
+    const touched = new Set<Segment>();
+    for (const key of doomed) {
+      if (!this.map.delete(key)) continue;
+      const segment = this.segmentOf(key);
+      segment.stale++;
+      touched.add(segment);
+    }
     for (const [prefix, segment] of this.segments) {
-      if (segment.stale > 0) this.rebuild(segment, prefix);
+      if (!touched.has(segment)) continue;
+      this.rebuild(segment, prefix);
       if (segment.keys.length === 0 && segment.added.length === 0) this.dropSegment(prefix);
     }
   }
@@ -74,7 +94,10 @@ export class InMemoryKeyValueStore<V> implements KeyValueView<V> {
     const all = this.sortedPrefixes();
     // Segments whose prefix lies in [lowerPrefix, upperPrefix]: a contiguous run of the sorted prefixes.
     const first = lowerPrefix === undefined ? 0 : lowerBound(all, lowerPrefix, false);
-    const end = upperPrefix === undefined ? all.length : lowerBound(all, upperPrefix, true);
+    let end = upperPrefix === undefined ? all.length : lowerBound(all, upperPrefix, true);
+    // An exclusive bound that is itself a whole prefix (`lt: <window start>`) excludes that segment entirely: do
+    // not sort it (it is usually the live day) only to find nothing below the bound.
+    if (range.lt !== undefined && range.lt.length <= p && end > first && all[end - 1] === range.lt) end--;
     const reverse = range.reverse === true;
     let n = 0;
     for (let s = reverse ? end - 1 : first; reverse ? s >= first : s < end; reverse ? s-- : s++) {

@@ -5,7 +5,7 @@ import type { Entry, KeyRange, StateChange, StateView, StoreValues } from './sta
 const DELETED: unique symbol = Symbol('deleted');
 /** Marks a pending write cancelled by a later range delete (the range then decides). */
 const DROPPED: unique symbol = Symbol('dropped');
-/** Beyond this many pending writes, lookups go through a Map index instead of a linear scan. */
+/** Beyond this many pending writes, lookups go through per-store Map indexes instead of a linear scan. */
 const INDEX_THRESHOLD = 16;
 
 function inRange(key: string, range: KeyRange): boolean {
@@ -22,27 +22,31 @@ function inRange(key: string, range: KeyRange): boolean {
  * back (read-your-writes), and `result()` turns the buffer into the state changes and outputs to return.
  * It keeps the processor pure: nothing reaches a store until the runtime applies the result.
  *
- * Pending writes live in flat parallel arrays (a record writes a handful of keys; no Map per store per record),
- * indexed by a Map only when a call writes many keys (closing a window).
+ * Pending writes live in flat parallel arrays in write order (a record writes a handful of keys; no Map per
+ * store per record), indexed by one Map per store (key → position, no key concatenation) once a call writes many
+ * keys (closing a window, emitting coalesced updates).
  */
 export class StateTxn<S extends StoreValues, Out> {
   private readonly stores: (keyof S & string)[] = [];
   private readonly keys: string[] = [];
   private readonly values: unknown[] = [];
-  private index: Map<string, number> | undefined;
+  /** Per store: key → position in the arrays; built past INDEX_THRESHOLD writes. */
+  private index: Map<string, Map<string, number>> | undefined;
   private readonly ranges: { store: keyof S & string; gte: string; lt: string }[] = [];
   private readonly outputs: OutputRecord<Out>[] = [];
 
   constructor(private readonly view: StateView<S>) {}
 
   get<N extends keyof S & string>(store: N, key: string): S[N] | undefined {
-    const i = this.find(store, key);
-    if (i >= 0) {
-      const value = this.values[i];
-      if (value === DELETED) return undefined;
-      if (value !== DROPPED) return value as S[N];
-    }
-    if (this.ranges.length > 0 && this.deletedByRange(store, key)) return undefined;
+    if (this.keys.length > 0) {
+      const i = this.find(store, key);
+      if (i >= 0) {
+        const value = this.values[i];
+        if (value === DELETED) return undefined;
+        if (value !== DROPPED) return value as S[N];
+      }
+      if (this.ranges.length > 0 && this.deletedByRange(store, key)) return undefined;
+    } else if (this.ranges.length > 0 && this.deletedByRange(store, key)) return undefined;
     return this.view[store].get(key);
   }
 
@@ -56,9 +60,14 @@ export class StateTxn<S extends StoreValues, Out> {
 
   /** Deletes [gte, lt), including keys written earlier in this transaction. */
   deleteRange<N extends keyof S & string>(store: N, gte: string, lt: string): void {
-    for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i] as string;
-      if (this.stores[i] === store && key >= gte && key < lt) this.values[i] = DROPPED;
+    if (this.index !== undefined) {
+      const own = this.index.get(store);
+      if (own !== undefined) for (const [key, i] of own) if (key >= gte && key < lt) this.values[i] = DROPPED;
+    } else {
+      for (let i = 0; i < this.keys.length; i++) {
+        const key = this.keys[i] as string;
+        if (this.stores[i] === store && key >= gte && key < lt) this.values[i] = DROPPED;
+      }
     }
     this.ranges.push({ store, gte, lt });
   }
@@ -68,13 +77,20 @@ export class StateTxn<S extends StoreValues, Out> {
     const limit = range.limit ?? Infinity;
     if (limit <= 0) return;
     const extra: string[] = [];
-    for (let i = 0; i < this.keys.length; i++)
-      if (this.stores[i] === store && inRange(this.keys[i] as string, range)) extra.push(this.keys[i] as string);
-    const base = this.view[store].range(extra.length === 0 && this.ranges.length === 0 ? range : { ...range, limit: undefined });
-    if (extra.length === 0 && this.ranges.length === 0) {
-      yield* base;
+    if (this.index !== undefined) {
+      const own = this.index.get(store);
+      if (own !== undefined) for (const key of own.keys()) if (inRange(key, range)) extra.push(key);
+    } else {
+      for (let i = 0; i < this.keys.length; i++)
+        if (this.stores[i] === store && inRange(this.keys[i] as string, range)) extra.push(this.keys[i] as string);
+    }
+    let hasRanges = false;
+    for (const r of this.ranges) if (r.store === store) hasRanges = true;
+    if (extra.length === 0 && !hasRanges) {
+      yield* this.view[store].range(range);
       return;
     }
+    const base = this.view[store].range({ ...range, limit: undefined });
     const reverse = range.reverse === true;
     extra.sort();
     if (reverse) extra.reverse();
@@ -97,7 +113,11 @@ export class StateTxn<S extends StoreValues, Out> {
       if (i < extra.length && extra[i] === key) i++;
       const own = this.find(store, key);
       const v =
-        own >= 0 && this.values[own] !== DROPPED ? pendingValue(key) : this.deletedByRange(store, key) ? undefined : value;
+        own >= 0 && this.values[own] !== DROPPED
+          ? pendingValue(key)
+          : hasRanges && this.deletedByRange(store, key)
+            ? undefined
+            : value;
       if (v !== undefined) {
         yield [key, v];
         if (++n >= limit) return;
@@ -132,7 +152,7 @@ export class StateTxn<S extends StoreValues, Out> {
   }
 
   private find(store: string, key: string): number {
-    if (this.index !== undefined) return this.index.get(store + '\u0000' + key) ?? -1;
+    if (this.index !== undefined) return this.index.get(store)?.get(key) ?? -1;
     for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i] === key && this.stores[i] === store) return i;
     return -1;
   }
@@ -146,11 +166,21 @@ export class StateTxn<S extends StoreValues, Out> {
     this.stores.push(store);
     this.keys.push(key);
     this.values.push(value);
-    if (this.index !== undefined) this.index.set(store + '\u0000' + key, this.keys.length - 1);
+    if (this.index !== undefined) this.indexOf(store).set(key, this.keys.length - 1);
     else if (this.keys.length > INDEX_THRESHOLD) {
       this.index = new Map();
-      for (let j = 0; j < this.keys.length; j++) this.index.set(this.stores[j] + '\u0000' + this.keys[j], j);
+      for (let j = 0; j < this.keys.length; j++) this.indexOf(this.stores[j] as string).set(this.keys[j] as string, j);
     }
+  }
+
+  private indexOf(store: string): Map<string, number> {
+    const index = this.index as Map<string, Map<string, number>>;
+    let own = index.get(store);
+    if (own === undefined) {
+      own = new Map();
+      index.set(store, own);
+    }
+    return own;
   }
 
   private deletedByRange(store: string, key: string): boolean {

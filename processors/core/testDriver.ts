@@ -90,16 +90,23 @@ export function createTestDriver<S extends StoreValues, In, Out>(
     if (entries !== undefined) load(name, entries);
   }
 
+  const outputTopics = new Set(processor.outputTopics);
   const apply = (result: ProcessResult<S, Out>): readonly OutputRecord<Out>[] => {
+    let lastName: string | undefined;
+    let store: InMemoryKeyValueStore<unknown> | undefined;
     for (const change of result.stateChanges as readonly StateChange<StoreValues>[]) {
-      const store = storeOf(change.store);
-      if (change.op === 'put' && verifySerde) store.put(change.key, roundTrip(change.store, change.key, change.value));
+      if (change.store !== lastName || store === undefined) {
+        store = storeOf(change.store);
+        lastName = change.store;
+      }
+      if (change.op === 'put')
+        store.put(change.key, verifySerde ? roundTrip(change.store, change.key, change.value) : change.value);
       else store.apply(change);
     }
     stats.stateChanges += result.stateChanges.length;
     stats.outputs += result.outputs.length;
     for (const output of result.outputs) {
-      if (!processor.outputTopics.includes(output.topic)) {
+      if (!outputTopics.has(output.topic)) {
         throw new UndeclaredOutputTopicError(processor.name, output.topic);
       }
       if (options.onOutput !== undefined) options.onOutput(output);

@@ -4,6 +4,7 @@ import { decodeTransferWithViem } from './decodeTransferWithViem.ts';
 import type { EvmLog } from './log.ts';
 import { REJECT_REASONS, type RejectReason } from './rejectReason.ts';
 import { toTransfer } from './transfer.ts';
+import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { TRANSFER_TOPIC, ZERO_ADDRESS } from './transferEvent.ts';
 
 const A = '0x1b63142628311395ceafeea5667e7c9026c862ca';
@@ -144,5 +145,33 @@ describe('toTransfer', () => {
     expect(toTransfer(log, decoded(A, B, 1n), undefined).checkpoint).toBe(
       '1446561880000' + '1'.padStart(16, '0') + '483920'.padStart(16, '0') + '0'.repeat(20),
     );
+  });
+
+  it('builds the checkpoint exactly as encodeCheckpoint does, errors included', () => {
+    const cases: Partial<EvmLog>[] = [
+      { block_timestamp: 0, chain_id: 0, block_number: 0, tx_index: 0, log_index: 0 },
+      {
+        block_timestamp: 9_999_999_999,
+        chain_id: 2 ** 53 - 1,
+        block_number: 2 ** 53 - 1,
+        tx_index: 9_999_999_999,
+        log_index: 9_999_999_999,
+      },
+      { block_timestamp: 1_714_521_600, chain_id: 8453, block_number: 19_000_001, tx_index: 299, log_index: 1023 },
+    ];
+    for (const fields of cases) {
+      const l = { ...log, ...fields };
+      expect(toTransfer(l, decoded(A, B, 1n), undefined).checkpoint).toBe(
+        encodeCheckpoint({
+          timestampMs: l.block_timestamp * 1000,
+          chainId: l.chain_id,
+          blockNumber: l.block_number,
+          txIndex: l.tx_index,
+          logIndex: l.log_index,
+        }),
+      );
+    }
+    for (const bad of [{ tx_index: 10_000_000_000 }, { log_index: -1 }, { block_timestamp: 10_000_000_000 }, { chain_id: 1.5 }])
+      expect(() => toTransfer({ ...log, ...bad }, decoded(A, B, 1n), undefined)).toThrow(RangeError);
   });
 });

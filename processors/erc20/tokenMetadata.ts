@@ -6,6 +6,7 @@ import {
   plainToString,
   type StateCodec,
 } from '../core/state.ts';
+import { flat } from '../core/windowKey.ts';
 
 /** Symbol, name and decimals of one token. Null means unknown (not fetched, not implemented, or garbage). */
 export interface TokenMetadata {
@@ -19,9 +20,18 @@ export interface TokenMetadata {
   readonly source: 'seed' | 'rpc';
 }
 
+// Memo of the last key: consecutive logs of a token reuse one flat string (hashed once as a Map key).
+let lastChain = NaN;
+let lastAddress = '';
+let lastKey = '';
+
 /** Key of a token in the `tokens` store and of its records: `<chainId>:<address>`. */
 export function tokenKey(chainId: number, address: string): string {
-  return `${chainId}:${address}`;
+  if (address === lastAddress && chainId === lastChain) return lastKey;
+  lastChain = chainId;
+  lastAddress = address;
+  lastKey = flat(`${chainId}:${address}`);
+  return lastKey;
 }
 
 export const TOKEN_METADATA_STORE = 'tokens';

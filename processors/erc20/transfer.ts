@@ -1,4 +1,4 @@
-import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
+import { CHECKPOINT_WIDTHS, encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { formatAmount, isValidDecimals } from './amount.ts';
 import type { DecodedTransfer, TransferEncoding } from './decodeTransfer.ts';
 import type { EvmLog } from './log.ts';
@@ -57,7 +57,24 @@ export interface Erc20Reject {
   readonly checkpoint: string;
 }
 
+const W = CHECKPOINT_WIDTHS;
+
+/** `n` as exactly `width` decimal digits, or undefined when it is not a non-negative safe integer that fits. */
+function fixedDigits(n: number, width: number): string | undefined {
+  if (!Number.isSafeInteger(n) || n < 0) return undefined;
+  const digits = String(n);
+  return digits.length > width ? undefined : digits.padStart(width, '0');
+}
+
+/** encodeCheckpoint on plain numbers without BigInt conversions; anything unusual goes through it (and its errors). */
 function checkpointOf(log: EvmLog): string {
+  const ts = fixedDigits(log.block_timestamp * 1000, W.timestampMs);
+  const chain = fixedDigits(log.chain_id, W.chainId);
+  const block = fixedDigits(log.block_number, W.blockNumber);
+  const tx = fixedDigits(log.tx_index, W.txIndex);
+  const index = fixedDigits(log.log_index, W.logIndex);
+  if (ts !== undefined && chain !== undefined && block !== undefined && tx !== undefined && index !== undefined)
+    return ts + chain + block + tx + index;
   return encodeCheckpoint({
     timestampMs: log.block_timestamp * 1000,
     chainId: log.chain_id,
