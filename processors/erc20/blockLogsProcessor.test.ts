@@ -106,6 +106,16 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
     expect(driver.pipe(block(20, 'b1', [], 'reorg', 9))).toEqual([]);
   });
 
+  it('decodes a block part delivered twice once (the source publishes at least once), and again after a reorg back', () => {
+    const driver = createTestDriver(createBlockLogsProcessor());
+    expect(driver.pipe(block(50, 'e1', [transferLog(0, A, B, 3n)])).filter((o) => o.topic === 'erc20.transfers')).toHaveLength(1);
+    expect(driver.pipe(block(50, 'e1', [transferLog(0, A, B, 3n)]))).toEqual([]);
+    // Orphaned, then canonical again (a reorg back to the first branch): the re-ingested block counts once more.
+    expect(driver.pipe(block(50, 'e1', [], 'reorg', 60)).map((o) => (o.value as Transfer).kind)).toContain('retraction');
+    const again = driver.pipe(block(50, 'e1', [transferLog(0, A, B, 3n)], 'block', 61));
+    expect(again.filter((o) => o.topic === 'erc20.transfers').map((o) => (o.value as Transfer).kind)).toEqual(['transfer']);
+  });
+
   it('forgets blocks once finalized, so a reorg below finality retracts nothing', () => {
     const driver = createTestDriver(createBlockLogsProcessor());
     driver.pipe(block(30, 'c1', [transferLog(0, A, B, 1n)]));

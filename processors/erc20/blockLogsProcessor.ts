@@ -180,6 +180,10 @@ export function createBlockLogsProcessor(
         block_timestamp: blockSeconds,
       };
       if (batch.kind === 'block') {
+        // The source publishes at least once (it re-publishes the blocks after its last checkpoint after a crash), so
+        // the same block part can arrive twice: a part this stage already decoded emits nothing again.
+        const recentKey = `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`;
+        if (txn.get('recent', recentKey) !== undefined) return txn.result();
         const kept: RecentLog[] = [];
         for (const l of batch.logs) {
           const log: EvmLog = {
@@ -202,7 +206,7 @@ export function createBlockLogsProcessor(
               data: l.data,
             });
         }
-        if (kept.length > 0) txn.put('recent', `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`, kept);
+        if (kept.length > 0) txn.put('recent', recentKey, kept);
         if (batch.block_number > depth) txn.deleteRange('recent', '', blockPrefix(batch.block_number - depth));
       } else if (batch.kind === 'reorg') {
         const prefix = `${blockPrefix(batch.block_number)}|${batch.block_hash}|`;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { OraculError } from '../../core/errors.ts';
+import { observeRestoreProgress, stageTally } from '../../core/metrics/index.ts';
 import type { DeadLetter } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { deadLetterTopicOf, type TopicName } from '../../schemas/topics.ts';
@@ -11,6 +12,7 @@ import type { Plain, StateCodec } from '../../state/types.ts';
 import { UndeclaredOutputTopicError } from '../core/errors.ts';
 import type { InputRecord, OutputRecord, ProcessResult } from '../core/processor.ts';
 import type { KeyValueView, StateChange, StateView } from '../core/state.ts';
+import { numberCodec } from '../core/state.ts';
 import { StateTxn } from '../core/stateTxn.ts';
 import { BatchOverlay } from './batchOverlay.ts';
 import type { GlobalFeed } from './globalFeed.ts';
@@ -116,6 +118,26 @@ function applyTo(txn: StateTxn<ErasedStores, unknown>, changes: readonly StateCh
   }
 }
 
+/**
+ * The runtime's own store in every task: the next input offset, written in the same Kafka transaction as the batch's
+ * outputs (through its changelog). The group's committed offset alone is not enough when a task opens: without
+ * KIP-447's `require_stable` (kafkajs lacks it) the broker can still answer the previous offset for a moment after
+ * the transaction that moved it completed, and records would be processed twice. The changelog is exact: its
+ * transaction markers are written before the fencing InitProducerId returns, and the restore reads it to its end.
+ */
+export const SOURCE_OFFSET_STORE = '__source';
+const SOURCE_OFFSET_KEY = 'next_offset';
+const sourceOffsetCodec = numberCodec(SOURCE_OFFSET_STORE);
+
+/** A stage's stores as the runtime keeps them: the processor's, plus the source-offset store. */
+export function taskStoresOf(stage: AnyStageSpec): Record<string, StateCodec<unknown>> {
+  const stores = stage.processor.stores as Record<string, { codec: StateCodec<unknown> }>;
+  return {
+    ...Object.fromEntries(Object.entries(stores).map(([name, spec]) => [name, spec.codec])),
+    [SOURCE_OFFSET_STORE]: sourceOffsetCodec as StateCodec<unknown>,
+  };
+}
+
 export class StreamTask {
   readonly stats: TaskStats = { records: 0, outputs: 0, deadLetters: 0, transactions: 0, lastError: null, restore: null };
   private readonly storeNames: string[];
@@ -134,10 +156,12 @@ export class StreamTask {
     private readonly state: LmdbTaskState,
     private readonly producer: Producer,
   ) {
-    const stores = ctx.stage.processor.stores as Record<string, { codec: StateCodec<unknown> }>;
-    this.storeNames = Object.keys(stores);
-    this.codecs = Object.fromEntries(this.storeNames.map((s) => [s, (stores[s] as { codec: StateCodec<unknown> }).codec]));
-    this.changelogTopics = Object.fromEntries(this.storeNames.map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)]));
+    this.codecs = taskStoresOf(ctx.stage);
+    // Processors see their own stores only; the source-offset store is the runtime's.
+    this.storeNames = Object.keys(this.codecs).filter((s) => s !== SOURCE_OFFSET_STORE);
+    this.changelogTopics = Object.fromEntries(
+      Object.keys(this.codecs).map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)]),
+    );
     const view: Record<string, KeyValueView<unknown>> = {};
     for (const store of this.storeNames) view[store] = state.view(store);
     this.baseView = view;
@@ -145,12 +169,8 @@ export class StreamTask {
 
   /** Opens the LMDB state, restores it from the changelog as far as needed, and starts the producer. */
   static async open(ctx: StreamTaskContext): Promise<StreamTask> {
-    const stores = ctx.stage.processor.stores as Record<string, { codec: StateCodec<unknown> }>;
-    const state = LmdbTaskState.open({
-      path: ctx.statePath,
-      stores: Object.fromEntries(Object.entries(stores).map(([name, spec]) => [name, spec.codec])),
-      wipe: ctx.wipeState,
-    });
+    const stores = taskStoresOf(ctx.stage);
+    const state = LmdbTaskState.open({ path: ctx.statePath, stores, wipe: ctx.wipeState });
     const logger = ctx.logger.child({ task: `${ctx.stage.name}-${ctx.partition}`, partition: ctx.partition });
     const producer = ctx.kafka.producer({
       transactionalId: `${ctx.appId}-${ctx.stage.name}-${ctx.partition}`,
@@ -170,6 +190,7 @@ export class StreamTask {
         state,
         partition: ctx.partition,
         stores: Object.fromEntries(Object.keys(stores).map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)])),
+        onProgress: (progress) => observeRestoreProgress(ctx.stage.name, progress),
       });
     } catch (error) {
       await producer.disconnect().catch(() => undefined);
@@ -188,6 +209,15 @@ export class StreamTask {
       committedOffset = own === undefined ? -1 : Number(own.offset);
     } finally {
       await admin.disconnect();
+    }
+    const fromState = state.view(SOURCE_OFFSET_STORE).get(SOURCE_OFFSET_KEY) as number | undefined;
+    if (fromState !== undefined && fromState > committedOffset) {
+      logger.info({
+        msg: 'group offset behind the task state: using the state',
+        group_offset: committedOffset,
+        state_offset: fromState,
+      });
+      committedOffset = fromState;
     }
     const task = new StreamTask({ ...ctx, logger }, state, producer);
     task.stats.restore = restore;
@@ -235,6 +265,7 @@ export class StreamTask {
   ): Promise<void> {
     const started = performance.now();
     const { stage } = this.ctx;
+    const tally = stageTally(stage.name, stage.inputTopic);
     const processor = stage.processor;
     const batch = new BatchOverlay(this.baseView, this.storeNames);
     const batchView = batch.view;
@@ -254,6 +285,7 @@ export class StreamTask {
         const avro = stage.toAvro(output);
         const value = await this.ctx.serdes.forTopic(avro.topic).serialize(avro.value as never);
         result.push({ topic: avro.topic, message: { key: avro.key, value } });
+        tally.output(avro.topic, avro.value);
       }
       return result;
     };
@@ -327,6 +359,7 @@ export class StreamTask {
     }
 
     const deltas = this.netDeltas(batch.changes());
+    if (lastOffset !== undefined) deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, lastOffset + 1]]));
     const changelog: Produced[] = [];
     for (const [store, delta] of deltas) {
       const topic = this.changelogTopics[store] as string;
@@ -385,6 +418,7 @@ export class StreamTask {
     this.stats.outputs += produced.length - deadLetters;
     this.stats.deadLetters += deadLetters;
     this.stats.transactions++;
+    tally.committed(records, deadLetters);
     this.ctx.logger.debug({
       msg: 'batch committed',
       records,

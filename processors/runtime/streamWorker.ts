@@ -3,9 +3,11 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicConfig } from '../../config/schema.ts';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
+import { metrics, observeConsumerLag, observeTaskClosed, observeTaskOpened } from '../../core/metrics/index.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { changelogTopicName } from '../../state/changelog.ts';
 import { GlobalFeed } from './globalFeed.ts';
+import { taskStoresOf } from './streamTask.ts';
 import type { AnyStageSpec } from './stage.ts';
 import { StreamTask, type TaskStats } from './streamTask.ts';
 
@@ -41,7 +43,21 @@ export interface StreamWorker {
   readonly groupId: string;
   /** Assigned partitions and their task statistics. */
   tasks(): ReadonlyMap<number, TaskStats>;
+  /** The last batch failure or consumer crash (for the status heartbeat), or null. */
+  lastError(): WorkerError | null;
   stop(): Promise<void>;
+}
+
+export interface WorkerError {
+  readonly code: string;
+  readonly message: string;
+  readonly atMs: number;
+}
+
+function workerError(error: unknown): WorkerError {
+  const e = error as { code?: unknown; type?: unknown; name?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : String(e.name ?? 'Error');
+  return { code, message: String(e.message ?? error), atMs: Date.now() };
 }
 
 export function consumerGroupOf(appId: string, stage: string): string {
@@ -52,7 +68,7 @@ export function consumerGroupOf(appId: string, stage: string): string {
 export function changelogTopicsOf(appId: string, stage: AnyStageSpec, topics: readonly TopicConfig[]): TopicConfig[] {
   const input = topics.find((t) => t.name === stage.inputTopic);
   const partitions = input?.partitions ?? 1;
-  return Object.keys(stage.processor.stores as Record<string, unknown>).map((store) => ({
+  return Object.keys(taskStoresOf(stage)).map((store) => ({
     name: changelogTopicName(appId, stage.name, store),
     partitions,
     replicationFactor: input?.replicationFactor ?? 1,
@@ -84,6 +100,7 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
   const tasks = new Map<number, StreamTask>();
   const opening = new Map<number, Promise<StreamTask>>();
   let stopping = false;
+  let lastError: WorkerError | null = null;
 
   const taskFor = (partition: number): Promise<StreamTask> => {
     const existing = tasks.get(partition);
@@ -105,6 +122,7 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
         (task) => {
           tasks.set(partition, task);
           opening.delete(partition);
+          observeTaskOpened(stage.name, task.stats.restore);
           logger.info({ msg: 'task started', partition, restored_records: task.stats.restore?.restoredRecords ?? 0 });
           return task;
         },
@@ -122,55 +140,96 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
     const task = tasks.get(partition);
     if (task === undefined) return;
     tasks.delete(partition);
+    observeTaskClosed(stage.name, stage.inputTopic, partition);
     await task.close();
     logger.info({ msg: 'task closed', partition });
   };
 
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    sessionTimeout: 30_000,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: 3_000,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
-    allowAutoTopicCreation: false,
-  });
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    const assigned = new Set(event.payload.memberAssignment[stage.inputTopic] ?? []);
-    logger.info({ msg: 'partitions assigned', group: groupId, partitions: [...assigned].sort((a, b) => a - b) });
-    for (const partition of [...tasks.keys()]) {
-      if (!assigned.has(partition))
-        void closeTask(partition).catch((err: unknown) => logger.error({ msg: 'task close failed', partition, err }));
-    }
-  });
-  consumer.on(consumer.events.CRASH, (event) => {
-    logger.error({ msg: 'consumer crashed', err: event.payload.error, restart: event.payload.restart });
-    for (const partition of [...tasks.keys()]) void closeTask(partition).catch(() => undefined);
-  });
+  const createConsumer = (): Consumer =>
+    kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+  let consumer: Consumer = createConsumer();
+  let restarting = false;
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: stage.inputTopic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: params.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale() || batch.isEmpty()) return;
-      const task = await taskFor(batch.partition);
-      try {
-        await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
-      } catch (error) {
-        // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
-        // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
-        logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
-        await closeTask(batch.partition).catch(() => undefined);
-        throw error;
+  const runConsumer = async (current: Consumer): Promise<void> => {
+    current.on(current.events.GROUP_JOIN, (event) => {
+      if (current !== consumer) return;
+      const assigned = new Set(event.payload.memberAssignment[stage.inputTopic] ?? []);
+      logger.info({ msg: 'partitions assigned', group: groupId, partitions: [...assigned].sort((a, b) => a - b) });
+      for (const partition of [...tasks.keys()]) {
+        if (!assigned.has(partition))
+          void closeTask(partition).catch((err: unknown) => logger.error({ msg: 'task close failed', partition, err }));
       }
-      resolveOffset(batch.lastOffset());
-      await heartbeat();
-    },
-  });
+    });
+    current.on(current.events.CRASH, (event) => {
+      if (current !== consumer) return;
+      logger.error({ msg: 'consumer crashed', err: event.payload.error, restart: event.payload.restart });
+      lastError = workerError(event.payload.error);
+      for (const partition of [...tasks.keys()]) void closeTask(partition).catch(() => undefined);
+      // kafkajs gives up on some errors (e.g. no group coordinator while the brokers restart): the stage would stop
+      // for good while the process stays up. Replace the consumer until it runs again.
+      if (!event.payload.restart && !stopping) void restartConsumer();
+    });
+    await current.connect();
+    await current.subscribe({ topic: stage.inputTopic, fromBeginning: true });
+    await current.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: params.partitionsConsumedConcurrently ?? 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.isEmpty()) return;
+        const task = await taskFor(batch.partition);
+        try {
+          await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
+        } catch (error) {
+          // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
+          // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
+          logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
+          lastError = workerError(error);
+          metrics.stageBatchFailures.inc({ stage: stage.name });
+          await closeTask(batch.partition).catch(() => undefined);
+          throw error;
+        }
+        resolveOffset(batch.lastOffset());
+        observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()));
+        await heartbeat();
+      },
+    });
+  };
+
+  const restartConsumer = async (): Promise<void> => {
+    if (restarting) return;
+    restarting = true;
+    let delayMs = 1_000;
+    try {
+      while (!stopping) {
+        await consumer.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (stopping) return;
+        consumer = createConsumer();
+        try {
+          await runConsumer(consumer);
+          logger.warn({ msg: 'consumer restarted after a crash', group: groupId });
+          return;
+        } catch (error) {
+          logger.error({ msg: 'consumer restart failed: retrying', group: groupId, retry_in_ms: delayMs * 2, err: error });
+          delayMs = Math.min(delayMs * 2, 30_000);
+        }
+      }
+    } finally {
+      restarting = false;
+    }
+  };
+
+  await runConsumer(consumer);
 
   const interval = params.punctuateIntervalMs ?? 10_000;
   const timer = setInterval(() => {
@@ -187,6 +246,7 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
     stage: stage.name,
     groupId,
     tasks: () => new Map([...tasks].map(([p, t]) => [p, t.stats])),
+    lastError: () => lastError,
     async stop() {
       stopping = true;
       clearInterval(timer);
