@@ -15,6 +15,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from '../../core/logger.ts';
+import { metrics } from '../../core/metrics/index.ts';
 import type { Anomaly, DataQualityCheck } from '../../schemas/generated/types.ts';
 import {
   anomalyAlert,
@@ -132,6 +133,7 @@ export class Alerter {
       this.seen.putSync(seenKey, seen);
     });
     this.options.logger.info({ kind: alert.kind, key: alert.key, severity: alert.severity }, 'alert queued');
+    metrics.alertsRaised.inc({ kind: alert.kind, severity: alert.severity });
   }
 
   // ---------- digest and delivery ----------
@@ -182,8 +184,10 @@ export class Alerter {
         await sink.send(value.digest);
         this.outbox.removeSync(key);
         this.delivered++;
+        metrics.alertDeliveries.inc({ channel: sink.name, outcome: 'delivered' });
       } catch (error) {
         this.failedAttempts++;
+        metrics.alertDeliveries.inc({ channel: sink.name, outcome: 'failed' });
         const attempts = value.attempts + 1;
         const nextAttemptAt = this.now() + retryIntervalMs * 2 ** Math.min(5, attempts - 1);
         const e = error as { code?: string; message?: string };
@@ -200,6 +204,7 @@ export class Alerter {
       }
     }
     this.prune();
+    metrics.alertOutbox.set(this.outbox.getKeysCount());
   }
 
   private prune(): void {

@@ -6,6 +6,7 @@ import type { OraculConfig } from '../../../config/schema.ts';
 import type { Common } from '../../../core/common.ts';
 import { errorCode, isRetryable } from '../../../core/errors.ts';
 import { createKafka } from '../../../core/kafka/client.ts';
+import { metrics, observeSourceBatch, observeSourceHead } from '../../../core/metrics/index.ts';
 import { componentLogger, type Logger } from '../../../core/logger.ts';
 import type { Serdes } from '../../../schemas/index.ts';
 import { detectCapabilities, type ChainCapabilities } from '../capabilities/detect-capabilities.ts';
@@ -281,6 +282,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         } catch (error) {
           if (signal.aborted || !isRetryable(error) || attempt >= 8) throw error;
           totals.errors += 1;
+          metrics.sourceErrors.inc({ chain: chain.name });
           const delay = Math.min(10_000, 250 * 2 ** attempt) * (1 + Math.random());
           logger.warn({ msg: 'batch fetch failed; retrying', from_block: from, to_block: to, attempt: attempt + 1, err: error });
           await sleep(delay, undefined, { signal });
@@ -313,6 +315,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         } catch (error) {
           if (signal.aborted || attempt >= 8) throw error;
           totals.errors += 1;
+          metrics.sourceErrors.inc({ chain: chain.name });
           logger.warn({ msg: 'publish failed; retrying with a new producer', attempt: attempt + 1, err: error });
           await publisher!.close().catch(() => undefined);
           await sleep(Math.min(10_000, 500 * 2 ** attempt), undefined, { signal });
@@ -334,6 +337,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         if (next > target()) {
           if (inflight.length > 0) throw new Error('bug: fetches in flight beyond the target');
           chainHead = await head();
+          observeSourceHead(chain.name, chainHead, lastBlock);
           if (next > target()) {
             if (!live && safeHead() < next) {
               logger.info({ msg: 'waiting for the chain to reach the backfill range', next, safe_head: safeHead() });
@@ -415,12 +419,22 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         totals.logs += logs;
         totals.transactions += txs;
         totals.retracted += retracted;
+        observeSourceBatch(chain.name, {
+          head: chainHead,
+          lastBlock,
+          tipTimestampMs: tip?.timestampMs,
+          blocks: bundles.length,
+          logs,
+          transactions: txs,
+          retracted,
+        });
         options.onProgress?.(progress());
         await options.afterCommit?.(newCheckpoint);
       }
     } catch (error) {
       if (!(error instanceof SourceStoppedError) && !signal.aborted) {
         totals.errors += 1;
+        metrics.sourceErrors.inc({ chain: chain.name });
         logger.error({ msg: 'block source failed', err: error, code: errorCode(error), last_block: lastBlock });
         throw error;
       }

@@ -7,6 +7,7 @@
  */
 import { getHttpRpcClient } from 'viem/utils';
 import { redactUrl } from '../../../config/redact.ts';
+import { observeRpcRequest } from '../../../core/metrics/index.ts';
 import { createAimdRateLimiter, type AimdRateLimiter, type AimdRateLimiterOptions } from './aimd-rate-limiter.ts';
 import { classifyRpcErrorObject, classifyTransportError, isJsonRpcErrorObject } from './classify-error.ts';
 import { RpcMalformedResponseError, RpcRateLimitedError, RpcTimeoutError, type RpcErrorType } from './errors.ts';
@@ -147,6 +148,7 @@ export function createRpcEndpoint(index: number, options: RpcEndpointOptions): R
           : await http.request({ body: bodies, fetchOptions: signal ? { signal } : undefined });
     } catch (error) {
       const classified = classifyTransportError(error, ctx, timeoutMs);
+      observeRpcRequest(options.url, calls, performance.now() - started, [classified]);
       if (classified instanceof RpcRateLimitedError) limiter.onCongestion(classified.retryAfterMs);
       else if (classified instanceof RpcTimeoutError) limiter.onCongestion();
       throw classified;
@@ -155,9 +157,11 @@ export function createRpcEndpoint(index: number, options: RpcEndpointOptions): R
     try {
       outcomes = matchResponses(raw, calls, firstId, label);
     } catch (refusal) {
+      observeRpcRequest(options.url, calls, performance.now() - started, [refusal]);
       if (refusal instanceof RpcRateLimitedError) limiter.onCongestion(refusal.retryAfterMs);
       throw refusal;
     }
+    observeRpcRequest(options.url, calls, performance.now() - started, outcomes);
     let rateLimited = false;
     for (const outcome of outcomes) {
       if (outcome.ok) limiter.onSuccess();

@@ -16,6 +16,8 @@ export function registerGatewayCommands(program: Command): void {
       const logger = createLogger({ level: config.logLevel });
       const shutdown = createShutdown(logger);
       handleSignals(shutdown);
+      const { startProcessMetrics } = await import('../../../core/metrics/index.ts');
+      await startProcessMetrics({ host: config.metrics.host, port: config.metrics.gatewayPort, logger, shutdown });
       const server = await startGateway({ config, logger, ...opts });
       shutdown.add('gateway', () => server.close());
       await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
