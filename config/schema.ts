@@ -75,7 +75,18 @@ export const kafkaSchema = z
     schemaRegistryUsername: z.string().optional().describe('Registry basic-auth user'),
     schemaRegistryPassword: z.string().optional().describe('Registry basic-auth password (secret)'),
     topics: z.array(topicSchema).default([]).describe('Topics created by `oracul topics ensure`'),
+    replicationFactor: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Overrides every topic's replicationFactor (and so its changelogs'); production: 3 (infra/deploy)"),
   })
+  .transform((kafka) =>
+    kafka.replicationFactor === undefined
+      ? kafka
+      : { ...kafka, topics: kafka.topics.map((t) => ({ ...t, replicationFactor: kafka.replicationFactor! })) },
+  )
   .prefault({});
 
 export const clickhouseSchema = z
@@ -95,6 +106,13 @@ export const clickhouseSchema = z
     readonlyUsername: z.string().default('oracul_ro').describe('Read-only user for the gateway and BI (readonly=1)'),
     readonlyPassword: z.string().default('oracul_ro').describe('Read-only password (secret)'),
     requestTimeoutMs: z.number().int().min(100).default(30_000).describe('Per-request timeout'),
+    cluster: z
+      .string()
+      .regex(/^([A-Za-z_][A-Za-z0-9_]*)?$/)
+      .default('')
+      .describe(
+        'ClickHouse cluster (remote_servers) for migrations: DDL runs ON CLUSTER with Replicated*MergeTree engines; empty = single server (docs/adr/0007)',
+      ),
   })
   .prefault({});
 
@@ -272,6 +290,21 @@ export const ingestSchema = z
   })
   .prefault({});
 
+export const metricsSchema = z
+  .object({
+    host: z.string().default('127.0.0.1').describe('Bind address of the /metrics servers (loopback by default)'),
+    port: z.number().int().min(0).max(65535).default(9464).describe('Prometheus /metrics port of `oracul start` (0 = off)'),
+    workerPort: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(9465)
+      .describe('/metrics port of `oracul worker` (0 = off; one port per worker on a host: --metrics-port)'),
+    gatewayPort: z.number().int().min(0).max(65535).default(9466).describe('/metrics port of `oracul gateway` (0 = off)'),
+  })
+  .prefault({});
+
 export const configSchema = z.object({
   env: z.enum(['development', 'test', 'production']).default('development').describe('Deployment profile'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -286,6 +319,7 @@ export const configSchema = z.object({
   dq: dqSchema,
   prices: pricesSchema,
   ingest: ingestSchema,
+  metrics: metricsSchema,
 });
 
 export type OraculConfig = z.infer<typeof configSchema>;

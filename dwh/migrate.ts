@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { OraculError, ServiceUnhealthyError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { MigrationChecksumMismatchError, MigrationFailedError, type MigrationInvalidError } from './errors.ts';
+import { renderForCluster } from './cluster-ddl.ts';
 import { bindDatabase, loadMigrations, quoteIdentifier } from './load-migrations.ts';
 import { diffMigrations } from './migration-status.ts';
 import { ensureSchemaMigrationsTable, readAppliedMigrations, recordMigration } from './schema-migrations.ts';
@@ -16,6 +17,11 @@ export interface MigrateParameters {
   migrationsDir?: string;
   /** Token seed CSV loaded into `tokens` after the migrations; false skips it. Default dwh/seeds/erc20_token_metadata.csv. */
   tokenSeedFile?: string | false;
+  /**
+   * `clickhouse.cluster`: when set, every DDL statement runs ON CLUSTER and MergeTree engines become
+   * Replicated (dwh/cluster-ddl.ts, docs/adr/0007-clickhouse-cluster-ddl.md). Empty: single server.
+   */
+  cluster?: string | undefined;
 }
 
 export interface MigrateReturnType {
@@ -43,11 +49,15 @@ export type MigrateErrorType =
  */
 export async function migrate(params: MigrateParameters): Promise<MigrateReturnType> {
   const { client, database, logger } = params;
+  const cluster = { cluster: params.cluster };
   const files = loadMigrations(params.migrationsDir);
   const quoted = quoteIdentifier(database);
 
-  await run(() => client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoted}` }), { database, step: 'create database' });
-  await run(() => ensureSchemaMigrationsTable(client, database), { database, step: 'create schema_migrations' });
+  await run(() => client.command({ query: renderForCluster(`CREATE DATABASE IF NOT EXISTS ${quoted}`, cluster) }), {
+    database,
+    step: 'create database',
+  });
+  await run(() => ensureSchemaMigrationsTable(client, database, params.cluster), { database, step: 'create schema_migrations' });
   const applied = await run(() => readAppliedMigrations(client, database), { database, step: 'read schema_migrations' });
 
   const entries = diffMigrations(files, applied);
@@ -83,7 +93,7 @@ export async function migrate(params: MigrateParameters): Promise<MigrateReturnT
     }
     const started = performance.now();
     for (const [index, statement] of migration.statements.entries()) {
-      await run(() => client.command({ query: bindDatabase(statement, database) }), {
+      await run(() => client.command({ query: bindDatabase(renderForCluster(statement, cluster), database) }), {
         database,
         step: `migration ${migration.file}, statement ${index + 1}/${migration.statements.length}`,
         version: migration.version,

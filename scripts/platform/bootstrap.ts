@@ -28,7 +28,12 @@ export async function bootstrapPlatform(common: Common): Promise<BootstrapResult
   const warehouse = createWarehouseClient({ config, withoutDatabase: true });
   let migrations: MigrateReturnType;
   try {
-    migrations = await migrate({ client: warehouse, database: config.clickhouse.database, logger: log });
+    migrations = await migrate({
+      client: warehouse,
+      database: config.clickhouse.database,
+      cluster: config.clickhouse.cluster,
+      logger: log,
+    });
   } finally {
     await warehouse.close();
   }

@@ -18,6 +18,7 @@ export function registerMigrateCommands(program: Command): void {
         const result = await migrate({
           client,
           database: config.clickhouse.database,
+          cluster: config.clickhouse.cluster,
           logger,
           ...(opts.seed ? {} : { tokenSeedFile: false }),
         });
@@ -27,6 +28,29 @@ export function registerMigrateCommands(program: Command): void {
       } finally {
         await client.close();
       }
+    });
+
+  command
+    .command('sql')
+    .description(
+      'Print every migration as it would run (database bound; ON CLUSTER and Replicated engines when clickhouse.cluster is set)',
+    )
+    .option('--cluster <name>', 'render for this cluster instead of clickhouse.cluster ("" for a single server)')
+    .action(async (opts: { cluster?: string }) => {
+      const { renderForCluster } = await import('../../../dwh/cluster-ddl.ts');
+      const { bindDatabase, loadMigrations } = await import('../../../dwh/load-migrations.ts');
+      const { schemaMigrationsTableDdl } = await import('../../../dwh/schema-migrations.ts');
+      const config = loadConfig();
+      const { database } = config.clickhouse;
+      const cluster = opts.cluster ?? config.clickhouse.cluster;
+      const out = [`${renderForCluster(`CREATE DATABASE IF NOT EXISTS \`${database}\``, { cluster })};`];
+      out.push(`${schemaMigrationsTableDdl(database, cluster)};`);
+      for (const migration of loadMigrations()) {
+        out.push(`-- ${migration.file}`);
+        for (const statement of migration.statements)
+          out.push(`${bindDatabase(renderForCluster(statement, { cluster }), database)};`);
+      }
+      process.stdout.write(`${out.join('\n\n')}\n`);
     });
 
   command
