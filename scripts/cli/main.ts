@@ -12,6 +12,8 @@ import { registerSupersetCommands } from './commands/superset.ts';
 import { registerGatewayCommands } from './commands/gateway.ts';
 import { registerDqCommands } from './commands/dq.ts';
 import { registerBackfillCommands } from './commands/backfill.ts';
+import { registerRecomputeCommand } from './commands/recompute.ts';
+import { registerStatusCommand } from './commands/status.ts';
 
 const program = new Command()
   .name('oracul')
@@ -31,6 +33,8 @@ registerSupersetCommands(program);
 registerGatewayCommands(program);
 registerDqCommands(program);
 registerBackfillCommands(program);
+registerRecomputeCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,8 @@ import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { createDerivedSinks } from '../../processors/sinks/derived-sinks.ts';
 import { createPricesSink } from '../../processors/sinks/raw-sinks.ts';
+import type { ClickHouseSink } from '../../processors/sinks/clickhouse-sink.ts';
+import { startHeartbeat } from '../../processors/runtime/status/heartbeat.ts';
 import { startStreamWorker, type StreamWorker } from '../../processors/runtime/streamWorker.ts';
 import { oraculStages } from '../../processors/runtime/topology.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
@@ -56,16 +58,27 @@ export async function startPipeline(common: Common, options: StartPipelineOption
     shutdown.add(`worker ${stage.name}`, () => worker.stop());
     workers.push(worker);
   }
+  const sinks: ClickHouseSink[] = [];
   if (options.sinks === true) {
-    const sinks = [
+    sinks.push(
       ...createDerivedSinks(common, { serdes, kafka, groupPrefix: `${appId}-sink` }),
       createPricesSink(common, { serdes, kafka, groupPrefix: `${appId}-sink` }),
-    ];
+    );
     for (const sink of sinks) {
       await sink.start();
       shutdown.add(`sink ${sink.table}`, () => sink.stop());
     }
   }
+  // Heartbeats for `oracul status` (registered last: stops first, publishing a final `stopped` record).
+  const heartbeat = await startHeartbeat({
+    kafka,
+    logger,
+    appId,
+    workers,
+    sinks,
+    replicationFactor: config.kafka.replicationFactor ?? config.kafka.topics[0]?.replicationFactor ?? 1,
+  });
+  shutdown.add('heartbeat', () => heartbeat.stop());
   logger.info({
     msg: 'stream pipeline running',
     stages: wanted,

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../../config/index.ts';
+import { createLogger } from '../../../core/logger.ts';
+
+const nonNegative = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
+
+interface StatusOptions {
+  appId: string;
+  json?: boolean;
+  maxLag?: number;
+  staleAfterS: number;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description(
+      'Every worker of the app: consumer groups (members, assigned partitions, committed/end offsets, lag) and worker heartbeats (throughput, last error, restores). Exits 1 if a group has no members or lag exceeds --max-lag',
+    )
+    .option('--app-id <id>', 'application id (consumer group prefix)', 'oracul')
+    .option('--json', 'print the report as JSON')
+    .option('--max-lag <n>', 'exit 1 when a group lags more than n records in total', nonNegative)
+    .option('--stale-after-s <s>', 'a heartbeat older than this is marked stale', nonNegative, 30)
+    .action(async (opts: StatusOptions) => {
+      const config = loadConfig();
+      const logger = createLogger({
+        level: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'warn',
+      });
+      const [{ collectStatus, formatStatus }, { createKafka }, { oraculStages }] = await Promise.all([
+        import('../../../processors/runtime/status/index.ts'),
+        import('../../../core/kafka/client.ts'),
+        import('../../../processors/runtime/topology.ts'),
+      ]);
+      const kafka = createKafka({ config, logger, clientSuffix: 'status' });
+      const report = await collectStatus({
+        kafka,
+        logger,
+        appId: opts.appId,
+        stages: oraculStages({ config }).map((s) => s.name),
+        staleAfterMs: opts.staleAfterS * 1000,
+        ...(opts.maxLag === undefined ? {} : { maxLag: opts.maxLag }),
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+      if (report.problems.length > 0) process.exitCode = 1;
+    });
+}
