@@ -8,6 +8,7 @@ import type {
   Transfer,
 } from '../../schemas/generated/types.ts';
 import type { OutputRecord } from '../core/processor.ts';
+import { KEY_SEPARATOR } from '../core/windowKey.ts';
 import { createAddressFlowsProcessor, type AddressFlowsOutput } from '../aggregates/addressFlowsDaily.ts';
 import { isLateEvent, type LateEvent } from '../aggregates/dailyAggregator.ts';
 import type { PriceTick } from '../aggregates/prices.ts';
@@ -152,7 +153,7 @@ export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec
         is_final: value.is_final,
         emitted_at: nonNegative(value.emitted_at),
       };
-      return { topic: 'token.metrics.daily', key: output.key, value: record };
+      return { topic: 'token.metrics.daily', key: entityKeyOf(output.key), value: record };
     },
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
   } satisfies AnyStageSpec;
@@ -202,10 +203,21 @@ export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec
         is_final: value.is_final,
         emitted_at: nonNegative(value.emitted_at),
       };
-      return { topic: 'address.flows.daily', key: output.key, value: record };
+      return { topic: 'address.flows.daily', key: entityKeyOf(output.key), value: record };
     },
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
   } satisfies AnyStageSpec;
+}
+
+/**
+ * The Kafka key of an aggregate record: its entity (`<chain_id>:<token_address>`, ...) without the aggregator's
+ * `|<YYYY-MM-DD>` window suffix, so every day of an entity lands in one partition, the one of the anomaly task that
+ * keeps the entity's baseline (config/kafka.yml). With the day in the key, a token's days were spread over all
+ * partitions and no scoring task ever saw `minHistoryDays` of them.
+ */
+export function entityKeyOf(aggregateKey: string): string {
+  const at = aggregateKey.lastIndexOf(KEY_SEPARATOR);
+  return at < 0 ? aggregateKey : aggregateKey.slice(0, at);
 }
 
 /** A scoring stage: reads an aggregate topic (co-partitioned with the aggregate's key), writes `anomalies`. */

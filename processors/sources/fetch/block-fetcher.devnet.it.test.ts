@@ -17,8 +17,8 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { hardhat } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileTestContracts, type CompiledContract } from '../../../scripts/test/compile-contracts.ts';
-import { DEVNET_PRIVATE_KEYS, startDevnet, type Devnet } from '../../../scripts/test/devnet.ts';
+import { compileTestContracts, type CompiledContract } from '../../../scripts/platform/devnet/compile.ts';
+import { DEVNET_PRIVATE_KEYS, startDevnet, type Devnet } from '../../../scripts/platform/devnet/node.ts';
 import { detectCapabilities } from '../capabilities/detect-capabilities.ts';
 import type { BlockBundle, LogRecord } from '../normalize/records.ts';
 import { toBlockRef, type BlockRef } from '../reorg/block-ref.ts';

@@ -1,9 +1,10 @@
 /**
- * A real local Ethereum dev chain for integration tests: Hardhat 2's node (the EDR
- * engine, prebuilt in npm) as a child process bound to 127.0.0.1 on a free port,
- * with automining. Hardhat's own compiler download is never used (contracts are
- * compiled by ./compile-contracts.ts). Hardhat 2 answers eth_getBlockReceipts with
- * "Method not supported", so the fetcher's fallbacks run against a real node.
+ * A real local Ethereum dev chain: Hardhat 2's node (the EDR engine, prebuilt in npm) as a
+ * child process bound to 127.0.0.1 on a free port. Used by `oracul start` without an RPC
+ * endpoint (the devnet, see ./index.ts) and by integration tests. Hardhat's own compiler
+ * download is never used (contracts are compiled by ./compile.ts). Hardhat 2 answers
+ * eth_getBlockReceipts with "Method not supported", so the fetcher's fallbacks run against a
+ * real node.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,14 @@ export interface StartDevnetParameters {
   chainId?: number;
   /** How long to wait for the node to answer. Default 60 s (EDR starts in a few seconds; CI machines are slow). */
   startTimeoutMs?: number;
+  /** Mine a block per transaction (default true). The traffic generator turns it off and mines blocks itself. */
+  automine?: boolean;
+  /** Genesis time (default now): the traffic generator starts its time-warped history after it. */
+  initialDate?: Date;
+  /** Block gas limit (default Hardhat's 30 M). */
+  blockGasLimit?: number;
+  /** Port (default a free one). */
+  port?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,9 +63,15 @@ export async function startDevnet(params: StartDevnetParameters = {}): Promise<D
   const dir = mkdtempSync(join(tmpdir(), 'oracul-devnet-'));
   // A config of its own in a temporary directory: no project, no sources, nothing to compile.
   // throwOnTransactionFailures: false mines a reverting transaction and answers its hash, as a real node does.
-  const network = { chainId, mining: { auto: true }, throwOnTransactionFailures: false };
+  const network = {
+    chainId,
+    mining: { auto: params.automine ?? true },
+    throwOnTransactionFailures: false,
+    ...(params.initialDate === undefined ? {} : { initialDate: params.initialDate.toISOString() }),
+    ...(params.blockGasLimit === undefined ? {} : { blockGasLimit: params.blockGasLimit }),
+  };
   writeFileSync(join(dir, 'hardhat.config.cjs'), `module.exports = { networks: { hardhat: ${JSON.stringify(network)} } };\n`);
-  const port = await freePort();
+  const port = params.port ?? (await freePort());
   const cli = require.resolve('hardhat/internal/cli/cli.js');
   const child = spawn(
     process.execPath,

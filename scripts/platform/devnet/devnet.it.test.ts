@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../config/index.ts';
+import { createWarehouseClient } from '../../../dwh/client.ts';
+import { testConfig, testStackEnv } from '../../test/test-config.ts';
+import { DEVNET_CHAIN_ID, DEVNET_TOKENS, devnetTokens } from './tokens.ts';
+
+/**
+ * `oracul start` with no endpoint, end to end: the devnet, the traffic generator, the price server and the whole
+ * platform against the test stack. Waits for transfers of every devnet token, daily metrics for many days, the planted
+ * anomalies and the reorg (orphaned block retracted, its replacement canonical), then SIGTERMs and checks a clean exit.
+ */
+describe('oracul start without an RPC endpoint (devnet)', () => {
+  const client = createWarehouseClient({ config: testConfig() });
+  afterAll(() => client.close());
+  const query = async <T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> => {
+    const rs = await client.query({ query: sql, query_params: { chain: DEVNET_CHAIN_ID, ...params }, format: 'JSONEachRow' });
+    return rs.json<T>();
+  };
+
+  it(
+    'ingests the generated history, scores the planted anomalies, retracts the reorg and stops cleanly',
+    { timeout: 900_000 },
+    async () => {
+      const started = Date.now();
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/oracul.mjs'), 'start', '--gateway-port', '0'], {
+        env: { ...process.env, ...testStackEnv(), ORACUL_LOG_LEVEL: 'info', ORACUL_METRICS_PORT: '0', ORACUL_RPC_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      // The whole log of the child, for a failure's post-mortem (the error message shows only its tail).
+      const logFile = resolve(REPO_ROOT, testConfig().stack.stateDir, 'devnet-start.log');
+      const log = createWriteStream(logFile);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        log.write(chunk);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const tail = () => `(full log: ${logFile})\n${output.slice(-6000)}`;
+
+      const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> => {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+          if (child.exitCode !== null)
+            throw new Error(`oracul start exited (${child.exitCode}) while waiting for ${what}:\n${tail()}`);
+          if (await check().catch(() => false)) return Math.round((Date.now() - started) / 1000);
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+        throw new Error(`timed out waiting for ${what}:\n${tail()}`);
+      };
+
+      try {
+        const tokens = devnetTokens();
+        const firstData = await waitFor(
+          'the first transfers',
+          async () =>
+            (await query<{ n: string }>('SELECT count() AS n FROM erc20_transfers WHERE chain_id = {chain:UInt64}'))[0]!.n !==
+            '0',
+          300_000,
+        );
+        const allTokens = await waitFor(
+          'transfers of every devnet token',
+          async () => {
+            const rows = await query<{ token_address: string }>(
+              'SELECT DISTINCT token_address FROM erc20_transfers FINAL WHERE chain_id = {chain:UInt64}',
+            );
+            return tokens.every((t) => rows.some((r) => r.token_address === t.address));
+          },
+          300_000,
+        );
+        const manyDays = await waitFor(
+          'token_metrics_daily rows for 10+ days',
+          async () =>
+            Number(
+              (
+                await query<{ n: string }>(
+                  'SELECT uniqExact(date) AS n FROM token_metrics_daily FINAL WHERE chain_id = {chain:UInt64} AND volume_usd IS NOT NULL',
+                )
+              )[0]!.n,
+            ) >= 10,
+          300_000,
+        );
+        const spike = /"planted_anomalies":\[\{"kind":"token_volume_spike","day":"(\d{4}-\d{2}-\d{2})"/.exec(output)?.[1];
+        expect(spike, tail()).toBeDefined();
+        const weth = tokens.find((t) => t.symbol === 'dWETH')!;
+        const anomaly = await waitFor(
+          'the planted dWETH spike in anomalies',
+          async () =>
+            (
+              await query<{ n: string }>(
+                `SELECT count() AS n FROM anomalies FINAL WHERE chain_id = {chain:UInt64} AND entity_type = 'token'
+                 AND entity_id = {token:String} AND day = {day:Date} AND status != 'withdrawn'`,
+                { token: weth.address, day: spike },
+              )
+            )[0]!.n !== '0',
+          300_000,
+        );
+        await waitFor('the anomaly in the log', async () => output.includes('"msg":"devnet: anomaly"'), 60_000);
+        const reorgAt = await waitFor(
+          'the reorg',
+          async () => output.includes('"msg":"devnet reorg: replaced the head'),
+          300_000,
+        );
+        const reorg =
+          /"msg":"devnet reorg: replaced the head[^}]*"orphaned":"(0x[0-9a-f]{64})","canonical":"(0x[0-9a-f]{64})"/.exec(output);
+        expect(reorg, tail()).not.toBeNull();
+        const [, orphaned, canonical] = reorg!;
+        const retracted = await waitFor(
+          'the orphaned block retracted and its replacement ingested',
+          async () => {
+            const rows = await query<{ block_hash: string }>(
+              'SELECT block_hash FROM raw_blocks FINAL WHERE chain_id = {chain:UInt64} AND block_hash IN ({hashes:Array(String)})',
+              { hashes: [orphaned, canonical] },
+            );
+            const orphanedTransfers = await query<{ n: string }>(
+              'SELECT count() AS n FROM erc20_transfers FINAL WHERE chain_id = {chain:UInt64} AND block_hash = {hash:String}',
+              { hash: orphaned },
+            );
+            return rows.length === 1 && rows[0]!.block_hash === canonical && orphanedTransfers[0]!.n === '0';
+          },
+          120_000,
+        );
+        // The orphaned block was really ingested first (so this was a retraction, not a block never seen).
+        const seen = await query<{ n: string }>(
+          'SELECT count() AS n FROM raw_blocks WHERE chain_id = {chain:UInt64} AND block_hash = {hash:String} AND is_orphaned = 1',
+          { hash: orphaned },
+        );
+        expect(Number(seen[0]!.n)).toBeGreaterThan(0);
+        // Metadata of the unseeded tokens came over RPC: the bytes32 symbol and the legacy token.
+        const meta = await query<{ address: string; symbol: string; decimals: number; source: string }>(
+          'SELECT address, symbol, decimals, source FROM tokens FINAL WHERE chain_id = {chain:UInt64} ORDER BY address',
+        );
+        for (const spec of DEVNET_TOKENS.filter((t) => !t.seeded)) {
+          expect(meta.find((m) => m.symbol === spec.symbol)).toMatchObject({ decimals: spec.decimals, source: 'rpc' });
+        }
+        const legacy = await query<{ n: string }>(
+          "SELECT count() AS n FROM erc20_transfers FINAL WHERE chain_id = {chain:UInt64} AND form = 'legacy'",
+        );
+        expect(Number(legacy[0]!.n)).toBeGreaterThan(0);
+        console.log(
+          `devnet timings (s from spawn): first transfers ${firstData}, all tokens ${allTokens}, 10+ days of metrics ${manyDays}, ` +
+            `planted anomaly ${anomaly}, reorg ${reorgAt}, retraction seen ${retracted}`,
+        );
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const code = await exited;
+      log.end();
+      expect(code, `exit code ${code}:\n${tail()}`).toBe(0);
+      expect(output).toContain('"msg":"shutting down","reason":"SIGTERM"');
+    },
+  );
+});
