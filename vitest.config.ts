@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: [...exclude, '**/*.it.test.ts', '**/*.bi.test.ts'],
+          exclude: [...exclude, '**/*.it.test.ts', '**/*.bi.test.ts', '**/*.chaos.test.ts'],
           environment: 'node',
         },
       },

@@ -5,6 +5,7 @@ import type { Common } from '../../core/common.ts';
 import { errorCode, isRetryable, OraculError } from '../../core/errors.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { componentLogger, type Logger } from '../../core/logger.ts';
+import { metrics, observeConsumerLag } from '../../core/metrics/index.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import {
   deadLetterTopicOf,
@@ -210,6 +211,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   }
 
   async function insertRows(rows: SinkRow[]): Promise<void> {
+    const timer = metrics.clickhouseInsertDuration.startTimer({ table });
     try {
       await clickhouse.insert({
         table,
@@ -218,7 +220,10 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
         ...(options.insertSettings ? { clickhouse_settings: options.insertSettings } : {}),
         abort_signal: abort.signal,
       });
+      timer({ outcome: 'ok' });
+      metrics.clickhouseInsertedRows.inc({ table }, rows.length);
     } catch (error) {
+      timer({ outcome: 'error' });
       if (abort.signal.aborted) throw error;
       throw classifyInsertError(error, table);
     }
@@ -249,6 +254,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       () => true,
     );
     counters.deadLettered += 1;
+    metrics.deadLetters.inc({ stage, topic });
     logger.warn({
       msg: 'record dead-lettered',
       dlq_topic: dlqTopic,
@@ -310,6 +316,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       }
     }
     counters.records += records.length;
+    metrics.sinkRecords.inc({ table }, records.length);
     counters.rows += rows;
     if (rows > 0) counters.batches += 1;
     if (rows > 0 || records.length > 0) {
@@ -381,6 +388,66 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     }
   }
 
+  /**
+   * Creates, connects and runs the group's consumer. kafkajs restarts a crashed consumer only after retriable
+   * errors; a broker restart can end it with a non-retriable one ("Failed to find group coordinator"), after which
+   * it would stay stopped for good. Such a crash starts a new consumer here, with backoff, until stop().
+   */
+  async function runConsumer(): Promise<void> {
+    const c = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.floor((options.sessionTimeoutMs ?? 30_000) / 3),
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      maxWaitTimeInMs: Math.min(500, maxWaitMs),
+    });
+    // Batches made only of transaction markers (or aborted records) never reach eachBatch:
+    // move the commit position past them so the group does not show a false lag.
+    c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0 && payload.topic === topic && !stopping) {
+        markPending(payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+      }
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      logger.error({ msg: 'consumer crashed', err: payload.error, restart: payload.restart });
+      if (!payload.restart && !stopping && consumer === c) void restartConsumer(c);
+    });
+    consumer = c;
+    await c.connect();
+    await c.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  }
+
+  async function restartConsumer(crashed: Consumer): Promise<void> {
+    // Buffered records were not committed: the new member reads them again, so they are dropped here.
+    await locked(async () => {
+      buffer = [];
+      bufferedRows = 0;
+      pending = new Map();
+      pendingSince = undefined;
+    });
+    for (let attempt = 0; !stopping; attempt += 1) {
+      await (consumer ?? crashed).disconnect().catch(() => undefined);
+      try {
+        await runConsumer();
+        logger.warn({ msg: 'consumer restarted after a crash', attempt: attempt + 1 });
+        return;
+      } catch (error) {
+        const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 16)) * (1 + Math.random());
+        logger.warn({
+          msg: 'consumer restart failed; retrying',
+          attempt: attempt + 1,
+          retry_in_ms: Math.round(delay),
+          err: error,
+        });
+        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
+      }
+    }
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
     heartbeat = payload.heartbeat;
@@ -408,6 +475,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       }
       // Past the transaction marker that may close the batch.
       markPending(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+      observeConsumerLag(stage, topic, batch.partition, Number(batch.offsetLag()));
       if (pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs) await flushLocked('time');
     });
     await payload.heartbeat();
@@ -422,26 +490,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       started = true;
       producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
-      consumer = kafka.consumer({
-        groupId,
-        readUncommitted: false,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: Math.floor((options.sessionTimeoutMs ?? 30_000) / 3),
-        allowAutoTopicCreation: false,
-        maxBytesPerPartition: 16 * 1024 * 1024,
-        maxBytes: 64 * 1024 * 1024,
-        maxWaitTimeInMs: Math.min(500, maxWaitMs),
-      });
-      // Batches made only of transaction markers (or aborted records) never reach eachBatch:
-      // move the commit position past them so the group does not show a false lag.
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (payload.batchSize === 0 && payload.topic === topic && !stopping) {
-          markPending(payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
-        }
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      await runConsumer();
       flushTimer = setInterval(
         () => {
           if (stopping || pendingSince === undefined || Date.now() - pendingSince < maxWaitMs) return;

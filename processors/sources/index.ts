@@ -67,6 +67,7 @@ export {
   type SourceProgress,
 } from './loop/block-source.ts';
 export { readCommittedTail, type CommittedTail } from './loop/committed-tail.ts';
+export { superviseBlockSource, type SupervisedSourceStats, type SuperviseBlockSourceOptions } from './loop/supervise.ts';
 export { SourceStoppedError } from './loop/errors.ts';
 export { openSourceState, type SourceCheckpoint, type SourceState } from './state/source-state.ts';
 export { createRecentWindow, type RecentBlock, type RecentWindow } from './state/recent-window.ts';
