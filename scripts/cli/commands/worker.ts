@@ -11,6 +11,7 @@ interface WorkerOptions {
   idleAdvance?: boolean;
   sinks?: boolean;
   grace?: string;
+  metricsPort?: number;
 }
 
 /**
@@ -32,13 +33,20 @@ export function registerWorkerCommand(program: Command): void {
     .option('--idle-advance', 'live mode: idle, caught-up partitions advance event time from the wall clock')
     .option('--sinks', 'also run the ClickHouse sinks of the derived topics in this process')
     .option('--grace <ms>', 'window grace period in ms (default 3600000)')
+    .option('--metrics-port <port>', 'override metrics.workerPort (/metrics; 0 = off)', (value) => Number.parseInt(value, 10))
     .action(async (opts: WorkerOptions) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel, base: { scope: 'worker', pid: process.pid } });
       const shutdown = createShutdown(logger);
       handleSignals(shutdown);
+      // Under `oracul start`'s supervisor: stop (commit or abort the batch in flight) if the supervisor goes away.
+      const { stopWhenParentExits } = await import('../../platform/supervisor.ts');
+      stopWhenParentExits(() => void shutdown.run('supervisor exited').then(() => process.exit(0)));
       logger.info({ msg: 'effective config', config: redactConfig(config) });
 
+      const { startProcessMetrics } = await import('../../../core/metrics/index.ts');
+      const metricsPort = opts.metricsPort ?? config.metrics.workerPort;
+      await startProcessMetrics({ host: config.metrics.host, port: metricsPort, logger, shutdown });
       const { startPipeline } = await import('../../platform/pipeline.ts');
       await startPipeline(
         { config, logger, shutdown },
