@@ -165,7 +165,7 @@ describe('stream engine under kill -9, restarts on an empty disk and a rebalance
       return `${b.kind}:${b.block_hash}:${b.part}`;
     });
     const duplicated = [...seen.values()].filter((n) => n > 1).length;
-    console.info(`eth.logs.raw: ${seen.size} distinct block records, ${duplicated} delivered more than once`);
+    console.warn(`eth.logs.raw: ${seen.size} distinct block records, ${duplicated} delivered more than once`);
     expect(seen.size).toBe(stream.logBatches.length);
   });
 
