@@ -39,11 +39,11 @@ export function registerBackfillCommands(program: Command): void {
   program
     .command('backfill')
     .description(
-      'Ingest a closed range into Kafka: `backfill --from N --to M` (blocks, resumable) or `backfill prices --from YYYY-MM-DD --to YYYY-MM-DD`',
+      'Ingest a closed range into Kafka: `backfill --from N|YYYY-MM-DD --to M|YYYY-MM-DD` (blocks, resumable) or `backfill prices --from YYYY-MM-DD --to YYYY-MM-DD`',
     )
     .argument('[what]', 'blocks | prices', 'blocks')
-    .requiredOption('--from <from>', 'first block (blocks) or first UTC day (prices)')
-    .requiredOption('--to <to>', 'last block (blocks) or last UTC day (prices), inclusive')
+    .requiredOption('--from <from>', 'first block or UTC day YYYY-MM-DD (blocks), first UTC day (prices)')
+    .requiredOption('--to <to>', 'last block or UTC day (blocks), last UTC day (prices), inclusive')
     .option('--chain <name>', 'chain in config/chains.yml (default: the first)')
     .option('--rpc-url <url...>', 'RPC endpoints in fallback order (default: chains[].rpcUrls)')
     .option('--batch-size <n>', 'blocks per batch / Kafka transaction (ingest.batchSize)', positive)
@@ -65,12 +65,36 @@ export function registerBackfillCommands(program: Command): void {
         return;
       }
       if (what !== 'blocks') command.error(`error: unknown backfill target '${what}' (blocks | prices)`, { exitCode: 2 });
-      if (!/^\d+$/.test(opts.from) || !/^\d+$/.test(opts.to))
-        command.error('error: --from and --to must be block numbers', { exitCode: 2 });
-      const from = Number(opts.from);
-      const to = Number(opts.to);
-      if (to < from) command.error('error: --to must be >= --from', { exitCode: 2 });
+      const isDay = (v: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+      const byDay = isDay(opts.from) && isDay(opts.to);
+      if (!byDay && (!/^\d+$/.test(opts.from) || !/^\d+$/.test(opts.to)))
+        command.error('error: --from and --to must both be block numbers or both UTC days (YYYY-MM-DD)', { exitCode: 2 });
+      if (byDay && opts.to < opts.from) command.error('error: --to must be >= --from', { exitCode: 2 });
       const common = setup();
+      let from = Number(opts.from);
+      let to = Number(opts.to);
+      if (byDay) {
+        // Days → blocks: binary search over block timestamps on the chain's endpoints.
+        const rpcUrls =
+          opts.rpcUrl ?? common.config.chains.find((c) => opts.chain === undefined || c.name === opts.chain)?.rpcUrls ?? [];
+        if (rpcUrls.length === 0) command.error('error: no RPC endpoint (set ORACUL_RPC_URL or --rpc-url)', { exitCode: 2 });
+        const { blockRangeOfDays } = await import('../../../processors/sources/fetch/block-at-time.ts');
+        const range = await blockRangeOfDays(rpcUrls, opts.from, opts.to);
+        if (range === null) {
+          common.logger.warn({ msg: 'no block in these days: nothing to backfill', from_day: opts.from, to_day: opts.to });
+          await common.shutdown.run('done');
+          return;
+        }
+        ({ from, to } = range);
+        common.logger.info({
+          msg: 'days resolved to blocks',
+          from_day: opts.from,
+          to_day: opts.to,
+          from_block: from,
+          to_block: to,
+        });
+      }
+      if (to < from) command.error('error: --to must be >= --from', { exitCode: 2 });
       const { runBlockSource } = await import('../../../processors/sources/index.ts');
       const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
 
