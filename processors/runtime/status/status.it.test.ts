@@ -83,14 +83,23 @@ describe('oracul status: consumer groups and worker heartbeats', () => {
   let report: StatusReport;
 
   it('lists the running stage with its member and decoded assignment', async () => {
-    await heartbeat.publishNow();
-    report = await collectStatus({
-      kafka,
-      logger,
-      appId,
-      stages: ['token-anomalies', 'address-anomalies'],
-      maxLag: 3,
-    });
+    // token.metrics.daily is shared with the other integration tests on this stack: it may hold their records,
+    // which the worker consumes first. Wait until it has caught up: lag 0, or 1 per partition at most where the
+    // partition ends with a transaction's commit marker (the committed offset points past the last record).
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      await heartbeat.publishNow();
+      report = await collectStatus({
+        kafka,
+        logger,
+        appId,
+        stages: ['token-anomalies', 'address-anomalies'],
+        maxLag: 3,
+      });
+      const lag = report.groups.find((g) => g.group_id === consumerGroupOf(appId, 'token-anomalies'))?.lag;
+      if ((lag !== undefined && lag <= partitions) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
     const running = report.groups.find((g) => g.group_id === consumerGroupOf(appId, 'token-anomalies'));
     expect(running).toMatchObject({ kind: 'stage', name: 'token-anomalies', state: 'Stable' });
     expect(running?.members).toHaveLength(1);
@@ -98,8 +107,8 @@ describe('oracul status: consumer groups and worker heartbeats', () => {
       'token.metrics.daily': Array.from({ length: partitions }, (_, i) => i),
     });
     expect(running?.partitions.map((p) => p.owner)).toEqual(Array(partitions).fill(running?.members[0]?.client_id));
-    expect(running?.lag).toBe(0);
-  });
+    expect(running?.lag).toBeLessThanOrEqual(partitions);
+  }, 240_000);
 
   it('reports a stage without members and a sink lagging above --max-lag as problems', () => {
     const missing = report.groups.find((g) => g.group_id === consumerGroupOf(appId, 'address-anomalies'));
@@ -107,7 +116,8 @@ describe('oracul status: consumer groups and worker heartbeats', () => {
     const sink = report.groups.find((g) => g.group_id === sinkGroup);
     expect(sink).toMatchObject({ kind: 'sink', name: 'test_table', lag: 5 });
     expect(sink?.partitions).toEqual([{ topic: sinkTopic, partition: 0, committed: 2, end: 7, lag: 5, owner: null }]);
-    expect(report.problems).toEqual([
+    // (The running stage's own lag line, if the shared topic's commit markers put it above 3, is not under test.)
+    expect(report.problems.filter((p) => !p.startsWith(`group ${consumerGroupOf(appId, 'token-anomalies')} lags`))).toEqual([
       `group ${consumerGroupOf(appId, 'address-anomalies')} has no members (stage address-anomalies is not running)`,
       `group ${sinkGroup} has no members (sink test_table is not running)`,
       `group ${sinkGroup} lags 5 records (> --max-lag 3)`,
