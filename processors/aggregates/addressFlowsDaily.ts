@@ -273,33 +273,22 @@ export function addressFlowsSpec(
       return next.in_count === 0 && next.out_count === 0 ? undefined : next;
     },
     settle(agg, buckets, asOf) {
-      if (agg.decimals === null) {
-        const inSide: Side = { raw: agg.in.raw, count: agg.in.count, usd_scaled: 0n, unpriced: agg.in.count };
-        const outSide: Side = { raw: agg.out.raw, count: agg.out.count, usd_scaled: 0n, unpriced: agg.out.count };
-        return addressWindow(
-          agg,
-          agg.symbol,
-          agg.decimals,
-          inSide,
-          outSide,
-          agg.tx_count,
-          agg.counterparties_count,
-          agg.version,
-          agg.final,
-        );
-      }
+      // Unknown decimals: no USD value (never 18 by default), every leg counts as unpriced.
+      const priced = agg.decimals !== null;
       let inUsd = 0n;
       let outUsd = 0n;
-      let inUnpriced = 0;
-      let outUnpriced = 0;
-      for (const [timeMs, b] of buckets) {
-        const price = asOf.at(timeMs);
-        if (price === null) {
-          inUnpriced += b.in_count;
-          outUnpriced += b.out_count;
-        } else {
-          inUsd += b.in_raw * price.priceE;
-          outUsd += b.out_raw * price.priceE;
+      let inUnpriced = priced ? 0 : agg.in.count;
+      let outUnpriced = priced ? 0 : agg.out.count;
+      if (priced) {
+        for (const [timeMs, b] of buckets) {
+          const price = asOf.at(timeMs);
+          if (price === null) {
+            inUnpriced += b.in_count;
+            outUnpriced += b.out_count;
+          } else {
+            inUsd += b.in_raw * price.priceE;
+            outUsd += b.out_raw * price.priceE;
+          }
         }
       }
       const inSide: Side = { raw: agg.in.raw, count: agg.in.count, usd_scaled: inUsd, unpriced: inUnpriced };
