@@ -7,6 +7,7 @@ import { NonRetryableError } from '../../core/errors.ts';
 import { CH, WarehouseError, fromEngineError } from './errors.ts';
 import { ConnectionPool, type Lease } from './connection-pool.ts';
 import { Gate } from './gate.ts';
+import { inlineQueryParams } from './inline-params.ts';
 import { quoteString } from './settings.ts';
 import {
   loadChdbNative,
@@ -122,6 +123,8 @@ class EmbeddedEngine implements Engine {
    * wrapper serialises parameterised calls because concurrent ones were seen to
    * clobber each other. Same here: held for a whole buffered query, and for a
    * stream until its first chunk (the engine has captured the values by then).
+   * Only statements whose parameters cannot be bound like the server binds them
+   * (`bindParams`) still reach the engine with parameters and take this lock.
    */
   private readonly paramLock = new Gate(1);
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -150,7 +153,19 @@ class EmbeddedEngine implements Engine {
     return { running: this.slots.running, queued: this.slots.queued };
   }
 
-  async execute(statement: EngineStatement, signal?: AbortSignal): Promise<{ bytes: Buffer; stats: EngineStats }> {
+  execute(statement: EngineStatement, signal?: AbortSignal): Promise<{ bytes: Buffer; stats: EngineStats }> {
+    return withBoundParams(statement, bindParams(statement), signal, (s) => this.executeStatement(s, signal));
+  }
+
+  insert(insert: EngineInsert, signal?: AbortSignal): Promise<EngineStats> {
+    return withBoundParams(insert, bindInsertParams(insert), signal, (i) => this.insertRows(i, signal));
+  }
+
+  stream(statement: EngineStatement, signal?: AbortSignal): Promise<EngineResultStream> {
+    return withBoundParams(statement, bindParams(statement), signal, (s) => this.streamStatement(s, signal));
+  }
+
+  private async executeStatement(statement: EngineStatement, signal?: AbortSignal): Promise<{ bytes: Buffer; stats: EngineStats }> {
     return this.withConnection(signal, statement.preamble, statement.sessionSafe, async (connection) => {
       const run = () => this.native.QueryAsyncConnection(connection, statement.sql, statement.format, statement.params);
       const result = hasParams(statement.params) ? await this.paramLock.run(run) : await run();
@@ -158,7 +173,7 @@ class EmbeddedEngine implements Engine {
     });
   }
 
-  async insert(insert: EngineInsert, signal?: AbortSignal): Promise<EngineStats> {
+  private async insertRows(insert: EngineInsert, signal?: AbortSignal): Promise<EngineStats> {
     return this.withConnection(signal, insert.preamble, true, async (connection) => {
       // The rows go through a file: inline INSERT data (query text or chdb's raw insert) ends at the
       // first blank line and the engine runs the rest as SQL. The file name is ours, never the client's.
@@ -181,7 +196,7 @@ class EmbeddedEngine implements Engine {
     });
   }
 
-  async stream(statement: EngineStatement, signal?: AbortSignal): Promise<EngineResultStream> {
+  private async streamStatement(statement: EngineStatement, signal?: AbortSignal): Promise<EngineResultStream> {
     this.assertOpen();
     const release = await this.slots.acquire(signal);
     const lease = this.pool.acquire(statement.preamble);
@@ -335,6 +350,40 @@ function resultStats(result: NativeQueryResult): EngineStats {
   stats.resultBytes = result.bytes.length;
   stats.elapsedNs = Math.round(result.elapsed * 1e9);
   return stats;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The statement with its parameters bound as typed literals (inline-params.ts), or as given when they cannot be. */
+function bindParams(statement: EngineStatement): EngineStatement {
+  if (!hasParams(statement.params)) return statement;
+  const sql = inlineQueryParams(statement.sql, statement.params);
+  return sql === undefined ? statement : { ...statement, sql, params: NO_PARAMS };
+}
+
+/**
+ * Errors of a value that does not read as its type. The server's binding and a CAST word these
+ * differently (BAD_QUERY_PARAMETER vs CANNOT_PARSE_…), so such a failure is asked again of the
+ * engine's own binding, which answers what a server would.
+ */
+const VALUE_ERROR = /^CANNOT_|TYPE_MISMATCH|OUT_OF_RANGE|OUT_OF_BOUND|INCORRECT_DATA|BAD_ARGUMENTS|ILLEGAL_TYPE_OF_ARGUMENT|AFTER_EOF|OVERFLOW|BAD_QUERY_PARAMETER/;
+
+/** Runs the bound form; a value error (not a cancellation) runs the statement as given instead. */
+async function withBoundParams<S, R>(given: S, bound: S, signal: AbortSignal | undefined, run: (s: S) => Promise<R>): Promise<R> {
+  if (bound === given) return run(given);
+  try {
+    return await run(bound);
+  } catch (error) {
+    if (signal?.aborted || !(error instanceof WarehouseError) || !VALUE_ERROR.test(error.clickhouseName)) throw error;
+    return run(given);
+  }
+}
+
+function bindInsertParams(insert: EngineInsert): EngineInsert {
+  if (!hasParams(insert.params)) return insert;
+  const head = inlineQueryParams(insert.head, insert.params);
+  const tail = head === undefined ? undefined : inlineQueryParams(insert.tail, insert.params);
+  return head === undefined || tail === undefined ? insert : { ...insert, head, tail, params: NO_PARAMS };
 }
 
 function hasParams(params: Readonly<Record<string, string>>): boolean {

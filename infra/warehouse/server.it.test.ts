@@ -127,6 +127,30 @@ describe('warehouse endpoint (ClickHouse HTTP interface over chdb)', () => {
     expect(await count.json()).toEqual([{ c: '2' }]);
   });
 
+  it('runs parameterised queries side by side, and a bad value fails like a server binding it', async () => {
+    // Bound as typed literals (inline-params.ts), so they no longer queue behind one another on chdb's parameter state.
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        reader
+          .query({
+            query: 'SELECT {i:UInt32} AS i, sleepEachRow(0.25) AS z FROM numbers(1) WHERE {s:String} != {t:String}',
+            query_params: { i, s: `a${i}`, t: 'b' },
+            format: 'JSONEachRow',
+          })
+          .then((rs) => rs.json<{ i: number }>()),
+      ),
+    );
+    expect(results.map((rows) => rows[0]?.i)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Three engine slots: two rounds of 250 ms, not six.
+    expect(performance.now() - started).toBeLessThan(1_400);
+    // The inlined CAST fails, so the engine's own binding is asked: its error names the parameter, like a server's.
+    const failure = await reader.query({ query: 'SELECT {u:UUID} AS u', query_params: { u: 'nope' } }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ClickHouseError);
+    expect((failure as ClickHouseError).code).toBe('376');
+    expect((failure as ClickHouseError).message).toMatch(/query parameter 'u'/);
+  });
+
   it('echoes a given query_id and generates one otherwise', async () => {
     const rs = await writer.query({ query: 'SELECT 1', format: 'CSV', query_id: 'oracul-it-query' });
     expect(rs.response_headers['x-clickhouse-query-id']).toBe('oracul-it-query');

@@ -1,7 +1,8 @@
 /**
  * A small ClickHouse SQL scanner: just enough to route a statement (kind, FORMAT
- * clause, where INSERT data starts) and to refuse client-side file clauses. It
- * never rewrites SQL; the engine parses and validates every statement itself.
+ * clause, where INSERT data starts), to refuse client-side file clauses and to
+ * find query-parameter placeholders. It never rewrites SQL itself; the engine
+ * parses and validates every statement.
  */
 
 export type StatementKind = 'select' | 'insert' | 'ddl' | 'set' | 'other';
@@ -120,6 +121,59 @@ function kindOf(keyword: string, first: Token | undefined): StatementKind {
   if (DDL_KEYWORDS.has(keyword)) return 'ddl';
   if (SET_KEYWORDS.has(keyword)) return 'set';
   return 'other';
+}
+
+/** A `{name:Type}` query-parameter placeholder: where it is in the text, its name and its type as written. */
+export interface ParameterPlaceholder {
+  /** Offset of `{`. */
+  readonly start: number;
+  /** Offset just past `}`. */
+  readonly end: number;
+  readonly name: string;
+  readonly type: string;
+}
+
+/**
+ * Every `{name:Type}` placeholder outside literals and comments, like the server's
+ * parser finds them (`{`, an identifier, `:`, a type up to the matching `}`).
+ * A `{` that does not start one (a map literal such as `{'k': 1}`) is skipped.
+ */
+export function findParameterPlaceholders(sql: string): ParameterPlaceholder[] {
+  const scanner = new Scanner(sql);
+  const found: ParameterPlaceholder[] = [];
+  const pending: Token[] = [];
+  const next = (): Token | undefined => pending.shift() ?? scanner.next();
+  for (let token = next(); token; token = next()) {
+    if (token.type !== 'punct' || token.value !== '{') continue;
+    const name = next();
+    if (!name || name.type !== 'word') {
+      if (name) pending.push(name);
+      continue;
+    }
+    const colon = next();
+    if (!colon || colon.type !== 'punct' || colon.value !== ':') {
+      if (colon) pending.push(colon);
+      continue;
+    }
+    let depth = 0;
+    let close: Token | undefined;
+    for (let t = next(); t; t = next()) {
+      if (t.type === 'punct' && t.value === '(') depth += 1;
+      else if (t.type === 'punct' && t.value === ')') depth -= 1;
+      else if (t.type === 'punct' && t.value === '}' && depth === 0) {
+        close = t;
+        break;
+      }
+    }
+    if (!close) break;
+    found.push({
+      start: token.start,
+      end: close.end,
+      name: sql.slice(name.start, name.end),
+      type: sql.slice(colon.end, close.start).trim(),
+    });
+  }
+  return found;
 }
 
 /**
