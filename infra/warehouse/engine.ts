@@ -165,7 +165,10 @@ class EmbeddedEngine implements Engine {
     return withBoundParams(statement, bindParams(statement), signal, (s) => this.streamStatement(s, signal));
   }
 
-  private async executeStatement(statement: EngineStatement, signal?: AbortSignal): Promise<{ bytes: Buffer; stats: EngineStats }> {
+  private async executeStatement(
+    statement: EngineStatement,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; stats: EngineStats }> {
     return this.withConnection(signal, statement.preamble, statement.sessionSafe, async (connection) => {
       const run = () => this.native.QueryAsyncConnection(connection, statement.sql, statement.format, statement.params);
       const result = hasParams(statement.params) ? await this.paramLock.run(run) : await run();
@@ -366,7 +369,8 @@ function bindParams(statement: EngineStatement): EngineStatement {
  * differently (BAD_QUERY_PARAMETER vs CANNOT_PARSE_…), so such a failure is asked again of the
  * engine's own binding, which answers what a server would.
  */
-const VALUE_ERROR = /^CANNOT_|TYPE_MISMATCH|OUT_OF_RANGE|OUT_OF_BOUND|INCORRECT_DATA|BAD_ARGUMENTS|ILLEGAL_TYPE_OF_ARGUMENT|AFTER_EOF|OVERFLOW|BAD_QUERY_PARAMETER/;
+const VALUE_ERROR =
+  /^CANNOT_|TYPE_MISMATCH|OUT_OF_RANGE|OUT_OF_BOUND|INCORRECT_DATA|BAD_ARGUMENTS|ILLEGAL_TYPE_OF_ARGUMENT|AFTER_EOF|OVERFLOW|BAD_QUERY_PARAMETER/;
 
 /** Runs the bound form; a value error (not a cancellation) runs the statement as given instead. */
 async function withBoundParams<S, R>(given: S, bound: S, signal: AbortSignal | undefined, run: (s: S) => Promise<R>): Promise<R> {

@@ -94,10 +94,16 @@ describe('inlined parameters against the engine binding', () => {
 
   it('uses the primary key like a bound parameter', async () => {
     await outcome('CREATE TABLE IF NOT EXISTS k (a String, d Date, x UInt64) ENGINE = MergeTree ORDER BY (a, d)');
-    await outcome("INSERT INTO k SELECT toString(number % 1000), toDate('2025-01-01') + number % 300, number FROM numbers(300000)");
+    await outcome(
+      "INSERT INTO k SELECT toString(number % 1000), toDate('2025-01-01') + number % 300, number FROM numbers(300000)",
+    );
     const sql = 'SELECT count() AS c FROM k WHERE a = {a:String} AND d BETWEEN {f:Date} AND {t:Date}';
     const params = { a: '77', f: '2025-02-01', t: '2025-03-01' };
-    const explain = await native.QueryAsyncConnection(connection, `EXPLAIN indexes = 1 ${inlineQueryParams(sql, params) as string}`, 'TSVRaw');
+    const explain = await native.QueryAsyncConnection(
+      connection,
+      `EXPLAIN indexes = 1 ${inlineQueryParams(sql, params) as string}`,
+      'TSVRaw',
+    );
     expect(explain.bytes.toString()).toMatch(/PrimaryKey[\s\S]*Granules: 1\/\d+/);
     expect(await outcome(inlineQueryParams(sql, params) as string)).toEqual(await outcome(sql, params));
   });
