@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Consumer, Kafka } from 'kafkajs';
 import { LRUCache } from 'lru-cache';
+import { superviseConsumer, type SupervisedConsumer } from '../core/kafka/supervised-consumer.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AddressFlowsDaily, Anomaly, Serdes, TokenMetricsDaily } from '../schemas/index.ts';
 import { GATEWAY_ERROR_CODES, gatewayError } from './errors.ts';
@@ -118,16 +119,20 @@ export function epochDayToIso(day: number): string {
  * The gateway's one Kafka consumer. Its group id is unique to this instance, so each
  * gateway instance receives every partition, from the latest offset at start; events
  * fan out in memory to every subscriber, and the last `replayBufferSize` events per
- * topic are kept for clients that reconnect with the last eventId they saw.
+ * topic are kept for clients that reconnect with the last eventId they saw. A consumer
+ * that kafkajs gives up on is replaced (core/kafka/supervised-consumer.ts) and the new
+ * one goes on from the last offsets this instance received, so subscribers miss nothing.
  */
 export class LiveFeed {
   readonly anomalies: Channel<AnomalyEvent>;
   readonly tokenMetrics: Channel<TokenMetricsEvent>;
   /** Latest severity rank seen per anomaly_id: a new version only fans out when it is new or escalated. */
   private readonly seen = new LRUCache<string, number>({ max: 200_000 });
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private readonly logger: Logger;
   private readonly params: LiveFeedParameters;
+  /** Next offset per topic partition, so a replacement consumer goes on where the crashed one stopped. */
+  private readonly positions = new Map<string, { topic: string; partition: number; offset: string }>();
   private running = false;
   private assigned = false;
   readonly groupId: string;
@@ -138,15 +143,14 @@ export class LiveFeed {
     this.anomalies = new Channel<AnomalyEvent>(params.replayBufferSize);
     this.tokenMetrics = new Channel<TokenMetricsEvent>(params.replayBufferSize);
     this.groupId = `${params.clientId}-gateway-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.consumer = params.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      // Also after kafkajs restarted the consumer following a retriable crash.
-      this.assigned = true;
-      this.running = true;
-    });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.running = false;
-      this.logger.error({ msg: 'live feed consumer crashed', err: event.payload.error });
+    this.consumer = superviseConsumer({
+      name: this.groupId,
+      logger: this.logger,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.run(consumer),
+      onCrash: () => {
+        this.running = false;
+      },
     });
   }
 
@@ -155,42 +159,59 @@ export class LiveFeed {
     return this.running && this.assigned;
   }
 
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...TOPICS], fromBeginning: false });
-    await this.consumer.run({
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.params.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // Also after kafkajs restarted the consumer following a retriable crash.
+      this.assigned = true;
+      this.running = true;
+    });
+    return consumer;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...TOPICS], fromBeginning: false });
+    await consumer.run({
       // Nothing to resume from: each start reads from the latest offsets, so the group keeps no
       // committed offsets and disappears from the broker once this instance leaves.
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
+        // Already delivered by a consumer this one replaced (its first fetch can race the seek below).
+        const seen = this.positions.get(`${topic}:${partition}`);
+        if (seen !== undefined && BigInt(message.offset) < BigInt(seen.offset)) return;
+        this.positions.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
         if (!message.value) return;
-        const eventId = `${partition}:${message.offset}`;
-        const publishedAt = Number(message.timestamp);
-        try {
-          if (topic === 'anomalies') {
-            const value = await this.params.serdes.forTopic('anomalies').deserialize(message.value);
-            this.onAnomaly({ eventId, publishedAt, receivedAt: Date.now(), value });
-          } else if (topic === 'token.metrics.daily') {
-            const value = await this.params.serdes.forTopic('token.metrics.daily').deserialize(message.value);
-            this.params.onMartUpdate?.(`token:${value.token_address}`, epochDayToIso(value.date));
-            this.tokenMetrics.publish({ eventId, publishedAt, receivedAt: Date.now(), value });
-          } else {
-            const value: AddressFlowsDaily = await this.params.serdes.forTopic('address.flows.daily').deserialize(message.value);
-            this.params.onMartUpdate?.(`address:${value.address}`, epochDayToIso(value.date));
-          }
-        } catch (error) {
-          // A record the gateway cannot decode is the pipeline's concern (its DLQ); skip it here.
-          this.logger.warn({
-            msg: 'live feed skipped an undecodable record',
-            topic,
-            partition,
-            offset: message.offset,
-            err: error,
-          });
-        }
+        await this.onMessage(topic, partition, message.offset, Number(message.timestamp), message.value);
       },
     });
+    // A replacement after a crash: resume where the previous consumer stopped, not at the latest offsets.
+    for (const position of this.positions.values()) consumer.seek(position);
     this.running = true;
+  }
+
+  private async onMessage(topic: string, partition: number, offset: string, publishedAt: number, bytes: Buffer): Promise<void> {
+    const eventId = `${partition}:${offset}`;
+    try {
+      if (topic === 'anomalies') {
+        const value = await this.params.serdes.forTopic('anomalies').deserialize(bytes);
+        this.onAnomaly({ eventId, publishedAt, receivedAt: Date.now(), value });
+      } else if (topic === 'token.metrics.daily') {
+        const value = await this.params.serdes.forTopic('token.metrics.daily').deserialize(bytes);
+        this.params.onMartUpdate?.(`token:${value.token_address}`, epochDayToIso(value.date));
+        this.tokenMetrics.publish({ eventId, publishedAt, receivedAt: Date.now(), value });
+      } else {
+        const value: AddressFlowsDaily = await this.params.serdes.forTopic('address.flows.daily').deserialize(bytes);
+        this.params.onMartUpdate?.(`address:${value.address}`, epochDayToIso(value.date));
+      }
+    } catch (error) {
+      // A record the gateway cannot decode is the pipeline's concern (its DLQ); skip it here.
+      this.logger.warn({ msg: 'live feed skipped an undecodable record', topic, partition, offset, err: error });
+    }
   }
 
   private onAnomaly(event: LiveEvent<Anomaly>): void {
@@ -227,6 +248,6 @@ export class LiveFeed {
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.consumer.disconnect();
+    await this.consumer.stop();
   }
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicConfig } from '../../config/schema.ts';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
+import { superviseConsumer, type SupervisedConsumer } from '../../core/kafka/supervised-consumer.ts';
 import { metrics, observeConsumerLag, observeTaskClosed, observeTaskOpened } from '../../core/metrics/index.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { changelogTopicName } from '../../state/changelog.ts';
@@ -145,91 +146,67 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
     logger.info({ msg: 'task closed', partition });
   };
 
-  const createConsumer = (): Consumer =>
-    kafka.consumer({
-      groupId,
-      readUncommitted: false,
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      allowAutoTopicCreation: false,
-    });
-  let consumer: Consumer = createConsumer();
-  let restarting = false;
-
-  const runConsumer = async (current: Consumer): Promise<void> => {
-    current.on(current.events.GROUP_JOIN, (event) => {
-      if (current !== consumer) return;
-      const assigned = new Set(event.payload.memberAssignment[stage.inputTopic] ?? []);
-      logger.info({ msg: 'partitions assigned', group: groupId, partitions: [...assigned].sort((a, b) => a - b) });
-      for (const partition of [...tasks.keys()]) {
-        if (!assigned.has(partition))
-          void closeTask(partition).catch((err: unknown) => logger.error({ msg: 'task close failed', partition, err }));
-      }
-    });
-    current.on(current.events.CRASH, (event) => {
-      if (current !== consumer) return;
-      logger.error({ msg: 'consumer crashed', err: event.payload.error, restart: event.payload.restart });
-      lastError = workerError(event.payload.error);
+  // kafkajs gives up on some errors (e.g. no group coordinator while the brokers restart): the stage would stop for
+  // good while the process stays up. The supervisor replaces such a consumer until it runs again.
+  const consumer: SupervisedConsumer = superviseConsumer({
+    name: groupId,
+    logger,
+    initialDelayMs: 1_000,
+    create: () => {
+      const c = kafka.consumer({
+        groupId,
+        readUncommitted: false,
+        sessionTimeout: 30_000,
+        rebalanceTimeout: 60_000,
+        heartbeatInterval: 3_000,
+        maxBytesPerPartition: 8 * 1024 * 1024,
+        maxBytes: 32 * 1024 * 1024,
+        allowAutoTopicCreation: false,
+      });
+      c.on(c.events.GROUP_JOIN, (event) => {
+        if (c !== consumer.current) return;
+        const assigned = new Set(event.payload.memberAssignment[stage.inputTopic] ?? []);
+        logger.info({ msg: 'partitions assigned', group: groupId, partitions: [...assigned].sort((a, b) => a - b) });
+        for (const partition of [...tasks.keys()]) {
+          if (!assigned.has(partition))
+            void closeTask(partition).catch((err: unknown) => logger.error({ msg: 'task close failed', partition, err }));
+        }
+      });
+      return c;
+    },
+    run: async (c) => {
+      await c.connect();
+      await c.subscribe({ topic: stage.inputTopic, fromBeginning: true });
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: params.partitionsConsumedConcurrently ?? 3,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.isEmpty()) return;
+          const task = await taskFor(batch.partition);
+          try {
+            await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
+          } catch (error) {
+            // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
+            // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
+            logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
+            lastError = workerError(error);
+            metrics.stageBatchFailures.inc({ stage: stage.name });
+            await closeTask(batch.partition).catch(() => undefined);
+            throw error;
+          }
+          resolveOffset(batch.lastOffset());
+          observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()));
+          await heartbeat();
+        },
+      });
+    },
+    onCrash: (error) => {
+      lastError = workerError(error);
       for (const partition of [...tasks.keys()]) void closeTask(partition).catch(() => undefined);
-      // kafkajs gives up on some errors (e.g. no group coordinator while the brokers restart): the stage would stop
-      // for good while the process stays up. Replace the consumer until it runs again.
-      if (!event.payload.restart && !stopping) void restartConsumer();
-    });
-    await current.connect();
-    await current.subscribe({ topic: stage.inputTopic, fromBeginning: true });
-    await current.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: params.partitionsConsumedConcurrently ?? 3,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.isEmpty()) return;
-        const task = await taskFor(batch.partition);
-        try {
-          await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
-        } catch (error) {
-          // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
-          // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
-          logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
-          lastError = workerError(error);
-          metrics.stageBatchFailures.inc({ stage: stage.name });
-          await closeTask(batch.partition).catch(() => undefined);
-          throw error;
-        }
-        resolveOffset(batch.lastOffset());
-        observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()));
-        await heartbeat();
-      },
-    });
-  };
-
-  const restartConsumer = async (): Promise<void> => {
-    if (restarting) return;
-    restarting = true;
-    let delayMs = 1_000;
-    try {
-      while (!stopping) {
-        await consumer.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (stopping) return;
-        consumer = createConsumer();
-        try {
-          await runConsumer(consumer);
-          logger.warn({ msg: 'consumer restarted after a crash', group: groupId });
-          return;
-        } catch (error) {
-          logger.error({ msg: 'consumer restart failed: retrying', group: groupId, retry_in_ms: delayMs * 2, err: error });
-          delayMs = Math.min(delayMs * 2, 30_000);
-        }
-      }
-    } finally {
-      restarting = false;
-    }
-  };
-
-  await runConsumer(consumer);
+    },
+  });
+  await consumer.start();
 
   const interval = params.punctuateIntervalMs ?? 10_000;
   const timer = setInterval(() => {
@@ -250,7 +227,7 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
     async stop() {
       stopping = true;
       clearInterval(timer);
-      await consumer.disconnect().catch((err: unknown) => logger.error({ msg: 'consumer disconnect failed', err }));
+      await consumer.stop().catch((err: unknown) => logger.error({ msg: 'consumer disconnect failed', err }));
       for (const partition of [...tasks.keys()]) await closeTask(partition);
       for (const feed of globals.values()) await feed.stop();
       logger.info({ msg: 'worker stopped', group: groupId });

@@ -4,6 +4,7 @@ import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, 
 import type { Common } from '../../core/common.ts';
 import { errorCode, isRetryable, OraculError } from '../../core/errors.ts';
 import { createKafka } from '../../core/kafka/client.ts';
+import { superviseConsumer, type SupervisedConsumer } from '../../core/kafka/supervised-consumer.ts';
 import { componentLogger, type Logger } from '../../core/logger.ts';
 import { metrics, observeConsumerLag } from '../../core/metrics/index.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
@@ -157,7 +158,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   const ownsClickHouse = options.ownsClickHouse ?? options.clickhouse === undefined;
   const clickhouse = options.clickhouse ?? createWarehouseClient({ config, role: 'writer' });
 
-  let consumer: Consumer | undefined;
+  let consumer: SupervisedConsumer | undefined;
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
@@ -307,7 +308,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     const commitStarted = performance.now();
     if (offsets.size > 0) {
       try {
-        await consumer!.commitOffsets([...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
+        await consumer!.current.commitOffsets([...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
         for (const [partition, offset] of offsets) committed.set(partition, offset);
       } catch (error) {
         // The rows are in ClickHouse; the records will be read again (after a rebalance) and
@@ -388,12 +389,8 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     }
   }
 
-  /**
-   * Creates, connects and runs the group's consumer. kafkajs restarts a crashed consumer only after retriable
-   * errors; a broker restart can end it with a non-retriable one ("Failed to find group coordinator"), after which
-   * it would stay stopped for good. Such a crash starts a new consumer here, with backoff, until stop().
-   */
-  async function runConsumer(): Promise<void> {
+  /** A new member of the group's consumer; superviseConsumer (started in start()) replaces one that crashed for good. */
+  function createConsumer(): Consumer {
     const c = kafka.consumer({
       groupId,
       readUncommitted: false,
@@ -411,41 +408,23 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
         markPending(payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
       }
     });
-    c.on(c.events.CRASH, ({ payload }) => {
-      logger.error({ msg: 'consumer crashed', err: payload.error, restart: payload.restart });
-      if (!payload.restart && !stopping && consumer === c) void restartConsumer(c);
-    });
-    consumer = c;
+    return c;
+  }
+
+  async function runConsumer(c: Consumer): Promise<void> {
     await c.connect();
     await c.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
   }
 
-  async function restartConsumer(crashed: Consumer): Promise<void> {
-    // Buffered records were not committed: the new member reads them again, so they are dropped here.
+  /** Buffered records were not committed: the replacement member reads them again, so they are dropped here. */
+  async function dropUncommitted(): Promise<void> {
     await locked(async () => {
       buffer = [];
       bufferedRows = 0;
       pending = new Map();
       pendingSince = undefined;
     });
-    for (let attempt = 0; !stopping; attempt += 1) {
-      await (consumer ?? crashed).disconnect().catch(() => undefined);
-      try {
-        await runConsumer();
-        logger.warn({ msg: 'consumer restarted after a crash', attempt: attempt + 1 });
-        return;
-      } catch (error) {
-        const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 16)) * (1 + Math.random());
-        logger.warn({
-          msg: 'consumer restart failed; retrying',
-          attempt: attempt + 1,
-          retry_in_ms: Math.round(delay),
-          err: error,
-        });
-        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
-      }
-    }
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -490,7 +469,20 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       started = true;
       producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
-      await runConsumer();
+      // kafkajs restarts a crashed consumer only after retriable errors; a broker restart can end it with a
+      // non-retriable one ("Failed to find group coordinator"), after which the sink would stay stopped for good.
+      consumer = superviseConsumer({
+        name: groupId,
+        logger,
+        initialDelayMs,
+        maxDelayMs,
+        create: createConsumer,
+        run: runConsumer,
+        onCrash: async (_error, kafkajsRestarts) => {
+          if (!kafkajsRestarts) await dropUncommitted();
+        },
+      });
+      await consumer.start();
       flushTimer = setInterval(
         () => {
           if (stopping || pendingSince === undefined || Date.now() - pendingSince < maxWaitMs) return;
@@ -514,7 +506,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       } finally {
         clearTimeout(giveUp);
       }
-      await consumer?.disconnect();
+      await consumer?.stop();
       await producer?.disconnect();
       await admin?.disconnect();
       if (ownsClickHouse) await clickhouse.close();
