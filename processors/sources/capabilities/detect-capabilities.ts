@@ -5,7 +5,7 @@
  * routing, and the cheapest strategy some endpoint serves becomes the fetcher's.
  */
 import pRetry from 'p-retry';
-import { ConfigError, isRetryable } from '../../../core/errors.ts';
+import { ConfigError, isRetryable, RetryableError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/logger.ts';
 import { LOG_STRATEGIES, STRATEGY_METHOD, type LogStrategy } from '../fetch/log-strategy.ts';
 import { toQuantity } from '../normalize/hex.ts';
@@ -25,6 +25,16 @@ export interface EndpointCapabilities {
   getLogs: boolean | null;
   /** Code of the error that made the endpoint unreachable. */
   error: string | null;
+  /** Whether that error was transient (down, timeout, 5xx, 429) rather than a deterministic refusal. */
+  errorRetryable: boolean;
+}
+
+/** Every endpoint of a chain failed the startup probe with a transient error: retry later. */
+export class RpcUnreachableError extends RetryableError {
+  override readonly name = 'RpcUnreachableError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('ORACUL_RPC_UNREACHABLE', message, { details });
+  }
 }
 
 export interface ChainCapabilities {
@@ -49,7 +59,8 @@ export interface DetectCapabilitiesParameters {
 }
 
 /**
- * @throws ConfigError when an endpoint serves another chain id, or no endpoint is reachable
+ * @throws ConfigError when an endpoint serves another chain id, or every endpoint refuses the probe
+ * @throws RpcUnreachableError (retryable) when every endpoint is down, timing out or rate-limiting
  * @example
  * const caps = await detectCapabilities({ rpc, chainId: 1, logger });
  * const fetcher = createBlockFetcher({ rpc, chainId: 1, strategy: caps.strategy });
@@ -59,9 +70,16 @@ export async function detectCapabilities(params: DetectCapabilitiesParameters): 
   const endpoints = await Promise.all(rpc.endpoints.map((e) => probeEndpoint(e, params)));
   const reachable = endpoints.filter((e) => e.reachable);
   if (reachable.length === 0) {
-    throw new ConfigError(`chain ${rpc.chain}: no RPC endpoint reachable`, {
-      details: { endpoints: endpoints.map((e) => ({ endpoint: e.endpoint, error: e.error })) },
-    });
+    const details = { endpoints: endpoints.map((e) => ({ endpoint: e.endpoint, error: e.error })) };
+    // Down, timing out or rate-limiting right now is an outage to wait out (supervisors retry it), not a bad
+    // configuration; an endpoint that answered eth_chainId with a deterministic error is one.
+    if (endpoints.every((e) => e.errorRetryable)) {
+      throw new RpcUnreachableError(
+        `chain ${rpc.chain}: no RPC endpoint reachable (${endpoints.map((e) => e.error).join(', ')})`,
+        details,
+      );
+    }
+    throw new ConfigError(`chain ${rpc.chain}: no RPC endpoint usable`, { details });
   }
   const strategy: LogStrategy = LOG_STRATEGIES.find((s) => rpc.supports(STRATEGY_METHOD[s])) ?? 'transaction-receipts';
   const caps: ChainCapabilities = {
@@ -98,6 +116,7 @@ export async function detectCapabilities(params: DetectCapabilitiesParameters): 
       blockReceipts: null,
       getLogs: null,
       error: null,
+      errorRetryable: false,
     };
     const one = async (call: RpcCall): Promise<{ ok: true; result: unknown } | { ok: false; error: RpcErrorType }> => {
       try {
@@ -118,6 +137,7 @@ export async function detectCapabilities(params: DetectCapabilitiesParameters): 
     const id = await one({ method: 'eth_chainId', params: [] });
     if (!id.ok) {
       caps.error = id.error.code;
+      caps.errorRetryable = isRetryable(id.error);
       logger?.warn({
         msg: 'rpc endpoint unreachable at startup',
         chain: rpc.chain,

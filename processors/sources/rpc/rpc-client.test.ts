@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyntheticChain } from '../../../scripts/test/synthetic-chain.ts';
 import { startReplayServer, type FaultPlan, type ReplayServer } from '../../../scripts/test/rpc-replay-server.ts';
-import { detectCapabilities } from '../capabilities/detect-capabilities.ts';
+import { detectCapabilities, RpcUnreachableError } from '../capabilities/detect-capabilities.ts';
 import { createBlockFetcher } from '../fetch/block-fetcher.ts';
 import { RpcInvalidParamsError, RpcMethodUnsupportedError, RpcServerError } from './errors.ts';
 import { createRpcClient } from './rpc-client.ts';
@@ -89,6 +89,14 @@ describe('createRpcClient', () => {
     expect(log).toContain('ORACUL_RPC_CONNECTION_FAILED');
     expect(log).not.toContain(key);
     expect(log).not.toContain('hunter2');
+  });
+
+  it('reports every endpoint down at startup as a retryable outage, not a configuration error', async () => {
+    const rpc = createRpcClient({ chain: 'test', endpoints: [`http://127.0.0.1:${await deadPort()}/`], retry: fast });
+    const error = await detectCapabilities({ rpc, chainId: 1, retries: 1, retryDelayMs: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcUnreachableError);
+    expect(error).toMatchObject({ code: 'ORACUL_RPC_UNREACHABLE', retryable: true });
+    expect((error as RpcUnreachableError).message).toContain('ORACUL_RPC_CONNECTION_FAILED');
   });
 
   it('routes a method to the endpoint that serves it', async () => {
