@@ -147,6 +147,7 @@ export function registerStartCommand(program: Command): void {
           await dqClient.close();
         });
         // The gateway last: closers run in reverse order, so it stops first (no request reaches a closed client).
+        let graphqlUrl: string | undefined;
         if (opts.gateway !== false) {
           const { startGateway } = await import('../../../gateway/index.ts');
           const gateway = await startGateway({
@@ -156,8 +157,9 @@ export function registerStartCommand(program: Command): void {
           });
           shutdown.add('gateway', () => gateway.close());
           logger.info({ msg: 'gateway started', url: gateway.url, healthz: `${gateway.origin}/healthz` });
+          graphqlUrl = gateway.url;
         }
-        if (devnet) devnet.logWhatToOpen({ gateway: opts.gateway !== false });
+        if (devnet) devnet.logWhatToOpen({ graphqlUrl });
         // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
         // The health timer is also what keeps the process alive (a pending promise alone does not).
       } catch (error) {

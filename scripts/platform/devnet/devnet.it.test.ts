@@ -62,6 +62,13 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
             '0',
           300_000,
         );
+        // The "what to open" log names the gateway's actual URL (--gateway-port 0 picks a free port).
+        const logged = (msg: string) =>
+          JSON.parse(output.split('\n').find((line) => line.includes(`"msg":"${msg}"`)) ?? '{}') as Record<string, unknown>;
+        await waitFor('the "what to open" log', async () => output.includes('"msg":"devnet running: what to open"'), 120_000);
+        const gatewayUrl = logged('gateway started').url;
+        expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+        expect(logged('devnet running: what to open').graphql).toBe(gatewayUrl);
         const allTokens = await waitFor(
           'transfers of every devnet token',
           async () => {

@@ -54,7 +54,8 @@ export interface DevnetSession {
   /** Stops the generator (via the shutdown signal), then the node and the price server. */
   stop(): Promise<void>;
   /** Logs where to look and what to expect (README: "First run (no endpoint): the devnet"). */
-  logWhatToOpen(params: { gateway: boolean }): void;
+  /** `graphqlUrl`: the running gateway's endpoint (its actual port), undefined with --no-gateway. */
+  logWhatToOpen(params: { graphqlUrl: string | undefined }): void;
 }
 
 /**
@@ -187,11 +188,10 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
         })
         .then(() => watcher);
     },
-    logWhatToOpen({ gateway }) {
-      const gw = config.gateway;
+    logWhatToOpen({ graphqlUrl }) {
       logger.info({
         msg: 'devnet running: what to open',
-        graphql: gateway ? `http://${gw.host}:${gw.port}/graphql` : 'gateway disabled (--no-gateway)',
+        graphql: graphqlUrl ?? 'gateway disabled (--no-gateway)',
         superset: 'http://127.0.0.1:8088 (when the stack runs with --with-superset)',
         expect: [
           `transfers of ${tokens.map((t) => t.symbol).join(', ')} over ${plan.days + 1} days within ~2-3 minutes`,
