@@ -11,6 +11,9 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: [...exclude, '**/*.it.test.ts', '**/*.bi.test.ts', '**/*.chaos.test.ts'],
           environment: 'node',
+          // Some unit tests spawn the CLI or a local HTTP server; on two cores shared with the integration stack the
+          // 5 s default was hit (and a timed-out CLI test left its child running). A hung test still fails.
+          testTimeout: 30_000,
         },
       },
       {

@@ -2,7 +2,7 @@
  * Benchmark: the GraphQL gateway under load, from a second process.
  *
  *   ORACUL_TEST_PORT_OFFSET=100 npx tsx scripts/bench/gateway.ts [--rate 200] [--duration 20] [--tokens 500]
- *     [--addresses 100000] [--days 365] [--anomalies 20000] [--events 300] [--low-rate 5]
+ *     [--addresses 100000] [--days 365] [--anomalies 20000] [--events 300] [--low-rate 5] [--profile-gateway dir]
  *
  * 1. Starts the integration stack (Kafka, registry, ClickHouse engine) on the test ports of
  *    ORACUL_TEST_PORT_OFFSET, wiping its state dir (like the integration tests; do not run both at once).
@@ -44,6 +44,10 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i < 0 ? undefined : Number(process.argv[i + 1]);
   return value === undefined || !Number.isFinite(value) ? fallback : value;
+}
+function argText(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
 }
 const RATE = arg('rate', 200);
 const DURATION = arg('duration', 20);
@@ -153,7 +157,10 @@ function startGatewayProcess(): ChildProcess {
     join(dir, 'gateway.yml'),
     `port: ${GATEWAY_PORT}\nrateLimitPerSecond: 100000\nmaxRangeDays: 366\napiKeys:\n  - id: bench\n    role: ops\n    sha256: ${sha256Hex(KEY)}\n`,
   );
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/oracul.mjs'), 'gateway'], {
+  // --profile-gateway <dir>: the gateway writes a V8 CPU profile there when it exits (inspect in Chrome DevTools).
+  const profileDir = argText('profile-gateway');
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'scripts/oracul.mjs'), 'gateway'], {
     env: {
       ...process.env,
       ...testStackEnv(config),

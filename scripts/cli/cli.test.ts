@@ -14,7 +14,8 @@ async function oracul(args: string[], env: Record<string, string>): Promise<{ co
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       env: { ...process.env, ORACUL_LOG_LEVEL: 'silent', ...env },
-      timeout: 60_000,
+      // Below the unit tests' 30 s timeout, so a slow run kills its child instead of leaving it behind.
+      timeout: 25_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
