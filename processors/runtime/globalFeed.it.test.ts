@@ -50,7 +50,8 @@ describe('GlobalFeed (real broker)', () => {
       const after = Array.from({ length: 30 }, (_, i) => `after-${i}`);
       for (let i = 0; i < after.length; i += 10) await publish(after.slice(i, i + 10));
       const deadline = Date.now() + 30_000;
-      while (feed.values.length < before.length + after.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (feed.values.length < before.length + after.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       expect([...feed.values].sort()).toEqual([...before, ...after].sort());
     } finally {
       await feed.stop();
