@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../scripts/test/test-config.ts';
-import { createLogger } from '../logger.ts';
-import { createKafka } from './client.ts';
+import type { Producer } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { useTestTopic } from '../../scripts/test/test-topic.ts';
 
 /**
  * read_committed must hide every aborted transaction, also when several transactional producers write to one
@@ -13,26 +10,16 @@ import { createKafka } from './client.ts';
  * let the first records of an overlapping aborted transaction through. Fixed by infra/patches/kafkajs+2.2.4.patch (ADR 0008).
  */
 describe('read_committed with overlapping aborted transactions (real broker)', () => {
-  const logger = createLogger({ level: 'silent' });
-  let kafka: Kafka;
-  let admin: Admin;
   const producers: Producer[] = [];
-  const topic = `rc_${process.env.VITEST_POOL_ID ?? 0}_${randomUUID().slice(0, 8)}`;
-
-  beforeAll(async () => {
-    kafka = createKafka({ config: testConfig(), logger, clientSuffix: 'read-committed-test' });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  const t = useTestTopic('rc', {
+    cleanup: async () => {
+      for (const p of producers) await p.disconnect().catch(() => undefined);
+    },
   });
-  afterAll(async () => {
-    for (const p of producers) await p.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { topic } = t;
 
   const transactional = async (id: string): Promise<Producer> => {
-    const p = kafka.producer({ transactionalId: `${topic}-${id}`, idempotent: true, maxInFlightRequests: 1 });
+    const p = t.kafka.producer({ transactionalId: `${topic}-${id}`, idempotent: true, maxInFlightRequests: 1 });
     await p.connect();
     producers.push(p);
     return p;
@@ -61,7 +48,7 @@ describe('read_committed with overlapping aborted transactions (real broker)', (
     await t4.commit();
 
     const seen: string[] = [];
-    const consumer = kafka.consumer({ groupId: `${topic}-reader`, readUncommitted: false });
+    const consumer = t.kafka.consumer({ groupId: `${topic}-reader`, readUncommitted: false });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });

@@ -1,30 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../scripts/test/test-config.ts';
+import type { Producer } from 'kafkajs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import { createLogger } from '../logger.ts';
-import { createKafka } from './client.ts';
 import { superviseConsumer } from './supervised-consumer.ts';
 
 describe('superviseConsumer (real broker)', () => {
   const logger = createLogger({ level: 'silent' });
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  const topic = `sc_${process.env.VITEST_POOL_ID ?? 0}_${randomUUID().slice(0, 8)}`;
-
+  let producer: Producer | undefined;
+  const t = useTestTopic('sc', { cleanup: async () => producer?.disconnect() });
+  const { topic } = t;
   beforeAll(async () => {
-    kafka = createKafka({ config: testConfig(), logger, clientSuffix: 'supervised-consumer-test' });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-    producer = kafka.producer();
+    producer = t.kafka.producer();
     await producer.connect();
-  });
-  afterAll(async () => {
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
   });
 
   it('replaces a consumer that kafkajs gave up on, which then reads the uncommitted records again', async () => {
@@ -39,7 +26,7 @@ describe('superviseConsumer (real broker)', () => {
       // kafkajs does not restart after a handler error once retries are spent and restartOnFailure says no:
       // the same kind of crash a lost group coordinator ends in.
       create: () => {
-        const consumer = kafka.consumer({
+        const consumer = t.kafka.consumer({
           groupId: `${topic}-group`,
           retry: { retries: 0, restartOnFailure: async () => false },
           maxWaitTimeInMs: 100,
@@ -64,7 +51,7 @@ describe('superviseConsumer (real broker)', () => {
     });
     await supervised.start();
     const first = supervised.current;
-    await producer.send({ topic, messages: [{ value: 'a' }, { value: 'boom' }, { value: 'b' }] });
+    await producer!.send({ topic, messages: [{ value: 'a' }, { value: 'boom' }, { value: 'b' }] });
     const deadline = Date.now() + 60_000;
     while (!seen.includes('b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await supervised.stop();

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../core/kafka/client.ts';
+import type { Producer } from 'kafkajs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
-import { testConfig } from '../../scripts/test/test-config.ts';
+import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { GlobalFeed } from './globalFeed.ts';
 
@@ -14,27 +12,16 @@ const text: Serde<string> = {
 
 describe('GlobalFeed (real broker)', () => {
   const logger = createLogger({ level: 'silent' });
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  const topic = `gf_${process.env.VITEST_POOL_ID ?? 0}_${randomUUID().slice(0, 8)}`;
-
+  let producer: Producer | undefined;
+  const t = useTestTopic('gf', { partitions: 2, cleanup: async () => producer?.disconnect() });
+  const { topic } = t;
   beforeAll(async () => {
-    kafka = createKafka({ config: testConfig(), logger, clientSuffix: 'global-feed-test' });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
-    producer = kafka.producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
+    producer = t.kafka.producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-  });
-  afterAll(async () => {
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
   });
 
   const publish = async (values: string[]) => {
-    const tx = await producer.transaction();
+    const tx = await producer!.transaction();
     await tx.send({ topic, messages: values.map((value, i) => ({ value, partition: i % 2 })) });
     await tx.commit();
   };
@@ -42,7 +29,7 @@ describe('GlobalFeed (real broker)', () => {
   it('bootstraps what the topic held, then receives every later transactional record once', async () => {
     const before = Array.from({ length: 40 }, (_, i) => `before-${i}`);
     for (let i = 0; i < before.length; i += 10) await publish(before.slice(i, i + 10));
-    const feed = new GlobalFeed<string>(kafka, logger, topic, text);
+    const feed = new GlobalFeed<string>(t.kafka, logger, topic, text);
     try {
       await feed.start();
       await feed.ready;
