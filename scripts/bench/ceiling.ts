@@ -22,13 +22,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadChdbNative } from '../../infra/warehouse/engine-binding.ts';
 import { createSyntheticChain } from '../test/synthetic-chain.ts';
+import { numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? undefined : Number(process.argv[i + 1]);
-  return value === undefined || !Number.isFinite(value) ? fallback : value;
-}
-const SECONDS = arg('seconds', 3);
+const SECONDS = numberArg('seconds', 3);
 const CORES = 2;
 
 const cpuMs = (): number => {

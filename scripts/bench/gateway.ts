@@ -39,24 +39,16 @@ import { sha256Hex } from '../../gateway/auth.ts';
 import { stackDown, stackPaths, stackUp } from '../../infra/stack/index.ts';
 import { createSchemaRegistrySerdes, type Anomaly } from '../../schemas/index.ts';
 import { testConfig, testStackEnv } from '../test/test-config.ts';
+import { numberArg, textArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? undefined : Number(process.argv[i + 1]);
-  return value === undefined || !Number.isFinite(value) ? fallback : value;
-}
-function argText(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-const RATE = arg('rate', 200);
-const DURATION = arg('duration', 20);
-const TOKENS = arg('tokens', 500);
-const ADDRESSES = arg('addresses', 100_000);
-const DAYS = arg('days', 365);
-const ANOMALIES = arg('anomalies', 20_000);
-const EVENTS = arg('events', 300);
-const LOW_RATE = arg('low-rate', 5);
+const RATE = numberArg('rate', 200);
+const DURATION = numberArg('duration', 20);
+const TOKENS = numberArg('tokens', 500);
+const ADDRESSES = numberArg('addresses', 100_000);
+const DAYS = numberArg('days', 365);
+const ANOMALIES = numberArg('anomalies', 20_000);
+const EVENTS = numberArg('events', 300);
+const LOW_RATE = numberArg('low-rate', 5);
 const GATEWAY_PORT = 14_000 + (Number.parseInt(process.env.ORACUL_TEST_PORT_OFFSET ?? '0', 10) || 0);
 const DATABASE = 'oracul_bench';
 const FIRST_DAY = '2025-01-01';
@@ -158,7 +150,7 @@ function startGatewayProcess(): ChildProcess {
     `port: ${GATEWAY_PORT}\nrateLimitPerSecond: 100000\nmaxRangeDays: 366\napiKeys:\n  - id: bench\n    role: ops\n    sha256: ${sha256Hex(KEY)}\n`,
   );
   // --profile-gateway <dir>: the gateway writes a V8 CPU profile there when it exits (inspect in Chrome DevTools).
-  const profileDir = argText('profile-gateway');
+  const profileDir = textArg('profile-gateway');
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'scripts/oracul.mjs'), 'gateway'], {
     env: {

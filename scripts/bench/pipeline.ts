@@ -24,17 +24,12 @@ import { addressFlowsStage, tokenMetricsStage } from '../../processors/runtime/t
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import type { TopicName } from '../../schemas/topics.ts';
 import { peakRssMiB, startBenchStack } from './benchStack.ts';
+import { numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? undefined : Number(process.argv[i + 1]);
-  return value === undefined || !Number.isFinite(value) ? fallback : value;
-}
-
-const DAYS = arg('days', 3);
-const BLOCKS_PER_DAY = arg('blocks-per-day', 2000);
-const PER_BLOCK = arg('transfers-per-block', 20);
-const WORKERS = arg('workers', 2);
+const DAYS = numberArg('days', 3);
+const BLOCKS_PER_DAY = numberArg('blocks-per-day', 2000);
+const PER_BLOCK = numberArg('transfers-per-block', 20);
+const WORKERS = numberArg('workers', 2);
 
 const stack = await startBenchStack(['kafka', 'registry']);
 const { config, logger } = stack.common;

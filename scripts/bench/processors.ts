@@ -27,17 +27,12 @@ import { createAddressFlowsProcessor } from '../../processors/aggregates/address
 import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf } from '../../processors/aggregates/repartition.ts';
 import { createTokenMetricsProcessor } from '../../processors/aggregates/tokenMetricsDaily.ts';
+import { numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? undefined : Number(process.argv[i + 1]);
-  return value === undefined || !Number.isFinite(value) ? fallback : value;
-}
-
-const TRANSFERS = arg('transfers', 200_000);
-const DAYS = arg('days', 2);
-const BATCH = arg('batch', 10_000);
-const SEED = arg('seed', 7);
+const TRANSFERS = numberArg('transfers', 200_000);
+const DAYS = numberArg('days', 2);
+const BATCH = numberArg('batch', 10_000);
+const SEED = numberArg('seed', 7);
 const CHUNK = 100_000;
 const ADDRESSES = 200_000;
 const TOKENS = 20;

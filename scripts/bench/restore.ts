@@ -17,15 +17,10 @@ import { encodeChangelogValue, restoreTaskState } from '../../state/changelog.ts
 import { LmdbTaskState } from '../../state/lmdbTaskState.ts';
 import type { Plain, StateCodec } from '../../state/types.ts';
 import { peakRssMiB, startBenchStack } from './benchStack.ts';
+import { numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? undefined : Number(process.argv[i + 1]);
-  return value === undefined || !Number.isFinite(value) ? fallback : value;
-}
-
-const KEYS = arg('keys', 1_000_000);
-const VALUE_BYTES = arg('value-bytes', 64);
+const KEYS = numberArg('keys', 1_000_000);
+const VALUE_BYTES = numberArg('value-bytes', 64);
 const plainCodec: StateCodec<unknown> = { encode: (v) => v as Plain, decode: (p) => p };
 
 const stack = await startBenchStack(['kafka']);
