@@ -9,12 +9,22 @@ export type Random = () => number;
 export function mulberry32(seed: number): Random {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    a = mulberry32Advance(a);
+    return mulberry32Output(a);
   };
+}
+
+/** mulberry32's state step, for generators that keep the state themselves (e.g. to snapshot it). */
+export function mulberry32Advance(state: number): number {
+  return (state + 0x6d2b79f5) >>> 0;
+}
+
+/** mulberry32's output for an advanced state, uniform in [0, 1). */
+export function mulberry32Output(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /** Standard normal by Box-Muller. */

@@ -27,6 +27,7 @@
 import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
 import { request as httpRequest } from 'node:http';
 import type { Logger } from '../../../core/logger.ts';
+import { mulberry32Advance, mulberry32Output } from '../../../processors/anomalies/lib/prng.ts';
 import type { CompiledContract } from './compile.ts';
 import { DevnetTrafficError } from './errors.ts';
 import { DEVNET_DEPLOYER, type DeployedDevnetToken } from './tokens.ts';
@@ -85,18 +86,6 @@ export interface PlanHistoryParameters {
 export const DEFAULT_DAYS = 21;
 export const MIN_DAYS = 18;
 
-/** A small, fast, seeded PRNG (mulberry32): the plan is a pure function of its parameters. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `x` whole tokens in base units (x is a synthetic model quantity; the result is exact bigint). */
 export function toUnits(x: number, decimals: number): bigint {
   const micro = BigInt(Math.max(0, Math.round(x * 1e6)));
@@ -141,11 +130,8 @@ export class TrafficModel {
 
   /** Next uniform [0, 1) (mulberry32 over the model's own state, so snapshots restore it). */
   random(): number {
-    this.rngState = (this.rngState + 0x6d2b79f5) >>> 0;
-    let t = this.rngState;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.rngState = mulberry32Advance(this.rngState);
+    return mulberry32Output(this.rngState);
   }
 
   private normal(): number {
