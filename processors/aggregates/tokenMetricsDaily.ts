@@ -185,6 +185,31 @@ function tokenWindow(
   };
 }
 
+/** `w` with its USD sum, unpriced count, version and finality replaced (the counts stay). */
+function withUsdAndState(
+  w: TokenWindow,
+  usd_scaled: bigint,
+  unpriced_count: number,
+  version: number,
+  final: boolean,
+): TokenWindow {
+  return tokenWindow(
+    w,
+    w.symbol,
+    w.decimals,
+    w.volume_raw,
+    w.minted_raw,
+    w.burned_raw,
+    w.transfer_count,
+    w.tx_count,
+    w.unique_addresses,
+    usd_scaled,
+    unpriced_count,
+    version,
+    final,
+  );
+}
+
 const formatPrice = (priceE: bigint): string => formatScaled(priceE, PRICE_DECIMALS, PRICE_DECIMALS);
 
 export interface CreateTokenMetricsParameters {
@@ -266,23 +291,7 @@ export function tokenMetricsSpec(
       return count === 0 ? undefined : { raw, count };
     },
     settle(agg, buckets, asOf) {
-      const a = agg;
-      const settled = (usd: bigint, unpriced: number): TokenWindow =>
-        tokenWindow(
-          a,
-          a.symbol,
-          a.decimals,
-          a.volume_raw,
-          a.minted_raw,
-          a.burned_raw,
-          a.transfer_count,
-          a.tx_count,
-          a.unique_addresses,
-          usd,
-          unpriced,
-          a.version,
-          a.final,
-        );
+      const settled = (usd: bigint, unpriced: number): TokenWindow => withUsdAndState(agg, usd, unpriced, agg.version, agg.final);
       if (agg.decimals === null) return settled(0n, agg.transfer_count);
       let usd = 0n;
       let unpriced = 0;
@@ -293,22 +302,7 @@ export function tokenMetricsSpec(
       }
       return settled(usd, unpriced);
     },
-    withState: (a, version, final) =>
-      tokenWindow(
-        a,
-        a.symbol,
-        a.decimals,
-        a.volume_raw,
-        a.minted_raw,
-        a.burned_raw,
-        a.transfer_count,
-        a.tx_count,
-        a.unique_addresses,
-        a.usd_scaled,
-        a.unpriced_count,
-        version,
-        final,
-      ),
+    withState: (a, version, final) => withUsdAndState(a, a.usd_scaled, a.unpriced_count, version, final),
     toOutput(agg, key, ctx: EmitContext): TokenMetricsDaily {
       const day = ctx.prices.day(key, ctx.windowStartMs);
       const latest = ctx.prices.latestAt(key, ctx.referenceMs);
