@@ -103,20 +103,27 @@ interface TypeShape {
   readonly scalar: string;
 }
 
+/** `Wrapper(inner)`: captures the inner type. Built once: typeShape runs for every parameter of every query. */
+const WRAPPER = {
+  Array: /^Array\s*\(\s*(.*?)\s*\)$/s,
+  LowCardinality: /^LowCardinality\s*\(\s*(.*?)\s*\)$/s,
+  Nullable: /^Nullable\s*\(\s*(.*?)\s*\)$/s,
+} as const;
+
 /** How a parameter type is inlined, or undefined: not inlined. */
 function typeShape(type: string): TypeShape | undefined {
-  const inner = (name: string) => new RegExp(`^${name}\\s*\\(\\s*(.*?)\\s*\\)$`, 's').exec(type)?.[1];
-  const array = inner('Array');
+  const inner = (wrapper: RegExp) => wrapper.exec(type)?.[1];
+  const array = inner(WRAPPER.Array);
   if (array !== undefined) {
     const element = typeShape(array);
     return element === undefined || element.kind === 'array' ? undefined : { kind: 'array', scalar: element.scalar };
   }
-  const lowCardinality = inner('LowCardinality');
+  const lowCardinality = inner(WRAPPER.LowCardinality);
   if (lowCardinality !== undefined) {
     const shape = typeShape(lowCardinality);
     return shape?.kind === 'array' ? undefined : shape;
   }
-  const nullable = inner('Nullable');
+  const nullable = inner(WRAPPER.Nullable);
   if (nullable !== undefined) return SCALAR_TYPE.test(nullable) ? { kind: 'nullable', scalar: nullable } : undefined;
   return SCALAR_TYPE.test(type) ? { kind: 'scalar', scalar: type } : undefined;
 }
