@@ -4,7 +4,13 @@ import { loadConfig } from '../../config/index.ts';
 import type { Common } from '../../core/common.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createShutdown } from '../../core/shutdown.ts';
+import type { Kafka } from 'kafkajs';
 import { stackDown, stackUp, type ComponentName } from '../../infra/stack/index.ts';
+import { createTestDriver } from '../../processors/core/testDriver.ts';
+import { createBlockLogsProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
+import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
+import type { Serdes } from '../../schemas/index.ts';
+import type { TopicName } from '../../schemas/topics.ts';
 
 /**
  * The stack a benchmark runs on: its own ports (test ports + ORACUL_BENCH_PORT_OFFSET, default 700) and state dir,
@@ -59,4 +65,61 @@ export async function peakRssMiB(pid: number = process.pid): Promise<number | nu
   } catch {
     return null;
   }
+}
+
+/**
+ * Untimed set-up of the stream benchmarks: a synthetic multi-day chain decoded by the real decoder, and its transfers,
+ * by-address copies and prices produced to their topics in committed transactions of 10,000 records.
+ */
+export async function produceSyntheticTransfers(params: {
+  kafka: Kafka;
+  serdes: Serdes;
+  appId: string;
+  seed: number;
+  days: number;
+  blocksPerDay: number;
+  transfersPerBlock: number;
+}): Promise<{ transfers: number; legs: number; prices: number }> {
+  const stream = generateSyntheticStream({
+    seed: params.seed,
+    days: params.days,
+    blocksPerDay: params.blocksPerDay,
+    transfersPerBlock: params.transfersPerBlock,
+    addresses: 100_000,
+  });
+  const decoder = createTestDriver(createBlockLogsProcessor(), { verifySerde: false });
+  for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });
+  const records = new Map<TopicName, { key: string; value: unknown }[]>([
+    ['erc20.transfers', []],
+    ['erc20.transfers.by-address', []],
+    ['market.prices.raw', stream.prices.map((p) => ({ key: `${p.chain_id}:${p.token_address}`, value: p }))],
+  ]);
+  for (const batch of stream.logBatches) {
+    for (const out of decoder.pipe({ kind: 'logs', batch }))
+      records.get(out.topic as TopicName)?.push({ key: out.key, value: out.value });
+    decoder.drainOutputs();
+  }
+  const producer = params.kafka.producer({ transactionalId: `${params.appId}-setup`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (const topic of ['market.prices.raw', 'erc20.transfers', 'erc20.transfers.by-address'] as const) {
+    const list = records.get(topic) ?? [];
+    const serde = params.serdes.forTopic(topic);
+    for (let i = 0; i < list.length; i += 10_000) {
+      const txn = await producer.transaction();
+      const chunk = list.slice(i, i + 10_000);
+      for (let j = 0; j < chunk.length; j += 1_000) {
+        const messages = await Promise.all(
+          chunk.slice(j, j + 1_000).map(async (r) => ({ key: r.key, value: await serde.serialize(r.value as never) })),
+        );
+        await txn.send({ topic, messages });
+      }
+      await txn.commit();
+    }
+  }
+  await producer.disconnect();
+  return {
+    transfers: records.get('erc20.transfers')?.length ?? 0,
+    legs: records.get('erc20.transfers.by-address')?.length ?? 0,
+    prices: stream.prices.length,
+  };
 }

@@ -22,15 +22,11 @@ import { createInterface } from 'node:readline';
 import type { Admin } from 'kafkajs';
 import { REPO_ROOT } from '../../config/load.ts';
 import { createKafka } from '../../core/kafka/client.ts';
-import { createTestDriver } from '../../processors/core/testDriver.ts';
-import { createBlockLogsProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
-import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
 import { resetTopics, waitForStages } from '../../processors/runtime/testing/pipelineHarness.ts';
 import { consumerGroupOf } from '../../processors/runtime/streamWorker.ts';
 import { addressFlowsStage, tokenMetricsStage } from '../../processors/runtime/topology.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
-import type { TopicName } from '../../schemas/topics.ts';
-import { peakRssMiB, startBenchStack } from './benchStack.ts';
+import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './benchStack.ts';
 import { numberArg } from './args.ts';
 
 const DAYS = numberArg('days', 3);
@@ -126,45 +122,15 @@ try {
   await resetTopics(admin, config, logger, stages, appId);
 
   // ---- setup (untimed): decode the synthetic chain and produce its transfers ----
-  const stream = generateSyntheticStream({
+  const { transfers, legs } = await produceSyntheticTransfers({
+    kafka,
+    serdes,
+    appId,
     seed: 5,
     days: DAYS,
     blocksPerDay: BLOCKS_PER_DAY,
     transfersPerBlock: PER_BLOCK,
-    addresses: 100_000,
   });
-  const decoder = createTestDriver(createBlockLogsProcessor(), { verifySerde: false });
-  for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });
-  const records = new Map<TopicName, { key: string; value: unknown }[]>([
-    ['erc20.transfers', []],
-    ['erc20.transfers.by-address', []],
-    ['market.prices.raw', stream.prices.map((p) => ({ key: `${p.chain_id}:${p.token_address}`, value: p }))],
-  ]);
-  for (const batch of stream.logBatches) {
-    for (const out of decoder.pipe({ kind: 'logs', batch }))
-      records.get(out.topic as TopicName)?.push({ key: out.key, value: out.value });
-    decoder.drainOutputs();
-  }
-  const transfers = records.get('erc20.transfers')?.length ?? 0;
-  const legs = records.get('erc20.transfers.by-address')?.length ?? 0;
-  const producer = kafka.producer({ transactionalId: `${appId}-setup`, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  for (const topic of ['market.prices.raw', 'erc20.transfers', 'erc20.transfers.by-address'] as const) {
-    const list = records.get(topic) ?? [];
-    const serde = serdes.forTopic(topic);
-    for (let i = 0; i < list.length; i += 10_000) {
-      const txn = await producer.transaction();
-      const chunk = list.slice(i, i + 10_000);
-      for (let j = 0; j < chunk.length; j += 1_000) {
-        const messages = await Promise.all(
-          chunk.slice(j, j + 1_000).map(async (r) => ({ key: r.key, value: await serde.serialize(r.value as never) })),
-        );
-        await txn.send({ topic, messages });
-      }
-      await txn.commit();
-    }
-  }
-  await producer.disconnect();
   const totalInput = transfers + legs;
 
   // ---- two workers ----
