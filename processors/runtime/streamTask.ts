@@ -290,12 +290,16 @@ export class StreamTask {
       return result;
     };
 
-    // 1. Global tables: entries this task has not applied yet, before any record that may join against them.
+    // 1. Global tables: entries this task has not applied yet, before any record that may join against them. The
+    // feed keeps receiving while this transaction runs: only the entries applied here count as applied at commit.
+    const feedEnds = new Map<string, number>();
     for (const global of stage.globals ?? []) {
       const feed = this.ctx.globals.get(global.topic);
       if (feed === undefined) continue;
       const from = this.feedCursors.get(global.topic) ?? 0;
-      for (let i = from; i < feed.values.length; i++) {
+      const end = feed.values.length;
+      feedEnds.set(global.topic, end);
+      for (let i = from; i < end; i++) {
         const input = global.toInput(feed.values[i]);
         if (input === null) continue;
         const record: InputRecord<unknown> = {
@@ -410,10 +414,7 @@ export class StreamTask {
 
     // 5. Only now the state: committed in Kafka, so safe to make durable locally.
     this.state.commit(deltas, changelogOffsets);
-    for (const global of stage.globals ?? []) {
-      const feed = this.ctx.globals.get(global.topic);
-      if (feed !== undefined) this.feedCursors.set(global.topic, feed.values.length);
-    }
+    for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
     this.stats.records += records;
     this.stats.outputs += produced.length - deadLetters;
     this.stats.deadLetters += deadLetters;

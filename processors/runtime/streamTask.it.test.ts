@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
+import pRetry from 'p-retry';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureDeclaredTopics, ensureTopics } from '../../core/kafka/ensure-topics.ts';
+import { createLogger } from '../../core/logger.ts';
+import type { Serde, Serdes } from '../../schemas/serde.ts';
+import type { TopicName } from '../../schemas/topics.ts';
+import { testConfig } from '../../scripts/test/test-config.ts';
+import { useTestTopic } from '../../scripts/test/test-topic.ts';
+import type { Processor } from '../core/processor.ts';
+import { numberCodec } from '../core/state.ts';
+import { GlobalFeed } from './globalFeed.ts';
+import type { StageSpec } from './stage.ts';
+import { StreamTask } from './streamTask.ts';
+import { changelogTopicsOf } from './streamWorker.ts';
+
+/** JSON for every topic: this test is about the task's transactions, not about Avro. */
+const json: Serde<unknown> = {
+  serialize: async (value: unknown) => Buffer.from(JSON.stringify(value)),
+  deserialize: async (bytes: Buffer) => JSON.parse(bytes.toString()) as unknown,
+} as Serde<unknown>;
+const serdes: Serdes = { forTopic: () => json as never, registerAll: async () => [] };
+
+type ProbeStores = { seen: number };
+type ProbeInput = { global: string } | { record: string };
+type ProbeOutput = { record: string; globals: string[] };
+
+/**
+ * StreamTask against the real broker: the global feed keeps receiving while a task's transaction runs (its consumer
+ * is independent of the task), and an entry that arrives then must be applied by a later transaction, not skipped.
+ * The task once moved its cursor to the feed's length at commit time, past entries it had never applied: token
+ * metadata that arrived mid-batch was lost for the life of the process, so every later transfer of the token was
+ * decoded without decimals and its daily volume_usd stayed null.
+ */
+describe('StreamTask global tables (real broker)', () => {
+  const logger = createLogger({ level: 'silent' });
+  const config = testConfig();
+  const t = useTestTopic('task-out');
+  const appId = `task-it-${randomUUID().slice(0, 8)}`;
+  const stateDir = mkdtempSync(join(tmpdir(), 'oracul-task-it-'));
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('applies a global entry that arrived while a transaction was in flight in the next transaction', async () => {
+    const outputTopic = t.topic as TopicName;
+    let arrivesDuringTransaction: (() => void) | undefined;
+    const processor: Processor<ProbeStores, ProbeInput, ProbeOutput> = {
+      name: 'feed-probe',
+      stores: { seen: { codec: numberCodec('seen'), doc: 'global entries applied' } },
+      outputTopics: [outputTopic],
+      process(state, record) {
+        const value = record.value;
+        if ('global' in value) return { stateChanges: [{ op: 'put', store: 'seen', key: value.global, value: 1 }], outputs: [] };
+        arrivesDuringTransaction?.();
+        const globals = [...state.seen.range({ gte: '', lt: '~' })].map(([key]) => key);
+        return {
+          stateChanges: [],
+          outputs: [{ topic: outputTopic, key: value.record, value: { record: value.record, globals } }],
+        };
+      },
+    };
+    const stage: StageSpec<ProbeStores, ProbeInput, ProbeOutput> = {
+      name: processor.name,
+      inputTopic: 'eth.logs.raw',
+      processor,
+      toInputs: (value) => [{ record: String(value) }],
+      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
+      globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ global: String(value) }) }],
+    };
+    // The input topic (its group offsets are committed in the transactions) and the stage's changelogs.
+    await ensureDeclaredTopics({ config, logger });
+    const changelogs = changelogTopicsOf(appId, stage, config.kafka.topics);
+    await ensureTopics(t.admin, changelogs, logger);
+    // Until the new partitions have a leader, metadata requests for them fail.
+    await pRetry(() => t.admin.fetchTopicMetadata({ topics: changelogs.map((c) => c.name) }), { retries: 20, minTimeout: 250 });
+    // Never started: the test appends to it as its consumer would, at the moments it chooses.
+    const feed = new GlobalFeed<unknown>(t.kafka, logger, 'erc20.tokens', json as Serde<unknown>);
+    const outputs: ProbeOutput[] = [];
+    const capturing: Serdes = {
+      forTopic: (topic) =>
+        ({
+          serialize: async (value: unknown) => {
+            if (topic === outputTopic) outputs.push(value as ProbeOutput);
+            return json.serialize(value);
+          },
+          deserialize: json.deserialize,
+        }) as never,
+      registerAll: serdes.registerAll,
+    };
+    const task = await StreamTask.open({
+      kafka: t.kafka,
+      logger,
+      serdes: capturing,
+      stage,
+      appId,
+      groupId: `${appId}-group`,
+      partition: 0,
+      statePath: join(stateDir, 'task'),
+      globals: new Map([['erc20.tokens', feed]]),
+    });
+    const message = (offset: number, value: string): KafkaMessage => ({
+      key: Buffer.from(value),
+      value: Buffer.from(JSON.stringify(value)),
+      timestamp: String(Date.now()),
+      attributes: 0,
+      offset: String(offset),
+      headers: {},
+    });
+    try {
+      feed.values.push('token-a');
+      // While the first batch is processed, a second entry reaches the feed.
+      arrivesDuringTransaction = () => {
+        feed.values.push('token-b');
+        arrivesDuringTransaction = undefined;
+      };
+      await task.processBatch([message(0, 'first')], 0);
+      await task.processBatch([message(1, 'second')], 0);
+      expect(outputs).toEqual([
+        { record: 'first', globals: ['token-a'] },
+        { record: 'second', globals: ['token-a', 'token-b'] },
+      ]);
+    } finally {
+      await task.close();
+      await t.admin.deleteTopics({ topics: changelogs.map((c) => c.name) }).catch(() => undefined);
+    }
+  }, 60_000);
+});
