@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { superviseConsumer, type SupervisedConsumer } from '../../core/kafka/supervised-consumer.ts';
 import type { Serde } from '../../schemas/serde.ts';
 
 /**
  * A topic read in full by every worker (Kafka Streams' global table): price ticks, token metadata. Values are
  * kept in arrival order; tasks inject the ones they have not seen yet before each batch, so a task's view of the
  * table is part of its own transactional state. `ready` resolves once the feed has read everything that was in
- * the topic when it started (bootstrap), which every task waits for before its first record.
+ * the topic when it started (bootstrap), which every task waits for before its first record. A consumer that
+ * kafkajs gives up on is replaced and goes on from the last position read.
  */
 export class GlobalFeed<T> {
   readonly values: T[] = [];
-  private consumer: Consumer | undefined;
+  private consumer: SupervisedConsumer | undefined;
   private readonly positions = new Map<number, number>();
   private ends = new Map<number, number>();
   private readyResolve: (() => void) | undefined;
@@ -36,42 +38,13 @@ export class GlobalFeed<T> {
     } finally {
       await admin.disconnect();
     }
-    const consumer = this.kafka.consumer({
-      groupId: `oracul-global-${this.topic}-${randomUUID()}`,
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
+    this.consumer = superviseConsumer({
+      name: `global feed ${this.topic}`,
+      logger: this.logger,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.run(consumer),
     });
-    this.consumer = consumer;
-    // Every fetched batch, including marker-only ones eachBatch never sees, moves the position.
-    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-      const next = Number(event.payload.lastOffset) + 1;
-      this.positions.set(event.payload.partition, Math.max(this.positions.get(event.payload.partition) ?? 0, next));
-      this.checkReady();
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
-          if (message.value === null) continue;
-          try {
-            this.values.push(await this.serde.deserialize(message.value));
-          } catch (error) {
-            this.decodeErrors++;
-            this.logger.error({
-              msg: 'global feed record not decodable: skipped',
-              topic: this.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              err: error,
-            });
-          }
-        }
-        this.positions.set(batch.partition, Number(batch.lastOffset()) + 1);
-        this.checkReady();
-      },
-    });
+    await this.consumer.start();
     this.checkReady();
     // A source's open transaction holds the readable end (last stable offset) below the high watermark until it
     // commits; wait for it, bounded, then start with what was read (later entries are injected as they come).
@@ -81,6 +54,58 @@ export class GlobalFeed<T> {
       this.logger.warn({ msg: 'global feed bootstrap timed out: starting with what was read', topic: this.topic });
       this.markReady();
     }
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: `oracul-global-${this.topic}-${randomUUID()}`,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+    });
+    // Every fetched batch, including marker-only ones eachBatch never sees, moves the position.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      this.advance(event.payload.partition, Number(event.payload.lastOffset) + 1);
+      this.checkReady();
+    });
+    return consumer;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          // Already read by a consumer this one replaced (its first fetch can race the seek below).
+          if (Number(message.offset) < (this.positions.get(batch.partition) ?? 0)) continue;
+          if (message.value !== null) {
+            try {
+              this.values.push(await this.serde.deserialize(message.value));
+            } catch (error) {
+              this.decodeErrors++;
+              this.logger.error({
+                msg: 'global feed record not decodable: skipped',
+                topic: this.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                err: error,
+              });
+            }
+          }
+          // Per record, so a replacement consumer (after a crash) neither skips nor repeats a value.
+          this.advance(batch.partition, Number(message.offset) + 1);
+        }
+        this.advance(batch.partition, Number(batch.lastOffset()) + 1);
+        this.checkReady();
+      },
+    });
+    // A replacement after a crash goes on where the previous consumer stopped (the group commits nothing).
+    for (const [partition, offset] of this.positions) consumer.seek({ topic: this.topic, partition, offset: String(offset) });
+  }
+
+  private advance(partition: number, next: number): void {
+    this.positions.set(partition, Math.max(this.positions.get(partition) ?? 0, next));
   }
 
   private checkReady(): void {
@@ -95,6 +120,6 @@ export class GlobalFeed<T> {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer?.stop().catch(() => undefined);
   }
 }
