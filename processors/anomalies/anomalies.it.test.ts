@@ -139,6 +139,22 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     expect(new Set(versions).size).toBe(versions.length);
 
+    // Other test files share the stack's anomalies topic (the devnet run publishes dozens): the alert service's group
+    // starts at the topic's current end, as an operator's `--reset-offsets --to-latest` would, so it sees this test's only.
+    const alertGroup = `anomalies-it-${randomBytes(4).toString('hex')}`;
+    const kafkaAdmin = createKafka({ config, logger, clientSuffix: 'anomalies-it-admin' }).admin();
+    await kafkaAdmin.connect();
+    try {
+      const ends = await kafkaAdmin.fetchTopicOffsets('anomalies');
+      await kafkaAdmin.setOffsets({
+        groupId: alertGroup,
+        topic: 'anomalies',
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
+
     // Produce to the anomalies topic (Avro via the registry).
     const serde = serdes.forTopic('anomalies');
     await producer.send({
@@ -152,9 +168,9 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
       config,
       logger,
       serdes,
-      groupId: `anomalies-it-${randomBytes(4).toString('hex')}`,
+      groupId: alertGroup,
       lagGroups: [],
-      topics: ['anomalies'], // other test files share the stack's topics
+      topics: ['anomalies'], // dq.checks: other test files' checks
     });
 
     // Meanwhile, land the topic in the anomalies table (read_committed, latest version wins).
