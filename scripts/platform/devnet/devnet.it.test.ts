@@ -42,7 +42,13 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const tail = () => `(full log: ${logFile})\n${output.slice(-6000)}`;
 
-      const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> => {
+      /** On a timeout, `explain` adds what the warehouse holds (the log tail alone rarely says why). */
+      const waitFor = async (
+        what: string,
+        check: () => Promise<boolean>,
+        timeoutMs: number,
+        explain?: () => Promise<string>,
+      ): Promise<number> => {
         const deadline = Date.now() + timeoutMs;
         while (Date.now() < deadline) {
           if (child.exitCode !== null)
@@ -50,7 +56,9 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
           if (await check().catch(() => false)) return Math.round((Date.now() - started) / 1000);
           await new Promise((r) => setTimeout(r, 2_000));
         }
-        throw new Error(`timed out waiting for ${what}:\n${tail()}`);
+        const state =
+          explain === undefined ? '' : await explain().catch((error: unknown) => `(explain failed: ${String(error)})`);
+        throw new Error(`timed out waiting for ${what}:\n${state}\n${tail()}`);
       };
 
       try {
@@ -90,6 +98,16 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
               )[0]!.n,
             ) >= 10,
           300_000,
+          async () => {
+            // Per token: days, days without volume_usd, and whether decimals and prices were known.
+            const rows = await query<Record<string, string>>(
+              `SELECT token_address, any(symbol) AS symbol, any(decimals) AS decimals, count() AS days,
+                      countIf(volume_usd IS NULL) AS days_without_usd, sum(transfer_count) AS transfers,
+                      sum(priced_transfer_count) AS priced, countIf(price_close IS NOT NULL) AS days_with_price
+                 FROM token_metrics_daily FINAL WHERE chain_id = {chain:UInt64} GROUP BY token_address`,
+            );
+            return `token_metrics_daily by token: ${JSON.stringify(rows)}`;
+          },
         );
         const spike = /"planted_anomalies":\[\{"kind":"token_volume_spike","day":"(\d{4}-\d{2}-\d{2})"/.exec(output)?.[1];
         expect(spike, tail()).toBeDefined();
