@@ -170,9 +170,17 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
           `devnet timings (s from spawn): first transfers ${firstData}, all tokens ${allTokens}, 10+ days of metrics ${manyDays}, ` +
             `planted anomaly ${anomaly}, reorg ${reorgAt}, retraction seen ${retracted}`,
         );
-      } finally {
+      } catch (error) {
+        // A failed wait must not leave the platform running into the next test file (it shares the stack's topics):
+        // stop it, by force if the clean shutdown hangs, before reporting.
         child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        await exited;
+        clearTimeout(timer);
+        log.end();
+        throw error;
       }
+      child.kill('SIGTERM');
       const code = await exited;
       log.end();
       expect(code, `exit code ${code}:\n${tail()}`).toBe(0);
