@@ -7,7 +7,6 @@ const [mode, arg] = process.argv.slice(2);
 if (mode === 'crash') {
   setTimeout(() => process.exit(3), Number(arg));
 } else {
-  if (arg !== undefined) writeFileSync(arg, String(process.pid));
   const keepAlive = setInterval(() => undefined, 1000);
   const stop = () => {
     clearInterval(keepAlive);
@@ -15,4 +14,7 @@ if (mode === 'crash') {
   };
   process.on('SIGTERM', stop);
   process.once('disconnect', stop);
+  // The pid file tells the test the child is ready for SIGTERM: written only once the handler is installed (a
+  // SIGTERM before it would kill the child by signal, not exit 0, as happened once on a loaded machine).
+  if (arg !== undefined) writeFileSync(arg, String(process.pid));
 }
