@@ -38,13 +38,19 @@ describe('fetchTokenMetadata', () => {
       name: 'Old Token',
       decimals: 8,
       source: 'rpc',
+      symbol_encoding: 'SYMBOL',
     });
     expect(seen).toEqual([sel('decimals()'), sel('DECIMALS()'), sel('symbol()'), sel('SYMBOL()'), sel('name()')]);
   });
 
   it('falls through garbage to the variant, and to null when nothing decodes', async () => {
     const client = fakeClient({ [sel('decimals()')]: `0x${word(1000n)}`, [sel('symbol()')]: '0x', [sel('SYMBOL()')]: '0x1234' });
-    expect(await fetchTokenMetadata(client, { chainId: 1, address })).toMatchObject({ decimals: null, symbol: null, name: null });
+    expect(await fetchTokenMetadata(client, { chainId: 1, address })).toMatchObject({
+      decimals: null,
+      symbol: null,
+      name: null,
+      symbol_encoding: null,
+    });
   });
 
   it('a transport failure is a retryable error, not a null', async () => {
@@ -71,6 +77,7 @@ describe('fetchTokenMetadata', () => {
       name: null,
       decimals: 18,
       source: 'rpc',
+      symbol_encoding: 'bytes32',
     });
   });
 });

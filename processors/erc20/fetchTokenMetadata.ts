@@ -54,7 +54,7 @@ async function firstDecoded<T>(
   signatures: readonly string[],
   decode: (hex: string | undefined) => MetadataDecodeResult<T>,
   blockNumber: bigint | undefined,
-): Promise<T | null> {
+): Promise<{ value: T; signature: string; encoding: 'uint' | 'string' | 'bytes32' } | null> {
   for (const signature of signatures) {
     let data: Hex | undefined;
     try {
@@ -68,9 +68,18 @@ async function firstDecoded<T>(
       throw new TokenMetadataFetchError(address, signature, error);
     }
     const decoded = decode(data);
-    if (decoded.ok) return decoded.value;
+    if (decoded.ok) return { value: decoded.value, signature, encoding: decoded.encoding };
   }
   return null;
+}
+
+/** How `symbol()` answered (`erc20.tokens.symbol_encoding`): an ABI string, a bytes32, or only the uppercase getter. */
+export type SymbolEncoding = 'string' | 'bytes32' | 'SYMBOL';
+
+/** Metadata read from the contract, with how its symbol was encoded. */
+export interface RpcTokenMetadata extends TokenMetadata {
+  readonly source: 'rpc';
+  readonly symbol_encoding: SymbolEncoding | null;
 }
 
 /**
@@ -82,7 +91,7 @@ async function firstDecoded<T>(
 export async function fetchTokenMetadata(
   client: TokenCallClient,
   params: { readonly chainId: number; readonly address: string; readonly blockNumber?: bigint },
-): Promise<TokenMetadata> {
+): Promise<RpcTokenMetadata> {
   const address = params.address.toLowerCase() as Address;
   const decimals = await firstDecoded(client, address, METADATA_CALLS.decimals, decodeDecimalsResult, params.blockNumber);
   const symbol = await firstDecoded(
@@ -93,5 +102,14 @@ export async function fetchTokenMetadata(
     params.blockNumber,
   );
   const name = await firstDecoded(client, address, METADATA_CALLS.name, (hex) => decodeTextResult(hex, 256), params.blockNumber);
-  return { chain_id: params.chainId, address, symbol, name, decimals, source: 'rpc' };
+  return {
+    chain_id: params.chainId,
+    address,
+    symbol: symbol?.value ?? null,
+    name: name?.value ?? null,
+    decimals: decimals?.value ?? null,
+    source: 'rpc',
+    symbol_encoding:
+      symbol === null ? null : symbol.signature === 'SYMBOL()' ? 'SYMBOL' : symbol.encoding === 'bytes32' ? 'bytes32' : 'string',
+  };
 }

@@ -20,8 +20,8 @@ export interface CreateTokenMetadataResolverParameters {
 }
 
 /**
- * Token metadata resolution. Runs in the runtime before a batch reaches the (pure) transfer processor, which
- * then reads the `tokens` store. A token whose calls reverted resolves to nulls and is cached as such: we do not
+ * Token metadata resolution with a seed and a cache (for a caller that resolves tokens as it meets them; the stream
+ * runtime does not: its decoder reads the `tokens` store, fed by erc20.tokens and `oracul tokens resolve`). A token whose calls reverted resolves to nulls and is cached as such: we do not
  * hammer a contract that has no `decimals()`, and its USD values stay null rather than assuming 18.
  */
 export function createTokenMetadataResolver(params: CreateTokenMetadataResolverParameters): TokenMetadataResolver {

@@ -14,6 +14,7 @@ import { registerDqCommands } from './commands/dq.ts';
 import { registerBackfillCommands } from './commands/backfill.ts';
 import { registerRecomputeCommand } from './commands/recompute.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerTokensCommands } from './commands/tokens.ts';
 
 const program = new Command()
   .name('oracul')
@@ -35,6 +36,7 @@ registerDqCommands(program);
 registerBackfillCommands(program);
 registerRecomputeCommand(program);
 registerStatusCommand(program);
+registerTokensCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -220,24 +220,26 @@ export async function publishDevnetTokenMetadata(
   params: { serdes: Serdes; tokens: readonly DeployedDevnetToken[]; rpcUrl: string },
 ): Promise<void> {
   const { fetchTokenMetadata } = await import('../../../processors/erc20/fetchTokenMetadata.ts');
+  const { rpcTokenRecord } = await import('../../../processors/erc20/resolveUnknownTokens.ts');
   const { createKafka } = await import('../../../core/kafka/client.ts');
   const client = createPublicClient({ transport: http(params.rpcUrl) });
   const serde = params.serdes.forTopic('erc20.tokens');
   const now = Date.now();
   const messages = [];
   for (const t of params.tokens) {
-    const rpc = t.seeded ? null : await fetchTokenMetadata(client, { chainId: DEVNET_CHAIN_ID, address: t.address });
-    const value = {
-      chain_id: DEVNET_CHAIN_ID,
-      address: t.address,
-      symbol: rpc ? rpc.symbol : t.symbol,
-      name: rpc ? rpc.name : t.name,
-      decimals: rpc ? rpc.decimals : t.decimals,
-      source: rpc ? ('rpc' as const) : ('seed' as const),
-      symbol_encoding: rpc ? (t.contract === 'Bytes32SymbolToken' ? 'bytes32' : 'string') : null,
-      fetched_at: rpc ? now : 0,
-      version: rpc ? now : 1,
-    };
+    const value = t.seeded
+      ? {
+          chain_id: DEVNET_CHAIN_ID,
+          address: t.address,
+          symbol: t.symbol,
+          name: t.name,
+          decimals: t.decimals,
+          source: 'seed' as const,
+          symbol_encoding: null,
+          fetched_at: 0,
+          version: 1,
+        }
+      : rpcTokenRecord(await fetchTokenMetadata(client, { chainId: DEVNET_CHAIN_ID, address: t.address }), now);
     messages.push({ key: `${DEVNET_CHAIN_ID}:${t.address}`, value: await serde.serialize(value) });
   }
   const producer = createKafka({ config: common.config, logger: common.logger, clientSuffix: 'devnet-tokens' }).producer({
