@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { TokenMetadata as TokenMetadataRecord } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { fetchTokenMetadata, type RpcTokenMetadata, type TokenCallClient } from './fetchTokenMetadata.ts';
+import { sendTokenRecords } from './tokensTopic.ts';
 
 /**
  * Token metadata for contracts nobody curated: the decoder only knows the seed and what `erc20.tokens` carries, so
@@ -103,31 +104,13 @@ export async function resolveTokens(params: {
   return { resolved: results.filter((r): r is RpcTokenMetadata => r !== undefined), failed };
 }
 
-/** Publishes metadata to the compacted `erc20.tokens` topic (key `<chain>:<address>`), read by the decoder and the `tokens` sink. */
+/** Publishes metadata read over RPC to `erc20.tokens` (see {@link rpcTokenRecord}). */
 export async function publishTokenMetadata(params: {
   readonly kafka: Kafka;
   readonly serdes: Serdes;
   readonly tokens: readonly RpcTokenMetadata[];
   readonly fetchedAtMs: number;
 }): Promise<void> {
-  if (params.tokens.length === 0) return;
-  const serde = params.serdes.forTopic('erc20.tokens');
-  const messages = await Promise.all(
-    params.tokens.map(async (t) => ({
-      key: `${t.chain_id}:${t.address}`,
-      value: await serde.serialize(rpcTokenRecord(t, params.fetchedAtMs)),
-    })),
-  );
-  const producer = params.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    // A topic created moments ago may not have a known leader yet ("not the leader"): retry, as the seed publisher does.
-    await pRetry(() => producer.send({ topic: 'erc20.tokens', messages, acks: -1 }), {
-      retries: 10,
-      minTimeout: 200,
-      maxTimeout: 3_000,
-    });
-  } finally {
-    await producer.disconnect();
-  }
+  const records = params.tokens.map((t) => rpcTokenRecord(t, params.fetchedAtMs));
+  await sendTokenRecords({ kafka: params.kafka, serdes: params.serdes, records });
 }

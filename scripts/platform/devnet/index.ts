@@ -221,37 +221,33 @@ export async function publishDevnetTokenMetadata(
 ): Promise<void> {
   const { fetchTokenMetadata } = await import('../../../processors/erc20/fetchTokenMetadata.ts');
   const { rpcTokenRecord } = await import('../../../processors/erc20/resolveUnknownTokens.ts');
+  const { sendTokenRecords } = await import('../../../processors/erc20/tokensTopic.ts');
   const { createKafka } = await import('../../../core/kafka/client.ts');
   const client = createPublicClient({ transport: http(params.rpcUrl) });
-  const serde = params.serdes.forTopic('erc20.tokens');
   const now = Date.now();
-  const messages = [];
+  const records = [];
   for (const t of params.tokens) {
-    const value = t.seeded
-      ? {
-          chain_id: DEVNET_CHAIN_ID,
-          address: t.address,
-          symbol: t.symbol,
-          name: t.name,
-          decimals: t.decimals,
-          source: 'seed' as const,
-          symbol_encoding: null,
-          fetched_at: 0,
-          version: 1,
-        }
-      : rpcTokenRecord(await fetchTokenMetadata(client, { chainId: DEVNET_CHAIN_ID, address: t.address }), now);
-    messages.push({ key: `${DEVNET_CHAIN_ID}:${t.address}`, value: await serde.serialize(value) });
+    records.push(
+      t.seeded
+        ? {
+            chain_id: DEVNET_CHAIN_ID,
+            address: t.address,
+            symbol: t.symbol,
+            name: t.name,
+            decimals: t.decimals,
+            source: 'seed' as const,
+            symbol_encoding: null,
+            fetched_at: 0,
+            version: 1,
+          }
+        : rpcTokenRecord(await fetchTokenMetadata(client, { chainId: DEVNET_CHAIN_ID, address: t.address }), now),
+    );
   }
-  const producer = createKafka({ config: common.config, logger: common.logger, clientSuffix: 'devnet-tokens' }).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
+  await sendTokenRecords({
+    kafka: createKafka({ config: common.config, logger: common.logger, clientSuffix: 'devnet-tokens' }),
+    serdes: params.serdes,
+    records,
   });
-  await producer.connect();
-  try {
-    await producer.send({ topic: 'erc20.tokens', messages, acks: -1 });
-  } finally {
-    await producer.disconnect();
-  }
   componentLogger(common.logger, 'devnet').info({
     msg: 'devnet token metadata published to erc20.tokens',
     tokens: params.tokens.map((t) => `${t.symbol} (${t.seeded ? 'seed' : 'rpc'})`),
