@@ -45,9 +45,15 @@ describe('process control', () => {
   });
 
   it('kills a process that ignores SIGTERM after the grace period', async () => {
-    const child = await spawnNode("process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)", '--marker=stubborn');
+    const child = await spawnNode(
+      "process.on('SIGTERM', () => {}); console.log('stubborn: handler installed'); setInterval(() => {}, 1000)",
+      '--marker=stubborn',
+    );
     const pid = child.pid ?? -1;
-    await new Promise((r) => setTimeout(r, 300)); // let it install the handler
+    // Only once it ignores SIGTERM (a fixed sleep was too short for a loaded machine: the child died of the SIGTERM).
+    const deadline = Date.now() + 15_000;
+    while (!(await readFile(join(dir, 'svc.log'), 'utf8')).includes('stubborn: handler installed') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await terminateProcess(pid, 300)).toBe('killed');
     expect(isProcessAlive(pid)).toBe(false);
   });
