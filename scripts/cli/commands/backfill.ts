@@ -5,15 +5,11 @@ import { loadConfig } from '../../../config/index.ts';
 import type { Common } from '../../../core/common.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+import { positiveInteger } from '../args.ts';
 
 const blockNumber = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a block number');
   return Number(value);
-};
-const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 };
 
 interface BackfillOptions {
@@ -46,8 +42,8 @@ export function registerBackfillCommands(program: Command): void {
     .requiredOption('--to <to>', 'last block or UTC day (blocks), last UTC day (prices), inclusive')
     .option('--chain <name>', 'chain in config/chains.yml (default: the first)')
     .option('--rpc-url <url...>', 'RPC endpoints in fallback order (default: chains[].rpcUrls)')
-    .option('--batch-size <n>', 'blocks per batch / Kafka transaction (ingest.batchSize)', positive)
-    .option('--concurrency <n>', 'batches fetched at once (ingest.concurrency)', positive)
+    .option('--batch-size <n>', 'blocks per batch / Kafka transaction (ingest.batchSize)', positiveInteger)
+    .option('--concurrency <n>', 'batches fetched at once (ingest.concurrency)', positiveInteger)
     .option('--state-dir <dir>', 'LMDB state dir (ingest.stateDir)')
     .option('--no-progress', 'no progress bar, even in a terminal')
     .action(async (what: string, opts: BackfillOptions, command: Command) => {

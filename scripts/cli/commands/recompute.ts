@@ -1,14 +1,8 @@
 import type { SingleBar as SingleBarType } from 'cli-progress';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../core/logger.ts';
-
-const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
+import { positiveInteger } from '../args.ts';
 
 interface RecomputeOptions {
   fromDate: string;
@@ -26,7 +20,7 @@ export function registerRecomputeCommand(program: Command): void {
     )
     .requiredOption('--from-date <day>', 'first UTC day, YYYY-MM-DD')
     .requiredOption('--to-date <day>', 'last UTC day, YYYY-MM-DD, inclusive (must have closed: end + 1 h grace in the past)')
-    .option('--chain-id <id>', 'chain id (default: the first chain in config/chains.yml)', positive)
+    .option('--chain-id <id>', 'chain id (default: the first chain in config/chains.yml)', positiveInteger)
     .option('--json', 'print the per-day result as JSON on stdout')
     .option('--no-progress', 'no progress bar, even in a terminal')
     .action(async (opts: RecomputeOptions) => {

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../core/logger.ts';
-
-const nonNegative = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-};
+import { nonNegativeInteger } from '../args.ts';
 
 interface StatusOptions {
   appId: string;
@@ -24,8 +18,8 @@ export function registerStatusCommand(program: Command): void {
     )
     .option('--app-id <id>', 'application id (consumer group prefix)', 'oracul')
     .option('--json', 'print the report as JSON')
-    .option('--max-lag <n>', 'exit 1 when a group lags more than n records in total', nonNegative)
-    .option('--stale-after-s <s>', 'a heartbeat older than this is marked stale', nonNegative, 30)
+    .option('--max-lag <n>', 'exit 1 when a group lags more than n records in total', nonNegativeInteger)
+    .option('--stale-after-s <s>', 'a heartbeat older than this is marked stale', nonNegativeInteger, 30)
     .action(async (opts: StatusOptions) => {
       const config = loadConfig();
       const logger = createLogger({

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../core/logger.ts';
+import { contractAddress, positiveInteger } from '../args.ts';
 
 interface ResolveOptions {
   chain?: string;
@@ -11,14 +11,6 @@ interface ResolveOptions {
   concurrency: number;
   dryRun?: boolean;
 }
-
-const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
-
-const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
 export function registerTokensCommands(program: Command): void {
   const command = program
@@ -32,9 +24,9 @@ export function registerTokensCommands(program: Command): void {
     )
     .option('--chain <name>', 'chain in config/chains.yml (default: the first)')
     .option('--rpc-url <url...>', 'RPC endpoints in fallback order (default: chains[].rpcUrls)')
-    .option('--address <address...>', 'these tokens instead of the unknown ones found in the warehouse')
-    .option('--limit <n>', 'at most this many unknown tokens per run', positive, 500)
-    .option('--concurrency <n>', 'tokens read at once', positive, 4)
+    .option('--address <address...>', 'these tokens instead of the unknown ones found in the warehouse', contractAddress)
+    .option('--limit <n>', 'at most this many unknown tokens per run', positiveInteger, 500)
+    .option('--concurrency <n>', 'tokens read at once', positiveInteger, 4)
     .option('--dry-run', 'print what would be published, publish nothing')
     .action(async (opts: ResolveOptions, cmd: Command) => {
       const config = loadConfig();
@@ -43,13 +35,11 @@ export function registerTokensCommands(program: Command): void {
       if (chain === undefined) cmd.error(`error: no chain named '${opts.chain}' in config/chains.yml`, { exitCode: 2 });
       const rpcUrls = opts.rpcUrl ?? chain.rpcUrls;
       if (rpcUrls.length === 0) cmd.error(`error: chain ${chain.name} has no rpcUrls (pass --rpc-url)`, { exitCode: 2 });
-      const bad = (opts.address ?? []).filter((a) => !ADDRESS_RE.test(a));
-      if (bad.length > 0) cmd.error(`error: not a 0x address: ${bad.join(', ')}`, { exitCode: 2 });
 
       const { createPublicClient, fallback, http } = await import('viem');
       const { findUnknownTokens, publishTokenMetadata, resolveTokens } =
         await import('../../../processors/erc20/resolveUnknownTokens.ts');
-      let addresses = (opts.address ?? []).map((a) => a.toLowerCase());
+      let addresses = opts.address ?? [];
       if (addresses.length === 0) {
         const { createWarehouseClient } = await import('../../../dwh/client.ts');
         const client = createWarehouseClient({ config });
