@@ -1,8 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { readTokenSeed, TOKEN_SEED_FILE } from '../../dwh/seed-tokens.ts';
-import type { TokenMetadata } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
-import { sendTokenRecords } from './tokensTopic.ts';
+import { seedTokenRecord, sendTokenRecords } from './tokensTopic.ts';
 
 /**
  * Publishes the curated token seed (dwh/seeds/erc20_token_metadata.csv) to the compacted `erc20.tokens` topic,
@@ -10,17 +9,7 @@ import { sendTokenRecords } from './tokensTopic.ts';
  * compaction keeps one record per token and RPC-resolved rows (higher versions) still win in the table.
  */
 export async function publishSeedTokens(params: { kafka: Kafka; serdes: Serdes; file?: string }): Promise<number> {
-  const records = readTokenSeed(params.file ?? TOKEN_SEED_FILE).map((row): TokenMetadata => ({
-    chain_id: row.chainId,
-    address: row.address,
-    symbol: row.symbol,
-    name: row.name,
-    decimals: row.decimals,
-    source: 'seed',
-    symbol_encoding: null,
-    fetched_at: 0,
-    version: 1,
-  }));
+  const records = readTokenSeed(params.file ?? TOKEN_SEED_FILE).map(seedTokenRecord);
   await sendTokenRecords({ kafka: params.kafka, serdes: params.serdes, records });
   return records.length;
 }

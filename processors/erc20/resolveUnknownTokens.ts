@@ -3,10 +3,9 @@ import type { Kafka } from 'kafkajs';
 import pMap from 'p-map';
 import pRetry from 'p-retry';
 import type { Logger } from '../../core/logger.ts';
-import type { TokenMetadata as TokenMetadataRecord } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { fetchTokenMetadata, type RpcTokenMetadata, type TokenCallClient } from './fetchTokenMetadata.ts';
-import { sendTokenRecords } from './tokensTopic.ts';
+import { rpcTokenRecord, sendTokenRecords } from './tokensTopic.ts';
 
 /**
  * Token metadata for contracts nobody curated: the decoder only knows the seed and what `erc20.tokens` carries, so
@@ -40,21 +39,6 @@ export async function findUnknownTokens(
   });
   const rows = await rs.json<{ address: string; transfers: string }>();
   return rows.map((r) => ({ address: r.address, transfers: Number(r.transfers) }));
-}
-
-/** The `erc20.tokens` record of metadata read over RPC; `version` = fetch time, so it wins over the seed's 1. */
-export function rpcTokenRecord(meta: RpcTokenMetadata, fetchedAtMs: number): TokenMetadataRecord {
-  return {
-    chain_id: meta.chain_id,
-    address: meta.address as TokenMetadataRecord['address'],
-    symbol: meta.symbol,
-    name: meta.name,
-    decimals: meta.decimals,
-    source: 'rpc',
-    symbol_encoding: meta.symbol_encoding,
-    fetched_at: fetchedAtMs,
-    version: fetchedAtMs,
-  };
 }
 
 export interface ResolveTokensResult {

@@ -220,8 +220,7 @@ export async function publishDevnetTokenMetadata(
   params: { serdes: Serdes; tokens: readonly DeployedDevnetToken[]; rpcUrl: string },
 ): Promise<void> {
   const { fetchTokenMetadata } = await import('../../../processors/erc20/fetchTokenMetadata.ts');
-  const { rpcTokenRecord } = await import('../../../processors/erc20/resolveUnknownTokens.ts');
-  const { sendTokenRecords } = await import('../../../processors/erc20/tokensTopic.ts');
+  const { rpcTokenRecord, seedTokenRecord, sendTokenRecords } = await import('../../../processors/erc20/tokensTopic.ts');
   const { createKafka } = await import('../../../core/kafka/client.ts');
   const client = createPublicClient({ transport: http(params.rpcUrl) });
   const now = Date.now();
@@ -229,17 +228,7 @@ export async function publishDevnetTokenMetadata(
   for (const t of params.tokens) {
     records.push(
       t.seeded
-        ? {
-            chain_id: DEVNET_CHAIN_ID,
-            address: t.address,
-            symbol: t.symbol,
-            name: t.name,
-            decimals: t.decimals,
-            source: 'seed' as const,
-            symbol_encoding: null,
-            fetched_at: 0,
-            version: 1,
-          }
+        ? seedTokenRecord({ ...t, chainId: DEVNET_CHAIN_ID })
         : rpcTokenRecord(await fetchTokenMetadata(client, { chainId: DEVNET_CHAIN_ID, address: t.address }), now),
     );
   }
