@@ -109,7 +109,12 @@ export async function fetchTokenMetadata(
     name: name?.value ?? null,
     decimals: decimals?.value ?? null,
     source: 'rpc',
-    symbol_encoding:
-      symbol === null ? null : symbol.signature === 'SYMBOL()' ? 'SYMBOL' : symbol.encoding === 'bytes32' ? 'bytes32' : 'string',
+    symbol_encoding: symbol === null ? null : symbolEncodingOf(symbol),
   };
+}
+
+/** Only the uppercase getter answered: `SYMBOL`; otherwise how `symbol()` encoded its answer. */
+function symbolEncodingOf(symbol: { signature: string; encoding: 'uint' | 'string' | 'bytes32' }): SymbolEncoding {
+  if (symbol.signature === 'SYMBOL()') return 'SYMBOL';
+  return symbol.encoding === 'bytes32' ? 'bytes32' : 'string';
 }

@@ -23,7 +23,6 @@ const json: Serde<unknown> = {
   serialize: async (value: unknown) => Buffer.from(JSON.stringify(value)),
   deserialize: async (bytes: Buffer) => JSON.parse(bytes.toString()) as unknown,
 } as Serde<unknown>;
-const serdes: Serdes = { forTopic: () => json as never, registerAll: async () => [] };
 
 type ProbeStores = { seen: number };
 type ProbeInput = { global: string } | { record: string };
@@ -88,7 +87,7 @@ describe('StreamTask global tables (real broker)', () => {
           },
           deserialize: json.deserialize,
         }) as never,
-      registerAll: serdes.registerAll,
+      registerAll: async () => [],
     };
     const task = await StreamTask.open({
       kafka: t.kafka,
