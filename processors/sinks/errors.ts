@@ -31,3 +31,22 @@ export class SinkCatchUpTimeoutError extends RetryableError {
     super('ORACUL_SINK_CATCH_UP_TIMEOUT', message, options);
   }
 }
+
+/** A declared sink column has a type the RowBinary encoder cannot write (a programming error, caught at sink creation). */
+export class SinkColumnTypeUnsupportedError extends NonRetryableError {
+  override readonly name = 'SinkColumnTypeUnsupportedError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_COLUMN_TYPE_UNSUPPORTED', message, options);
+  }
+}
+
+/**
+ * The table's columns differ from the sink's declared RowBinary columns (missing column, other type,
+ * a required column not declared). Retried: a pending migration may fix it; consumption waits meanwhile.
+ */
+export class SinkTableSchemaMismatchError extends RetryableError {
+  override readonly name = 'SinkTableSchemaMismatchError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_TABLE_SCHEMA_MISMATCH', message, options);
+  }
+}

@@ -4,16 +4,28 @@ import type { Common } from '../../core/common.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import type { Serdes } from '../../schemas/index.ts';
 import { createClickHouseSink, type ClickHouseSink, type SinkBatchOptions } from './clickhouse-sink.ts';
+import type { SinkColumn } from './row-binary/row-encoder.ts';
+import { PRICES_SPOT_COLUMNS, RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from './raw-columns.ts';
 import { blockRows, isRetraction, logRowsWithRetractions, priceRows, transactionRowsWithRetractions } from './raw-rows.ts';
 
 export interface CreateRawSinksParameters {
   serdes: Serdes;
   batch?: SinkBatchOptions;
+  /** `JSONEachRow` sends the rows as JSON instead of RowBinary (the comparison of scripts/bench/sinks.ts). */
+  insertFormat?: 'RowBinary' | 'JSONEachRow';
   /** Prefix of the consumer groups (default `<kafka.clientId>-sink`): group `<prefix>-<table>`. */
   groupPrefix?: string;
   kafka?: Kafka;
   /** Shared by the sinks; closed by the caller when given (else the sinks close their own). */
   clickhouse?: ClickHouseClient;
+}
+
+/** RowBinary with the declared columns unless the caller asked for the JSON comparison path. */
+function binary(
+  params: CreateRawSinksParameters,
+  columns: readonly SinkColumn[],
+): { rowBinary?: { columns: readonly SinkColumn[] } } {
+  return params.insertFormat === 'JSONEachRow' ? {} : { rowBinary: { columns } };
 }
 
 /** The sinks of raw chain data: eth.blocks.raw → raw_blocks, eth.transactions.raw → raw_transactions, eth.logs.raw → raw_logs. */
@@ -31,6 +43,7 @@ export function createRawChainSinks(common: Common, params: CreateRawSinksParame
       topic: 'eth.blocks.raw',
       table: 'raw_blocks',
       groupId: `${prefix}-raw_blocks`,
+      ...binary(params, RAW_BLOCKS_COLUMNS),
       toRows: blockRows,
     }),
     createClickHouseSink(common, {
@@ -40,6 +53,7 @@ export function createRawChainSinks(common: Common, params: CreateRawSinksParame
       topic: 'eth.transactions.raw',
       table: 'raw_transactions',
       groupId: `${prefix}-raw_transactions`,
+      ...binary(params, RAW_TRANSACTIONS_COLUMNS),
       flushBefore: isRetraction,
       toRows: transactionRowsWithRetractions(txClient, 'raw_transactions'),
     }),
@@ -50,6 +64,7 @@ export function createRawChainSinks(common: Common, params: CreateRawSinksParame
       topic: 'eth.logs.raw',
       table: 'raw_logs',
       groupId: `${prefix}-raw_logs`,
+      ...binary(params, RAW_LOGS_COLUMNS),
       flushBefore: isRetraction,
       toRows: logRowsWithRetractions(logClient, 'raw_logs'),
     }),
@@ -66,6 +81,7 @@ export function createPricesSink(common: Common, params: CreateRawSinksParameter
     topic: 'market.prices.raw',
     table: 'prices_spot',
     groupId: `${params.groupPrefix ?? `${common.config.kafka.clientId}-sink`}-prices_spot`,
+    ...binary(params, PRICES_SPOT_COLUMNS),
     toRows: priceRows,
   });
 }
