@@ -9,7 +9,7 @@ import { multipartBoundary, parseMultipart, readBody } from './request-body.ts';
 import { classifyParams, isTruthy, mergeParams, type QueryRequestParams } from './request-params.ts';
 import { chooseEncoding } from './response.ts';
 import { sessionPreamble, sessionSettings } from './settings.ts';
-import { assertNoHostFileAccess, planStatement, type StatementPlan } from './statement-plan.ts';
+import { assertNoHostFileAccess, isEmptyInsertData, planStatement, type StatementPlan } from './statement-plan.ts';
 import type { StatementKind } from './sql-scanner.ts';
 
 export interface QueryHandlerContext {
@@ -113,7 +113,7 @@ async function run(
 ): Promise<EngineStats> {
   if (plan.type === 'insert-data') {
     let stats: EngineStats;
-    if (isBlank(plan.data)) {
+    if (isEmptyInsertData(plan.info.format, plan.data)) {
       // The engine refuses an empty payload ("No data to insert"); a server inserts nothing.
       if (user.role === 'readonly') throw new WarehouseError(CH.READONLY, `${user.name}: Cannot execute query in readonly mode`);
       stats = zeroStats();
@@ -179,10 +179,6 @@ function compressionLevel(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const level = Number(value);
   return Number.isInteger(level) && level >= 1 && level <= 9 ? level : undefined;
-}
-
-function isBlank(data: Buffer): boolean {
-  return data.length === 0 || (data.length < 4096 && data.toString('latin1').trim() === '');
 }
 
 function zeroStats(): EngineStats {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertNoHostFileAccess, planStatement } from './statement-plan.ts';
+import { assertNoHostFileAccess, isEmptyInsertData, planStatement } from './statement-plan.ts';
 
 describe('planStatement', () => {
   it('keeps INSERT rows from the body as bytes when the query is in the URL', () => {
@@ -42,5 +42,16 @@ describe('planStatement', () => {
 describe('planStatement multi-statements', () => {
   it('refuses them with SYNTAX_ERROR like the server', () => {
     expect(() => planStatement('SELECT 1; SET max_threads = 1', Buffer.alloc(0))).toThrow(/Multi-statements are not allowed/);
+  });
+});
+
+describe('isEmptyInsertData', () => {
+  it('reads whitespace as no rows only in text formats; in binary formats those bytes are values', () => {
+    expect(isEmptyInsertData('JSONEachRow', Buffer.from('\n \n'))).toBe(true);
+    expect(isEmptyInsertData('CSV', Buffer.from('\r\n'))).toBe(true);
+    expect(isEmptyInsertData('RowBinary', Buffer.from('\n'))).toBe(false);
+    expect(isEmptyInsertData('Native', Buffer.from([0x20, 0x0a]))).toBe(false);
+    expect(isEmptyInsertData('RowBinary', Buffer.alloc(0))).toBe(true);
+    expect(isEmptyInsertData('JSONEachRow', Buffer.from('{}'))).toBe(false);
   });
 });

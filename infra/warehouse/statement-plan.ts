@@ -52,6 +52,21 @@ export function planStatement(urlQuery: string | undefined, body: Buffer): State
   return { type: 'statement', sql, info };
 }
 
+/** Text formats in which a body of only whitespace holds no rows. */
+const TEXT_INSERT_FORMAT = /^(JSON|TabSeparated|TSV|CSV|Values$|CustomSeparated|TSKV$)/i;
+
+/**
+ * Whether an INSERT body holds no rows, as the server sees it (the engine itself refuses an
+ * empty payload with "No data to insert", where a server inserts nothing). Only text formats
+ * read whitespace as "no rows": in RowBinary, Native and the other binary formats `\n`, ` `
+ * or 0xA0 are values (a UInt8 of 10 is the one byte 0x0A).
+ */
+export function isEmptyInsertData(format: string | undefined, data: Buffer): boolean {
+  if (data.length === 0) return true;
+  if (format === undefined || !TEXT_INSERT_FORMAT.test(format) || data.length >= 4096) return false;
+  return data.toString('latin1').trim() === '';
+}
+
 /** Client-side clauses that would make the engine read or write files on this host. */
 export function assertNoHostFileAccess(info: StatementInfo): void {
   if (info.intoOutfile) throw new WarehouseError(CH.INTO_OUTFILE_NOT_ALLOWED, 'INTO OUTFILE is not allowed');
