@@ -17,9 +17,12 @@ export interface SyntheticChainOptions {
   seed?: number;
   /** Keeps this many generated blocks (with receipts) in memory. Default 256. */
   cacheSize?: number;
+  /** Every n-th log of a block (n-1, 2n-1, …) is an ERC-20 Approval instead of a Transfer (filter tests). Default none. */
+  approvalEvery?: number;
 }
 
 const TRANSFER = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
+const APPROVAL = '0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925';
 const BLOOM_FULL = `0x${'f'.repeat(512)}`;
 const pad = (n: number | bigint, width: number) => n.toString(16).padStart(width, '0');
 const q = (n: number | bigint) => `0x${n.toString(16)}`;
@@ -31,6 +34,7 @@ export function createSyntheticChain(options: SyntheticChainOptions = {}): Chain
   const logsPerBlock = options.logsPerBlock ?? 400;
   const seed = options.seed ?? 1;
   const cacheSize = options.cacheSize ?? 256;
+  const approvalEvery = options.approvalEvery ?? 0;
   const last = first + count - 1;
   // 32-byte ids: kind ‖ seed ‖ block ‖ index, unique per (kind, seed, block, index). Built from
   // precomputed pieces: generation must not be what a benchmark measures.
@@ -93,7 +97,11 @@ export function createSyntheticChain(options: SyntheticChainOptions = {}): Chain
       for (let k = 0; k < logsHere; k += 1) {
         logs.push({
           address: token,
-          topics: [TRANSFER, `0x${TOPIC_PAD}${from.slice(2)}`, `0x${TOPIC_PAD}${addr(n + i + k + 1).slice(2)}`],
+          topics: [
+            approvalEvery > 0 && (logIndex + 1) % approvalEvery === 0 ? APPROVAL : TRANSFER,
+            `0x${TOPIC_PAD}${from.slice(2)}`,
+            `0x${TOPIC_PAD}${addr(n + i + k + 1).slice(2)}`,
+          ],
           // A uint256 amount: (k + 1) × 2^64 + n, distinct per log of a block.
           data: `0x${DATA_PAD}${pad(k + 1, 8)}${pad(n, 16)}`,
           blockNumber,
