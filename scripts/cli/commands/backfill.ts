@@ -5,12 +5,22 @@ import { loadConfig } from '../../../config/index.ts';
 import type { Common } from '../../../core/common.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+import type { SourceProgress } from '../../../processors/sources/loop/block-source.ts';
 import { positiveInteger } from '../args.ts';
 
 const blockNumber = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a block number');
   return Number(value);
 };
+
+/** 3725 → "1h02m05s": the bar's ETA. */
+function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}h${two(m)}m${two(s % 60)}s` : m > 0 ? `${m}m${two(s % 60)}s` : `${s}s`;
+}
 
 interface BackfillOptions {
   from: string;
@@ -21,6 +31,8 @@ interface BackfillOptions {
   concurrency?: number;
   stateDir?: string;
   progress: boolean;
+  transfersOnly?: boolean;
+  maxRange?: number;
 }
 
 function setup(): Common {
@@ -42,9 +54,18 @@ export function registerBackfillCommands(program: Command): void {
     .requiredOption('--to <to>', 'last block or UTC day (blocks), last UTC day (prices), inclusive')
     .option('--chain <name>', 'chain in config/chains.yml (default: the first)')
     .option('--rpc-url <url...>', 'RPC endpoints in fallback order (default: chains[].rpcUrls)')
-    .option('--batch-size <n>', 'blocks per batch / Kafka transaction (ingest.batchSize)', positiveInteger)
+    .option(
+      '--batch-size <n>',
+      'blocks per batch / Kafka transaction (ingest.batchSize; --transfers-only: ranges are adaptive instead)',
+      positiveInteger,
+    )
     .option('--concurrency <n>', 'batches fetched at once (ingest.concurrency)', positiveInteger)
     .option('--state-dir <dir>', 'LMDB state dir (ingest.stateDir)')
+    .option(
+      '--transfers-only',
+      'only ERC-20 Transfer logs (eth_getLogs over adaptive ranges) and block headers: no transactions, no other logs',
+    )
+    .option('--max-range <n>', '--transfers-only: most blocks per eth_getLogs call (default 2000)', positiveInteger)
     .option('--no-progress', 'no progress bar, even in a terminal')
     .action(async (what: string, opts: BackfillOptions, command: Command) => {
       if (what === 'prices') {
@@ -61,6 +82,8 @@ export function registerBackfillCommands(program: Command): void {
         return;
       }
       if (what !== 'blocks') command.error(`error: unknown backfill target '${what}' (blocks | prices)`, { exitCode: 2 });
+      if (opts.maxRange !== undefined && !opts.transfersOnly)
+        command.error('error: --max-range applies to --transfers-only', { exitCode: 2 });
       const isDay = (v: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
       const byDay = isDay(opts.from) && isDay(opts.to);
       if (!byDay && (!/^\d+$/.test(opts.from) || !/^\d+$/.test(opts.to)))
@@ -91,7 +114,6 @@ export function registerBackfillCommands(program: Command): void {
         });
       }
       if (to < from) command.error('error: --to must be >= --from', { exitCode: 2 });
-      const { runBlockSource } = await import('../../../processors/sources/index.ts');
       const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
 
       const tty = opts.progress && process.stderr.isTTY === true;
@@ -100,37 +122,56 @@ export function registerBackfillCommands(program: Command): void {
         const { SingleBar, Presets } = await import('cli-progress');
         bar = new SingleBar(
           {
-            format: ' {bar} {percentage}% | {value}/{total} blocks | {bps} blocks/s | ETA {eta_formatted} | block {block}',
+            format: ' {bar} {percentage}% | {value}/{total} blocks | {bps} blocks/s | {lps} logs/s | ETA {eta} | block {block}',
             stream: process.stderr,
             etaBuffer: 50,
             hideCursor: true,
           },
           Presets.shades_classic,
         );
-        bar.start(to - from + 1, 0, { bps: 0, block: from });
+        bar.start(to - from + 1, 0, { bps: 0, lps: 0, eta: '-', block: from });
       }
+      // Both modes report the same progress shape: blocks and logs since this run started (a resume skips the rest).
+      const onProgress = (p: SourceProgress): void => {
+        const perS = (n: number) => (p.elapsedMs > 0 ? Math.round((n / p.elapsedMs) * 1000) : 0);
+        // ETA from this run's own rate: cli-progress' would count the blocks a resume skipped as progress.
+        const bps = p.elapsedMs > 0 ? (p.blocks / p.elapsedMs) * 1000 : 0;
+        const eta = bps > 0 ? formatSeconds((to - p.lastBlock) / bps) : '-';
+        bar?.update(p.lastBlock - from + 1, { bps: perS(p.blocks), lps: perS(p.logs), eta, block: p.lastBlock });
+      };
+      const ingestOverrides = {
+        ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      };
       try {
-        const summary = await runBlockSource(
-          common,
-          {
-            serdes: createSchemaRegistrySerdes({ config: common.config }),
-            chain: opts.chain,
-            rpcUrls: opts.rpcUrl,
-            stateDir: opts.stateDir,
-            ingest: {
-              ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-              ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        const serdes = createSchemaRegistrySerdes({ config: common.config });
+        if (opts.transfersOnly) {
+          const { runTransfersBackfill } = await import('../../../processors/sources/transfers/index.ts');
+          const summary = await runTransfersBackfill(
+            common,
+            {
+              serdes,
+              chain: opts.chain,
+              rpcUrls: opts.rpcUrl,
+              stateDir: opts.stateDir,
+              ingest: ingestOverrides,
+              ...(opts.maxRange ? { range: { max: opts.maxRange } } : {}),
+              onProgress,
             },
-            onProgress: (p) =>
-              bar?.update(p.lastBlock - from + 1, {
-                bps: p.elapsedMs > 0 ? Math.round((p.blocks / p.elapsedMs) * 1000) : 0,
-                block: p.lastBlock,
-              }),
-          },
-          { from, to, signal: common.shutdown.signal },
-        );
-        bar?.stop();
-        common.logger.info({ msg: 'backfill summary', ...summary });
+            { from, to, signal: common.shutdown.signal },
+          );
+          bar?.stop();
+          common.logger.info({ msg: 'backfill summary', ...summary });
+        } else {
+          const { runBlockSource } = await import('../../../processors/sources/index.ts');
+          const summary = await runBlockSource(
+            common,
+            { serdes, chain: opts.chain, rpcUrls: opts.rpcUrl, stateDir: opts.stateDir, ingest: ingestOverrides, onProgress },
+            { from, to, signal: common.shutdown.signal },
+          );
+          bar?.stop();
+          common.logger.info({ msg: 'backfill summary', ...summary });
+        }
       } finally {
         bar?.stop();
         await common.shutdown.run('done');
