@@ -20,10 +20,13 @@ import {
   type BlockRecord,
   type DeadLetter,
   type Serdes,
+  type TransactionBatch,
 } from '../../schemas/index.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { createClickHouseSink, runSinkUntilCaughtUp } from './clickhouse-sink.ts';
+import { RAW_BLOCKS_COLUMNS } from './raw-columns.ts';
 import { blockRows } from './raw-rows.ts';
+import { createRawChainSinks } from './raw-sinks.ts';
 
 const database = `oracul_sink_it_${randomBytes(4).toString('hex')}`;
 const config: OraculConfig = testConfig({ clickhouse: { database } });
@@ -74,6 +77,35 @@ async function publishBlocks(chainId: number, numbers: number[], outcome: 'commi
   else await tx.abort();
 }
 
+function transactionBatch(chainId: number, n: number, values: string[], kind: 'block' | 'reorg' = 'block'): TransactionBatch {
+  const block = blockRecord(chainId, n, kind === 'reorg' ? 2 : 1);
+  const { header: _header, kind: _kind, ...envelope } = block;
+  return {
+    ...envelope,
+    kind,
+    part: 0,
+    parts: 1,
+    transactions: values.map((value, i) => ({
+      tx_hash: `0x${n.toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}${'ee'.repeat(24)}`,
+      tx_index: i,
+      from_address: `0x${'11'.repeat(20)}`,
+      to_address: i === 0 ? null : `0x${'22'.repeat(20)}`,
+      value,
+      nonce: i,
+      gas: 21_000,
+      gas_price: null,
+      max_fee_per_gas: (2n ** 200n).toString(),
+      max_priority_fee_per_gas: '1',
+      tx_type: 2,
+      input: '0x',
+      status: 1,
+      gas_used: 21_000,
+      effective_gas_price: '7',
+      contract_address: null,
+    })),
+  };
+}
+
 async function queryNumbers(sql: string, params: Record<string, unknown>): Promise<number[]> {
   const rs = await clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
   return (await rs.json<{ v: string | number }>()).map((r) => Number(r.v));
@@ -120,6 +152,7 @@ describe('createClickHouseSink against Kafka, the registry and the warehouse', (
       table: 'raw_blocks',
       groupId: `sink-it-a-${chainId}`,
       toRows: blockRows,
+      rowBinary: { columns: RAW_BLOCKS_COLUMNS },
       batch: { maxRows: 16, maxWaitMs: 200 },
     });
     const stats = await runSinkUntilCaughtUp(sink, { timeoutMs: 60_000 });
@@ -199,6 +232,7 @@ describe('createClickHouseSink against Kafka, the registry and the warehouse', (
       table: 'raw_blocks',
       groupId,
       toRows: blockRows,
+      rowBinary: { columns: RAW_BLOCKS_COLUMNS },
     });
     const stats = await runSinkUntilCaughtUp(sink, { timeoutMs: 60_000 });
     expect(stats.records).toBeGreaterThanOrEqual(30);
@@ -255,6 +289,7 @@ describe('createClickHouseSink against Kafka, the registry and the warehouse', (
       table: 'raw_blocks',
       groupId,
       toRows: blockRows,
+      rowBinary: { columns: RAW_BLOCKS_COLUMNS },
       clickhouse: gated,
       ownsClickHouse: true,
       batch: { maxRows: 10_000, maxWaitMs: 100 },
@@ -279,5 +314,58 @@ describe('createClickHouseSink against Kafka, the registry and the warehouse', (
       { c: chainId },
     );
     expect(visible).toEqual(range(0, 20));
+  });
+
+  it('RowBinary: a value its column cannot hold dead-letters only its record; a retraction hides the block', async () => {
+    const chainId = randomInt(4_000_000, 5_000_000);
+    const big = (2n ** 255n + 1n).toString();
+    const tooBig = (2n ** 256n).toString(); // UInt256 overflow: rejected by the encoder, never wrapped
+    const serde = serdes.forTopic('eth.transactions.raw');
+    const records = [
+      transactionBatch(chainId, 1, [big, '0', '12']),
+      transactionBatch(chainId, 2, ['5', tooBig]),
+      transactionBatch(chainId, 3, ['1000000000000000000']),
+      transactionBatch(chainId, 3, [], 'reorg'),
+    ];
+    const tx = await txProducer.transaction();
+    await tx.send({
+      topic: 'eth.transactions.raw',
+      messages: await Promise.all(
+        records.map(async (r) => ({ key: topicKeys.block(chainId, r.block_number), value: await serde.serialize(r) })),
+      ),
+    });
+    await tx.commit();
+
+    const groupPrefix = `sink-it-rb-${chainId}`;
+    const sinks = createRawChainSinks(common, { serdes, groupPrefix, clickhouse, batch: { maxRows: 1_000, maxWaitMs: 200 } });
+    const sink = sinks.find((s) => s.table === 'raw_transactions')!;
+    const stats = await runSinkUntilCaughtUp(sink, { timeoutMs: 60_000 });
+    expect(stats.deadLettered).toBe(1);
+
+    const rs = await clickhouse.query({
+      query: `SELECT block_number, tx_index, toString(value) AS value, to_address, toString(max_fee_per_gas) AS fee, is_orphaned
+              FROM raw_transactions FINAL WHERE chain_id = {c:UInt64} ORDER BY block_number, tx_index`,
+      query_params: { c: chainId },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{
+      block_number: string;
+      tx_index: number;
+      value: string;
+      to_address: string | null;
+      fee: string;
+    }>();
+    // Block 2's record was dead-lettered whole; block 3 was retracted, so FINAL drops its rows.
+    expect(rows.map((r) => [r.block_number, r.tx_index, r.value, r.to_address])).toEqual([
+      ['1', 0, big, null],
+      ['1', 1, '0', `0x${'22'.repeat(20)}`],
+      ['1', 2, '12', `0x${'22'.repeat(20)}`],
+    ]);
+    expect(rows[0]!.fee).toBe((2n ** 200n).toString());
+    const orphaned = await queryNumbers(
+      'SELECT is_orphaned AS v FROM raw_transactions WHERE chain_id = {c:UInt64} AND block_number = 3 ORDER BY version',
+      { c: chainId },
+    );
+    expect(orphaned).toEqual([0, 1]);
   });
 });

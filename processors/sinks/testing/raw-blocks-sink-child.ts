@@ -10,6 +10,7 @@ import { createLogger } from '../../../core/logger.ts';
 import { createShutdown } from '../../../core/shutdown.ts';
 import { createSchemaRegistrySerdes } from '../../../schemas/index.ts';
 import { createClickHouseSink } from '../clickhouse-sink.ts';
+import { RAW_BLOCKS_COLUMNS } from '../raw-columns.ts';
 import { blockRows } from '../raw-rows.ts';
 
 const config = loadConfig();
@@ -23,6 +24,7 @@ const sink = createClickHouseSink(common, {
   table: 'raw_blocks',
   groupId: process.env.ORACUL_TEST_SINK_GROUP ?? 'sink-child',
   toRows: blockRows,
+  rowBinary: { columns: RAW_BLOCKS_COLUMNS },
   batch: { maxRows: 1_000_000, maxWaitMs: 500 },
   sessionTimeoutMs: 6_000,
   afterInsert: (info) => {
