@@ -186,6 +186,25 @@ export async function checkDuplicateTxHash(ctx: DqContext, chainId: number, w: B
   });
 }
 
+/**
+ * Blocks ingested by `oracul backfill --transfers-only` (raw_blocks.transfers_only, migration 0008): raw_logs holds
+ * their Transfer logs only (log indexes have holes by design) and raw_transactions none of their transactions, so
+ * the completeness checks skip them instead of reporting missing transactions or logs. Gaps, duplicates and the
+ * Transfer coverage still apply to them.
+ */
+const TRANSFERS_ONLY_BLOCKS = `SELECT block_number, block_hash FROM raw_blocks FINAL
+  WHERE chain_id = {chain:UInt64} AND is_orphaned = 0 AND transfers_only = 1
+    AND block_number BETWEEN {lo:UInt64} AND {hi:UInt64}`;
+
+async function transfersOnlyBlockCount(ctx: DqContext, chainId: number, w: BlockWindow): Promise<number> {
+  const [r] = await rows<{ n: string }>(ctx.client, `SELECT toString(count()) AS n FROM (${TRANSFERS_ONLY_BLOCKS})`, {
+    chain: chainId,
+    lo: w.lo,
+    hi: w.hi,
+  });
+  return Number(r?.n ?? 0);
+}
+
 export async function checkLogIndexContiguity(ctx: DqContext, chainId: number, w: BlockWindow): Promise<DataQualityCheck> {
   const bad = await rows<{ blk: string; n: string; lo: string; hi: string; distinct: string }>(
     ctx.client,
@@ -193,15 +212,18 @@ export async function checkLogIndexContiguity(ctx: DqContext, chainId: number, w
             toString(max(log_index)) AS hi, toString(uniqExact(log_index)) AS distinct
      FROM raw_logs FINAL
      WHERE chain_id = {chain:UInt64} AND is_orphaned = 0 AND block_number BETWEEN {lo:UInt64} AND {hi:UInt64}
+       AND (block_number, block_hash) NOT IN (${TRANSFERS_ONLY_BLOCKS})
      GROUP BY block_number
      HAVING min(log_index) != 0 OR max(log_index) + 1 != count() OR uniqExact(log_index) != count()
      ORDER BY block_number`,
     { chain: chainId, lo: w.lo, hi: w.hi },
   );
+  const skipped = await transfersOnlyBlockCount(ctx, chainId, w);
   return result('log_index_contiguity', chainId, '', bad.length === 0 ? 'pass' : 'fail', bad.length, null, w.label, ctx.nowMs, {
     blocks: bad
       .slice(0, EXAMPLES)
       .map((b) => ({ block: b.blk, logs: Number(b.n), min: Number(b.lo), max: Number(b.hi), distinct: Number(b.distinct) })),
+    transfers_only_blocks_skipped: skipped,
   });
 }
 
@@ -210,7 +232,8 @@ export async function checkBlockTxCount(ctx: DqContext, chainId: number, w: Bloc
     ctx.client,
     `SELECT toString(b.block_number) AS blk, toString(b.transaction_count) AS expected, toString(t.n) AS ingested
      FROM (SELECT block_number, block_hash, transaction_count FROM raw_blocks FINAL
-           WHERE chain_id = {chain:UInt64} AND is_orphaned = 0 AND block_number BETWEEN {lo:UInt64} AND {hi:UInt64}) AS b
+           WHERE chain_id = {chain:UInt64} AND is_orphaned = 0 AND transfers_only = 0
+             AND block_number BETWEEN {lo:UInt64} AND {hi:UInt64}) AS b
      LEFT JOIN (SELECT block_number, block_hash, count() AS n FROM raw_transactions FINAL
                 WHERE chain_id = {chain:UInt64} AND is_orphaned = 0 AND block_number BETWEEN {lo:UInt64} AND {hi:UInt64}
                 GROUP BY block_number, block_hash) AS t
@@ -219,10 +242,12 @@ export async function checkBlockTxCount(ctx: DqContext, chainId: number, w: Bloc
      ORDER BY b.block_number`,
     { chain: chainId, lo: w.lo, hi: w.hi },
   );
+  const skipped = await transfersOnlyBlockCount(ctx, chainId, w);
   return result('block_tx_count', chainId, '', bad.length === 0 ? 'pass' : 'fail', bad.length, null, w.label, ctx.nowMs, {
     blocks: bad
       .slice(0, EXAMPLES)
       .map((b) => ({ block: b.blk, header_tx_count: Number(b.expected), ingested: Number(b.ingested) })),
+    transfers_only_blocks_skipped: skipped,
   });
 }
 
