@@ -362,9 +362,9 @@ export interface BlockHeader {
   base_fee_per_gas: Uint256 | null;
   /** Block size in bytes as reported by the node. */
   size_bytes: number;
-  /** Number of transactions in the block (data-quality checks compare it with the transactions ingested). */
+  /** Number of transactions in the block, always the header's true count (data-quality checks compare it with the transactions ingested, except for transfers-only blocks, whose transactions are not ingested). */
   transaction_count: number;
-  /** Number of logs the source published for the block; null when the source did not count them. */
+  /** Number of logs the source published for the block (all of its logs). null on a kind=block record: the block was ingested transfers-only (oracul backfill --transfers-only), so its logs were not all fetched; eth.logs.raw holds only its ERC-20 Transfer logs (topic0 0xddf252ad...) and eth.transactions.raw nothing for it (ClickHouse: raw_blocks.transfers_only = 1). */
   log_count: number | null;
   /** EIP-4844 blob gas used; null before the Cancun fork. */
   blob_gas_used: number | null;
