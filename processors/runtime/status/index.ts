@@ -24,3 +24,9 @@ export {
   type StatusReport,
   type WorkerStatus,
 } from './status.ts';
+export {
+  collectTransfersOnly,
+  formatTransfersOnly,
+  type TransfersOnlyRange,
+  type TransfersOnlyStatus,
+} from './transfers-only.ts';

@@ -3,6 +3,7 @@ import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { consumerGroupOf } from '../streamWorker.ts';
 import { workerStatusTopicName, type WorkerHeartbeat } from './heartbeat.ts';
+import { formatTransfersOnly, type TransfersOnlyStatus } from './transfers-only.ts';
 
 /**
  * `oracul status`: the consumer groups of the app read through the Kafka admin API (members, their decoded
@@ -55,6 +56,8 @@ export interface StatusReport {
   readonly workers: readonly WorkerStatus[];
   /** Why the command exits non-zero (empty: healthy). */
   readonly problems: readonly string[];
+  /** Block ranges ingested transfers-only (from the warehouse); absent when not collected. Informational. */
+  readonly transfers_only?: TransfersOnlyStatus;
 }
 
 export interface CollectStatusParameters {
@@ -313,6 +316,7 @@ export function formatStatus(report: StatusReport): string {
       workerRows.push([w.worker_id, state, ago(w.age_ms), '-', '-', '-', '-', '-', '-']);
   }
   out.push(table(['WORKER', 'STATE', 'SEEN', 'RUNS', 'PARTITIONS', 'RECORDS', 'RATE', 'RESTORED', 'LAST ERROR'], workerRows));
+  if (report.transfers_only !== undefined) out.push('', formatTransfersOnly(report.transfers_only));
   out.push('');
   if (report.problems.length === 0) out.push('OK');
   else for (const p of report.problems) out.push(`PROBLEM: ${p}`);

@@ -14,7 +14,7 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description(
-      'Every worker of the app: consumer groups (members, assigned partitions, committed/end offsets, lag) and worker heartbeats (throughput, last error, restores). Exits 1 if a group has no members or lag exceeds --max-lag',
+      'Every worker of the app: consumer groups (members, assigned partitions, committed/end offsets, lag) and worker heartbeats (throughput, last error, restores), and the block ranges ingested transfers-only (no transactions in raw_transactions). Exits 1 if a group has no members or lag exceeds --max-lag',
     )
     .option('--app-id <id>', 'application id (consumer group prefix)', 'oracul')
     .option('--json', 'print the report as JSON')
@@ -25,10 +25,16 @@ export function registerStatusCommand(program: Command): void {
       const logger = createLogger({
         level: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'warn',
       });
-      const [{ collectStatus, formatStatus }, { createKafka }, { oraculStages }] = await Promise.all([
+      const [
+        { collectStatus, collectTransfersOnly, formatStatus },
+        { createKafka },
+        { oraculStages },
+        { createWarehouseClient },
+      ] = await Promise.all([
         import('../../../processors/runtime/status/index.ts'),
         import('../../../core/kafka/client.ts'),
         import('../../../processors/runtime/topology.ts'),
+        import('../../../dwh/client.ts'),
       ]);
       const kafka = createKafka({ config, logger, clientSuffix: 'status' });
       const report = await collectStatus({
@@ -39,7 +45,11 @@ export function registerStatusCommand(program: Command): void {
         staleAfterMs: opts.staleAfterS * 1000,
         ...(opts.maxLag === undefined ? {} : { maxLag: opts.maxLag }),
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+      // Which blocks lack transactions and non-Transfer logs (transfers-only backfills): informational, never a problem.
+      const warehouse = createWarehouseClient({ config });
+      const transfersOnly = await collectTransfersOnly(warehouse).finally(() => warehouse.close());
+      const full = { ...report, transfers_only: transfersOnly };
+      process.stdout.write(opts.json ? `${JSON.stringify(full, null, 2)}\n` : formatStatus(full));
       if (report.problems.length > 0) process.exitCode = 1;
     });
 }
