@@ -44,6 +44,12 @@ export interface TransfersBackfillOptions {
   range?: RangeSizerOptions;
   /** LMDB dir; default the block source's. */
   stateDir?: string;
+  /**
+   * Ranges already fetched are published together, one Kafka transaction per group (commits are sequential,
+   * so one per small range would bound the rate), up to this many blocks or logs. Default 2 000 / 50 000.
+   */
+  transactionMaxBlocks?: number;
+  transactionMaxLogs?: number;
   kafka?: Kafka;
   /** Called after every committed range (CLI progress bar). */
   onProgress?: (progress: SourceProgress) => void;
@@ -59,7 +65,8 @@ export interface TransfersSummary extends SourceProgress {
   resumedFrom: number | null;
   /** Blocks adopted from the committed tail at startup (published before a crash, not checkpointed). */
   adopted: number;
-  ranges: number;
+  /** Kafka transactions committed (each holds one or more ranges). */
+  kafkaTransactions: number;
   rangeSplits: number;
   /** Blocks per eth_getLogs call at the end of the run. */
   rangeSize: number;
@@ -130,12 +137,14 @@ export async function runTransfersBackfill(
     let checkpoint = state.checkpoint();
     let window: RecentWindow = state.recent();
     let lastVersion = checkpoint?.lastVersion ?? 0;
-    // One range is one transaction and may hold up to `sizer.max` blocks: read at least that much of the tail.
+    const txMaxBlocks = Math.max(1, options.transactionMaxBlocks ?? 2_000);
+    const txMaxLogs = Math.max(1, options.transactionMaxLogs ?? 50_000);
+    // One transaction may hold a whole range (up to sizer.max blocks) or a group of ranges: read that much of the tail.
     const tail = await readCommittedTail({
       kafka,
       serdes: options.serdes,
       chainId: chain.chainId,
-      perPartition: sizer.max + keep,
+      perPartition: Math.max(sizer.max, txMaxBlocks) + keep,
       logger,
     });
     // Adopt only transfers-only records: a full block in the tail is another stream's business.
@@ -190,7 +199,7 @@ export async function runTransfersBackfill(
 
     // ---- progress -----------------------------------------------------------------------------
     const startedAt = performance.now();
-    const totals = { blocks: 0, logs: 0, errors: 0, ranges: 0 };
+    const totals = { blocks: 0, logs: 0, errors: 0, transactions: 0 };
     const timings = { fetchWaitMs: 0, buildMs: 0, publishMs: 0, checkpointMs: 0 };
     let lastBlock = next - 1;
     let lastReport = { at: startedAt, blocks: 0, logs: 0 };
@@ -246,16 +255,26 @@ export async function runTransfersBackfill(
         }
       }
     };
-    const inflight: { from: number; to: number; promise: Promise<TransferBlock[]> }[] = [];
+    interface InFlight {
+      from: number;
+      to: number;
+      promise: Promise<TransferBlock[]>;
+      /** Set once fetched: ranges that are ready join the transaction of the one awaited. */
+      result?: TransferBlock[];
+    }
+    const inflight: InFlight[] = [];
     let scheduled = next;
     const target = () => Math.min(range.to, safeHead());
     const schedule = () => {
       while (inflight.length < ingest.concurrency && scheduled <= target()) {
         const from = scheduled;
         const to = Math.min(from + sizer.size - 1, target());
-        const promise = fetchRange(from, to);
-        promise.catch(() => undefined); // awaited in order below
-        inflight.push({ from, to, promise });
+        const entry: InFlight = { from, to, promise: fetchRange(from, to) };
+        entry.promise.then(
+          (blocks) => (entry.result = blocks),
+          () => undefined, // awaited in order below
+        );
+        inflight.push(entry);
         scheduled = to + 1;
       }
     };
@@ -293,6 +312,7 @@ export async function runTransfersBackfill(
         }
         schedule();
         const range_ = inflight.shift()!;
+        schedule(); // keep `concurrency` ranges in flight while this one is published
         let t0 = performance.now();
         let blocks = await range_.promise;
         let t1 = performance.now();
@@ -308,6 +328,19 @@ export async function runTransfersBackfill(
           if (attempt >= 3) throw mismatch;
           logger.warn({ msg: 'range does not continue the published chain; refetching', from_block: range_.from, err: mismatch });
           blocks = await fetchRange(range_.from, range_.to);
+        }
+        // Ranges fetched meanwhile that continue this one go into the same transaction.
+        let lastTo = range_.to;
+        let logCount = blocks.reduce((n, b) => n + b.logs.length, 0);
+        for (;;) {
+          const ready = inflight[0]?.result;
+          if (ready === undefined || blocks.length + ready.length > txMaxBlocks) break;
+          const readyLogs = ready.reduce((n, b) => n + b.logs.length, 0);
+          if (logCount + readyLogs > txMaxLogs || ready[0]!.block.parentHash !== blocks.at(-1)!.block.hash) break;
+          lastTo = inflight.shift()!.to;
+          blocks = blocks.concat(ready);
+          logCount += readyLogs;
+          schedule();
         }
         t0 = performance.now();
         const observedAt = Date.now();
@@ -332,21 +365,21 @@ export async function runTransfersBackfill(
         t1 = performance.now();
         timings.publishMs += t1 - t0;
         t0 = t1;
-        await options.afterPublish?.(range_.to);
+        await options.afterPublish?.(lastTo);
         // Kafka committed: now the checkpoint (a crash in between is repaired by the tail read).
         const newCheckpoint: SourceCheckpoint = {
-          blockNumber: range_.to,
+          blockNumber: lastTo,
           blockHash: tip.hash,
           lastVersion,
           updatedAtMs: Date.now(),
         };
         state.commit(newCheckpoint, window);
         timings.checkpointMs += performance.now() - t0;
-        next = range_.to + 1;
-        lastBlock = range_.to;
+        next = lastTo + 1;
+        lastBlock = lastTo;
         totals.blocks += blocks.length;
         totals.logs += logs;
-        totals.ranges += 1;
+        totals.transactions += 1;
         observeSourceBatch(chain.name, {
           head: chainHead,
           lastBlock,
@@ -380,7 +413,7 @@ export async function runTransfersBackfill(
       stream,
       resumedFrom,
       adopted,
-      ranges: totals.ranges,
+      kafkaTransactions: totals.transactions,
       rangeSplits: sizer.splits,
       rangeSize: sizer.size,
       blocksPerS: seconds > 0 ? p.blocks / seconds : 0,
