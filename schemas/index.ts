@@ -24,7 +24,8 @@ export {
   type SchemaName,
 } from './topics.ts';
 export { topicKeys } from './topic-keys.ts';
-export type { Serde, Serdes, RegisteredSchema } from './serde.ts';
+export type { Serde, Serdes, RegisteredSchema, FrameEncoder } from './serde.ts';
+export { createFrameEncoder } from './internals/avro-serde.ts';
 export { createSchemaRegistrySerdes, type CreateSchemaRegistrySerdesParameters } from './create-schema-registry-serdes.ts';
 export { createInMemorySerdes } from './create-in-memory-serdes.ts';
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_LENGTH, type Checkpoint, type CheckpointInput } from './checkpoint.ts';

@@ -27,10 +27,22 @@ export interface RegisteredSchema {
   id: number;
 }
 
+/**
+ * A synchronous serializer of one topic's values under a registered schema id, for hot loops that
+ * encode thousands of values (no promise per value). Same bytes and errors as `Serde.serialize`.
+ */
+export interface FrameEncoder<T> {
+  readonly topic: string;
+  readonly schemaId: number;
+  encode(value: T): Buffer;
+}
+
 /** Serdes for every declared topic, sharing one registry connection and cache. */
 export interface Serdes {
   /** The serde of a topic's values, typed from the generated schema types. */
   forTopic<N extends TopicName>(topic: N): Serde<TopicValue<N>>;
+  /** Registers the topic's value schema (once) and returns its synchronous encoder. */
+  frameEncoder<N extends TopicName>(topic: N): Promise<FrameEncoder<TopicValue<N>>>;
   /** Registers every topic's value schema (idempotent: an unchanged schema keeps its id). */
   registerAll(): Promise<RegisteredSchema[]>;
 }

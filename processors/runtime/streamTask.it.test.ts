@@ -87,6 +87,7 @@ describe('StreamTask global tables (real broker)', () => {
           },
           deserialize: json.deserialize,
         }) as never,
+      frameEncoder: () => Promise.reject(new Error('the stream task does not use frame encoders')),
       registerAll: async () => [],
     };
     const task = await StreamTask.open({

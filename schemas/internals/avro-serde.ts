@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import type { AvroRecordSchema } from '../avro-schema.ts';
 import { DeserializeError, SchemaMismatchError } from '../errors.ts';
-import type { Serde } from '../serde.ts';
+import type { FrameEncoder, Serde } from '../serde.ts';
 import type { SchemaStore } from './schema-store.ts';
 import { decodeFrame, encodeFrame } from './wire-format.ts';
 
@@ -20,7 +20,9 @@ const MAX_INVALID_PATHS = 10;
  * serialize; reads resolve any registered writer version into our schema
  * (Avro schema resolution), with one cached resolver per writer id.
  */
-export function createAvroSerde<T>(params: CreateAvroSerdeParameters): Serde<T> & { register(): Promise<number> } {
+export function createAvroSerde<T>(
+  params: CreateAvroSerdeParameters,
+): Serde<T> & { register(): Promise<number>; frameEncoder(): Promise<FrameEncoder<T>> } {
   const { topic, subject, schema, store } = params;
   const type = avro.Type.forSchema(schema as avro.Schema);
   const readers = new Map<number, Promise<avro.Resolver | undefined>>();
@@ -62,17 +64,11 @@ export function createAvroSerde<T>(params: CreateAvroSerdeParameters): Serde<T> 
     schema,
     register,
     async serialize(value: T): Promise<Buffer> {
+      return encodeValue(type, topic, subject, await register(), value);
+    },
+    async frameEncoder(): Promise<FrameEncoder<T>> {
       const schemaId = await register();
-      let body: Buffer;
-      try {
-        body = type.toBuffer(value);
-      } catch (cause) {
-        throw new SchemaMismatchError(`${topic}: value does not match ${type.name ?? subject}`, {
-          cause,
-          details: { topic, subject, invalid_paths: invalidPaths(type, value) },
-        });
-      }
-      return encodeFrame(schemaId, body);
+      return { topic, schemaId, encode: (value: T) => encodeValue(type, topic, subject, schemaId, value) };
     },
     async deserialize(buffer: Buffer): Promise<T> {
       const { schemaId, body } = decodeFrame(buffer, topic);
@@ -87,6 +83,34 @@ export function createAvroSerde<T>(params: CreateAvroSerdeParameters): Serde<T> 
       }
     },
   };
+}
+
+/**
+ * The encoder of a schema already registered under `schemaId`, built where no registry client is at hand
+ * (a worker thread that was given the id by its parent).
+ */
+export function createFrameEncoder<T>(params: {
+  topic: string;
+  subject: string;
+  schema: AvroRecordSchema;
+  schemaId: number;
+}): FrameEncoder<T> {
+  const type = avro.Type.forSchema(params.schema as avro.Schema);
+  const { topic, subject, schemaId } = params;
+  return { topic, schemaId, encode: (value: T) => encodeValue(type, topic, subject, schemaId, value) };
+}
+
+function encodeValue(type: avro.Type, topic: string, subject: string, schemaId: number, value: unknown): Buffer {
+  let body: Buffer;
+  try {
+    body = type.toBuffer(value);
+  } catch (cause) {
+    throw new SchemaMismatchError(`${topic}: value does not match ${type.name ?? subject}`, {
+      cause,
+      details: { topic, subject, invalid_paths: invalidPaths(type, value) },
+    });
+  }
+  return encodeFrame(schemaId, body);
 }
 
 function invalidPaths(type: avro.Type, value: unknown): string[] {

@@ -1,5 +1,5 @@
 import { readAvroSchema } from '../avro-schema.ts';
-import type { RegisteredSchema, Serde, Serdes } from '../serde.ts';
+import type { FrameEncoder, RegisteredSchema, Serde, Serdes } from '../serde.ts';
 import { TOPICS, schemaNameOf, subjectOf, type TopicName, type TopicValue } from '../topics.ts';
 import { createAvroSerde } from './avro-serde.ts';
 import type { SchemaStore } from './schema-store.ts';
@@ -23,6 +23,9 @@ export function createSerdes(store: SchemaStore, schemaDir?: string): Serdes {
   return {
     forTopic<N extends TopicName>(topic: N): Serde<TopicValue<N>> {
       return serdeOf(topic) as Serde<TopicValue<N>>;
+    },
+    frameEncoder<N extends TopicName>(topic: N) {
+      return serdeOf(topic).frameEncoder() as Promise<FrameEncoder<TopicValue<N>>>;
     },
     async registerAll(): Promise<RegisteredSchema[]> {
       const out: RegisteredSchema[] = [];
