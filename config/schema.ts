@@ -272,8 +272,23 @@ export const ingestSchema = z
       .describe(
         'LMDB state of the block source (checkpoints, recent hashes), relative to the repo root; default <stack.stateDir>/source',
       ),
-    batchSize: z.number().int().min(1).default(25).describe('Blocks per fetch batch and per Kafka transaction'),
-    concurrency: z.number().int().min(1).default(4).describe('Batches fetched at once (published in block order)'),
+    batchSize: z.number().int().min(1).default(25).describe('Blocks per fetch batch'),
+    concurrency: z.number().int().min(1).default(8).describe('Batches fetched at once (published in block order)'),
+    fetchWorkers: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(2)
+      .describe(
+        'Worker threads that fetch, parse and Avro-encode batches beside the Kafka producer (0 = in the source thread); the RPC rate and in-flight limits are shared between them',
+      ),
+    transactionMaxBlocks: z
+      .number()
+      .int()
+      .min(1)
+      .default(200)
+      .describe('Most blocks per Kafka transaction: fetched batches that are ready are published together up to this'),
     reorgMargin: z.number().int().min(0).default(64).describe('Block hashes kept beyond the confirmation depth for reorg checks'),
     pollIntervalMs: z.number().int().min(50).default(2000).describe('Live mode: head poll interval when caught up'),
     progressIntervalS: z.number().int().min(1).default(10).describe('Progress log interval'),

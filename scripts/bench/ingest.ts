@@ -1,23 +1,26 @@
 /**
- * Benchmark: chain ingestion end to end — replay server (mainnet-shaped synthetic blocks: 150
- * transactions, 400 ERC-20 Transfer logs each) → block source (fetch, normalise, reorg check, Avro,
- * one Kafka transaction per batch, LMDB checkpoint) → raw sinks → ClickHouse raw tables.
+ * Benchmark: chain ingestion — replay server (mainnet-shaped synthetic blocks: 150 transactions, 400 ERC-20
+ * Transfer logs each, ~517 KiB of JSON-RPC answers) → block source (fetch, normalise, Avro in worker threads,
+ * reorg check, Kafka transactions, LMDB checkpoint) → raw sinks → ClickHouse raw tables.
  *
- *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 400] [--slow-blocks 200]
- *     [--concurrency 1,4,8] [--batch-size 25] [--scenarios source,e2e] [--external]
+ *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 2000] [--batch-size 25]
+ *     [--concurrency 8] [--workers 2] [--tx-blocks 200] [--latency-ms 0] [--scenarios baseline,source,e2e] [--external]
  *
- * 1. Starts a stack of its own (scripts/bench/benchStack.ts: ports = test ports + ORACUL_BENCH_PORT_OFFSET),
- *    migrates database `oracul_bench_ingest`, ensures the topics.
- * 2. Starts two replay servers in child processes (the other core): 0 ms and 50 ms added latency per HTTP request.
- * 3. Per latency and concurrency, on a fresh block range:
- *    - source: `runBlockSource` backfill into Kafka (blocks/s, logs/s);
- *    - e2e: the source and the three raw sinks run at the same time; the clock stops when the sinks have
- *      committed everything (blocks/s and logs/s landed in ClickHouse), then row counts are checked with FINAL.
- * 4. Prints one table and the peak RSS of this process (the source and sinks share it; the servers do not count).
+ * Scenarios, each on a fresh block range of the same server, in one run (ratios are what a noisy machine keeps):
+ * - baseline: the irreducible part of the source's work — the same JSON-RPC batch requests (eth_getBlockByNumber
+ *   with transactions + eth_getBlockReceipts, `--batch-size` blocks per request, `--concurrency` batches in flight),
+ *   fetched and JSON.parse'd, nothing else;
+ * - source: `runBlockSource` backfill into Kafka (committed);
+ * - e2e: the source and the three raw sinks at once; the clock stops when the sinks have committed everything, then
+ *   every block, transaction and log is checked in ClickHouse with FINAL.
+ * Each line prints wall time, process CPU (all threads of this process; the replay server runs in a child process,
+ * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline and
+ * e2e/source.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { Agent, request } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
@@ -26,20 +29,32 @@ import { migrate } from '../../dwh/migrate.ts';
 import { createRawChainSinks } from '../../processors/sinks/index.ts';
 import { runBlockSource } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
+import { numberArg, textArg } from './args.ts';
 import { startBenchStack } from './benchStack.ts';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-};
-const BLOCKS = Number(arg('--blocks', '400'));
-const SLOW_BLOCKS = Number(arg('--slow-blocks', '200'));
-const CONCURRENCY = arg('--concurrency', '1,4,8').split(',').map(Number);
-const BATCH = Number(arg('--batch-size', '25'));
-const SCENARIOS = arg('--scenarios', 'source,e2e').split(',');
-const COMPRESSION = arg('--compression', 'none') as 'none' | 'gzip';
+const BLOCKS = numberArg('blocks', 2000);
+const BATCH = numberArg('batch-size', 25);
+const CONCURRENCY = numberArg('concurrency', 8);
+const WORKERS = (textArg('workers') ?? '2').split(',').map(Number);
+const TX_BLOCKS = numberArg('tx-blocks', 200);
+const LATENCY_MS = numberArg('latency-ms', 0);
+const SCENARIOS = (textArg('scenarios') ?? 'baseline,source,e2e').split(',');
 const FIRST = 20_000_000;
 const DATABASE = 'oracul_bench_ingest';
+
+interface Measured {
+  wallS: number;
+  cpuS: number;
+  load1: number;
+}
+async function measure<T>(fn: () => Promise<T>): Promise<Measured & { value: T }> {
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  const value = await fn();
+  const wallS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, wallS, cpuS: (cpu.user + cpu.system) / 1e6, load1: loadavg()[0]! };
+}
 
 async function startServer(latencyMs: number): Promise<{ url: string; child: ChildProcess }> {
   const args = [
@@ -62,15 +77,51 @@ async function startServer(latencyMs: number): Promise<{ url: string; child: Chi
   return { url: (JSON.parse(line) as { url: string }).url, child };
 }
 
+/** The baseline: the source's RPC requests for [from, to], fetched and parsed, `CONCURRENCY` batches in flight. */
+async function fetchAndParse(url: string, from: number, to: number): Promise<number> {
+  let next = from;
+  let logs = 0;
+  // Its own keep-alive agent: sockets the server closed while idle between scenarios are never reused.
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 * CONCURRENCY });
+  const post = (calls: { method: string; params: unknown[] }[]) =>
+    new Promise<{ result: unknown }[]>((resolve, reject) => {
+      const body = JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c })));
+      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { result: unknown }[]));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const lane = async () => {
+    while (next <= to) {
+      const first = next;
+      const last = Math.min(first + BATCH - 1, to);
+      next = last + 1;
+      const numbers = Array.from({ length: last - first + 1 }, (_, i) => `0x${(first + i).toString(16)}`);
+      const [, receipts] = await Promise.all([
+        post(numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [n, true] }))),
+        post(numbers.map((n) => ({ method: 'eth_getBlockReceipts', params: [n] }))),
+      ]);
+      for (const r of receipts) for (const receipt of r.result as { logs: unknown[] }[]) logs += receipt.logs.length;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  agent.destroy();
+  return logs;
+}
+
 const stack = await startBenchStack(['kafka', 'registry', 'warehouse'], {
   clickhouse: { database: DATABASE },
   chains: [{ name: 'mainnet', chainId: 1, confirmations: 0, rpcUrls: [] }],
   ingest: { progressIntervalS: 5, rpcInitialRps: 2_000, rpcMaxRps: 20_000, rpcMinRps: 200, rpcMaxInFlight: 16 },
 });
 const { common, config } = stack;
-const servers: ChildProcess[] = [];
 const stateRoot = mkdtempSync(join(tmpdir(), 'oracul-bench-ingest-'));
 const results: Record<string, unknown>[] = [];
+let server: { url: string; child: ChildProcess } | undefined;
 try {
   const admin = createWarehouseClient({ config, withoutDatabase: true });
   await admin.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
@@ -79,92 +130,105 @@ try {
   await ensureDeclaredTopics({ config, logger: common.logger });
   const serdes = createSchemaRegistrySerdes({ config });
   const clickhouse = createWarehouseClient({ config });
+  server = await startServer(LATENCY_MS);
+  // A fresh range per scenario (the synthetic chain serves FIRST … FIRST + 999 999): neither the server's cache
+  // nor earlier runs' records in the topics overlap with it.
+  let next = FIRST + Math.floor(Math.random() * 400) * 2000;
+  const freshRange = () => {
+    const from = next;
+    next += BLOCKS;
+    return { from, to: from + BLOCKS - 1 };
+  };
+  const record = (row: Record<string, unknown>) => {
+    results.push(row);
+    console.log(JSON.stringify(row));
+  };
+  const common_ = (scenario: string, m: Measured, logs: number) => ({
+    scenario,
+    blocks: BLOCKS,
+    wall_s: Number(m.wallS.toFixed(2)),
+    cpu_s: Number(m.cpuS.toFixed(2)),
+    load1: Number(m.load1.toFixed(2)),
+    blocks_per_s: Math.round(BLOCKS / m.wallS),
+    logs_per_s: Math.round(logs / m.wallS),
+  });
 
-  const fast = await startServer(0);
-  const slow = await startServer(50);
-  servers.push(fast.child, slow.child);
-  // A fresh range per run (the synthetic chain serves FIRST … FIRST + 999 999): earlier runs' records in
-  // the topics never overlap with this one.
-  let next = FIRST + Math.floor(Math.random() * 800) * 1000;
-  let run = 0;
-
-  for (const [latencyMs, url, blocks] of [
-    [0, fast.url, BLOCKS],
-    [50, slow.url, SLOW_BLOCKS],
-  ] as const) {
-    for (const concurrency of CONCURRENCY) {
-      for (const scenario of SCENARIOS) {
-        run += 1;
-        const from = next;
-        const to = from + blocks - 1;
-        next = to + 1;
-        const sinks =
-          scenario === 'e2e'
-            ? createRawChainSinks(common, {
-                serdes,
-                groupPrefix: `bench-ingest-${run}-${Date.now()}`,
-                batch: { maxRows: config.ingest.sinkMaxRows, maxWaitMs: 500 },
-              })
-            : [];
-        for (const sink of sinks) await sink.start();
+  for (const workers of WORKERS) {
+    for (const scenario of SCENARIOS) {
+      const { from, to } = freshRange();
+      if (scenario === 'baseline') {
+        const m = await measure(() => fetchAndParse(server!.url, from, to));
+        record({ ...common_('baseline', m, m.value), concurrency: CONCURRENCY, batch: BATCH });
+        continue;
+      }
+      const sinks =
+        scenario === 'e2e'
+          ? createRawChainSinks(common, {
+              serdes,
+              groupPrefix: `bench-ingest-${from}`,
+              batch: { maxRows: config.ingest.sinkMaxRows, maxWaitMs: 500 },
+            })
+          : [];
+      for (const sink of sinks) await sink.start();
+      let sourceS = 0;
+      const m = await measure(async () => {
         const started = performance.now();
         const summary = await runBlockSource(
           common,
           {
             serdes,
-            rpcUrls: [url],
-            stateDir: join(stateRoot, String(run)),
-            ingest: { batchSize: BATCH, concurrency, compression: COMPRESSION },
+            rpcUrls: [server!.url],
+            stateDir: join(stateRoot, String(from)),
+            ingest: { batchSize: BATCH, concurrency: CONCURRENCY, fetchWorkers: workers, transactionMaxBlocks: TX_BLOCKS },
           },
           { from, to },
         );
-        const sourceS = (performance.now() - started) / 1000;
-        let e2eS: number | null = null;
-        let landed: string | null = null;
-        if (sinks.length > 0) {
-          for (const sink of sinks) await sink.waitUntilCaughtUp({ timeoutMs: 600_000, pollMs: 100 });
-          e2eS = (performance.now() - started) / 1000;
-          for (const sink of sinks) await sink.stop();
-          const rs = await clickhouse.query({
-            query: `SELECT
-                (SELECT count() FROM raw_blocks FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS blocks,
-                (SELECT count() FROM raw_transactions FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS txs,
-                (SELECT count() FROM raw_logs FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS logs`,
-            query_params: { f: from, t: to },
-            format: 'JSONEachRow',
-          });
-          const [c] = await rs.json<{ blocks: string; txs: string; logs: string }>();
-          landed = `${c!.blocks}/${c!.txs}/${c!.logs}`;
-          if (Number(c!.blocks) !== blocks || Number(c!.logs) !== summary.logs) {
-            throw new Error(`landed ${landed}, expected ${blocks} blocks and ${summary.logs} logs`);
-          }
+        sourceS = (performance.now() - started) / 1000;
+        for (const sink of sinks) await sink.waitUntilCaughtUp({ timeoutMs: 600_000, pollMs: 100 });
+        return summary;
+      });
+      const summary = m.value;
+      let landed: string | null = null;
+      if (sinks.length > 0) {
+        for (const sink of sinks) await sink.stop();
+        const rs = await clickhouse.query({
+          query: `SELECT
+              (SELECT count() FROM raw_blocks FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS blocks,
+              (SELECT count() FROM raw_transactions FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS txs,
+              (SELECT count() FROM raw_logs FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS logs`,
+          query_params: { f: from, t: to },
+          format: 'JSONEachRow',
+        });
+        const [c] = await rs.json<{ blocks: string; txs: string; logs: string }>();
+        landed = `${c!.blocks}/${c!.txs}/${c!.logs}`;
+        if (Number(c!.blocks) !== BLOCKS || Number(c!.txs) !== summary.transactions || Number(c!.logs) !== summary.logs) {
+          throw new Error(`landed ${landed}, expected ${BLOCKS}/${summary.transactions}/${summary.logs}`);
         }
-        const seconds = e2eS ?? sourceS;
-        const row = {
-          scenario,
-          latency_ms: latencyMs,
-          concurrency,
-          batch: BATCH,
-          compression: COMPRESSION,
-          blocks,
-          strategy: summary.strategy,
-          source_s: Number(sourceS.toFixed(2)),
-          e2e_s: e2eS === null ? null : Number(e2eS.toFixed(2)),
-          blocks_per_s: Math.round(blocks / seconds),
-          logs_per_s: Math.round(summary.logs / seconds),
-          landed_blocks_txs_logs: landed,
-          ...summary.timings,
-        };
-        results.push(row);
-        console.log(JSON.stringify(row));
       }
+      record({
+        ...common_(scenario, m, summary.logs),
+        workers,
+        concurrency: CONCURRENCY,
+        batch: BATCH,
+        tx_blocks: TX_BLOCKS,
+        source_s: Number(sourceS.toFixed(2)),
+        landed_blocks_txs_logs: landed,
+        ...summary.timings,
+      });
     }
   }
   await clickhouse.close();
 } finally {
-  for (const child of servers) child.kill('SIGTERM');
+  server?.child.kill('SIGTERM');
   rmSync(stateRoot, { recursive: true, force: true });
   await stack.stop();
 }
 console.table(results);
-console.log(`peak RSS of the source+sinks process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+const rate = (scenario: string) => results.find((r) => r.scenario === scenario)?.blocks_per_s as number | undefined;
+const ratio = (a: string, b: string) => {
+  const x = rate(a);
+  const y = rate(b);
+  return x !== undefined && y !== undefined ? `${((100 * x) / y).toFixed(0)} %` : 'n/a';
+};
+console.log(`source / baseline (fetch + JSON.parse): ${ratio('source', 'baseline')}   e2e / source: ${ratio('e2e', 'source')}`);
+console.log(`peak RSS of the bench process (source, workers, sinks): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);

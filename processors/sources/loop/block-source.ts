@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
@@ -17,7 +18,10 @@ import { createRpcClient, type RpcClient } from '../rpc/rpc-client.ts';
 import { openSourceState, type SourceCheckpoint, type SourceState } from '../state/source-state.ts';
 import { createRecentWindow, type RecentWindow } from '../state/recent-window.ts';
 import { createBlockPublisher, type BlockPublisher } from '../publish/publisher.ts';
-import { toBlockRecords, toRetractionRecords, type BlockRecords } from '../publish/to-avro.ts';
+import { rawTopicEncoders, type EncodedBlockRecords } from '../publish/encoded-block.ts';
+import { toBlockRecords, toRetractionRecords } from '../publish/to-avro.ts';
+import { createPreparePool, type PreparePool } from '../prepare/prepare-pool.ts';
+import { prepareRange, type PreparedBatch } from '../prepare/prepare-range.ts';
 import { readCommittedTail } from './committed-tail.ts';
 import { SourceStoppedError } from './errors.ts';
 
@@ -122,6 +126,8 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
   const live = range.to === undefined;
   const stream = live ? 'live' : `backfill-${range.from ?? 0}-${range.to}`;
   const signal = range.signal ?? common.shutdown.signal;
+  // Every batch in flight waits on it (RPC calls, backoffs): more than Node's default of 10 listeners is expected.
+  setMaxListeners(Math.max(64, 8 * ingest.concurrency), signal);
   const urls = options.rpcUrls ?? chain.rpcUrls;
   if (urls.length === 0) throw new RangeError(`chain ${chain.name}: no RPC endpoint (set ORACUL_RPC_URL or chains[].rpcUrls)`);
 
@@ -154,6 +160,9 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
   let publisher: BlockPublisher | undefined;
   const transactionalId = `${config.kafka.clientId}-source-${chain.name}-${stream}`;
   const keep = chain.confirmations + ingest.reorgMargin;
+  /** Whole batches go into a transaction: at most this many blocks are committed but not yet checkpointed. */
+  const maxTxBlocks = Math.max(ingest.batchSize, ingest.transactionMaxBlocks);
+  let pool: PreparePool | undefined;
 
   try {
     publisher = await createBlockPublisher({
@@ -164,6 +173,37 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
       compression: ingest.compression,
     });
 
+    const encoders = await rawTopicEncoders(options.serdes);
+    if (ingest.fetchWorkers > 0) {
+      pool = createPreparePool({
+        size: ingest.fetchWorkers,
+        logger,
+        init: {
+          chain: chain.name,
+          chainId: chain.chainId,
+          endpoints: [...urls],
+          rpc: {
+            timeoutMs: ingest.rpcTimeoutMs,
+            maxBatchSize: ingest.rpcBatchSize,
+            maxConcurrency: ingest.rpcMaxInFlight,
+            rate: {
+              initialRps: ingest.rpcInitialRps,
+              maxRps: ingest.rpcMaxRps,
+              minRps: Math.min(ingest.rpcMinRps, ingest.rpcInitialRps),
+            },
+          },
+          strategy: fetcher.strategy,
+          maxLogsRange: ingest.maxLogsRange,
+          schemaIds: {
+            blocks: encoders.blocks.schemaId,
+            transactions: encoders.transactions.schemaId,
+            logs: encoders.logs.schemaId,
+          },
+          logLevel: logger.level,
+        },
+      });
+    }
+
     // ---- where to start -------------------------------------------------------------------
     let checkpoint = state.checkpoint();
     let window: RecentWindow = state.recent();
@@ -172,7 +212,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
       kafka,
       serdes: options.serdes,
       chainId: chain.chainId,
-      perPartition: ingest.batchSize * 2 + keep,
+      perPartition: maxTxBlocks * 2 + keep,
       logger,
     });
     const inRange = (n: number) => (range.from === undefined || n >= range.from) && (range.to === undefined || n <= range.to);
@@ -209,6 +249,12 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     }
     // Versions stay above everything this chain has published, adopted or not.
     for (const r of tail.records) lastVersion = Math.max(lastVersion, r.version);
+    /**
+     * Highest version in a committed transaction: what the checkpoint keeps. `lastVersion` runs ahead of it
+     * (versions are reserved for batches in flight), and the tail read above must still see a batch
+     * committed after the last checkpoint as unseen.
+     */
+    let publishedVersion = lastVersion;
 
     const head = async (): Promise<number> => Number(BigInt((await rpc.request('eth_blockNumber', [], { signal })) as string));
     let chainHead = caps.head;
@@ -266,8 +312,8 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         head: chainHead,
         lag_blocks: chainHead - lastBlock,
         errors: totals.errors,
-        rpc_calls: rpc.stats.calls,
-        rpc_retries: rpc.stats.retries,
+        rpc_calls: rpc.stats.calls + (pool?.rpcStats.calls ?? 0),
+        rpc_retries: rpc.stats.retries + (pool?.rpcStats.retries ?? 0),
       });
       lastReport = { at: now, blocks: totals.blocks, logs: totals.logs };
     };
@@ -275,10 +321,19 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     progressTimer.unref();
 
     // ---- fetch pipeline ----------------------------------------------------------------------
-    const fetchBatch = async (from: number, to: number): Promise<BlockBundle[]> => {
+    /** Versions are reserved in block order when a batch is scheduled, so batches prepared apart stay ordered. */
+    const reserveVersions = (count: number): number => {
+      const base = Math.max(lastVersion + 1, Date.now() * 1000);
+      lastVersion = base + count - 1;
+      return base;
+    };
+    const nextVersion = () => reserveVersions(1);
+    const prepare = (from: number, to: number, versionBase: number): Promise<PreparedBatch> =>
+      pool ? pool.prepare(from, to, versionBase) : prepareRange({ fetcher, encoders, from, to, versionBase, signal });
+    const fetchBatch = async (from: number, to: number, versionBase: number): Promise<PreparedBatch> => {
       for (let attempt = 0; ; attempt += 1) {
         try {
-          return await fetcher.fetchRange(from, to, { signal });
+          return await prepare(from, to, versionBase);
         } catch (error) {
           if (signal.aborted || !isRetryable(error) || attempt >= 8) throw error;
           totals.errors += 1;
@@ -289,29 +344,57 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         }
       }
     };
-    const inflight: { from: number; to: number; promise: Promise<BlockBundle[]> }[] = [];
+    interface InFlight {
+      from: number;
+      to: number;
+      /** Version of its last block. */
+      lastVersion: number;
+      settled: boolean;
+      promise: Promise<PreparedBatch>;
+    }
+    const inflight: InFlight[] = [];
     let scheduled = next;
     const target = () => Math.min(range.to ?? Number.MAX_SAFE_INTEGER, safeHead());
     const schedule = () => {
       while (inflight.length < ingest.concurrency && scheduled <= target()) {
         const from = scheduled;
         const to = Math.min(from + ingest.batchSize - 1, target());
-        const promise = fetchBatch(from, to);
-        promise.catch(() => undefined); // awaited in order below
-        inflight.push({ from, to, promise });
+        const versionBase = reserveVersions(to - from + 1);
+        const entry: InFlight = {
+          from,
+          to,
+          lastVersion: versionBase + to - from,
+          settled: false,
+          promise: fetchBatch(from, to, versionBase),
+        };
+        entry.promise.then(
+          () => (entry.settled = true),
+          () => (entry.settled = true), // awaited in order below
+        );
+        inflight.push(entry);
         scheduled = to + 1;
       }
     };
-
-    const nextVersion = () => {
-      lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
-      return lastVersion;
+    /** The next batch in block order, then every later one already prepared, up to maxTxBlocks: one transaction. */
+    const takeReady = async (): Promise<{ batch: PreparedBatch; lastVersion: number }[]> => {
+      schedule();
+      const first = inflight.shift()!;
+      const taken = [{ batch: await first.promise, lastVersion: first.lastVersion }];
+      let blocks = first.to - first.from + 1;
+      for (;;) {
+        schedule();
+        const head = inflight[0];
+        if (!head?.settled || blocks + head.to - head.from + 1 > maxTxBlocks) return taken;
+        inflight.shift();
+        taken.push({ batch: await head.promise, lastVersion: head.lastVersion });
+        blocks += head.to - head.from + 1;
+      }
     };
 
-    const publish = async (items: BlockRecords[]) => {
+    const publish = async (items: EncodedBlockRecords[]) => {
       for (let attempt = 0; ; attempt += 1) {
         try {
-          return await publisher!.publish(items);
+          return await publisher!.publishEncoded(items);
         } catch (error) {
           if (signal.aborted || attempt >= 8) throw error;
           totals.errors += 1;
@@ -330,6 +413,81 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
       }
     };
 
+    /** Counts of what a batch adds to the transaction. */
+    interface Built {
+      items: EncodedBlockRecords[];
+      logs: number;
+      txs: number;
+      retracted: number;
+      /** Highest version given here (the careful path); the linear path publishes the batch's reserved ones. */
+      maxVersion?: number;
+    }
+    /**
+     * The common case: every block of the batch extends the window. Its prepared records are published
+     * as they are; anything else (a known block, a fork) returns undefined and takes the careful path.
+     */
+    const linear = async (batch: PreparedBatch, work: RecentWindow): Promise<Built | undefined> => {
+      const attempt = work.clone();
+      const built: Built = { items: [], logs: 0, txs: 0, retracted: 0 };
+      for (const block of batch.blocks) {
+        const check = await detectReorg({
+          chain: chain.name,
+          store: attempt,
+          block: block.ref,
+          getCanonicalBlock: () => Promise.reject(new NotLinearError()),
+        }).catch((error: unknown) => (error instanceof NotLinearError ? undefined : Promise.reject(error)));
+        if (check?.type !== 'extends') return undefined;
+        attempt.put(block.ref);
+        built.items.push(block.encoded);
+        built.logs += block.logs;
+        built.txs += block.transactions;
+      }
+      for (const block of batch.blocks) work.put(block.ref);
+      return built;
+    };
+    /** A batch that does not simply extend the window: fetched again here and checked block by block (reorgs). */
+    const careful = async (batch: PreparedBatch, work: RecentWindow): Promise<Built> => {
+      const bundles = await fetcher.fetchRange(batch.from, batch.to, { signal });
+      const built: Built = { items: [], logs: 0, txs: 0, retracted: 0 };
+      const observedAt = Date.now();
+      for (const bundle of bundles) {
+        const check = await detectReorg<Fetched>({
+          chain: chain.name,
+          store: work,
+          block: refOf(bundle),
+          getCanonicalBlock: async (n) => refOf((await fetcher.fetchBundles([n], { signal }))[0]!),
+        });
+        if (check.type === 'known') continue;
+        let canonical: Fetched[];
+        if (check.type === 'reorg') {
+          for (const orphan of check.orphaned) {
+            const stored = work.get(orphan.number)!;
+            built.maxVersion = nextVersion();
+            built.items.push(publisher!.encode(toRetractionRecords(chain.chainId, stored, built.maxVersion, observedAt)));
+            built.retracted += 1;
+          }
+          logger.warn({
+            msg: 'reorg: retracting orphaned blocks, re-ingesting the canonical branch',
+            common_ancestor: check.commonAncestor.number,
+            orphaned: check.orphaned.map((o) => o.number),
+            canonical: check.canonical.map((c) => c.number),
+          });
+          work.deleteFrom(check.commonAncestor.number + 1);
+          canonical = check.canonical;
+        } else {
+          canonical = [check.block];
+        }
+        for (const c of canonical) {
+          built.maxVersion = nextVersion();
+          built.items.push(publisher!.encode(toBlockRecords(c.bundle, built.maxVersion, observedAt)));
+          work.put({ number: c.number, hash: c.hash, parentHash: c.parentHash, timestampMs: c.bundle.block.timestampMs });
+          built.logs += c.bundle.logs.length;
+          built.txs += c.bundle.transactions.length;
+        }
+      }
+      return built;
+    };
+
     try {
       for (;;) {
         if (signal.aborted) throw new SourceStoppedError(chain.name);
@@ -346,53 +504,29 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
             continue;
           }
         }
-        schedule();
-        const batch = inflight.shift()!;
         let t0 = performance.now();
-        const bundles = await batch.promise;
+        const batches = await takeReady();
         let t1 = performance.now();
         timings.fetchWaitMs += t1 - t0;
         t0 = t1;
 
         const work = window.clone();
-        const items: BlockRecords[] = [];
-        const observedAt = Date.now();
+        const items: EncodedBlockRecords[] = [];
         let logs = 0;
         let txs = 0;
         let retracted = 0;
-        for (const bundle of bundles) {
-          const check = await detectReorg<Fetched>({
-            chain: chain.name,
-            store: work,
-            block: refOf(bundle),
-            getCanonicalBlock: async (n) => refOf((await fetcher.fetchBundles([n], { signal }))[0]!),
-          });
-          if (check.type === 'known') continue;
-          let canonical: Fetched[];
-          if (check.type === 'reorg') {
-            for (const orphan of check.orphaned) {
-              const stored = work.get(orphan.number)!;
-              items.push(toRetractionRecords(chain.chainId, stored, nextVersion(), observedAt));
-              retracted += 1;
-            }
-            logger.warn({
-              msg: 'reorg: retracting orphaned blocks, re-ingesting the canonical branch',
-              common_ancestor: check.commonAncestor.number,
-              orphaned: check.orphaned.map((o) => o.number),
-              canonical: check.canonical.map((c) => c.number),
-            });
-            work.deleteFrom(check.commonAncestor.number + 1);
-            canonical = check.canonical;
-          } else {
-            canonical = [check.block];
-          }
-          for (const c of canonical) {
-            items.push(toBlockRecords(c.bundle, nextVersion(), observedAt));
-            work.put({ number: c.number, hash: c.hash, parentHash: c.parentHash, timestampMs: c.bundle.block.timestampMs });
-            logs += c.bundle.logs.length;
-            txs += c.bundle.transactions.length;
-          }
+        let fetched = 0;
+        let txVersion = publishedVersion;
+        for (const { batch, lastVersion: batchVersion } of batches) {
+          const built = (await linear(batch, work)) ?? (await careful(batch, work));
+          txVersion = Math.max(txVersion, built.maxVersion ?? batchVersion);
+          items.push(...built.items);
+          logs += built.logs;
+          txs += built.txs;
+          retracted += built.retracted;
+          fetched += batch.blocks.length;
         }
+        const lastTo = batches.at(-1)!.batch.to;
         const tip = work.latest();
         if (tip) work.pruneBelow(tip.number - keep);
         t1 = performance.now();
@@ -402,20 +536,21 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
         t1 = performance.now();
         timings.publishMs += t1 - t0;
         t0 = t1;
-        await options.afterPublish?.(batch.to);
+        await options.afterPublish?.(lastTo);
         // Kafka committed: now the checkpoint (a crash in between is repaired by the tail read).
+        publishedVersion = txVersion;
         const newCheckpoint: SourceCheckpoint = {
-          blockNumber: batch.to,
+          blockNumber: lastTo,
           blockHash: tip?.hash ?? '',
-          lastVersion,
+          lastVersion: publishedVersion,
           updatedAtMs: Date.now(),
         };
         state.commit(newCheckpoint, work);
         timings.checkpointMs += performance.now() - t0;
         window = work;
-        next = batch.to + 1;
-        lastBlock = batch.to;
-        totals.blocks += bundles.length;
+        next = lastTo + 1;
+        lastBlock = lastTo;
+        totals.blocks += fetched;
         totals.logs += logs;
         totals.transactions += txs;
         totals.retracted += retracted;
@@ -423,7 +558,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
           head: chainHead,
           lastBlock,
           tipTimestampMs: tip?.timestampMs,
-          blocks: bundles.length,
+          blocks: fetched,
           logs,
           transactions: txs,
           retracted,
@@ -460,7 +595,13 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     logger.info({ msg: live ? 'live ingestion stopped' : 'backfill done', ...summary });
     return summary;
   } finally {
+    await pool?.close().catch(() => undefined);
     await publisher?.close().catch(() => undefined);
     await state.close();
   }
+}
+
+/** Raised inside the fast path when reorg detection would walk back: the batch takes the careful path. */
+class NotLinearError extends Error {
+  override readonly name = 'NotLinearError';
 }

@@ -1,7 +1,8 @@
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import { RetryableError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/logger.ts';
-import { topicKeys, type Serdes } from '../../../schemas/index.ts';
+import type { Serdes } from '../../../schemas/index.ts';
+import { encodeBlockRecords, rawTopicEncoders, type EncodedBlockRecords } from './encoded-block.ts';
 import type { BlockRecords } from './to-avro.ts';
 
 /** Largest sum of record values per produce request: under the broker's 1 MiB batch limit per partition. */
@@ -25,6 +26,10 @@ export interface BlockPublisher {
    * in one Kafka transaction: all of them become visible to read_committed consumers at once, or none.
    */
   publish(items: readonly BlockRecords[]): Promise<PublishResult>;
+  /** The same for records already encoded (by a fetch worker, or `encode`). */
+  publishEncoded(items: readonly EncodedBlockRecords[]): Promise<PublishResult>;
+  /** Avro-encodes one block's records with this publisher's encoders. */
+  encode(records: BlockRecords): EncodedBlockRecords;
   /** Cumulative ms spent serialising (Avro), sending and committing. */
   readonly timings: { serializeMs: number; sendMs: number; commitMs: number };
   close(): Promise<void>;
@@ -43,8 +48,8 @@ export async function createBlockPublisher(params: {
   /** Record batch compression; gzip is the only codec kafkajs ships. Default none. */
   compression?: 'gzip' | 'none';
 }): Promise<BlockPublisher> {
-  const { serdes } = params;
   const compression = params.compression === 'gzip' ? CompressionTypes.GZIP : undefined;
+  const encoders = await rawTopicEncoders(params.serdes);
   const producer: Producer = params.kafka.producer({
     transactionalId: params.transactionalId,
     idempotent: true,
@@ -57,65 +62,68 @@ export async function createBlockPublisher(params: {
   });
   await producer.connect();
   const timings = { serializeMs: 0, sendMs: 0, commitMs: 0 };
-  const blocks = serdes.forTopic('eth.blocks.raw');
-  const transactions = serdes.forTopic('eth.transactions.raw');
-  const logs = serdes.forTopic('eth.logs.raw');
+
+  const publishEncoded = async (items: readonly EncodedBlockRecords[]): Promise<PublishResult> => {
+    const startedAt = performance.now();
+    const tx = await producer.transaction();
+    let records = 0;
+    let bytes = 0;
+    try {
+      // One produce request carries up to MAX_SEND_BYTES per topic: whatever the partitioner does,
+      // no partition's record batch can pass the broker's 1 MiB limit, and requests stay few.
+      const chunk = new Map<string, Message[]>();
+      const chunkBytes = new Map<string, number>();
+      const flush = async () => {
+        if (chunk.size === 0) return;
+        await tx.sendBatch({
+          topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })),
+          ...(compression ? { compression } : {}),
+        });
+        chunk.clear();
+        chunkBytes.clear();
+      };
+      const add = async (topic: string, key: string, value: Buffer) => {
+        const size = value.length + key.length;
+        if ((chunkBytes.get(topic) ?? 0) + size > MAX_SEND_BYTES) await flush();
+        let list = chunk.get(topic);
+        if (!list) chunk.set(topic, (list = []));
+        list.push({ key, value });
+        chunkBytes.set(topic, (chunkBytes.get(topic) ?? 0) + size);
+        records += 1;
+        bytes += size;
+      };
+      for (const item of items) {
+        await add('eth.blocks.raw', item.key, item.block);
+        for (const t of item.transactions) await add('eth.transactions.raw', item.key, t);
+        for (const l of item.logs) await add('eth.logs.raw', item.key, l);
+      }
+      await flush();
+      const sentAt = performance.now();
+      timings.sendMs += sentAt - startedAt;
+      await tx.commit();
+      timings.commitMs += performance.now() - sentAt;
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      throw new PublishFailedError(`Kafka transaction failed: ${(error as Error).message}`, {
+        cause: error,
+        details: { blocks: items.length, records },
+      });
+    }
+    return { records, bytes };
+  };
+
+  const encode = (records: BlockRecords): EncodedBlockRecords => {
+    const startedAt = performance.now();
+    const encoded = encodeBlockRecords(records, encoders);
+    timings.serializeMs += performance.now() - startedAt;
+    return encoded;
+  };
 
   return {
     timings,
-    async publish(items) {
-      const startedAt = performance.now();
-      const out: { topic: string; message: Message; size: number }[] = [];
-      const push = async <T>(topic: string, serialize: (v: T) => Promise<Buffer>, value: T, key: string) => {
-        const buffer = await serialize(value);
-        out.push({ topic, message: { key, value: buffer }, size: buffer.length + key.length });
-      };
-      for (const item of items) {
-        const key = topicKeys.block(item.block.chain_id, item.block.block_number);
-        await push('eth.blocks.raw', (v) => blocks.serialize(v), item.block, key);
-        for (const t of item.transactions) await push('eth.transactions.raw', (v) => transactions.serialize(v), t, key);
-        for (const l of item.logs) await push('eth.logs.raw', (v) => logs.serialize(v), l, key);
-      }
-      const serializedAt = performance.now();
-      timings.serializeMs += serializedAt - startedAt;
-      const tx = await producer.transaction();
-      let bytes = 0;
-      try {
-        // One produce request carries up to MAX_SEND_BYTES per topic: whatever the partitioner does,
-        // no partition's record batch can pass the broker's 1 MiB limit, and requests stay few.
-        let chunk = new Map<string, Message[]>();
-        const chunkBytes = new Map<string, number>();
-        const flush = async () => {
-          if (chunk.size === 0) return;
-          await tx.sendBatch({
-            topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })),
-            ...(compression ? { compression } : {}),
-          });
-          chunk = new Map();
-          chunkBytes.clear();
-        };
-        for (const r of out) {
-          if ((chunkBytes.get(r.topic) ?? 0) + r.size > MAX_SEND_BYTES) await flush();
-          let list = chunk.get(r.topic);
-          if (!list) chunk.set(r.topic, (list = []));
-          list.push(r.message);
-          chunkBytes.set(r.topic, (chunkBytes.get(r.topic) ?? 0) + r.size);
-          bytes += r.size;
-        }
-        await flush();
-        const sentAt = performance.now();
-        timings.sendMs += sentAt - serializedAt;
-        await tx.commit();
-        timings.commitMs += performance.now() - sentAt;
-      } catch (error) {
-        await tx.abort().catch(() => undefined);
-        throw new PublishFailedError(`Kafka transaction failed: ${(error as Error).message}`, {
-          cause: error,
-          details: { blocks: items.length, records: out.length },
-        });
-      }
-      return { records: out.length, bytes };
-    },
+    encode,
+    publishEncoded,
+    publish: (items) => publishEncoded(items.map(encode)),
     close: () => producer.disconnect(),
   };
 }
