@@ -8,6 +8,7 @@
 import { getHttpRpcClient } from 'viem/utils';
 import { redactUrl } from '../../../config/redact.ts';
 import { observeRpcRequest } from '../../../core/metrics/index.ts';
+import { createHttpFetch } from './http-fetch.ts';
 import { createAimdRateLimiter, type AimdRateLimiter, type AimdRateLimiterOptions } from './aimd-rate-limiter.ts';
 import { classifyRpcErrorObject, classifyTransportError, isJsonRpcErrorObject } from './classify-error.ts';
 import { RpcMalformedResponseError, RpcRateLimitedError, RpcTimeoutError, type RpcErrorType } from './errors.ts';
@@ -80,7 +81,12 @@ export function createRpcEndpoint(index: number, options: RpcEndpointOptions): R
   const limiter = createAimdRateLimiter({ ...DEFAULT_RATE, ...options.rate });
   const http = getHttpRpcClient(options.url, {
     timeout: timeoutMs,
-    maxResponseBodySize: options.maxResponseBytes ?? 64 * 1024 * 1024,
+    // The size limit is enforced while reading, by the endpoint's own fetch; viem then decodes one buffer.
+    fetchFn: createHttpFetch({
+      maxBytes: options.maxResponseBytes ?? 64 * 1024 * 1024,
+      maxSockets: Math.max(1, options.maxConcurrency ?? 8),
+    }),
+    maxResponseBodySize: false,
   });
   const unsupported = new Set<string>();
   const health: RpcEndpointHealth = {
