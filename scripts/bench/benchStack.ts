@@ -5,7 +5,9 @@ import type { Common } from '../../core/common.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createShutdown } from '../../core/shutdown.ts';
 import type { Kafka } from 'kafkajs';
-import { stackDown, stackUp, type ComponentName } from '../../infra/stack/index.ts';
+import { readFileSync } from 'node:fs';
+import { stackDown, stackPaths, stackUp, type ComponentName } from '../../infra/stack/index.ts';
+import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
 import { createBlockLogsProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
 import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
@@ -53,6 +55,31 @@ export async function startBenchStack(
       if (!external) await stackDown(common, { components: [...components] });
     },
   };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null where unreadable. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+/** Linux's USER_HZ, what /proc/<pid>/stat counts in on every common architecture. */
+const CLOCK_TICKS_PER_S = 100;
+
+/** Pids of the bench stack's services (Kafka, registry, warehouse endpoint), from their pid files. */
+export async function stackPids(config: OraculConfig, components: readonly ComponentName[]): Promise<Record<string, number>> {
+  const paths = stackPaths(config);
+  const out: Record<string, number> = {};
+  for (const component of components) {
+    const record = await readPidRecord(paths.pidFile(component));
+    if (record) out[component] = record.pid;
+  }
+  return out;
 }
 
 /** Peak resident set size of a process (VmHWM), in MiB; null when /proc is unavailable. */

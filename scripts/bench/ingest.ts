@@ -30,7 +30,7 @@ import { createRawChainSinks } from '../../processors/sinks/index.ts';
 import { runBlockSource } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
-import { startBenchStack } from './benchStack.ts';
+import { processCpuSeconds, stackPids, startBenchStack } from './benchStack.ts';
 
 const BLOCKS = numberArg('blocks', 2000);
 const BATCH = numberArg('batch-size', 25);
@@ -44,16 +44,25 @@ const DATABASE = 'oracul_bench_ingest';
 
 interface Measured {
   wallS: number;
+  /** This process, all threads (source, its workers, sinks). */
   cpuS: number;
+  /** The other processes on the same two cores: replay server, broker, registry, warehouse endpoint. */
+  othersCpuS: Record<string, number>;
   load1: number;
 }
+/** Pids whose CPU each scenario reports beside its own (filled once the stack and the server run). */
+const otherPids: Record<string, number> = {};
 async function measure<T>(fn: () => Promise<T>): Promise<Measured & { value: T }> {
+  const others0 = Object.entries(otherPids).map(([name, pid]) => [name, pid, processCpuSeconds(pid) ?? 0] as const);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const value = await fn();
   const wallS = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { value, wallS, cpuS: (cpu.user + cpu.system) / 1e6, load1: loadavg()[0]! };
+  const othersCpuS = Object.fromEntries(
+    others0.map(([name, pid, before]) => [name, Number(((processCpuSeconds(pid) ?? before) - before).toFixed(2))]),
+  );
+  return { value, wallS, cpuS: (cpu.user + cpu.system) / 1e6, othersCpuS, load1: loadavg()[0]! };
 }
 
 async function startServer(latencyMs: number): Promise<{ url: string; child: ChildProcess }> {
@@ -131,6 +140,7 @@ try {
   const serdes = createSchemaRegistrySerdes({ config });
   const clickhouse = createWarehouseClient({ config });
   server = await startServer(LATENCY_MS);
+  Object.assign(otherPids, await stackPids(config, ['kafka', 'registry', 'warehouse']), { rpc_server: server.child.pid! });
   // A fresh range per scenario (the synthetic chain serves FIRST … FIRST + 999 999): neither the server's cache
   // nor earlier runs' records in the topics overlap with it.
   let next = FIRST + Math.floor(Math.random() * 400) * 2000;
@@ -143,15 +153,21 @@ try {
     results.push(row);
     console.log(JSON.stringify(row));
   };
-  const common_ = (scenario: string, m: Measured, logs: number) => ({
-    scenario,
-    blocks: BLOCKS,
-    wall_s: Number(m.wallS.toFixed(2)),
-    cpu_s: Number(m.cpuS.toFixed(2)),
-    load1: Number(m.load1.toFixed(2)),
-    blocks_per_s: Math.round(BLOCKS / m.wallS),
-    logs_per_s: Math.round(logs / m.wallS),
-  });
+  const common_ = (scenario: string, m: Measured, logs: number) => {
+    const othersS = Object.values(m.othersCpuS).reduce((a, b) => a + b, 0);
+    return {
+      scenario,
+      blocks: BLOCKS,
+      wall_s: Number(m.wallS.toFixed(2)),
+      cpu_s: Number(m.cpuS.toFixed(2)),
+      load1: Number(m.load1.toFixed(2)),
+      blocks_per_s: Math.round(BLOCKS / m.wallS),
+      logs_per_s: Math.round(logs / m.wallS),
+      /** CPU per block of every process of the benchmark (this one, server, broker, registry, warehouse). */
+      cpu_ms_per_block: Number(((1000 * (m.cpuS + othersS)) / BLOCKS).toFixed(2)),
+      others_cpu_s: m.othersCpuS,
+    };
+  };
 
   for (const workers of WORKERS) {
     for (const scenario of SCENARIOS) {
