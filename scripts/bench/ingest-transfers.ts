@@ -8,8 +8,9 @@
  *
  * Paired baseline in the same run, same server, same ranges: an eth_getLogs fetch + JSON.parse-only loop (no
  * headers, no checks, no Kafka). Both passes run over a range the server has already served once (untimed warm-up),
- * so neither pays for block generation. Prints wall time, process CPU (process.cpuUsage(): every thread of this
- * process), os.loadavg(), Transfer logs/s, blocks/s and the ratio source / baseline.
+ * so neither pays for block generation. A third pass runs the source's fetches, checks and Avro encoding without
+ * Kafka (where the time goes when the broker is the limit). Prints wall time, process CPU (process.cpuUsage():
+ * every thread of this process), os.loadavg(), Transfer logs/s, blocks/s and the ratio source / baseline.
  *
  * `measureTransfersIngest` is exported so scripts/bench/ingest.ts can run it as one of its scenarios.
  */
@@ -21,7 +22,15 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { Common } from '../../core/common.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
-import { runTransfersBackfill, TRANSFER_TOPIC0, type TransfersSummary } from '../../processors/sources/transfers/index.ts';
+import { createRpcClient } from '../../processors/sources/rpc/rpc-client.ts';
+import {
+  createRangeSizer,
+  createTransfersFetcher,
+  runTransfersBackfill,
+  toTransferBlockRecords,
+  TRANSFER_TOPIC0,
+  type TransfersSummary,
+} from '../../processors/sources/transfers/index.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
 import { startBenchStack } from './benchStack.ts';
 
@@ -43,6 +52,8 @@ export interface TransfersBenchResult {
   concurrency: number;
   source: PassFigures & { summary: TransfersSummary };
   baseline: PassFigures & { rangeBlocks: number };
+  /** The source without Kafka: the same fetches, checks and records, Avro-encoded, nothing sent. */
+  fetchEncode: PassFigures;
   /** source logs/s ÷ baseline logs/s. */
   ratio: number;
 }
@@ -112,6 +123,45 @@ async function getLogsParseLoop(
   return logs;
 }
 
+/** The source's RPC half and Avro encoding, without Kafka: where the time goes when the broker is the limit. */
+async function fetchEncodeLoop(
+  params: MeasureTransfersIngestParameters,
+  rangeBlocks: number,
+  concurrency: number,
+): Promise<{ logs: number; blocks: number }> {
+  const rpc = createRpcClient({
+    chain: 'bench',
+    endpoints: [params.url],
+    defaults: { maxBatchSize: 50, maxConcurrency: 16, rate: { initialRps: 5_000, maxRps: 50_000, minRps: 500 } },
+  });
+  const fetcher = createTransfersFetcher({
+    rpc,
+    chainId: 1,
+    sizer: createRangeSizer({ initial: rangeBlocks, max: rangeBlocks }),
+  });
+  const blocksSerde = params.serdes.forTopic('eth.blocks.raw');
+  const logsSerde = params.serdes.forTopic('eth.logs.raw');
+  let next = params.from;
+  let logs = 0;
+  let blocks = 0;
+  const worker = async (): Promise<void> => {
+    while (next <= params.to) {
+      const a = next;
+      const b = Math.min(params.to, a + rangeBlocks - 1);
+      next = b + 1;
+      for (const block of await fetcher.fetchRange(a, b)) {
+        const records = toTransferBlockRecords(block, 1, 1);
+        await blocksSerde.serialize(records.block);
+        for (const batch of records.logs) await logsSerde.serialize(batch);
+        logs += block.logs.length;
+        blocks += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  return { logs, blocks };
+}
+
 /**
  * One paired measurement over [from, to]: the baseline loop, then the transfers-only backfill into Kafka
  * (committed). The caller warms the server's caches first (e.g. one untimed baseline pass).
@@ -127,6 +177,11 @@ export async function measureTransfersIngest(params: MeasureTransfersIngestParam
   let t0 = performance.now();
   const baselineLogs = await getLogsParseLoop(params.url, from, to, rangeBlocks, concurrency);
   const baseline = { ...figures((performance.now() - t0) / 1000, cpuSeconds(cpu), baselineLogs, blocks), rangeBlocks };
+
+  cpu = process.cpuUsage();
+  t0 = performance.now();
+  const encoded = await fetchEncodeLoop(params, rangeBlocks, concurrency);
+  const fetchEncode = figures((performance.now() - t0) / 1000, cpuSeconds(cpu), encoded.logs, encoded.blocks);
 
   cpu = process.cpuUsage();
   t0 = performance.now();
@@ -149,7 +204,7 @@ export async function measureTransfersIngest(params: MeasureTransfersIngestParam
   const source = { ...figures((performance.now() - t0) / 1000, cpuSeconds(cpu), summary.logs, summary.blocks), summary };
   if (summary.blocks !== blocks || summary.logs !== baselineLogs)
     throw new Error(`source published ${summary.blocks} blocks / ${summary.logs} logs, expected ${blocks} / ${baselineLogs}`);
-  return { from, to, concurrency, source, baseline, ratio: round(source.logsPerS / baseline.logsPerS) };
+  return { from, to, concurrency, source, baseline, fetchEncode, ratio: round(source.logsPerS / baseline.logsPerS) };
 }
 
 /** The replay server over the synthetic chain in a child process (the other core), as scripts/bench/ingest.ts does. */
@@ -216,7 +271,7 @@ async function main(): Promise<void> {
       compression: COMPRESSION,
       publishers: PUBLISHERS,
     });
-    const { source, baseline } = result;
+    const { source, baseline, fetchEncode } = result;
     console.log(
       JSON.stringify({
         blocks: BLOCKS,
@@ -233,10 +288,12 @@ async function main(): Promise<void> {
     console.table({
       'transfers-only → Kafka (committed)': row(source),
       'baseline: eth_getLogs + JSON.parse': row(baseline),
+      'source without Kafka (fetch, check, Avro)': row(fetchEncode),
     });
     console.log(
       `transfers-only: ${source.logsPerS} Transfer logs/s, ${source.blocksPerS} blocks/s (wall ${source.wallS} s, CPU ${source.cpuS} s); ` +
         `baseline ${baseline.logsPerS} logs/s (wall ${baseline.wallS} s, CPU ${baseline.cpuS} s); ratio ${result.ratio}; ` +
+        `without Kafka ${fetchEncode.logsPerS} logs/s (ratio ${round(fetchEncode.logsPerS / baseline.logsPerS)}); ` +
         `loadavg ${source.load.join(' ')}; target ≥ 100000 logs/s: ${source.logsPerS >= 100_000 ? 'met' : 'NOT met'}`,
     );
   } finally {
