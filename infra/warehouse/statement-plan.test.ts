@@ -11,6 +11,14 @@ describe('planStatement', () => {
     expect(plan.data.equals(rows)).toBe(true);
   });
 
+  it('the body is the rows as received; a line break of the URL query after FORMAT x stays data, as on a server', () => {
+    const rows = Buffer.from([0x0a, 0x00, 0xff]);
+    const plain = planStatement('INSERT INTO t (a) FORMAT RowBinary', rows);
+    expect(plain.type === 'insert-data' && plain.data).toBe(rows); // not a copy
+    const trailing = planStatement('INSERT INTO t (a) FORMAT RowBinary\n', rows);
+    expect(trailing.type === 'insert-data' && [...trailing.data]).toEqual([0x0a, 0x0a, 0x00, 0xff]);
+  });
+
   it('splits an INSERT sent whole in the body', () => {
     const plan = planStatement(
       undefined,

@@ -25,6 +25,10 @@ const PREFIX_SCAN_BYTES = 262_144;
  */
 export function planStatement(urlQuery: string | undefined, body: Buffer): StatementPlan {
   const hasUrlQuery = urlQuery !== undefined && urlQuery.trim() !== '';
+  if (hasUrlQuery && body.length > 0) {
+    const plan = planInsertOfBody(urlQuery, body);
+    if (plan) return plan;
+  }
   const full = hasUrlQuery
     ? body.length > 0
       ? Buffer.concat([Buffer.from(`${urlQuery}\n`), body])
@@ -50,6 +54,27 @@ export function planStatement(urlQuery: string | undefined, body: Buffer): State
   // Also what keeps a reused engine session clean: a trailing `SET` cannot ride along.
   if (info.multiStatement) throw new WarehouseError(CH.SYNTAX_ERROR, 'Multi-statements are not allowed');
   return { type: 'statement', sql, info };
+}
+
+/**
+ * `INSERT ... FORMAT x` in the URL and the rows in the body (clickhouse-js `exec` with values,
+ * clickhouse-connect inserts): the rows are the body as received, without copying it behind the
+ * query or scanning its bytes as SQL. Undefined when the rows do not start exactly at the body
+ * (not an INSERT, rows inline in the URL, a line break of the URL's own after FORMAT x).
+ */
+function planInsertOfBody(urlQuery: string, body: Buffer): StatementPlan | undefined {
+  const query = Buffer.from(`${urlQuery}\n`);
+  const text = query.toString('latin1');
+  const info = analyzeStatement(text);
+  if (info.kind !== 'insert' || info.insertFormatEnd === undefined || info.insertTailStart === undefined) return undefined;
+  if (insertDataStart(text, info.insertFormatEnd) !== query.length) return undefined;
+  return {
+    type: 'insert-data',
+    head: query.subarray(0, info.insertTailStart).toString('utf8'),
+    tail: query.subarray(info.insertTailStart, info.insertFormatEnd).toString('utf8'),
+    data: body,
+    info,
+  };
 }
 
 /** Text formats in which a body of only whitespace holds no rows. */
