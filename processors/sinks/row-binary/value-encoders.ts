@@ -148,7 +148,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
 
 function uint64(w: BinaryWriter, v: unknown): void {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
-    w.u64Halves(v % TWO_32, Math.floor(v / TWO_32));
+    w.u64(v);
     return;
   }
   const n = toBigInt(v, false);
@@ -165,13 +165,12 @@ function bigInteger(bits: 64 | 128 | 256, signed: boolean): ValueEncoder {
   return (w, v) => {
     // Gas prices, fees and most amounts fit a double exactly: skip BigInt for them.
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
-      w.u64Halves(v % TWO_32, Math.floor(v / TWO_32));
+      w.u64(v);
       w.zeros(bytes - 8);
       return;
     }
     if (typeof v === 'string' && v.length <= 15 && UNSIGNED_DIGITS.test(v)) {
-      const n = Number(v);
-      w.u64Halves(n % TWO_32, Math.floor(n / TWO_32));
+      w.u64(Number(v));
       w.zeros(bytes - 8);
       return;
     }
@@ -236,13 +235,14 @@ function dateTime64(precision: number, timezone: string | undefined): ValueEncod
   const perMs = precision >= 3 ? 10n ** BigInt(precision - 3) : 1n;
   const msPerTick = precision < 3 ? 10 ** (3 - precision) : 1;
   const utc = isUtc(timezone);
-  // Rows of one record share their timestamps: remember the last text and its ticks.
+  // Rows of one record share their timestamps: remember the last text and its ticks as two 32-bit halves.
   let lastText: string | undefined;
-  let lastTicks = 0n;
+  let lastLo = 0;
+  let lastHi = 0;
   const writeTicks = (w: BinaryWriter, ticks: bigint) => w.bigUIntLE(BigInt.asUintN(64, ticks), 8);
   return (w, v) => {
     if (typeof v === 'number' && Number.isSafeInteger(v)) {
-      if (precision === 3 && v >= 0) return w.u64Halves(v % TWO_32, Math.floor(v / TWO_32));
+      if (precision === 3 && v >= 0) return w.u64(v);
       if (v % msPerTick !== 0) throw fail(`epoch ms with DateTime64(${precision}) precision`, v);
       return writeTicks(w, precision >= 3 ? BigInt(v) * perMs : BigInt(v / msPerTick));
     }
@@ -255,10 +255,15 @@ function dateTime64(precision: number, timezone: string | undefined): ValueEncod
       if (ms === undefined || ms === null || /[1-9]/.test(fraction.slice(precision)))
         throw fail(`DateTime64(${precision}) text`, v);
       const seconds = BigInt(ms / 1000);
-      lastTicks = seconds * 10n ** BigInt(precision) + BigInt(fraction.slice(0, precision).padEnd(precision, '0') || '0');
+      const ticks = BigInt.asUintN(
+        64,
+        seconds * 10n ** BigInt(precision) + BigInt(fraction.slice(0, precision).padEnd(precision, '0') || '0'),
+      );
+      lastLo = Number(ticks & 0xffff_ffffn);
+      lastHi = Number(ticks >> 32n);
       lastText = v;
     }
-    writeTicks(w, lastTicks);
+    w.u64Halves(lastLo, lastHi);
   };
 }
 
