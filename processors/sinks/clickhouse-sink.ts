@@ -169,7 +169,20 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   // Built once: a column type the encoder cannot write fails here, at creation, not on the first batch.
   const encoder = options.rowBinary ? createRowEncoder(table, options.rowBinary.columns) : undefined;
   const insertFormat = encoder ? 'RowBinary' : 'JSONEachRow';
-  let columnsChecked = false;
+  /** The column check, started by start() so it overlaps the group join; a failed one is asked again by the next insert. */
+  let columnsCheck: Promise<void> | undefined;
+  function checkColumns(): Promise<void> {
+    if (!encoder) return Promise.resolve();
+    const started = performance.now();
+    const check = checkTableColumns(clickhouse, table, encoder.columns).then(() => {
+      logger.info({ msg: 'table columns match the RowBinary layout', duration_ms: Math.round(performance.now() - started) });
+    });
+    check.catch(() => {
+      if (columnsCheck === check) columnsCheck = undefined;
+    });
+    columnsCheck = check;
+    return check;
+  }
 
   let consumer: SupervisedConsumer | undefined;
   let producer: Producer | undefined;
@@ -185,6 +198,9 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   /** partition → next offset to commit, for everything buffered or dead-lettered so far. */
   let pending = new Map<number, string>();
   let pendingSince: number | undefined;
+  /** The flush inserting in the background (see flushLocked), and its failure if it failed. */
+  let inflight: Promise<void> | undefined;
+  let inflightError: unknown;
   const committed = new Map<number, string>();
   const counters = { records: 0, rows: 0, batches: 0, deadLettered: 0, insertFailures: 0 };
 
@@ -228,10 +244,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     const timer = metrics.clickhouseInsertDuration.startTimer({ table });
     try {
       if (encoder) {
-        if (!columnsChecked) {
-          await checkTableColumns(clickhouse, table, encoder.columns);
-          columnsChecked = true;
-        }
+        await (columnsCheck ?? checkColumns());
         await insertRowBinary(clickhouse, encoder, rows, {
           ...(options.insertSettings ? { settings: options.insertSettings } : {}),
           ...(options.rowBinary?.chunkRows ? { chunkRows: options.rowBinary.chunkRows } : {}),
@@ -313,8 +326,25 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     }
   }
 
-  /** Must run under the lock. Inserts everything buffered, then commits the pending offsets. */
-  async function flushLocked(reason: string): Promise<void> {
+  /**
+   * Waits for the background flush, if any. Its failure is rethrown here and by every later flush
+   * until the consumer restarts (dropUncommitted): nothing read after a failed batch may be committed.
+   */
+  async function settleInflight(): Promise<void> {
+    const running = inflight;
+    inflight = undefined;
+    if (running) await running;
+    if (inflightError !== undefined) throw inflightError;
+  }
+
+  /**
+   * Must run under the lock. Inserts everything buffered, then commits the pending offsets. With
+   * `background`, returns once the flush has started: the next batch is read, decoded and mapped
+   * while this one is encoded and inserted (the engine's work overlaps the sink's). At most one
+   * flush runs at a time and each waits for the previous one, so commits stay in offset order.
+   */
+  async function flushLocked(reason: string, background = false): Promise<void> {
+    await settleInflight();
     if (buffer.length === 0 && pending.size === 0) return;
     const records = buffer;
     const offsets = pending;
@@ -323,7 +353,19 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     bufferedRows = 0;
     pending = new Map();
     pendingSince = undefined;
+    const work = insertAndCommit(records, offsets, rows, reason);
+    if (!background) return work;
+    inflight = work.catch((error: unknown) => {
+      inflightError = error;
+    });
+  }
 
+  async function insertAndCommit(
+    records: BufferedRecord[],
+    offsets: Map<number, string>,
+    rows: number,
+    reason: string,
+  ): Promise<void> {
     const startedAt = performance.now();
     await insertBuffered(records);
     const insertMs = performance.now() - startedAt;
@@ -446,6 +488,9 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   /** Buffered records were not committed: the replacement member reads them again, so they are dropped here. */
   async function dropUncommitted(): Promise<void> {
     await locked(async () => {
+      await inflight;
+      inflight = undefined;
+      inflightError = undefined;
       buffer = [];
       bufferedRows = 0;
       pending = new Map();
@@ -458,6 +503,8 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     heartbeat = payload.heartbeat;
     if (stopping) return;
     await locked(async () => {
+      // A failed background flush crashes this consumer: the group re-reads from the last commit.
+      if (inflightError !== undefined) throw inflightError;
       for (const message of batch.messages) {
         if (stopping || !isRunning() || isStale()) return;
         const value = await decode(batch.partition, message);
@@ -476,12 +523,12 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
         markPending(batch.partition, next);
         // In-memory progress only (autoCommit is off): the next fetch starts after this record.
         payload.resolveOffset(message.offset);
-        if (bufferedRows >= maxRows) await flushLocked('size');
+        if (bufferedRows >= maxRows) await flushLocked('size', true);
       }
       // Past the transaction marker that may close the batch.
       markPending(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
       observeConsumerLag(stage, topic, batch.partition, Number(batch.offsetLag()));
-      if (pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs) await flushLocked('time');
+      if (pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs) await flushLocked('time', true);
     });
     await payload.heartbeat();
   }
@@ -493,6 +540,8 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     async start() {
       if (started) throw new Error('sink already started');
       started = true;
+      // Not awaited: an unreachable warehouse must not fail start(); the first insert waits for (or retries) it.
+      checkColumns().catch(() => undefined);
       producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       // kafkajs restarts a crashed consumer only after retriable errors; a broker restart can end it with a
@@ -512,7 +561,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       flushTimer = setInterval(
         () => {
           if (stopping || pendingSince === undefined || Date.now() - pendingSince < maxWaitMs) return;
-          locked(() => flushLocked('time')).catch((error: unknown) => {
+          locked(() => flushLocked('time', true)).catch((error: unknown) => {
             if (!abort.signal.aborted) logger.error({ msg: 'timed flush failed', err: error });
           });
         },
