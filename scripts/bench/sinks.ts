@@ -1,0 +1,364 @@
+/**
+ * Benchmark: the raw sinks (eth.*.raw → raw_blocks / raw_transactions / raw_logs) against a direct engine insert of
+ * the same rows, in one run, on mainnet-shaped synthetic blocks (150 transactions, 400 logs each).
+ *
+ *   ORACUL_BENCH_PORT_OFFSET=500 npx tsx scripts/bench/sinks.ts [--blocks 300] [--no-json] [--external]
+ *
+ * 1. Starts a stack of its own (benchStack.ts: ports = test ports + ORACUL_BENCH_PORT_OFFSET) and migrates three
+ *    databases with identical tables: one the sinks write (RowBinary), one for the direct insert, one for the old
+ *    JSONEachRow path.
+ * 2. Untimed: builds the blocks (scripts/test/synthetic-chain.ts → normalise → the source's Avro records) and
+ *    produces them to the raw topics in committed transactions; maps the same records to rows and encodes them as
+ *    RowBinary once per table.
+ * 3. Timed, one after another:
+ *    - sinks: the three raw sinks read every record, decode Avro, map, encode RowBinary while inserting, commit;
+ *      the clock stops when every sink's committed offsets reach the end of its topic;
+ *    - direct: the RowBinary bytes of each table posted in one INSERT to the same endpoint (no Kafka, no Avro, no
+ *      encoding): the engine's own speed for these rows;
+ *    - json (unless --no-json): the sinks again with JSONEachRow, into the third database.
+ *    Each prints wall time, process CPU (`process.cpuUsage()`: every thread of this process, not the warehouse
+ *    process) and the load average before and after.
+ * 4. Prints rows/s and the ratio sinks / direct.
+ *
+ * `measureSinks()` runs steps 2–4 on a stack that is already up (scripts/bench/ingest.ts can call it).
+ */
+import { loadavg } from 'node:os';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Common } from '../../core/common.ts';
+import { createKafka } from '../../core/kafka/client.ts';
+import { createLogger } from '../../core/logger.ts';
+import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
+import { createWarehouseClient } from '../../dwh/client.ts';
+import { migrate } from '../../dwh/migrate.ts';
+import { RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from '../../processors/sinks/raw-columns.ts';
+import { BinaryWriter } from '../../processors/sinks/row-binary/binary-writer.ts';
+import { createRowEncoder, type SinkColumn } from '../../processors/sinks/row-binary/row-encoder.ts';
+import {
+  blockRows,
+  createRawChainSinks,
+  logRows,
+  transactionRows,
+  type ClickHouseSink,
+  type SinkRow,
+} from '../../processors/sinks/index.ts';
+import { normalizeBlock, normalizeReceipts, toBlockRecords } from '../../processors/sources/index.ts';
+import { createSchemaRegistrySerdes, topicKeys, type Serdes } from '../../schemas/index.ts';
+import { createSyntheticChain } from '../test/synthetic-chain.ts';
+import { numberArg } from './args.ts';
+import { startBenchStack } from './benchStack.ts';
+
+export interface SinkBenchParameters {
+  common: Common;
+  serdes: Serdes;
+  /** Blocks produced and sunk (default 300: ~165k rows). */
+  blocks?: number;
+  /** Database prefix; `<prefix>`, `<prefix>_direct`, `<prefix>_json` are dropped and migrated. */
+  database?: string;
+  /** Also time the old JSONEachRow path (default true). */
+  json?: boolean;
+  /** Rows per sink insert (default config.ingest.sinkMaxRows). */
+  maxRows?: number;
+  log?: (line: string) => void;
+}
+
+export interface PhaseMeasure {
+  rows: number;
+  /** process.hrtime µs at start and end: the window to cut out of a `node --cpu-prof` profile. */
+  hrtimeUs: [number, number];
+  wallMs: number;
+  cpuMs: number;
+  rowsPerS: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+export interface SinkBenchResult {
+  blocks: number;
+  rows: { blocks: number; transactions: number; logs: number; total: number };
+  rowBinaryBytes: number;
+  sinks: PhaseMeasure;
+  direct: PhaseMeasure & { perTable: Record<string, number> };
+  json: PhaseMeasure | undefined;
+  /** sinks rows/s ÷ direct rows/s (target ≥ 0.5). */
+  ratio: number;
+}
+
+const TABLES = [
+  { table: 'raw_blocks', topic: 'eth.blocks.raw', columns: RAW_BLOCKS_COLUMNS },
+  { table: 'raw_transactions', topic: 'eth.transactions.raw', columns: RAW_TRANSACTIONS_COLUMNS },
+  { table: 'raw_logs', topic: 'eth.logs.raw', columns: RAW_LOGS_COLUMNS },
+] as const;
+
+type RawTopic = (typeof TABLES)[number]['topic'];
+
+/** Runs `fn` and measures it: wall clock, process CPU (all threads), load average around it. */
+async function measure(rows: number, fn: () => Promise<void>): Promise<PhaseMeasure> {
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
+  const cpu = process.cpuUsage();
+  const hrStart = process.hrtime.bigint();
+  const started = performance.now();
+  await fn();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return {
+    rows,
+    hrtimeUs: [Number(hrStart / 1000n), Number(process.hrtime.bigint() / 1000n)],
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round((used.user + used.system) / 1000),
+    rowsPerS: Math.round((rows / wallMs) * 1000),
+    loadBefore,
+    loadAfter: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+function encodeTable(table: string, columns: readonly SinkColumn[], rows: readonly SinkRow[]): Buffer {
+  const w = new BinaryWriter(1 << 20);
+  createRowEncoder(table, columns).encode(w, rows, 0, rows.length);
+  return w.take();
+}
+
+/**
+ * Starts the sinks (untimed: connecting and joining the consumer groups is a one-time cost, ~0.5–3 s here, not
+ * throughput), then measures until every sink committed the end of its topic.
+ */
+async function runSinks(rows: number, sinks: ClickHouseSink[], log: (line: string) => void): Promise<PhaseMeasure> {
+  const startStarted = performance.now();
+  let measured: PhaseMeasure;
+  try {
+    await Promise.all(sinks.map((s) => s.start()));
+    log(`  sinks started and joined their groups in ${Math.round(performance.now() - startStarted)} ms (not timed)`);
+    measured = await measure(rows, async () => {
+      await Promise.all(sinks.map((s) => s.waitUntilCaughtUp({ timeoutMs: 600_000, pollMs: 20 })));
+    });
+  } finally {
+    await Promise.all(sinks.map((s) => s.stop()));
+  }
+  for (const s of sinks) {
+    const { records, rows: sunk, batches, deadLettered, insertFailures } = s.stats();
+    log(`  ${s.table}: ${JSON.stringify({ records, rows: sunk, batches, deadLettered, insertFailures })}`);
+  }
+  return measured;
+}
+
+async function countRows(client: ClickHouseClient, database: string): Promise<number[]> {
+  const rs = await client.query({
+    query: `SELECT (SELECT count() FROM ${database}.raw_blocks) AS b, (SELECT count() FROM ${database}.raw_transactions) AS t,
+                   (SELECT count() FROM ${database}.raw_logs) AS l`,
+    format: 'JSONEachRow',
+  });
+  const [c] = await rs.json<{ b: string; t: string; l: string }>();
+  return [Number(c!.b), Number(c!.t), Number(c!.l)];
+}
+
+/** Steps 2–4 of the header on a running stack. */
+export async function measureSinks(params: SinkBenchParameters): Promise<SinkBenchResult> {
+  const { common, serdes } = params;
+  const { config, logger } = common;
+  const log = params.log ?? ((line: string) => console.log(line));
+  const blocks = params.blocks ?? 300;
+  const prefix = params.database ?? 'oracul_bench_sinks';
+  const databases = { sinks: prefix, direct: `${prefix}_direct`, json: `${prefix}_json` };
+  const withJson = params.json ?? true;
+  const maxRows = params.maxRows ?? config.ingest.sinkMaxRows;
+
+  const admin = createWarehouseClient({ config, withoutDatabase: true });
+  for (const database of Object.values(databases)) {
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await migrate({ client: admin, database, logger });
+  }
+  await ensureDeclaredTopics({ config, logger });
+
+  // Untimed: records, produced to Kafka, and the same records as rows and RowBinary bytes.
+  // A fresh block range per run: records of earlier runs left in the topics belong to other consumer groups' past.
+  const first = 20_000_000 + Math.floor(Math.random() * 900) * 1_000;
+  const chain = createSyntheticChain({ firstBlock: first, count: blocks });
+  const rowsOf: Record<RawTopic, SinkRow[]> = { 'eth.blocks.raw': [], 'eth.transactions.raw': [], 'eth.logs.raw': [] };
+  const kafka = createKafka({ config, logger, clientSuffix: 'bench-sinks' });
+  // The sinks' new consumer groups start where the topics end now: records of earlier runs are not read again.
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const startOffsets = new Map<string, { partition: number; offset: string }[]>();
+  for (const t of TABLES) {
+    const ends = await kafkaAdmin.fetchTopicOffsets(t.topic);
+    startOffsets.set(
+      t.topic,
+      ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    );
+  }
+  const startGroupsAtRunStart = async (groupPrefix: string) => {
+    for (const t of TABLES)
+      await kafkaAdmin.setOffsets({
+        groupId: `${groupPrefix}-${t.table}`,
+        topic: t.topic,
+        partitions: startOffsets.get(t.topic)!,
+      });
+  };
+  const producer = kafka.producer({ transactionalId: `bench-sinks-${Date.now()}`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const setupStarted = performance.now();
+  try {
+    const PER_TXN = 25;
+    for (let at = 0; at < blocks; at += PER_TXN) {
+      const messages: Record<RawTopic, { key: string; value: Buffer }[]> = {
+        'eth.blocks.raw': [],
+        'eth.transactions.raw': [],
+        'eth.logs.raw': [],
+      };
+      for (let n = first + at; n < first + Math.min(blocks, at + PER_TXN); n += 1) {
+        const { block, transactions } = normalizeBlock(chain.blockByNumber(n), 1);
+        const { logs, receipts } = normalizeReceipts(chain.receiptsOf(n)!, block, transactions);
+        const bundle = {
+          block: { ...block, logCount: logs.length },
+          transactions: transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
+          logs,
+        };
+        const records = toBlockRecords(bundle, 1, Date.now());
+        const key = topicKeys.block(1, n);
+        messages['eth.blocks.raw'].push({ key, value: await serdes.forTopic('eth.blocks.raw').serialize(records.block) });
+        rowsOf['eth.blocks.raw'].push(...blockRows(records.block));
+        for (const r of records.transactions) {
+          messages['eth.transactions.raw'].push({ key, value: await serdes.forTopic('eth.transactions.raw').serialize(r) });
+          rowsOf['eth.transactions.raw'].push(...transactionRows(r));
+        }
+        for (const r of records.logs) {
+          messages['eth.logs.raw'].push({ key, value: await serdes.forTopic('eth.logs.raw').serialize(r) });
+          rowsOf['eth.logs.raw'].push(...logRows(r));
+        }
+      }
+      const txn = await producer.transaction();
+      // A few records per send: one record batch must stay under the broker's 1 MiB message limit.
+      for (const [topic, list] of Object.entries(messages)) {
+        for (let i = 0; i < list.length; i += 3) await txn.send({ topic, messages: list.slice(i, i + 3) });
+      }
+      await txn.commit();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const bytes = TABLES.map((t) => encodeTable(t.table, t.columns, rowsOf[t.topic]));
+  const counts = {
+    blocks: rowsOf['eth.blocks.raw'].length,
+    transactions: rowsOf['eth.transactions.raw'].length,
+    logs: rowsOf['eth.logs.raw'].length,
+    total: 0,
+  };
+  counts.total = counts.blocks + counts.transactions + counts.logs;
+  const rowBinaryBytes = bytes.reduce((s, b) => s + b.length, 0);
+  log(
+    `setup: ${blocks} blocks, ${counts.total} rows (${counts.blocks}/${counts.transactions}/${counts.logs}), ` +
+      `${(rowBinaryBytes / 2 ** 20).toFixed(1)} MiB RowBinary, produced in ${Math.round(performance.now() - setupStarted)} ms`,
+  );
+
+  const sinkClient = (database: string) => createWarehouseClient({ config: { clickhouse: { ...config.clickhouse, database } } });
+  const run = Date.now();
+  const clients: ClickHouseClient[] = [];
+  try {
+    // (a) the raw sinks, RowBinary
+    const rbClient = sinkClient(databases.sinks);
+    clients.push(rbClient);
+    await startGroupsAtRunStart(`bench-sinks-rb-${run}`);
+    const sinks = await runSinks(
+      counts.total,
+      createRawChainSinks(common, {
+        serdes,
+        kafka,
+        clickhouse: rbClient,
+        groupPrefix: `bench-sinks-rb-${run}`,
+        batch: { maxRows, maxWaitMs: 200 },
+      }),
+      log,
+    );
+    const landed = await countRows(admin, databases.sinks);
+    if (landed.join() !== [counts.blocks, counts.transactions, counts.logs].join())
+      throw new Error(`sinks landed ${landed.join('/')} rows, expected ${counts.blocks}/${counts.transactions}/${counts.logs}`);
+
+    // (b) direct: the same bytes, one INSERT per table
+    const direct = sinkClient(databases.direct);
+    clients.push(direct);
+    const perTable: Record<string, number> = {};
+    const directMeasure = await measure(counts.total, async () => {
+      for (const [i, t] of TABLES.entries()) {
+        const started = performance.now();
+        const result = await direct.exec({
+          query: createRowEncoder(t.table, t.columns).insertStatement,
+          values: Readable.from([bytes[i]!]),
+        });
+        for await (const chunk of result.stream) void chunk;
+        perTable[t.table] = Math.round(performance.now() - started);
+      }
+    });
+    const landedDirect = await countRows(admin, databases.direct);
+    if (landedDirect.join() !== landed.join()) throw new Error(`direct insert landed ${landedDirect.join('/')} rows`);
+
+    // (c) the old path: the sinks with JSONEachRow
+    let json: PhaseMeasure | undefined;
+    if (withJson) {
+      const jsonClient = sinkClient(databases.json);
+      clients.push(jsonClient);
+      await startGroupsAtRunStart(`bench-sinks-json-${run}`);
+      json = await runSinks(
+        counts.total,
+        createRawChainSinks(common, {
+          serdes,
+          kafka,
+          clickhouse: jsonClient,
+          groupPrefix: `bench-sinks-json-${run}`,
+          batch: { maxRows, maxWaitMs: 200 },
+          insertFormat: 'JSONEachRow',
+        }),
+        log,
+      );
+    }
+    return {
+      blocks,
+      rows: counts,
+      rowBinaryBytes,
+      sinks,
+      direct: { ...directMeasure, perTable },
+      json,
+      ratio: Number((sinks.rowsPerS / directMeasure.rowsPerS).toFixed(3)),
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await admin.close();
+    await kafkaAdmin.disconnect();
+  }
+}
+
+function printResult(r: SinkBenchResult): void {
+  const line = (name: string, m: PhaseMeasure) =>
+    `${name.padEnd(26)} ${String(m.rowsPerS).padStart(9)} rows/s   wall ${String(m.wallMs).padStart(6)} ms   ` +
+    `CPU ${String(m.cpuMs).padStart(6)} ms (${(m.cpuMs / m.wallMs).toFixed(2)} of a core)   load ${m.loadBefore.join(' ')} → ${m.loadAfter.join(' ')}`;
+  console.log(line('sinks (Kafka→RowBinary)', r.sinks));
+  console.log(line('direct (one INSERT/table)', r.direct));
+  if (r.json) console.log(line('sinks, old JSONEachRow', r.json));
+  console.log(`direct per table (ms): ${JSON.stringify(r.direct.perTable)}`);
+  console.log(
+    `ratio sinks/direct: ${r.ratio} (target ≥ 0.5)${r.json ? `; RowBinary/JSONEachRow sinks: ${(r.sinks.rowsPerS / r.json.rowsPerS).toFixed(2)}×` : ''}`,
+  );
+  console.log('CPU is this process only (sinks, Kafka client, direct client); the warehouse engine runs in its own process.');
+}
+
+async function main(): Promise<void> {
+  const verbose = process.argv.includes('--verbose');
+  // --verbose also makes the warehouse log one line per query (<stateDir>/warehouse/warehouse.log).
+  const stack = await startBenchStack(['kafka', 'registry', 'warehouse'], verbose ? { logLevel: 'info' } : {});
+  try {
+    // --verbose: the sinks' own `batch inserted` lines (insert_ms, rows_per_s per batch).
+    const logger = verbose ? createLogger({ level: 'info', pretty: false, base: { scope: 'bench' } }) : stack.common.logger;
+    const result = await measureSinks({
+      common: { ...stack.common, logger },
+      serdes: createSchemaRegistrySerdes({ config: stack.config }),
+      blocks: numberArg('blocks', 300),
+      json: !process.argv.includes('--no-json'),
+    });
+    printResult(result);
+    console.log(JSON.stringify(result));
+  } finally {
+    await stack.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
