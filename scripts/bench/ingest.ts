@@ -92,7 +92,20 @@ async function fetchAndParse(url: string, from: number, to: number): Promise<num
   let logs = 0;
   // Its own keep-alive agent: sockets the server closed while idle between scenarios are never reused.
   const agent = new Agent({ keepAlive: true, maxSockets: 2 * CONCURRENCY });
-  const post = (calls: { method: string; params: unknown[] }[]) =>
+  let retries = 0;
+  // A keep-alive socket the server closes as it is reused fails with ECONNRESET: sent again, as the source's
+  // RPC client does.
+  const post = async (calls: { method: string; params: unknown[] }[]): Promise<{ result: unknown }[]> => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await postOnce(calls);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ECONNRESET' || attempt >= 3) throw error;
+        retries += 1;
+      }
+    }
+  };
+  const postOnce = (calls: { method: string; params: unknown[] }[]) =>
     new Promise<{ result: unknown }[]>((resolve, reject) => {
       const body = JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c })));
       const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
@@ -119,6 +132,7 @@ async function fetchAndParse(url: string, from: number, to: number): Promise<num
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
   agent.destroy();
+  if (retries > 0) console.error(`baseline: ${retries} requests sent again after ECONNRESET`);
   return logs;
 }
 
@@ -228,6 +242,8 @@ try {
         batch: BATCH,
         tx_blocks: TX_BLOCKS,
         source_s: Number(sourceS.toFixed(2)),
+        rpc_calls: summary.rpcCalls,
+        rpc_retries: summary.rpcRetries,
         landed_blocks_txs_logs: landed,
         ...summary.timings,
       });

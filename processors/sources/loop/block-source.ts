@@ -49,6 +49,9 @@ export interface RunSummary extends SourceProgress {
   /** Where the run started (a resume skips what earlier runs published). */
   resumedFrom: number | null;
   strategy: string;
+  /** JSON-RPC calls made (the source's thread and its workers), and how many of them were retries. */
+  rpcCalls: number;
+  rpcRetries: number;
   /** Wall time of the loop by phase (ms). */
   timings: {
     fetchWaitMs: number;
@@ -586,6 +589,8 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
       mode: live ? 'live' : 'backfill',
       resumedFrom,
       strategy: fetcher.strategy,
+      rpcCalls: rpc.stats.calls + (pool?.rpcStats.calls ?? 0),
+      rpcRetries: rpc.stats.retries + (pool?.rpcStats.retries ?? 0),
       blocksPerS: seconds > 0 ? p.blocks / seconds : 0,
       logsPerS: seconds > 0 ? p.logs / seconds : 0,
       timings: Object.fromEntries(
