@@ -2,7 +2,8 @@
  * Benchmark: the raw sinks (eth.*.raw → raw_blocks / raw_transactions / raw_logs) against a direct engine insert of
  * the same rows, in one run, on mainnet-shaped synthetic blocks (150 transactions, 400 logs each).
  *
- *   ORACUL_BENCH_PORT_OFFSET=500 npx tsx scripts/bench/sinks.ts [--blocks 300] [--no-json] [--external]
+ *   ORACUL_BENCH_PORT_OFFSET=500 npx tsx scripts/bench/sinks.ts [--blocks 300] [--repeat 3] [--no-json] [--verbose]
+ *     [--external]
  *
  * 1. Starts a stack of its own (benchStack.ts: ports = test ports + ORACUL_BENCH_PORT_OFFSET) and migrates three
  *    databases with identical tables: one the sinks write (RowBinary), one for the direct insert, one for the old
@@ -10,7 +11,8 @@
  * 2. Untimed: builds the blocks (scripts/test/synthetic-chain.ts → normalise → the source's Avro records) and
  *    produces them to the raw topics in committed transactions; maps the same records to rows and encodes them as
  *    RowBinary once per table.
- * 3. Timed, one after another:
+ * 3. Timed, one after another (sinks and direct `--repeat` times, alternating, on emptied tables; the run with the
+ *    median ratio is printed):
  *    - sinks: the three raw sinks read every record, decode Avro, map, encode RowBinary while inserting, commit;
  *      the clock stops when every sink's committed offsets reach the end of its topic;
  *    - direct: the RowBinary bytes of each table posted in one INSERT to the same endpoint (no Kafka, no Avro, no
@@ -58,6 +60,8 @@ export interface SinkBenchParameters {
   database?: string;
   /** Also time the old JSONEachRow path (default true). */
   json?: boolean;
+  /** Sinks + direct measurements, alternating (default 1); the median ratio is reported. */
+  repeat?: number;
   /** Rows per sink insert (default config.ingest.sinkMaxRows). */
   maxRows?: number;
   log?: (line: string) => void;
@@ -81,8 +85,9 @@ export interface SinkBenchResult {
   sinks: PhaseMeasure;
   direct: PhaseMeasure & { perTable: Record<string, number> };
   json: PhaseMeasure | undefined;
-  /** sinks rows/s ÷ direct rows/s (target ≥ 0.5). */
+  /** sinks rows/s ÷ direct rows/s (target ≥ 0.5); `sinks`, `direct` and `ratio` are those of the median run. */
   ratio: number;
+  runs: { sinks: PhaseMeasure; direct: PhaseMeasure & { perTable: Record<string, number> }; ratio: number }[];
 }
 
 const TABLES = [
@@ -123,15 +128,41 @@ function encodeTable(table: string, columns: readonly SinkColumn[], rows: readon
  * Starts the sinks (untimed: connecting and joining the consumer groups is a one-time cost, ~0.5–3 s here, not
  * throughput), then measures until every sink committed the end of its topic.
  */
-async function runSinks(rows: number, sinks: ClickHouseSink[], log: (line: string) => void): Promise<PhaseMeasure> {
+/** Partition → end offset of each raw topic once everything was produced. */
+type EndOffsets = Map<string, Map<number, bigint>>;
+
+/** Whether the sink committed the end of every partition of its topic (read from its own stats: no Kafka requests). */
+function reachedEnd(sink: ClickHouseSink, ends: EndOffsets): boolean {
+  const committed = sink.stats().committedOffsets;
+  for (const [partition, end] of ends.get(sink.topic)!) {
+    const at = committed[partition];
+    if (at === undefined || BigInt(at) < end) return false;
+  }
+  return true;
+}
+
+async function runSinks(
+  rows: number,
+  sinks: ClickHouseSink[],
+  ends: EndOffsets,
+  log: (line: string) => void,
+): Promise<PhaseMeasure> {
   const startStarted = performance.now();
   let measured: PhaseMeasure;
   try {
     await Promise.all(sinks.map((s) => s.start()));
     log(`  sinks started and joined their groups in ${Math.round(performance.now() - startStarted)} ms (not timed)`);
+    // The clock stops when every sink's own commits reach the ends (polled locally every 5 ms: polling the
+    // group offsets from Kafka this often would load the process being measured).
+    const deadline = Date.now() + 600_000;
     measured = await measure(rows, async () => {
-      await Promise.all(sinks.map((s) => s.waitUntilCaughtUp({ timeoutMs: 600_000, pollMs: 20 })));
+      while (!sinks.every((s) => reachedEnd(s, ends))) {
+        if (Date.now() > deadline) throw new Error('sinks did not catch up within 10 minutes');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     });
+    // Untimed cross-check with the group's offsets in Kafka.
+    await Promise.all(sinks.map((s) => s.waitUntilCaughtUp({ timeoutMs: 60_000 })));
   } finally {
     await Promise.all(sinks.map((s) => s.stop()));
   }
@@ -161,6 +192,7 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
   const prefix = params.database ?? 'oracul_bench_sinks';
   const databases = { sinks: prefix, direct: `${prefix}_direct`, json: `${prefix}_json` };
   const withJson = params.json ?? true;
+  const repeat = Math.max(1, params.repeat ?? 1);
   const maxRows = params.maxRows ?? config.ingest.sinkMaxRows;
 
   const admin = createWarehouseClient({ config, withoutDatabase: true });
@@ -237,6 +269,16 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
   } finally {
     await producer.disconnect();
   }
+  const ends: EndOffsets = new Map();
+  for (const t of TABLES) {
+    const offsets = await kafkaAdmin.fetchTopicOffsets(t.topic);
+    // Only partitions this run wrote to: the others keep the offset the groups start at, and are never committed.
+    const start = new Map(startOffsets.get(t.topic)!.map((o) => [o.partition, o.offset]));
+    ends.set(
+      t.topic,
+      new Map(offsets.filter((o) => o.high !== start.get(o.partition)).map((o) => [o.partition, BigInt(o.high)])),
+    );
+  }
   const bytes = TABLES.map((t) => encodeTable(t.table, t.columns, rowsOf[t.topic]));
   const counts = {
     blocks: rowsOf['eth.blocks.raw'].length,
@@ -254,72 +296,73 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
   const sinkClient = (database: string) => createWarehouseClient({ config: { clickhouse: { ...config.clickhouse, database } } });
   const run = Date.now();
   const clients: ClickHouseClient[] = [];
+  const expected = [counts.blocks, counts.transactions, counts.logs].join('/');
   try {
-    // (a) the raw sinks, RowBinary
     const rbClient = sinkClient(databases.sinks);
-    clients.push(rbClient);
-    await startGroupsAtRunStart(`bench-sinks-rb-${run}`);
-    const sinks = await runSinks(
-      counts.total,
-      createRawChainSinks(common, {
-        serdes,
-        kafka,
-        clickhouse: rbClient,
-        groupPrefix: `bench-sinks-rb-${run}`,
-        batch: { maxRows, maxWaitMs: 200 },
-      }),
-      log,
-    );
-    const landed = await countRows(admin, databases.sinks);
-    if (landed.join() !== [counts.blocks, counts.transactions, counts.logs].join())
-      throw new Error(`sinks landed ${landed.join('/')} rows, expected ${counts.blocks}/${counts.transactions}/${counts.logs}`);
-
-    // (b) direct: the same bytes, one INSERT per table
     const direct = sinkClient(databases.direct);
-    clients.push(direct);
-    const perTable: Record<string, number> = {};
-    const directMeasure = await measure(counts.total, async () => {
-      for (const [i, t] of TABLES.entries()) {
-        const started = performance.now();
-        const result = await direct.exec({
-          query: createRowEncoder(t.table, t.columns).insertStatement,
-          values: Readable.from([bytes[i]!]),
-        });
-        for await (const chunk of result.stream) void chunk;
-        perTable[t.table] = Math.round(performance.now() - started);
+    clients.push(rbClient, direct);
+    // Sinks and direct insert alternate, `repeat` times, on emptied tables: the load of a shared machine moves
+    // both, and the median ratio is what to compare between runs.
+    const runs: SinkBenchResult['runs'] = [];
+    for (let i = 1; i <= repeat; i += 1) {
+      for (const database of [databases.sinks, databases.direct]) {
+        for (const t of TABLES) await admin.command({ query: `TRUNCATE TABLE ${database}.${t.table}` });
       }
-    });
-    const landedDirect = await countRows(admin, databases.direct);
-    if (landedDirect.join() !== landed.join()) throw new Error(`direct insert landed ${landedDirect.join('/')} rows`);
+      // (a) the raw sinks, RowBinary
+      const groupPrefix = `bench-sinks-rb-${run}-${i}`;
+      await startGroupsAtRunStart(groupPrefix);
+      const sinks = await runSinks(
+        counts.total,
+        createRawChainSinks(common, { serdes, kafka, clickhouse: rbClient, groupPrefix, batch: { maxRows, maxWaitMs: 200 } }),
+        ends,
+        log,
+      );
+      const landed = (await countRows(admin, databases.sinks)).join('/');
+      if (landed !== expected) throw new Error(`sinks landed ${landed} rows, expected ${expected}`);
+
+      // (b) direct: the same bytes, one INSERT per table
+      const perTable: Record<string, number> = {};
+      const directMeasure = await measure(counts.total, async () => {
+        for (const [k, t] of TABLES.entries()) {
+          const started = performance.now();
+          const result = await direct.exec({
+            query: createRowEncoder(t.table, t.columns).insertStatement,
+            values: Readable.from([bytes[k]!]),
+          });
+          for await (const chunk of result.stream) void chunk;
+          perTable[t.table] = Math.round(performance.now() - started);
+        }
+      });
+      const landedDirect = (await countRows(admin, databases.direct)).join('/');
+      if (landedDirect !== expected) throw new Error(`direct insert landed ${landedDirect} rows, expected ${expected}`);
+      const ratio = Number((sinks.rowsPerS / directMeasure.rowsPerS).toFixed(3));
+      log(`run ${i}: sinks ${sinks.rowsPerS} rows/s, direct ${directMeasure.rowsPerS} rows/s, ratio ${ratio}`);
+      runs.push({ sinks, direct: { ...directMeasure, perTable }, ratio });
+    }
 
     // (c) the old path: the sinks with JSONEachRow
     let json: PhaseMeasure | undefined;
     if (withJson) {
       const jsonClient = sinkClient(databases.json);
       clients.push(jsonClient);
-      await startGroupsAtRunStart(`bench-sinks-json-${run}`);
+      const groupPrefix = `bench-sinks-json-${run}`;
+      await startGroupsAtRunStart(groupPrefix);
       json = await runSinks(
         counts.total,
         createRawChainSinks(common, {
           serdes,
           kafka,
           clickhouse: jsonClient,
-          groupPrefix: `bench-sinks-json-${run}`,
+          groupPrefix,
           batch: { maxRows, maxWaitMs: 200 },
           insertFormat: 'JSONEachRow',
         }),
+        ends,
         log,
       );
     }
-    return {
-      blocks,
-      rows: counts,
-      rowBinaryBytes,
-      sinks,
-      direct: { ...directMeasure, perTable },
-      json,
-      ratio: Number((sinks.rowsPerS / directMeasure.rowsPerS).toFixed(3)),
-    };
+    const median = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor((runs.length - 1) / 2)]!;
+    return { blocks, rows: counts, rowBinaryBytes, ...median, json, runs };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await admin.close();
@@ -331,6 +374,7 @@ function printResult(r: SinkBenchResult): void {
   const line = (name: string, m: PhaseMeasure) =>
     `${name.padEnd(26)} ${String(m.rowsPerS).padStart(9)} rows/s   wall ${String(m.wallMs).padStart(6)} ms   ` +
     `CPU ${String(m.cpuMs).padStart(6)} ms (${(m.cpuMs / m.wallMs).toFixed(2)} of a core)   load ${m.loadBefore.join(' ')} → ${m.loadAfter.join(' ')}`;
+  console.log(`median of ${r.runs.length} run(s) by ratio: ${r.runs.map((x) => x.ratio).join(', ')}`);
   console.log(line('sinks (Kafka→RowBinary)', r.sinks));
   console.log(line('direct (one INSERT/table)', r.direct));
   if (r.json) console.log(line('sinks, old JSONEachRow', r.json));
@@ -353,6 +397,7 @@ async function main(): Promise<void> {
       serdes: createSchemaRegistrySerdes({ config: stack.config }),
       blocks: numberArg('blocks', 300),
       json: !process.argv.includes('--no-json'),
+      repeat: numberArg('repeat', 3),
     });
     printResult(result);
     console.log(JSON.stringify(result));
