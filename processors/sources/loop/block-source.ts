@@ -177,7 +177,8 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     });
 
     const encoders = await rawTopicEncoders(options.serdes);
-    if (ingest.fetchWorkers > 0) {
+    // Live mode follows the head a block at a time: its own thread keeps up, and no workers hold memory while idle.
+    if (ingest.fetchWorkers > 0 && !live) {
       pool = createPreparePool({
         size: ingest.fetchWorkers,
         logger,
