@@ -368,4 +368,36 @@ describe('createClickHouseSink against Kafka, the registry and the warehouse', (
     );
     expect(orphaned).toEqual([0, 1]);
   });
+
+  it('a background insert that fails commits nothing after it: the consumer restarts and every record lands', async () => {
+    const chainId = randomInt(5_000_000, 6_000_000);
+    await publishBlocks(chainId, range(0, 40), 'commit');
+    let calls = 0;
+    const committedAtFailure: Record<number, string>[] = [];
+    const sink = createClickHouseSink(common, {
+      serdes,
+      topic: 'eth.blocks.raw',
+      table: 'raw_blocks',
+      groupId: `sink-it-bg-${chainId}`,
+      toRows: blockRows,
+      rowBinary: { columns: RAW_BLOCKS_COLUMNS },
+      batch: { maxRows: 5, maxWaitMs: 100 },
+      retry: { initialDelayMs: 50, maxDelayMs: 200 },
+      afterInsert: () => {
+        calls += 1;
+        if (calls === 2) {
+          committedAtFailure.push(sink.stats().committedOffsets);
+          throw new Error('injected failure after the insert, before the commit');
+        }
+      },
+    });
+    const stats = await runSinkUntilCaughtUp(sink, { timeoutMs: 90_000 });
+    expect(calls).toBeGreaterThan(2);
+    expect(stats.committedOffsets).not.toEqual(committedAtFailure[0]);
+    const visible = await queryNumbers(
+      'SELECT block_number AS v FROM raw_blocks FINAL WHERE chain_id = {c:UInt64} ORDER BY block_number',
+      { c: chainId },
+    );
+    expect(visible).toEqual(range(0, 40));
+  });
 });

@@ -200,7 +200,10 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   let pendingSince: number | undefined;
   /** The flush inserting in the background (see flushLocked), and its failure if it failed. */
   let inflight: Promise<void> | undefined;
+  let inflightRunning = false;
   let inflightError: unknown;
+  /** A batch is due by time; while an insert runs it keeps filling (up to maxRows) instead of waiting for it. */
+  const dueByTime = (): boolean => !inflightRunning && pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs;
   const committed = new Map<number, string>();
   const counters = { records: 0, rows: 0, batches: 0, deadLettered: 0, insertFailures: 0 };
 
@@ -355,9 +358,17 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     pendingSince = undefined;
     const work = insertAndCommit(records, offsets, rows, reason);
     if (!background) return work;
-    inflight = work.catch((error: unknown) => {
-      inflightError = error;
-    });
+    inflightRunning = true;
+    inflight = work
+      .catch((error: unknown) => {
+        inflightError = error;
+        if (!abort.signal.aborted) {
+          logger.error({ msg: 'background insert failed; nothing more is committed until the consumer restarts', err: error });
+        }
+      })
+      .finally(() => {
+        inflightRunning = false;
+      });
   }
 
   async function insertAndCommit(
@@ -528,7 +539,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       // Past the transaction marker that may close the batch.
       markPending(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
       observeConsumerLag(stage, topic, batch.partition, Number(batch.offsetLag()));
-      if (pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs) await flushLocked('time', true);
+      if (dueByTime()) await flushLocked('time', true);
     });
     await payload.heartbeat();
   }
@@ -554,14 +565,17 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
         create: createConsumer,
         run: runConsumer,
         onCrash: async (_error, kafkajsRestarts) => {
-          if (!kafkajsRestarts) await dropUncommitted();
+          // A failed background insert is the sink's own state: reset it whoever restarts the consumer (both
+          // resume from the committed offsets).
+          if (!kafkajsRestarts || inflightError !== undefined) await dropUncommitted();
         },
       });
       await consumer.start();
       flushTimer = setInterval(
         () => {
-          if (stopping || pendingSince === undefined || Date.now() - pendingSince < maxWaitMs) return;
-          locked(() => flushLocked('time', true)).catch((error: unknown) => {
+          // After a failed background insert only eachBatch acts (it rethrows, so the consumer restarts).
+          if (stopping || inflightError !== undefined || !dueByTime()) return;
+          locked(() => (dueByTime() ? flushLocked('time', true) : Promise.resolve())).catch((error: unknown) => {
             if (!abort.signal.aborted) logger.error({ msg: 'timed flush failed', err: error });
           });
         },
