@@ -8,6 +8,7 @@
  * - after the raw sinks, raw_blocks.transfers_only marks exactly those blocks, the data-quality checks pass for
  *   both chains (no false "missing transactions" or log-index holes) and `oracul status` lists the range.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OraculConfig } from '../../../config/index.ts';
+import { REPO_ROOT, type OraculConfig } from '../../../config/index.ts';
 import type { Common } from '../../../core/common.ts';
 import { createKafka } from '../../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../../core/kafka/ensure-topics.ts';
@@ -305,6 +306,72 @@ describe('transfers-only backfill vs a full-block backfill of the same range', (
         { chain_id: TRANSFERS_ONLY, from_block: FIRST, to_block: TO, blocks: COUNT },
       ]);
       expect(status.ranges.some((r) => r.chain_id === FULL)).toBe(false);
+    },
+  );
+
+  it(
+    'kill -9 mid-run (also between a Kafka commit and its checkpoint): every block once, no gap',
+    { timeout: 240_000 },
+    async () => {
+      const chainId = TRANSFERS_ONLY + 1;
+      const server = await startReplayServer({ chain, chainId, faults: { latencyMs: 15 } });
+      servers.push(server);
+      const overrides = {
+        clickhouse: { database },
+        chains: [{ name: `test${chainId}`, chainId, confirmations: 0, rpcUrls: [server.url] }],
+        ingest: { stateDir: join(stateRoot, 'kill'), concurrency: 2, progressIntervalS: 1 },
+      };
+      const runChild = (env: Record<string, string>, killAtCheckpoint?: number) =>
+        new Promise<{ signal: NodeJS.Signals | null; code: number | null; output: string }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', join(REPO_ROOT, 'processors/sources/transfers/testing/transfers-child.ts')],
+            {
+              env: {
+                ...process.env,
+                ...env,
+                ORACUL_TEST_CONFIG_OVERRIDES: JSON.stringify(overrides),
+                ORACUL_TEST_FROM: String(FIRST),
+                ORACUL_TEST_TO: String(TO),
+              },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let output = '';
+          child.stdout.on('data', (d: Buffer) => {
+            output += d.toString();
+            const last = Math.max(0, ...[...output.matchAll(/\{"checkpoint":(\d+)\}/g)].map((m) => Number(m[1])));
+            if (killAtCheckpoint !== undefined && last >= killAtCheckpoint) child.kill('SIGKILL');
+          });
+          child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+          child.on('exit', (code, signal) => resolve({ signal, code, output }));
+        });
+
+      // 1. Killed from outside, wherever it happens to be; 2. killed by itself right after a Kafka commit; 3. to the end.
+      const first = await runChild({}, FIRST + 12);
+      expect(first.signal, first.output).toBe('SIGKILL');
+      const second = await runChild({ ORACUL_TEST_SOURCE_CRASH_AFTER_PUBLISH: '2' });
+      expect(second.signal, second.output).toBe('SIGKILL');
+      const third = await runChild({});
+      expect(third.code, third.output).toBe(0);
+      expect(third.output).toContain('adopted blocks committed in Kafka after the last checkpoint');
+
+      const blocks = await readTopic<BlockRecord>('eth.blocks.raw', [chainId]);
+      const numbers = blocks.filter((b) => b.kind === 'block').map((b) => b.block_number);
+      expect([...new Set(numbers)].sort((a, b) => a - b)).toEqual(Array.from({ length: COUNT }, (_, i) => FIRST + i));
+      expect(numbers).toHaveLength(COUNT); // no duplicate
+      const logs = await readTopic<LogBatch>('eth.logs.raw', [chainId]);
+      expect(logs.reduce((n, b) => n + b.logs.length, 0)).toBe(
+        chain.blockNumbers().reduce(
+          (n, k) =>
+            n +
+            chain
+              .receiptsOf(k)!
+              .flatMap((r) => r.logs as { topics: string[] }[])
+              .filter((l) => l.topics[0] === TRANSFER_TOPIC0).length,
+          0,
+        ),
+      );
     },
   );
 });
