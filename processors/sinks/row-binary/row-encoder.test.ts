@@ -64,6 +64,11 @@ describe('RowBinary value encoders', () => {
     expect(encode('UInt64', 2 ** 53 - 1)).toEqual(le(2n ** 53n - 1n, 8));
     expect(encode('Int64', -1)).toEqual(Buffer.alloc(8, 0xff));
     expect(encode('Int128', -2n)).toEqual(le(2n ** 128n - 2n, 16));
+    // 16–19 digits take a path without BigInt: its 32-bit halves must be exact.
+    for (const digits of ['1000000000000000', '4294967295999999999', '4294967296000000000', '9999999999999999999']) {
+      expect(encode('UInt64', digits), digits).toEqual(le(BigInt(digits), 8));
+      expect(encode('UInt256', digits), digits).toEqual(le(BigInt(digits), 32));
+    }
     for (const [type, bad] of [
       ['UInt8', 256],
       ['UInt8', -1],
