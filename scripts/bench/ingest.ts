@@ -153,8 +153,14 @@ try {
   await ensureDeclaredTopics({ config, logger: common.logger });
   const serdes = createSchemaRegistrySerdes({ config });
   const clickhouse = createWarehouseClient({ config });
-  server = await startServer(LATENCY_MS);
-  Object.assign(otherPids, await stackPids(config, ['kafka', 'registry', 'warehouse']), { rpc_server: server.child.pid! });
+  Object.assign(otherPids, await stackPids(config, ['kafka', 'registry', 'warehouse']));
+  // A fresh server per scenario: a long-lived one got slower from one scenario to the next (its CPU per block grew
+  // several-fold after a few thousand blocks), which a ratio between scenarios must not measure.
+  const freshServer = async () => {
+    server?.child.kill('SIGTERM');
+    server = await startServer(LATENCY_MS);
+    otherPids.rpc_server = server.child.pid!;
+  };
   // A fresh range per scenario (the synthetic chain serves FIRST … FIRST + 999 999): neither the server's cache
   // nor earlier runs' records in the topics overlap with it.
   let next = FIRST + Math.floor(Math.random() * 400) * 2000;
@@ -186,6 +192,7 @@ try {
   for (const workers of WORKERS) {
     for (const scenario of SCENARIOS) {
       const { from, to } = freshRange();
+      await freshServer();
       if (scenario === 'baseline') {
         const m = await measure(() => fetchAndParse(server!.url, from, to));
         record({ ...common_('baseline', m, m.value), concurrency: CONCURRENCY, batch: BATCH });
