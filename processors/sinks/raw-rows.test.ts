@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogBatch, PriceTick } from '../../schemas/index.ts';
-import { blockRows, chDateTime64, logRows, priceRows, toDecimal18 } from './raw-rows.ts';
+import { PRICES_SPOT_COLUMNS, RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from './raw-columns.ts';
+import { blockRows, chDateTime64, logRows, priceRows, toDecimal18, transactionRows } from './raw-rows.ts';
 
 const envelope = {
   chain_id: 1,
@@ -61,5 +62,67 @@ describe('raw row mappers', () => {
       fetched_at: 0,
     };
     expect(priceRows(gap)[0]!.price_usd).toBeNull();
+  });
+  it('every raw row has exactly the RowBinary columns its sink declares (RowBinary carries no names)', () => {
+    const header = {
+      parent_hash: `0x${'cd'.repeat(32)}`,
+      miner: `0x${'11'.repeat(20)}`,
+      gas_limit: 30_000_000,
+      gas_used: 1,
+      base_fee_per_gas: '7',
+      size_bytes: 1,
+      transaction_count: 1,
+      log_count: 1,
+      blob_gas_used: null,
+      excess_blob_gas: null,
+    } as const;
+    const names = (columns: readonly { name: string }[]) => columns.map((c) => c.name).sort();
+    for (const row of [
+      ...blockRows({ kind: 'block', ...envelope, header }),
+      ...blockRows({ kind: 'reorg', ...envelope, header: null }),
+    ]) {
+      expect(Object.keys(row).sort()).toEqual(names(RAW_BLOCKS_COLUMNS));
+    }
+    const transaction = {
+      tx_hash: `0x${'01'.repeat(32)}`,
+      tx_index: 0,
+      from_address: `0x${'11'.repeat(20)}`,
+      to_address: null,
+      value: '1',
+      nonce: 0,
+      gas: 21_000,
+      gas_price: null,
+      max_fee_per_gas: null,
+      max_priority_fee_per_gas: null,
+      tx_type: 2,
+      input: '0x',
+      status: 1,
+      gas_used: 21_000,
+      effective_gas_price: null,
+      contract_address: null,
+    } as const;
+    const [tx] = transactionRows({ kind: 'block', ...envelope, part: 0, parts: 1, transactions: [transaction] });
+    expect(Object.keys(tx!).sort()).toEqual(names(RAW_TRANSACTIONS_COLUMNS));
+    const log = {
+      tx_hash: transaction.tx_hash,
+      tx_index: 0,
+      log_index: 0,
+      address: transaction.from_address,
+      topics: [],
+      data: '0x',
+    };
+    const [l] = logRows({ kind: 'block', ...envelope, part: 0, parts: 1, logs: [log] });
+    expect(Object.keys(l!).sort()).toEqual(names(RAW_LOGS_COLUMNS));
+    const [price] = priceRows({
+      chain_id: 1,
+      token_address: `0x${'33'.repeat(20)}`,
+      coingecko_id: 'weth',
+      symbol: 'WETH',
+      price_usd: '1.5',
+      price_timestamp: 0,
+      source: 'coingecko:simple_price',
+      fetched_at: 0,
+    });
+    expect(Object.keys(price!).sort()).toEqual(names(PRICES_SPOT_COLUMNS));
   });
 });
