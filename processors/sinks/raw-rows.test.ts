@@ -108,8 +108,8 @@ describe('raw row mappers', () => {
       tx_index: 0,
       log_index: 0,
       address: transaction.from_address,
-      topics: [],
-      data: '0x',
+      topics: [] as `0x${string}`[],
+      data: '0x' as const,
     };
     const [l] = logRows({ kind: 'block', ...envelope, part: 0, parts: 1, logs: [log] });
     expect(Object.keys(l!).sort()).toEqual(names(RAW_LOGS_COLUMNS));
