@@ -4,7 +4,8 @@
  * reorg check, Kafka transactions, LMDB checkpoint) → raw sinks → ClickHouse raw tables.
  *
  *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 2000] [--batch-size 25]
- *     [--concurrency 8] [--workers 2] [--tx-blocks 200] [--latency-ms 0] [--scenarios baseline,source,e2e] [--external]
+ *     [--concurrency 8] [--workers 2] [--tx-blocks 200] [--sink-wait-ms 1000] [--latency-ms 0]
+ *     [--scenarios baseline,source,e2e] [--external]
  *
  * Scenarios, each on a fresh block range of the same server, in one run (ratios are what a noisy machine keeps):
  * - baseline: the irreducible part of the source's work — the same JSON-RPC batch requests (eth_getBlockByNumber
@@ -37,6 +38,7 @@ const BATCH = numberArg('batch-size', 25);
 const CONCURRENCY = numberArg('concurrency', 8);
 const WORKERS = (textArg('workers') ?? '2').split(',').map(Number);
 const TX_BLOCKS = numberArg('tx-blocks', 200);
+const SINK_WAIT_MS = numberArg('sink-wait-ms', 1000);
 const LATENCY_MS = numberArg('latency-ms', 0);
 const SCENARIOS = (textArg('scenarios') ?? 'baseline,source,e2e').split(',');
 const FIRST = 20_000_000;
@@ -203,7 +205,7 @@ try {
           ? createRawChainSinks(common, {
               serdes,
               groupPrefix: `bench-ingest-${from}`,
-              batch: { maxRows: config.ingest.sinkMaxRows, maxWaitMs: 500 },
+              batch: { maxRows: config.ingest.sinkMaxRows, maxWaitMs: SINK_WAIT_MS },
             })
           : [];
       for (const sink of sinks) await sink.start();

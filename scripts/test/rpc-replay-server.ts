@@ -59,6 +59,11 @@ export interface StartReplayServerParameters {
   /** Default 1 (mainnet). */
   chainId?: number;
   faults?: FaultPlan;
+  /**
+   * Keep the newest 1 024 block and receipt answers as text, by call. Only for a chain whose answers never change
+   * (the standalone benchmark server): a test that switches its chain's view (a reorg) must not get old text back.
+   */
+  cacheAnswers?: boolean;
 }
 
 type Response = { jsonrpc: '2.0'; id: unknown; result?: unknown; error?: { code: number; message: string } };
@@ -204,13 +209,15 @@ export async function startReplayServer(params: StartReplayServerParameters): Pr
     return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":${json}}`;
   };
 
-  // Answers of eth_getBlockByNumber / eth_getBlockReceipts as text, by call, the newest TEXT_CACHE_CALLS kept.
+  // With cacheAnswers: eth_getBlockByNumber / eth_getBlockReceipts answers as text, by call, the newest TEXT_CACHE_CALLS kept.
   // Strings cost the garbage collector nothing to keep, unlike the object graphs they were made from: the
   // chain can then keep few blocks as objects, and a long benchmark does not turn into a measure of this
   // server's collections. Counted in stats like any call; never used for a call a fault would refuse.
+  const cacheAnswers = params.cacheAnswers === true;
   const textCache = new Map<string, string>();
   const TEXT_CACHE_CALLS = 1024;
   const textCacheKey = (body: unknown): string | undefined => {
+    if (!cacheAnswers) return undefined;
     const { method, params } = (typeof body === 'object' && body !== null ? body : {}) as { method?: unknown; params?: unknown };
     if (method !== 'eth_getBlockByNumber' && !(method === 'eth_getBlockReceipts' && !faults.noBlockReceipts)) return undefined;
     if (!Array.isArray(params) || typeof params[0] !== 'string' || !/^0x[0-9a-f]+$/.test(params[0])) return undefined;
@@ -363,7 +370,7 @@ async function main(argv: readonly string[]): Promise<void> {
         cacheSize: Number(flag('--cache-blocks') ?? 4096),
       });
   const latency = flag('--latency-ms');
-  const server = await startReplayServer({ chain, faults: latency ? { latencyMs: Number(latency) } : {} });
+  const server = await startReplayServer({ chain, faults: latency ? { latencyMs: Number(latency) } : {}, cacheAnswers: true });
   console.log(JSON.stringify({ url: server.url, head: chain.head() }));
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
