@@ -24,6 +24,7 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
@@ -155,6 +156,8 @@ try {
   await ensureDeclaredTopics({ config, logger: common.logger });
   const serdes = createSchemaRegistrySerdes({ config });
   const clickhouse = createWarehouseClient({ config });
+  const kafkaAdmin = createKafka({ config, logger: common.logger, clientSuffix: 'bench-admin' }).admin();
+  await kafkaAdmin.connect();
   Object.assign(otherPids, await stackPids(config, ['kafka', 'registry', 'warehouse']));
   // A fresh server per scenario: a long-lived one got slower from one scenario to the next (its CPU per block grew
   // several-fold after a few thousand blocks), which a ratio between scenarios must not measure.
@@ -208,6 +211,9 @@ try {
               batch: { maxRows: config.ingest.sinkMaxRows, maxWaitMs: SINK_WAIT_MS },
             })
           : [];
+      // The bench's broker keeps earlier runs' records: each sink group starts at the topic's current end, so it reads
+      // this scenario's blocks and nothing else (a new group would otherwise read the whole topic from the beginning).
+      for (const sink of sinks) await kafkaAdmin.resetOffsets({ groupId: sink.groupId, topic: sink.topic, earliest: false });
       for (const sink of sinks) await sink.start();
       let sourceS = 0;
       const m = await measure(async () => {
@@ -228,6 +234,7 @@ try {
       });
       const summary = m.value;
       let landed: string | null = null;
+      const sinkRecords = sinks.reduce((n, sink) => n + sink.stats().records, 0);
       if (sinks.length > 0) {
         for (const sink of sinks) await sink.stop();
         const rs = await clickhouse.query({
@@ -254,11 +261,13 @@ try {
         rpc_calls: summary.rpcCalls,
         rpc_retries: summary.rpcRetries,
         landed_blocks_txs_logs: landed,
+        sink_records: sinks.length > 0 ? sinkRecords : null,
         ...summary.timings,
       });
     }
   }
   await clickhouse.close();
+  await kafkaAdmin.disconnect();
 } finally {
   server?.child.kill('SIGTERM');
   rmSync(stateRoot, { recursive: true, force: true });

@@ -227,7 +227,11 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     const unseen = tail.records.filter((r) => r.version > lastVersion && inRange(r.block_number));
     const retractedAt = Math.min(...unseen.filter((r) => r.kind === 'reorg').map((r) => r.block_number));
     const candidates = new Map<number, (typeof unseen)[number]>();
-    for (const r of unseen) if (r.kind === 'block' && r.header && r.block_number < retractedAt) candidates.set(r.block_number, r);
+    // A transfers-only record (log_count null) is not this full stream's block: it is fetched again, in full.
+    for (const r of unseen) {
+      if (r.kind === 'block' && r.header && r.header.log_count !== null && r.block_number < retractedAt)
+        candidates.set(r.block_number, r);
+    }
     let expect = checkpoint ? checkpoint.blockNumber + 1 : range.from;
     let adopted = 0;
     while (expect !== undefined && candidates.has(expect)) {
