@@ -213,7 +213,15 @@ try {
           : [];
       // The bench's broker keeps earlier runs' records: each sink group starts at the topic's current end, so it reads
       // this scenario's blocks and nothing else (a new group would otherwise read the whole topic from the beginning).
-      for (const sink of sinks) await kafkaAdmin.resetOffsets({ groupId: sink.groupId, topic: sink.topic, earliest: false });
+      // (kafkajs' resetOffsets writes -1, which a consumer with fromBeginning reads as "earliest": set real offsets.)
+      for (const sink of sinks) {
+        const ends = await kafkaAdmin.fetchTopicOffsets(sink.topic);
+        await kafkaAdmin.setOffsets({
+          groupId: sink.groupId,
+          topic: sink.topic,
+          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+        });
+      }
       for (const sink of sinks) await sink.start();
       let sourceS = 0;
       const m = await measure(async () => {
