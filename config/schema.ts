@@ -279,9 +279,9 @@ export const ingestSchema = z
       .int()
       .min(0)
       .max(16)
-      .default(2)
+      .default(0)
       .describe(
-        'Worker threads that fetch, parse and Avro-encode batches beside the Kafka producer (0 = in the source thread); the RPC rate and in-flight limits are shared between them',
+        'Backfill: worker threads that fetch, parse and Avro-encode batches beside the Kafka producer (0 = in the source thread, best on 2 cores shared with the broker); the RPC rate and in-flight limits are shared between them',
       ),
     transactionMaxBlocks: z
       .number()

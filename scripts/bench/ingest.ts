@@ -4,7 +4,7 @@
  * reorg check, Kafka transactions, LMDB checkpoint) → raw sinks → ClickHouse raw tables.
  *
  *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 2000] [--batch-size 25]
- *     [--concurrency 8] [--workers 2] [--tx-blocks 200] [--sink-wait-ms 1000] [--latency-ms 0]
+ *     [--concurrency 8] [--workers 0,1] [--tx-blocks 200] [--sink-wait-ms 1000] [--latency-ms 0]
  *     [--scenarios baseline,source,e2e] [--external]
  *
  * Scenarios, each on a fresh block range of the same server, in one run (ratios are what a noisy machine keeps):
@@ -37,7 +37,7 @@ import { processCpuSeconds, stackPids, startBenchStack } from './benchStack.ts';
 const BLOCKS = numberArg('blocks', 2000);
 const BATCH = numberArg('batch-size', 25);
 const CONCURRENCY = numberArg('concurrency', 8);
-const WORKERS = (textArg('workers') ?? '2').split(',').map(Number);
+const WORKERS = (textArg('workers') ?? '0').split(',').map(Number);
 const TX_BLOCKS = numberArg('tx-blocks', 200);
 const SINK_WAIT_MS = numberArg('sink-wait-ms', 1000);
 const LATENCY_MS = numberArg('latency-ms', 0);
