@@ -92,7 +92,7 @@ const figures = (wallS: number, cpuS: number, logs: number, blocks: number): Pas
 const round = (x: number): number => Math.round(x * 100) / 100;
 
 /** The floor: eth_getLogs (Transfer topic) over fixed ranges, `concurrency` in flight, JSON.parse of each answer. */
-async function getLogsParseLoop(
+export async function getLogsParseLoop(
   url: string,
   from: number,
   to: number,

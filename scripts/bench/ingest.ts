@@ -13,7 +13,11 @@
  *   fetched and JSON.parse'd, nothing else;
  * - source: `runBlockSource` backfill into Kafka (committed);
  * - e2e: the source and the three raw sinks at once; the clock stops when the sinks have committed everything, then
- *   every block, transaction and log is checked in ClickHouse with FINAL.
+ *   every block, transaction and log is checked in ClickHouse with FINAL;
+ * - sinks: `scripts/bench/sinks.ts` — the raw sinks (Kafka → RowBinary → ClickHouse) against a direct INSERT of the
+ *   same RowBinary bytes (`--sink-blocks`, default 300);
+ * - transfers: `scripts/bench/ingest-transfers.ts` — the transfers-only backfill into eth.logs.raw against an
+ *   eth_getLogs + JSON.parse loop over the same ranges.
  * Each line prints wall time, process CPU (all threads of this process; the replay server runs in a child process,
  * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline and
  * e2e/source.
@@ -33,6 +37,8 @@ import { runBlockSource } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
 import { processCpuSeconds, stackPids, startBenchStack } from './benchStack.ts';
+import { getLogsParseLoop, measureTransfersIngest, startSyntheticServer } from './ingest-transfers.ts';
+import { measureSinks } from './sinks.ts';
 
 const BLOCKS = numberArg('blocks', 2000);
 const BATCH = numberArg('batch-size', 25);
@@ -40,6 +46,7 @@ const CONCURRENCY = numberArg('concurrency', 8);
 const WORKERS = (textArg('workers') ?? '0').split(',').map(Number);
 const TX_BLOCKS = numberArg('tx-blocks', 200);
 const SINK_WAIT_MS = numberArg('sink-wait-ms', 1000);
+const SINK_BLOCKS = numberArg('sink-blocks', 300);
 const LATENCY_MS = numberArg('latency-ms', 0);
 const SCENARIOS = (textArg('scenarios') ?? 'baseline,source,e2e').split(',');
 const FIRST = 20_000_000;
@@ -197,6 +204,49 @@ try {
   for (const workers of WORKERS) {
     for (const scenario of SCENARIOS) {
       const { from, to } = freshRange();
+      if (scenario === 'sinks') {
+        const r = await measureSinks({ common, serdes, blocks: SINK_BLOCKS, json: false, log: () => undefined });
+        record({
+          scenario,
+          blocks: SINK_BLOCKS,
+          rows: r.rows.total,
+          sinks_rows_per_s: r.sinks.rowsPerS,
+          sinks_wall_s: Number((r.sinks.wallMs / 1000).toFixed(2)),
+          sinks_cpu_s: Number((r.sinks.cpuMs / 1000).toFixed(2)),
+          direct_rows_per_s: r.direct.rowsPerS,
+          ratio: r.ratio,
+          load1: Number(loadavg()[0]!.toFixed(2)),
+        });
+        continue;
+      }
+      if (scenario === 'transfers') {
+        const transfersServer = await startSyntheticServer(from, BLOCKS);
+        try {
+          await getLogsParseLoop(transfersServer.url, from, to, 25, 4); // untimed: the server generates and caches
+          const r = await measureTransfersIngest({
+            common,
+            serdes,
+            url: transfersServer.url,
+            from,
+            to,
+            stateDir: join(stateRoot, `transfers-${from}`),
+          });
+          record({
+            scenario,
+            blocks: BLOCKS,
+            wall_s: r.source.wallS,
+            cpu_s: r.source.cpuS,
+            load1: Number(r.source.load[0]!.toFixed(2)),
+            logs_per_s: r.source.logsPerS,
+            blocks_per_s: r.source.blocksPerS,
+            baseline_logs_per_s: r.baseline.logsPerS,
+            ratio: r.ratio,
+          });
+        } finally {
+          transfersServer.child.kill('SIGTERM');
+        }
+        continue;
+      }
       await freshServer();
       if (scenario === 'baseline') {
         const m = await measure(() => fetchAndParse(server!.url, from, to));
@@ -289,4 +339,6 @@ const ratio = (a: string, b: string) => {
   return x !== undefined && y !== undefined ? `${((100 * x) / y).toFixed(0)} %` : 'n/a';
 };
 console.log(`source / baseline (fetch + JSON.parse): ${ratio('source', 'baseline')}   e2e / source: ${ratio('e2e', 'source')}`);
+for (const r of results.filter((x) => x.ratio !== undefined))
+  console.log(`${String(r.scenario)}: ratio to its paired baseline ${String(r.ratio)}`);
 console.log(`peak RSS of the bench process (source, workers, sinks): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
