@@ -6,7 +6,7 @@ import type { Common } from '../../../core/common.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
 import type { SourceProgress } from '../../../processors/sources/loop/block-source.ts';
-import { positiveInteger } from '../args.ts';
+import { nonNegativeInteger, positiveInteger } from '../args.ts';
 
 const blockNumber = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a block number');
@@ -29,6 +29,7 @@ interface BackfillOptions {
   rpcUrl?: string[];
   batchSize?: number;
   concurrency?: number;
+  fetchWorkers?: number;
   stateDir?: string;
   progress: boolean;
   transfersOnly?: boolean;
@@ -56,10 +57,15 @@ export function registerBackfillCommands(program: Command): void {
     .option('--rpc-url <url...>', 'RPC endpoints in fallback order (default: chains[].rpcUrls)')
     .option(
       '--batch-size <n>',
-      'blocks per batch / Kafka transaction (ingest.batchSize; --transfers-only: ranges are adaptive instead)',
+      'blocks per fetched batch (ingest.batchSize; ready batches share a Kafka transaction up to ingest.transactionMaxBlocks; --transfers-only: ranges are adaptive instead)',
       positiveInteger,
     )
     .option('--concurrency <n>', 'batches fetched at once (ingest.concurrency)', positiveInteger)
+    .option(
+      '--fetch-workers <n>',
+      'worker threads that fetch, parse and Avro-encode beside the Kafka producer (ingest.fetchWorkers; 0 = none)',
+      nonNegativeInteger,
+    )
     .option('--state-dir <dir>', 'LMDB state dir (ingest.stateDir)')
     .option(
       '--transfers-only',
@@ -142,6 +148,7 @@ export function registerBackfillCommands(program: Command): void {
       const ingestOverrides = {
         ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
         ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        ...(opts.fetchWorkers !== undefined ? { fetchWorkers: opts.fetchWorkers } : {}),
       };
       try {
         const serdes = createSchemaRegistrySerdes({ config: common.config });
