@@ -14,6 +14,7 @@ import { detectCapabilities, type ChainCapabilities } from '../capabilities/dete
 import { createBlockFetcher, type BlockFetcher } from '../fetch/block-fetcher.ts';
 import type { BlockBundle, Hex } from '../normalize/records.ts';
 import { detectReorg } from '../reorg/detect-reorg.ts';
+import { ingestRpcDefaults } from '../rpc/ingest-rpc-defaults.ts';
 import { createRpcClient, type RpcClient } from '../rpc/rpc-client.ts';
 import { openSourceState, type SourceCheckpoint, type SourceState } from '../state/source-state.ts';
 import { createRecentWindow, type RecentWindow } from '../state/recent-window.ts';
@@ -22,6 +23,7 @@ import { rawTopicEncoders, type EncodedBlockRecords } from '../publish/encoded-b
 import { toBlockRecords, toRetractionRecords } from '../publish/to-avro.ts';
 import { createPreparePool, type PreparePool } from '../prepare/prepare-pool.ts';
 import { prepareRange, type PreparedBatch } from '../prepare/prepare-range.ts';
+import { adoptCommittedBlocks } from './adopt-committed.ts';
 import { readCommittedTail } from './committed-tail.ts';
 import { SourceStoppedError } from './errors.ts';
 
@@ -137,16 +139,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
   const rpc: RpcClient = createRpcClient({
     chain: chain.name,
     endpoints: urls,
-    defaults: {
-      timeoutMs: ingest.rpcTimeoutMs,
-      maxBatchSize: ingest.rpcBatchSize,
-      maxConcurrency: ingest.rpcMaxInFlight,
-      rate: {
-        initialRps: ingest.rpcInitialRps,
-        maxRps: ingest.rpcMaxRps,
-        minRps: Math.min(ingest.rpcMinRps, ingest.rpcInitialRps),
-      },
-    },
+    defaults: ingestRpcDefaults(ingest),
     logger,
   });
   const caps: ChainCapabilities = await detectCapabilities({ rpc, chainId: chain.chainId, logger });
@@ -186,16 +179,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
           chain: chain.name,
           chainId: chain.chainId,
           endpoints: [...urls],
-          rpc: {
-            timeoutMs: ingest.rpcTimeoutMs,
-            maxBatchSize: ingest.rpcBatchSize,
-            maxConcurrency: ingest.rpcMaxInFlight,
-            rate: {
-              initialRps: ingest.rpcInitialRps,
-              maxRps: ingest.rpcMaxRps,
-              minRps: Math.min(ingest.rpcMinRps, ingest.rpcInitialRps),
-            },
-          },
+          rpc: ingestRpcDefaults(ingest),
           strategy: fetcher.strategy,
           maxLogsRange: ingest.maxLogsRange,
           schemaIds: {
@@ -232,29 +216,17 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
       if (r.kind === 'block' && r.header && r.header.log_count !== null && r.block_number < retractedAt)
         candidates.set(r.block_number, r);
     }
-    let expect = checkpoint ? checkpoint.blockNumber + 1 : range.from;
-    let adopted = 0;
-    while (expect !== undefined && candidates.has(expect)) {
-      const r = candidates.get(expect)!;
-      const parent = window.get(expect - 1);
-      if (parent !== undefined && parent.hash !== r.header!.parent_hash) break;
-      window.put({
-        number: r.block_number,
-        hash: r.block_hash as Hex,
-        parentHash: r.header!.parent_hash as Hex,
-        timestampMs: r.block_timestamp,
-      });
-      lastVersion = Math.max(lastVersion, r.version);
-      adopted += 1;
-      expect += 1;
-    }
-    if (adopted > 0) {
-      const tip = window.latest()!;
-      checkpoint = { blockNumber: tip.number, blockHash: tip.hash, lastVersion, updatedAtMs: Date.now() };
-      window.pruneBelow(tip.number - keep);
-      state.commit(checkpoint, window);
-      logger.info({ msg: 'adopted blocks committed in Kafka after the last checkpoint', block: tip.number, blocks: adopted });
-    }
+    const adoption = adoptCommittedBlocks({
+      candidates,
+      expect: checkpoint ? checkpoint.blockNumber + 1 : range.from,
+      window,
+      lastVersion,
+      state,
+      keep,
+      logger,
+    });
+    checkpoint = adoption.checkpoint ?? checkpoint;
+    lastVersion = adoption.lastVersion;
     // Versions stay above everything this chain has published, adopted or not.
     for (const r of tail.records) lastVersion = Math.max(lastVersion, r.version);
     /**

@@ -15,13 +15,14 @@ import { componentLogger, type Logger } from '../../../core/logger.ts';
 import { metrics, observeSourceBatch, observeSourceHead } from '../../../core/metrics/index.ts';
 import type { Serdes } from '../../../schemas/index.ts';
 import { detectCapabilities } from '../capabilities/detect-capabilities.ts';
+import { adoptCommittedBlocks } from '../loop/adopt-committed.ts';
 import { readCommittedTail } from '../loop/committed-tail.ts';
 import { sourceStateDir, type SourceProgress } from '../loop/block-source.ts';
 import { SourceStoppedError } from '../loop/errors.ts';
 import { ChainDataMismatchError } from '../normalize/mismatch-error.ts';
-import type { Hex } from '../normalize/records.ts';
 import { createBlockPublisher, type BlockPublisher } from '../publish/publisher.ts';
 import type { BlockRecords } from '../publish/to-avro.ts';
+import { ingestRpcDefaults } from '../rpc/ingest-rpc-defaults.ts';
 import { createRpcClient, type RpcClient } from '../rpc/rpc-client.ts';
 import { createRecentWindow, type RecentWindow } from '../state/recent-window.ts';
 import { openSourceState, type SourceCheckpoint, type SourceState } from '../state/source-state.ts';
@@ -116,16 +117,7 @@ export async function runTransfersBackfill(
   const rpc: RpcClient = createRpcClient({
     chain: chain.name,
     endpoints: urls,
-    defaults: {
-      timeoutMs: ingest.rpcTimeoutMs,
-      maxBatchSize: ingest.rpcBatchSize,
-      maxConcurrency: ingest.rpcMaxInFlight,
-      rate: {
-        initialRps: ingest.rpcInitialRps,
-        maxRps: ingest.rpcMaxRps,
-        minRps: Math.min(ingest.rpcMinRps, ingest.rpcInitialRps),
-      },
-    },
+    defaults: ingestRpcDefaults(ingest),
     logger,
   });
   const caps = await detectCapabilities({ rpc, chainId: chain.chainId, logger });
@@ -170,29 +162,17 @@ export async function runTransfersBackfill(
       if (r.version > lastVersion && r.block_number >= range.from && r.block_number <= range.to && isTransfersOnlyRecord(r))
         candidates.set(r.block_number, r);
     }
-    let expect = checkpoint ? checkpoint.blockNumber + 1 : range.from;
-    let adopted = 0;
-    while (candidates.has(expect)) {
-      const r = candidates.get(expect)!;
-      const parent = window.get(expect - 1);
-      if (parent !== undefined && parent.hash !== r.header!.parent_hash) break;
-      window.put({
-        number: r.block_number,
-        hash: r.block_hash as Hex,
-        parentHash: r.header!.parent_hash as Hex,
-        timestampMs: r.block_timestamp,
-      });
-      lastVersion = Math.max(lastVersion, r.version);
-      adopted += 1;
-      expect += 1;
-    }
-    if (adopted > 0) {
-      const tip = window.latest()!;
-      checkpoint = { blockNumber: tip.number, blockHash: tip.hash, lastVersion, updatedAtMs: Date.now() };
-      window.pruneBelow(tip.number - keep);
-      state.commit(checkpoint, window);
-      logger.info({ msg: 'adopted blocks committed in Kafka after the last checkpoint', block: tip.number, blocks: adopted });
-    }
+    const adoption = adoptCommittedBlocks({
+      candidates,
+      expect: checkpoint ? checkpoint.blockNumber + 1 : range.from,
+      window,
+      lastVersion,
+      state,
+      keep,
+      logger,
+    });
+    checkpoint = adoption.checkpoint ?? checkpoint;
+    lastVersion = adoption.lastVersion;
     for (const r of tail.records) lastVersion = Math.max(lastVersion, r.version);
 
     let next = checkpoint && checkpoint.blockNumber + 1 >= range.from ? checkpoint.blockNumber + 1 : range.from;
@@ -461,7 +441,7 @@ export async function runTransfersBackfill(
       mode: 'transfers-only',
       stream,
       resumedFrom,
-      adopted,
+      adopted: adoption.adopted,
       kafkaTransactions: totals.transactions,
       rangeSplits: sizer.splits,
       rangeSize: sizer.size,
