@@ -53,7 +53,11 @@ function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
     });
     res.on('end', () => resolve(Buffer.concat(chunks, size)));
     res.on('error', reject);
-    res.on('aborted', () => reject(new Error('response aborted')));
+    // A connection cut mid-answer: classified as a connection error (retried), never a short answer.
+    res.on('close', () => {
+      if (!res.complete)
+        reject(Object.assign(new Error('connection closed before the end of the answer'), { code: 'ECONNRESET' }));
+    });
   });
 }
 
