@@ -207,8 +207,12 @@ export async function measureTransfersIngest(params: MeasureTransfersIngestParam
   return { from, to, concurrency, source, baseline, fetchEncode, ratio: round(source.logsPerS / baseline.logsPerS) };
 }
 
-/** The replay server over the synthetic chain in a child process (the other core), as scripts/bench/ingest.ts does. */
-export async function startSyntheticServer(first: number, count: number): Promise<{ url: string; child: ChildProcess }> {
+/** The replay server over the synthetic chain in a child process (the other core); the ingestion benchmarks share it. */
+export async function startSyntheticServer(
+  first: number,
+  count: number,
+  options: { latencyMs?: number; cacheBlocks?: number } = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const args = [
     '--import',
     'tsx',
@@ -219,6 +223,8 @@ export async function startSyntheticServer(first: number, count: number): Promis
     '--count',
     String(count),
   ];
+  if (options.latencyMs) args.push('--latency-ms', String(options.latencyMs));
+  if (options.cacheBlocks !== undefined) args.push('--cache-blocks', String(options.cacheBlocks));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });

@@ -22,12 +22,11 @@
  * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline and
  * e2e/source.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
@@ -73,27 +72,6 @@ async function measure<T>(fn: () => Promise<T>): Promise<Measured & { value: T }
     others0.map(([name, pid, before]) => [name, Number(((processCpuSeconds(pid) ?? before) - before).toFixed(2))]),
   );
   return { value, wallS, cpuS: (cpu.user + cpu.system) / 1e6, othersCpuS, load1: loadavg()[0]! };
-}
-
-async function startServer(latencyMs: number): Promise<{ url: string; child: ChildProcess }> {
-  const args = [
-    '--import',
-    'tsx',
-    'scripts/test/rpc-replay-server.ts',
-    '--synthetic',
-    '--first',
-    String(FIRST),
-    '--count',
-    '1000000',
-  ];
-  if (latencyMs > 0) args.push('--latency-ms', String(latencyMs));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`replay server exited with ${code}`)));
-  });
-  return { url: (JSON.parse(line) as { url: string }).url, child };
 }
 
 /** The baseline: the source's RPC requests for [from, to], fetched and parsed, `CONCURRENCY` batches in flight. */
@@ -170,7 +148,9 @@ try {
   // several-fold after a few thousand blocks), which a ratio between scenarios must not measure.
   const freshServer = async () => {
     server?.child.kill('SIGTERM');
-    server = await startServer(LATENCY_MS);
+    // Few blocks kept as objects (the standalone server keeps its answers as text): a large object cache is mostly
+    // garbage-collector work that the scenarios would measure.
+    server = await startSyntheticServer(FIRST, 1_000_000, { latencyMs: LATENCY_MS, cacheBlocks: 64 });
     otherPids.rpc_server = server.child.pid!;
   };
   // A fresh range per scenario (the synthetic chain serves FIRST … FIRST + 999 999): neither the server's cache
