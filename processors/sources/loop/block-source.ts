@@ -19,7 +19,7 @@ import { createRpcClient, type RpcClient } from '../rpc/rpc-client.ts';
 import { openSourceState, type SourceCheckpoint, type SourceState } from '../state/source-state.ts';
 import { createRecentWindow, type RecentWindow } from '../state/recent-window.ts';
 import { createBlockPublisher, type BlockPublisher } from '../publish/publisher.ts';
-import { rawTopicEncoders, type EncodedBlockRecords } from '../publish/encoded-block.ts';
+import type { EncodedBlockRecords } from '../publish/encoded-block.ts';
 import { toBlockRecords, toRetractionRecords } from '../publish/to-avro.ts';
 import { createPreparePool, type PreparePool } from '../prepare/prepare-pool.ts';
 import { prepareRange, type PreparedBatch } from '../prepare/prepare-range.ts';
@@ -169,7 +169,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
       compression: ingest.compression,
     });
 
-    const encoders = await rawTopicEncoders(options.serdes);
+    const { encoders } = publisher;
     // Live mode follows the head a block at a time: its own thread keeps up, and no workers hold memory while idle.
     if (ingest.fetchWorkers > 0 && !live) {
       pool = createPreparePool({

@@ -2,7 +2,7 @@ import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafka
 import { RetryableError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/logger.ts';
 import type { Serdes } from '../../../schemas/index.ts';
-import { encodeBlockRecords, rawTopicEncoders, type EncodedBlockRecords } from './encoded-block.ts';
+import { encodeBlockRecords, rawTopicEncoders, type EncodedBlockRecords, type RawTopicEncoders } from './encoded-block.ts';
 import type { BlockRecords } from './to-avro.ts';
 
 /** Largest sum of record values per produce request: under the broker's 1 MiB batch limit per partition. */
@@ -28,6 +28,8 @@ export interface BlockPublisher {
   publish(items: readonly BlockRecords[]): Promise<PublishResult>;
   /** The same for records already encoded (by a fetch worker, or `encode`). */
   publishEncoded(items: readonly EncodedBlockRecords[]): Promise<PublishResult>;
+  /** The raw topics' encoders under their registered schema ids (fetch workers encode with the same ids). */
+  readonly encoders: RawTopicEncoders;
   /** Avro-encodes one block's records with this publisher's encoders. */
   encode(records: BlockRecords): EncodedBlockRecords;
   /** Cumulative ms spent serialising (Avro), sending and committing. */
@@ -121,6 +123,7 @@ export async function createBlockPublisher(params: {
 
   return {
     timings,
+    encoders,
     encode,
     publishEncoded,
     publish: (items) => publishEncoded(items.map(encode)),
