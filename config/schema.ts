@@ -162,6 +162,30 @@ export const gatewaySchema = z
     maxAliases: z.number().int().min(0).default(15).describe('Maximum aliases per operation'),
     maxTokens: z.number().int().min(1).default(1000).describe('Maximum tokens in a query document'),
     maxRangeDays: z.number().int().min(1).default(366).describe('Longest from..to range, in days'),
+    maxWarehouseQueriesPerOperation: z
+      .number()
+      .int()
+      .min(1)
+      .default(6)
+      .describe('Most warehouse queries one GraphQL operation may send (checked statically, then counted while it runs)'),
+    maxSubscriptionsPerKey: z
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe('Concurrent subscriptions per API key, over every connection and transport (graphql-ws and SSE)'),
+    maxSubscriptionsPerConnection: z
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Concurrent subscriptions per graphql-ws connection'),
+    readinessIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(5_000)
+      .describe('How often /readyz state (ClickHouse ping, Kafka) is refreshed in the background; requests never call them'),
     replayBufferSize: z.number().int().min(0).default(1000).describe('Events kept per subscription topic for reconnects'),
     cacheEntries: z.number().int().min(0).default(10_000).describe('Cached finalized-day query results (0 disables)'),
     cacheTtlS: z.number().int().min(1).default(600).describe('Upper bound on a cached result age; topic updates evict sooner'),
