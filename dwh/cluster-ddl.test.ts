@@ -52,12 +52,12 @@ describe('renderForCluster, single server', () => {
 });
 
 describe('renderForCluster, cluster mode', () => {
-  it('every CREATE/ALTER of every migration gets ON CLUSTER and every MergeTree-family engine becomes Replicated', async () => {
+  it('every CREATE/ALTER/DROP of every migration gets ON CLUSTER and every MergeTree-family engine becomes Replicated', async () => {
     let engines = 0;
     let ddl = 0;
     for (const { id, statement } of STATEMENTS) {
       const rendered = renderForCluster(statement, { cluster: CLUSTER });
-      const head = /^(CREATE|ALTER)\s+.*?\{\{database\}\}\.([a-z0-9_]+)/is.exec(statement);
+      const head = /^(CREATE|ALTER|DROP)\s+.*?\{\{database\}\}\.([a-z0-9_]+)/is.exec(statement);
       expect(head, id).not.toBeNull();
       const table = head![2]!;
       ddl += 1;

@@ -8,6 +8,12 @@ describe('dq pure parts', () => {
     expect(freshnessVerdict(1_700_000_600_000, 1_700_000_000_000, 10)).toEqual({ status: 'pass', lagMinutes: 10 });
     expect(freshnessVerdict(1_700_000_660_000, 1_700_000_000_000, 10)).toEqual({ status: 'fail', lagMinutes: 11 });
     expect(freshnessVerdict(1_700_000_000_000, null, 10)).toEqual({ status: 'fail', lagMinutes: null });
+    // No block yet: pending during the grace period (max lag, from the check's first run), fail after it.
+    expect(freshnessVerdict(1_700_000_000_000, null, 10, 0)).toEqual({ status: 'pending', lagMinutes: null });
+    expect(freshnessVerdict(1_700_000_000_000, null, 10, 599_999)).toEqual({ status: 'pending', lagMinutes: null });
+    expect(freshnessVerdict(1_700_000_000_000, null, 10, 600_000)).toEqual({ status: 'fail', lagMinutes: null });
+    // A stale block is a failure at once: the grace period is for a cold start only.
+    expect(freshnessVerdict(1_700_000_660_000, 1_700_000_000_000, 10, 0)).toEqual({ status: 'fail', lagMinutes: 11 });
     // A warehouse ahead of the probed head (another RPC node behind) is not negative lag.
     expect(freshnessVerdict(1_700_000_000_000, 1_700_000_012_000, 10)).toEqual({ status: 'pass', lagMinutes: 0 });
   });

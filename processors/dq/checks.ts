@@ -36,6 +36,25 @@ export interface DqContext {
   readonly nowMs: number;
   /** The chain head from RPC; null when no RPC is configured for the chain. */
   readonly head: (chainId: number) => Promise<ChainHead | null>;
+  /**
+   * When each check (by `<check>:<chain>:<subject>`) first ran against this warehouse: the start of its grace period.
+   * A check with no entry is running for the first time (its grace period starts now).
+   */
+  readonly firstCheckedAtMs?: ReadonlyMap<string, number>;
+}
+
+/** How long a check has been monitoring its subject, from its first recorded run (0 on the first run). */
+function monitoredForMs(ctx: DqContext, check: DqCheckName, chainId: number, subject: string): number {
+  const first = ctx.firstCheckedAtMs?.get(`${check}:${chainId}:${subject}`);
+  return first === undefined ? 0 : Math.max(0, ctx.nowMs - first);
+}
+
+/**
+ * Nothing to judge yet is `pending` while the grace period runs and `fail` after it: a cold start must not alert,
+ * but a pipeline that never ingests must.
+ */
+function pendingOrFail(monitoredMs: number, graceMinutes: number): CheckStatus {
+  return monitoredMs < graceMinutes * 60_000 ? 'pending' : 'fail';
 }
 
 async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -101,13 +120,17 @@ export async function blockWindow(ctx: DqContext, chainId: number): Promise<Bloc
   return { lo, hi, label: `blocks:${lo}-${hi}` };
 }
 
-/** Pure verdict of the freshness check: lag of the latest ingested block behind the head, in minutes. */
+/**
+ * Pure verdict of the freshness check: lag of the latest ingested block behind the head, in minutes. With no block
+ * ingested yet, `pending` until the check has been monitoring for `maxLagMinutes`, then `fail`.
+ */
 export function freshnessVerdict(
   headMs: number,
   latestMs: number | null,
   maxLagMinutes: number,
+  monitoredMs = Number.POSITIVE_INFINITY,
 ): { status: CheckStatus; lagMinutes: number | null } {
-  if (latestMs === null) return { status: 'fail', lagMinutes: null };
+  if (latestMs === null) return { status: pendingOrFail(monitoredMs, maxLagMinutes), lagMinutes: null };
   const lagMinutes = Math.max(0, headMs - latestMs) / 60_000;
   return { status: lagMinutes > maxLagMinutes ? 'fail' : 'pass', lagMinutes };
 }
@@ -124,7 +147,7 @@ export async function checkFreshness(ctx: DqContext, chainId: number): Promise<D
     { chain: chainId },
   );
   const latestMs = r === undefined || r.n === '0' ? null : Number(r.ts);
-  const verdict = freshnessVerdict(head.timestampMs, latestMs, max);
+  const verdict = freshnessVerdict(head.timestampMs, latestMs, max, monitoredForMs(ctx, 'freshness', chainId, ''));
   return result(
     'freshness',
     chainId,
@@ -139,6 +162,7 @@ export async function checkFreshness(ctx: DqContext, chainId: number): Promise<D
       head_timestamp: new Date(head.timestampMs).toISOString(),
       latest_block: r === undefined || r.n === '0' ? null : r.bn,
       blocks_behind: r === undefined || r.n === '0' ? null : (head.number - BigInt(r.bn)).toString(),
+      ...(latestMs === null ? { note: 'no block ingested yet' } : {}),
     },
   );
 }
@@ -262,6 +286,11 @@ export async function checkTransferLogCoverage(ctx: DqContext, chainId: number, 
     { chain: chainId },
   );
   const hi = Math.min(w.hi, p === undefined ? w.hi : Number(p.hi));
+  if (hi < w.lo)
+    return result('transfer_log_coverage', chainId, '', 'pending', null, minRatio, `blocks:${w.lo}-${w.hi}`, ctx.nowMs, {
+      note: 'the decoder has not reached the block window yet',
+      decoder_last_block: p === undefined || p.n === '0' || p.hi === '0' ? null : p.hi,
+    });
   const params = { chain: chainId, lo: w.lo, hi, topic0: TRANSFER_TOPIC0 };
   const [c] = await rows<{ logs: string; transfers: string; rejects: string }>(
     ctx.client,
@@ -313,12 +342,31 @@ export async function checkPriceStaleness(ctx: DqContext): Promise<DataQualityCh
     const chainId = chainIdOf(t.chain);
     const last = byToken.get(`${chainId}:${t.address.toLowerCase()}`);
     const ageMinutes = last === undefined ? null : Math.max(0, ctx.nowMs - last) / 60_000;
-    const status: CheckStatus = ageMinutes === null || ageMinutes > max ? 'fail' : 'pass';
-    return result('price_staleness', chainId, t.address.toLowerCase(), status, ageMinutes, max, window, ctx.nowMs, {
+    const subject = t.address.toLowerCase();
+    const status: CheckStatus =
+      ageMinutes === null
+        ? pendingOrFail(monitoredForMs(ctx, 'price_staleness', chainId, subject), max)
+        : ageMinutes > max
+          ? 'fail'
+          : 'pass';
+    return result('price_staleness', chainId, subject, status, ageMinutes, max, window, ctx.nowMs, {
       symbol: t.symbol,
       latest_price_at: last === undefined ? null : new Date(last).toISOString(),
+      ...(last === undefined ? { note: 'no price polled yet' } : {}),
     });
   });
+}
+
+/** First recorded run of every check (`<check>:<chain>:<subject>` → ms) in data_quality_checks: the grace periods' start. */
+export async function readFirstCheckedAt(client: ClickHouseClient): Promise<Map<string, number>> {
+  const first = await rows<{ key: string; ms: string }>(
+    client,
+    `SELECT concat(check_name, ':', toString(chain_id), ':', subject) AS key,
+            toString(toUnixTimestamp64Milli(min(checked_at))) AS ms
+     FROM data_quality_checks GROUP BY check_name, chain_id, subject`,
+    {},
+  );
+  return new Map(first.map((r) => [r.key, Number(r.ms)]));
 }
 
 /** Runs the selected checks for every configured chain (and every tracked token); a failing query gives `error`. */
@@ -359,7 +407,7 @@ export async function runDqChecks(ctx: DqContext, only: readonly DqCheckName[] =
         'transfer_log_coverage',
       ] as const)
         if (want.has(check))
-          out.push(result(check, id, '', 'pass', 0, null, 'blocks:none', ctx.nowMs, { note: 'raw_blocks is empty' }));
+          out.push(result(check, id, '', 'pending', null, null, 'blocks:none', ctx.nowMs, { note: 'raw_blocks is empty' }));
       continue;
     }
     const win = w;

@@ -20,7 +20,10 @@ import { createSyntheticChain } from '../../scripts/test/synthetic-chain.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { consumerLagFindings } from '../alerts/pipeline.ts';
 import { startAlertService, type AlertService } from '../alerts/service.ts';
+import { Alerter } from '../alerts/alerter.ts';
+import { SlackSink } from '../alerts/slack.ts';
 import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhookServer.ts';
+import type { DataQualityCheck } from '../../schemas/generated/types.ts';
 import { TRANSFER_TOPIC0 } from './checks.ts';
 import { runDqOnce } from './service.ts';
 
@@ -178,6 +181,90 @@ afterAll(async () => {
   await webhook?.close();
   await rpc?.close();
   rmSync(outboxDir, { recursive: true, force: true });
+});
+
+describe('a cold start: nothing ingested, no price polled yet', () => {
+  const coldDatabase = `${database}_cold`;
+  let cold: ClickHouseClient;
+  let coldConfig: OraculConfig;
+  let coldOutbox: string;
+  beforeAll(async () => {
+    coldConfig = { ...config, clickhouse: { ...config.clickhouse, database: coldDatabase } };
+    await migrate({ client: admin, database: coldDatabase, logger, tokenSeedFile: false });
+    cold = createWarehouseClient({ config: coldConfig });
+    coldOutbox = mkdtempSync(join(tmpdir(), 'oracul-dq-cold-'));
+  });
+  afterAll(async () => {
+    await cold?.close();
+    await admin?.command({ query: `DROP DATABASE IF EXISTS ${coldDatabase}` }).catch(() => undefined);
+    rmSync(coldOutbox, { recursive: true, force: true });
+  });
+
+  it('reports pending (never fail, never alerted) during the grace period, and fail once it has passed', async () => {
+    const coldWebhook = await startWebhookServer();
+    const t0 = Date.now();
+    let now = t0;
+    const alerter = new Alerter({
+      sink: new SlackSink({ webhookUrl: coldWebhook.url, logger, maxAttempts: 1 }),
+      outboxDir: coldOutbox,
+      logger,
+      minSeverity: 'low',
+      digestIntervalMs: 60_000,
+      rateLimitPerMinute: 10,
+      retryIntervalMs: 1000,
+      now: () => now,
+    });
+    const run = (at: number): Promise<DataQualityCheck[]> =>
+      runDqOnce({ config: coldConfig, client: cold, logger, now: () => at });
+    const statuses = (results: DataQualityCheck[]): Record<string, string> =>
+      Object.fromEntries(results.map((r) => [r.subject === '' ? r.check_name : `${r.check_name}:${r.subject}`, r.status]));
+    try {
+      const first = await run(t0);
+      expect(statuses(first)).toEqual({
+        freshness: 'pending',
+        block_gaps: 'pending',
+        duplicate_tx_hash: 'pending',
+        log_index_contiguity: 'pending',
+        block_tx_count: 'pending',
+        transfer_log_coverage: 'pending',
+        [`price_staleness:${TOKEN}`]: 'pending',
+      });
+      expect(JSON.parse(first.find((r) => r.check_name === 'freshness')!.details)).toMatchObject({
+        note: 'no block ingested yet',
+        head_block: String(LAST),
+      });
+      for (const r of first) expect(alerter.onDqCheck(r)).toBe(false);
+      await alerter.flush();
+      expect(coldWebhook.delivered()).toHaveLength(0);
+
+      // 9 minutes in: still within the freshness grace period (10 minutes from the first run).
+      now = t0 + 9 * 60_000;
+      expect(statuses(await run(now)).freshness).toBe('pending');
+
+      // 11 minutes in: still no block, so freshness fails (and alerts); the price grace period (120 min) still runs.
+      now = t0 + 11 * 60_000;
+      const late = statuses(await run(now));
+      expect(late.freshness).toBe('fail');
+      expect(late[`price_staleness:${TOKEN}`]).toBe('pending');
+      expect(late.block_gaps).toBe('pending'); // nothing to count gaps in: freshness carries the failure
+
+      now = t0 + 121 * 60_000;
+      const later = await run(now);
+      expect(statuses(later)[`price_staleness:${TOKEN}`]).toBe('fail');
+      const alerted = later.filter((r) => alerter.onDqCheck(r)).map((r) => r.check_name);
+      expect(alerted.sort()).toEqual(['freshness', 'price_staleness']);
+
+      // The table keeps the pending runs; the BI view does not count them as failures.
+      const rs = await cold.query({
+        query: `SELECT check_name, failures_24h, runs_24h FROM v_data_quality WHERE check_name = 'block_gaps'`,
+        format: 'JSONEachRow',
+      });
+      expect(await rs.json()).toEqual([{ check_name: 'block_gaps', failures_24h: '0', runs_24h: '4' }]);
+    } finally {
+      await alerter.close();
+      await coldWebhook.close();
+    }
+  });
 });
 
 describe('data-quality checks on the warehouse', () => {

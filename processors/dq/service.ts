@@ -8,7 +8,7 @@ import type { OraculConfig } from '../../config/schema.ts';
 import { componentLogger, type Logger } from '../../core/logger.ts';
 import type { DataQualityCheck } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
-import { DQ_CHECKS, runDqChecks, type ChainHead, type DqCheckName } from './checks.ts';
+import { DQ_CHECKS, readFirstCheckedAt, runDqChecks, type ChainHead, type DqCheckName } from './checks.ts';
 import { publishDqResults } from './publish.ts';
 
 /** Chain head over JSON-RPC (viem), trying each configured URL of the chain in order; null when none is set. */
@@ -45,14 +45,21 @@ export interface DqRunParameters {
 /** One run: every check, results published; returns the results. */
 export async function runDqOnce(p: DqRunParameters): Promise<DataQualityCheck[]> {
   const log = componentLogger(p.logger, 'dq');
+  const firstCheckedAtMs = await readFirstCheckedAt(p.client);
   const results = await runDqChecks(
-    { client: p.client, config: p.config, nowMs: (p.now ?? Date.now)(), head: p.head ?? rpcHeadSource(p.config) },
+    {
+      client: p.client,
+      config: p.config,
+      nowMs: (p.now ?? Date.now)(),
+      head: p.head ?? rpcHeadSource(p.config),
+      firstCheckedAtMs,
+    },
     p.checks ?? DQ_CHECKS,
   );
   await publishDqResults({ client: p.client, producer: p.producer, serdes: p.serdes }, results);
   for (const r of results) {
     const entry = { check: r.check_name, chain_id: r.chain_id, subject: r.subject, status: r.status, observed: r.observed };
-    if (r.status === 'pass') log.debug(entry, 'dq check passed');
+    if (r.status === 'pass' || r.status === 'pending') log.debug(entry, `dq check ${r.status}`);
     else log.warn({ ...entry, details: r.details }, `dq check ${r.status}`);
   }
   return results;

@@ -168,7 +168,7 @@ export interface DataQualityCheck {
   subject: string;
   /** Outcome of the run. */
   status: CheckStatus;
-  /** Measured value (e.g. lag in minutes, number of gaps); null when status=error. */
+  /** Measured value (e.g. lag in minutes, number of gaps); null when status=error or pending. */
   observed: number | null;
   /** Limit the observed value was compared with; null for checks that must observe 0. */
   threshold: number | null;
@@ -181,8 +181,8 @@ export interface DataQualityCheck {
 }
 
 /** Every CheckStatus symbol, in schema order. */
-export const CHECK_STATUS = ['pass', 'fail', 'error'] as const;
-/** pass: observed within threshold. fail: observed breaches threshold. error: the check could not run (details says why). */
+export const CHECK_STATUS = ['pass', 'fail', 'error', 'pending'] as const;
+/** pass: observed within threshold. fail: observed breaches threshold. error: the check could not run (details says why). pending: nothing to judge yet (no block ingested or price polled within the grace period since monitoring started, or the window not reached yet); never alerted. */
 export type CheckStatus = (typeof CHECK_STATUS)[number];
 
 /** A log whose first topic is the Transfer(address,address,uint256) signature but which is not a valid ERC-20 transfer, with the reason (topic erc20.rejects, key '<chain_id>:<block_number>'). Rejects are counted per reason and kept, never dropped silently. */

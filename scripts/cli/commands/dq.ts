@@ -13,7 +13,9 @@ export function registerDqCommands(program: Command): void {
   const command = program.command('dq').description('Data-quality checks over the warehouse (docs/dq.md)');
   command
     .command('run')
-    .description('Run the data-quality checks, write table data_quality_checks and topic dq.checks; exit 2 if any fails')
+    .description(
+      'Run the data-quality checks, write table data_quality_checks and topic dq.checks; exit 2 if any fails or errs (pending is not a failure)',
+    )
     .option('--loop', 'keep running every dq.intervalS seconds until Ctrl-C')
     .option(
       '--check <names...>',
@@ -55,11 +57,11 @@ export function registerDqCommands(program: Command): void {
           for (const r of results) {
             const subject = r.subject === '' ? '' : ` ${r.subject}`;
             process.stdout.write(
-              `${r.status.padEnd(5)} ${r.check_name}${subject} chain=${r.chain_id} observed=${r.observed ?? 'n/a'} threshold=${r.threshold ?? '0'} ${r.check_window}\n`,
+              `${r.status.padEnd(7)} ${r.check_name}${subject} chain=${r.chain_id} observed=${r.observed ?? 'n/a'} threshold=${r.threshold ?? '0'} ${r.check_window}\n`,
             );
           }
         }
-        if (results.some((r) => r.status !== 'pass')) process.exitCode = 2;
+        if (results.some((r) => r.status === 'fail' || r.status === 'error')) process.exitCode = 2;
       } finally {
         if (producer !== undefined) await producer.disconnect();
         await client.close();
