@@ -50,3 +50,15 @@ export class SinkTableSchemaMismatchError extends RetryableError {
     super('ORACUL_SINK_TABLE_SCHEMA_MISMATCH', message, options);
   }
 }
+
+/**
+ * A decoded raw record has a field whose format its column must not hold (a hash that is not 32 bytes of
+ * lowercase hex, an address that is not 20, odd-length data…). Retrying cannot help: the record is dead-lettered
+ * with the field, a prefix of the value and the rule in `details`; the other records of the batch land.
+ */
+export class SinkRecordInvalidError extends NonRetryableError {
+  override readonly name = 'SinkRecordInvalidError';
+  constructor(message: string, options?: OraculErrorOptions) {
+    super('ORACUL_SINK_RECORD_INVALID', message, options);
+  }
+}
