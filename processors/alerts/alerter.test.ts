@@ -159,6 +159,47 @@ describe('alerter', () => {
     expect(server.delivered()).toHaveLength(3);
   });
 
+  it('a flood is one message: the hourly detail budget sends the most important in full and sums up the rest', async () => {
+    const alerter = make({ maxDetailedAlertsPerHour: 10 });
+    // A first scored day gone wrong: 60 high address anomalies, plus 6 failing DQ checks.
+    for (let i = 0; i < 60; i++)
+      alerter.onAnomaly(anomaly({ anomaly_id: i.toString(16).padStart(64, '0'), entity_type: 'address', day: 20103 + (i % 2) }));
+    for (let i = 0; i < 6; i++) alerter.onDqCheck(check({ check_name: `check_${i}` }));
+    await alerter.flush();
+    expect(server.delivered()).toHaveLength(1);
+    const body = server.delivered()[0]!.body;
+    expect(body.blocks[0]?.text?.text).toBe('Oracul: 66 alerts (66 high)');
+    const sections = (body.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section');
+    // 10 in full — the DQ failures first (they say the numbers may be wrong), then anomalies — and one summary.
+    expect(sections).toHaveLength(11);
+    expect(sections.slice(0, 6).every((b) => b.text!.text.includes('Data quality'))).toBe(true);
+    expect(sections[6]!.text!.text).toContain('Anomaly');
+    const summary = sections[10]!.text!.text;
+    expect(summary).toContain('*56 more alerts* over the hourly detail budget: 56 high, 0 medium, 0 low');
+    expect(summary).toContain('(56 anomalies, 0 data-quality, 0 pipeline)');
+    const links = JSON.stringify(body.blocks.at(-2));
+    expect(links).toContain(encodeURIComponent('anomalies(from: "2025-01-15", to: "2025-01-16", minSeverity: HIGH'));
+    expect(links).toContain('/superset/dashboard/oracul-overview/');
+
+    // Within the hour the budget is spent: the next alert is summarised, even after a restart.
+    await alerter.close();
+    open.splice(0);
+    const restarted = make({ maxDetailedAlertsPerHour: 10 });
+    now += 30 * 60_000;
+    restarted.onAnomaly(anomaly({ anomaly_id: 'e'.repeat(64) }));
+    await restarted.flush();
+    const second = server.delivered()[1]!.body;
+    expect(second.blocks[0]?.text?.text).toBe('Oracul: 1 alert (1 high)');
+    expect(JSON.stringify(second.blocks)).toContain('*1 more alerts* over the hourly detail budget');
+    // An hour after the flood the budget is back.
+    now += 31 * 60_000;
+    restarted.onAnomaly(anomaly({ anomaly_id: 'f'.repeat(64) }));
+    await restarted.flush();
+    const third = server.delivered()[2]!.body;
+    expect(third.blocks[0]?.text?.text).toContain('Anomaly: HIGH volume_usd above normal');
+    expect(JSON.stringify(third.blocks)).not.toContain('more alerts');
+  });
+
   it('raises a pipeline alert when consumer lag goes above threshold, once until it recovers', () => {
     const alerter = make();
     const finding = {

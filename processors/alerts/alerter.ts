@@ -7,10 +7,12 @@
  *   pending  '<raisedAt 15 digits>:<seq>' → Alert         alerts raised since the last digest
  *   outbox   digest id → { digest, attempts, nextAttemptAt, lastError }   built digests not yet delivered
  *   seen     dedup key → { rank, status, at }              what was alerted (anomalies) / last status (checks)
+ *   budget   'detailed' → epoch ms[]                       when alerts were sent in full (the rolling hour's budget)
  *
  * Ingest (`onAnomaly`, `onDqCheck`, `onPipelineFinding`) is synchronous and only writes LMDB (putSync): the consumer
  * calls it and moves on. `flush()` (timer, every digest interval) turns pending alerts into one digest in the same
  * LMDB transaction that removes them, then `deliverDue()` sends due digests oldest first within the rate limit.
+ * At most `maxDetailedAlertsPerHour` alerts go out in full; the rest of a digest is summarised (budget.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -27,6 +29,7 @@ import {
   type PipelineFinding,
   type Severity,
 } from './format.ts';
+import { splitByBudget, summarise, withinHour } from './budget.ts';
 import type { Alert, AlertDigest, AlertSink } from './types.ts';
 
 interface OutboxEntry {
@@ -51,6 +54,8 @@ export interface AlerterOptions {
   readonly minSeverity: Severity;
   readonly digestIntervalMs: number;
   readonly rateLimitPerMinute: number;
+  /** Alerts sent in full per rolling hour; the rest of a digest is summarised (default 10). */
+  readonly maxDetailedAlertsPerHour?: number;
   /** Delay before a failed digest is retried; doubles per failure up to 32 ×. */
   readonly retryIntervalMs: number;
   readonly links?: AlertLinks;
@@ -71,6 +76,7 @@ export class Alerter {
   private readonly pending: Database<Alert, string>;
   private readonly outbox: Database<OutboxEntry, string>;
   private readonly seen: Database<SeenEntry, string>;
+  private readonly budget: Database<number[], string>;
   private readonly now: () => number;
   private seq = 0;
   private sentAt: number[] = [];
@@ -85,6 +91,7 @@ export class Alerter {
     this.pending = this.root.openDB<Alert, string>({ name: 'pending' });
     this.outbox = this.root.openDB<OutboxEntry, string>({ name: 'outbox' });
     this.seen = this.root.openDB<SeenEntry, string>({ name: 'seen' });
+    this.budget = this.root.openDB<number[], string>({ name: 'budget' });
     this.now = options.now ?? Date.now;
   }
 
@@ -148,11 +155,24 @@ export class Alerter {
     }
     if (alerts.length > 0) {
       const createdAt = this.now();
-      const digest: AlertDigest = { id: `${String(createdAt).padStart(15, '0')}-${keys[0]}`, createdAt, alerts };
+      const detailedAt = withinHour(this.budget.get('detailed') ?? [], createdAt);
+      const { detailed, summarised } = splitByBudget(alerts, (this.options.maxDetailedAlertsPerHour ?? 10) - detailedAt.length);
+      const digest: AlertDigest = {
+        id: `${String(createdAt).padStart(15, '0')}-${keys[0]}`,
+        createdAt,
+        alerts: detailed,
+        ...(summarised.length > 0 ? { summary: summarise(summarised, this.options.links ?? {}) } : {}),
+      };
       this.root.transactionSync(() => {
         this.outbox.putSync(digest.id, { digest, attempts: 0, nextAttemptAt: createdAt, lastError: null });
+        this.budget.putSync('detailed', [...detailedAt, ...detailed.map(() => createdAt)]);
         for (const key of keys) this.pending.removeSync(key);
       });
+      if (summarised.length > 0)
+        this.options.logger.warn(
+          { digest: digest.id, detailed: detailed.length, summarised: summarised.length },
+          'alert detail budget reached, the rest of the digest is summarised',
+        );
     }
     await this.deliverDue();
   }

@@ -65,6 +65,7 @@ export function anomalyAlert(a: Anomaly, links: AlertLinks, raisedAt: number): A
     ],
     links: anomalyLinks(a, links),
     raisedAt,
+    day: isoDay(a.day),
   };
 }
 

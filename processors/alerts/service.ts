@@ -49,6 +49,7 @@ export async function startAlertService(p: AlertServiceParameters): Promise<Aler
     minSeverity: a.minSeverity,
     digestIntervalMs: a.digestIntervalS * 1000,
     rateLimitPerMinute: a.rateLimitPerMinute,
+    maxDetailedAlertsPerHour: a.maxDetailedAlertsPerHour,
     retryIntervalMs: a.outboxRetryIntervalS * 1000,
     links: { graphqlUrl: a.graphqlUrl, supersetUrl: a.supersetUrl },
   });

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../../core/logger.ts';
 import { AlertDeliveryError, AlertRejectedError } from './errors.ts';
-import type { Alert, AlertDigest, AlertSink } from './types.ts';
+import type { Alert, AlertDigest, AlertSink, AlertSummary } from './types.ts';
 
 /** Slack allows 50 blocks per message; each alert takes up to 3 (section, links, divider). */
 const MAX_ALERTS_SHOWN = 15;
@@ -38,10 +38,12 @@ export function escapeMrkdwn(text: string): string {
 
 /** The Block Kit payload of a digest (plain data, tested on its own). */
 export function renderSlackMessage(digest: AlertDigest): { text: string; blocks: unknown[] } {
-  const n = digest.alerts.length;
-  const highs = digest.alerts.filter((a) => a.severity === 'high').length;
+  const n = digest.alerts.length + (digest.summary?.count ?? 0);
+  const highs = digest.alerts.filter((a) => a.severity === 'high').length + (digest.summary?.bySeverity.high ?? 0);
   const headline =
-    n === 1 ? `${KIND_LABEL[digest.alerts[0]!.kind]}: ${digest.alerts[0]!.title}` : `Oracul: ${n} alerts (${highs} high)`;
+    n === 1 && digest.alerts.length === 1
+      ? `${KIND_LABEL[digest.alerts[0]!.kind]}: ${digest.alerts[0]!.title}`
+      : `Oracul: ${n} alert${n === 1 ? '' : 's'} (${highs} high)`;
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: headline.slice(0, 150), emoji: true } }];
   for (const alert of digest.alerts.slice(0, MAX_ALERTS_SHOWN)) {
     const lines = alert.fields.map(([label, value]) => `• *${escapeMrkdwn(label)}:* ${escapeMrkdwn(value)}`);
@@ -62,15 +64,36 @@ export function renderSlackMessage(digest: AlertDigest): { text: string; blocks:
     }
     blocks.push({ type: 'divider' });
   }
-  if (n > MAX_ALERTS_SHOWN) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n - MAX_ALERTS_SHOWN} more in this digest` }] });
+  if (digest.alerts.length > MAX_ALERTS_SHOWN) {
+    const more = digest.alerts.length - MAX_ALERTS_SHOWN;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${more} more in this digest` }] });
   }
+  if (digest.summary !== undefined) blocks.push(...summaryBlocks(digest.summary));
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `digest ${digest.id} · ${new Date(digest.createdAt).toISOString()}` }],
   });
-  const text = digest.alerts.map((a) => `[${a.severity}] ${a.title}`).join('\n');
+  const summarised = digest.summary === undefined ? [] : [`[+${digest.summary.count} more, summarised]`];
+  const text = [...digest.alerts.map((a) => `[${a.severity}] ${a.title}`), ...summarised].join('\n');
   return { text: `${headline}\n${text}`.slice(0, 3000), blocks };
+}
+
+/** The section of the alerts over the hourly detail budget: counts, a few titles, the links that list them all. */
+function summaryBlocks(summary: AlertSummary): unknown[] {
+  const { bySeverity: sev, byKind: kind } = summary;
+  const counts = [
+    `*${summary.count} more alerts* over the hourly detail budget: ${sev.high} high, ${sev.medium} medium, ${sev.low} low`,
+    `(${kind.anomaly} anomalies, ${kind.dq} data-quality, ${kind.pipeline} pipeline)`,
+  ].join(' ');
+  const examples = summary.examples.map((t) => `• ${escapeMrkdwn(t)}`);
+  const blocks: unknown[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: [counts, ...examples].join('\n').slice(0, 3000) } },
+  ];
+  if (summary.links.length > 0) {
+    const text = summary.links.map(([label, url]) => `<${url}|${escapeMrkdwn(label)}>`).join(' · ');
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+  }
+  return blocks;
 }
 
 /** Retry-After in ms: delta-seconds or an HTTP date; null when absent or unparsable. */

@@ -19,6 +19,19 @@ export interface Alert {
   readonly links: readonly (readonly [label: string, url: string])[];
   /** When the alert was raised, epoch ms. */
   readonly raisedAt: number;
+  /** The UTC day (YYYY-MM-DD) an anomaly alert is about; links of a summary span these days. */
+  readonly day?: string;
+}
+
+/** The alerts of a digest over the hourly detail budget, summed up (processors/alerts/budget.ts). */
+export interface AlertSummary {
+  readonly count: number;
+  readonly bySeverity: Readonly<Record<Alert['severity'], number>>;
+  readonly byKind: Readonly<Record<AlertKind, number>>;
+  /** Titles of the first few, most important first. */
+  readonly examples: readonly string[];
+  /** Label → URL of the query or dashboard that lists them. */
+  readonly links: readonly (readonly [label: string, url: string])[];
 }
 
 /** One message to a sink: every alert raised during a digest interval. */
@@ -26,7 +39,10 @@ export interface AlertDigest {
   /** Unique, ordered (zero-padded time + sequence): the outbox key. */
   readonly id: string;
   readonly createdAt: number;
+  /** Sent in full, most important first. */
   readonly alerts: readonly Alert[];
+  /** The rest, over the hourly detail budget; absent when every alert fits. */
+  readonly summary?: AlertSummary;
 }
 
 /**
