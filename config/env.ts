@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { configSchema } from './schema.ts';
+import { closest } from './suggest.ts';
 
 /**
  * Environment overrides: ORACUL_<SECTION>_<KEY> in SCREAMING_SNAKE_CASE of the
@@ -8,8 +9,10 @@ import { configSchema } from './schema.ts';
  * Arrays of scalars are comma-separated. ORACUL_RPC_URL sets the first chain's rpcUrls.
  */
 export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const leaves = envLeaves();
+  checkEnvNames(env, leaves);
   const out = structuredClone(raw);
-  for (const leaf of envLeaves()) {
+  for (const leaf of leaves) {
     const value = env[leaf.envName];
     if (value === undefined || value === '') continue;
     setPath(out, leaf.path, coerce(value, leaf.kind, leaf.envName));
@@ -23,8 +26,48 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   return out;
 }
 
+/**
+ * The ORACUL_* variables that are not config keys, each with the one place that reads it. Any other ORACUL_*
+ * variable that is not a config key is refused (a typo such as ORACUL_GATEWAY_PROT would otherwise be ignored).
+ */
+export const NON_CONFIG_ENV_VARIABLES: Readonly<Record<string, string>> = {
+  ORACUL_CONFIG_DIR: 'folder of the <section>.yml files (config/load.ts)',
+  ORACUL_RPC_URL: "the first chain's rpcUrls, comma-separated (config/env.ts)",
+  ORACUL_DEBUG: 'print stack traces of CLI errors (scripts/cli/main.ts)',
+  ORACUL_HEALTHCHECK_URL: "URL the image's HEALTHCHECK probes (infra/deploy/healthcheck.mjs)",
+  ORACUL_CHROMIUM_PATH: 'Chromium for Superset screenshots (infra/superset/browser.ts)',
+  ORACUL_SHARED_DATA: 'recorded chain data for tests (scripts/test/recorded-chain.ts)',
+  ORACUL_DEPLOY_K8S_VERSION: 'Kubernetes schema version of the deploy lint (scripts/deploy-lint.ts)',
+  ORACUL_SUPERSET_STATE_DIR: 'Superset home in the Superset container (infra/deploy/compose.yaml)',
+  // Compose interpolation (infra/deploy/compose.yaml): read by docker compose, harmless in an operator's shell.
+  ORACUL_IMAGE: 'compose: Oracul image',
+  ORACUL_SUPERSET_IMAGE: 'compose: Superset image',
+  ORACUL_PUBLISH_ADDR: 'compose: address the gateway and Superset publish on',
+  ORACUL_GATEWAY_PUBLISH_PORT: 'compose: published gateway port',
+  ORACUL_SUPERSET_PUBLISH_PORT: 'compose: published Superset port',
+  ORACUL_GATEWAY_KEYS_FILE: 'compose: gateway.yml with the API keys',
+};
+
+/**
+ * Prefixes reserved for the test, benchmark and chaos harnesses (ORACUL_TEST_PORT_OFFSET, ORACUL_BENCH_PORT_OFFSET,
+ * ORACUL_CHAOS_OUTAGE_S, …; see scripts/test, scripts/bench, scripts/chaos). No config section may take these names.
+ */
+export const HARNESS_ENV_PREFIXES: readonly string[] = ['ORACUL_TEST_', 'ORACUL_BENCH_', 'ORACUL_CHAOS_'];
+
+/** Refuses ORACUL_* variables that are neither a config key nor listed above, suggesting the closest key. */
+function checkEnvNames(env: NodeJS.ProcessEnv, leaves: EnvLeaf[]): void {
+  const known = new Set([...leaves.map((l) => l.envName), ...Object.keys(NON_CONFIG_ENV_VARIABLES)]);
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('ORACUL_') || known.has(name) || HARNESS_ENV_PREFIXES.some((p) => name.startsWith(p))) continue;
+    const hint = closest(name, known);
+    // No value in the message: a misspelled secret variable holds a secret.
+    const reason = hint ? `did you mean ${hint}?` : 'not a config key (config/schema.ts) nor a known variable (config/env.ts)';
+    throw new ConfigError(`invalid config at ${name}: unknown variable; ${reason}`);
+  }
+}
+
 type LeafKind = 'string' | 'number' | 'boolean' | 'string[]';
-interface EnvLeaf {
+export interface EnvLeaf {
   envName: string;
   path: string[];
   kind: LeafKind;
@@ -34,7 +77,7 @@ interface EnvLeaf {
 export function envLeaves(): EnvLeaf[] {
   const leaves: EnvLeaf[] = [];
   const walk = (schema: z.ZodType, path: string[]): void => {
-    const inner = unwrap(schema);
+    const inner = unwrapSchema(schema);
     if (inner instanceof z.ZodObject) {
       for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) walk(child, [...path, key]);
       return;
@@ -46,7 +89,8 @@ export function envLeaves(): EnvLeaf[] {
   return leaves;
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
+/** The schema inside defaults, optionals, nullables and pipes. */
+export function unwrapSchema(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
   // Defaults, optionals and pipes wrap the real type.
   for (;;) {
@@ -63,7 +107,7 @@ function leafKind(s: z.ZodType): LeafKind | undefined {
   if (s instanceof z.ZodNumber) return 'number';
   if (s instanceof z.ZodBoolean) return 'boolean';
   if (s instanceof z.ZodArray) {
-    const el = unwrap(s.element as z.ZodType);
+    const el = unwrapSchema(s.element as z.ZodType);
     return el instanceof z.ZodString ? 'string[]' : undefined;
   }
   return undefined;

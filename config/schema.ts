@@ -13,7 +13,7 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, 'expected 0x + 40 hex characters')
   .transform((s) => s.toLowerCase() as `0x${string}`);
 
-export const topicSchema = z.object({
+export const topicSchema = z.strictObject({
   name: z.string().min(1).describe('Kafka topic name'),
   partitions: z.number().int().min(1).describe('Partition count; keyed topics use several so work spreads across workers'),
   replicationFactor: z.number().int().min(1).default(1).describe('Replication factor (1 locally, 3 in production)'),
@@ -25,7 +25,7 @@ export const topicSchema = z.object({
 export type TopicConfig = z.infer<typeof topicSchema>;
 
 export const stackSchema = z
-  .object({
+  .strictObject({
     dir: z
       .string()
       .default('.infra')
@@ -36,7 +36,7 @@ export const stackSchema = z
       .describe('Data, logs and pid files of the running stack (relative to the repo root); tests use their own'),
     host: z.string().default('127.0.0.1').describe('Bind address of every local service; loopback only'),
     kafka: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true).describe('Run a local Kafka broker (false when kafka.brokers points elsewhere)'),
         version: z.string().default('3.9.2').describe('org.apache.kafka:kafka_2.13 version from Maven Central'),
         port: port.default(9092).describe('Broker listener port'),
@@ -45,7 +45,7 @@ export const stackSchema = z
       })
       .prefault({}),
     registry: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true).describe('Run a local Apicurio registry'),
         version: z.string().default('3.3.3').describe('io.apicurio:apicurio-registry-app version from Maven Central'),
         port: port.default(8081).describe('HTTP port (Confluent API under /apis/ccompat/v7)'),
@@ -54,7 +54,7 @@ export const stackSchema = z
       })
       .prefault({}),
     warehouse: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true).describe('Run the embedded ClickHouse engine endpoint (oracul warehouse serve)'),
         port: port.default(8123).describe('HTTP port speaking the ClickHouse HTTP interface'),
       })
@@ -64,7 +64,7 @@ export const stackSchema = z
   .prefault({});
 
 export const kafkaSchema = z
-  .object({
+  .strictObject({
     brokers: z.array(hostPort).min(1).default(['127.0.0.1:9092']).describe('Bootstrap brokers'),
     clientId: z.string().default('oracul').describe('Kafka client id prefix'),
     schemaRegistryUrl: z
@@ -74,6 +74,24 @@ export const kafkaSchema = z
       .describe('Confluent-compatible schema registry base URL'),
     schemaRegistryUsername: z.string().optional().describe('Registry basic-auth user'),
     schemaRegistryPassword: z.string().optional().describe('Registry basic-auth password (secret)'),
+    ssl: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Connect to the brokers over TLS'),
+        caFile: z.string().min(1).optional().describe('PEM file of the CA that signed the brokers (default: Node.js CAs)'),
+        certFile: z.string().min(1).optional().describe('PEM client certificate, for mutual TLS'),
+        keyFile: z.string().min(1).optional().describe('PEM private key of certFile'),
+        rejectUnauthorized: z.boolean().default(true).describe("Verify the brokers' certificates (never false in production)"),
+      })
+      .prefault({})
+      .describe('TLS to the brokers (kafkajs `ssl`)'),
+    sasl: z
+      .strictObject({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism (kafkajs `sasl.mechanism`)'),
+        username: z.string().min(1).describe('SASL user'),
+        password: z.string().min(1).describe('SASL password (secret)'),
+      })
+      .optional()
+      .describe('SASL authentication to the brokers; unset = none'),
     topics: z.array(topicSchema).default([]).describe('Topics created by `oracul topics ensure`'),
     replicationFactor: z
       .number()
@@ -90,7 +108,7 @@ export const kafkaSchema = z
   .prefault({});
 
 export const clickhouseSchema = z
-  .object({
+  .strictObject({
     url: z
       .string()
       .url()
@@ -116,14 +134,14 @@ export const clickhouseSchema = z
   })
   .prefault({});
 
-export const chainSchema = z.object({
+export const chainSchema = z.strictObject({
   name: z.string().min(1).describe('Chain name, e.g. mainnet'),
   chainId: z.number().int().min(1).describe('EIP-155 chain id'),
   rpcUrls: z.array(z.string().url()).default([]).describe('JSON-RPC endpoints in fallback order (secret: may embed keys)'),
   confirmations: z.number().int().min(0).default(12).describe('Blocks behind head treated as final'),
 });
 
-export const tokenSchema = z.object({
+export const tokenSchema = z.strictObject({
   symbol: z.string().min(1),
   coingeckoId: z.string().min(1),
   address,
@@ -132,7 +150,7 @@ export const tokenSchema = z.object({
 });
 
 export const gatewaySchema = z
-  .object({
+  .strictObject({
     host: z.string().default('127.0.0.1').describe('Bind address'),
     port: port.default(4000).describe('HTTP port'),
     introspection: z.boolean().optional().describe('Allow schema introspection (default: on, off in the production profile)'),
@@ -140,7 +158,7 @@ export const gatewaySchema = z
     corsOrigins: z.array(z.string()).default([]).describe('Allowed CORS origins'),
     apiKeys: z
       .array(
-        z.object({
+        z.strictObject({
           id: z.string(),
           sha256: z.string().regex(/^[0-9a-f]{64}$/),
           role: z.enum(['read', 'ops']),
@@ -201,7 +219,7 @@ export const gatewaySchema = z
   .prefault({});
 
 export const alertsSchema = z
-  .object({
+  .strictObject({
     slackWebhookUrl: z.string().url().optional().describe('Slack incoming webhook (secret, never logged)'),
     digestIntervalS: z.number().int().min(1).default(60).describe('Group alerts into one digest per interval'),
     minSeverity: z.enum(['low', 'medium', 'high']).default('high').describe('Lowest anomaly severity alerted'),
@@ -225,13 +243,13 @@ export const alertsSchema = z
   .prefault({});
 
 export const anomaliesSchema = z
-  .object({
+  .strictObject({
     historyDays: z.number().int().min(1).default(60).describe('Final days in the baseline of each entity and metric'),
     minHistoryDays: z.number().int().min(1).default(14).describe('Final days needed before a metric is scored'),
     boundZ: z.number().positive().default(5).describe('Detection bounds at center -/+ boundZ * spread (robust z)'),
     dayOfWeek: z.boolean().default(true).describe('Predict each day from the same weekday'),
     severity: z
-      .object({
+      .strictObject({
         low: z.number().positive().default(5),
         medium: z.number().positive().default(7),
         high: z.number().positive().default(10),
@@ -250,12 +268,12 @@ export const anomaliesSchema = z
       .default(7)
       .describe('Days an anomaly id is remembered (detected_at, last version)'),
     tokens: z
-      .object({
+      .strictObject({
         topN: z.number().int().min(0).default(0).describe('Score only the top-N tokens by USD volume per task (0 = all)'),
       })
       .prefault({}),
     addresses: z
-      .object({
+      .strictObject({
         topN: z.number().int().min(1).default(1000).describe('Addresses (per token) scored per task: the top-N by USD volume'),
         candidateFactor: z.number().int().min(1).default(4).describe('Space-Saving candidates kept = topN * candidateFactor'),
         decayHalfLifeDays: z.number().positive().default(7).describe('Half-life of the volume that ranks addresses'),
@@ -265,7 +283,7 @@ export const anomaliesSchema = z
   .prefault({});
 
 export const dqSchema = z
-  .object({
+  .strictObject({
     intervalS: z.number().int().min(1).max(3600).default(900).describe('Run every check this often (at most hourly)'),
     freshnessMaxLagMinutes: z.number().positive().default(10).describe('Latest raw block may trail the chain head by this much'),
     gapWindowBlocks: z.number().int().min(1).default(10_000).describe('Last N blocks checked for gaps and log/tx consistency'),
@@ -280,7 +298,7 @@ export const dqSchema = z
   .prefault({});
 
 export const pricesSchema = z
-  .object({
+  .strictObject({
     baseUrl: z.string().url().default('https://api.coingecko.com/api/v3').describe('CoinGecko-compatible API base URL'),
     apiKey: z.string().optional().describe('API key (secret)'),
     pollIntervalS: z.number().int().min(1).default(60).describe('Spot price poll interval'),
@@ -289,7 +307,7 @@ export const pricesSchema = z
   .prefault({});
 
 export const ingestSchema = z
-  .object({
+  .strictObject({
     stateDir: z
       .string()
       .optional()
@@ -330,7 +348,7 @@ export const ingestSchema = z
   .prefault({});
 
 export const metricsSchema = z
-  .object({
+  .strictObject({
     host: z.string().default('127.0.0.1').describe('Bind address of the /metrics servers (loopback by default)'),
     port: z.number().int().min(0).max(65535).default(9464).describe('Prometheus /metrics port of `oracul start` (0 = off)'),
     workerPort: z
@@ -344,7 +362,7 @@ export const metricsSchema = z
   })
   .prefault({});
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'production']).default('development').describe('Deployment profile'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   stack: stackSchema,
