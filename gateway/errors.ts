@@ -39,6 +39,10 @@ export const GATEWAY_ERROR_CODES = {
   tokenLimit: 'ORACUL_GATEWAY_TOKEN_LIMIT',
   /** Too many directives. */
   directiveLimit: 'ORACUL_GATEWAY_DIRECTIVE_LIMIT',
+  /** The operation would send more warehouse queries than gateway.maxWarehouseQueriesPerOperation. */
+  warehouseLimit: 'ORACUL_GATEWAY_WAREHOUSE_LIMIT',
+  /** Too many open subscriptions for this key (gateway.maxSubscriptionsPerKey) or connection (…PerConnection). */
+  subscriptionLimit: 'ORACUL_GATEWAY_SUBSCRIPTION_LIMIT',
   /** Introspection is disabled by configuration. */
   introspectionDisabled: 'ORACUL_GATEWAY_INTROSPECTION_DISABLED',
   /** ClickHouse or Kafka could not answer; retry later. The server error is logged, never returned. */

@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { OraculConfig } from '../config/schema.ts';
 import type { Logger } from '../core/logger.ts';
+import type { WarehouseBudget } from './limits.ts';
 import type { LiveFeed } from './live.ts';
 import type { WarehouseReader } from './warehouse.ts';
 
@@ -16,6 +17,14 @@ export interface ConsumerGroupLag {
   groupId: string;
   lag: bigint;
   topics: string[];
+}
+
+/** What /readyz answers: up/down per component, from the last background check. */
+export interface Readiness {
+  ready: boolean;
+  /** Age of the backend check the answer comes from (ms); null before the first one finished. */
+  checkAgeMs: number | null;
+  components: ComponentHealth[];
 }
 
 export interface HealthSnapshot {
@@ -53,11 +62,26 @@ export interface HealthProbeParameters {
   logger: Logger;
 }
 
-/** Readiness and the `health` query: warehouse, Kafka, live feed, ingestion and consumer lag. */
+interface BackendCheck {
+  at: number;
+  warehouse: ComponentHealth;
+  kafka: ComponentHealth;
+}
+
+/**
+ * Readiness and the `health` query: warehouse, Kafka, live feed, ingestion and consumer lag.
+ * ClickHouse and Kafka are checked in the background every `gateway.readinessIntervalMs`
+ * (one check at a time); /readyz and `health` read that state, so no request, however many,
+ * makes a backend call for readiness. The live feed is an in-process flag, read as is.
+ */
 export class HealthProbe {
   private admin: Admin | undefined;
   private adminConnecting: Promise<Admin> | undefined;
   private lagCache: { at: number; value: ConsumerGroupLag[] } | undefined;
+  private lastCheck: BackendCheck | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly params: HealthProbeParameters) {}
 
@@ -88,19 +112,71 @@ export class HealthProbe {
     }
   }
 
-  /** /readyz: ClickHouse answers, Kafka answers, and the live feed has its partitions. */
-  async ready(): Promise<{ ready: boolean; components: ComponentHealth[] }> {
-    const [warehouse, kafka] = await Promise.all([this.params.reader.ping(), this.kafkaReachable()]);
-    const components: ComponentHealth[] = [
-      { name: 'warehouse', status: warehouse ? 'UP' : 'DOWN', detail: null },
-      { name: 'kafka', status: kafka.ok ? 'UP' : 'DOWN', detail: kafka.detail },
+  /** Starts the background checks: one now, then one `gateway.readinessIntervalMs` after each ends. */
+  start(): void {
+    const loop = () => {
+      this.running = this.check().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, this.params.config.gateway.readinessIntervalMs).unref();
+      });
+    };
+    loop();
+  }
+
+  /** One check of ClickHouse and Kafka, each bounded by the probe timeout. */
+  private async check(): Promise<void> {
+    const [warehouse, kafka] = await Promise.all([
+      withTimeout(this.params.reader.ping()).catch(() => false),
+      this.kafkaReachable(),
+    ]);
+    const previous = this.lastCheck;
+    this.lastCheck = {
+      at: Date.now(),
+      warehouse: { name: 'warehouse', status: warehouse ? 'UP' : 'DOWN', detail: null },
+      kafka: { name: 'kafka', status: kafka.ok ? 'UP' : 'DOWN', detail: kafka.detail },
+    };
+    const changed = (['warehouse', 'kafka'] as const).filter((c) => previous?.[c].status !== this.lastCheck![c].status);
+    if (changed.length > 0) {
+      this.params.logger.info({
+        msg: 'readiness changed',
+        warehouse: this.lastCheck.warehouse.status,
+        kafka: this.lastCheck.kafka.status,
+      });
+    }
+  }
+
+  /** A check older than this means the loop is stuck: not ready rather than a stale UP. */
+  private get staleAfterMs(): number {
+    return 2 * this.params.config.gateway.readinessIntervalMs + 2 * TIMEOUT_MS;
+  }
+
+  /** Component states with details (the ops `health` query), from the last background check. */
+  components(): ComponentHealth[] {
+    const check = this.lastCheck;
+    const stale = check === undefined || Date.now() - check.at > this.staleAfterMs;
+    const pending = (name: string): ComponentHealth => ({
+      name,
+      status: 'DOWN',
+      detail: check ? 'last check too old' : 'not checked yet',
+    });
+    return [
+      stale ? pending('warehouse') : check.warehouse,
+      stale ? pending('kafka') : check.kafka,
       {
         name: 'live-feed',
         status: this.params.live.ready ? 'UP' : 'DOWN',
         detail: `${this.params.live.subscriberCount} subscriber(s)`,
       },
     ];
-    return { ready: components.every((c) => c.status === 'UP'), components };
+  }
+
+  /** /readyz: ClickHouse answered, Kafka answered (last check), and the live feed has its partitions. */
+  ready(): Readiness {
+    const components = this.components();
+    return {
+      ready: components.every((c) => c.status === 'UP'),
+      checkAgeMs: this.lastCheck ? Date.now() - this.lastCheck.at : null,
+      components,
+    };
   }
 
   /** Lag (high watermark − committed offset, summed) of every consumer group but gateways'. */
@@ -163,12 +239,11 @@ export class HealthProbe {
     }
   }
 
-  async snapshot(): Promise<HealthSnapshot> {
+  async snapshot(budget?: WarehouseBudget): Promise<HealthSnapshot> {
     const { reader } = this.params;
-    const [ready, block, dq, head, lag] = await Promise.all([
-      this.ready(),
-      reader.latestBlock().catch(() => undefined),
-      reader.latestDataQuality().catch(() => undefined),
+    const [block, dq, head, lag] = await Promise.all([
+      reader.latestBlock(budget).catch(() => undefined),
+      reader.latestDataQuality(budget).catch(() => undefined),
       this.chainHead(),
       this.consumerLag().catch((error: unknown) => {
         this.params.logger.warn({ msg: 'consumer lag unavailable', err: error });
@@ -187,11 +262,14 @@ export class HealthProbe {
       lastDataQualityCheckAt: dq?.checked_at ?? null,
       lastDataQualityCheck: dq?.check_name ?? null,
       lastDataQualityStatus: dq?.status ?? null,
-      components: ready.components,
+      components: this.components(),
     };
   }
 
   async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
     await this.admin?.disconnect().catch(() => undefined);
   }
 }

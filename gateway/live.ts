@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Consumer, Kafka } from 'kafkajs';
 import { LRUCache } from 'lru-cache';
 import { superviseConsumer, type SupervisedConsumer } from '../core/kafka/supervised-consumer.ts';
@@ -30,66 +29,144 @@ export const severityRank = (severity: string): number => SEVERITY_RANK[severity
 
 const EVENT_ID = /^\d{1,6}:\d{1,20}$/;
 
-/** A bounded, ordered history of one topic's events, for reconnecting clients. */
+/** How far a subscriber may fall behind the live topic before it skips the oldest events (as a sliding buffer would). */
+export const LIVE_BACKLOG = 1_000;
+
+/**
+ * The bounded, ordered history of one topic's events, shared by every subscriber of the
+ * topic: events are numbered by arrival (`seq`), subscribers hold only a position in it.
+ * The newest `capacity` events can be replayed to reconnecting clients; `retain` (at least
+ * `capacity`) is how many are kept for subscribers that read slower than events arrive.
+ */
 export class ReplayBuffer<E extends { eventId: string }> {
   private readonly items: E[] = [];
-  constructor(readonly capacity: number) {}
+  /** seq of items[0]. */
+  private first = 0;
+  readonly retain: number;
+
+  constructor(
+    readonly capacity: number,
+    retain = capacity,
+  ) {
+    this.retain = Math.max(capacity, retain);
+  }
 
   push(event: E): void {
-    if (this.capacity === 0) return;
+    if (this.retain === 0) return;
     this.items.push(event);
-    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
+    if (this.items.length > this.retain) {
+      const drop = this.items.length - this.retain;
+      this.items.splice(0, drop);
+      this.first += drop;
+    }
+  }
+
+  /** seq of the oldest retained event. */
+  get oldest(): number {
+    return this.first;
+  }
+
+  /** seq the next pushed event gets. */
+  get end(): number {
+    return this.first + this.items.length;
+  }
+
+  at(seq: number): E | undefined {
+    return seq < this.first ? undefined : this.items[seq - this.first];
   }
 
   /**
-   * Events after `eventId`. If the id is no longer (or never was) in the buffer, every
-   * buffered event: the client may see some twice and deduplicates by eventId.
+   * Where a subscriber resuming after `eventId` starts: just after it, or, if the id is no
+   * longer (or never was) among the replayable events, at the oldest of them (the client
+   * may see some twice and deduplicates by eventId).
    */
-  after(eventId: string): E[] {
-    const index = this.items.findIndex((e) => e.eventId === eventId);
-    return index === -1 ? [...this.items] : this.items.slice(index + 1);
+  startAfter(eventId: string): number {
+    const replayFrom = Math.max(this.first, this.end - this.capacity);
+    for (let seq = this.end - 1; seq >= replayFrom; seq -= 1) {
+      if (this.at(seq)?.eventId === eventId) return seq + 1;
+    }
+    return replayFrom;
   }
 
+  /** Events a subscriber resuming after `eventId` receives first (a copy; subscribers themselves never copy). */
+  after(eventId: string): E[] {
+    const from = this.startAfter(eventId);
+    return this.items.slice(from - this.first);
+  }
+
+  /** Replayable events held. */
   get size(): number {
-    return this.items.length;
+    return Math.min(this.items.length, this.capacity);
   }
 }
 
-type Listener<E> = (event: E) => void;
-
-/** Fan-out of one source to any number of subscribers, with replay from the buffer. */
-class Channel<E extends { eventId: string }> {
+/**
+ * Fan-out of one source to any number of subscribers. Each subscriber is a cursor into the
+ * shared ReplayBuffer (no per-subscriber copy or queue), so a subscription costs a few
+ * objects however large the buffer is.
+ */
+export class Channel<E extends { eventId: string }> {
   readonly buffer: ReplayBuffer<E>;
-  private readonly listeners = new Set<Listener<E>>();
+  /** Wakes a subscriber waiting for the next event. */
+  private readonly wakers = new Set<() => void>();
+
   constructor(capacity: number) {
-    this.buffer = new ReplayBuffer<E>(capacity);
+    this.buffer = new ReplayBuffer<E>(capacity, LIVE_BACKLOG);
   }
 
   publish(event: E): void {
     this.buffer.push(event);
-    for (const listener of this.listeners) listener(event);
+    for (const wake of this.wakers) wake();
   }
 
   /** Missed events after `after` (if given), then live ones, each passing `accept`. */
-  subscribe(accept: (event: E) => boolean, after: string | undefined): AsyncIterable<E> {
+  subscribe(accept: (event: E) => boolean, after: string | undefined): AsyncIterableIterator<E> {
     if (after !== undefined && !EVENT_ID.test(after)) {
       throw gatewayError(GATEWAY_ERROR_CODES.invalidCursor, 'after must be an eventId (<partition>:<offset>)');
     }
-    // Replay and live registration happen synchronously, so nothing published in between is lost.
-    return new Repeater<E>(async (push, stop) => {
-      const replay = after === undefined ? [] : this.buffer.after(after).filter(accept);
-      for (const event of replay) void push(event);
-      const listener: Listener<E> = (event) => {
-        if (accept(event)) void push(event);
-      };
-      this.listeners.add(listener);
-      await stop;
-      this.listeners.delete(listener);
-    }, new SlidingBuffer(1_000));
+    // The position is taken now, so nothing published before the first next() is lost.
+    let cursor = after === undefined ? this.buffer.end : this.buffer.startAfter(after);
+    let closed = false;
+    let waiting: (() => void)[] = [];
+    const wake = () => {
+      const resolvers = waiting;
+      waiting = [];
+      for (const resolve of resolvers) resolve();
+    };
+    this.wakers.add(wake);
+    const close = (): IteratorResult<E> => {
+      closed = true;
+      this.wakers.delete(wake);
+      wake();
+      return { value: undefined, done: true };
+    };
+    const next = async (): Promise<IteratorResult<E>> => {
+      while (!closed) {
+        // A subscriber that fell more than the retained events behind skips the oldest ones.
+        cursor = Math.max(cursor, this.buffer.oldest);
+        while (cursor < this.buffer.end) {
+          const event = this.buffer.at(cursor);
+          cursor += 1;
+          if (event && accept(event)) return { value: event, done: false };
+        }
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      }
+      return { value: undefined, done: true };
+    };
+    const iterator: AsyncIterableIterator<E> = {
+      next,
+      return: () => Promise.resolve(close()),
+      throw: (error: unknown) => {
+        close();
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   get subscribers(): number {
-    return this.listeners.size;
+    return this.wakers.size;
   }
 }
 
@@ -227,7 +304,7 @@ export class LiveFeed {
     else if (rank > previous) this.anomalies.publish({ ...event, kind: 'ESCALATED' });
   }
 
-  subscribeAnomalies(filter: AnomalySubscriptionFilter, after: string | undefined): AsyncIterable<AnomalyEvent> {
+  subscribeAnomalies(filter: AnomalySubscriptionFilter, after: string | undefined): AsyncIterableIterator<AnomalyEvent> {
     const minRank = filter.minSeverity ? severityRank(filter.minSeverity) : 0;
     return this.anomalies.subscribe(
       (e) =>
@@ -238,7 +315,7 @@ export class LiveFeed {
     );
   }
 
-  subscribeTokenMetrics(token: string | undefined, after: string | undefined): AsyncIterable<TokenMetricsEvent> {
+  subscribeTokenMetrics(token: string | undefined, after: string | undefined): AsyncIterableIterator<TokenMetricsEvent> {
     return this.tokenMetrics.subscribe((e) => token === undefined || e.value.token_address === token, after);
   }
 

@@ -5,6 +5,7 @@ import type { Anomaly, TokenMetricsDaily } from '../schemas/index.ts';
 import type { Principal } from './auth.ts';
 import { GATEWAY_ERROR_CODES, gatewayError } from './errors.ts';
 import type { ConsumerGroupLag, ComponentHealth, HealthProbe, HealthSnapshot } from './health.ts';
+import { releasingOnEnd, type SubscriptionSlots, type WarehouseBudget } from './limits.ts';
 import { epochDayToIso, type AnomalyEvent, type LiveFeed, type TokenMetricsEvent } from './live.ts';
 import {
   checkFirst,
@@ -37,6 +38,12 @@ export interface GatewayContext {
   health: HealthProbe;
   loaders: { tokenByAddress: DataLoader<string, TokenRow | null> };
   maxRangeDays: number;
+  /** Warehouse queries this operation may still send (every reader call passes it). */
+  budget: WarehouseBudget;
+  /** Open subscriptions per key and per connection. */
+  subscriptions: SubscriptionSlots;
+  /** The graphql-ws socket or HTTP connection the operation came on. */
+  connection: object | undefined;
 }
 
 const builder = new SchemaBuilder<{
@@ -144,6 +151,22 @@ const AnomalyEventKind = builder.enumType('AnomalyEventKind', {
 
 function requireRange(ctx: GatewayContext, from: string, to: string): void {
   checkRange(from, to, ctx.maxRangeDays);
+}
+
+/**
+ * Starts a subscription in one of the caller's slots (refused with SUBSCRIPTION_LIMIT when
+ * its key or connection has none left); the slot is given back when the stream ends.
+ */
+function openSubscription<T>(ctx: GatewayContext, start: () => AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  const release = ctx.subscriptions.acquire(ctx.principal.keyId, ctx.connection);
+  try {
+    // Pushed events' token lookups follow the topic, not the document: the caps bound them.
+    ctx.budget.lift();
+    return releasingOnEnd(start(), release);
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 const PageInfo = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
@@ -645,7 +668,7 @@ builder.queryType({
               (p) => p.length === 1 && typeof p[0] === 'string' && /^0x[0-9a-f]{40}$/.test(p[0]),
             )[0] as string)
           : '';
-        const rows = await ctx.reader.tokensPage(after, first + 1);
+        const rows = await ctx.reader.tokensPage(after, first + 1, ctx.budget);
         const page = rows.slice(0, first);
         const edges = page.map((node) => ({ cursor: encodeCursor('token', [node.address]), node }));
         return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
@@ -662,7 +685,7 @@ builder.queryType({
       },
       resolve: async (_root, args, ctx) => {
         requireRange(ctx, args.from, args.to);
-        return [...(await ctx.reader.tokenMetricsDaily(args.token, args.from, args.to))];
+        return [...(await ctx.reader.tokenMetricsDaily(args.token, args.from, args.to, ctx.budget))];
       },
     }),
     addressFlowsDaily: t.field({
@@ -677,7 +700,7 @@ builder.queryType({
       },
       resolve: async (_root, args, ctx) => {
         requireRange(ctx, args.from, args.to);
-        return [...(await ctx.reader.addressFlowsDaily(args.address, args.from, args.to, args.token ?? ''))];
+        return [...(await ctx.reader.addressFlowsDaily(args.address, args.from, args.to, args.token ?? '', ctx.budget))];
       },
     }),
     topTokens: t.field({
@@ -688,7 +711,8 @@ builder.queryType({
         by: t.arg({ type: TopTokensBy, required: true, description: 'Ranking metric.' }),
         first: t.arg.int({ description: 'How many, 1..500 (default 10).' }),
       },
-      resolve: (_root, args, ctx) => ctx.reader.topTokens(args.day, args.by as TopTokensOrder, checkFirst(args.first, 10)),
+      resolve: (_root, args, ctx) =>
+        ctx.reader.topTokens(args.day, args.by as TopTokensOrder, checkFirst(args.first, 10), ctx.budget),
     }),
     anomalies: t.field({
       type: AnomalyConnection,
@@ -723,16 +747,19 @@ builder.queryType({
                 p[2].length <= 128,
             )
           : undefined;
-        const rows = await ctx.reader.anomalies({
-          entityType: args.entityType ?? '',
-          entityId: args.entityId ?? '',
-          from,
-          to,
-          severities: ['low', 'medium', 'high'].slice(minRank),
-          statuses: args.status ? [args.status] : ['open', 'final'],
-          cursor: cursor ? { day: cursor[0] as string, detectedAt: cursor[1] as string, id: cursor[2] as string } : undefined,
-          limit: first + 1,
-        });
+        const rows = await ctx.reader.anomalies(
+          {
+            entityType: args.entityType ?? '',
+            entityId: args.entityId ?? '',
+            from,
+            to,
+            severities: ['low', 'medium', 'high'].slice(minRank),
+            statuses: args.status ? [args.status] : ['open', 'final'],
+            cursor: cursor ? { day: cursor[0] as string, detectedAt: cursor[1] as string, id: cursor[2] as string } : undefined,
+            limit: first + 1,
+          },
+          ctx.budget,
+        );
         const edges = rows.slice(0, first).map((node) => ({
           cursor: encodeCursor('anomaly', [node.day, String(node.detected_at), node.anomaly_id]),
           node,
@@ -751,7 +778,7 @@ builder.queryType({
       },
       resolve: (_root, args, ctx) => {
         requireRange(ctx, args.from, args.to);
-        return ctx.reader.dataQuality(args.from, args.to, args.status ?? '', checkFirst(args.first, 100));
+        return ctx.reader.dataQuality(args.from, args.to, args.status ?? '', checkFirst(args.first, 100), ctx.budget);
       },
     }),
     health: t.field({
@@ -759,7 +786,7 @@ builder.queryType({
       description: 'Ingestion, consumer lag, data quality and component states. Needs an ops key.',
       resolve: (_root, _args, ctx) => {
         if (ctx.principal.role !== 'ops') throw gatewayError(GATEWAY_ERROR_CODES.forbidden, 'health needs an ops key');
-        return ctx.health.snapshot();
+        return ctx.health.snapshot(ctx.budget);
       },
     }),
   }),
@@ -781,13 +808,15 @@ builder.subscriptionType({
         after: t.arg.string({ description: 'Last eventId received before a disconnect.' }),
       },
       subscribe: (_root, args, ctx) =>
-        ctx.live.subscribeAnomalies(
-          {
-            minSeverity: args.minSeverity ?? undefined,
-            entityType: args.entityType ?? undefined,
-            entityId: args.entityId ?? undefined,
-          },
-          args.after ?? undefined,
+        openSubscription(ctx, () =>
+          ctx.live.subscribeAnomalies(
+            {
+              minSeverity: args.minSeverity ?? undefined,
+              entityType: args.entityType ?? undefined,
+              entityId: args.entityId ?? undefined,
+            },
+            args.after ?? undefined,
+          ),
         ),
       resolve: (event) => event,
     }),
@@ -798,7 +827,8 @@ builder.subscriptionType({
         token: t.arg({ type: 'Address', description: 'Only this token.' }),
         after: t.arg.string({ description: 'Last eventId received before a disconnect.' }),
       },
-      subscribe: (_root, args, ctx) => ctx.live.subscribeTokenMetrics(args.token ?? undefined, args.after ?? undefined),
+      subscribe: (_root, args, ctx) =>
+        openSubscription(ctx, () => ctx.live.subscribeTokenMetrics(args.token ?? undefined, args.after ?? undefined)),
       resolve: (event) => event,
     }),
   }),

@@ -16,6 +16,7 @@ import { ApiKeys, type Principal } from './auth.ts';
 import { FinalizedCache } from './cache.ts';
 import { GATEWAY_ERROR_CODES, GatewayUpstreamError, isGraphQLErrorLike, type GatewayErrorCode } from './errors.ts';
 import { HealthProbe } from './health.ts';
+import { SubscriptionSlots, WarehouseBudget, warehouseQueriesRule } from './limits.ts';
 import { LiveFeed } from './live.ts';
 import { buildSchema, type GatewayContext } from './schema.ts';
 import { WarehouseReader, type TokenRow } from './warehouse.ts';
@@ -29,6 +30,8 @@ interface RequestInfo {
 interface ServerContext {
   req: IncomingMessage;
   res: ServerResponse;
+  /** The graphql-ws socket of a WebSocket operation (absent over HTTP). */
+  socket?: object;
   principal: Principal;
   info: RequestInfo;
 }
@@ -112,6 +115,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
     onMartUpdate: (entity, day) => cache.invalidate(entity, day),
   });
   const health = new HealthProbe({ config, kafka, reader, live, logger });
+  const subscriptions = new SubscriptionSlots(gw.maxSubscriptionsPerKey, gw.maxSubscriptionsPerConnection);
 
   const armor = new EnvelopArmor({
     maxDepth: { n: gw.maxDepth, exposeLimits: true, ignoreIntrospection: true },
@@ -157,6 +161,12 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
       addValidationRule(noIntrospection);
     },
   };
+  // Refuses, before anything runs, an operation that would send too many warehouse queries.
+  const warehouseLimitPlugin: Plugin = {
+    onValidate({ addValidationRule }) {
+      addValidationRule(warehouseQueriesRule(gw.maxWarehouseQueriesPerOperation));
+    },
+  };
 
   const yoga: YogaServerInstance<ServerContext, GatewayContext> = createYoga<ServerContext, GatewayContext>({
     schema: buildSchema(),
@@ -191,24 +201,31 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
         });
       },
     },
-    plugins: [...armor.protect().plugins, ...(introspection ? [] : [introspectionPlugin]), codePlugin],
-    context: ({ principal }: { principal: Principal }): GatewayContext => ({
-      principal,
-      reader,
-      live,
-      health,
-      maxRangeDays: gw.maxRangeDays,
-      loaders: {
-        tokenByAddress: new DataLoader<string, TokenRow | null>(
-          async (addresses) => {
-            const rows = await reader.tokensByAddress(addresses);
-            const byAddress = new Map(rows.map((r) => [r.address, r]));
-            return addresses.map((a) => byAddress.get(a) ?? null);
-          },
-          { maxBatchSize: 500 },
-        ),
-      },
-    }),
+    plugins: [...armor.protect().plugins, ...(introspection ? [] : [introspectionPlugin]), warehouseLimitPlugin, codePlugin],
+    context: ({ principal, socket, req }: Pick<ServerContext, 'principal' | 'socket' | 'req'>): GatewayContext => {
+      const budget = new WarehouseBudget(gw.maxWarehouseQueriesPerOperation);
+      return {
+        principal,
+        reader,
+        live,
+        health,
+        budget,
+        subscriptions,
+        // A WebSocket operation counts against its socket; an HTTP (SSE) one against its TCP connection.
+        connection: socket ?? req.socket,
+        maxRangeDays: gw.maxRangeDays,
+        loaders: {
+          tokenByAddress: new DataLoader<string, TokenRow | null>(
+            async (addresses) => {
+              const rows = await reader.tokensByAddress(addresses, budget);
+              const byAddress = new Map(rows.map((r) => [r.address, r]));
+              return addresses.map((a) => byAddress.get(a) ?? null);
+            },
+            { maxBatchSize: 500 },
+          ),
+        },
+      };
+    },
   });
 
   // Yoga's node listener sends the response; it takes extra server context after (req, res) (untyped there).
@@ -248,11 +265,19 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return sendJson(req, res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      const ready = await health.ready();
-      return sendJson(req, res, ready.ready ? 200 : 503, {
-        status: ready.ready ? 'ready' : 'not ready',
-        components: ready.components,
-      });
+      // Unauthenticated (probes carry no key), so cheap and terse: the background check's state, up/down only.
+      const ready = health.ready();
+      return sendJson(
+        req,
+        res,
+        ready.ready ? 200 : 503,
+        {
+          status: ready.ready ? 'ready' : 'not ready',
+          checkAgeMs: ready.checkAgeMs,
+          components: ready.components.map(({ name, status }) => ({ name, status })),
+        },
+        { 'cache-control': 'no-store' },
+      );
     }
     if (path !== '/graphql') return sendJson(req, res, 404, { error: 'not found' });
     const anonymous: Principal = { keyId: '-', role: 'read' };
@@ -374,6 +399,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
   );
 
   await live.start();
+  health.start();
 
   const host = params.host ?? gw.host;
   const port = params.port ?? gw.port;
@@ -383,6 +409,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
     });
     server.listen(port, host, () => resolve());
   }).catch(async (error: unknown) => {
+    await health.close();
     await live.stop().catch(() => undefined);
     await client.close().catch(() => undefined);
     throw error;

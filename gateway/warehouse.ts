@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from '../core/logger.ts';
 import type { FinalizedCache } from './cache.ts';
 import { GatewayUpstreamError } from './errors.ts';
+import type { WarehouseBudget } from './limits.ts';
 import { todayUtc } from './scalars.ts';
 import { SQL, type SqlName } from './sql.ts';
 
@@ -167,14 +168,23 @@ export class WarehouseReader {
     this.recent = ttl > 0 ? new LRUCache<string, unknown[]>({ max: 1_000, ttl, ttlResolution: 0 }) : undefined;
   }
 
-  /** Runs a statement of gateway/sql.ts, sharing the result with identical concurrent (and, for lists, recent) calls. */
-  run<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
+  /**
+   * Runs a statement of gateway/sql.ts, sharing the result with identical concurrent (and, for
+   * lists, recent) calls. Only a query actually sent is charged to `budget` (the operation's),
+   * and one over it is refused before it is sent.
+   */
+  run<T>(name: SqlName, params: Record<string, unknown>, budget?: WarehouseBudget): Promise<T[]> {
     const key = `${name}|${JSON.stringify(params)}`;
     const recent = RECENT_CACHEABLE.has(name) ? this.recent : undefined;
     const hit = recent?.get(key);
     if (hit) return Promise.resolve(hit as T[]);
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<T[]>;
+    try {
+      budget?.charge(name);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const call = this.execute<T>(name, params).then((rows) => {
       recent?.set(key, rows);
       return rows;
@@ -204,73 +214,96 @@ export class WarehouseReader {
     }
   }
 
-  tokensPage(after: string, limit: number): Promise<TokenRow[]> {
-    return this.run<TokenRow>('tokensPage', { chain_id: this.chainId, after, limit });
+  tokensPage(after: string, limit: number, budget?: WarehouseBudget): Promise<TokenRow[]> {
+    return this.run<TokenRow>('tokensPage', { chain_id: this.chainId, after, limit }, budget);
   }
 
-  tokensByAddress(addresses: readonly string[]): Promise<TokenRow[]> {
-    return this.run<TokenRow>('tokensByAddress', { chain_id: this.chainId, addresses: [...addresses] });
+  tokensByAddress(addresses: readonly string[], budget?: WarehouseBudget): Promise<TokenRow[]> {
+    return this.run<TokenRow>('tokensByAddress', { chain_id: this.chainId, addresses: [...addresses] }, budget);
   }
 
-  async tokenMetricsDaily(token: string, from: string, to: string): Promise<readonly TokenMetricsRow[]> {
+  async tokenMetricsDaily(
+    token: string,
+    from: string,
+    to: string,
+    budget?: WarehouseBudget,
+  ): Promise<readonly TokenMetricsRow[]> {
     const key = `tmd|${token}|${from}|${to}`;
     const cached = this.cache.get<TokenMetricsRow>(key);
     if (cached) return cached;
-    const rows = await this.run<TokenMetricsRow>('tokenMetricsDaily', { chain_id: this.chainId, token, from, to });
+    const rows = await this.run<TokenMetricsRow>('tokenMetricsDaily', { chain_id: this.chainId, token, from, to }, budget);
     this.cache.offer(key, `token:${token}`, from, to, todayUtc(), rows);
     return rows;
   }
 
-  async addressFlowsDaily(address: string, from: string, to: string, token: string): Promise<readonly AddressFlowRow[]> {
+  async addressFlowsDaily(
+    address: string,
+    from: string,
+    to: string,
+    token: string,
+    budget?: WarehouseBudget,
+  ): Promise<readonly AddressFlowRow[]> {
     const key = `afd|${address}|${from}|${to}|${token}`;
     const cached = this.cache.get<AddressFlowRow>(key);
     if (cached) return cached;
-    const rows = await this.run<AddressFlowRow>('addressFlowsDaily', {
-      chain_id: this.chainId,
-      address,
-      from,
-      to,
-      token,
-      limit: MAX_FLOW_ROWS,
-    });
+    const rows = await this.run<AddressFlowRow>(
+      'addressFlowsDaily',
+      {
+        chain_id: this.chainId,
+        address,
+        from,
+        to,
+        token,
+        limit: MAX_FLOW_ROWS,
+      },
+      budget,
+    );
     this.cache.offer(key, `address:${address}`, from, to, todayUtc(), rows);
     return rows;
   }
 
-  topTokens(day: string, by: TopTokensOrder, limit: number): Promise<TokenMetricsRow[]> {
-    return this.run<TokenMetricsRow>(TOP_TOKENS_SQL[by], { chain_id: this.chainId, day, limit });
+  topTokens(day: string, by: TopTokensOrder, limit: number, budget?: WarehouseBudget): Promise<TokenMetricsRow[]> {
+    return this.run<TokenMetricsRow>(TOP_TOKENS_SQL[by], { chain_id: this.chainId, day, limit }, budget);
   }
 
-  anomalies(filter: AnomalyFilter): Promise<AnomalyRow[]> {
-    return this.run<AnomalyRow>('anomaliesPage', {
-      chain_id: this.chainId,
-      entity_type: filter.entityType,
-      entity_id: filter.entityId,
-      from: filter.from,
-      to: filter.to,
-      severities: [...filter.severities],
-      statuses: [...filter.statuses],
-      has_cursor: filter.cursor ? 1 : 0,
-      cursor_day: filter.cursor?.day ?? '1970-01-01',
-      cursor_detected_at: filter.cursor?.detectedAt ?? '1970-01-01 00:00:00.000',
-      cursor_id: filter.cursor?.id ?? '',
-      limit: filter.limit,
-    });
+  anomalies(filter: AnomalyFilter, budget?: WarehouseBudget): Promise<AnomalyRow[]> {
+    return this.run<AnomalyRow>(
+      'anomaliesPage',
+      {
+        chain_id: this.chainId,
+        entity_type: filter.entityType,
+        entity_id: filter.entityId,
+        from: filter.from,
+        to: filter.to,
+        severities: [...filter.severities],
+        statuses: [...filter.statuses],
+        has_cursor: filter.cursor ? 1 : 0,
+        cursor_day: filter.cursor?.day ?? '1970-01-01',
+        cursor_detected_at: filter.cursor?.detectedAt ?? '1970-01-01 00:00:00.000',
+        cursor_id: filter.cursor?.id ?? '',
+        limit: filter.limit,
+      },
+      budget,
+    );
   }
 
-  dataQuality(from: string, to: string, status: string, limit: number): Promise<DataQualityRow[]> {
-    return this.run<DataQualityRow>('dataQuality', { from, to, status, limit });
+  dataQuality(from: string, to: string, status: string, limit: number, budget?: WarehouseBudget): Promise<DataQualityRow[]> {
+    return this.run<DataQualityRow>('dataQuality', { from, to, status, limit }, budget);
   }
 
-  async latestBlock(): Promise<{ block_number: string; block_timestamp: string } | undefined> {
-    const rows = await this.run<{ block_number: string; block_timestamp: string }>('latestBlock', {
-      chain_id: this.chainId,
-    });
+  async latestBlock(budget?: WarehouseBudget): Promise<{ block_number: string; block_timestamp: string } | undefined> {
+    const rows = await this.run<{ block_number: string; block_timestamp: string }>(
+      'latestBlock',
+      { chain_id: this.chainId },
+      budget,
+    );
     return rows[0];
   }
 
-  async latestDataQuality(): Promise<{ check_name: string; status: string; checked_at: string } | undefined> {
-    const rows = await this.run<{ check_name: string; status: string; checked_at: string }>('latestDataQuality', {});
+  async latestDataQuality(
+    budget?: WarehouseBudget,
+  ): Promise<{ check_name: string; status: string; checked_at: string } | undefined> {
+    const rows = await this.run<{ check_name: string; status: string; checked_at: string }>('latestDataQuality', {}, budget);
     return rows[0];
   }
 }
