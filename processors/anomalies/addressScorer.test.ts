@@ -82,7 +82,8 @@ describe('address anomaly scorer', () => {
   it('scores net flow only on the closed day, on the identity scale', () => {
     const driver = createTestDriver(createAddressAnomalyProcessorFromParams(params(10, 2)));
     const a = addr(1);
-    for (let i = 0; i < 14; i++) driver.pipe(flow(i, a, 300, 200, { version: 1 })); // net 100 every day
+    // Day -1 is the pair's first day (launchDays: kept out of the baseline), then 14 baseline days.
+    for (let i = -1; i < 14; i++) driver.pipe(flow(i, a, 300, 200, { version: 1 })); // net 100 every day
     // Update at 10:00 with net +5000: net flow is not monotone, so nothing yet; inflow 5200 > its upper bound is.
     const open = driver.pipe(flow(14, a, 5200, 200, { is_final: false, emitted_at: startOf(14) + 10 * HOUR }));
     expect(open.map((o) => [o.value.metric, o.value.status])).toEqual([['inflow_usd', 'open']]);
@@ -101,7 +102,7 @@ describe('address anomaly scorer', () => {
     const driver = createTestDriver(createAddressAnomalyProcessorFromParams(params(1, 2)));
     const big = addr(1);
     const mid = addr(2);
-    for (let i = 0; i < 14; i++) {
+    for (let i = -1; i < 14; i++) {
       driver.pipe(flow(i, big, 1_000_000, 1_000_000));
       driver.pipe(flow(i, mid, 1000, 1000));
       driver.pipe(flow(i, addr(100 + i), 1, 1)); // a new small address every day: churns the last slot

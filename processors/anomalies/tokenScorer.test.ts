@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { DEFAULT_SCORING_PARAMS } from './scoring/params.ts';
+import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/params.ts';
 import { createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from './tokenScorer.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createTokenAnomalyProcessor } from './index.ts';
@@ -27,15 +27,26 @@ function rec(i: number, patch: Partial<TokenMetricsInput> & { hour?: number }): 
   };
 }
 
-/** 14 quiet days: one update at noon and the final record, every metric 999 (log1p = ln 1000). */
+/**
+ * The token's launch day (day -1, kept out of the baseline: launchDays) and 14 quiet days: one update at noon and
+ * the final record, every metric 999 (log1p = ln 1000).
+ */
 function warmUp(driver: ReturnType<typeof newDriver>): void {
-  for (let i = 0; i < 14; i++) {
+  for (let i = -1; i < 14; i++) {
     driver.pipe(rec(i, { transfer_count: 500, volume_usd: '500', unique_addresses: 500, version: 1 }));
     driver.pipe(rec(i, { version: 2, is_final: true, emitted_at: startOf(i + 1) + 60_000 }));
   }
 }
 
-const newDriver = () => createTestDriver(createTokenAnomalyProcessorFromParams(DEFAULT_SCORING_PARAMS));
+// The lib's own spread floor (0.05) instead of the token class's 0.15, so the hand-computed bounds below stay small.
+const PARAMS: AnomalyScoringParams = {
+  ...DEFAULT_SCORING_PARAMS,
+  monotone: {
+    ...DEFAULT_SCORING_PARAMS.monotone,
+    baseline: { ...DEFAULT_SCORING_PARAMS.monotone.baseline, minSpread: 0.05 },
+  },
+};
+const newDriver = () => createTestDriver(createTokenAnomalyProcessorFromParams(PARAMS));
 const values = (outs: readonly { value: Anomaly }[]): Anomaly[] => outs.map((o) => o.value);
 
 describe('token anomaly scorer', () => {
@@ -120,9 +131,12 @@ describe('token anomaly scorer', () => {
   it('builds from the validated config and keeps state JSON-safe', () => {
     const config = loadConfig({ env: {}, overrides: { anomalies: { minHistoryDays: 3, severity: { high: 40 } } } });
     const driver = createTestDriver(createTokenAnomalyProcessor(config));
-    for (let i = 0; i < 3; i++) driver.pipe(rec(i, { version: 1, is_final: true }));
-    const out = values(driver.pipe(rec(3, { transfer_count: 9999, version: 1 })));
+    // Day 0 is the launch (kept out of the baseline), days 1-3 the baseline.
+    for (let i = 0; i < 4; i++) driver.pipe(rec(i, { version: 1, is_final: true }));
+    const out = values(driver.pipe(rec(4, { transfer_count: 9999, version: 1 })));
+    // z = ln(10) / 0.15 (the token class's floor) = 15.4: medium under high 40, made high by the 10x effect.
     expect(out).toMatchObject([{ metric: 'transfer_count', severity: 'high', baseline_days: 3 }]);
-    expect(driver.store('series').get(`1:${TOKEN.toLowerCase()}`)?.metrics.transfer_count?.finalDays).toHaveLength(3);
+    expect(out[0]?.baseline_spread).toBe(0.15);
+    expect(driver.store('series').get(`1:${TOKEN.toLowerCase()}`)?.metrics.transfer_count?.finalDays).toHaveLength(4);
   });
 });

@@ -9,7 +9,8 @@
  * and detection delays, with and without day-of-week handling.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DAILY_SCORER_PARAMS, type DailyScorerParams } from '../../processors/anomalies/lib/daily-scorer.ts';
+import type { DailyScorerParams } from '../../processors/anomalies/lib/daily-scorer.ts';
+import { DEFAULT_SCORING_PARAMS } from '../../processors/anomalies/scoring/params.ts';
 import { generateSeries } from './injected/generator.ts';
 import { computeMetrics, type InjectedMetrics } from './injected/metrics.ts';
 import { oracleCeiling } from './injected/oracle.ts';
@@ -21,7 +22,8 @@ const { values: args } = parseArgs({
 const seriesCount = Number(args.series);
 const firstSeed = Number(args.seed);
 
-const P = DEFAULT_DAILY_SCORER_PARAMS;
+// The token scorer's own parameters (the stream's token class), so the evaluation scores what the stream runs.
+const P = DEFAULT_SCORING_PARAMS.monotone;
 const variants: { name: string; params: DailyScorerParams }[] = [
   { name: 'default (day-of-week on)', params: P },
   { name: 'day-of-week off', params: { ...P, baseline: { ...P.baseline, dayOfWeek: false } } },

@@ -16,21 +16,27 @@ const plain: DailyBaselineParams = {
   dayOfWeek: false,
   transform: 'identity',
   minSpread: 0,
+  launchDays: 0,
+  ignoreZeros: false,
 };
 const days = (values: readonly number[], start = 1): DailyPoint[] =>
   values.map((value, i) => ({ day: `2025-01-${String(start + i).padStart(2, '0')}`, value }));
 
 describe('daily baseline', () => {
   it('uses the median and the MAD of leave-one-out errors (hand-computed)', () => {
-    // LOO errors: 10-12.5, 12-12, 11-12.5, 13-11.5, 100-11.5 = -2.5 0 -1.5 1.5 88.5 -> median 0, MAD 1.5
+    // LOO errors: 10-12.5, 12-12, 11-12.5, 13-11.5, 100-11.5 = -2.5 0 -1.5 1.5 88.5 -> median 0, MAD 1.5.
+    // Each LOO prediction is a median of 4 days, the scored day's of 5: spread = 1.4826 * 1.5 * s(5) / s(4) with
+    // s(m) = sqrt(1 + (pi/2)/m): 2.2239 * 1.14637 / 1.18013 = 2.1603.
     const b = dailyBaseline(days([10, 12, 11, 13, 100]), '2025-01-06', plain);
+    const spread = ((1.4826 * 1.5 * Math.sqrt(1 + Math.PI / 10)) / Math.sqrt(1 + Math.PI / 8)) as number;
+    expect(spread).toBeCloseTo(2.1603, 4);
     expect(b?.center).toBe(12);
-    expect(b?.spread).toBeCloseTo(1.4826 * 1.5, 12);
-    expect(b?.lower).toBeCloseTo(12 - 2 * 2.2239, 12);
-    expect(b?.upper).toBeCloseTo(12 + 2 * 2.2239, 12);
+    expect(b?.spread).toBeCloseTo(spread, 12);
+    expect(b?.lower).toBeCloseTo(12 - 2 * spread, 12);
+    expect(b?.upper).toBeCloseTo(12 + 2 * spread, 12);
     const v = scoreClosedDay(20, b!, plain);
     expect(v.direction).toBe('spike');
-    expect(v.z).toBeCloseTo(8 / 2.2239, 12);
+    expect(v.z).toBeCloseTo(8 / spread, 12);
     expect(scoreClosedDay(7, b!, plain).direction).toBe('drop');
     expect(scoreClosedDay(12, b!, plain).direction).toBeNull();
   });

@@ -41,6 +41,18 @@ export interface DailyBaselineParams {
   readonly transform: ValueTransform;
   /** Floor on the spread, in transformed units (a constant history must not give infinite scores). */
   readonly minSpread: number;
+  /**
+   * Calendar days from an entity's first final day that never enter its baseline. A launch (deployment, mint
+   * distribution) or the first, partial day of a backfill is not a typical day: kept in, it becomes one of the two
+   * or three days of its weekday's median and sets the center of the first scored days.
+   */
+  readonly launchDays: number;
+  /**
+   * A zero is "no flow that day" rather than a small flow: it is neither scored nor kept in the baseline. For an
+   * address's inflow or outflow, which is zero whenever the pair only moved the other way, a zero against a
+   * log-scale baseline of its flowing days would be a drop of z 15-20 on any sparse address.
+   */
+  readonly ignoreZeros: boolean;
 }
 
 export const DEFAULT_DAILY_BASELINE_PARAMS: DailyBaselineParams = {
@@ -50,6 +62,8 @@ export const DEFAULT_DAILY_BASELINE_PARAMS: DailyBaselineParams = {
   dayOfWeek: true,
   transform: 'log1p',
   minSpread: 0.05,
+  launchDays: 1,
+  ignoreZeros: false,
 };
 
 export interface DailyPoint {
@@ -101,17 +115,33 @@ export function validateDailyBaselineParams(p: DailyBaselineParams): DailyBaseli
   }
   if (p.minHistoryDays > p.historyDays) throw new AnomalyParameterError('minHistoryDays must be <= historyDays', { ...p });
   if (!(p.boundZ > 0) || !(p.minSpread >= 0)) throw new AnomalyParameterError('boundZ must be > 0 and minSpread >= 0', { ...p });
+  if (!(Number.isInteger(p.launchDays) && p.launchDays >= 0))
+    throw new AnomalyParameterError('launchDays must be an integer >= 0', { ...p });
   return p;
+}
+
+/** `day` plus `days` calendar days (YYYY-MM-DD). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**
  * Baseline for `day` from final days strictly before it (the caller's list may
- * hold more; the last historyDays before `day` are used). Null while fewer
+ * hold more; the last historyDays before `day` are used). Days before
+ * firstDay + launchDays (the entity's launch) are left out. Null while fewer
  * than minHistoryDays are available.
  */
-export function dailyBaseline(finalDays: readonly DailyPoint[], day: string, params: DailyBaselineParams): DailyBaseline | null {
+export function dailyBaseline(
+  finalDays: readonly DailyPoint[],
+  day: string,
+  params: DailyBaselineParams,
+  firstDay: string | null = null,
+): DailyBaseline | null {
   validateDailyBaselineParams(params);
-  const history = finalDays.filter((p) => p.day < day).slice(-params.historyDays);
+  const settled = firstDay === null ? '' : addDays(firstDay, params.launchDays);
+  const history = finalDays
+    .filter((p) => p.day < day && p.day >= settled && !(params.ignoreZeros && p.value === 0))
+    .slice(-params.historyDays);
   if (history.length < params.minHistoryDays) return null;
   const ys = history.map((p) => transformValue(p.value, params.transform));
   const dows = history.map((p) => dayOfWeek(p.day));
@@ -120,17 +150,29 @@ export function dailyBaseline(finalDays: readonly DailyPoint[], day: string, par
   // so the baseline costs O(n log n) instead of sorting n times.
   const sortedAll = sortedCopy(ys);
   const byWeekday = Array.from({ length: 7 }, (_, d) => sortedCopy(ys.filter((_, i) => dows[i] === d)));
-  const predict = (weekday: number, skip: number): number => {
+  // Each prediction is a median of `m` days; a new day differs from it with variance ~ sigma^2 * (1 + 1/m) for
+  // m <= 2 (the median of 2 is their mean), ~ sigma^2 * (1 + pi/(2m)) beyond. Errors of held-out days are scaled
+  // to sigma by their own m, and the spread back to the error of the scored day's prediction: a held-out day's
+  // prediction has one day fewer, which otherwise inflates the spread of a short history by up to sqrt(2).
+  const predict = (weekday: number, skip: number): { value: number; m: number } => {
     const skipped = skip >= 0 ? (ys[skip] as number) : undefined;
     const group = params.dayOfWeek ? (byWeekday[weekday] as number[]) : [];
     const sameCount = group.length - (skipped !== undefined && dows[skip] === weekday ? 1 : 0);
-    if (sameCount >= 2) return medianWithout(group, dows[skip] === weekday ? skipped : undefined);
-    return medianWithout(sortedAll, skipped);
+    // A held-out day (skip >= 0) is predicted from its weekday as soon as one other such day exists: the center
+    // of a weekday with two days is their median, and predicting their errors from the overall median instead
+    // would put the weekday effect itself (quiet weekends) into the spread of a short history.
+    if (sameCount >= (skip >= 0 ? 1 : 2))
+      return { value: medianWithout(group, dows[skip] === weekday ? skipped : undefined), m: sameCount };
+    return { value: medianWithout(sortedAll, skipped), m: sortedAll.length - (skipped === undefined ? 0 : 1) };
   };
   const overall = medianSorted(sortedAll);
-  const center = predict(targetDow, -1);
-  const errors = ys.map((y, i) => y - predict(dows[i] as number, i));
-  const spread = Math.max(robustBaseline(errors).spread, params.minSpread);
+  const target = predict(targetDow, -1);
+  const center = target.value;
+  const errors = ys.map((y, i) => {
+    const p = predict(dows[i] as number, i);
+    return (y - p.value) / predictionErrorScale(p.m);
+  });
+  const spread = Math.max(robustBaseline(errors).spread * predictionErrorScale(target.m), params.minSpread);
   return {
     day,
     center,
@@ -143,6 +185,11 @@ export function dailyBaseline(finalDays: readonly DailyPoint[], day: string, par
     upper: inverseTransform(center + params.boundZ * spread, params.transform),
     historyDays: history.length,
   };
+}
+
+/** sqrt of the variance factor of (new day - median of m days) for roughly Gaussian days, in units of sigma. */
+export function predictionErrorScale(m: number): number {
+  return Math.sqrt(1 + (m <= 2 ? 1 : Math.PI / 2) / Math.max(1, m));
 }
 
 /**

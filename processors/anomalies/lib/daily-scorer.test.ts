@@ -32,4 +32,26 @@ describe('daily scorer', () => {
     const copy = JSON.parse(JSON.stringify(state)) as typeof state;
     expect(scoreDayUpdate(copy, day(100), 50, 12)).toEqual(scoreDayUpdate(state, day(100), 50, 12));
   });
+
+  it('keeps the launch day (a mint distribution) out of the baseline: no flood on the first scored day', () => {
+    // Devnet-shaped: day 0 mints 150 days of volume to 120 holders, then ordinary days with quieter weekends.
+    const weekday = [0.65, 1, 1.05, 1.05, 1, 0.95, 0.7];
+    const volume = (i: number): number => 1e6 * (weekday[new Date(Date.UTC(2025, 0, 1 + i)).getUTCDay()] as number);
+    const run = (launchDays: number) => {
+      const params = { ...DEFAULT_DAILY_SCORER_PARAMS, baseline: { ...DEFAULT_DAILY_SCORER_PARAMS.baseline, launchDays } };
+      const state = createDailyScorerState(params);
+      closeDay(state, day(0), 150e6, null, params);
+      const firstScored: number[] = [];
+      for (let i = 1; i < 25; i++) {
+        const s = closeDay(state, day(i), volume(i) * (1 + 0.03 * Math.sin(i)), null, params);
+        if (s.baseline !== null) firstScored.push(s.z);
+      }
+      return firstScored;
+    };
+    // With the launch in the baseline, its weekday's median of 2 days sits between the launch and a normal day.
+    expect(Math.abs(run(0)[0] as number)).toBeGreaterThan(10);
+    const settled = run(1);
+    expect(settled).toHaveLength(24 - 14);
+    for (const z of settled) expect(Math.abs(z)).toBeLessThan(5);
+  });
 });

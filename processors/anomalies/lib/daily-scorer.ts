@@ -44,6 +44,12 @@ export interface DailyScorerState {
   profile: IntradayProfile;
   /** Baseline of the running day, computed once per day (history only changes when a day closes). */
   cached: DailyBaseline | null;
+  /**
+   * The entity's first final day (its launch, as far as the scorer knows), whose first `launchDays` stay out of
+   * the baseline. Absent in states written before it existed: then the oldest kept day counts when the history is
+   * not full yet (nothing was trimmed, so it is the first day), otherwise the launch is long gone.
+   */
+  firstDay?: string | null;
 }
 
 export type DayStatus = 'open' | 'final';
@@ -62,12 +68,17 @@ export interface DayScore {
 
 export function createDailyScorerState(params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS): DailyScorerState {
   validateDailyBaselineParams(params.baseline);
-  return { finalDays: [], profile: createIntradayProfile(params.profileAlpha), cached: null };
+  return { finalDays: [], profile: createIntradayProfile(params.profileAlpha), cached: null, firstDay: null };
+}
+
+function firstDayOf(state: DailyScorerState, params: DailyScorerParams): string | null {
+  if (state.firstDay !== undefined) return state.firstDay;
+  return state.finalDays.length < params.baseline.historyDays ? (state.finalDays[0]?.day ?? null) : null;
 }
 
 function baselineFor(state: DailyScorerState, day: string, params: DailyScorerParams): DailyBaseline | null {
   if (state.cached?.day === day) return state.cached;
-  const baseline = dailyBaseline(state.finalDays, day, params.baseline);
+  const baseline = dailyBaseline(state.finalDays, day, params.baseline, firstDayOf(state, params));
   state.cached = baseline;
   return baseline;
 }
@@ -81,7 +92,8 @@ export function scoreDayUpdate(
   params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS,
 ): DayScore {
   const baseline = baselineFor(state, day, params);
-  if (baseline === null) return { day, status: 'open', value: cumulative, baseline, direction: null, z: NaN, certain: false };
+  if (baseline === null || (params.baseline.ignoreZeros && cumulative === 0))
+    return { day, status: 'open', value: cumulative, baseline, direction: null, z: NaN, certain: false };
   const v = scorePartialDay(cumulative, hoursElapsed, baseline, state.profile, params.baseline, params.intraday);
   return { day, status: 'open', value: cumulative, baseline, direction: v.direction, z: v.z, certain: v.certain };
 }
@@ -99,10 +111,13 @@ export function closeDay(
   params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS,
 ): DayScore {
   const baseline = baselineFor(state, day, params);
-  const verdict = baseline === null ? { z: NaN, direction: null } : scoreClosedDay(total, baseline, params.baseline);
+  const ignored = params.baseline.ignoreZeros && total === 0;
+  const verdict = baseline === null || ignored ? { z: NaN, direction: null } : scoreClosedDay(total, baseline, params.baseline);
   state.cached = null;
+  const first = firstDayOf(state, params);
+  state.firstDay = first === null && state.finalDays.length === 0 ? day : first !== null && day < first ? day : first;
   state.finalDays = state.finalDays.filter((p) => p.day !== day);
-  state.finalDays.push({ day, value: total });
+  if (!ignored) state.finalDays.push({ day, value: total });
   state.finalDays.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   if (state.finalDays.length > params.baseline.historyDays)
     state.finalDays.splice(0, state.finalDays.length - params.baseline.historyDays);

@@ -10,6 +10,8 @@ const baselineParams: DailyBaselineParams = {
   dayOfWeek: false,
   transform: 'identity',
   minSpread: 0,
+  launchDays: 0,
+  ignoreZeros: false,
 };
 const baseline: DailyBaseline = {
   day: '2025-01-10',

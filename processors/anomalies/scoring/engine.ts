@@ -227,6 +227,7 @@ function copyScorerState(state: DailyScorerState): DailyScorerState {
     finalDays: [...state.finalDays],
     profile: { ...state.profile, meanShare: [...state.profile.meanShare], varShare: [...state.profile.varShare] },
     cached: state.cached,
+    firstDay: state.firstDay,
   };
 }
 
@@ -352,6 +353,13 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     },
   };
 
+  /** `medium` becomes `high` when a monotone metric moved by highEffectRatio or more against its center. */
+  function escalate(severity: AnomalySeverity | null, score: DayScore, sp: DailyScorerParams): AnomalySeverity | null {
+    if (severity !== 'medium' || score.baseline === null || sp.baseline.transform !== 'log1p') return severity;
+    const logRatio = Math.abs(Math.log1p(Math.max(0, score.value)) - score.baseline.center);
+    return logRatio >= Math.log(params.highEffectRatio) ? 'high' : severity;
+  }
+
   function emitIfChanged(
     txn: StateTxn<ScorerStores, Anomaly>,
     metric: MetricSpec<In>,
@@ -372,7 +380,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     const memoKey = `${at.day}|${at.entityKey}|${metric.name}`;
     const memo = txn.get('anomalies', memoKey);
     if (memo !== undefined && at.version <= memo.version) return; // a replayed older source version
-    const severity = score.direction === null ? null : severityOf(score.z, params.severity);
+    const severity = score.direction === null ? null : escalate(severityOf(score.z, params.severity), score, sp);
     let status: AnomalyStatus;
     let sev: AnomalySeverity;
     if (severity !== null) {

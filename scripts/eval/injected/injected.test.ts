@@ -70,7 +70,7 @@ describe('stream replay', () => {
   it('scores every day once it has history and finds most injected spikes before close', () => {
     const s = generateSeries(5);
     const outcomes = simulateSeries(s, DEFAULT_DAILY_SCORER_PARAMS);
-    expect(outcomes.filter((o) => o.scored)).toHaveLength(180 - 14);
+    expect(outcomes.filter((o) => o.scored)).toHaveLength(180 - 15); // day 0 is the series' launch, not in its baseline
     const spikes = s.anomalies.filter((a) => a.kind === 'spike');
     for (const a of spikes) {
       const o = outcomes[a.dayIndex] as DayOutcome;
