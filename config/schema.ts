@@ -57,6 +57,16 @@ export const stackSchema = z
       .strictObject({
         enabled: z.boolean().default(true).describe('Run the embedded ClickHouse engine endpoint (oracul warehouse serve)'),
         port: port.default(8123).describe('HTTP port speaking the ClickHouse HTTP interface'),
+        maxBodyBytes: z.number().int().min(1024).default(268_435_456).describe("Writer's request body cap, decompressed (413)"),
+        readonlyMaxBodyBytes: z.number().int().min(1024).default(1_048_576).describe("Read-only user's body cap, decompressed"),
+        readonlyMaxExecutionTimeS: z.number().int().min(1).default(60).describe("Read-only queries' max_execution_time ceiling"),
+        reservedWriterSlots: z
+          .number()
+          .int()
+          .min(0)
+          .max(2)
+          .default(1)
+          .describe('Engine slots (of 3) read-only queries never take'),
       })
       .prefault({}),
     startTimeoutS: z.number().int().min(5).default(180).describe('How long `stack up` waits for a component to become healthy'),
