@@ -37,6 +37,8 @@ export interface EngineStatement {
   readonly preamble: string;
   /** The statement cannot change session state (no SET/USE/temporary table), so its connection may be reused. */
   readonly sessionSafe: boolean;
+  /** Runs in the read-only share of the slots (never the writer's reserved ones). */
+  readonly readonlyShare?: boolean;
 }
 
 export interface EngineInsert {
@@ -49,6 +51,7 @@ export interface EngineInsert {
   /** Raw `{name:Type}` values used in the INSERT's own text (rare, but the server allows them). */
   readonly params: Readonly<Record<string, string>>;
   readonly preamble: string;
+  readonly readonlyShare?: boolean;
 }
 
 export interface Engine {
@@ -71,6 +74,11 @@ export interface OpenEngineParameters {
   concurrency?: number;
   /** Queries waiting for a slot before new ones are refused with TOO_MANY_SIMULTANEOUS_QUERIES. */
   maxQueued?: number;
+  /**
+   * Slots read-only queries never take, so slow reads cannot hold the writer's inserts
+   * (default 1; read-only queries share `concurrency - reservedWriterSlots`, at least 1).
+   */
+  reservedWriterSlots?: number;
   /** Idle prepared connections kept for reuse (default 16; 0 disables reuse). */
   maxIdleConnections?: number;
   /** Where INSERT payloads are staged for the engine (default: the OS temp dir). */
@@ -118,6 +126,8 @@ export async function openEngine(params: OpenEngineParameters): Promise<Engine> 
 
 class EmbeddedEngine implements Engine {
   private readonly slots: Gate;
+  /** Taken before `slots` by read-only queries: at most `concurrency - reservedWriterSlots` of them hold a slot. */
+  private readonly readonlyShare: Gate;
   /**
    * chdb sets query parameters on shared engine state around each call; its own
    * wrapper serialises parameterised calls because concurrent ones were seen to
@@ -140,12 +150,12 @@ class EmbeddedEngine implements Engine {
     readonly version: string,
     params: OpenEngineParameters,
   ) {
-    this.slots = new Gate(
-      params.concurrency ?? 3,
-      params.maxQueued ?? 64,
-      () =>
-        new WarehouseError(CH.TOO_MANY_SIMULTANEOUS_QUERIES, 'Too many simultaneous queries: the embedded engine queue is full'),
-    );
+    const concurrency = params.concurrency ?? 3;
+    const full = () =>
+      new WarehouseError(CH.TOO_MANY_SIMULTANEOUS_QUERIES, 'Too many simultaneous queries: the embedded engine queue is full');
+    this.slots = new Gate(concurrency, params.maxQueued ?? 64, full);
+    const share = Math.max(1, concurrency - (params.reservedWriterSlots ?? 1));
+    this.readonlyShare = new Gate(share, params.maxQueued ?? 64, full);
     this.pool = new ConnectionPool(native, dataDir, params.maxIdleConnections ?? 16);
   }
 
@@ -169,7 +179,8 @@ class EmbeddedEngine implements Engine {
     statement: EngineStatement,
     signal?: AbortSignal,
   ): Promise<{ bytes: Buffer; stats: EngineStats }> {
-    return this.withConnection(signal, statement.preamble, statement.sessionSafe, async (connection) => {
+    const { preamble, sessionSafe, readonlyShare } = statement;
+    return this.withConnection({ signal, preamble, sessionSafe, readonlyShare }, async (connection) => {
       const run = () => this.native.QueryAsyncConnection(connection, statement.sql, statement.format, statement.params);
       const result = hasParams(statement.params) ? await this.paramLock.run(run) : await run();
       return { bytes: result.bytes, stats: resultStats(result) };
@@ -177,7 +188,8 @@ class EmbeddedEngine implements Engine {
   }
 
   private async insertRows(insert: EngineInsert, signal?: AbortSignal): Promise<EngineStats> {
-    return this.withConnection(signal, insert.preamble, true, async (connection) => {
+    const { preamble, readonlyShare } = insert;
+    return this.withConnection({ signal, preamble, sessionSafe: true, readonlyShare }, async (connection) => {
       // The rows go through a file: inline INSERT data (query text or chdb's raw insert) ends at the
       // first blank line and the engine runs the rest as SQL. The file name is ours, never the client's.
       const file = join(this.incomingDir, `${randomUUID()}.rows`);
@@ -201,7 +213,7 @@ class EmbeddedEngine implements Engine {
 
   private async streamStatement(statement: EngineStatement, signal?: AbortSignal): Promise<EngineResultStream> {
     this.assertOpen();
-    const release = await this.slots.acquire(signal);
+    const release = await this.acquireSlot(signal, statement.readonlyShare === true);
     const lease = this.pool.acquire(statement.preamble);
     // Exactly one owner gives back the connection and the slot: the returned stream, or this function.
     let handedOver = false;
@@ -297,14 +309,29 @@ class EmbeddedEngine implements Engine {
     return stream;
   }
 
+  /** A slot; a read-only query first takes a place in its share, so it never holds the writer's reserved slots. */
+  private async acquireSlot(signal: AbortSignal | undefined, readonlyShare: boolean): Promise<() => void> {
+    if (!readonlyShare) return this.slots.acquire(signal);
+    const releaseShare = await this.readonlyShare.acquire(signal);
+    try {
+      const release = await this.slots.acquire(signal);
+      return () => {
+        release();
+        releaseShare();
+      };
+    } catch (error) {
+      releaseShare();
+      throw error;
+    }
+  }
+
   private async withConnection<T>(
-    signal: AbortSignal | undefined,
-    preamble: string,
-    sessionSafe: boolean,
+    run: { signal: AbortSignal | undefined; preamble: string; sessionSafe: boolean; readonlyShare: boolean | undefined },
     task: (connection: NativeHandle) => Promise<T>,
   ): Promise<T> {
+    const { signal, preamble, sessionSafe } = run;
     this.assertOpen();
-    const release = await this.slots.acquire(signal);
+    const release = await this.acquireSlot(signal, run.readonlyShare === true);
     const lease = this.pool.acquire(preamble);
     const work = (async () => {
       let reuse = false;

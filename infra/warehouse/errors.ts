@@ -1,4 +1,4 @@
-import { NonRetryableError, type OraculErrorOptions } from '../../core/errors.ts';
+import { NonRetryableError, type ErrorCode, type OraculErrorOptions } from '../../core/errors.ts';
 
 /**
  * ClickHouse exception codes the endpoint raises itself (names as in the
@@ -16,6 +16,8 @@ export const CH = {
   QUERY_IS_TOO_LARGE: { code: 229, name: 'QUERY_IS_TOO_LARGE' },
   INTO_OUTFILE_NOT_ALLOWED: { code: 358, name: 'INTO_OUTFILE_NOT_ALLOWED' },
   AUTHENTICATION_FAILED: { code: 516, name: 'AUTHENTICATION_FAILED' },
+  ACCESS_DENIED: { code: 497, name: 'ACCESS_DENIED' },
+  TIMEOUT_EXCEEDED: { code: 159, name: 'TIMEOUT_EXCEEDED' },
   QUERY_WAS_CANCELLED: { code: 394, name: 'QUERY_WAS_CANCELLED' },
   UNKNOWN_EXCEPTION: { code: 1002, name: 'UNKNOWN_EXCEPTION' },
 } as const;
@@ -34,8 +36,9 @@ export class WarehouseError extends NonRetryableError {
   readonly clickhouseCode: number;
   readonly clickhouseName: string;
 
-  constructor(kind: ClickHouseCode, message: string, options?: OraculErrorOptions) {
-    super('ORACUL_WAREHOUSE_QUERY', message, options);
+  /** `oraculCode` sets the error's own code (default ORACUL_WAREHOUSE_QUERY), e.g. ORACUL_WAREHOUSE_REFUSED for policy refusals. */
+  constructor(kind: ClickHouseCode, message: string, options?: OraculErrorOptions & { oraculCode?: ErrorCode }) {
+    super(options?.oraculCode ?? 'ORACUL_WAREHOUSE_QUERY', message, options);
     this.clickhouseCode = kind.code;
     this.clickhouseName = kind.name;
   }

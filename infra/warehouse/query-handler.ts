@@ -10,14 +10,23 @@ import { classifyParams, isTruthy, mergeParams, type QueryRequestParams } from '
 import { chooseEncoding } from './response.ts';
 import { sessionPreamble, sessionSettings } from './settings.ts';
 import { assertNoHostFileAccess, isEmptyInsertData, planStatement, type StatementPlan } from './statement-plan.ts';
+import type { StatementPolicy } from './statement-policy.ts';
 import type { StatementKind } from './sql-scanner.ts';
 
 export interface QueryHandlerContext {
   readonly engine: Engine;
   readonly users: readonly UserEntry[];
   readonly logger: Logger;
+  /** The writer's body cap, after decompression. */
   readonly maxBodyBytes: number;
+  /** The read-only user's body cap (its bodies are queries, never rows). */
+  readonly readonlyMaxBodyBytes: number;
   readonly displayName: string;
+  readonly policy: StatementPolicy;
+  /** Settings applied after the read-only user's own (e.g. a max_execution_time ceiling). */
+  readonly readonlyLimits: Readonly<Record<string, string>>;
+  /** Wall-clock bound of a read-only request (body, queue, run, streaming); 0 for none. */
+  readonly readonlyDeadlineMs: number;
 }
 
 /** What one request became, for its log line. */
@@ -49,12 +58,17 @@ export async function handleQuery(
   });
   let timezone = DEFAULT_TIMEZONE;
   let format = DEFAULT_FORMAT;
+  let deadline: NodeJS.Timeout | undefined;
   try {
     let params = classifyParams(urlEntries);
+    // Who asks decides every limit below, so nothing of the body is read before this.
     const user = authenticate(context.users, extractCredentials(request.headers, params.user, params.password));
     outcome.user = user.name;
     assertSupportedTransport(params);
-    let body = request.method === 'POST' ? await readBody(request, request.headers, context.maxBodyBytes) : Buffer.alloc(0);
+    const readonly = user.role === 'readonly';
+    if (readonly && context.readonlyDeadlineMs > 0) deadline = armDeadline(aborter, context.readonlyDeadlineMs);
+    const bodyLimit = readonly ? context.readonlyMaxBodyBytes : context.maxBodyBytes;
+    let body = request.method === 'POST' ? await readBody(request, request.headers, bodyLimit, aborter.signal) : Buffer.alloc(0);
     const boundary = multipartBoundary(request.headers['content-type']);
     if (boundary !== undefined) {
       const fields = parseMultipart(body, boundary);
@@ -76,7 +90,15 @@ export async function handleQuery(
     const plan = planStatement(params.query, body);
     outcome.kind = plan.info.kind;
     assertNoHostFileAccess(plan.info);
-    const settings = sessionSettings({ role: user.role, method: request.method ?? 'GET', clientSettings: params.settings });
+    context.policy.assertStatement(plan.info, user);
+    if (plan.type === 'insert-data') context.policy.assertInsertData(plan.info.format, plan.data, user);
+    const settings = sessionSettings({
+      role: user.role,
+      user: user.name,
+      method: request.method ?? 'GET',
+      clientSettings: params.settings,
+      readonlyLimits: context.readonlyLimits,
+    });
     timezone = settings.get('session_timezone') || DEFAULT_TIMEZONE;
     format = (plan.type === 'statement' ? plan.info.format : undefined) ?? params.defaultFormat ?? DEFAULT_FORMAT;
     const preamble = sessionPreamble(params.database, settings);
@@ -96,8 +118,12 @@ export async function handleQuery(
     outcome.status = response.headersSent ? 200 : httpStatusFor(error);
     if (!response.headersSent && !response.destroyed) {
       sendError(response, error, context, { queryId: outcome.queryId, format, timezone });
+    } else if (!response.writableEnded) {
+      // Cut mid-answer (e.g. the read-only deadline while streaming): never leave it looking complete.
+      response.destroy();
     }
   } finally {
+    clearTimeout(deadline);
     logOutcome(context.logger, outcome, performance.now() - started);
   }
 }
@@ -118,13 +144,16 @@ async function run(
       if (user.role === 'readonly') throw new WarehouseError(CH.READONLY, `${user.name}: Cannot execute query in readonly mode`);
       stats = zeroStats();
     } else {
-      stats = await engine.insert({ head: plan.head, tail: plan.tail, data: plan.data, params: params.params, preamble }, signal);
+      const { head, tail, data } = plan;
+      const readonlyShare = user.role === 'readonly';
+      stats = await engine.insert({ head, tail, data, params: params.params, preamble, readonlyShare }, signal);
     }
     await sendBuffered(reply, Buffer.alloc(0), stats);
     return stats;
   }
   const sessionSafe = plan.info.kind === 'select' || plan.info.kind === 'insert';
-  const statement = { sql: plan.sql, format: reply.format, params: params.params, preamble, sessionSafe };
+  const readonlyShare = user.role === 'readonly';
+  const statement = { sql: plan.sql, format: reply.format, params: params.params, preamble, sessionSafe, readonlyShare };
   if (plan.info.kind === 'select' && !isTruthy(params.transport.wait_end_of_query)) {
     const stream = await engine.stream(statement, signal);
     await sendStream(reply, stream, signal);
@@ -133,6 +162,20 @@ async function run(
   const result = await engine.execute(statement, signal);
   await sendBuffered(reply, result.bytes, result.stats);
   return result.stats;
+}
+
+/** Aborts the request when the read-only user's time is up, wherever it is (reading, queued, running, streaming). */
+function armDeadline(aborter: AbortController, ms: number): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    aborter.abort(
+      new WarehouseError(
+        CH.TIMEOUT_EXCEEDED,
+        `Timeout exceeded: read-only requests end after ${ms} ms (stack.warehouse.readonlyMaxExecutionTimeS plus a grace)`,
+      ),
+    );
+  }, ms);
+  timer.unref();
+  return timer;
 }
 
 function assertSupportedTransport(params: QueryRequestParams): void {
@@ -167,6 +210,7 @@ function logOutcome(logger: Logger, outcome: QueryOutcome, durationMs: number): 
       msg: 'query failed',
       ...fields,
       error_code: outcome.error.clickhouseCode,
+      oracul_code: outcome.error.code,
       error_name: outcome.error.clickhouseName,
       error: outcome.error.message,
     });

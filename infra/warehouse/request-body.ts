@@ -6,11 +6,18 @@ import { decodeLz4Frames } from './lz4-frame.ts';
 
 /**
  * Reads a request body into memory, decompressing `Content-Encoding` gzip /
- * deflate / br / lz4, and refusing more than `limitBytes` after decompression (so a
- * small compressed bomb is refused too). The engine takes an INSERT payload in
- * one piece, hence buffering.
+ * deflate / br / lz4 while it arrives, and refusing it as soon as more than
+ * `limitBytes` come out of the decompressor (so a small compressed bomb costs at
+ * most `limitBytes`). The caller picks the limit by the authenticated user's role,
+ * before any byte is read. The engine takes an INSERT payload in one piece, hence buffering.
  */
-export async function readBody(source: Readable, headers: IncomingHttpHeaders, limitBytes: number): Promise<Buffer> {
+export async function readBody(
+  source: Readable,
+  headers: IncomingHttpHeaders,
+  limitBytes: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  signal?.throwIfAborted();
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const declared = Number(headers['content-length'] ?? Number.NaN);
   if (encoding === 'identity' && Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
@@ -25,10 +32,12 @@ export async function readBody(source: Readable, headers: IncomingHttpHeaders, l
     const fail = (error: WarehouseError | Error) => {
       if (settled) return;
       settled = true;
-      // Stop reading but leave the socket alone: the caller still answers with an error.
+      // Stop reading and inflating at once (the rest of a bomb is never decompressed), but leave
+      // the socket alone: the caller still answers with an error (and closes the connection).
       source.unpipe();
       source.pause();
       input.removeAllListeners('data');
+      decoder?.destroy();
       reject(error);
     };
     input.on('data', (chunk: Buffer) => {
@@ -46,6 +55,7 @@ export async function readBody(source: Readable, headers: IncomingHttpHeaders, l
       }
     });
     source.on('error', (error) => fail(error));
+    signal?.addEventListener('abort', () => fail(signal.reason as Error), { once: true });
     if (decoder) {
       decoder.on('error', (error) =>
         fail(new WarehouseError(CH.CANNOT_DECOMPRESS, `Cannot decompress ${encoding} request body: ${error.message}`)),

@@ -8,8 +8,9 @@ import { PortInUseError } from '../../core/errors.ts';
 import { componentLogger, type Logger } from '../../core/logger.ts';
 import { usersFromConfig, type UserEntry } from './auth.ts';
 import { openEngine, type Engine } from './engine.ts';
-import { handleQuery } from './query-handler.ts';
+import { handleQuery, type QueryHandlerContext } from './query-handler.ts';
 import { quoteIdentifier } from './settings.ts';
+import { StatementPolicy } from './statement-policy.ts';
 
 export interface StartWarehouseServerParameters {
   host: string;
@@ -20,11 +21,17 @@ export interface StartWarehouseServerParameters {
   logger: Logger;
   /** Created at start if missing. */
   database?: string;
-  /** Largest request body accepted, after decompression (default 256 MiB). */
+  /** Largest request body of the writer, after decompression (default 256 MiB). */
   maxBodyBytes?: number;
+  /** Largest request body of the read-only user, after decompression (default 1 MiB: queries, never rows). */
+  readonlyMaxBodyBytes?: number;
+  /** max_execution_time ceiling of the read-only user's queries (default 60 s); its requests end 5 s later at the latest. */
+  readonlyMaxExecutionTimeS?: number;
   /** Engine queries running at once (default 3) and waiting (default 64). */
   concurrency?: number;
   maxQueued?: number;
+  /** Engine slots read-only queries never take (default 1). */
+  reservedWriterSlots?: number;
   /** X-ClickHouse-Server-Display-Name (default: the host name, like the server). */
   displayName?: string;
   /** How long close() lets running requests finish before cutting connections (default 5 s, inside the supervisor's 10 s stop grace). */
@@ -41,6 +48,10 @@ export interface WarehouseServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024;
+const DEFAULT_READONLY_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_READONLY_MAX_EXECUTION_TIME_S = 60;
+/** Past the engine's own max_execution_time: the time to cut a stream the client stopped reading. */
+const READONLY_DEADLINE_GRACE_MS = 5_000;
 const OK = 'Ok.\n';
 
 /**
@@ -50,7 +61,12 @@ const OK = 'Ok.\n';
  */
 export async function startWarehouseServer(params: StartWarehouseServerParameters): Promise<WarehouseServer> {
   const logger = componentLogger(params.logger, 'warehouse');
-  const engine = await openEngine({ dataDir: params.dataDir, concurrency: params.concurrency, maxQueued: params.maxQueued });
+  const engine = await openEngine({
+    dataDir: params.dataDir,
+    concurrency: params.concurrency,
+    maxQueued: params.maxQueued,
+    reservedWriterSlots: params.reservedWriterSlots,
+  });
   try {
     if (params.database !== undefined) {
       await engine.execute({
@@ -61,12 +77,17 @@ export async function startWarehouseServer(params: StartWarehouseServerParameter
         sessionSafe: false,
       });
     }
-    const context = {
+    const readonlyMaxExecutionTimeS = params.readonlyMaxExecutionTimeS ?? DEFAULT_READONLY_MAX_EXECUTION_TIME_S;
+    const context: QueryHandlerContext = {
       engine,
       users: params.users,
       logger,
       maxBodyBytes: params.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      readonlyMaxBodyBytes: params.readonlyMaxBodyBytes ?? DEFAULT_READONLY_MAX_BODY_BYTES,
       displayName: params.displayName ?? hostname(),
+      policy: new StatementPolicy(await engineTableFunctions(engine)),
+      readonlyLimits: { max_execution_time: String(readonlyMaxExecutionTimeS) },
+      readonlyDeadlineMs: readonlyMaxExecutionTimeS > 0 ? readonlyMaxExecutionTimeS * 1000 + READONLY_DEADLINE_GRACE_MS : 0,
     };
     // 1 MiB of headers like the server's http_max_uri_size: clients put settings and params in the URL.
     const server = createServer({ maxHeaderSize: 1024 * 1024 }, (request, response) => {
@@ -114,6 +135,21 @@ export async function startWarehouseServer(params: StartWarehouseServerParameter
   }
 }
 
+/** The running engine's table functions, so one it added since ENGINE_TABLE_FUNCTIONS was written is refused too. */
+async function engineTableFunctions(engine: Engine): Promise<string[]> {
+  const { bytes } = await engine.execute({
+    sql: 'SELECT name FROM system.table_functions',
+    format: 'TabSeparated',
+    params: {},
+    preamble: '',
+    sessionSafe: true,
+  });
+  return bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((name) => name !== '');
+}
+
 /** Parameters from config: `stack.host:stack.warehouse.port`, data in `<stack.stateDir>/warehouse/data`. */
 export function warehouseServerParameters(
   config: Pick<OraculConfig, 'stack' | 'clickhouse'>,
@@ -126,6 +162,10 @@ export function warehouseServerParameters(
     dataDir: join(stateDir, 'warehouse', 'data'),
     users: usersFromConfig(config.clickhouse),
     database: config.clickhouse.database,
+    maxBodyBytes: config.stack.warehouse.maxBodyBytes,
+    readonlyMaxBodyBytes: config.stack.warehouse.readonlyMaxBodyBytes,
+    readonlyMaxExecutionTimeS: config.stack.warehouse.readonlyMaxExecutionTimeS,
+    reservedWriterSlots: config.stack.warehouse.reservedWriterSlots,
     logger,
   };
 }

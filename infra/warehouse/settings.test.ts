@@ -17,9 +17,45 @@ describe('sessionSettings', () => {
   });
 
   it('pins readonly=1 last for the read-only user', () => {
-    const s = sessionSettings({ role: 'readonly', method: 'POST', clientSettings: { max_threads: '1', readonly: '1' } });
-    expect([...s.keys()].at(-1)).toBe('readonly');
+    const s = sessionSettings({
+      role: 'readonly',
+      method: 'POST',
+      clientSettings: { output_format_json_quote_64bit_integers: '1', date_time_input_format: 'best_effort', readonly: '1' },
+      readonlyLimits: { max_execution_time: '60' },
+    });
+    expect([...s.keys()].slice(-2)).toEqual(['max_execution_time', 'readonly']);
     expect(s.get('readonly')).toBe('1');
+    expect(s.get('date_time_input_format')).toBe('best_effort');
+  });
+
+  it('refuses every other setting of the read-only user, like a readonly=1 profile (READONLY, 164)', () => {
+    for (const [name, value] of [
+      ['max_execution_time', '0'],
+      ['max_memory_usage', '0'],
+      ['max_threads', '64'],
+      ['format_template_row', '/etc/passwd'],
+    ] as const) {
+      const call = () => sessionSettings({ role: 'readonly', method: 'GET', clientSettings: { [name]: value } });
+      expect(call).toThrow(`Cannot modify '${name}' setting in readonly mode`);
+    }
+  });
+
+  it('refuses the writer settings that name host paths or endpoints (ACCESS_DENIED, 497) and takes the rest', () => {
+    for (const name of ['format_template_row', 'Format_Schema', 'input_format_record_errors_file_path', 'output_format_schema']) {
+      let caught: unknown;
+      try {
+        sessionSettings({ role: 'writer', user: 'oracul', method: 'POST', clientSettings: { [name]: '/etc/passwd' } });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(WarehouseError);
+      expect([(caught as WarehouseError).clickhouseCode, (caught as WarehouseError).code]).toEqual([
+        497,
+        'ORACUL_WAREHOUSE_REFUSED',
+      ]);
+    }
+    const s = sessionSettings({ role: 'writer', method: 'POST', clientSettings: { max_threads: '64' } });
+    expect(s.get('max_threads')).toBe('64');
   });
 
   it('refuses a read-only user lifting readonly or allow_ddl (READONLY, 164)', () => {

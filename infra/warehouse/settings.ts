@@ -1,5 +1,6 @@
 import type { WarehouseRole } from '../../dwh/client.ts';
 import { CH, WarehouseError } from './errors.ts';
+import { isHostSetting, readonlyViolation, refused } from './statement-policy.ts';
 
 /**
  * Settings every query starts from, so the embedded engine answers like a
@@ -19,15 +20,32 @@ export const SERVER_DEFAULT_SETTINGS: Readonly<Record<string, string>> = Object.
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Settings a read-only user may not change: they are what keeps it read-only. */
-const READONLY_GUARDED = new Set(['readonly', 'allow_ddl']);
+/**
+ * The only settings the read-only user may send (a server's `changeable_in_readonly`
+ * constraints): what the gateway's @clickhouse/client sends on every request
+ * (dwh/client.ts), and output formatting. Anything else, `max_execution_time=0`,
+ * `max_memory_usage=0`, `max_threads=64` included, is refused with READONLY like a
+ * server's `readonly=1` profile. clickhouse-connect (Superset) reads `system.settings`,
+ * sees every setting read-only and sends none; its `wait_end_of_query`,
+ * `send_progress_in_http_headers` etc. are HTTP parameters, not settings (request-params.ts).
+ */
+export const READONLY_CHANGEABLE_SETTINGS: ReadonlySet<string> = new Set([
+  'output_format_json_quote_64bit_integers',
+  'output_format_json_quote_decimals',
+  'date_time_input_format',
+  'date_time_output_format',
+]);
 
 export interface SessionSettingsParameters {
   role: WarehouseRole;
+  /** For error texts. */
+  user?: string;
   /** GET requests are read-only on a server (readonly=2: settings may change, data may not). */
   method: string;
   clientSettings: Readonly<Record<string, string>>;
   defaults?: Readonly<Record<string, string>>;
+  /** Ceilings the read-only user runs under, applied after its own settings (e.g. max_execution_time). */
+  readonlyLimits?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,17 +57,29 @@ export function sessionSettings(params: SessionSettingsParameters): Map<string, 
   const settings = new Map<string, string>(Object.entries(params.defaults ?? SERVER_DEFAULT_SETTINGS));
   for (const [name, value] of Object.entries(params.clientSettings)) {
     if (!SETTING_NAME.test(name)) throw new WarehouseError(CH.UNKNOWN_SETTING, `Unknown setting '${name}'`);
-    if (params.role === 'readonly' && READONLY_GUARDED.has(name) && !(name === 'readonly' && value === '1')) {
-      throw new WarehouseError(CH.READONLY, `Cannot modify '${name}' setting in readonly mode`);
-    }
+    assertClientSetting(params, name, value);
     settings.delete(name);
     settings.set(name, value);
+  }
+  if (params.role === 'readonly') {
+    for (const [name, value] of Object.entries(params.readonlyLimits ?? {})) {
+      settings.delete(name);
+      settings.set(name, value);
+    }
   }
   const requested = settings.get('readonly');
   settings.delete('readonly');
   const readonly = effectiveReadonly(params.role, params.method, requested);
   if (readonly !== undefined) settings.set('readonly', readonly);
   return settings;
+}
+
+function assertClientSetting(params: SessionSettingsParameters, name: string, value: string): void {
+  if (params.role === 'readonly') {
+    if (!READONLY_CHANGEABLE_SETTINGS.has(name) && !(name === 'readonly' && value === '1')) throw readonlyViolation(name);
+  } else if (isHostSetting(name)) {
+    throw refused(params.user ?? 'writer', `setting '${name}'`);
+  }
 }
 
 function effectiveReadonly(role: WarehouseRole, method: string, requested: string | undefined): string | undefined {

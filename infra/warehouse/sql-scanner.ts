@@ -1,7 +1,8 @@
 /**
  * A small ClickHouse SQL scanner: just enough to route a statement (kind, FORMAT
- * clause, where INSERT data starts), to refuse client-side file clauses and to
- * find query-parameter placeholders. It never rewrites SQL itself; the engine
+ * clause, where INSERT data starts), to find what the endpoint's policy checks
+ * (client-side file clauses, calls, engines, assigned settings; statement-policy.ts)
+ * and to find query-parameter placeholders. It never rewrites SQL itself; the engine
  * parses and validates every statement.
  */
 
@@ -25,6 +26,16 @@ export interface StatementInfo {
   readonly empty: boolean;
   /** Something follows a top-level `;` (the server refuses multi-statements over HTTP). */
   readonly multiStatement: boolean;
+  /** Every `name(` outside literals and comments (functions, table functions, engines, dictionary sources), as written. */
+  readonly calls: readonly string[];
+  /** Names after `ENGINE [=]` (table or database engines), as written. */
+  readonly engines: readonly string[];
+  /** Setting names assigned by `SETTINGS a = 1, ...` clauses (any depth) and by a `SET` statement. */
+  readonly settingNames: readonly string[];
+  /** For CREATE/ATTACH/REPLACE: the kind of object (`TABLE`, `DATABASE`, `DICTIONARY`, `VIEW`, ...), upper-cased. */
+  readonly objectType: string | undefined;
+  /** `ATTACH ... FROM '<path>'` (the engine would attach table data from a host path). */
+  readonly attachFromPath: boolean;
 }
 
 interface Token {
@@ -52,6 +63,7 @@ const SET_KEYWORDS = new Set(['SET', 'USE']);
 
 export function analyzeStatement(sql: string): StatementInfo {
   const scanner = new Scanner(sql);
+  const tokens: Token[] = [];
   let first: Token | undefined;
   let depth = 0;
   let format: string | undefined;
@@ -71,6 +83,7 @@ export function analyzeStatement(sql: string): StatementInfo {
       terminated = true;
       continue;
     }
+    tokens.push(token);
     if (!first && !(token.type === 'punct' && token.value === '(')) first = token;
     if (token.type === 'punct') {
       if (token.value === '(') depth += 1;
@@ -111,7 +124,107 @@ export function analyzeStatement(sql: string): StatementInfo {
     fromInfile,
     empty: first === undefined,
     multiStatement,
+    calls: callsIn(sql, tokens),
+    engines: enginesIn(sql, tokens),
+    settingNames: settingNamesIn(sql, tokens, keyword),
+    objectType: objectTypeOf(tokens, keyword),
+    attachFromPath: keyword === 'ATTACH' && attachesFromPath(tokens),
   };
+}
+
+/** The names of every `name(` in `text` (e.g. the rows of `INSERT ... FORMAT Values`, which the engine evaluates). */
+export function findCalls(text: string): string[] {
+  const scanner = new Scanner(text);
+  const tokens: Token[] = [];
+  for (let token = scanner.next(); token; token = scanner.next()) tokens.push(token);
+  return callsIn(text, tokens);
+}
+
+function isName(token: Token | undefined): token is Token {
+  return token !== undefined && (token.type === 'word' || token.type === 'quoted');
+}
+
+function isPunct(token: Token | undefined, value: string): boolean {
+  return token !== undefined && token.type === 'punct' && token.value === value;
+}
+
+/** A word as written (its token value is upper-cased); a quoted identifier's unescaped text. */
+function nameText(sql: string, token: Token): string {
+  return token.type === 'word' ? sql.slice(token.start, token.end) : token.value;
+}
+
+function callsIn(sql: string, tokens: readonly Token[]): string[] {
+  const calls: string[] = [];
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const token = tokens[i];
+    if (isName(token) && isPunct(tokens[i + 1], '(')) calls.push(nameText(sql, token));
+  }
+  return calls;
+}
+
+function enginesIn(sql: string, tokens: readonly Token[]): string[] {
+  const engines: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]?.type !== 'word' || tokens[i]?.value !== 'ENGINE' || isPunct(tokens[i - 1], '.')) continue;
+    const name = isPunct(tokens[i + 1], '=') ? tokens[i + 2] : tokens[i + 1];
+    if (isName(name)) engines.push(nameText(sql, name));
+  }
+  return engines;
+}
+
+/** `SETTINGS a = 1, b = disk(...)` at any depth, and the assignments of a `SET` statement. */
+function settingNamesIn(sql: string, tokens: readonly Token[], keyword: string): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    const opensClause =
+      (token.type === 'word' && token.value === 'SETTINGS' && !isPunct(tokens[i - 1], '.')) || (i === 0 && keyword === 'SET');
+    if (opensClause) i = readAssignments(sql, tokens, i + 1, names) - 1;
+  }
+  return names;
+}
+
+/** Reads `name = value[, name = value...]` from `at`; returns the index after the last value. */
+function readAssignments(sql: string, tokens: readonly Token[], at: number, names: string[]): number {
+  let i = at;
+  while (isName(tokens[i]) && isPunct(tokens[i + 1], '=')) {
+    names.push(nameText(sql, tokens[i] as Token));
+    i = skipValue(tokens, i + 2);
+    if (!isPunct(tokens[i], ',')) break;
+    i += 1;
+  }
+  return i;
+}
+
+/** One setting value: a literal (signed), a name, an array, or a call such as `disk(type = local, ...)`. */
+function skipValue(tokens: readonly Token[], at: number): number {
+  let i = at;
+  if (isPunct(tokens[i], '-') || isPunct(tokens[i], '+')) i += 1;
+  if (isName(tokens[i]) && isPunct(tokens[i + 1], '(')) i += 1;
+  if (!isPunct(tokens[i], '(') && !isPunct(tokens[i], '[')) return i + 1;
+  let depth = 0;
+  for (; i < tokens.length; i++) {
+    if (isPunct(tokens[i], '(') || isPunct(tokens[i], '[')) depth += 1;
+    else if (isPunct(tokens[i], ')') || isPunct(tokens[i], ']')) depth -= 1;
+    if (depth === 0) return i + 1;
+  }
+  return i;
+}
+
+const OBJECT_MODIFIERS = new Set(['OR', 'REPLACE', 'TEMPORARY', 'IF', 'NOT', 'EXISTS', 'MATERIALIZED', 'LIVE', 'WINDOW']);
+
+function objectTypeOf(tokens: readonly Token[], keyword: string): string | undefined {
+  if (keyword !== 'CREATE' && keyword !== 'ATTACH' && keyword !== 'REPLACE') return undefined;
+  for (let i = 1; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    if (token.type !== 'word') return undefined;
+    if (!OBJECT_MODIFIERS.has(token.value)) return token.value;
+  }
+  return undefined;
+}
+
+function attachesFromPath(tokens: readonly Token[]): boolean {
+  return tokens.some((t, i) => t.type === 'word' && t.value === 'FROM' && tokens[i + 1]?.type === 'string');
 }
 
 function kindOf(keyword: string, first: Token | undefined): StatementKind {
