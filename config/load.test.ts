@@ -138,6 +138,13 @@ describe('loadConfig: production refusals', () => {
     expect(load({ ORACUL_KAFKA_SCHEMA_REGISTRY_USERNAME: 'u', ORACUL_KAFKA_SCHEMA_REGISTRY_PASSWORD: 'p' })).not.toThrow();
   });
 
+  it('refuses the placeholders of the deployment secrets template', () => {
+    const env = { ...production, ORACUL_CLICKHOUSE_READONLY_PASSWORD: 'change-me-readonly' };
+    expect(() => loadConfig({ dir: configDir({}), env })).toThrowError(
+      /^invalid config at clickhouse\.readonlyPassword: production refuses the placeholder of oracul\.env\.example; got "change-me-readonly"$/,
+    );
+  });
+
   it('lets development keep the shipped defaults', () => {
     expect(loadConfig({ dir: configDir({}), env: { ORACUL_GATEWAY_CORS_ORIGINS: '*' } }).clickhouse.password).toBe('oracul');
   });

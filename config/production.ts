@@ -9,6 +9,9 @@ const SHIPPED_PASSWORDS: ReadonlySet<string> = (() => {
   return new Set([defaults.password, defaults.readonlyPassword]);
 })();
 
+/** The placeholders of infra/deploy/oracul.env.example (`change-me-writer`): a copied but unedited template. */
+const PLACEHOLDER_PASSWORD = /^change-?me/i;
+
 interface Violation {
   path: string;
   reason: string;
@@ -30,6 +33,8 @@ export function productionViolations(config: OraculConfig): Violation[] {
     if (value === '') out.push({ path: `clickhouse.${key}`, reason: 'production refuses an empty password', got: '' });
     else if (SHIPPED_PASSWORDS.has(value)) {
       out.push({ path: `clickhouse.${key}`, reason: 'production refuses the default password', got: value });
+    } else if (PLACEHOLDER_PASSWORD.test(value)) {
+      out.push({ path: `clickhouse.${key}`, reason: 'production refuses the placeholder of oracul.env.example', got: value });
     }
   }
   if (kafka.schemaRegistryUsername && !kafka.schemaRegistryPassword) {

@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
-import { envLeaves, loadConfig, REPO_ROOT } from '../config/index.ts';
+import { envLeaves, loadConfig, NON_CONFIG_ENV_VARIABLES, REPO_ROOT } from '../config/index.ts';
 
 export const KUBERNETES_VERSION = process.env.ORACUL_DEPLOY_K8S_VERSION ?? '1.34.0';
 
@@ -36,19 +36,13 @@ export interface DeployLintOptions {
   install?: boolean;
 }
 
-/** Variables that are not config keys: read by config/env.ts, config/load.ts, healthcheck.mjs, or compose interpolation. */
-const NON_CONFIG_VARIABLES = new Set([
-  'ORACUL_RPC_URL',
-  'ORACUL_CONFIG_DIR',
-  'ORACUL_HEALTHCHECK_URL',
-  'ORACUL_IMAGE',
-  'ORACUL_SUPERSET_IMAGE',
-  'ORACUL_SUPERSET_STATE_DIR',
-  'ORACUL_PUBLISH_ADDR',
-  'ORACUL_GATEWAY_PUBLISH_PORT',
-  'ORACUL_SUPERSET_PUBLISH_PORT',
-  'ORACUL_GATEWAY_KEYS_FILE',
-]);
+/**
+ * Variables that are not config keys: the config's own list (config/env.ts), which the config accepts in a
+ * process's environment too; compose interpolation variables are on it.
+ */
+const NON_CONFIG_VARIABLES = new Set(Object.keys(NON_CONFIG_ENV_VARIABLES));
+/** oracul.env.example holds placeholders the production profile refuses on purpose; the lint substitutes them. */
+const PLACEHOLDER = /^change-me/i;
 /** Compose services and Kubernetes objects allowed to be reachable from outside. */
 const EXPOSED_COMPOSE_SERVICES = new Set(['gateway', 'superset']);
 const INGRESS_BACKENDS = new Set(['oracul-gateway']);
@@ -176,6 +170,7 @@ interface Container {
 interface PodSpec {
   containers?: Container[];
   hostNetwork?: boolean;
+  enableServiceLinks?: boolean;
   securityContext?: { runAsNonRoot?: boolean };
 }
 
@@ -213,7 +208,7 @@ export async function oraculRules(
     if (existsSync(secretsTemplate)) {
       for (const line of readFileSync(secretsTemplate, 'utf8').split('\n')) {
         const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-        if (m && m[2] !== '') env[m[1]!] = m[2]!;
+        if (m && m[2] !== '') env[m[1]!] = PLACEHOLDER.test(m[2]!) ? `lint-secret-${m[1]!.toLowerCase()}` : m[2]!;
       }
     }
     try {
@@ -289,6 +284,10 @@ export async function oraculRules(
       if (c.ports?.some((p) => p.hostPort !== undefined)) problems.push(`${file} ${name}/${c.name}: hostPort`);
       if (c.image === 'oracul' && pod.securityContext?.runAsNonRoot !== true) {
         problems.push(`${file} ${name}: Oracul pods run as non-root`);
+      }
+      // Service links would put ORACUL_<SERVICE>_PORT=tcp://… into the environment, which the config refuses.
+      if (c.image === 'oracul' && pod.enableServiceLinks !== false) {
+        problems.push(`${file} ${name}: Oracul pods set enableServiceLinks: false`);
       }
     }
   }

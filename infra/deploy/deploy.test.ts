@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../../config/index.ts';
-import { generatedConfigMaps, runDeployLint, type LintResult } from '../../scripts/deploy-lint.ts';
+import { generatedConfigMaps, oraculRules, runDeployLint, type LintResult } from '../../scripts/deploy-lint.ts';
 
 /**
  * The deployment files pass their validators (hadolint, yamllint, compose-spec schema, kubeconform and
@@ -66,6 +66,14 @@ describe('infra/deploy', () => {
     );
     edit('clickhouse/keeper/keeper.xml', '</keeper_server>', '</keeper-server>');
     edit('k8s/namespace.yaml', 'name: oracul\n', 'name: oracul   \n');
+    edit('k8s/ingest.yaml', '      enableServiceLinks: false\n', '');
+    edit('oracul.env.example', 'ORACUL_CLICKHOUSE_PASSWORD=change-me-writer', 'ORACUL_CLICKHOUSE_PASSWORD=oracul');
+    edit('k8s/oracul-env.yaml', "ORACUL_STACK_WAREHOUSE_ENABLED: 'false'", "ORACUL_STACK_WAREHOUSE_ENABLED: 'true'");
+    edit(
+      'k8s/oracul-env.yaml',
+      'ORACUL_CLICKHOUSE_DATABASE: oracul',
+      'ORACUL_CLICKHOUSE_DATABASE: oracul\n  ORACUL_STACK_HOST: 0.0.0.0',
+    );
 
     const results = byCheck(await runDeployLint({ deployDir: dir, install: false }));
     expect(results.hadolint!.ok).toBe(false);
@@ -87,6 +95,27 @@ describe('infra/deploy', () => {
     expect(rules.output).toContain('worker has no option --no-such-option');
     expect(rules.output).toContain('compose kafka-1: publishes ports');
     expect(rules.output).toContain('Service oracul-gateway: type LoadBalancer');
+    expect(rules.output).toContain('k8s/ingest.yaml oracul-ingest: Oracul pods set enableServiceLinks: false');
+  });
+
+  it('refuses a production environment with weak settings, listing each one', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oracul-deploy-weak-'));
+    scratch.push(dir);
+    cpSync(DEPLOY_DIR, dir, { recursive: true });
+    const edit = (file: string, from: string, to: string) => {
+      const path = join(dir, file);
+      writeFileSync(path, readFileSync(path, 'utf8').replace(from, to));
+    };
+    edit('oracul.env.example', 'ORACUL_CLICKHOUSE_PASSWORD=change-me-writer', 'ORACUL_CLICKHOUSE_PASSWORD=oracul');
+    edit('k8s/oracul-env.yaml', "ORACUL_STACK_WAREHOUSE_ENABLED: 'false'", "ORACUL_STACK_WAREHOUSE_ENABLED: 'true'");
+    edit('k8s/oracul-env.yaml', 'ORACUL_METRICS_HOST: 0.0.0.0', 'ORACUL_METRICS_HOST: 0.0.0.0\n  ORACUL_STACK_HOST: 0.0.0.0');
+    const k8s = readdirSync(join(dir, 'k8s')).map((f) => join(dir, 'k8s', f));
+    const rules = await oraculRules(dir, join(dir, 'compose.yaml'), k8s);
+    expect(rules.ok).toBe(false);
+    expect(rules.output.split('\n').slice(0, 2)).toEqual([
+      'oracul-env: config does not validate: invalid config at clickhouse.password: production refuses the default password; got "oracul"',
+      'invalid config at stack.host: production binds the local stack (warehouse) to loopback only; got "0.0.0.0"',
+    ]);
   });
 
   it('generates the config ConfigMaps from config/*.yml and the ClickHouse files', () => {
