@@ -236,6 +236,12 @@ export const alertsSchema = z
     graphqlUrl: z.string().url().optional().describe('GraphQL endpoint linked from alerts (e.g. http://127.0.0.1:4000/graphql)'),
     supersetUrl: z.string().url().optional().describe('Superset base URL linked from alerts'),
     rateLimitPerMinute: z.number().int().min(1).default(20).describe('Most messages a sink sends per minute'),
+    maxDetailedAlertsPerHour: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe('Alerts sent in full per rolling hour; the rest of a digest is summed up with links (a flood is one message)'),
     maxAttempts: z.number().int().min(1).default(5).describe('HTTP attempts per delivery before it is parked in the outbox'),
     requestTimeoutMs: z.number().int().min(100).default(10_000).describe('Per-request timeout of a sink'),
     outboxDir: z
