@@ -19,6 +19,7 @@ import type { Common } from '../../../core/common.ts';
 import { componentLogger, type Logger } from '../../../core/logger.ts';
 import type { Serdes } from '../../../schemas/index.ts';
 import { compileContracts } from './compile.ts';
+import { devKeyRefusal, devKeyUsage, withDevKey, type DevKey } from './dev-key.ts';
 import { DevnetStaleStateError } from './errors.ts';
 import { freePort, startDevnet, type Devnet } from './node.ts';
 import { startDevnetPriceServer, type DevnetPriceServer } from './priceServer.ts';
@@ -49,6 +50,8 @@ export interface DevnetSession {
   readonly rpcUrl: string;
   readonly priceServer: DevnetPriceServer;
   readonly summary: DevnetTrafficSummary;
+  /** The run's development API key (role read), or undefined when refused (production profile, non-loopback gateway). */
+  readonly devKey: DevKey | undefined;
   /** After the bootstrap: node, deploy, token metadata, price backfill, generator (in the background). */
   start(common: Common, params: { serdes: Serdes }): Promise<void>;
   /** Stops the generator (via the shutdown signal), then the node and the price server. */
@@ -105,6 +108,10 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
     gateway: { ...config.gateway, chainId: DEVNET_CHAIN_ID },
     ingest: { ...config.ingest, pollIntervalMs: Math.min(config.ingest.pollIntervalMs, 1_000) },
   };
+  const refusal = devKeyRefusal(config);
+  let devKey: DevKey | undefined;
+  if (refusal === null) ({ config, devKey } = withDevKey(config));
+  else logger.warn({ msg: 'devnet: no development API key', reason: refusal });
   logger.info({
     msg: 'no RPC endpoint configured: running on a local devnet (pass --no-devnet to skip)',
     chain_id: DEVNET_CHAIN_ID,
@@ -137,6 +144,7 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
     rpcUrl,
     priceServer,
     summary,
+    devKey,
     async start(common, { serdes }) {
       const [devnet, contracts] = await ready;
       logger.info({ msg: 'devnet node up', rpc: devnet.url, since_prepare_ms: Math.round(performance.now() - nodeStarted) });
@@ -189,9 +197,13 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
         .then(() => watcher);
     },
     logWhatToOpen({ graphqlUrl }) {
+      const header = config.gateway.apiKeyHeader;
       logger.info({
         msg: 'devnet running: what to open',
         graphql: graphqlUrl ?? 'gateway disabled (--no-gateway)',
+        ...(graphqlUrl !== undefined && devKey !== undefined
+          ? { dev_key: devKey.key, dev_key_header: header, ...devKeyUsage(graphqlUrl, header, devKey.key) }
+          : {}),
         superset: 'http://127.0.0.1:8088 (when the stack runs with --with-superset)',
         expect: [
           `transfers of ${tokens.map((t) => t.symbol).join(', ')} over ${plan.days + 1} days within ~2-3 minutes`,
