@@ -4,7 +4,8 @@ import { createSerdes } from './internals/create-serdes.ts';
 import type { Serdes } from './serde.ts';
 
 export interface CreateSchemaRegistrySerdesParameters {
-  config: Pick<OraculConfig, 'kafka'>;
+  /** Only the registry keys: the URL and its basic-auth user and password (sent when a user is set). */
+  config: { kafka: Pick<OraculConfig['kafka'], 'schemaRegistryUrl' | 'schemaRegistryUsername' | 'schemaRegistryPassword'> };
   /** Folder of the .avsc files; default schemas/. */
   schemaDir?: string;
 }
