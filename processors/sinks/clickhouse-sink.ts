@@ -9,12 +9,12 @@ import { componentLogger, type Logger } from '../../core/logger.ts';
 import { metrics, observeConsumerLag } from '../../core/metrics/index.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import {
-  deadLetterTopicOf,
-  type ConsumedTopicName,
+  isTopicName,
   type DeadLetter,
   type DeadLetterHeader,
   type Serde,
   type Serdes,
+  type TopicName,
   type TopicValue,
 } from '../../schemas/index.ts';
 import { classifyInsertError } from './classify-insert-error.ts';
@@ -48,13 +48,19 @@ export interface SinkFlushInfo {
   table: string;
   rows: number;
   records: number;
-  /** Offsets about to be committed: partition → next offset to read. */
+  /** Offsets about to be committed on the sink's (first) topic: partition → next offset to read. */
   offsets: Record<number, string>;
+  /** The same for every topic the sink reads: topic → partition → next offset. */
+  offsetsByTopic: Record<string, Record<number, string>>;
 }
 
-export interface CreateClickHouseSinkOptions<N extends ConsumedTopicName> {
+export interface CreateClickHouseSinkOptions<N extends TopicName> {
   serdes: Serdes;
-  topic: N;
+  /**
+   * The topic, or several topics of one value schema read by one consumer group into one table (the
+   * dead-letters sink reads every `<topic>.dlq`). The first one names the sink (`sink.topic`).
+   */
+  topic: N | readonly N[];
   /** Target table, plain (in `clickhouse.database`) or `db.table`. */
   table: string;
   /** Consumer group; default `<kafka.clientId>-sink-<table>`. */
@@ -96,6 +102,11 @@ export interface CreateClickHouseSinkOptions<N extends ConsumedTopicName> {
   ownsClickHouse?: boolean;
   /** Test hook: runs after ClickHouse acknowledged a batch and before its offsets are committed. */
   afterInsert?(info: SinkFlushInfo): void | Promise<void>;
+  /**
+   * For topics without a `<topic>.dlq` (the dead-letter topics themselves): a record that fails is not published
+   * but written as these rows into the sink's own table (required for such topics, checked at creation).
+   */
+  deadLetterRows?(letter: DeadLetter): SinkRow[];
 }
 
 export interface SinkStats {
@@ -104,11 +115,17 @@ export interface SinkStats {
   batches: number;
   deadLettered: number;
   insertFailures: number;
+  /** Committed offsets of the sink's (first) topic: partition → next offset. */
   committedOffsets: Record<number, string>;
+  /** Committed offsets of every topic it reads: topic → partition → next offset. */
+  committedByTopic: Record<string, Record<number, string>>;
 }
 
 export interface ClickHouseSink {
+  /** The (first) topic the sink reads. */
   readonly topic: string;
+  /** Every topic the sink reads. */
+  readonly topics: readonly string[];
   readonly table: string;
   readonly groupId: string;
   /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
@@ -121,9 +138,26 @@ export interface ClickHouseSink {
 }
 
 interface BufferedRecord {
+  topic: string;
   partition: number;
   message: KafkaMessage;
   rows: SinkRow[];
+}
+
+/** A topic partition and the next offset to read in it (one commit entry). */
+interface TopicOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}|${partition}`;
+
+/** topic → partition → offset, for stats and hooks. */
+function byTopic(offsets: Iterable<TopicOffset>): Record<string, Record<number, string>> {
+  const out: Record<string, Record<number, string>> = {};
+  for (const { topic, partition, offset } of offsets) (out[topic] ??= {})[partition] = offset;
+  return out;
 }
 
 const DEFAULT_MAX_ROWS = 50_000;
@@ -143,12 +177,15 @@ const DEFAULT_MAX_WAIT_MS = 1_000;
  *   consumption waits (nothing else is buffered, nothing is skipped); the group membership is kept
  *   alive with heartbeats.
  */
-export function createClickHouseSink<N extends ConsumedTopicName>(
+export function createClickHouseSink<N extends TopicName>(
   common: Common,
   options: CreateClickHouseSinkOptions<N>,
 ): ClickHouseSink {
   const { config } = common;
-  const topic: string = options.topic;
+  const topicList: readonly N[] = typeof options.topic === 'string' ? [options.topic as N] : (options.topic as readonly N[]);
+  if (topicList.length === 0) throw new Error('createClickHouseSink: no topic');
+  const topic: string = topicList[0]!;
+  const topicSet = new Set<string>(topicList);
   const table = options.table;
   const groupId = options.groupId ?? `${config.kafka.clientId}-sink-${table}`;
   const maxRows = options.batch?.maxRows ?? DEFAULT_MAX_ROWS;
@@ -159,9 +196,14 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   const stage = `sink:${table}`;
   const logger: Logger = componentLogger(common.logger, 'clickhouse-sink', { topic, table, group_id: groupId });
 
-  const serde: Serde<TopicValue<N>> = options.serdes.forTopic(options.topic);
-  const dlqTopic = deadLetterTopicOf(options.topic);
-  const dlqSerde = options.serdes.forTopic(dlqTopic) as Serde<DeadLetter>;
+  const serdes = new Map(topicList.map((t) => [t as string, options.serdes.forTopic(t) as Serde<TopicValue<N>>] as const));
+  /** source topic → its dead-letter topic and serde; absent for topics whose failures go to deadLetterRows. */
+  const dlqs = new Map<string, { topic: TopicName; serde: Serde<DeadLetter> }>();
+  for (const t of topicList) {
+    const dlq = `${t}.dlq`;
+    if (isTopicName(dlq)) dlqs.set(t, { topic: dlq, serde: options.serdes.forTopic(dlq) as Serde<DeadLetter> });
+    else if (!options.deadLetterRows) throw new Error(`createClickHouseSink: ${t} has no ${dlq}; pass deadLetterRows`);
+  }
 
   const kafka = options.kafka ?? createKafka({ config, logger: common.logger, clientSuffix: `sink-${table}` });
   const ownsClickHouse = options.ownsClickHouse ?? options.clickhouse === undefined;
@@ -195,8 +237,8 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
 
   let buffer: BufferedRecord[] = [];
   let bufferedRows = 0;
-  /** partition → next offset to commit, for everything buffered or dead-lettered so far. */
-  let pending = new Map<number, string>();
+  /** topic|partition → next offset to commit, for everything buffered or dead-lettered so far. */
+  let pending = new Map<string, TopicOffset>();
   let pendingSince: number | undefined;
   /** The flush inserting in the background (see flushLocked), and its failure if it failed. */
   let inflight: Promise<void> | undefined;
@@ -204,7 +246,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
   let inflightError: unknown;
   /** A batch is due by time; while an insert runs it keeps filling (up to maxRows) instead of waiting for it. */
   const dueByTime = (): boolean => !inflightRunning && pendingSince !== undefined && Date.now() - pendingSince >= maxWaitMs;
-  const committed = new Map<number, string>();
+  const committed = new Map<string, TopicOffset>();
   const counters = { records: 0, rows: 0, batches: 0, deadLettered: 0, insertFailures: 0 };
 
   // One flush at a time; eachBatch and the timer both go through this chain.
@@ -215,9 +257,11 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     return run;
   }
 
-  function markPending(partition: number, nextOffset: string): void {
-    const current = pending.get(partition);
-    if (current === undefined || BigInt(nextOffset) > BigInt(current)) pending.set(partition, nextOffset);
+  function markPending(from: string, partition: number, nextOffset: string): void {
+    const key = tpKey(from, partition);
+    const current = pending.get(key);
+    if (current === undefined || BigInt(nextOffset) > BigInt(current.offset))
+      pending.set(key, { topic: from, partition, offset: nextOffset });
     pendingSince ??= Date.now();
   }
 
@@ -271,10 +315,16 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     }
   }
 
-  async function deadLetter(partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
+  async function deadLetter(
+    from: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
     const oracul = error instanceof OraculError ? error : undefined;
     const record: DeadLetter = {
-      source_topic: topic,
+      source_topic: from,
       source_partition: partition,
       source_offset: Number(message.offset),
       source_timestamp: message.timestamp ? Number(message.timestamp) : null,
@@ -289,22 +339,41 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       attempts,
       failed_at: Date.now(),
     };
-    const value = await dlqSerde.serialize(record);
-    await withBackoff(
-      'dead-letter publish',
-      () => producer!.send({ topic: dlqTopic, messages: [{ key: message.key ?? null, value }] }),
-      () => true,
-    );
+    const dlq = dlqs.get(from);
+    if (dlq) {
+      const value = await dlq.serde.serialize(record);
+      await withBackoff(
+        'dead-letter publish',
+        () => producer!.send({ topic: dlq.topic, messages: [{ key: message.key ?? null, value }] }),
+        () => true,
+      );
+    } else {
+      await storeDeadLetter(record);
+    }
     counters.deadLettered += 1;
-    metrics.deadLetters.inc({ stage, topic });
+    metrics.deadLetters.inc({ stage, topic: from });
     logger.warn({
       msg: 'record dead-lettered',
-      dlq_topic: dlqTopic,
+      dlq_topic: dlq?.topic ?? table,
       partition,
       offset: message.offset,
       error_code: record.error_code,
       error_message: record.error_message,
     });
+  }
+
+  /**
+   * A dead letter of a topic that has no `.dlq` (a dead-letter topic itself): its rows go straight into the table,
+   * keyed like every other row, so a replay collapses. If the engine refuses even those, the failure is logged
+   * and the record skipped: there is nowhere further to put it.
+   */
+  async function storeDeadLetter(letter: DeadLetter): Promise<void> {
+    try {
+      await withBackoff('insert', () => insertRows(options.deadLetterRows!(letter)), isRetryable);
+    } catch (error) {
+      if (abort.signal.aborted) throw error;
+      logger.error({ msg: 'dead letter not stored; record skipped', source_topic: letter.source_topic, err: error });
+    }
   }
 
   /** Inserts the records' rows; on a data error, inserts record by record and dead-letters the rejected ones. */
@@ -324,7 +393,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
         await withBackoff('insert', () => insertRows(record.rows), isRetryable);
       } catch (error) {
         if (!(error instanceof SinkRowsRejectedError)) throw error;
-        await deadLetter(record.partition, record.message, error, 1);
+        await deadLetter(record.topic, record.partition, record.message, error, 1);
       }
     }
   }
@@ -373,25 +442,26 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
 
   async function insertAndCommit(
     records: BufferedRecord[],
-    offsets: Map<number, string>,
+    offsets: Map<string, TopicOffset>,
     rows: number,
     reason: string,
   ): Promise<void> {
     const startedAt = performance.now();
     await insertBuffered(records);
     const insertMs = performance.now() - startedAt;
-    const offsetsObject = Object.fromEntries(offsets);
-    await options.afterInsert?.({ topic, table, rows, records: records.length, offsets: offsetsObject });
+    const offsetsByTopic = byTopic(offsets.values());
+    const offsetsObject = offsetsByTopic[topic] ?? {};
+    await options.afterInsert?.({ topic, table, rows, records: records.length, offsets: offsetsObject, offsetsByTopic });
 
     const commitStarted = performance.now();
     if (offsets.size > 0) {
       try {
-        await consumer!.current.commitOffsets([...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
-        for (const [partition, offset] of offsets) committed.set(partition, offset);
+        await consumer!.current.commitOffsets([...offsets.values()]);
+        for (const [key, entry] of offsets) committed.set(key, entry);
       } catch (error) {
         // The rows are in ClickHouse; the records will be read again (after a rebalance) and
         // re-inserted as identical rows, which the ReplacingMergeTree collapses.
-        logger.warn({ msg: 'offset commit failed; records will be replayed', err: error, offsets: offsetsObject });
+        logger.warn({ msg: 'offset commit failed; records will be replayed', err: error, offsets: offsetsByTopic });
       }
     }
     counters.records += records.length;
@@ -415,11 +485,12 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     }
   }
 
-  async function decode(partition: number, message: KafkaMessage): Promise<TopicValue<N> | undefined> {
+  async function decode(from: string, partition: number, message: KafkaMessage): Promise<TopicValue<N> | undefined> {
     if (message.value === null) {
-      await deadLetter(partition, message, new SinkMappingFailedError('tombstone (null value) on a raw topic'), 1);
+      await deadLetter(from, partition, message, new SinkMappingFailedError(`tombstone (null value) on ${from}`), 1);
       return undefined;
     }
+    const serde = serdes.get(from)!;
     let attempts = 0;
     try {
       return await withBackoff(
@@ -432,14 +503,19 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       );
     } catch (error) {
       if (abort.signal.aborted) throw error;
-      await deadLetter(partition, message, error, attempts);
+      await deadLetter(from, partition, message, error, attempts);
       return undefined;
     }
   }
 
-  async function mapRows(partition: number, message: KafkaMessage, value: TopicValue<N>): Promise<SinkRow[] | undefined> {
+  async function mapRows(
+    from: string,
+    partition: number,
+    message: KafkaMessage,
+    value: TopicValue<N>,
+  ): Promise<SinkRow[] | undefined> {
     const meta: SinkRecordMeta = {
-      topic,
+      topic: from,
       partition,
       offset: message.offset,
       key: message.key ?? null,
@@ -463,7 +539,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
           : new SinkMappingFailedError(`toRows failed: ${error instanceof Error ? error.message : String(error)}`, {
               cause: error,
             });
-      await deadLetter(partition, message, wrapped, attempts);
+      await deadLetter(from, partition, message, wrapped, attempts);
       return undefined;
     }
   }
@@ -483,8 +559,8 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     // Batches made only of transaction markers (or aborted records) never reach eachBatch:
     // move the commit position past them so the group does not show a false lag.
     c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0 && payload.topic === topic && !stopping) {
-        markPending(payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+      if (payload.batchSize === 0 && topicSet.has(payload.topic) && !stopping) {
+        markPending(payload.topic, payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
       }
     });
     return c;
@@ -492,7 +568,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
 
   async function runConsumer(c: Consumer): Promise<void> {
     await c.connect();
-    await c.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    await c.subscribe({ topics: [...topicList], fromBeginning: options.fromBeginning ?? true });
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
   }
 
@@ -516,29 +592,30 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
     await locked(async () => {
       // A failed background flush crashes this consumer: the group re-reads from the last commit.
       if (inflightError !== undefined) throw inflightError;
+      const from = batch.topic;
       for (const message of batch.messages) {
         if (stopping || !isRunning() || isStale()) return;
-        const value = await decode(batch.partition, message);
+        const value = await decode(from, batch.partition, message);
         const next = (BigInt(message.offset) + 1n).toString();
         if (value === undefined) {
-          markPending(batch.partition, next);
+          markPending(from, batch.partition, next);
           payload.resolveOffset(message.offset);
           continue;
         }
         if (options.flushBefore?.(value)) await flushLocked('barrier');
-        const rows = await mapRows(batch.partition, message, value);
+        const rows = await mapRows(from, batch.partition, message, value);
         if (rows !== undefined) {
-          buffer.push({ partition: batch.partition, message, rows });
+          buffer.push({ topic: from, partition: batch.partition, message, rows });
           bufferedRows += rows.length;
         }
-        markPending(batch.partition, next);
+        markPending(from, batch.partition, next);
         // In-memory progress only (autoCommit is off): the next fetch starts after this record.
         payload.resolveOffset(message.offset);
         if (bufferedRows >= maxRows) await flushLocked('size', true);
       }
       // Past the transaction marker that may close the batch.
-      markPending(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
-      observeConsumerLag(stage, topic, batch.partition, Number(batch.offsetLag()));
+      markPending(from, batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+      observeConsumerLag(stage, from, batch.partition, Number(batch.offsetLag()));
       if (dueByTime()) await flushLocked('time', true);
     });
     await payload.heartbeat();
@@ -546,6 +623,7 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
 
   return {
     topic,
+    topics: [...topicList],
     table,
     groupId,
     async start() {
@@ -609,12 +687,12 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
       const deadline = Date.now() + timeoutMs;
       let lag = -1n;
       while (Date.now() < deadline) {
-        let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+        let ends: { topic: string; partitions: Awaited<ReturnType<Admin['fetchTopicOffsets']>> }[];
         let groupOffsets: Awaited<ReturnType<Admin['fetchOffsets']>>;
         try {
           [ends, groupOffsets] = await Promise.all([
-            admin.fetchTopicOffsets(topic),
-            admin.fetchOffsets({ groupId, topics: [topic] }),
+            Promise.all(topicList.map(async (t) => ({ topic: t as string, partitions: await admin!.fetchTopicOffsets(t) }))),
+            admin.fetchOffsets({ groupId, topics: [...topicList] }),
           ]);
         } catch (error) {
           // Leaders moving, coordinator loading: ask again until the deadline.
@@ -622,24 +700,29 @@ export function createClickHouseSink<N extends ConsumedTopicName>(
           await sleep(pollMs);
           continue;
         }
-        const committedBy = new Map(groupOffsets[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+        const committedBy = new Map(
+          groupOffsets.flatMap((g) => g.partitions.map((p) => [tpKey(g.topic, p.partition), BigInt(p.offset)] as const)),
+        );
         lag = 0n;
-        for (const end of ends) {
-          const high = BigInt(end.high);
-          const low = BigInt(end.low);
-          const at = committedBy.get(end.partition) ?? -1n;
-          const position = at < 0n ? low : at;
-          if (high > position) lag += high - position;
+        for (const { topic: t, partitions } of ends) {
+          for (const end of partitions) {
+            const high = BigInt(end.high);
+            const low = BigInt(end.low);
+            const at = committedBy.get(tpKey(t, end.partition)) ?? -1n;
+            const position = at < 0n ? low : at;
+            if (high > position) lag += high - position;
+          }
         }
         if (lag === 0n) return;
         await sleep(pollMs);
       }
-      throw new SinkCatchUpTimeoutError(`sink ${stage} did not catch up with ${topic} within ${timeoutMs} ms`, {
+      throw new SinkCatchUpTimeoutError(`sink ${stage} did not catch up with ${topicList.join(', ')} within ${timeoutMs} ms`, {
         details: { topic, table, group_id: groupId, lag: lag.toString() },
       });
     },
     stats() {
-      return { ...counters, committedOffsets: Object.fromEntries(committed) };
+      const committedByTopic = byTopic(committed.values());
+      return { ...counters, committedOffsets: { ...committedByTopic[topic] }, committedByTopic };
     },
   };
 }

@@ -12,6 +12,13 @@ export {
 } from './clickhouse-sink.ts';
 export { createRawChainSinks, createPricesSink, type CreateRawSinksParameters } from './raw-sinks.ts';
 export {
+  createDeadLettersSink,
+  deadLetterRow,
+  DEAD_LETTER_TOPICS,
+  DEAD_LETTERS_TABLE,
+  type CreateDeadLettersSinkParameters,
+} from './dead-letters-sink.ts';
+export {
   blockRows,
   transactionRows,
   logRows,
@@ -23,4 +30,10 @@ export {
   logRowsWithRetractions,
 } from './raw-rows.ts';
 export { classifyInsertError } from './classify-insert-error.ts';
-export { SinkCatchUpTimeoutError, SinkInsertUnavailableError, SinkMappingFailedError, SinkRowsRejectedError } from './errors.ts';
+export {
+  SinkCatchUpTimeoutError,
+  SinkInsertUnavailableError,
+  SinkMappingFailedError,
+  SinkRecordInvalidError,
+  SinkRowsRejectedError,
+} from './errors.ts';

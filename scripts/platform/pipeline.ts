@@ -4,6 +4,7 @@ import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { createDerivedSinks } from '../../processors/sinks/derived-sinks.ts';
 import { createPricesSink } from '../../processors/sinks/raw-sinks.ts';
+import { createDeadLettersSink } from '../../processors/sinks/dead-letters-sink.ts';
 import type { ClickHouseSink } from '../../processors/sinks/clickhouse-sink.ts';
 import { startHeartbeat } from '../../processors/runtime/status/heartbeat.ts';
 import { startStreamWorker, type StreamWorker } from '../../processors/runtime/streamWorker.ts';
@@ -63,6 +64,7 @@ export async function startPipeline(common: Common, options: StartPipelineOption
     sinks.push(
       ...createDerivedSinks(common, { serdes, kafka, groupPrefix: `${appId}-sink` }),
       createPricesSink(common, { serdes, kafka, groupPrefix: `${appId}-sink` }),
+      createDeadLettersSink(common, { serdes, kafka, groupId: `${appId}-sink-dead_letters` }),
     );
     for (const sink of sinks) {
       await sink.start();

@@ -24,6 +24,7 @@ export {
   type StatusReport,
   type WorkerStatus,
 } from './status.ts';
+export { collectDeadLetters, formatDeadLetters, type DeadLetterCount, type DeadLettersStatus } from './dead-letters.ts';
 export {
   collectTransfersOnly,
   formatTransfersOnly,

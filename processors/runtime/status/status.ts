@@ -3,6 +3,7 @@ import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { consumerGroupOf } from '../streamWorker.ts';
 import { workerStatusTopicName, type WorkerHeartbeat } from './heartbeat.ts';
+import { formatDeadLetters, type DeadLettersStatus } from './dead-letters.ts';
 import { formatTransfersOnly, type TransfersOnlyStatus } from './transfers-only.ts';
 
 /**
@@ -58,6 +59,8 @@ export interface StatusReport {
   readonly problems: readonly string[];
   /** Block ranges ingested transfers-only (from the warehouse); absent when not collected. Informational. */
   readonly transfers_only?: TransfersOnlyStatus;
+  /** Dead letters per source topic, stage and error code (from the warehouse); absent when not collected. Informational. */
+  readonly dead_letters?: DeadLettersStatus;
 }
 
 export interface CollectStatusParameters {
@@ -317,6 +320,7 @@ export function formatStatus(report: StatusReport): string {
   }
   out.push(table(['WORKER', 'STATE', 'SEEN', 'RUNS', 'PARTITIONS', 'RECORDS', 'RATE', 'RESTORED', 'LAST ERROR'], workerRows));
   if (report.transfers_only !== undefined) out.push('', formatTransfersOnly(report.transfers_only));
+  if (report.dead_letters !== undefined) out.push('', formatDeadLetters(report.dead_letters));
   out.push('');
   if (report.problems.length === 0) out.push('OK');
   else for (const p of report.problems) out.push(`PROBLEM: ${p}`);

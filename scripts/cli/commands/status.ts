@@ -14,7 +14,7 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description(
-      'Every worker of the app: consumer groups (members, assigned partitions, committed/end offsets, lag) and worker heartbeats (throughput, last error, restores), and the block ranges ingested transfers-only (no transactions in raw_transactions). Exits 1 if a group has no members or lag exceeds --max-lag',
+      'Every worker of the app: consumer groups (members, assigned partitions, committed/end offsets, lag) and worker heartbeats (throughput, last error, restores), and the block ranges ingested transfers-only (no transactions in raw_transactions), and dead letters per source topic, stage and error code (ClickHouse dead_letters). Exits 1 if a group has no members or lag exceeds --max-lag',
     )
     .option('--app-id <id>', 'application id (consumer group prefix)', 'oracul')
     .option('--json', 'print the report as JSON')
@@ -26,7 +26,7 @@ export function registerStatusCommand(program: Command): void {
         level: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'warn',
       });
       const [
-        { collectStatus, collectTransfersOnly, formatStatus },
+        { collectStatus, collectDeadLetters, collectTransfersOnly, formatStatus },
         { createKafka },
         { oraculStages },
         { createWarehouseClient },
@@ -47,8 +47,12 @@ export function registerStatusCommand(program: Command): void {
       });
       // Which blocks lack transactions and non-Transfer logs (transfers-only backfills): informational, never a problem.
       const warehouse = createWarehouseClient({ config });
-      const transfersOnly = await collectTransfersOnly(warehouse).finally(() => warehouse.close());
-      const full = { ...report, transfers_only: transfersOnly };
+      // Dead letters of every stage and sink (informational: they are counted, not a reason to exit 1).
+      const [transfersOnly, deadLetters] = await Promise.all([
+        collectTransfersOnly(warehouse),
+        collectDeadLetters(warehouse),
+      ]).finally(() => warehouse.close());
+      const full = { ...report, transfers_only: transfersOnly, dead_letters: deadLetters };
       process.stdout.write(opts.json ? `${JSON.stringify(full, null, 2)}\n` : formatStatus(full));
       if (report.problems.length > 0) process.exitCode = 1;
     });
