@@ -1,7 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { GraphQLSchema } from 'graphql';
-import type { Anomaly, TokenMetricsDaily } from '../schemas/index.ts';
+import type { Anomaly, CheckStatus, TokenMetricsDaily } from '../schemas/index.ts';
 import type { Principal } from './auth.ts';
 import { GATEWAY_ERROR_CODES, gatewayError } from './errors.ts';
 import type { ConsumerGroupLag, ComponentHealth, HealthProbe, HealthSnapshot } from './health.ts';
@@ -130,6 +130,10 @@ const DataQualityStatus = builder.enumType('DataQualityStatus', {
     PASS: { value: 'pass', description: 'The check passed.' },
     FAIL: { value: 'fail', description: 'The data violates the check.' },
     ERROR: { value: 'error', description: 'The check could not run.' },
+    PENDING: {
+      value: 'pending',
+      description: 'Nothing to judge yet (no block ingested or price polled within the grace period); never alerted.',
+    },
   } as const,
 });
 const ComponentStatus = builder.enumType('ComponentStatus', {
@@ -537,7 +541,7 @@ const DataQualityCheck = builder.objectRef<DataQualityRow>('DataQualityCheck').i
     subject: t.exposeString('subject', {
       description: 'What was checked within the chain (e.g. a token); empty for the whole chain.',
     }),
-    status: t.field({ type: DataQualityStatus, description: 'Outcome.', resolve: (r) => r.status as 'pass' | 'fail' | 'error' }),
+    status: t.field({ type: DataQualityStatus, description: 'Outcome.', resolve: (r) => r.status as CheckStatus }),
     observed: t.exposeFloat('observed', { nullable: true, description: 'Observed measure; null when not numeric.' }),
     threshold: t.exposeFloat('threshold', { nullable: true, description: 'Threshold the measure was compared with.' }),
     checkWindow: t.exposeString('check_window', { description: 'Checked interval: ISO-8601 interval or blocks:<from>-<to>.' }),
@@ -614,7 +618,7 @@ const Health = builder.objectRef<HealthSnapshot>('Health').implement({
       type: DataQualityStatus,
       nullable: true,
       description: 'Its outcome.',
-      resolve: (h) => h.lastDataQualityStatus as 'pass' | 'fail' | 'error' | null,
+      resolve: (h) => h.lastDataQualityStatus as CheckStatus | null,
     }),
     components: t.field({ type: [Component], description: 'State of each dependency.', resolve: (h) => h.components }),
   }),
