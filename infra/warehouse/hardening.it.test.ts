@@ -193,6 +193,7 @@ describe('finding 1: no host files, commands or local services through the engin
       `INSERT INTO TABLE FUNCTION file('${target}', 'TSV', 's String') VALUES ('x')`,
       `SELECT * FROM url('${url}/ping', 'LineAsString')`,
       "SELECT file('/etc/passwd')",
+      "SELECT arrayMap(file, ['/etc/passwd'])",
       "SELECT * FROM t JOIN file('/etc/passwd', 'LineAsString') AS f ON 1",
       "SELECT id FROM t WHERE s IN (SELECT * FROM url('http://127.0.0.1:9092', 'LineAsString'))",
       "WITH x AS (SELECT * FROM file('/etc/passwd', 'LineAsString')) SELECT * FROM x",

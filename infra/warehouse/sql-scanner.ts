@@ -28,6 +28,8 @@ export interface StatementInfo {
   readonly multiStatement: boolean;
   /** Every `name(` outside literals and comments (functions, table functions, engines, dictionary sources), as written. */
   readonly calls: readonly string[];
+  /** Every name outside literals and comments, lower-cased (a function can be passed by name: `arrayMap(file, ...)`). */
+  readonly names: ReadonlySet<string>;
   /** Names after `ENGINE [=]` (table or database engines), as written. */
   readonly engines: readonly string[];
   /** Setting names assigned by `SETTINGS a = 1, ...` clauses (any depth) and by a `SET` statement. */
@@ -125,6 +127,7 @@ export function analyzeStatement(sql: string): StatementInfo {
     empty: first === undefined,
     multiStatement,
     calls: callsIn(sql, tokens),
+    names: namesIn(sql, tokens),
     engines: enginesIn(sql, tokens),
     settingNames: settingNamesIn(sql, tokens, keyword),
     objectType: objectTypeOf(tokens, keyword),
@@ -132,12 +135,18 @@ export function analyzeStatement(sql: string): StatementInfo {
   };
 }
 
-/** The names of every `name(` in `text` (e.g. the rows of `INSERT ... FORMAT Values`, which the engine evaluates). */
-export function findCalls(text: string): string[] {
+/** The calls and names in `text` (e.g. the rows of `INSERT ... FORMAT Values`, which the engine evaluates). */
+export function findCalls(text: string): { calls: string[]; names: Set<string> } {
   const scanner = new Scanner(text);
   const tokens: Token[] = [];
   for (let token = scanner.next(); token; token = scanner.next()) tokens.push(token);
-  return callsIn(text, tokens);
+  return { calls: callsIn(text, tokens), names: namesIn(text, tokens) };
+}
+
+function namesIn(sql: string, tokens: readonly Token[]): Set<string> {
+  const names = new Set<string>();
+  for (const token of tokens) if (isName(token)) names.add(nameText(sql, token).toLowerCase());
+  return names;
 }
 
 function isName(token: Token | undefined): token is Token {

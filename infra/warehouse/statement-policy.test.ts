@@ -80,6 +80,8 @@ describe('StatementPolicy', () => {
       "SELECT * FROM `file`('/etc/passwd')",
       "SELECT * FROM file/**/('/etc/passwd')",
       "SELECT file('/proc/self/environ')",
+      "SELECT arrayMap(file, ['/etc/passwd'])",
+      "SELECT arrayMap(`FILE`, ['/etc/passwd'])",
       'SELECT * FROM view(SELECT * FROM numbers(1))',
       "DESCRIBE TABLE executable('x.sh', 'TSV', 'a String')",
       "CREATE TABLE t AS mysql('127.0.0.1:3306', 'd', 't', 'u', 'p')",
@@ -135,6 +137,8 @@ describe('StatementPolicy', () => {
   it("checks the rows of INSERT ... FORMAT Values, which the engine evaluates, and no other format's", () => {
     const rows = Buffer.from("(1, 'file(x)'), (2, FILE ('/etc/passwd'))");
     expect(() => policy.assertInsertData('Values', rows, writer)).toThrow(/Not enough privileges/);
+    const byName = Buffer.from("(1, arrayMap(file, ['/etc/passwd']))");
+    expect(() => policy.assertInsertData('Values', byName, writer)).toThrow(/Not enough privileges/);
     expect(() => policy.assertInsertData('VALUES', Buffer.from("(1, format('{}', 2))"), writer)).not.toThrow();
     expect(() => policy.assertInsertData('JSONEachRow', rows, writer)).not.toThrow();
   });

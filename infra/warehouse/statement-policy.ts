@@ -44,11 +44,14 @@ export const ALLOWED_TABLE_FUNCTIONS: Readonly<Record<WarehouseRole, readonly st
 });
 
 /**
- * Calls that reach the host without being table functions: the scalar `file(path)` reads any file
- * (even under readonly=1), `catboostEvaluate` loads a model library from a path, and
- * `disk(type = local, path = ...)` in a table's SETTINGS stores its data at any path.
+ * Scalar functions that reach the host: `file(path)` reads any file (even under readonly=1),
+ * `catboostEvaluate` loads a model library from a path. Refused wherever their name appears,
+ * since a higher-order function takes one by name (`arrayMap(file, ['/etc/passwd'])`).
  */
-const HOST_FUNCTIONS = ['file', 'catboostEvaluate', 'disk'];
+const HOST_SCALAR_FUNCTIONS = ['file', 'catboostEvaluate'];
+
+/** Calls that reach the host without being table functions: `disk(type = local, path = ...)` in a table's SETTINGS. */
+const HOST_FUNCTIONS = [...HOST_SCALAR_FUNCTIONS, 'disk'];
 
 const MERGE_TREE_FAMILY = [
   'MergeTree',
@@ -146,12 +149,22 @@ export class StatementPolicy {
     if (info.attachFromPath) throw refused(user.name, "ATTACH ... FROM '<path>'");
     if (info.kind === 'ddl') this.assertEngines(info, user);
     this.assertCalls(info.calls, user);
+    this.assertNames(info.names, user);
     this.assertSettingNames(info.settingNames, user);
   }
 
   /** `INSERT ... FORMAT Values` rows are SQL expressions the engine evaluates (`(file('/etc/passwd'))`). */
   assertInsertData(format: string | undefined, data: Buffer, user: PolicyUser): void {
-    if (format !== undefined && format.toLowerCase() === 'values') this.assertCalls(findCalls(data.toString('latin1')), user);
+    if (format === undefined || format.toLowerCase() !== 'values') return;
+    const { calls, names } = findCalls(data.toString('latin1'));
+    this.assertCalls(calls, user);
+    this.assertNames(names, user);
+  }
+
+  private assertNames(names: ReadonlySet<string>, user: PolicyUser): void {
+    for (const name of HOST_SCALAR_FUNCTIONS) {
+      if (names.has(lower(name))) throw refused(user.name, `host function '${name}' (${user.role} role)`);
+    }
   }
 
   private assertEngines(info: StatementInfo, user: PolicyUser): void {
