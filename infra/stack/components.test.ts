@@ -1,9 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { parseComponentNames, selectComponents } from './components.ts';
 import { stackPaths } from './paths.ts';
 
-const config = (stack: Record<string, unknown> = {}) => loadConfig({ dir: '/nonexistent', env: {}, overrides: { stack } });
+// No config files (a config dir that does not exist is an error now): defaults plus the overrides.
+const emptyDir = mkdtempSync(join(tmpdir(), 'oracul-stack-config-'));
+const config = (stack: Record<string, unknown> = {}) => loadConfig({ dir: emptyDir, env: {}, overrides: { stack } });
 
 describe('parseComponentNames', () => {
   it('parses a comma list and rejects unknown names', () => {
