@@ -6,7 +6,8 @@ import { closest } from './suggest.ts';
 /**
  * Environment overrides: ORACUL_<SECTION>_<KEY> in SCREAMING_SNAKE_CASE of the
  * config path (ORACUL_KAFKA_BROKERS, ORACUL_CLICKHOUSE_URL, ORACUL_STACK_KAFKA_PORT).
- * Arrays of scalars are comma-separated. ORACUL_RPC_URL sets the first chain's rpcUrls.
+ * Arrays of scalars are comma-separated. ORACUL_RPC_URL sets the first chain's rpcUrls; ORACUL_GATEWAY_API_KEYS adds
+ * gateway keys.
  */
 export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const leaves = envLeaves();
@@ -23,7 +24,33 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
     chains[0] = { ...(chains[0] as Record<string, unknown>), rpcUrls: rpc.split(',').map((s) => s.trim()) };
     out.chains = chains;
   }
+  const keys = env.ORACUL_GATEWAY_API_KEYS;
+  if (keys) out.gateway = withEnvApiKeys(out.gateway, keys);
   return out;
+}
+
+/**
+ * ORACUL_GATEWAY_API_KEYS: `id:role:sha256` entries, comma-separated (what `oracul gateway key` prints), added to the
+ * keys of config/gateway.yml; an entry with the id of a file key replaces it. Lets an operator add or rotate a key
+ * without editing YAML. Roles and hashes are validated by the schema like the file's.
+ */
+function withEnvApiKeys(gateway: unknown, value: string): Record<string, unknown> {
+  const section = gateway !== null && typeof gateway === 'object' ? (gateway as Record<string, unknown>) : {};
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const parts = entry.split(':');
+      if (parts.length !== 3 || parts.some((p) => p === ''))
+        // The entry itself is not printed: it may be a key pasted by mistake instead of its hash.
+        throw new ConfigError(`invalid config at ORACUL_GATEWAY_API_KEYS: entry ${i + 1} is not id:role:sha256`);
+      const [id, role, sha256] = parts as [string, string, string];
+      return { id, role, sha256: sha256.toLowerCase() };
+    });
+  const ids = new Set(entries.map((e) => e.id));
+  const fileKeys = Array.isArray(section.apiKeys) ? (section.apiKeys as { id?: unknown }[]) : [];
+  return { ...section, apiKeys: [...fileKeys.filter((k) => !ids.has(String(k.id))), ...entries] };
 }
 
 /**
@@ -33,6 +60,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
 export const NON_CONFIG_ENV_VARIABLES: Readonly<Record<string, string>> = {
   ORACUL_CONFIG_DIR: 'folder of the <section>.yml files (config/load.ts)',
   ORACUL_RPC_URL: "the first chain's rpcUrls, comma-separated (config/env.ts)",
+  ORACUL_GATEWAY_API_KEYS: 'gateway API keys as id:role:sha256, comma-separated, added to gateway.apiKeys (config/env.ts)',
   ORACUL_DEBUG: 'print stack traces of CLI errors (scripts/cli/main.ts)',
   ORACUL_HEALTHCHECK_URL: "URL the image's HEALTHCHECK probes (infra/deploy/healthcheck.mjs)",
   ORACUL_CHROMIUM_PATH: 'Chromium for Superset screenshots (infra/superset/browser.ts)',

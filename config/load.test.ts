@@ -43,6 +43,24 @@ describe('loadConfig', () => {
     expect(config.chains[0]?.rpcUrls).toEqual(['http://127.0.0.1:8545']);
   });
 
+  it('adds gateway keys from ORACUL_GATEWAY_API_KEYS (id:role:sha256), replacing a file key of the same id', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
+    const dir = configDir({
+      'gateway.yml': `apiKeys:\n  - { id: app, role: read, sha256: ${a} }\n  - { id: ops, role: ops, sha256: ${b} }\n`,
+    });
+    const config = loadConfig({ dir, env: { ORACUL_GATEWAY_API_KEYS: ` ops:read:${c.toUpperCase()}, new:ops:${a}` } });
+    expect(config.gateway.apiKeys).toEqual([
+      { id: 'app', role: 'read', sha256: a },
+      { id: 'ops', role: 'read', sha256: c },
+      { id: 'new', role: 'ops', sha256: a },
+    ]);
+    expect(() => loadConfig({ dir, env: { ORACUL_GATEWAY_API_KEYS: 'orc_plaintext_key' } })).toThrowError(
+      /^invalid config at ORACUL_GATEWAY_API_KEYS: entry 1 is not id:role:sha256$/,
+    );
+    expect(() => loadConfig({ dir, env: { ORACUL_GATEWAY_API_KEYS: `x:admin:${a}` } })).toThrowError(/gateway\.apiKeys\.2\.role/);
+    expect(() => loadConfig({ dir, env: { ORACUL_GATEWAY_API_KEYS: 'x:read:abc' } })).toThrowError(/gateway\.apiKeys\.2\.sha256/);
+  });
+
   it('fails with the key, the reason and the value received', () => {
     const dir = configDir({ 'clickhouse.yml': 'url: not a url\n' });
     expect(() => loadConfig({ dir, env: {} })).toThrowError(ConfigError);
