@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../config/index.ts';
 import { createWarehouseClient } from '../../../dwh/client.ts';
 import { testConfig, testStackEnv } from '../../test/test-config.ts';
+import { startWebhookServer, type WebhookServer } from '../../../processors/alerts/testing/webhookServer.ts';
+import { personalise, readmeExampleBlocks, runShell, setupLines } from './testing/readme-examples.ts';
 import { DEVNET_CHAIN_ID, DEVNET_TOKENS, devnetTokens } from './tokens.ts';
 
 /**
@@ -14,7 +17,13 @@ import { DEVNET_CHAIN_ID, DEVNET_TOKENS, devnetTokens } from './tokens.ts';
  */
 describe('oracul start without an RPC endpoint (devnet)', () => {
   const client = createWarehouseClient({ config: testConfig() });
-  afterAll(() => client.close());
+  let webhook: WebhookServer | undefined;
+  const outboxDir = mkdtempSync(join(tmpdir(), 'oracul-devnet-alerts-'));
+  afterAll(async () => {
+    await client.close();
+    await webhook?.close();
+    rmSync(outboxDir, { recursive: true, force: true });
+  });
   const query = async <T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> => {
     const rs = await client.query({ query: sql, query_params: { chain: DEVNET_CHAIN_ID, ...params }, format: 'JSONEachRow' });
     return rs.json<T>();
@@ -25,8 +34,18 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
     { timeout: 900_000 },
     async () => {
       const started = Date.now();
+      webhook = await startWebhookServer();
       const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/oracul.mjs'), 'start', '--gateway-port', '0'], {
-        env: { ...process.env, ...testStackEnv(), ORACUL_LOG_LEVEL: 'info', ORACUL_METRICS_PORT: '0', ORACUL_RPC_URL: '' },
+        env: {
+          ...process.env,
+          ...testStackEnv(),
+          ORACUL_LOG_LEVEL: 'info',
+          ORACUL_METRICS_PORT: '0',
+          ORACUL_RPC_URL: '',
+          // A local Slack: the first digest of a fresh run must hold only the planted anomalies.
+          ORACUL_ALERTS_SLACK_WEBHOOK_URL: webhook.url,
+          ORACUL_ALERTS_OUTBOX_DIR: outboxDir,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -61,6 +80,7 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
         throw new Error(`timed out waiting for ${what}:\n${state}\n${tail()}`);
       };
 
+      const subscriptions: ReturnType<typeof runShell>[] = [];
       try {
         const tokens = devnetTokens();
         const firstData = await waitFor(
@@ -76,7 +96,22 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
         await waitFor('the "what to open" log', async () => output.includes('"msg":"devnet running: what to open"'), 120_000);
         const gatewayUrl = logged('gateway started').url;
         expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
-        expect(logged('devnet running: what to open').graphql).toBe(gatewayUrl);
+        const open = logged('devnet running: what to open');
+        expect(open.graphql).toBe(gatewayUrl);
+        // The run's development key, with a curl command and the GraphiQL headers that carry it.
+        const devKey = String(open.dev_key);
+        expect(devKey).toMatch(/^orc_dev_/);
+        expect(open.curl).toContain(`x-api-key: ${devKey}`);
+        expect(JSON.parse(String(open.graphiqlHeaders))).toEqual({ 'x-api-key': devKey });
+        const curl = runShell(String(open.curl));
+        await curl.done;
+        expect(JSON.parse(curl.stdout()), curl.stdout()).not.toHaveProperty('errors');
+        // The README's subscriptions, as written, started now so they see the anomalies as they are detected.
+        const [queriesBlock, sseBlock, wsBlock] = readmeExampleBlocks();
+        const queries = personalise(queriesBlock!, devKey, String(gatewayUrl));
+        const sse = runShell(`${setupLines(queries)}\n${sseBlock!}`);
+        const ws = runShell(`${setupLines(queries)}\n${wsBlock!}`);
+        subscriptions.push(sse, ws);
         const allTokens = await waitFor(
           'transfers of every devnet token',
           async () => {
@@ -166,6 +201,13 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
           "SELECT count() AS n FROM erc20_transfers FINAL WHERE chain_id = {chain:UInt64} AND form = 'legacy'",
         );
         expect(Number(legacy[0]!.n)).toBeGreaterThan(0);
+        await checkReadmeQueries(queries);
+        await checkSubscriptions(sse, ws, waitFor);
+        const devnetLog = logged('no RPC endpoint configured: running on a local devnet (pass --no-devnet to skip)');
+        const planted = devnetLog.planted_anomalies as Planted[];
+        const counts = await checkAnomalyCounts(String(devnetLog.launch_day), planted);
+        const digest = await checkFirstDigest(webhook, planted, waitFor);
+        console.log(`devnet anomalies: ${counts}; first Slack digest: ${digest}`);
         console.log(
           `devnet timings (s from spawn): first transfers ${firstData}, all tokens ${allTokens}, 10+ days of metrics ${manyDays}, ` +
             `planted anomaly ${anomaly}, reorg ${reorgAt}, retraction seen ${retracted}`,
@@ -173,6 +215,7 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
       } catch (error) {
         // A failed wait must not leave the platform running into the next test file (it shares the stack's topics):
         // stop it, by force if the clean shutdown hangs, before reporting.
+        for (const s of subscriptions) s.child.kill('SIGTERM');
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
         await exited;
@@ -180,6 +223,7 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
         log.end();
         throw error;
       }
+      for (const s of subscriptions) s.child.kill('SIGTERM');
       child.kill('SIGTERM');
       const code = await exited;
       log.end();
@@ -188,3 +232,115 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
     },
   );
 });
+
+/** A planted anomaly as the devnet logs it (scripts/platform/devnet/traffic.ts PlantedAnomaly). */
+interface Planted {
+  readonly kind: 'token_volume_spike' | 'address_outflow_burst';
+  readonly day: string;
+  readonly token: string;
+  readonly address?: string;
+}
+
+type WaitFor = (what: string, check: () => Promise<boolean>, timeoutMs: number) => Promise<number>;
+
+/** The README's query block, as written (the reader's key and the gateway's port): four answers, each checked. */
+async function checkReadmeQueries(queries: string): Promise<void> {
+  const run = runShell(queries);
+  expect(await run.done, run.stdout()).toBe(0);
+  const answers = run
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { data?: Record<string, unknown>; errors?: unknown });
+  expect(answers, run.stdout()).toHaveLength(4);
+  for (const a of answers) expect(a.errors, JSON.stringify(a)).toBeUndefined();
+  const [tokens, metrics, top, anomalies] = answers.map((a) => a.data!);
+  const symbols = (tokens!.tokens as { edges: { node: { symbol: string } }[] }).edges.map((e) => e.node.symbol).sort();
+  expect(symbols).toEqual(DEVNET_TOKENS.map((t) => t.symbol).sort());
+  const days = metrics!.tokenMetricsDaily as { symbol: string; transferCount: number }[];
+  expect(days.length).toBeGreaterThanOrEqual(5);
+  expect(days.every((d) => d.symbol === 'dWETH' && d.transferCount > 0)).toBe(true);
+  expect((top!.topTokens as unknown[]).length).toBeGreaterThanOrEqual(3);
+  const high = (anomalies!.anomalies as { edges: { node: { severity: string; entityId: string; metric: string } }[] }).edges;
+  expect(high.length).toBeGreaterThan(0);
+  expect(high.every((e) => e.node.severity === 'HIGH')).toBe(true);
+}
+
+/** The README's SSE and graphql-ws subscriptions each delivered a high anomaly as it was detected. */
+async function checkSubscriptions(
+  sse: ReturnType<typeof runShell>,
+  ws: ReturnType<typeof runShell>,
+  waitFor: WaitFor,
+): Promise<void> {
+  await waitFor('a high anomaly over SSE', async () => /event: next\ndata: .*"anomalyDetected"/.test(sse.stdout()), 120_000);
+  await waitFor('a high anomaly over graphql-ws', async () => ws.stdout().includes('"anomalyDetected"'), 120_000);
+  expect(sse.stdout()).toContain('"severity":"HIGH"');
+  const first = JSON.parse(
+    ws
+      .stdout()
+      .split('\n')
+      .find((l) => l.startsWith('{'))!,
+  ) as {
+    anomalyDetected: { kind: string; anomaly: { severity: string } };
+  };
+  expect(first.anomalyDetected.anomaly.severity).toBe('HIGH');
+}
+
+/**
+ * Anomalies an on-call engineer can trust: a quiet first scored day (the launch day is kept out of baselines; it is
+ * day 15 after the launch, day 14 checked too), the planted spike and whale burst high, few high address anomalies.
+ */
+async function checkAnomalyCounts(launchDay: string, planted: readonly Planted[]): Promise<string> {
+  const client = createWarehouseClient({ config: testConfig() });
+  try {
+    const q = async <T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> =>
+      (await client.query({ query: sql, query_params: { chain: DEVNET_CHAIN_ID, ...params }, format: 'JSONEachRow' })).json<T>();
+    const highOn = await q<{ day: string; n: string }>(
+      `SELECT toString(day) AS day, toString(count()) AS n FROM anomalies FINAL
+       WHERE chain_id = {chain:UInt64} AND severity = 'high' AND status != 'withdrawn'
+         AND day IN (addDays(toDate({launch:String}), 14), addDays(toDate({launch:String}), 15)) GROUP BY day`,
+      { launch: launchDay },
+    );
+    for (const row of highOn) expect(Number(row.n), `high anomalies on ${row.day} (launch ${launchDay})`).toBeLessThanOrEqual(1);
+    const spike = planted.find((p) => p.kind === 'token_volume_spike')!;
+    const whale = planted.find((p) => p.kind === 'address_outflow_burst')!;
+    const severity = async (entityType: string, entityId: string, metric: string, day: string): Promise<string | undefined> =>
+      (
+        await q<{ severity: string }>(
+          `SELECT severity FROM anomalies FINAL WHERE chain_id = {chain:UInt64} AND entity_type = {t:String}
+           AND entity_id = {id:String} AND metric = {m:String} AND day = {day:Date} AND status != 'withdrawn'`,
+          { t: entityType, id: entityId, m: metric, day },
+        )
+      )[0]?.severity;
+    expect(await severity('token', spike.token, 'transfer_count', spike.day)).toBe('high');
+    expect(await severity('address', whale.address!, 'outflow_usd', whale.day)).toBe('high');
+    const [addressHigh] = await q<{ n: string }>(
+      `SELECT toString(count()) AS n FROM anomalies FINAL WHERE chain_id = {chain:UInt64} AND entity_type = 'address'
+       AND severity = 'high' AND status != 'withdrawn'`,
+    );
+    expect(Number(addressHigh!.n)).toBeLessThanOrEqual(10);
+    return `high on launch+14/15 ${JSON.stringify(highOn)}, high address anomalies ${addressHigh!.n}`;
+  } finally {
+    await client.close();
+  }
+}
+
+/** The first Slack digest of the run holds only anomalies of the planted days: no DQ artefact of the cold start. */
+async function checkFirstDigest(
+  webhook: WebhookServer | undefined,
+  plantedAnomalies: readonly Planted[],
+  waitFor: WaitFor,
+): Promise<string> {
+  await waitFor('the first Slack digest', async () => (webhook?.delivered().length ?? 0) > 0, 120_000);
+  const planted = plantedAnomalies.map((p) => p.day);
+  const lines = webhook!.delivered()[0]!.body.text.split('\n').slice(1);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines.filter((l) => !l.startsWith('[+'))) {
+    expect(line, webhook!.delivered()[0]!.body.text).not.toContain('DQ check');
+    expect(
+      planted.some((day) => line.includes(` on ${day} `)),
+      `${line} (planted days ${planted.join(', ')})`,
+    ).toBe(true);
+  }
+  return webhook!.delivered()[0]!.body.text.replaceAll('\n', ' | ');
+}

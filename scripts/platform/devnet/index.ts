@@ -107,6 +107,13 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
     prices: { ...config.prices, baseUrl: priceServer.url, apiKey: undefined },
     gateway: { ...config.gateway, chainId: DEVNET_CHAIN_ID },
     ingest: { ...config.ingest, pollIntervalMs: Math.min(config.ingest.pollIntervalMs, 1_000) },
+    // The alerter's dedup memory and outbox belong to this chain: anomaly ids repeat across devnet runs (same plan,
+    // same ids), so the shared default outbox would swallow this run's alerts as already sent, or replay an old
+    // run's digests. A configured outbox is the operator's choice.
+    alerts:
+      config.alerts.outboxDir === join(DEFAULT_STATE_DIR, 'alerts-outbox')
+        ? { ...config.alerts, outboxDir: join(stateDir, 'alerts-outbox') }
+        : config.alerts,
   };
   const refusal = devKeyRefusal(config);
   let devKey: DevKey | undefined;
@@ -118,6 +125,7 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
     rpc: rpcUrl,
     prices: priceServer.url,
     history_days: plan.days,
+    launch_day: new Date(plan.launchDayMs).toISOString().slice(0, 10),
     history_blocks: plan.blocks.length,
     planted_anomalies: plan.anomalies,
   });
