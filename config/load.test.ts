@@ -44,7 +44,7 @@ describe('loadConfig', () => {
   });
 
   it('adds gateway keys from ORACUL_GATEWAY_API_KEYS (id:role:sha256), replacing a file key of the same id', () => {
-    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64)) as [string, string, string];
     const dir = configDir({
       'gateway.yml': `apiKeys:\n  - { id: app, role: read, sha256: ${a} }\n  - { id: ops, role: ops, sha256: ${b} }\n`,
     });

@@ -6,7 +6,7 @@
  * the client, which can move them to another endpoint.
  */
 import { getHttpRpcClient } from 'viem/utils';
-import { redactUrl } from '../../../config/redact.ts';
+import { redactRpcUrl } from '../../../config/redact.ts';
 import { observeRpcRequest } from '../../../core/metrics/index.ts';
 import { createHttpFetch } from './http-fetch.ts';
 import { createAimdRateLimiter, type AimdRateLimiter, type AimdRateLimiterOptions } from './aimd-rate-limiter.ts';
@@ -75,7 +75,8 @@ export interface RpcEndpoint {
 const DEFAULT_RATE = { initialRps: 25, minRps: 1, maxRps: 500 };
 
 export function createRpcEndpoint(index: number, options: RpcEndpointOptions): RpcEndpoint {
-  const label = redactUrl(options.url);
+  // Provider keys often sit in the path (`/v2/<key>`): the label in logs and metrics hides every path segment.
+  const label = redactRpcUrl(options.url);
   const timeoutMs = options.timeoutMs ?? 10_000;
   let batchSize = Math.max(1, options.maxBatchSize ?? 50);
   const limiter = createAimdRateLimiter({ ...DEFAULT_RATE, ...options.rate });
