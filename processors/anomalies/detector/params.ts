@@ -27,11 +27,22 @@ export const streamingDetectorParamsSchema = z.object({
     gate: z.number().positive(),
     errorAlpha: z.number().gt(0).lte(1),
   }),
-  recordTau: z.number().positive(),
+  /**
+   * Record-break scale per feature (lib/record-surprise.ts): the break, relative to the history's range, that
+   * scores 0.95. Larger for the local deviation, whose history is heavy-tailed on noisy series.
+   */
+  recordTau: z.object({
+    value: z.number().positive(),
+    local: z.number().positive(),
+    shift: z.number().positive(),
+    seasonal: z.number().positive(),
+  }),
   /** Score at which a point counts as an alarm and starts the suppression. */
   alarmLevel: z.number().gt(0).lte(1),
-  /** Points after an alarm whose scores are damped (one anomaly, one alarm). */
+  /** Points after an alarm of a feature whose scores of that feature are damped (one anomaly, one alarm per feature). */
   suppression: z.number().int().nonnegative(),
+  /** Points after any alarm whose scores are damped (features alarming on the same event a few points apart). */
+  mergeWindow: z.number().int().nonnegative(),
   /** Factor applied to scores during the suppression. */
   suppressionFactor: z.number().gte(0).lte(1),
 });
@@ -45,10 +56,11 @@ export const DEFAULT_STREAMING_PARAMS: StreamingDetectorParams = {
   localWindow: 30,
   shiftSpan: 20,
   shiftBaseline: 200,
-  seasonal: { lagsMs: [DAY_MS, 7 * DAY_MS], smoothing: 24, gate: 0.5, errorAlpha: 0.01 },
-  recordTau: 0.05,
+  seasonal: { lagsMs: [DAY_MS, 7 * DAY_MS], smoothing: 24, gate: 0.6, errorAlpha: 0.01 },
+  recordTau: { value: 0.07, local: 0.3, shift: 0.05, seasonal: 0.05 },
   alarmLevel: 0.9,
   suppression: 30,
+  mergeWindow: 7,
   suppressionFactor: 0.5,
 };
 

@@ -54,6 +54,19 @@ describe('streaming detector', () => {
     expect(out[first]?.feature).toBe('shift');
   });
 
+  it("does not let one feature's suppression hide another feature's alarm (a level shift just after a spike)", () => {
+    const values = noisy(600, 11);
+    values[300] = 125; // a new high (value, local) but too small to move the 20-point mean to a record
+    for (let i = 310; i < 600; i++) values[i] = (values[i] as number) + 12;
+    const state = createStreamingDetectorState(params);
+    const out = values.map((x, i) => scoreNextPoint(state, params, x, i * HOUR));
+    expect(out[300]?.score).toBeGreaterThanOrEqual(params.alarmLevel);
+    const shiftAlarm = out.findIndex((o, i) => i > 300 && o.score >= params.alarmLevel);
+    expect(shiftAlarm).toBeGreaterThan(300 + params.mergeWindow);
+    expect(shiftAlarm).toBeLessThan(300 + params.suppression);
+    expect(out[shiftAlarm]?.feature).toBe('shift');
+  });
+
   it('is causal: a prefix scores the same whatever follows', () => {
     const values = noisy(400);
     const full = run(values);

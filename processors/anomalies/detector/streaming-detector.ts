@@ -8,8 +8,11 @@
  *   shift     mean(x_{t-k+1..t}) - median(x_{t-B..t-1})         (level shifts, slow drifts)
  *   seasonal  smoothed x_t - x_{t-season} (seasonal-residual.ts) (broken daily/weekly patterns)
  * each is scored by its record surprise against its own last H values
- * (lib/record-surprise.ts) and the point's score is the maximum. After a point scores >= alarmLevel the next `suppression`
- * scores are multiplied by `suppressionFactor`: one anomaly raises one alarm.
+ * (lib/record-surprise.ts) and the point's score is the maximum. Alarms are damped in two ways: after a feature scores
+ * >= alarmLevel, its next `suppression` scores are multiplied by `suppressionFactor` (one anomaly, one alarm per
+ * feature), and after the point's score reaches alarmLevel, the next `mergeWindow` point scores are too (features
+ * that alarm on the same event a few points apart raise one alarm). A per-feature suppression does not hide another
+ * feature: a level shift that follows a spike is still seen.
  *
  * State is plain data (arrays and numbers) so it can be stored as-is.
  */
@@ -33,13 +36,15 @@ export interface StreamingDetectorState {
   /** Last k values (level-shift mean). */
   shiftRecent: number[];
   seasonal: SeasonalState;
+  /** Damped scores left per feature, and for the point score (merge window). */
+  featureSuppressionLeft: Record<DetectorFeature, number>;
   suppressionLeft: number;
 }
 
 export interface DetectorOutput {
   /** Anomaly score in [0, 1]. */
   readonly score: number;
-  /** Score before suppression. */
+  /** Score before the merge window's damping (a feature's own suppression is already applied). */
   readonly rawScore: number;
   /** Feature that produced the score (null before any feature has enough history). */
   readonly feature: DetectorFeature | null;
@@ -55,6 +60,7 @@ export function createStreamingDetectorState(params: StreamingDetectorParams): S
     shiftBaseline: createSlidingWindow(params.shiftBaseline),
     shiftRecent: [],
     seasonal: createSeasonalState(params.seasonal),
+    featureSuppressionLeft: { value: 0, local: 0, shift: 0, seasonal: 0 },
     suppressionLeft: 0,
   };
 }
@@ -82,6 +88,18 @@ function featureValues(
   return { values, seasonalGateOpen: seasonal.gateOpen };
 }
 
+/** Score of feature f (damped while its own suppression runs); starts its suppression on an alarm. */
+function featureScore(state: StreamingDetectorState, params: StreamingDetectorParams, f: DetectorFeature, v: number): number {
+  const raw = recordSurprise(state.histories[f].sorted, v, params.recordTau[f]);
+  const left = state.featureSuppressionLeft[f];
+  if (left > 0) {
+    state.featureSuppressionLeft[f] = left - 1;
+    return raw * params.suppressionFactor;
+  }
+  if (raw >= params.alarmLevel) state.featureSuppressionLeft[f] = params.suppression;
+  return raw;
+}
+
 /** Scores the next point and absorbs it into the state (mutates `state`). */
 export function scoreNextPoint(
   state: StreamingDetectorState,
@@ -98,7 +116,7 @@ export function scoreNextPoint(
     const history = state.histories[f];
     const usable = history.values.length >= params.minHistory && (f !== 'seasonal' || seasonalGateOpen);
     if (usable) {
-      const s = recordSurprise(history.sorted, v, params.recordTau);
+      const s = featureScore(state, params, f, v);
       if (s > rawScore) {
         rawScore = s;
         feature = f;
@@ -114,6 +132,6 @@ export function scoreNextPoint(
     state.suppressionLeft -= 1;
     return { score: rawScore * params.suppressionFactor, rawScore, feature, suppressed: true };
   }
-  if (rawScore >= params.alarmLevel) state.suppressionLeft = params.suppression;
+  if (rawScore >= params.alarmLevel) state.suppressionLeft = params.mergeWindow;
   return { score: rawScore, rawScore, feature, suppressed: false };
 }

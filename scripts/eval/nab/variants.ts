@@ -13,6 +13,10 @@ const seasonal = (patch: Partial<StreamingDetectorParams['seasonal']>): Pick<Str
   seasonal: { ...D.seasonal, ...patch },
 });
 
+const tau = (patch: Partial<StreamingDetectorParams['recordTau']>): Pick<StreamingDetectorParams, 'recordTau'> => ({
+  recordTau: { ...D.recordTau, ...patch },
+});
+
 export const PARAM_VARIANTS: readonly ParamVariant[] = [
   { name: 'default', params: D },
   ...(
@@ -29,10 +33,16 @@ export const PARAM_VARIANTS: readonly ParamVariant[] = [
       ['shiftBaseline=300', { shiftBaseline: 300 }],
       ['seasonal.smoothing=12', seasonal({ smoothing: 12 })],
       ['seasonal.smoothing=48', seasonal({ smoothing: 48 })],
-      ['seasonal.gate=0.4', seasonal({ gate: 0.4 })],
-      ['seasonal.gate=0.6', seasonal({ gate: 0.6 })],
+      ['seasonal.gate=0.5', seasonal({ gate: 0.5 })],
+      ['seasonal.gate=0.7', seasonal({ gate: 0.7 })],
+      ['recordTau.local=0.2', tau({ local: 0.2 })],
+      ['recordTau.local=0.4', tau({ local: 0.4 })],
+      ['recordTau.value=0.05', tau({ value: 0.05 })],
+      ['recordTau.value=0.1', tau({ value: 0.1 })],
       ['suppression=20', { suppression: 20 }],
       ['suppression=40', { suppression: 40 }],
+      ['mergeWindow=3', { mergeWindow: 3 }],
+      ['mergeWindow=15', { mergeWindow: 15 }],
     ] as const
   ).map(([name, patch]) => ({ name, params: { ...D, ...patch } })),
 ];
