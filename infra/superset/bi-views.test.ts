@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindDatabase, loadMigrations } from '../../dwh/load-migrations.ts';
 
 /**
- * The BI views of dwh/migrations/0006_bi_views.sql on the real engine (chdb): latest version only, deleted,
- * orphaned and withdrawn rows hidden, human-readable columns.
+ * The BI views of dwh/migrations (0006_bi_views.sql, 0010_dead_letters_view.sql) on the real engine (chdb): latest
+ * version only, deleted, orphaned and withdrawn rows hidden, human-readable columns, no raw payloads.
  */
 const DB = 'oracul_bi_views_semantics';
 let dir: string;
@@ -28,6 +28,24 @@ const ALICE = '0x' + '0a'.repeat(20);
 const BOB = '0x' + '0b'.repeat(20);
 const today = new Date().toISOString().slice(0, 10);
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
+const PAYLOAD = Buffer.from('payload only operators may read').toString('base64');
+const deadLetter = (offset: number, failedAt: string, message: string) => ({
+  source_topic: 'eth.logs.raw',
+  source_partition: 0,
+  source_offset: offset,
+  source_timestamp: failedAt,
+  stage: 'sink:raw_logs',
+  error_code: 'ORACUL_SINK_RECORD_INVALID',
+  error_message: message,
+  error_details: JSON.stringify({ field: 'topics[1]', value_prefix: '0xzz' }),
+  retryable: false,
+  attempts: 1,
+  original_key_base64: PAYLOAD,
+  original_value_base64: PAYLOAD,
+  original_headers: [{ key: 'h', value_base64: PAYLOAD }],
+  failed_at: failedAt,
+});
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'oracul-bi-views-'));
@@ -128,6 +146,15 @@ beforeAll(() => {
     is_orphaned: orphaned,
   });
   insert('erc20_transfers', [transfer(1, 1, 0), transfer(2, 1, 0), transfer(2, 2, 1)]);
+  // A raw record refused by format, then replayed by the dead-letters sink in a later batch (same key and failed_at);
+  // another that failed yesterday, was retried and failed again today (counts once, on today).
+  const refused = deadLetter(7, `${yesterday} 10:00:00.000`, 'raw_logs: block 100 logs[0].topics[1] "0xzz" breaks rule hash32');
+  insert('dead_letters', [
+    refused,
+    deadLetter(8, `${yesterday} 11:00:00.000`, 'first failure'),
+    deadLetter(9, `${yesterday} 12:00:00.000`, 'raw_logs: block 101 logs[2].address "0x12" breaks rule address20'),
+  ]);
+  insert('dead_letters', [refused, deadLetter(8, `${today} 09:30:00.000`, 'x'.repeat(400))]);
 });
 
 afterAll(() => {
@@ -169,5 +196,46 @@ describe('BI views', () => {
       { address: BOB, counterparty: ALICE, direction: 'in', transfer_count: 1, amount_tokens: 1.5 },
       { address: ALICE, counterparty: BOB, direction: 'out', transfer_count: 1, amount_tokens: 1.5 },
     ]);
+  });
+
+  it('v_dead_letters: one row per day, topic, stage and error code; replays once, retries on the latest day; no payloads', () => {
+    const r = rows<Record<string, unknown>>(`SELECT * FROM ${DB}.v_dead_letters ORDER BY day`);
+    const expected = [
+      {
+        day: yesterday,
+        days_ago: 1,
+        source_topic: 'eth.logs.raw',
+        stage: 'sink:raw_logs',
+        error_code: 'ORACUL_SINK_RECORD_INVALID',
+        dead_letter_count: 2,
+        retryable_count: 0,
+        first_failed_at: `${yesterday} 10:00:00.000`,
+        last_failed_at: `${yesterday} 12:00:00.000`,
+        example_error_message: 'raw_logs: block 101 logs[2].address "0x12" breaks rule address20',
+        example_source_partition: 0,
+        example_source_offset: 9,
+      },
+      {
+        day: today,
+        days_ago: 0,
+        source_topic: 'eth.logs.raw',
+        stage: 'sink:raw_logs',
+        error_code: 'ORACUL_SINK_RECORD_INVALID',
+        dead_letter_count: 1,
+        retryable_count: 0,
+        first_failed_at: `${today} 09:30:00.000`,
+        last_failed_at: `${today} 09:30:00.000`,
+        example_error_message: 'x'.repeat(300),
+        example_source_partition: 0,
+        example_source_offset: 8,
+      },
+    ];
+    expect(r).toEqual(expected);
+    expect(rows<{ n: number }>(`SELECT count() AS n FROM ${DB}.dead_letters`)).toEqual([{ n: 5 }]); // FINAL made the difference
+    expect(JSON.stringify(r)).not.toContain(PAYLOAD);
+    const columns = rows<{ name: string }>(
+      `SELECT name FROM system.columns WHERE database = '${DB}' AND table = 'v_dead_letters'`,
+    );
+    expect(columns.map((c) => c.name).filter((n) => /base64|header|details/.test(n))).toEqual([]);
   });
 });
