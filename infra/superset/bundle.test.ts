@@ -103,7 +103,7 @@ describe('dashboards bundle', () => {
     expect(new Set(placed).size).toBe(charts.length); // every chart is on exactly one dashboard
     expect((await dashboardsToCapture()).map((d) => [d.slug, d.chartCount])).toEqual([
       ['oracul-address', 4],
-      ['oracul-overview', 6],
+      ['oracul-overview', 7],
       ['oracul-token', 4],
     ]);
     // Native filters target a column that exists.
@@ -116,6 +116,23 @@ describe('dashboards bundle', () => {
       for (const t of filters.flatMap((f) => f.targets))
         expect(byUuid.get(t.datasetUuid)?.columns.map((c) => c.column_name)).toContain(t.column.name);
     }
+  });
+
+  it('gives every object its own UUID and no dataset the raw payloads of dead letters', async () => {
+    const { charts, dashboards } = await readBundleSources();
+    const uuids = [...datasets.map((d) => d.uuid), ...charts.map((c) => c.uuid), ...dashboards.map((d) => d.uuid)];
+    expect(new Set(uuids).size).toBe(uuids.length);
+    // docs/deployment.md "Dead letters and raw-data validation": BI users see counts and messages, not the bytes.
+    for (const d of datasets) {
+      expect(d.table_name).toMatch(/^v_/);
+      for (const c of d.columns) expect(c.column_name, d.table_name).not.toMatch(/base64|original_|error_details/);
+    }
+    const deadLetters = datasets.find((d) => d.table_name === 'v_dead_letters');
+    const onOverview = dashboards.find((d) => d.slug === 'oracul-overview')?.position ?? {};
+    const placed = new Set(Object.values(onOverview).map((n) => n.meta?.uuid));
+    expect(charts.filter((c) => c.dataset_uuid === deadLetters?.uuid && placed.has(c.uuid)).map((c) => c.viz_type)).toEqual([
+      'table',
+    ]);
   });
 
   it('renders the read-only connection and a query context per chart, with nothing left to fill in', async () => {
