@@ -10,7 +10,7 @@ import { migrate } from '../../dwh/migrate.ts';
 import { startWarehouseServer, usersFromConfig, type WarehouseServer } from '../warehouse/index.ts';
 import { captureDashboards } from './browser.ts';
 import { dashboardsToCapture, readBundleSources, type ChartSource } from './bundle.ts';
-import { generateDemoDataset } from '../../scripts/test/bi-dataset.ts';
+import { DEMO_DEAD_LETTER_PAYLOAD, generateDemoDataset } from '../../scripts/test/bi-dataset.ts';
 import { seedWarehouse } from '../../scripts/test/bi-seed.ts';
 import {
   adminPassword,
@@ -27,8 +27,8 @@ import {
  * Superset end to end: the real warehouse endpoint (embedded ClickHouse engine) seeded with a generated
  * multi-day dataset that went through the real aggregators, Superset installed and started by the project's
  * own code, the committed bundle imported twice, every chart queried through Superset's REST API, every
- * dashboard rendered in headless Chromium (PNGs land in docs/img/), and the Overview's anomaly counts
- * compared with direct queries of the `anomalies` table.
+ * dashboard rendered in headless Chromium (PNGs land in docs/img/), and the Overview's anomaly and dead-letter
+ * counts compared with direct queries of the `anomalies` and `dead_letters` tables.
  */
 
 const offset = Number.parseInt(process.env.ORACUL_TEST_PORT_OFFSET ?? '0', 10) || 0;
@@ -127,7 +127,7 @@ describe('Superset dashboards on the warehouse', () => {
     const boards = await api<{ result: { slug: string }[] }>('/api/v1/dashboard/?q=(page_size:100)');
     expect(boards.body.result.map((d) => d.slug).sort()).toEqual(dashboards.map((d) => d.slug).sort());
     const datasets = await api<{ count: number }>('/api/v1/dataset/?q=(page_size:100)');
-    expect(datasets.body.count).toBe(5);
+    expect(datasets.body.count).toBe(6);
     const databases = await api<{ result: { database_name: string; backend: string }[] }>('/api/v1/database/');
     expect(databases.body.result).toEqual([
       expect.objectContaining({ database_name: 'Oracul warehouse', backend: 'clickhousedb' }),
@@ -177,6 +177,34 @@ describe('Superset dashboards on the warehouse', () => {
       `SELECT count() AS n FROM anomalies FINAL WHERE status != 'withdrawn'`,
     );
     expect(perDay.reduce((a, r) => a + Number(r.anomalies), 0)).toBe(Number(directPerDay[0]?.n));
+  });
+
+  it('shows on the Overview the dead letters of the last 7 days of a direct query, once each, without their bytes', async () => {
+    const shown = await chartData('Dead letters in the last 7 days by topic, stage and error code');
+    const direct = await rows<{ source_topic: string; stage: string; error_code: string; n: string; message: string }>(
+      writer,
+      `SELECT source_topic, stage, error_code, count() AS n, argMax(error_message, failed_at) AS message
+       FROM dead_letters FINAL WHERE toDate(failed_at, 'UTC') > toDate(now(), 'UTC') - 7
+       GROUP BY source_topic, stage, error_code`,
+    );
+    expect(direct.length).toBeGreaterThanOrEqual(3);
+    const keyOf = (r: Record<string, unknown>): string => `${String(r.source_topic)} ${String(r.stage)} ${String(r.error_code)}`;
+    const shownCounts = new Map<string, number>();
+    for (const r of shown) shownCounts.set(keyOf(r), (shownCounts.get(keyOf(r)) ?? 0) + Number(r.dead_letter_count));
+    expect(Object.fromEntries(shownCounts)).toEqual(Object.fromEntries(direct.map((r) => [keyOf(r), Number(r.n)])));
+    // The latest failure's message of each group is on the chart.
+    for (const r of direct)
+      expect(
+        shown.filter((s) => keyOf(s) === keyOf(r)).map((s) => s.example_error_message),
+        keyOf(r),
+      ).toContain(r.message);
+    // The table holds a replayed record, a retried one and one older than 7 days: none of them is counted twice or shown.
+    const naive = await rows<{ n: string }>(writer, `SELECT count() AS n FROM dead_letters`);
+    expect(Number(naive[0]?.n)).toBeGreaterThan(direct.reduce((a, r) => a + Number(r.n), 0) + 1);
+    // Never the original key, value or header bytes (docs/deployment.md, dead letters).
+    const text = JSON.stringify(shown);
+    expect(text).not.toContain(DEMO_DEAD_LETTER_PAYLOAD);
+    expect(text).not.toContain(Buffer.from(DEMO_DEAD_LETTER_PAYLOAD).toString('base64').slice(0, 40));
   });
 
   it('connects through the read-only user, which cannot write', async () => {

@@ -11,6 +11,8 @@ import { createTokenMetricsProcessor, type TokenMetricsDaily } from '../../proce
 import { DAY_MS, type WindowingConfig } from '../../processors/aggregates/windowing.ts';
 import { closeDay, createDailyScorerState } from '../../processors/anomalies/lib/daily-scorer.ts';
 import { severityOf, type Severity } from '../../processors/anomalies/lib/severity.ts';
+import { invalidField, type HexRule } from '../../processors/sinks/raw-validate.ts';
+import type { DeadLetter } from '../../schemas/index.ts';
 
 /**
  * A realistic multi-day warehouse for the BI tests and for trying the dashboards locally: generated ERC-20
@@ -135,6 +137,12 @@ export interface DemoDataset {
   /** Every anomaly version, superseded and withdrawn ones included. */
   readonly anomalies: readonly DemoAnomalyRow[];
   readonly checks: readonly DemoCheckRow[];
+  /**
+   * Dead letters as the dead-letters sink reads them from the `.dlq` topics, replays and retries included (every
+   * record as delivered, so the table holds what FINAL must collapse). Their payloads contain
+   * DEMO_DEAD_LETTER_PAYLOAD, which no BI view may show.
+   */
+  readonly deadLetters: readonly DeadLetter[];
   /** The address with the injected inflow spike yesterday (a good default for the Address detail dashboard). */
   readonly whale: string;
 }
@@ -305,6 +313,7 @@ export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}):
 
   const anomalies = detectAnomalies(tokenMetrics, addressFlows, todayStart);
   const checks = dataQualityChecks(nowMs, rand);
+  const deadLetters = demoDeadLetters(todayStart, nowMs);
   return {
     firstDay: isoDay(start),
     lastDay: isoDay(todayStart),
@@ -314,6 +323,7 @@ export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}):
     addressFlows,
     anomalies,
     checks,
+    deadLetters,
     whale,
   };
 }
@@ -517,4 +527,75 @@ function dataQualityChecks(nowMs: number, rand: () => number): DemoCheckRow[] {
     }
   }
   return rows;
+}
+
+/** A marker in every demo dead letter's original bytes: the BI test checks no chart ever shows it. */
+export const DEMO_DEAD_LETTER_PAYLOAD = 'raw payload for operators only';
+
+/**
+ * A few dead letters of the last ten days: raw logs the raw sink refused by format (one of them replayed by the
+ * dead-letters sink), a record the erc20-decoder could not decode that failed again after a retry today, rows
+ * ClickHouse rejected, and one from before the Overview's 7-day window.
+ */
+function demoDeadLetters(todayStart: number, nowMs: number): DeadLetter[] {
+  const at = (daysAgo: number, hour: number): number => Math.min(todayStart - daysAgo * DAY_MS + hour * HOUR, nowMs - 60_000);
+  const payload = (offset: number): Buffer => Buffer.from(`${DEMO_DEAD_LETTER_PAYLOAD} #${offset}`);
+  const letter = (
+    over: Pick<DeadLetter, 'source_topic' | 'source_offset' | 'stage' | 'error_code' | 'error_message' | 'failed_at'> &
+      Partial<DeadLetter>,
+  ): DeadLetter => ({
+    source_partition: 0,
+    source_timestamp: over.failed_at - 5_000,
+    original_key: Buffer.from(`key-${over.source_offset}`),
+    original_value: payload(over.source_offset),
+    original_headers: [{ key: 'traceparent', value: payload(over.source_offset) }],
+    error_details: null,
+    retryable: false,
+    attempts: 1,
+    ...over,
+  });
+  // The raw sink's own error for a field of the wrong format (message and details as it dead-letters them).
+  const invalidLog = (offset: number, failedAt: number, field: string, value: string, rule: HexRule): DeadLetter => {
+    const error = invalidField(
+      { table: 'raw_logs', chainId: CHAIN_ID, blockNumber: 19_000_000 + offset, items: 'logs' },
+      field,
+      value,
+      rule,
+    );
+    return letter({
+      source_topic: 'eth.logs.raw',
+      source_offset: offset,
+      stage: 'sink:raw_logs',
+      error_code: error.code,
+      error_message: error.message,
+      error_details: JSON.stringify(error.details),
+      failed_at: failedAt,
+    });
+  };
+  const replayed = invalidLog(412, at(1, 9), 'logs[3].topics[1]', '0xZZ' + 'ab'.repeat(31), 'hash32');
+  const undecodable = letter({
+    source_topic: 'eth.logs.raw',
+    source_offset: 977,
+    stage: 'erc20-decoder',
+    error_code: 'ORACUL_DESERIALIZE_FAILED',
+    error_message: 'eth.logs.raw: value is not a valid record of the topic schema (unknown schema id 9999)',
+    failed_at: at(2, 4),
+  });
+  return [
+    replayed,
+    invalidLog(413, at(1, 9.5), 'logs[0].address', '0x12', 'address20'),
+    invalidLog(598, at(1, 15), 'logs[7].data', '0xabc', 'hex-data'),
+    { ...replayed }, // the dead-letters sink re-consumed it after a crash: same key, same failed_at
+    undecodable,
+    { ...undecodable, attempts: 2, failed_at: at(0, 0.5) }, // replayed from the DLQ, failed again today
+    letter({
+      source_topic: 'dq.checks',
+      source_offset: 31,
+      stage: 'sink:data_quality_checks',
+      error_code: 'ORACUL_SINK_ROWS_REJECTED',
+      error_message: 'data_quality_checks: ClickHouse rejected the row: cannot parse check_window',
+      failed_at: at(3, 22),
+    }),
+    invalidLog(12, at(10, 8), 'block_hash', '0x00', 'hash32'), // before the 7-day window
+  ];
 }

@@ -2,6 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AddressFlowsDaily } from '../../processors/aggregates/addressFlowsDaily.ts';
 import type { TokenMetricsDaily } from '../../processors/aggregates/tokenMetricsDaily.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
+import { deadLetterRow, DEAD_LETTERS_TABLE } from '../../processors/sinks/dead-letters-sink.ts';
+import type { DeadLetter } from '../../schemas/index.ts';
 import { DEMO_TOKENS, type DemoDataset } from './bi-dataset.ts';
 
 /**
@@ -16,6 +18,7 @@ export interface SeedCounts {
   addressFlows: number;
   anomalies: number;
   checks: number;
+  deadLetters: number;
 }
 
 const decimalsOf = new Map(DEMO_TOKENS.map((t) => [t.address, t.decimals]));
@@ -101,6 +104,15 @@ async function insert(client: ClickHouseClient, table: string, values: Record<st
   return values.length;
 }
 
+/**
+ * With the dead-letters sink's own row mapping (base64 bytes, DateTime64 text), one insert per record: a replay or
+ * a retry reaches the sink in a later batch, and one insert would collapse duplicate keys before FINAL sees them.
+ */
+async function insertDeadLetters(client: ClickHouseClient, letters: readonly DeadLetter[]): Promise<number> {
+  for (const letter of letters) await insert(client, DEAD_LETTERS_TABLE, [deadLetterRow(letter)]);
+  return letters.length;
+}
+
 export async function seedWarehouse(client: ClickHouseClient, data: DemoDataset): Promise<SeedCounts> {
   // A transfer's first record has version 1; its retraction the reorg's higher version 2 (is_orphaned = 1).
   const transfers = data.transfers.map((t) => transferRow(t, t.removed ? 2 : 1));
@@ -124,5 +136,6 @@ export async function seedWarehouse(client: ClickHouseClient, data: DemoDataset)
     addressFlows: await insert(client, 'address_flows_daily', data.addressFlows.map(addressFlowsRow)),
     anomalies: await insert(client, 'anomalies', data.anomalies as unknown as Record<string, unknown>[]),
     checks: await insert(client, 'data_quality_checks', data.checks as unknown as Record<string, unknown>[]),
+    deadLetters: await insertDeadLetters(client, data.deadLetters),
   };
 }
