@@ -51,7 +51,7 @@ describe('no string-built SQL in gateway/', () => {
         calls.push(`${path}: ${match[0].replace(/\s+/g, ' ')}`);
     }
     // The single call site, in WarehouseReader.run: the statement by name, the values as parameters.
-    expect(calls).toEqual(["warehouse.ts: .query({ query: SQL[name], query_params: params, format: 'JSONEachRow' "]);
+    expect(calls).toEqual(['warehouse.ts: .query({ query: SQL[name], query_params: params, format ']);
   });
 
   it('gateway/sql.ts holds only constant statements whose values are {name:Type} placeholders', () => {

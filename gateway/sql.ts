@@ -2,7 +2,8 @@
  * Every SQL statement the gateway runs, as constants. User input reaches ClickHouse
  * only through `query_params` ({name:Type} placeholders bound by the server); no
  * statement is ever assembled from strings at run time (gateway/sql.test.ts checks it).
- * Tables are ReplacingMergeTree: reads use FINAL (docs/dwh.md, "Reading the latest rows").
+ * Tables are ReplacingMergeTree: reads use FINAL (docs/dwh.md, "Reading the latest rows"), except the day-range
+ * reads, which resolve versions over the key range of a serving table (docs/adr/0013-gateway-read-path.md).
  * Decimal columns are selected with toString so exact values never pass through a JS number.
  * No SETTINGS clauses: the read-only user (readonly=1) may not change settings.
  */
@@ -21,13 +22,18 @@ SELECT chain_id, address, symbol, name, decimals, source, symbol_encoding, updat
 FROM tokens FINAL
 WHERE chain_id = {chain_id:UInt64} AND address IN {addresses:Array(String)}`,
 
+  // Serving table (migration 0011): the latest version per day, then the latest insert (as FINAL), and no
+  // day whose latest version is deleted; rows come back as the JSON objects the table stores (TabSeparatedRaw).
   tokenMetricsDaily: `
-SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
-  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
-  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
-  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
-FROM token_metrics_daily FINAL
-WHERE chain_id = {chain_id:UInt64} AND token_address = {token:String} AND date BETWEEN {from:Date} AND {to:Date}
+SELECT row
+FROM (
+  SELECT date, is_deleted, row
+  FROM gateway_token_metrics_daily
+  WHERE chain_id = {chain_id:UInt64} AND token_address = {token:String} AND date BETWEEN {from:Date} AND {to:Date}
+  ORDER BY date, version DESC, inserted_at DESC
+  LIMIT 1 BY date
+)
+WHERE is_deleted = 0
 ORDER BY date`,
 
   topTokensByVolumeUsd: `
@@ -61,12 +67,16 @@ ORDER BY unique_addresses DESC, token_address
 LIMIT {limit:UInt32}`,
 
   addressFlowsDaily: `
-SELECT date, chain_id, address, token_address, symbol, inflow_raw, outflow_raw, net_flow_raw,
-  toString(inflow_usd) AS inflow_usd, toString(outflow_usd) AS outflow_usd, toString(net_flow_usd) AS net_flow_usd,
-  transfer_count, tx_count, counterparties_count, version, is_final, emitted_at, inserted_at
-FROM address_flows_daily FINAL
-WHERE chain_id = {chain_id:UInt64} AND address = {address:String} AND date BETWEEN {from:Date} AND {to:Date}
-  AND ({token:String} = '' OR token_address = {token:String})
+SELECT row
+FROM (
+  SELECT date, token_address, is_deleted, row
+  FROM gateway_address_flows_daily
+  WHERE chain_id = {chain_id:UInt64} AND address = {address:String} AND date BETWEEN {from:Date} AND {to:Date}
+    AND ({token:String} = '' OR token_address = {token:String})
+  ORDER BY date, token_address, version DESC, inserted_at DESC
+  LIMIT 1 BY date, token_address
+)
+WHERE is_deleted = 0
 ORDER BY date, token_address
 LIMIT {limit:UInt32}`,
 
@@ -109,3 +119,30 @@ LIMIT 1`,
 } as const;
 
 export type SqlName = keyof typeof SQL;
+
+/** Statements whose single column `row` is a JSON object per line (read as TabSeparatedRaw, parsed once). */
+export const JSON_ROW_STATEMENTS: ReadonlySet<SqlName> = new Set<SqlName>(['tokenMetricsDaily', 'addressFlowsDaily']);
+
+/**
+ * The day-range reads as they were before the serving tables: FINAL on the marts. Not run by the gateway;
+ * the equivalence test (gateway/serving.it.test.ts) and the benchmark compare the serving reads with them.
+ */
+export const FINAL_REFERENCE_SQL = {
+  tokenMetricsDaily: `
+SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
+  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
+  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
+  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
+FROM token_metrics_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND token_address = {token:String} AND date BETWEEN {from:Date} AND {to:Date}
+ORDER BY date`,
+  addressFlowsDaily: `
+SELECT date, chain_id, address, token_address, symbol, inflow_raw, outflow_raw, net_flow_raw,
+  toString(inflow_usd) AS inflow_usd, toString(outflow_usd) AS outflow_usd, toString(net_flow_usd) AS net_flow_usd,
+  transfer_count, tx_count, counterparties_count, version, is_final, emitted_at, inserted_at
+FROM address_flows_daily FINAL
+WHERE chain_id = {chain_id:UInt64} AND address = {address:String} AND date BETWEEN {from:Date} AND {to:Date}
+  AND ({token:String} = '' OR token_address = {token:String})
+ORDER BY date, token_address
+LIMIT {limit:UInt32}`,
+} as const;

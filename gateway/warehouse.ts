@@ -5,7 +5,7 @@ import type { FinalizedCache } from './cache.ts';
 import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
 import { todayUtc } from './scalars.ts';
-import { SQL, type SqlName } from './sql.ts';
+import { JSON_ROW_STATEMENTS, SQL, type SqlName } from './sql.ts';
 
 /** Rows exactly as the warehouse returns them (JSONEachRow, 64-bit integers and decimals as strings). */
 export interface TokenRow {
@@ -145,6 +145,12 @@ const RECENT_CACHEABLE = new Set<SqlName>([
   'dataQuality',
 ]);
 
+/** One JSON object per line (the serving tables' pre-rendered rows), parsed as one array. */
+export function parseJsonLines<T>(text: string): T[] {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  return body === '' ? [] : (JSON.parse(`[${body.replaceAll('\n', ',')}]`) as T[]);
+}
+
 /**
  * Typed reads of the warehouse for the gateway. Every statement is a constant of
  * gateway/sql.ts with its values in query_params; a failure becomes a
@@ -197,8 +203,10 @@ export class WarehouseReader {
 
   private async execute<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
     try {
-      const rs = await this.client.query({ query: SQL[name], query_params: params, format: 'JSONEachRow' });
-      return await rs.json<T>();
+      const format = JSON_ROW_STATEMENTS.has(name) ? 'TabSeparatedRaw' : 'JSONEachRow';
+      const rs = await this.client.query({ query: SQL[name], query_params: params, format });
+      if (format === 'JSONEachRow') return await rs.json<T>();
+      return parseJsonLines<T>(await rs.text());
     } catch (cause) {
       this.logger.error({ msg: 'warehouse query failed', query: name, err: cause });
       throw new GatewayUpstreamError(`warehouse query ${name} failed`, { cause, details: { query: name } });
