@@ -1,28 +1,41 @@
 /**
- * Benchmark: the GraphQL gateway under load, from a second process.
+ * Benchmark: the GraphQL gateway under load on mainnet-sized marts, each scenario next to the same SQL sent
+ * directly to the warehouse endpoint in the same run (the gateway's overhead ratio).
  *
- *   ORACUL_TEST_PORT_OFFSET=100 npx tsx scripts/bench/gateway.ts [--rate 200] [--duration 20] [--tokens 500]
- *     [--addresses 100000] [--days 365] [--anomalies 20000] [--events 300] [--low-rate 5] [--profile-gateway dir]
+ *   ORACUL_TEST_PORT_OFFSET=3100 npx tsx scripts/bench/gateway.ts [--rate 200] [--duration 20] [--low-rate 5]
+ *     [--tokens 10000] [--addresses 137000] [--days 365] [--anomalies 20000] [--events 300] [--only a,b]
+ *     [--profile-gateway dir]
  *
- * 1. Starts the integration stack (Kafka, registry, ClickHouse engine) on the test ports of
- *    ORACUL_TEST_PORT_OFFSET, wiping its state dir (like the integration tests; do not run both at once).
- * 2. Migrates database `oracul_bench` and fills it in-engine (INSERT … SELECT FROM numbers()):
- *    --days × --tokens rows of token_metrics_daily, --days × --addresses rows of address_flows_daily
- *    (one token per address and day), --anomalies anomalies.
+ * 1. Starts the local stack (Kafka, registry, warehouse endpoint) on the test ports of ORACUL_TEST_PORT_OFFSET
+ *    in its own state dir (.infra/bench-gateway-<offset>). Kafka's and the registry's state are wiped; the
+ *    warehouse's is kept, so the seeded database survives between runs.
+ * 2. Migrates database `oracul_bench_gateway` and, unless it already holds exactly the requested rows, fills it
+ *    in-engine (INSERT … SELECT FROM numbers(), through the marts, so the serving tables of migration 0011 fill
+ *    through their materialized views as in production): --tokens × --days token_metrics_daily rows (default
+ *    3.65 M), --addresses × --days address_flows_daily rows (default 50 M), --anomalies anomalies; then merges
+ *    (OPTIMIZE … FINAL), as a long-running warehouse has merged its closed days. Seeding 50 M rows takes minutes,
+ *    once.
  * 3. Spawns `oracul gateway` as a child process (its own config dir: the repo's config plus a bench API key).
- * 4. autocannon (in this process) at a fixed --rate for --duration seconds per scenario, random arguments per request:
- *    tokenMetricsDaily (90 days, random token and window: mostly cache misses), tokenMetricsDaily (90 days,
- *    20 hot windows: the finalized-day cache), addressFlowsDaily (90 days, random address), anomalies (first 50).
- * 5. Subscription delivery: --events anomalies produced to Kafka (Avro, registry serde) at 50/s, received by a
- *    graphql-ws client; latency from the producer's acknowledged send (the record is committed to the log) to receipt.
- * Prints p50/p97.5/p99/max latency and throughput per scenario (then again at --low-rate 5 req/s, where nothing queues);
- * target p99 < 50 ms at 200 req/s, delivery p99 < 500 ms.
+ * 4. Per scenario, at a fixed --rate for --duration seconds (autocannon, 32 connections, in this process), random
+ *    arguments per request: first the statement the gateway sends for it, POSTed directly to the warehouse
+ *    endpoint as the read-only user with the same parameters ("direct"), then the GraphQL request ("gateway").
+ *    Scenarios: tokenMetricsDaily 90 days (random token and window: finalized-day cache misses),
+ *    addressFlowsDaily 90 days (random address and window), anomalies(first: 50), tokenMetricsDaily 90 days
+ *    over 20 hot windows (the finalized-day cache); and, direct only, the FINAL reads the gateway sent before
+ *    migration 0011 (the baseline). Then the same at --low-rate (nothing queues: the cost of one request).
+ * 5. Subscription delivery: --events anomalies produced to Kafka at 50/s, received by a graphql-ws client;
+ *    latency from the producer's acknowledged send to receipt.
+ * Every line prints p50/p99/max, throughput, errors, and for the run: wall time, CPU of this process (the load
+ * generator), of the gateway and of the warehouse endpoint (/proc), and the 1-minute load average. The machine
+ * is shared: compare the ratio gateway/direct of one run, not absolute figures across runs.
+ * Targets (issue 16): uncached 90-day reads p99 < 50 ms at 200 req/s, gateway p50 ≤ 1.5 × direct p50,
+ * anomalies and cached days p99 < 20 ms at 200 req/s, subscription delivery p99 < 500 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createClient as createWsClient } from 'graphql-ws';
@@ -36,6 +49,9 @@ import { createShutdown } from '../../core/shutdown.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
 import { sha256Hex } from '../../gateway/auth.ts';
+import { FINAL_REFERENCE_SQL, JSON_ROW_STATEMENTS, SQL, type SqlName } from '../../gateway/sql.ts';
+import { MAX_FLOW_ROWS } from '../../gateway/warehouse.ts';
+import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { stackDown, stackPaths, stackUp } from '../../infra/stack/index.ts';
 import { createSchemaRegistrySerdes, type Anomaly } from '../../schemas/index.ts';
 import { testConfig, testStackEnv } from '../test/test-config.ts';
@@ -43,19 +59,24 @@ import { numberArg, textArg } from './args.ts';
 
 const RATE = numberArg('rate', 200);
 const DURATION = numberArg('duration', 20);
-const TOKENS = numberArg('tokens', 500);
-const ADDRESSES = numberArg('addresses', 100_000);
+const TOKENS = numberArg('tokens', 10_000);
+const ADDRESSES = numberArg('addresses', 137_000);
 const DAYS = numberArg('days', 365);
 const ANOMALIES = numberArg('anomalies', 20_000);
 const EVENTS = numberArg('events', 300);
 const LOW_RATE = numberArg('low-rate', 5);
-const GATEWAY_PORT = 14_000 + (Number.parseInt(process.env.ORACUL_TEST_PORT_OFFSET ?? '0', 10) || 0);
-const DATABASE = 'oracul_bench';
+const ONLY = textArg('only')?.split(',');
+const OFFSET = Number.parseInt(process.env.ORACUL_TEST_PORT_OFFSET ?? '0', 10) || 0;
+const GATEWAY_PORT = 14_000 + OFFSET;
+const DATABASE = 'oracul_bench_gateway';
 const FIRST_DAY = '2025-01-01';
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 
 const logger = createLogger({ level: 'warn', pretty: false, base: { scope: 'bench-gateway' } });
-const config = testConfig({ clickhouse: { database: DATABASE, requestTimeoutMs: 900_000 } });
+const config = testConfig({
+  clickhouse: { database: DATABASE, requestTimeoutMs: 1_800_000 },
+  stack: { stateDir: `.infra/bench-gateway-${OFFSET}` },
+});
 const common: Common = { config, logger, shutdown: createShutdown(logger) };
 
 const tokenAddress = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}`;
@@ -70,34 +91,62 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return result;
 }
 
+const EXPECTED_ROWS: Record<string, number> = {
+  token_metrics_daily: TOKENS * DAYS,
+  gateway_token_metrics_daily: TOKENS * DAYS,
+  address_flows_daily: ADDRESSES * DAYS,
+  gateway_address_flows_daily: ADDRESSES * DAYS,
+  anomalies: ANOMALIES,
+};
+
+/** True when the bench database already holds exactly the rows this run asks for (then seeding is skipped). */
+async function seeded(): Promise<boolean> {
+  const writer = createWarehouseClient({ config, withoutDatabase: true });
+  try {
+    const rs = await writer.query({
+      query: `SELECT table, sum(rows) AS n FROM system.parts WHERE active AND database = {db:String} GROUP BY table`,
+      query_params: { db: DATABASE },
+      format: 'JSONEachRow',
+    });
+    const counts = new Map((await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
+    return Object.entries(EXPECTED_ROWS).every(([table, n]) => counts.get(table) === n);
+  } finally {
+    await writer.close();
+  }
+}
+
 async function seed(): Promise<void> {
   const writer = createWarehouseClient({ config, withoutDatabase: true });
   try {
     await writer.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
     await migrate({ client: writer, database: DATABASE, logger });
     const exec = (query: string, params: Record<string, unknown>) => writer.command({ query, query_params: params });
-    await timed(`token_metrics_daily: ${TOKENS * DAYS} rows`, () =>
-      exec(
-        `INSERT INTO ${DATABASE}.token_metrics_daily
-           (date, chain_id, token_address, symbol, decimals, volume_raw, volume_usd, minted_raw, burned_raw, transfer_count,
-            priced_transfer_count, tx_count, unique_addresses, price_open, price_high, price_low, price_close, price_source,
-            price_staleness_ms, version, is_final, emitted_at)
-         SELECT toDate({first:Date}) + (number % {days:UInt32}) AS date, 1,
-           concat('0x', leftPad(lower(hex(intDiv(number, {days:UInt32}) + 1)), 40, '0')),
-           concat('T', toString(intDiv(number, {days:UInt32}))), 18,
-           toUInt256(number + 1) * toUInt256('1000000000000000000000'), toDecimal256((number % 100000) + 0.25, 18),
-           toUInt256(number % 7), toUInt256(number % 5), 10 + number % 1000, 10 + number % 900, 9 + number % 800, 5 + number % 500,
-           toDecimal128(1.5, 18), toDecimal128(1.75, 18), toDecimal128(1.25, 18), toDecimal128(1.5, 18), 'coingecko:simple_price',
-           60000, 1, true, toDateTime64(date, 3, 'UTC') + INTERVAL 1 DAY
-         FROM numbers({rows:UInt64})`,
-        { first: FIRST_DAY, days: DAYS, rows: TOKENS * DAYS },
-      ),
-    );
-    // address_flows_daily in slices of days (one request per slice keeps each insert bounded).
-    const slice = Math.max(1, Math.floor(2_000_000 / ADDRESSES));
-    await timed(`address_flows_daily: ${ADDRESSES * DAYS} rows`, async () => {
-      for (let start = 0; start < DAYS; start += slice) {
-        const days = Math.min(slice, DAYS - start);
+    // Slices of ~2 M rows keep each insert (and its materialized-view block) bounded.
+    const tokenSlice = Math.max(1, Math.floor(2_000_000 / DAYS));
+    await timed(`token_metrics_daily (+ serving): ${TOKENS * DAYS} rows`, async () => {
+      for (let start = 0; start < TOKENS; start += tokenSlice) {
+        const tokens = Math.min(tokenSlice, TOKENS - start);
+        await exec(
+          `INSERT INTO ${DATABASE}.token_metrics_daily
+             (date, chain_id, token_address, symbol, decimals, volume_raw, volume_usd, minted_raw, burned_raw, transfer_count,
+              priced_transfer_count, tx_count, unique_addresses, price_open, price_high, price_low, price_close, price_source,
+              price_staleness_ms, version, is_final, emitted_at)
+           SELECT toDate({first:Date}) + (number % {days:UInt32}) AS date, 1,
+             concat('0x', leftPad(lower(hex({start:UInt32} + intDiv(number, {days:UInt32}) + 1)), 40, '0')),
+             concat('T', toString({start:UInt32} + intDiv(number, {days:UInt32}))), 18,
+             toUInt256(number + 1) * toUInt256('1000000000000000000000'), toDecimal256((number % 100000) + 0.25, 18),
+             toUInt256(number % 7), toUInt256(number % 5), 10 + number % 1000, 10 + number % 900, 9 + number % 800, 5 + number % 500,
+             toDecimal128(1.5, 18), toDecimal128(1.75, 18), toDecimal128(1.25, 18), toDecimal128(1.5, 18), 'coingecko:simple_price',
+             60000, 1, true, toDateTime64(date, 3, 'UTC') + INTERVAL 1 DAY
+           FROM numbers({rows:UInt64})`,
+          { first: FIRST_DAY, days: DAYS, start, rows: tokens * DAYS },
+        );
+      }
+    });
+    const daySlice = Math.max(1, Math.floor(2_000_000 / ADDRESSES));
+    await timed(`address_flows_daily (+ serving): ${ADDRESSES * DAYS} rows`, async () => {
+      for (let start = 0; start < DAYS; start += daySlice) {
+        const days = Math.min(daySlice, DAYS - start);
         await exec(
           `INSERT INTO ${DATABASE}.address_flows_daily
              (date, chain_id, address, token_address, symbol, inflow_raw, outflow_raw, net_flow_raw, inflow_usd, outflow_usd,
@@ -129,9 +178,9 @@ async function seed(): Promise<void> {
         { first: FIRST_DAY, days: DAYS, tokens: TOKENS, addresses: ADDRESSES, rows: ANOMALIES },
       ),
     );
-    // Merge the inserted parts as a long-running warehouse would have; FINAL then has little to do.
+    // Merge the inserted parts as a long-running warehouse has merged its closed days.
     await timed('OPTIMIZE TABLE … FINAL', async () => {
-      for (const table of ['token_metrics_daily', 'address_flows_daily', 'anomalies']) {
+      for (const table of Object.keys(EXPECTED_ROWS)) {
         await writer.command({ query: `OPTIMIZE TABLE ${DATABASE}.${table} FINAL` });
       }
     });
@@ -158,6 +207,7 @@ function startGatewayProcess(): ChildProcess {
       ...testStackEnv(config),
       ORACUL_CONFIG_DIR: dir,
       ORACUL_CLICKHOUSE_DATABASE: DATABASE,
+      ORACUL_STACK_STATE_DIR: config.stack.stateDir,
       ORACUL_LOG_LEVEL: 'warn',
       ORACUL_ENV: 'test',
       NODE_ENV: 'production',
@@ -181,80 +231,212 @@ async function waitReady(origin: string): Promise<void> {
   throw new Error('gateway did not become ready');
 }
 
+interface Request {
+  /** GraphQL body for the gateway. */
+  gql: { query: string; variables: Record<string, unknown> };
+  /** The statement the gateway sends for it, with its parameters (for the direct run). */
+  sql: { name: SqlName; params: Record<string, unknown> } | undefined;
+}
+
 interface Scenario {
   name: string;
-  body: () => { query: string; variables: Record<string, unknown> };
+  next: () => Request;
+  /** Direct only, at the low rate only: a statement the gateway no longer sends (the FINAL baseline). */
+  directOnly?: { sql: string; format: string };
 }
 
 const METRICS_FIELDS = 'date volumeRaw volumeUsd transferCount uniqueAddresses priceClose isFinal version';
+const METRICS_QUERY = `query M($t: Address!, $f: Date!, $to: Date!) { tokenMetricsDaily(token: $t, from: $f, to: $to) { ${METRICS_FIELDS} } }`;
+const FLOWS_QUERY =
+  'query F($a: Address!, $f: Date!, $to: Date!) { addressFlowsDaily(address: $a, from: $f, to: $to) { date tokenAddress inflowRaw outflowRaw netFlowRaw netFlowUsd transferCount } }';
 const hotWindows = Array.from({ length: 20 }, () => ({ token: tokenAddress(randomInt(TOKENS)), start: randomInt(DAYS - 90) }));
 
+function metricsRequest(token: string, start: number): Request {
+  const [from, to] = [dayOf(start), dayOf(start + 89)];
+  return {
+    gql: { query: METRICS_QUERY, variables: { t: token, f: from, to } },
+    sql: { name: 'tokenMetricsDaily', params: { chain_id: 1, token, from, to } },
+  };
+}
+
+function flowsRequest(address: string, start: number): Request {
+  const [from, to] = [dayOf(start), dayOf(start + 89)];
+  return {
+    gql: { query: FLOWS_QUERY, variables: { a: address, f: from, to } },
+    sql: { name: 'addressFlowsDaily', params: { chain_id: 1, address, from, to, token: '', limit: MAX_FLOW_ROWS } },
+  };
+}
+
+const randomMetrics = () => metricsRequest(tokenAddress(randomInt(TOKENS)), randomInt(DAYS - 90));
+const randomFlows = () => flowsRequest(addressOf(randomInt(ADDRESSES)), randomInt(DAYS - 90));
+
 const scenarios: Scenario[] = [
-  {
-    name: 'tokenMetricsDaily 90 days (random token and window)',
-    body: () => {
-      const start = randomInt(DAYS - 90);
-      return {
-        query: `query M($t: Address!, $f: Date!, $to: Date!) { tokenMetricsDaily(token: $t, from: $f, to: $to) { ${METRICS_FIELDS} } }`,
-        variables: { t: tokenAddress(randomInt(TOKENS)), f: dayOf(start), to: dayOf(start + 89) },
-      };
-    },
-  },
-  {
-    name: 'tokenMetricsDaily 90 days (20 hot windows, cached)',
-    body: () => {
-      const w = hotWindows[randomInt(hotWindows.length)]!;
-      return {
-        query: `query M($t: Address!, $f: Date!, $to: Date!) { tokenMetricsDaily(token: $t, from: $f, to: $to) { ${METRICS_FIELDS} } }`,
-        variables: { t: w.token, f: dayOf(w.start), to: dayOf(w.start + 89) },
-      };
-    },
-  },
-  {
-    name: 'addressFlowsDaily 90 days (random address and window)',
-    body: () => {
-      const start = randomInt(DAYS - 90);
-      return {
-        query: `query F($a: Address!, $f: Date!, $to: Date!) { addressFlowsDaily(address: $a, from: $f, to: $to) { date tokenAddress inflowRaw outflowRaw netFlowRaw netFlowUsd transferCount } }`,
-        variables: { a: addressOf(randomInt(ADDRESSES)), f: dayOf(start), to: dayOf(start + 89) },
-      };
-    },
-  },
+  { name: 'tokenMetricsDaily 90 d, random (uncached)', next: randomMetrics },
+  { name: 'addressFlowsDaily 90 d, random (uncached)', next: randomFlows },
   {
     name: 'anomalies first 50 (newest)',
-    body: () => ({
-      query: `{ anomalies(first: 50) { edges { cursor node { anomalyId entityType entityId metric day value score severity status detectedAt } } pageInfo { hasNextPage endCursor } } }`,
-      variables: {},
+    next: () => ({
+      gql: {
+        query:
+          '{ anomalies(first: 50) { edges { cursor node { anomalyId entityType entityId metric day value score severity status detectedAt } } pageInfo { hasNextPage endCursor } } }',
+        variables: {},
+      },
+      sql: {
+        name: 'anomaliesPage',
+        params: {
+          chain_id: 1,
+          entity_type: '',
+          entity_id: '',
+          from: '1970-01-01',
+          to: '2149-06-06',
+          severities: ['low', 'medium', 'high'],
+          statuses: ['open', 'final'],
+          has_cursor: 0,
+          cursor_day: '1970-01-01',
+          cursor_detected_at: '1970-01-01 00:00:00.000',
+          cursor_id: '',
+          limit: 51,
+        },
+      },
     }),
+  },
+  {
+    name: 'tokenMetricsDaily 90 d, 20 hot windows (cached)',
+    next: () => {
+      const w = hotWindows[randomInt(hotWindows.length)]!;
+      return metricsRequest(w.token, w.start);
+    },
+  },
+  {
+    name: 'before: token FINAL on the mart (direct only)',
+    next: randomMetrics,
+    directOnly: { sql: FINAL_REFERENCE_SQL.tokenMetricsDaily, format: 'JSONEachRow' },
+  },
+  {
+    name: 'before: address FINAL on the mart (direct only)',
+    next: randomFlows,
+    directOnly: { sql: FINAL_REFERENCE_SQL.addressFlowsDaily, format: 'JSONEachRow' },
   },
 ];
 
-async function runScenario(url: string, scenario: Scenario, rate = RATE, duration = DURATION): Promise<void> {
-  // Warm-up (connections, JIT), not measured.
+/** CPU seconds (user + system) of a process, from /proc (Linux). */
+function processCpuS(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Probes {
+  gatewayPid: number | undefined;
+  warehousePid: number | undefined;
+}
+
+interface Measured {
+  p50: number;
+  p99: number;
+  max: number;
+  rps: number;
+  errors: number;
+  line: string;
+}
+
+/** One autocannon run at `rate` for `duration` s, with wall, CPU of every process of the path and the load average. */
+async function load(
+  target: { url: string; headers: Record<string, string>; body: () => { path?: string; body: string } },
+  probes: Probes,
+  rate: number,
+  duration: number,
+): Promise<Measured> {
+  const request = () => {
+    const { path, body } = target.body();
+    return { method: 'POST' as const, body, ...(path ? { path } : {}) };
+  };
+  // Warm-up (connections, JIT, caches of statement plans), not measured.
   await autocannon({
-    url,
-    method: 'POST',
+    url: target.url,
     connections: 10,
     amount: 200,
-    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-    requests: [{ setupRequest: (r) => ({ ...r, body: JSON.stringify(scenario.body()) }) }],
+    headers: target.headers,
+    requests: [{ setupRequest: (r) => ({ ...r, ...request() }) }],
   });
+  const cpu0 = process.cpuUsage();
+  const gw0 = processCpuS(probes.gatewayPid);
+  const wh0 = processCpuS(probes.warehousePid);
+  const wall0 = performance.now();
   const result = await autocannon({
-    url,
-    method: 'POST',
+    url: target.url,
     connections: 32,
     overallRate: rate,
     duration,
-    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-    requests: [{ setupRequest: (r) => ({ ...r, body: JSON.stringify(scenario.body()) }) }],
+    headers: target.headers,
+    requests: [{ setupRequest: (r) => ({ ...r, ...request() }) }],
   });
+  const wall = (performance.now() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const own = (cpu.user + cpu.system) / 1e6;
+  const gw = processCpuS(probes.gatewayPid) - gw0;
+  const wh = processCpuS(probes.warehousePid) - wh0;
   const errors = result.errors + result.timeouts + result.non2xx;
+  const n = Math.max(1, result.requests.total);
+  const perRequest = (s: number) => (Number.isFinite(s) ? `${((s * 1000) / n).toFixed(2)}` : '–');
+  const line =
+    `p50 ${String(result.latency.p50).padStart(4)} ms  p99 ${String(result.latency.p99).padStart(4)} ms  max ${String(result.latency.max).padStart(5)} ms  ` +
+    `${result.requests.average.toFixed(0).padStart(3)} req/s  ${errors} err  wall ${wall.toFixed(1)} s  ` +
+    `CPU/request ms: loadgen ${perRequest(own)}, gateway ${perRequest(gw)}, warehouse ${perRequest(wh)}  load ${loadavg()[0]!.toFixed(1)}`;
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    rps: result.requests.average,
+    errors,
+    line,
+  };
+}
+
+/** The statement as @clickhouse/client sends it: SQL + FORMAT in the body, parameters and settings in the URL. */
+function directBody(sql: string, format: string, params: Record<string, unknown>): { path: string; body: string } {
+  const search = new URLSearchParams({
+    database: DATABASE,
+    output_format_json_quote_64bit_integers: '1',
+    date_time_input_format: 'best_effort',
+  });
+  for (const [name, value] of Object.entries(params)) {
+    search.set(`param_${name}`, Array.isArray(value) ? `[${value.map((v) => `'${String(v)}'`).join(',')}]` : String(value));
+  }
+  return { path: `/?${search.toString()}`, body: `${sql}\nFORMAT ${format}` };
+}
+
+async function runScenario(origin: string, probes: Probes, scenario: Scenario, rate: number, duration: number): Promise<void> {
+  const directTarget = {
+    url: config.clickhouse.url,
+    headers: {
+      'content-type': 'text/plain',
+      'x-clickhouse-user': config.clickhouse.readonlyUsername,
+      'x-clickhouse-key': config.clickhouse.readonlyPassword,
+    },
+    body: () => {
+      const { sql } = scenario.next();
+      if (!sql) throw new Error(`${scenario.name}: no statement`);
+      if (scenario.directOnly) return directBody(scenario.directOnly.sql, scenario.directOnly.format, sql.params);
+      return directBody(SQL[sql.name], JSON_ROW_STATEMENTS.has(sql.name) ? 'TabSeparatedRaw' : 'JSONEachRow', sql.params);
+    },
+  };
+  const direct = await load(directTarget, probes, rate, duration);
+  console.log(`${scenario.name.padEnd(50)} direct   ${direct.line}`);
+  if (scenario.directOnly) return;
+  const gatewayTarget = {
+    url: `${origin}/graphql`,
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+    body: () => ({ body: JSON.stringify(scenario.next().gql) }),
+  };
+  const gateway = await load(gatewayTarget, probes, rate, duration);
+  console.log(`${scenario.name.padEnd(50)} gateway  ${gateway.line}`);
   console.log(
-    `${scenario.name.padEnd(55)} p50 ${String(result.latency.p50).padStart(4)} ms  p97.5 ${String(result.latency.p97_5).padStart(4)} ms  p99 ${String(
-      result.latency.p99,
-    ).padStart(
-      4,
-    )} ms  max ${String(result.latency.max).padStart(5)} ms  ${result.requests.average.toFixed(0)} req/s  (${result.requests.total} requests, ${errors} errors)`,
+    `${''.padEnd(50)} ratio gateway/direct p50 ${(gateway.p50 / Math.max(1, direct.p50)).toFixed(2)}, p99 ${(gateway.p99 / Math.max(1, direct.p99)).toFixed(2)}`,
   );
 }
 
@@ -329,23 +511,37 @@ async function subscriptionLatency(wsUrl: string): Promise<void> {
 async function main(): Promise<void> {
   const paths = stackPaths(config);
   await stackDown(common);
-  await rm(paths.stateRoot, { recursive: true, force: true });
+  // Fresh topics and registry; the warehouse (and its seeded database) is kept.
+  await rm(paths.componentStateDir('kafka'), { recursive: true, force: true });
+  await rm(paths.componentStateDir('registry'), { recursive: true, force: true });
   await timed('stack up', () => stackUp(common));
   let child: ChildProcess | undefined;
   try {
-    await seed();
+    if (await seeded()) {
+      console.log(
+        `database ${DATABASE}: already seeded (${Object.entries(EXPECTED_ROWS)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')})`,
+      );
+      const writer = createWarehouseClient({ config, withoutDatabase: true });
+      await migrate({ client: writer, database: DATABASE, logger }).finally(() => writer.close());
+    } else {
+      await timed('seed', seed);
+    }
     await ensureDeclaredTopics({ config, logger });
     await createSchemaRegistrySerdes({ config }).registerAll();
     child = startGatewayProcess();
     const origin = `http://127.0.0.1:${GATEWAY_PORT}`;
     await timed('gateway ready', () => waitReady(origin));
+    const probes: Probes = { gatewayPid: child.pid, warehousePid: (await readPidRecord(paths.pidFile('warehouse')))?.pid };
+    const selected = scenarios.filter((s) => !ONLY || ONLY.some((o) => s.name.includes(o)));
     console.log(
-      `\nload: ${RATE} req/s for ${DURATION} s per scenario (autocannon, 32 connections, this process; gateway: child process)\n`,
+      `\nload: ${RATE} req/s for ${DURATION} s per scenario and target (autocannon, 32 connections, this process; gateway: child process)\n`,
     );
-    for (const scenario of scenarios) await runScenario(`${origin}/graphql`, scenario);
+    for (const scenario of selected.filter((s) => !s.directOnly)) await runScenario(origin, probes, scenario, RATE, DURATION);
     console.log(`\nsame scenarios at ${LOW_RATE} req/s for 10 s (no queueing: the cost of one request)\n`);
-    for (const scenario of scenarios) await runScenario(`${origin}/graphql`, scenario, LOW_RATE, 10);
-    await subscriptionLatency(`ws://127.0.0.1:${GATEWAY_PORT}/graphql`);
+    for (const scenario of selected) await runScenario(origin, probes, scenario, LOW_RATE, 10);
+    if (!ONLY || ONLY.includes('subscription')) await subscriptionLatency(`ws://127.0.0.1:${GATEWAY_PORT}/graphql`);
   } finally {
     child?.kill('SIGTERM');
     await stackDown(common);
