@@ -149,6 +149,7 @@ beforeAll(() => {
   // A raw record refused by format, then replayed by the dead-letters sink in a later batch (same key and failed_at);
   // another that failed yesterday, was retried and failed again today (counts once, on today).
   const refused = deadLetter(7, `${yesterday} 10:00:00.000`, 'raw_logs: block 100 logs[0].topics[1] "0xzz" breaks rule hash32');
+  exec(`SYSTEM STOP MERGES ${DB}.dead_letters`); // the duplicates stay in the table: only FINAL collapses them
   insert('dead_letters', [
     refused,
     deadLetter(8, `${yesterday} 11:00:00.000`, 'first failure'),

@@ -198,9 +198,9 @@ describe('Superset dashboards on the warehouse', () => {
         shown.filter((s) => keyOf(s) === keyOf(r)).map((s) => s.example_error_message),
         keyOf(r),
       ).toContain(r.message);
-    // The table holds a replayed record, a retried one and one older than 7 days: none of them is counted twice or shown.
-    const naive = await rows<{ n: string }>(writer, `SELECT count() AS n FROM dead_letters`);
-    expect(Number(naive[0]?.n)).toBeGreaterThan(direct.reduce((a, r) => a + Number(r.n), 0) + 1);
+    // A replayed record and a retried one count once (the counts above are FINAL's); the one older than 7 days is left out.
+    const all = await rows<{ n: string }>(writer, `SELECT count() AS n FROM dead_letters FINAL`);
+    expect(Number(all[0]?.n)).toBe(direct.reduce((a, r) => a + Number(r.n), 0) + 1);
     // Never the original key, value or header bytes (docs/deployment.md, dead letters).
     const text = JSON.stringify(shown);
     expect(text).not.toContain(DEMO_DEAD_LETTER_PAYLOAD);
