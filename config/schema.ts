@@ -295,6 +295,29 @@ export const anomaliesSchema = z
         decayHalfLifeDays: z.number().positive().default(7).describe('Half-life of the volume that ranks addresses'),
       })
       .prefault({}),
+    hourly: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Run the NAB streaming detector on tokens' hourly increments"),
+        historyHours: z.number().int().min(24).default(336).describe('Hours each feature is ranked against (H)'),
+        minHistoryHours: z.number().int().min(1).default(168).describe('Hours of history before an hour is scored'),
+        highMinHistoryHours: z
+          .number()
+          .int()
+          .min(0)
+          .default(336)
+          .describe('Hours of history before an hourly anomaly may be high (at most medium before)'),
+        maxGapHours: z.number().int().min(0).default(168).describe('Most hours without updates filled in as zero'),
+        severity: z
+          .strictObject({
+            low: z.number().gt(0).max(1).default(0.9125),
+            medium: z.number().gt(0).max(1).default(0.95),
+            high: z.number().gt(0).max(1).default(0.99),
+          })
+          .prefault({})
+          .describe('Detector score (0-1) thresholds of the severities'),
+      })
+      .prefault({})
+      .describe('Hourly streaming detector (docs/anomaly-detection.md, "streaming detector in the stream")'),
   })
   .prefault({});
 

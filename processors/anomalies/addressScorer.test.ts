@@ -63,6 +63,7 @@ describe('top-N helpers (Space-Saving with forward decay)', () => {
       meta: view.store('meta'),
       candidates: view.store('candidates'),
       rank: view.store('rank'),
+      detectors: view.store('detectors'),
     };
     const txn = new StateTxn<ScorerStores, Anomaly>(stores);
     let meta = { count: 0, threshold: null as number | null };
@@ -74,7 +75,7 @@ describe('top-N helpers (Space-Saving with forward decay)', () => {
     expect(txn.get('candidates', 'c')).toBeCloseTo(Math.log(4), 12); // 3 inherited + 1
     expect(nthLargest(txn, 1)).toBeCloseTo(Math.log(10), 12);
     expect(nthLargest(txn, 3)).toBeNull();
-    expect(Object.keys(SCORER_STORES)).toEqual(['series', 'anomalies', 'meta', 'candidates', 'rank']);
+    expect(Object.keys(SCORER_STORES)).toEqual(['series', 'anomalies', 'meta', 'candidates', 'rank', 'detectors']);
   });
 });
 

@@ -5,6 +5,7 @@ import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/par
 import { createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from './tokenScorer.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createTokenAnomalyProcessor } from './index.ts';
+import { DEFAULT_HOURLY_PARAMS } from './intraday-detector/params.ts';
 
 const HOUR = 3_600_000;
 const TOKEN = '0x00000000000000000000000000000000000000AA';
@@ -46,7 +47,9 @@ const PARAMS: AnomalyScoringParams = {
     baseline: { ...DEFAULT_SCORING_PARAMS.monotone.baseline, minSpread: 0.05 },
   },
 };
-const newDriver = () => createTestDriver(createTokenAnomalyProcessorFromParams(PARAMS));
+// These tests are about the daily scorer; the hourly detector has its own (tokenScorer.hourly.test.ts).
+const NO_HOURLY = { ...DEFAULT_HOURLY_PARAMS, enabled: false };
+const newDriver = () => createTestDriver(createTokenAnomalyProcessorFromParams(PARAMS, NO_HOURLY));
 const values = (outs: readonly { value: Anomaly }[]): Anomaly[] => outs.map((o) => o.value);
 
 describe('token anomaly scorer', () => {
@@ -129,7 +132,10 @@ describe('token anomaly scorer', () => {
   });
 
   it('builds from the validated config and keeps state JSON-safe', () => {
-    const config = loadConfig({ env: {}, overrides: { anomalies: { minHistoryDays: 3, severity: { high: 40 } } } });
+    const config = loadConfig({
+      env: {},
+      overrides: { anomalies: { minHistoryDays: 3, severity: { high: 40 }, hourly: { enabled: false } } },
+    });
     const driver = createTestDriver(createTokenAnomalyProcessor(config));
     // Day 0 is the launch (kept out of the baseline), days 1-3 the baseline.
     for (let i = 0; i < 4; i++) driver.pipe(rec(i, { version: 1, is_final: true }));

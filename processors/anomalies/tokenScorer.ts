@@ -3,6 +3,8 @@ import type { Anomaly } from '../../schemas/generated/types.ts';
 import type { Processor } from '../core/processor.ts';
 import { createScoringProcessor, decimalToNumber, type EntitySpec, type ScorerStores } from './scoring/engine.ts';
 import { scoringParamsFromConfig, type AnomalyScoringParams } from './scoring/params.ts';
+import type { HourlyDetectorParams } from './intraday-detector/hourly.ts';
+import { DEFAULT_HOURLY_PARAMS, hourlyParamsFromConfig } from './intraday-detector/params.ts';
 
 /**
  * The fields of a token.metrics.daily record the token scorer reads. Both the Avro record of the topic
@@ -26,8 +28,9 @@ export const TOKEN_METRICS_TOPIC = 'token.metrics.daily';
 export const TOKEN_SCORER_SPEC: EntitySpec<TokenMetricsInput> = {
   entityType: 'token',
   metrics: [
-    { name: 'volume_usd', signed: false, read: (r) => decimalToNumber(r.volume_usd) },
-    { name: 'transfer_count', signed: false, read: (r) => r.transfer_count },
+    { name: 'volume_usd', signed: false, hourly: true, read: (r) => decimalToNumber(r.volume_usd) },
+    { name: 'transfer_count', signed: false, hourly: true, read: (r) => r.transfer_count },
+    // Distinct addresses are not additive over hours: no hourly increments.
     { name: 'unique_addresses', signed: false, read: (r) => r.unique_addresses },
   ],
   date: (r) => r.date,
@@ -42,12 +45,19 @@ export const TOKEN_SCORER_SPEC: EntitySpec<TokenMetricsInput> = {
 
 export type TokenAnomalyProcessor = Processor<ScorerStores, TokenMetricsInput, Anomaly>;
 
-/** Token scorer over token.metrics.daily (volume_usd, transfer_count, unique_addresses) → anomalies. */
-export function createTokenAnomalyProcessorFromParams(params: AnomalyScoringParams): TokenAnomalyProcessor {
-  return createScoringProcessor({ name: 'token-anomalies', spec: TOKEN_SCORER_SPEC, params });
+/**
+ * Token scorer over token.metrics.daily → anomalies: the daily scorer on volume_usd, transfer_count and
+ * unique_addresses (method robust_zscore), and the hourly streaming detector on the hourly increments of
+ * volume_usd and transfer_count (method streaming_record; `hourly`, defaults of config/anomalies.yml).
+ */
+export function createTokenAnomalyProcessorFromParams(
+  params: AnomalyScoringParams,
+  hourly: HourlyDetectorParams = DEFAULT_HOURLY_PARAMS,
+): TokenAnomalyProcessor {
+  return createScoringProcessor({ name: 'token-anomalies', spec: TOKEN_SCORER_SPEC, params, hourly });
 }
 
 /** The factory the runtime uses: parameters from the `anomalies` config section. */
 export function createTokenAnomalyProcessor(config: OraculConfig): TokenAnomalyProcessor {
-  return createTokenAnomalyProcessorFromParams(scoringParamsFromConfig(config, 'tokens'));
+  return createTokenAnomalyProcessorFromParams(scoringParamsFromConfig(config, 'tokens'), hourlyParamsFromConfig(config));
 }

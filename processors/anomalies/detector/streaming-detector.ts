@@ -48,6 +48,12 @@ export interface DetectorOutput {
   readonly rawScore: number;
   /** Feature that produced the score (null before any feature has enough history). */
   readonly feature: DetectorFeature | null;
+  /**
+   * Side of that feature's history the point is on: 'up' at or above its median, 'down' below (null with no feature).
+   * A spike and a dip score alike; the stream needs the side to know whether a partial (growing) value can only grow
+   * into the alarm.
+   */
+  readonly direction: 'up' | 'down' | null;
   readonly suppressed: boolean;
 }
 
@@ -100,6 +106,42 @@ function featureScore(state: StreamingDetectorState, params: StreamingDetectorPa
   return raw;
 }
 
+const copyWindow = (w: SlidingWindowState): SlidingWindowState => ({
+  capacity: w.capacity,
+  values: [...w.values],
+  sorted: [...w.sorted],
+});
+
+/**
+ * A deep copy of a state, for scoring a provisional point (the running hour of the stream) without absorbing it:
+ * `scoreNextPoint(cloneStreamingDetectorState(s), ...)` leaves `s` untouched. Arrays are copied, so it costs O(H).
+ */
+export function cloneStreamingDetectorState(state: StreamingDetectorState): StreamingDetectorState {
+  const h = state.histories;
+  const season = state.seasonal;
+  return {
+    count: state.count,
+    histories: {
+      value: copyWindow(h.value),
+      local: copyWindow(h.local),
+      shift: copyWindow(h.shift),
+      seasonal: copyWindow(h.seasonal),
+    },
+    local: copyWindow(state.local),
+    shiftBaseline: copyWindow(state.shiftBaseline),
+    shiftRecent: [...state.shiftRecent],
+    seasonal: {
+      times: [...season.times],
+      values: [...season.values],
+      lagErrors: [...season.lagErrors],
+      levelError: season.levelError,
+      residuals: [...season.residuals],
+    },
+    featureSuppressionLeft: { ...state.featureSuppressionLeft },
+    suppressionLeft: state.suppressionLeft,
+  };
+}
+
 /** Scores the next point and absorbs it into the state (mutates `state`). */
 export function scoreNextPoint(
   state: StreamingDetectorState,
@@ -110,6 +152,7 @@ export function scoreNextPoint(
   const { values, seasonalGateOpen } = featureValues(state, params, x, timestampMs);
   let rawScore = 0;
   let feature: DetectorFeature | null = null;
+  let direction: 'up' | 'down' | null = null;
   for (const f of DETECTOR_FEATURES) {
     const v = values[f];
     if (v === undefined) continue;
@@ -120,6 +163,7 @@ export function scoreNextPoint(
       if (s > rawScore) {
         rawScore = s;
         feature = f;
+        direction = v >= medianSorted(history.sorted) ? 'up' : 'down';
       }
     }
     pushToWindow(history, v);
@@ -130,8 +174,8 @@ export function scoreNextPoint(
 
   if (state.suppressionLeft > 0) {
     state.suppressionLeft -= 1;
-    return { score: rawScore * params.suppressionFactor, rawScore, feature, suppressed: true };
+    return { score: rawScore * params.suppressionFactor, rawScore, feature, direction, suppressed: true };
   }
   if (rawScore >= params.alarmLevel) state.suppressionLeft = params.mergeWindow;
-  return { score: rawScore, rawScore, feature, suppressed: false };
+  return { score: rawScore, rawScore, feature, direction, suppressed: false };
 }

@@ -29,6 +29,8 @@ import {
   type DailyScorerState,
   type DayScore,
 } from '../lib/daily-scorer.ts';
+import { cloneStreamingDetectorState, type StreamingDetectorState } from '../detector/streaming-detector.ts';
+import { stepHourly, type HourlyCursor, type HourlyDetectorParams, type HourlyScore } from '../intraday-detector/hourly.ts';
 import { AnomalyParameterError } from '../lib/errors.ts';
 import { HOURS_PER_DAY } from '../lib/intraday.ts';
 import { severityOf } from '../lib/severity.ts';
@@ -37,6 +39,8 @@ import { addVolume, isTop, logContribution, nthLargest, type TopNMeta } from './
 
 export const ANOMALIES_TOPIC = 'anomalies';
 export const SCORING_METHOD = 'robust_zscore';
+/** Method of the hourly streaming detector's anomalies (intraday-detector/hourly.ts). */
+export const HOURLY_METHOD = 'streaming_record';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
@@ -47,6 +51,8 @@ export interface MetricSpec<In> {
   read(record: In): number | null;
   /** Signed metrics (net flows) are scored on the identity scale and only on closed days. */
   readonly signed: boolean;
+  /** Also run the hourly streaming detector on the metric's hourly increments (additive metrics only). */
+  readonly hourly?: boolean;
 }
 
 /** What the engine needs to know about an aggregate record. */
@@ -71,6 +77,8 @@ export interface EntitySeries {
   readonly metrics: Readonly<Record<string, DailyScorerState>>;
   /** day → metric → cumulative value at the end of each hour seen (null where no update came). */
   readonly running: Readonly<Record<string, Readonly<Record<string, readonly (number | null)[]>>>>;
+  /** metric → the hourly detector's running hour (absent when the hourly detector is off). */
+  readonly hourly?: Readonly<Record<string, HourlyCursor>>;
 }
 
 /** What the engine remembers of an emitted anomaly. */
@@ -93,6 +101,7 @@ export type ScorerStores = {
   meta: ScorerMeta;
   candidates: number;
   rank: string;
+  detectors: StreamingDetectorState;
 };
 
 const META_KEY = 'meta';
@@ -110,7 +119,9 @@ function sanitizeSeries(series: EntitySeries): EntitySeries {
     const ok = c === null || [c.center, c.spread, c.lower, c.upper, c.dayOfWeekOffset].every(finite);
     metrics[name] = ok ? state : { ...state, cached: null };
   }
-  return { metrics, running: series.running };
+  return series.hourly === undefined
+    ? { metrics, running: series.running }
+    : { metrics, running: series.running, hourly: series.hourly };
 }
 
 const seriesCodec: StateCodec<EntitySeries> = {
@@ -166,6 +177,18 @@ export const SCORER_STORES: StoreSpecs<ScorerStores> = {
   rank: {
     codec: { encode: (v) => v, decode: (p, k) => plainToString(p, 'rank', k) },
     doc: 'top-N only: sortable log weight + entity key → entity key (min and N-th largest by range read)',
+  },
+  detectors: {
+    codec: {
+      encode: (v) => v as unknown as Plain,
+      decode: (plain, key) => {
+        const o = plainObject(plain, 'detectors', key);
+        plainObject(o.histories ?? null, 'detectors', key);
+        plainObject(o.seasonal ?? null, 'detectors', key);
+        return o as unknown as StreamingDetectorState; // fresh on decode; mutated only after a copy (process)
+      },
+    },
+    doc: "hourly detector: '<entity key>|<metric>' → streaming detector state (H hours per feature), written when an hour closes",
   },
 };
 
@@ -249,10 +272,35 @@ function cumulativeByHour(hourly: readonly (number | null)[] | undefined, total:
   return out;
 }
 
+/** Where a record's anomalies come from. */
+interface EmitAt {
+  readonly chainId: number;
+  readonly entityId: string;
+  readonly tokenAddress: string | null;
+  readonly entityKey: string;
+  readonly day: string;
+  readonly version: number;
+  readonly emittedAt: number;
+}
+
+const DISABLED_HOURLY = { enabled: false } as HourlyDetectorParams;
+
+/** 'YYYY-MM-DDTHH': the day part of an hourly anomaly's id (one id per entity, metric and hour). */
+export function hourLabel(hourMs: number): string {
+  return new Date(hourMs).toISOString().slice(0, 13);
+}
+
+/** Memo key of an hourly anomaly: under its day, so the retention's range delete forgets it with the day. */
+function hourlyMemoKey(day: string, entityKey: string, metric: string, hourMs: number): string {
+  return `${day}|${entityKey}|${metric}|${HOURLY_METHOD}|${hourLabel(hourMs).slice(11)}`;
+}
+
 export interface ScorerOptions<In> {
   readonly name: string;
   readonly spec: EntitySpec<In>;
   readonly params: AnomalyScoringParams;
+  /** The hourly streaming detector on the metrics marked `hourly` (token scorer); off when absent or disabled. */
+  readonly hourly?: HourlyDetectorParams;
   readonly outputTopic?: string;
 }
 
@@ -265,6 +313,8 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
   if (topN > 0 && params.topN.candidateFactor < 1) throw new AnomalyParameterError('candidateFactor must be >= 1');
 
   const scorerParamsOf = (metric: MetricSpec<In>): DailyScorerParams => (metric.signed ? params.signed : params.monotone);
+  const hourly = options.hourly ?? DISABLED_HOURLY;
+  const hourlyOn = hourly.enabled && spec.metrics.some((m) => m.hourly === true);
 
   return {
     name: options.name,
@@ -320,9 +370,27 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
         for (const [name, hourly] of Object.entries(byMetric))
           (running[d] as Record<string, (number | null)[]>)[name] = [...hourly];
       }
+      const hourlyCursors: Record<string, HourlyCursor> = { ...stored?.hourly };
+      const at = { chainId, entityId, tokenAddress, entityKey, day, version, emittedAt };
       for (const metric of spec.metrics) {
         const value = metric.read(record);
         if (value === null) continue;
+        if (hourlyOn && metric.hourly === true) {
+          const step = stepHourly(
+            hourlyCursors[metric.name],
+            () => {
+              const d = txn.get('detectors', `${entityKey}|${metric.name}`);
+              return d === undefined ? undefined : cloneStreamingDetectorState(d); // never mutate the view's value
+            },
+            hourly,
+            { day, cum: value, atMs: emittedAt, final },
+          );
+          if (step !== null) {
+            hourlyCursors[metric.name] = step.cursor;
+            if (step.detector !== null) txn.put('detectors', `${entityKey}|${metric.name}`, step.detector);
+            if (scored) emitHourly(txn, metric, step, step.cursor.seq, at);
+          }
+        }
         const sp = scorerParamsOf(metric);
         const state = metrics[metric.name] ?? createDailyScorerState(sp);
         metrics[metric.name] = state;
@@ -339,8 +407,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
           const hoursElapsed = Math.min(HOURS_PER_DAY, Math.max(1, Math.floor((emittedAt - dayStartMs) / HOUR_MS)));
           score = scoreDayUpdate(state, day, value, hoursElapsed, sp);
         }
-        if (scored)
-          emitIfChanged(txn, metric, sp, score, { chainId, entityId, tokenAddress, entityKey, day, version, emittedAt });
+        if (scored) emitIfChanged(txn, metric, sp, score, at);
       }
       if (final) delete running[day];
       const runningDays = Object.keys(running);
@@ -348,7 +415,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
         const oldest = addDays(day, -2); // a day never finalised (e.g. state restored mid-way) is dropped after 2 days
         for (const d of runningDays) if (d < oldest) delete running[d];
       }
-      txn.put('series', entityKey, { metrics, running });
+      txn.put('series', entityKey, hourlyOn ? { metrics, running, hourly: hourlyCursors } : { metrics, running });
       return txn.result();
     },
   };
@@ -360,20 +427,139 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     return logRatio >= Math.log(params.highEffectRatio) ? 'high' : severity;
   }
 
+  /** Severity of an hourly score: by the detector's score, at most `medium` until the history is long enough. */
+  function hourlySeverity(h: HourlyScore): AnomalySeverity | null {
+    const sev = severityOf(h.output.score, hourly.severity);
+    return sev === 'high' && h.historyPoints < hourly.highMinHistoryHours ? 'medium' : sev;
+  }
+
+  /**
+   * Emits the hourly detector's verdicts: `final` for a closed hour that alarms, `open` for the running hour's
+   * partial that already alarms upward, `withdrawn` for an emitted hour that no longer does (a retraction lowered
+   * the running hour, or the closed hour did not confirm its open alarm). One anomaly id per (entity, metric,
+   * hour); version = the series' record count (strictly increasing, reproduced on replay).
+   */
+  function emitHourly(
+    txn: StateTxn<ScorerStores, Anomaly>,
+    metric: MetricSpec<In>,
+    step: NonNullable<ReturnType<typeof stepHourly>>,
+    version: number,
+    at: EmitAt,
+  ): void {
+    // Bursts only: on a sparse series a quiet hour is a "record low" of the local, shift and seasonal features
+    // (devnet replay: most hourly alarms were zero hours), and drops of a day are the daily scorer's.
+    const burst = (h: HourlyScore): AnomalySeverity | null =>
+      h.output.score >= hourly.detector.alarmLevel && h.output.direction === 'up' ? hourlySeverity(h) : null;
+    for (const h of step.closed) hourlyVerdict(txn, metric, h, burst(h), 'final', null, version, at);
+    const open = step.open;
+    if (open !== null) {
+      hourlyVerdict(txn, metric, open, burst(open), 'open', step.openFloor, version, at);
+    } else if (step.cursor.floorHourMs === step.cursor.hourMs) {
+      // The partial is below the alarm floor: an open alarm of this hour (before a retraction) no longer holds.
+      const memoKey = hourlyMemoKey(step.cursor.day, at.entityKey, metric.name, step.cursor.hourMs);
+      const memo = txn.get('anomalies', memoKey);
+      if (memo !== undefined && memo.status === 'open') {
+        const value = Math.max(0, step.cursor.cum - step.cursor.startCum);
+        txn.emit(topic, hourlyId(at, metric.name, step.cursor.hourMs), {
+          ...hourlyAnomaly(at, metric.name, step.cursor.hourMs, value, null, step.openFloor),
+          severity: memo.severity,
+          status: 'withdrawn',
+          detected_at: memo.detectedAt,
+          version,
+        });
+        txn.put('anomalies', memoKey, { ...memo, version, status: 'withdrawn', value });
+      }
+    }
+  }
+
+  function hourlyVerdict(
+    txn: StateTxn<ScorerStores, Anomaly>,
+    metric: MetricSpec<In>,
+    h: HourlyScore,
+    severity: AnomalySeverity | null,
+    status: 'open' | 'final',
+    upper: number | null,
+    version: number,
+    at: EmitAt,
+  ): void {
+    const memoKey = hourlyMemoKey(h.day, at.entityKey, metric.name, h.hourMs);
+    const memo = txn.get('anomalies', memoKey);
+    if (memo !== undefined && version <= memo.version) return;
+    let sev: AnomalySeverity;
+    let st: AnomalyStatus;
+    if (severity !== null) {
+      sev = severity;
+      st = status;
+      const changed =
+        memo === undefined ||
+        memo.status !== st ||
+        memo.severity !== sev ||
+        Math.abs(h.value - memo.value) > params.valueChangeRatio * Math.abs(memo.value);
+      if (!changed) return;
+    } else {
+      if (memo === undefined || memo.status === 'withdrawn') return;
+      sev = memo.severity;
+      st = 'withdrawn';
+    }
+    const detectedAt = memo?.detectedAt ?? at.emittedAt;
+    txn.emit(topic, hourlyId(at, metric.name, h.hourMs), {
+      ...hourlyAnomaly(at, metric.name, h.hourMs, h.value, h, upper),
+      severity: sev,
+      status: st,
+      detected_at: detectedAt,
+      version,
+    });
+    txn.put('anomalies', memoKey, { version, severity: sev, status: st, detectedAt, value: h.value });
+  }
+
+  function hourlyId(at: EmitAt, metric: string, hourMs: number): string {
+    return anomalyId({
+      chainId: at.chainId,
+      entityType: spec.entityType,
+      entityId: at.entityId,
+      tokenAddress: at.tokenAddress,
+      metric,
+      day: hourLabel(hourMs),
+      method: HOURLY_METHOD,
+    });
+  }
+
+  /** The fields of an hourly anomaly but its lifecycle (severity, status, detected_at, version). */
+  function hourlyAnomaly(
+    at: EmitAt,
+    metric: string,
+    hourMs: number,
+    value: number,
+    h: HourlyScore | null,
+    upper: number | null,
+  ): Omit<Anomaly, 'severity' | 'status' | 'detected_at' | 'version'> {
+    return {
+      anomaly_id: hourlyId(at, metric, hourMs),
+      chain_id: at.chainId,
+      entity_type: spec.entityType,
+      entity_id: at.entityId as `0x${string}`,
+      token_address: at.tokenAddress as `0x${string}` | null,
+      metric,
+      day: Math.floor(hourMs / DAY_MS),
+      value,
+      baseline_center: h?.center ?? 0,
+      baseline_spread: h?.range ?? 0,
+      baseline_days: Math.floor((h?.historyPoints ?? 0) / 24),
+      score: h?.output.score ?? 0,
+      lower_bound: null,
+      upper_bound: upper,
+      method: HOURLY_METHOD,
+      updated_at: at.emittedAt,
+      source_version: at.version,
+    };
+  }
+
   function emitIfChanged(
     txn: StateTxn<ScorerStores, Anomaly>,
     metric: MetricSpec<In>,
     sp: DailyScorerParams,
     score: DayScore,
-    at: {
-      chainId: number;
-      entityId: string;
-      tokenAddress: string | null;
-      entityKey: string;
-      day: string;
-      version: number;
-      emittedAt: number;
-    },
+    at: EmitAt,
   ): void {
     const baseline = score.baseline;
     if (baseline === null) return;
