@@ -16,7 +16,9 @@ const { values: args } = parseArgs({
 const config = loadConfig();
 const params = { tokens: scoringParamsFromConfig(config, 'tokens'), addresses: scoringParamsFromConfig(config, 'addresses') };
 const start = Date.parse(args.now);
-console.log('launch day  | token addr | first scored day: token addr high | high addr | spike tc / vol | whale');
+console.log(
+  'launch day  | token addr | first scored day: token addr high | high addr | spike tc / vol | whale | hourly: all high off-planted',
+);
 for (let i = 0; i < Number(args.alignments); i++) {
   const s = summarizeReplay(replayDevnet(start + i * 86_400_000, params));
   console.log(
@@ -24,6 +26,6 @@ for (let i = 0; i < Number(args.alignments); i++) {
       21,
     )} ${String(s.firstDay.address).padStart(4)} ${String(s.firstDay.high).padStart(4)} | ${String(s.highAddress).padStart(
       9,
-    )} | ${s.spikeTransferCount} / ${s.spikeVolume} | ${s.whaleOutflow}`,
+    )} | ${s.spikeTransferCount} / ${s.spikeVolume} | ${s.whaleOutflow} | ${s.hourly.all} ${s.hourly.high} ${s.hourly.highOffPlanted}`,
   );
 }

@@ -21,6 +21,9 @@ describe('devnet replay: anomalies an on-call engineer can trust', () => {
       expect(s.spikeTransferCount).toBe('high');
       expect(s.whaleOutflow).toBe('high');
       expect(s.highAddress).toBeLessThanOrEqual(10);
+      // The hourly streaming detector: the planted bursts page, ordinary hours do not (at most one high elsewhere).
+      expect(s.hourly.high).toBeGreaterThanOrEqual(2);
+      expect(s.hourly.highOffPlanted).toBeLessThanOrEqual(1);
     });
   }
 });

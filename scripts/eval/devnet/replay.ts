@@ -168,6 +168,8 @@ export interface DevnetSummary {
   readonly spikeTransferCount: string;
   readonly spikeVolume: string;
   readonly whaleOutflow: string;
+  /** The hourly streaming detector's anomalies (method streaming_record): all, high, high outside the planted days. */
+  readonly hourly: { readonly all: number; readonly high: number; readonly highOffPlanted: number };
 }
 
 /** The figures the issue and devnet.it care about (withdrawn anomalies are not counted: they no longer hold). */
@@ -176,7 +178,11 @@ export function summarizeReplay(replay: DevnetReplay): DevnetSummary {
   const onFirst = live.filter((a) => dayOfEpoch(a.day) === replay.firstScoredDay);
   const spike = replay.planted.find((p) => p.kind === 'token_volume_spike')!;
   const burst = replay.planted.find((p) => p.kind === 'address_outflow_burst')!;
-  const severityOf = (pred: (a: Anomaly) => boolean): string => live.find(pred)?.severity ?? 'none';
+  // The planted checks are the daily scorer's verdicts; the hourly detector is counted on its own.
+  const severityOf = (pred: (a: Anomaly) => boolean): string =>
+    live.find((a) => a.method !== 'streaming_record' && pred(a))?.severity ?? 'none';
+  const hourly = live.filter((a) => a.method === 'streaming_record');
+  const plantedDays = new Set(replay.planted.map((p) => p.day));
   return {
     launchDay: replay.launchDay,
     firstScoredDay: replay.firstScoredDay,
@@ -206,5 +212,10 @@ export function summarizeReplay(replay: DevnetReplay): DevnetSummary {
         a.metric === 'outflow_usd' &&
         dayOfEpoch(a.day) === burst.day,
     ),
+    hourly: {
+      all: hourly.length,
+      high: hourly.filter((a) => a.severity === 'high').length,
+      highOffPlanted: hourly.filter((a) => a.severity === 'high' && !plantedDays.has(dayOfEpoch(a.day))).length,
+    },
   };
 }
