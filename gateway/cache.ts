@@ -55,14 +55,18 @@ export class FinalizedCache {
     return entry?.rows as readonly T[] | undefined;
   }
 
-  /** Caches `rows` for (entity, from..to) if every day is closed (`to` before `today`) and every row final. */
-  offer(key: string, entity: string, from: string, to: string, today: string, rows: readonly { is_final: boolean }[]): void {
-    if (!this.lru || to >= today || !rows.every((r) => r.is_final)) return;
-    if (this.dirty.get(entity)) return;
+  /**
+   * Caches `rows` for (entity, from..to) if every day is closed (`to` before `today`) and every row final;
+   * returns whether it did.
+   */
+  offer(key: string, entity: string, from: string, to: string, today: string, rows: readonly { is_final: boolean }[]): boolean {
+    if (!this.lru || to >= today || !rows.every((r) => r.is_final)) return false;
+    if (this.dirty.get(entity)) return false;
     this.lru.set(key, { entity, from, to, rows });
     let keys = this.byEntity.get(entity);
     if (!keys) this.byEntity.set(entity, (keys = new Set()));
     keys.add(key);
+    return true;
   }
 
   /** A new version of (entity, day) was published: forget every cached range that covers it. */

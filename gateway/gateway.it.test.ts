@@ -311,13 +311,53 @@ describe('queries against seeded tables', () => {
     expect(typeof byDay.get(day(0))?.insertedAt).toBe('string');
   });
 
-  it('tokenMetricsDaily: a second identical read of closed final days comes from the cache', async () => {
+  it('tokenMetricsDaily: a second identical read of closed final days comes from the caches', async () => {
     const q = `{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${day(2)}") { date volumeRaw } }`;
     const first = data<{ tokenMetricsDaily: unknown[] }>(await gql(q));
-    const hits = gateway.reader.cache.hits;
+    const [rowHits, responseHits] = [gateway.reader.cache.hits, gateway.responses.hits];
+    // The same operation: its whole result, without running it.
     const second = data<{ tokenMetricsDaily: unknown[] }>(await gql(q));
     expect(second).toEqual(first);
-    expect(gateway.reader.cache.hits).toBe(hits + 1);
+    expect(gateway.responses.hits).toBe(responseHits + 1);
+    expect(gateway.reader.cache.hits).toBe(rowHits);
+    // Another selection over the same days: executed, its rows from the finalized-day cache.
+    const other = data<{ tokenMetricsDaily: { date: string }[] }>(
+      await gql(`{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${day(2)}") { date } }`),
+    );
+    expect(other.tokenMetricsDaily.map((r) => r.date)).toEqual([day(0), day(1), day(2)]);
+    expect(gateway.reader.cache.hits).toBe(rowHits + 1);
+  });
+
+  it('the response cache keeps only finalized reads, per role and variables, and never skips auth or limits', async () => {
+    const q = 'query R($t: Address!, $f: Date!, $to: Date!) { tokenMetricsDaily(token: $t, from: $f, to: $to) { date } }';
+    const vars = { t: USDT, f: day(0), to: day(3) };
+    data(await gql(q, vars));
+    const hits = gateway.responses.hits;
+    data(await gql(q, vars));
+    expect(gateway.responses.hits).toBe(hits + 1);
+    // Other variables, another role: not the same entry.
+    data(await gql(q, { ...vars, to: day(4) }));
+    data(await gql(q, vars, OPS_KEY));
+    expect(gateway.responses.hits).toBe(hits + 1);
+    // A cached operation still needs a key and passes the rate limit and the document limits.
+    expect((await gql(q, vars, null)).status).toBe(401);
+    expect((await gql(q, vars, 'orc_wrong')).status).toBe(401);
+    const deep = `{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${day(3)}") { token { symbol } date } }`;
+    // Token metadata may change: an operation that reads it is never stored.
+    data(await gql(deep));
+    data(await gql(deep));
+    expect(gateway.responses.hits).toBe(hits + 1);
+    // A range that reaches today (an open day) is never stored.
+    const today = new Date().toISOString().slice(0, 10);
+    const open = `{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${today}") { date } }`;
+    data(await gql(open));
+    data(await gql(open));
+    expect(gateway.responses.hits).toBe(hits + 1);
+    // An error is never stored: the same invalid document fails the same way every time.
+    const bad = `{ tokenMetricsDaily(token: "${USDT}", from: "${day(3)}", to: "${day(0)}") { date } }`;
+    expect(codes(await gql(bad))).toEqual(['ORACUL_GATEWAY_INVALID_RANGE']);
+    expect(codes(await gql(bad))).toEqual(['ORACUL_GATEWAY_INVALID_RANGE']);
+    expect(gateway.responses.hits).toBe(hits + 1);
   });
 
   it('addressFlowsDaily: all tokens or one token, signed flows exact', async () => {
@@ -871,6 +911,8 @@ describe('subscriptions', () => {
     await gql(`{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${day(4)}") { date } }`);
     const cached = gateway.reader.cache.size;
     expect(cached).toBeGreaterThan(0);
+    const responses = gateway.responses.size;
+    expect(responses).toBeGreaterThan(0);
     const value = {
       ...metricsRow(USDT, day(1)),
       date: 20_455,
@@ -892,6 +934,7 @@ describe('subscriptions', () => {
       insertedAt: null,
     });
     expect(gateway.reader.cache.size).toBeLessThan(cached);
+    expect(gateway.responses.size).toBeLessThan(responses);
     dispose();
     await client.dispose();
   });

@@ -7,6 +7,7 @@ import { GATEWAY_ERROR_CODES, gatewayError } from './errors.ts';
 import type { ConsumerGroupLag, ComponentHealth, HealthProbe, HealthSnapshot } from './health.ts';
 import { releasingOnEnd, type SubscriptionSlots, type WarehouseBudget } from './limits.ts';
 import { epochDayToIso, type AnomalyEvent, type LiveFeed, type TokenMetricsEvent } from './live.ts';
+import type { ResponseScope } from './response-cache.ts';
 import {
   checkFirst,
   checkRange,
@@ -42,6 +43,8 @@ export interface GatewayContext {
   budget: WarehouseBudget;
   /** Open subscriptions per key and per connection. */
   subscriptions: SubscriptionSlots;
+  /** Whether this operation's answer may be reused (response cache): day-range reads report into it. */
+  scope: ResponseScope;
   /** The graphql-ws socket or HTTP connection the operation came on. */
   connection: object | undefined;
 }
@@ -689,7 +692,7 @@ builder.queryType({
       },
       resolve: async (_root, args, ctx) => {
         requireRange(ctx, args.from, args.to);
-        return [...(await ctx.reader.tokenMetricsDaily(args.token, args.from, args.to, ctx.budget))];
+        return [...(await ctx.reader.tokenMetricsDaily(args.token, args.from, args.to, ctx.budget, ctx.scope))];
       },
     }),
     addressFlowsDaily: t.field({
@@ -704,7 +707,9 @@ builder.queryType({
       },
       resolve: async (_root, args, ctx) => {
         requireRange(ctx, args.from, args.to);
-        return [...(await ctx.reader.addressFlowsDaily(args.address, args.from, args.to, args.token ?? '', ctx.budget))];
+        return [
+          ...(await ctx.reader.addressFlowsDaily(args.address, args.from, args.to, args.token ?? '', ctx.budget, ctx.scope)),
+        ];
       },
     }),
     topTokens: t.field({

@@ -18,6 +18,7 @@ import { GATEWAY_ERROR_CODES, GatewayUpstreamError, isGraphQLErrorLike, type Gat
 import { HealthProbe } from './health.ts';
 import { SubscriptionSlots, WarehouseBudget, warehouseQueriesRule } from './limits.ts';
 import { LiveFeed } from './live.ts';
+import { ResponseCache, ResponseScope, cacheableOperation } from './response-cache.ts';
 import { buildSchema, type GatewayContext } from './schema.ts';
 import { WarehouseReader, type TokenRow } from './warehouse.ts';
 
@@ -26,6 +27,11 @@ interface RequestInfo {
   principal: Principal;
   operationName: string | null;
   errorCodes: Set<string>;
+  /** Response-cache key of the operation (HTTP queries), and what it read (set when its context is built). */
+  responseKey?: string;
+  scope?: ResponseScope;
+  /** Answered from the response cache. */
+  cached?: boolean;
 }
 interface ServerContext {
   req: IncomingMessage;
@@ -54,6 +60,7 @@ export interface Gateway {
   readonly origin: string;
   readonly live: LiveFeed;
   readonly reader: WarehouseReader;
+  readonly responses: ResponseCache;
   readonly health: HealthProbe;
   close(): Promise<void>;
 }
@@ -103,6 +110,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
 
   const client = createWarehouseClient({ config, role: 'readonly' });
   const cache = new FinalizedCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
+  const responses = new ResponseCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
   const reader = new WarehouseReader({ client, chainId: gw.chainId, logger, cache, recentCacheMs: gw.recentCacheMs });
   const kafka = createKafka({ config, logger, clientSuffix: 'gateway' });
   const serdes = params.serdes ?? createSchemaRegistrySerdes({ config });
@@ -112,7 +120,10 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
     logger: componentLogger(logger, 'gateway-live'),
     clientId: config.kafka.clientId,
     replayBufferSize: gw.replayBufferSize,
-    onMartUpdate: (entity, day) => cache.invalidate(entity, day),
+    onMartUpdate: (entity, day) => {
+      cache.invalidate(entity, day);
+      responses.invalidate(entity, day);
+    },
   });
   const health = new HealthProbe({ config, kafka, reader, live, logger });
   const subscriptions = new SubscriptionSlots(gw.maxSubscriptionsPerKey, gw.maxSubscriptionsPerConnection);
@@ -161,6 +172,30 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
       addValidationRule(noIntrospection);
     },
   };
+  // Whole results of operations that read only closed, final days (gateway/response-cache.ts). A hit skips
+  // parsing, validation and execution: the document passed them when its result was stored (same limits,
+  // same role), and auth and the rate limit ran before Yoga. Only error-free results are stored.
+  const responseCachePlugin: Plugin<Record<string, unknown>, ServerContext> = {
+    onParams({ params: p, context, setResult }) {
+      const info = context?.info;
+      if (!info || typeof p.query !== 'string') return;
+      const key = ResponseCache.key(info.principal.role, p.operationName, p.query, p.variables);
+      const hit = responses.get(key);
+      if (hit) {
+        info.cached = true;
+        setResult(hit);
+      } else info.responseKey = key;
+    },
+    onExecute({ args }) {
+      const ctx = args.contextValue as Partial<GatewayContext>;
+      if (!cacheableOperation(args.document, args.operationName)) ctx.scope?.uncacheable();
+    },
+    onResultProcess({ result, serverContext }) {
+      const info = serverContext?.info;
+      if (!info?.responseKey || !info.scope || Array.isArray(result) || Symbol.asyncIterator in (result as object)) return;
+      responses.offer(info.responseKey, result as ExecutionResult, info.scope);
+    },
+  };
   // Refuses, before anything runs, an operation that would send too many warehouse queries.
   const warehouseLimitPlugin: Plugin = {
     onValidate({ addValidationRule }) {
@@ -201,10 +236,19 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
         });
       },
     },
-    plugins: [...armor.protect().plugins, ...(introspection ? [] : [introspectionPlugin]), warehouseLimitPlugin, codePlugin],
-    context: ({ principal, socket, req }: Pick<ServerContext, 'principal' | 'socket' | 'req'>): GatewayContext => {
+    plugins: [
+      responseCachePlugin,
+      ...armor.protect().plugins,
+      ...(introspection ? [] : [introspectionPlugin]),
+      warehouseLimitPlugin,
+      codePlugin,
+    ],
+    context: ({ principal, socket, req, info }: Pick<ServerContext, 'principal' | 'socket' | 'req' | 'info'>): GatewayContext => {
       const budget = new WarehouseBudget(gw.maxWarehouseQueriesPerOperation);
+      const scope = new ResponseScope();
+      if (info) info.scope = scope;
       return {
+        scope,
         principal,
         reader,
         live,
@@ -299,6 +343,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
         operation_name: info?.operationName ?? null,
         status,
         error_codes: info ? [...info.errorCodes] : [],
+        response_cache: info?.cached === true,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
       });
     if (!auth.ok) {
@@ -425,6 +470,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Gate
     origin,
     live,
     reader,
+    responses,
     health,
     close() {
       closing ??= (async () => {

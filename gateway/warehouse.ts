@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { FinalizedCache } from './cache.ts';
 import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
+import type { ResponseScope } from './response-cache.ts';
 import { todayUtc } from './scalars.ts';
 import { JSON_ROW_STATEMENTS, SQL, type SqlName } from './sql.ts';
 
@@ -230,44 +231,60 @@ export class WarehouseReader {
     return this.run<TokenRow>('tokensByAddress', { chain_id: this.chainId, addresses: [...addresses] }, budget);
   }
 
-  async tokenMetricsDaily(
+  /** Day-range read through the finalized-day cache; tells `scope` whether the answer may be reused. */
+  private async dayRange<T extends { is_final: boolean }>(
+    key: string,
+    entity: string,
+    from: string,
+    to: string,
+    scope: ResponseScope | undefined,
+    read: () => Promise<T[]>,
+  ): Promise<readonly T[]> {
+    const cached = this.cache.get<T>(key);
+    if (cached) {
+      scope?.finalized(entity, from, to);
+      return cached;
+    }
+    const rows = await read();
+    if (this.cache.offer(key, entity, from, to, todayUtc(), rows)) scope?.finalized(entity, from, to);
+    else scope?.uncacheable();
+    return rows;
+  }
+
+  tokenMetricsDaily(
     token: string,
     from: string,
     to: string,
     budget?: WarehouseBudget,
+    scope?: ResponseScope,
   ): Promise<readonly TokenMetricsRow[]> {
-    const key = `tmd|${token}|${from}|${to}`;
-    const cached = this.cache.get<TokenMetricsRow>(key);
-    if (cached) return cached;
-    const rows = await this.run<TokenMetricsRow>('tokenMetricsDaily', { chain_id: this.chainId, token, from, to }, budget);
-    this.cache.offer(key, `token:${token}`, from, to, todayUtc(), rows);
-    return rows;
+    return this.dayRange(`tmd|${token}|${from}|${to}`, `token:${token}`, from, to, scope, () =>
+      this.run<TokenMetricsRow>('tokenMetricsDaily', { chain_id: this.chainId, token, from, to }, budget),
+    );
   }
 
-  async addressFlowsDaily(
+  addressFlowsDaily(
     address: string,
     from: string,
     to: string,
     token: string,
     budget?: WarehouseBudget,
+    scope?: ResponseScope,
   ): Promise<readonly AddressFlowRow[]> {
-    const key = `afd|${address}|${from}|${to}|${token}`;
-    const cached = this.cache.get<AddressFlowRow>(key);
-    if (cached) return cached;
-    const rows = await this.run<AddressFlowRow>(
-      'addressFlowsDaily',
-      {
-        chain_id: this.chainId,
-        address,
-        from,
-        to,
-        token,
-        limit: MAX_FLOW_ROWS,
-      },
-      budget,
+    return this.dayRange(`afd|${address}|${from}|${to}|${token}`, `address:${address}`, from, to, scope, () =>
+      this.run<AddressFlowRow>(
+        'addressFlowsDaily',
+        {
+          chain_id: this.chainId,
+          address,
+          from,
+          to,
+          token,
+          limit: MAX_FLOW_ROWS,
+        },
+        budget,
+      ),
     );
-    this.cache.offer(key, `address:${address}`, from, to, todayUtc(), rows);
-    return rows;
   }
 
   topTokens(day: string, by: TopTokensOrder, limit: number, budget?: WarehouseBudget): Promise<TokenMetricsRow[]> {

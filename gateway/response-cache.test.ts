@@ -1,0 +1,83 @@
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { ResponseCache, ResponseScope, cacheableOperation } from './response-cache.ts';
+
+const cacheable = (query: string, operationName?: string) => cacheableOperation(parse(query), operationName);
+
+describe('cacheableOperation', () => {
+  it('accepts day-range reads only, through aliases and fragments', () => {
+    expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date volumeRaw } }')).toBe(true);
+    expect(cacheable('{ a: addressFlowsDaily(address: "0x1", from: "a", to: "b") { date } __typename }')).toBe(true);
+    expect(
+      cacheable(
+        'query Q { ...F } fragment F on Query { tokenMetricsDaily(token: "0x1", from: "a", to: "b") { ...G } } fragment G on TokenMetricsDaily { date }',
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses other root fields, token lookups, introspection, subscriptions and unknown fragments', () => {
+    expect(cacheable('{ anomalies { edges { cursor } } }')).toBe(false);
+    expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date } tokens { edges { cursor } } }')).toBe(false);
+    expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date token { symbol } } }')).toBe(false);
+    expect(
+      cacheable(
+        '{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { ...T } } fragment T on TokenMetricsDaily { token { symbol } }',
+      ),
+    ).toBe(false);
+    expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date } __schema { types { name } } }')).toBe(false);
+    expect(cacheable('{ ...Missing }')).toBe(false);
+    expect(cacheable('subscription { tokenMetricsUpdated { eventId } }')).toBe(false);
+  });
+
+  it('judges the named operation of a multi-operation document', () => {
+    const doc = 'query A { tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date } } query B { health { status } }';
+    expect(cacheable(doc, 'A')).toBe(true);
+    expect(cacheable(doc, 'B')).toBe(false);
+  });
+});
+
+describe('ResponseCache', () => {
+  const result = { data: { tokenMetricsDaily: [{ date: '2026-01-02' }] } };
+  const finalized = (entity: string, from: string, to: string) => {
+    const scope = new ResponseScope();
+    scope.finalized(entity, from, to);
+    return scope;
+  };
+
+  it('keeps a result only when every read was finalized and nothing failed', () => {
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000 });
+    cache.offer('a', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
+    expect(cache.get('a')).toBe(result);
+    const mixed = finalized('token:0x1', '2026-01-01', '2026-01-31');
+    mixed.uncacheable();
+    cache.offer('b', result, mixed);
+    cache.offer('c', result, new ResponseScope()); // read nothing: nothing to vouch for it
+    cache.offer('d', { ...result, errors: [new Error('x') as never] }, finalized('token:0x1', '2026-01-01', '2026-01-31'));
+    expect([cache.get('b'), cache.get('c'), cache.get('d')]).toEqual([undefined, undefined, undefined]);
+    expect(cache.hits).toBe(1);
+  });
+
+  it('a new version of (entity, day) drops exactly the results that read it', () => {
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000 });
+    cache.offer('jan', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
+    cache.offer('feb', result, finalized('token:0x1', '2026-02-01', '2026-02-28'));
+    cache.offer('other', result, finalized('token:0x2', '2026-01-01', '2026-01-31'));
+    cache.invalidate('token:0x1', '2026-01-15');
+    expect(cache.get('jan')).toBeUndefined();
+    expect(cache.get('feb')).toBe(result);
+    expect(cache.get('other')).toBe(result);
+  });
+
+  it('keys by role, operation name, document and variables; expires after its TTL; 0 entries disables it', () => {
+    expect(ResponseCache.key('read', null, '{ a }', { x: 1 })).not.toBe(ResponseCache.key('ops', null, '{ a }', { x: 1 }));
+    expect(ResponseCache.key('read', null, '{ a }', { x: 1 })).not.toBe(ResponseCache.key('read', null, '{ a }', { x: 2 }));
+    let now = 1_000;
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 1_000, now: () => now });
+    cache.offer('a', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
+    now = 2_001;
+    expect(cache.get('a')).toBeUndefined();
+    const off = new ResponseCache({ maxEntries: 0, ttlMs: 1_000 });
+    off.offer('a', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
+    expect(off.get('a')).toBeUndefined();
+  });
+});

@@ -1,0 +1,160 @@
+import { Kind, type DocumentNode, type ExecutionResult, type SelectionSetNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
+
+/** Root fields whose only warehouse reads are day-range reads the finalized-day cache can vouch for. */
+const CACHEABLE_ROOT_FIELDS = new Set(['tokenMetricsDaily', 'addressFlowsDaily', '__typename']);
+/** Fields that read something else (token metadata, introspection): their answers may change at any time. */
+const UNCACHEABLE_FIELDS = new Set(['token', '__schema', '__type']);
+
+interface Dependency {
+  entity: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * What one operation read, filled in while it runs: it may be answered from the response cache next time only
+ * if every warehouse read it made covered closed, final days (the finalized-day cache accepted or served them).
+ */
+export class ResponseScope {
+  private cacheable = true;
+  readonly dependencies: Dependency[] = [];
+
+  /** A day-range read of `entity` whose days are all closed and final. */
+  finalized(entity: string, from: string, to: string): void {
+    this.dependencies.push({ entity, from, to });
+  }
+
+  /** A read of data that may still change: the answer must not be reused. */
+  uncacheable(): void {
+    this.cacheable = false;
+  }
+
+  get reusable(): boolean {
+    return this.cacheable && this.dependencies.length > 0;
+  }
+}
+
+/**
+ * True when every field the operation can run is a finalized-day read or plain data under it: a query whose root
+ * fields are tokenMetricsDaily / addressFlowsDaily only, without `token` lookups or introspection anywhere
+ * (fragments included, @skip/@include not evaluated).
+ */
+export function cacheableOperation(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  if (!operation || operation.operation !== 'query') return false;
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d.selectionSet] as const] : [])),
+  );
+  const rootFields = fieldNames(operation.selectionSet, fragments, false);
+  if (rootFields === undefined || !rootFields.every((name) => CACHEABLE_ROOT_FIELDS.has(name))) return false;
+  return fieldNames(operation.selectionSet, fragments, true)?.every((name) => !UNCACHEABLE_FIELDS.has(name)) ?? false;
+}
+
+/** Field names of a selection set through fragments (all levels when `deep`); undefined on an unknown fragment. */
+function fieldNames(
+  set: SelectionSetNode,
+  fragments: ReadonlyMap<string, SelectionSetNode>,
+  deep: boolean,
+  seen: Set<string> = new Set(),
+): string[] | undefined {
+  const names: string[] = [];
+  for (const selection of set.selections) {
+    let nested: SelectionSetNode | undefined;
+    if (selection.kind === Kind.FIELD) {
+      names.push(selection.name.value);
+      nested = deep ? selection.selectionSet : undefined;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      nested = selection.selectionSet;
+    } else {
+      const name = selection.name.value;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      nested = fragments.get(name);
+      if (!nested) return undefined;
+    }
+    if (!nested) continue;
+    const inner = fieldNames(nested, fragments, deep, seen);
+    if (inner === undefined) return undefined;
+    names.push(...inner);
+  }
+  return names;
+}
+
+interface Entry {
+  result: ExecutionResult;
+  dependencies: readonly Dependency[];
+}
+
+export interface ResponseCacheParameters {
+  /** Most entries kept; 0 disables the cache. */
+  maxEntries: number;
+  ttlMs: number;
+  now?: () => number;
+}
+
+/**
+ * Whole GraphQL results of operations that read only closed, final days, keyed by the role and the operation
+ * (document, operation name, variables). A hit skips parsing, validation and execution; authentication and the
+ * rate limit run before it, and only error-free results are kept. Evicted like the finalized-day cache: a new
+ * version of (entity, day) on the mart topics drops every result that read it.
+ */
+export class ResponseCache {
+  private readonly lru: LRUCache<string, Entry> | undefined;
+  private readonly byEntity = new Map<string, Set<string>>();
+  hits = 0;
+
+  constructor(params: ResponseCacheParameters) {
+    const now = params.now ?? Date.now;
+    this.lru =
+      params.maxEntries > 0
+        ? new LRUCache<string, Entry>({
+            max: params.maxEntries,
+            ttl: params.ttlMs,
+            ttlResolution: 0,
+            perf: { now },
+            dispose: (entry, key) => {
+              for (const d of entry.dependencies) this.byEntity.get(d.entity)?.delete(key);
+            },
+          })
+        : undefined;
+  }
+
+  static key(role: string, operationName: string | null | undefined, query: string, variables: unknown): string {
+    return JSON.stringify([role, operationName ?? null, query, variables ?? null]);
+  }
+
+  get(key: string): ExecutionResult | undefined {
+    const entry = this.lru?.get(key);
+    if (entry) this.hits += 1;
+    return entry?.result;
+  }
+
+  /** Keeps `result` when the operation read only finalized days and nothing failed. */
+  offer(key: string, result: ExecutionResult, scope: ResponseScope): void {
+    if (!this.lru || !scope.reusable || result.errors?.length) return;
+    const dependencies = [...scope.dependencies];
+    this.lru.set(key, { result, dependencies });
+    for (const d of dependencies) {
+      let keys = this.byEntity.get(d.entity);
+      if (!keys) this.byEntity.set(d.entity, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  /** A new version of (entity, day) was published: drop every result that read it. */
+  invalidate(entity: string, day: string): void {
+    const keys = this.byEntity.get(entity);
+    if (!this.lru || !keys) return;
+    for (const key of [...keys]) {
+      const entry = this.lru.peek(key);
+      if (!entry || entry.dependencies.some((d) => d.entity === entity && d.from <= day && day <= d.to)) this.lru.delete(key);
+    }
+    if (keys.size === 0) this.byEntity.delete(entity);
+  }
+
+  get size(): number {
+    return this.lru?.size ?? 0;
+  }
+}
