@@ -113,7 +113,10 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
   });
 
   it('a planted spike gives one open anomaly during the day, its final version after close, one Slack message', async () => {
-    const { metrics, anomalies } = runPipeline();
+    const { metrics, anomalies: all } = runPipeline();
+    // The daily scorer's verdicts; the hourly detector's (method streaming_record) are checked below.
+    const anomalies = all.filter((a) => a.method === 'robust_zscore');
+    const hourly = all.filter((a) => a.method === 'streaming_record');
     expect(metrics.filter((m) => m.is_final)).toHaveLength(DAYS); // days 0..19 closed by day 20's stream time
 
     // One anomaly (one id): transfer_count of the spike day, open from 14:00, final after the close.
@@ -139,6 +142,14 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     expect(new Set(versions).size).toBe(versions.length);
 
+    // The hourly detector: the spike's hour only (400 transfers against 1-3 an hour), open in the hour, final at its close.
+    expect(new Set(hourly.map((a) => a.anomaly_id)).size).toBe(1);
+    expect(hourly.map((a) => a.status)).toEqual(['open', 'final']);
+    expect(hourly[0]).toMatchObject({ metric: 'transfer_count', severity: 'high', day: 20089 + SPIKE_DAY });
+    expect(hourly[0]?.detected_at).toBeGreaterThanOrEqual(dayStart(SPIKE_DAY) + SPIKE_HOUR * HOUR);
+    expect(hourly[0]?.detected_at).toBeLessThan(dayStart(SPIKE_DAY) + (SPIKE_HOUR + 1) * HOUR);
+    const hourlyLast = hourly.at(-1) as Anomaly;
+
     // Other test files share the stack's anomalies topic (the devnet run publishes dozens): the alert service's group
     // starts at the topic's current end, as an operator's `--reset-offsets --to-latest` would, so it sees this test's only.
     const alertGroup = `anomalies-it-${randomBytes(4).toString('hex')}`;
@@ -159,7 +170,7 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
     const serde = serdes.forTopic('anomalies');
     await producer.send({
       topic: 'anomalies',
-      messages: await Promise.all(anomalies.map(async (a) => ({ key: a.anomaly_id, value: await serde.serialize(a) }))),
+      messages: await Promise.all(all.map(async (a) => ({ key: a.anomaly_id, value: await serde.serialize(a) }))),
     });
 
     // Slack answers 429 (Retry-After 1 s) then 200: one message, delivered once.
@@ -188,13 +199,13 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
       },
     });
     const deadline = Date.now() + 60_000;
-    while ((fromTopic.length < anomalies.length || webhook.delivered().length === 0) && Date.now() < deadline) {
+    while ((fromTopic.length < all.length || webhook.delivered().length === 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(fromTopic).toEqual(anomalies);
+    expect(fromTopic).toEqual(all);
     await client.insert({ table: 'anomalies', values: fromTopic.map(anomalyRow), format: 'JSONEachRow' });
     const rs = await client.query({
-      query: `SELECT anomaly_id, status, version, value, toUnixTimestamp64Milli(detected_at) AS detected_at FROM anomalies FINAL WHERE entity_id = {token:String}`,
+      query: `SELECT anomaly_id, status, version, value, toUnixTimestamp64Milli(detected_at) AS detected_at FROM anomalies FINAL WHERE entity_id = {token:String} AND method = 'robust_zscore'`,
       query_params: { token: TOKEN },
       format: 'JSONEachRow',
     });
@@ -206,6 +217,14 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
         value: last.value,
         detected_at: String(last.detected_at),
       },
+    ]);
+    const hourlyRows = await client.query({
+      query: `SELECT anomaly_id, status, version FROM anomalies FINAL WHERE entity_id = {token:String} AND method = 'streaming_record'`,
+      query_params: { token: TOKEN },
+      format: 'JSONEachRow',
+    });
+    expect(await hourlyRows.json()).toEqual([
+      { anomaly_id: hourlyLast.anomaly_id, status: 'final', version: String(hourlyLast.version) },
     ]);
 
     await new Promise((r) => setTimeout(r, 3000)); // several digest intervals: no second message may come
