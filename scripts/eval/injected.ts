@@ -1,34 +1,55 @@
 /**
  * Injected-anomaly evaluation of the daily scorer with intraday partials.
  *
- *   npx tsx scripts/eval/injected.ts [--series 200] [--seed 1]
+ *   npx tsx scripts/eval/injected.ts [--series 200] [--seed 1] [--sensitivity]
  *
  * Generates token-like daily series (scripts/eval/injected/generator.ts),
  * replays each day as 23 hourly window updates plus the final record through
- * processors/anomalies/lib/daily-scorer.ts, and prints precision, recall, F1
- * and detection delays, with and without day-of-week handling.
+ * processors/anomalies/lib/daily-scorer.ts with the token processor's parameters,
+ * and prints precision, recall, F1 and detection delays, with and without burst
+ * evidence and day-of-week handling (--sensitivity: the burst test's parameters
+ * one at a time).
  */
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/load.ts';
 import type { DailyScorerParams } from '../../processors/anomalies/lib/daily-scorer.ts';
-import { DEFAULT_SCORING_PARAMS } from '../../processors/anomalies/scoring/params.ts';
+import type { BurstParams } from '../../processors/anomalies/lib/intraday.ts';
+import { scoringParamsFromConfig } from '../../processors/anomalies/scoring/params.ts';
 import { generateSeries } from './injected/generator.ts';
 import { computeMetrics, type InjectedMetrics } from './injected/metrics.ts';
 import { oracleCeiling } from './injected/oracle.ts';
 import { simulateSeries } from './injected/simulate.ts';
 
 const { values: args } = parseArgs({
-  options: { series: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' } },
+  options: {
+    series: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '1' },
+    sensitivity: { type: 'boolean', default: false },
+  },
 });
 const seriesCount = Number(args.series);
 const firstSeed = Number(args.seed);
 
-// The token scorer's own parameters (the stream's token class), so the evaluation scores what the stream runs.
-const P = DEFAULT_SCORING_PARAMS.monotone;
+// The token processor's own parameters (createTokenAnomalyProcessor: the `anomalies` config section, token kind),
+// so the evaluation scores what the stream runs, through the same closeDay/scoreDayUpdate.
+const P = scoringParamsFromConfig(loadConfig(), 'tokens').monotone;
+const withBurst = (burst: Partial<BurstParams> | null): DailyScorerParams => ({
+  ...P,
+  intraday: { ...P.intraday, burst: burst === null || P.intraday.burst === null ? null : { ...P.intraday.burst, ...burst } },
+});
 const variants: { name: string; params: DailyScorerParams }[] = [
-  { name: 'default (day-of-week on)', params: P },
+  { name: 'default (day-of-week on, burst evidence on)', params: P },
+  { name: 'burst evidence off (the total alone)', params: withBurst(null) },
   { name: 'day-of-week off', params: { ...P, baseline: { ...P.baseline, dayOfWeek: false } } },
   { name: 'closed days only (no intraday)', params: { ...P, intraday: { ...P.intraday, monotone: false } } },
 ];
+if (args.sensitivity) {
+  for (const maxHours of [2, 4, 8, 12]) variants.push({ name: `burst maxHours ${maxHours}`, params: withBurst({ maxHours }) });
+  for (const minShareZ of [4, 6, 8]) variants.push({ name: `burst minShareZ ${minShareZ}`, params: withBurst({ minShareZ }) });
+  for (const minDayZ of [2, 2.5, 3.5, 4]) variants.push({ name: `burst minDayZ ${minDayZ}`, params: withBurst({ minDayZ }) });
+  for (const minShareSd of [0.005, 0.02])
+    variants.push({ name: `burst minShareSd ${minShareSd}`, params: withBurst({ minShareSd }) });
+}
 
 const series = Array.from({ length: seriesCount }, (_, i) => generateSeries(firstSeed + i));
 const f2 = (x: number): string => (Number.isNaN(x) ? '-' : x.toFixed(2));
@@ -63,7 +84,8 @@ console.log(
 );
 console.log(
   `baseline: last ${P.baseline.historyDays} final days, min ${P.baseline.minHistoryDays}, bounds at robust z +/-${P.baseline.boundZ} (${P.baseline.transform}), ` +
-    `drops projected after ${P.intraday.dropMinShare * 100}% of a typical day with share - ${P.intraday.dropShareZ} sd`,
+    `drops projected after ${P.intraday.dropMinShare * 100}% of a typical day with share - ${P.intraday.dropShareZ} sd; ` +
+    `burst evidence ${P.intraday.burst === null ? 'off' : JSON.stringify(P.intraday.burst)}`,
 );
 const oracle = oracleCeiling(series, P.baseline.minHistoryDays);
 console.log(

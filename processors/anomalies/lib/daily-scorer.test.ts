@@ -54,4 +54,31 @@ describe('daily scorer', () => {
     expect(settled).toHaveLength(24 - 14);
     for (const z of settled) expect(Math.abs(z)).toBeLessThan(5);
   });
+
+  it('makes a day below the bound a spike when its excess came as a burst, not when every hour rose alike', () => {
+    const history = (params = DEFAULT_DAILY_SCORER_PARAMS) => {
+      const state = createDailyScorerState(params);
+      for (let i = 0; i < 40; i++) {
+        const total = 1000 * (1 + 0.05 * Math.sin(i));
+        closeDay(state, day(i), total, linearDay(total), params);
+      }
+      return state;
+    };
+    const total = 1230;
+    const even = linearDay(total);
+    // an ordinary day's hours plus the excess in one hour (hour 9)
+    const burst = Array.from({ length: 24 }, (_, h) => (1000 * (h + 1)) / 24 + (h >= 9 ? total - 1000 : 0));
+    const evenScore = closeDay(history(), day(40), total, even);
+    // precondition: the total alone is unusual but inside the bound
+    expect(evenScore.z).toBeGreaterThanOrEqual(DEFAULT_DAILY_SCORER_PARAMS.intraday.burst?.minDayZ ?? Infinity);
+    expect(evenScore.z).toBeLessThan(DEFAULT_DAILY_SCORER_PARAMS.baseline.boundZ);
+    expect(evenScore).toMatchObject({ direction: null, burst: null });
+    const burstScore = closeDay(history(), day(40), total, burst);
+    expect(burstScore).toMatchObject({ status: 'final', direction: 'spike', certain: true, z: 5 });
+    expect(burstScore.burst).toMatchObject({ startHour: 9, hours: 1 });
+    // off: the total alone decides; without the hours (a re-sent final), too
+    const off = { ...DEFAULT_DAILY_SCORER_PARAMS, intraday: { ...DEFAULT_DAILY_SCORER_PARAMS.intraday, burst: null } };
+    expect(closeDay(history(off), day(40), total, burst, off).direction).toBeNull();
+    expect(closeDay(history(), day(40), total, null).direction).toBeNull();
+  });
 });

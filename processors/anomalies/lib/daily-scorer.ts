@@ -16,11 +16,14 @@ import {
   type Direction,
 } from './daily-baseline.ts';
 import {
+  burstEvidence,
   createIntradayProfile,
   DEFAULT_INTRADAY_PARAMS,
   HOURS_PER_DAY,
   scorePartialDay,
   updateIntradayProfile,
+  validateBurstParams,
+  type BurstEvidence,
   type IntradayParams,
   type IntradayProfile,
 } from './intraday.ts';
@@ -64,10 +67,16 @@ export interface DayScore {
   readonly z: number;
   /** Spikes on cumulative metrics are certain as soon as they are flagged; projected drops are not. */
   readonly certain: boolean;
+  /**
+   * Closed days: the burst that made a day with robust z in [burst.minDayZ, boundZ) a spike (its z is then reported
+   * at boundZ, the detection bound). Null otherwise.
+   */
+  readonly burst: BurstEvidence | null;
 }
 
 export function createDailyScorerState(params: DailyScorerParams = DEFAULT_DAILY_SCORER_PARAMS): DailyScorerState {
   validateDailyBaselineParams(params.baseline);
+  if (params.intraday.burst !== null) validateBurstParams(params.intraday.burst);
   return { finalDays: [], profile: createIntradayProfile(params.profileAlpha), cached: null, firstDay: null };
 }
 
@@ -93,9 +102,9 @@ export function scoreDayUpdate(
 ): DayScore {
   const baseline = baselineFor(state, day, params);
   if (baseline === null || (params.baseline.ignoreZeros && cumulative === 0))
-    return { day, status: 'open', value: cumulative, baseline, direction: null, z: NaN, certain: false };
+    return { day, status: 'open', value: cumulative, baseline, direction: null, z: NaN, certain: false, burst: null };
   const v = scorePartialDay(cumulative, hoursElapsed, baseline, state.profile, params.baseline, params.intraday);
-  return { day, status: 'open', value: cumulative, baseline, direction: v.direction, z: v.z, certain: v.certain };
+  return { day, status: 'open', value: cumulative, baseline, direction: v.direction, z: v.z, certain: v.certain, burst: null };
 }
 
 /**
@@ -112,7 +121,9 @@ export function closeDay(
 ): DayScore {
   const baseline = baselineFor(state, day, params);
   const ignored = params.baseline.ignoreZeros && total === 0;
-  const verdict = baseline === null || ignored ? { z: NaN, direction: null } : scoreClosedDay(total, baseline, params.baseline);
+  const closed = baseline === null || ignored ? { z: NaN, direction: null } : scoreClosedDay(total, baseline, params.baseline);
+  // Before this day enters the profile: the burst is judged against the days before it.
+  const verdict = withBurst(closed, cumulativeByHour, state.profile, params);
   state.cached = null;
   const first = firstDayOf(state, params);
   state.firstDay = first === null && state.finalDays.length === 0 ? day : first !== null && day < first ? day : first;
@@ -131,5 +142,27 @@ export function closeDay(
     direction: verdict.direction,
     z: verdict.z,
     certain: verdict.direction !== null,
+    burst: verdict.burst,
   };
+}
+
+/**
+ * A closed day below the detection bound but at least burst.minDayZ above its center is a spike when its hourly
+ * shape holds a burst (shareZ >= burst.minShareZ). Two independent pieces of evidence: the day's noise scales every
+ * hour alike, so under normal days the share test and the day's z rarely agree; an event of a few hours moves both.
+ * Its z is reported at boundZ (severity `low` by default): the total alone is not beyond the bound.
+ */
+function withBurst(
+  closed: { z: number; direction: Direction | null },
+  cumulativeByHour: readonly number[] | null,
+  profile: IntradayProfile,
+  params: DailyScorerParams,
+): { z: number; direction: Direction | null; burst: BurstEvidence | null } {
+  const b = params.intraday.burst;
+  const none = { ...closed, burst: null };
+  if (closed.direction !== null || b === null || !params.intraday.monotone || !(closed.z >= b.minDayZ)) return none;
+  if (cumulativeByHour === null || cumulativeByHour.length !== HOURS_PER_DAY) return none;
+  const burst = burstEvidence(cumulativeByHour, profile, b, params.intraday.minProfileDays);
+  if (burst === null || burst.shareZ < b.minShareZ) return none;
+  return { z: Math.max(closed.z, params.baseline.boundZ), direction: 'spike', burst };
 }

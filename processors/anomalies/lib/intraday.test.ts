@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DailyBaseline, DailyBaselineParams } from './daily-baseline.ts';
-import { createIntradayProfile, scorePartialDay, updateIntradayProfile, type IntradayParams } from './intraday.ts';
+import {
+  burstEvidence,
+  createIntradayProfile,
+  DEFAULT_BURST_PARAMS,
+  scorePartialDay,
+  updateIntradayProfile,
+  validateBurstParams,
+  type IntradayParams,
+} from './intraday.ts';
 
 const linearDay = (total: number): number[] => Array.from({ length: 24 }, (_, h) => (total * (h + 1)) / 24);
 const baselineParams: DailyBaselineParams = {
@@ -22,7 +30,7 @@ const baseline: DailyBaseline = {
   upper: 150,
   historyDays: 30,
 };
-const params: IntradayParams = { monotone: true, dropShareZ: 2, dropMinShare: 0.5, minProfileDays: 2 };
+const params: IntradayParams = { monotone: true, dropShareZ: 2, dropMinShare: 0.5, minProfileDays: 2, burst: null };
 
 describe('intraday profile', () => {
   it('learns the cumulative share per hour with an EWMA (hand-computed)', () => {
@@ -65,5 +73,34 @@ describe('scoring a running day', () => {
 
   it('scores nothing early for signed (non-monotone) metrics', () => {
     expect(scorePartialDay(1000, 5, baseline, profile, baselineParams, { ...params, monotone: false }).direction).toBeNull();
+  });
+});
+
+describe('burst evidence on a closed day', () => {
+  const profile = createIntradayProfile(0.5);
+  for (let i = 0; i < 7; i++) updateIntradayProfile(profile, linearDay(240)); // usual share of any hour 1/24, sd 0
+  const cumulative = (increments: readonly number[]): number[] => {
+    let sum = 0;
+    return increments.map((x) => (sum += x));
+  };
+
+  it('finds the window whose share of the day most exceeds its usual share (hand-computed)', () => {
+    // 10 an hour, plus 60 in hour 10: total 300, hour 10 holds 70/300 of the day against 1/24 usually.
+    const day = cumulative(Array.from({ length: 24 }, (_, h) => (h === 10 ? 70 : 10)));
+    const b = burstEvidence(day, profile, DEFAULT_BURST_PARAMS, 7);
+    expect(b).toMatchObject({ startHour: 10, hours: 1 });
+    // sd of the profile is 0, so the floor minShareSd = 0.01 applies: (70/300 - 1/24) / 0.01
+    expect(b?.shareZ).toBeCloseTo((70 / 300 - 1 / 24) / 0.01, 9);
+    // the same day scaled evenly (every hour alike, as day-level noise does) holds no burst
+    expect(burstEvidence(linearDay(300), profile, DEFAULT_BURST_PARAMS, 7)?.shareZ).toBeCloseTo(0, 9);
+  });
+
+  it('needs minProfileDays of profile and a non-empty day, and validates its parameters', () => {
+    const young = createIntradayProfile(0.5);
+    updateIntradayProfile(young, linearDay(240));
+    expect(burstEvidence(linearDay(240), young, DEFAULT_BURST_PARAMS, 7)).toBeNull();
+    expect(burstEvidence(new Array<number>(24).fill(0), profile, DEFAULT_BURST_PARAMS, 7)).toBeNull();
+    expect(() => validateBurstParams({ ...DEFAULT_BURST_PARAMS, maxHours: 25 })).toThrow(/maxHours/);
+    expect(() => validateBurstParams({ ...DEFAULT_BURST_PARAMS, minShareSd: 0 })).toThrow(/minShareSd/);
   });
 });

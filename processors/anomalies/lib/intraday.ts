@@ -20,6 +20,18 @@
  *
  * Signed metrics (net flows) are not cumulative-monotone: with
  * `monotone: false` only the closed day is scored.
+ *
+ * Bursts (burstEvidence): the day's noise scales every hour alike, while an
+ * event (a listing, an exploit, a whale) lands in a few hours. The closed
+ * day's hourly shape is compared with the profile: for each window W of 1..maxHours
+ * consecutive hours,
+ *
+ *   shareZ(W) = (C(end)/total - C(start-1)/total - (mean(end) - mean(start-1)))
+ *               / max(sd(end) + sd(start-1), minShareSd)
+ *
+ * with C the cumulative value and mean/sd the profile's EWMA of the cumulative
+ * share. sd(end) + sd(start-1) bounds the sd of a difference whatever the two
+ * hours' correlation (Cauchy-Schwarz), so the test is conservative.
  */
 import type { DailyBaseline, DailyBaselineParams, Direction } from './daily-baseline.ts';
 import { dailyZ } from './daily-baseline.ts';
@@ -36,15 +48,54 @@ export interface IntradayProfile {
   varShare: number[];
 }
 
+/** The burst test on a closed day's hourly shape (see the module comment). */
+export interface BurstParams {
+  /** Longest window tested, in consecutive hours. */
+  readonly maxHours: number;
+  /** shareZ a window needs to count as a burst. */
+  readonly minShareZ: number;
+  /** Floor on a window share's sd, as a fraction of the day: a profile learned from regular days is not exact. */
+  readonly minShareSd: number;
+  /** Robust z the day's total needs, with a burst, to be a spike (below the detection bound). */
+  readonly minDayZ: number;
+}
+
 export interface IntradayParams {
   readonly monotone: boolean;
   readonly dropShareZ: number;
   readonly dropMinShare: number;
-  /** Days of profile needed before projections are trusted. */
+  /** Days of profile needed before projections (and burst tests) are trusted. */
   readonly minProfileDays: number;
+  /** Burst evidence on closed days of monotone metrics; null turns it off. */
+  readonly burst: BurstParams | null;
 }
 
-export const DEFAULT_INTRADAY_PARAMS: IntradayParams = { monotone: true, dropShareZ: 2, dropMinShare: 0.5, minProfileDays: 7 };
+/**
+ * minShareZ 5: a burst is as improbable under the profile as the detection bound is under the baseline.
+ * minDayZ 3: the day must still be unusual on its own (3 sigma): a busy hour on an ordinary day is not a day anomaly.
+ * maxHours 6: an event, not a busier quarter of the day.
+ */
+export const DEFAULT_BURST_PARAMS: BurstParams = { maxHours: 6, minShareZ: 5, minShareSd: 0.01, minDayZ: 3 };
+
+export const DEFAULT_INTRADAY_PARAMS: IntradayParams = {
+  monotone: true,
+  dropShareZ: 2,
+  dropMinShare: 0.5,
+  minProfileDays: 7,
+  burst: DEFAULT_BURST_PARAMS,
+};
+
+export function validateBurstParams(p: BurstParams): BurstParams {
+  const ok =
+    Number.isInteger(p.maxHours) &&
+    p.maxHours >= 1 &&
+    p.maxHours <= HOURS_PER_DAY &&
+    p.minShareZ > 0 &&
+    p.minShareSd > 0 &&
+    Number.isFinite(p.minDayZ);
+  if (!ok) throw new AnomalyParameterError('burst: maxHours in [1, 24], minShareZ > 0, minShareSd > 0, minDayZ finite', { ...p });
+  return p;
+}
 
 export function createIntradayProfile(alpha = 0.1): IntradayProfile {
   if (!(alpha > 0 && alpha <= 1)) throw new AnomalyParameterError(`profile alpha must be in (0, 1], got ${alpha}`, { alpha });
@@ -118,4 +169,53 @@ export function scorePartialDay(
     return { direction: 'drop', certain: false, z: dailyZ(projected, baseline, baselineParams.transform), projected };
   }
   return NONE;
+}
+
+/** The most surprising window of a closed day's hourly shape. */
+export interface BurstEvidence {
+  readonly shareZ: number;
+  /** First hour of the window (0..23) and its length in hours. */
+  readonly startHour: number;
+  readonly hours: number;
+  /** Share of the day's total in the window, and its usual share. */
+  readonly share: number;
+  readonly usualShare: number;
+}
+
+/**
+ * Burst test of a closed day against the profile learned from the days before it (the module comment has the
+ * formula). Null while the profile has fewer than `minProfileDays` days or the day is empty.
+ */
+export function burstEvidence(
+  cumulativeByHour: readonly number[],
+  profile: IntradayProfile,
+  params: BurstParams,
+  minProfileDays: number,
+): BurstEvidence | null {
+  if (cumulativeByHour.length !== HOURS_PER_DAY) {
+    throw new AnomalyParameterError(`expected ${HOURS_PER_DAY} hourly values, got ${cumulativeByHour.length}`);
+  }
+  const total = cumulativeByHour[HOURS_PER_DAY - 1] as number;
+  if (profile.days < minProfileDays || !(total > 0)) return null;
+  // Cumulative share, its usual value and sd at the end of hour h; index -1 (before the day) is 0.
+  const at = (h: number): [number, number, number] =>
+    h < 0
+      ? [0, 0, 0]
+      : [
+          (cumulativeByHour[h] as number) / total,
+          profile.meanShare[h] as number,
+          Math.sqrt(Math.max(0, profile.varShare[h] as number)),
+        ];
+  let best: BurstEvidence | null = null;
+  for (let hours = 1; hours <= params.maxHours; hours++) {
+    for (let end = hours - 1; end < HOURS_PER_DAY; end++) {
+      const [cEnd, mEnd, sEnd] = at(end);
+      const [cStart, mStart, sStart] = at(end - hours);
+      const share = cEnd - cStart;
+      const usualShare = mEnd - mStart;
+      const shareZ = (share - usualShare) / Math.max(sEnd + sStart, params.minShareSd);
+      if (best === null || shareZ > best.shareZ) best = { shareZ, startHour: end - hours + 1, hours, share, usualShare };
+    }
+  }
+  return best;
 }

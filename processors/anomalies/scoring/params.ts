@@ -5,7 +5,7 @@
 import type { OraculConfig } from '../../../config/schema.ts';
 import { DEFAULT_DAILY_BASELINE_PARAMS, validateDailyBaselineParams, type DailyBaselineParams } from '../lib/daily-baseline.ts';
 import { DEFAULT_DAILY_SCORER_PARAMS, type DailyScorerParams } from '../lib/daily-scorer.ts';
-import { DEFAULT_INTRADAY_PARAMS } from '../lib/intraday.ts';
+import { DEFAULT_BURST_PARAMS, DEFAULT_INTRADAY_PARAMS } from '../lib/intraday.ts';
 import { DEFAULT_SEVERITY_THRESHOLDS, validateSeverityThresholds, type SeverityThresholds } from '../lib/severity.ts';
 
 export interface TopNParams {
@@ -64,7 +64,12 @@ function scorerParams(baseline: DailyBaselineParams, signed: boolean, kind: Enti
   return {
     ...DEFAULT_DAILY_SCORER_PARAMS,
     baseline: signed ? { ...baseline, transform: 'identity', minSpread: 1 } : monotone,
-    intraday: { ...DEFAULT_INTRADAY_PARAMS, monotone: !signed },
+    // Burst evidence for tokens only: an (address, token) pair's day is a few transfers, each one a "burst".
+    intraday: {
+      ...DEFAULT_INTRADAY_PARAMS,
+      monotone: !signed,
+      burst: signed || kind === 'addresses' ? null : DEFAULT_BURST_PARAMS,
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DAILY_SCORER_PARAMS } from '../../../processors/anomalies/lib/daily-scorer.ts';
+import { loadConfig } from '../../../config/load.ts';
+import { DEFAULT_SCORING_PARAMS, scoringParamsFromConfig } from '../../../processors/anomalies/scoring/params.ts';
 import { generateSeries, type SyntheticSeries } from './generator.ts';
 import { computeMetrics, medianOf } from './metrics.ts';
 import type { DayOutcome } from './simulate.ts';
@@ -76,5 +78,29 @@ describe('stream replay', () => {
       const o = outcomes[a.dayIndex] as DayOutcome;
       if (o.direction === 'spike') expect(o.detectedHour).toBeLessThanOrEqual(24);
     }
+  });
+});
+
+describe('burst evidence (token parameters)', () => {
+  it('finds injected spikes the total alone misses, without flagging more normal days', () => {
+    const P = DEFAULT_SCORING_PARAMS.monotone;
+    // the token processor's parameters from the default config (what scripts/eval/injected.ts runs)
+    expect(scoringParamsFromConfig(loadConfig({ env: {} }), 'tokens').monotone).toEqual(P);
+    expect(P.intraday.burst).not.toBeNull();
+    expect(scoringParamsFromConfig(loadConfig({ env: {} }), 'addresses').monotone.intraday.burst).toBeNull();
+    const off = { ...P, intraday: { ...P.intraday, burst: null } };
+    const runs = (params: typeof P) =>
+      computeMetrics(
+        Array.from({ length: 30 }, (_, i) => generateSeries(1 + i)).map((series) => ({
+          series,
+          outcomes: simulateSeries(series, params),
+        })),
+        { shiftGraceDays: 3, shiftAftermathDays: 60 },
+      );
+    const on = runs(P);
+    const total = runs(off);
+    expect(on.spike.detected).toBeGreaterThan(total.spike.detected);
+    expect(on.drop.detected).toBe(total.drop.detected);
+    expect(on.falsePositives).toBeLessThanOrEqual(total.falsePositives);
   });
 });
