@@ -41,7 +41,10 @@ const variants: { name: string; params: DailyScorerParams }[] = [
   { name: 'default (day-of-week on, burst evidence on)', params: P },
   { name: 'burst evidence off (the total alone)', params: withBurst(null) },
   { name: 'day-of-week off', params: { ...P, baseline: { ...P.baseline, dayOfWeek: false } } },
-  { name: 'closed days only (no intraday)', params: { ...P, intraday: { ...P.intraday, monotone: false } } },
+  {
+    name: 'closed days only (no intraday scoring, so no burst evidence either)',
+    params: { ...P, intraday: { ...P.intraday, monotone: false } },
+  },
 ];
 if (args.sensitivity) {
   for (const maxHours of [2, 4, 8, 12]) variants.push({ name: `burst maxHours ${maxHours}`, params: withBurst({ maxHours }) });
