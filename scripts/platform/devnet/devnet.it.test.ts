@@ -308,7 +308,8 @@ async function checkAnomalyCounts(launchDay: string, planted: readonly Planted[]
       (
         await q<{ severity: string }>(
           `SELECT severity FROM anomalies FINAL WHERE chain_id = {chain:UInt64} AND entity_type = {t:String}
-           AND entity_id = {id:String} AND metric = {m:String} AND day = {day:Date} AND status != 'withdrawn'`,
+           AND entity_id = {id:String} AND metric = {m:String} AND day = {day:Date} AND status != 'withdrawn'
+           AND method = 'robust_zscore'`,
           { t: entityType, id: entityId, m: metric, day },
         )
       )[0]?.severity;
@@ -319,7 +320,18 @@ async function checkAnomalyCounts(launchDay: string, planted: readonly Planted[]
        AND severity = 'high' AND status != 'withdrawn'`,
     );
     expect(Number(addressHigh!.n)).toBeLessThanOrEqual(10);
-    return `high on launch+14/15 ${JSON.stringify(highOn)}, high address anomalies ${addressHigh!.n}`;
+    // The NAB-evaluated streaming detector runs in the stream too: it sees the spike's hours.
+    const hourly = await q<{ severity: string; n: string }>(
+      `SELECT severity, toString(count()) AS n FROM anomalies FINAL WHERE chain_id = {chain:UInt64}
+       AND method = 'streaming_record' AND entity_id = {id:String} AND day = {day:Date} AND status != 'withdrawn'
+       GROUP BY severity`,
+      { id: spike.token, day: spike.day },
+    );
+    expect(hourly.length, 'hourly (streaming_record) anomalies of the spike').toBeGreaterThan(0);
+    return (
+      `high on launch+14/15 ${JSON.stringify(highOn)}, high address anomalies ${addressHigh!.n}, ` +
+      `hourly anomalies of the spike ${JSON.stringify(hourly)}`
+    );
   } finally {
     await client.close();
   }
