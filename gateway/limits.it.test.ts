@@ -74,8 +74,8 @@ class CountingProxy {
 }
 
 const PING = /SELECT 1 AS ok/;
-const FLOWS = /FROM address_flows_daily/;
-const METRICS = /FROM token_metrics_daily/;
+const FLOWS = /FROM (gateway_)?address_flows_daily\b/;
+const METRICS = /FROM (gateway_)?token_metrics_daily\b/;
 const TOKEN_LOOKUP = /address IN \{addresses/;
 const NOT_PING = /^(?![\s\S]*SELECT 1 AS ok)/;
 

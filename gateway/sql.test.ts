@@ -51,7 +51,9 @@ describe('no string-built SQL in gateway/', () => {
         calls.push(`${path}: ${match[0].replace(/\s+/g, ' ')}`);
     }
     // The single call site, in WarehouseReader.run: the statement by name, the values as parameters.
-    expect(calls).toEqual(['warehouse.ts: .query({ query: SQL[name], query_params: params, format ']);
+    expect(calls).toEqual([
+      'warehouse.ts: .query({ query: SQL[name], query_params: params, format, clickhouse_settings: { wait_end_of_query: 1 ',
+    ]);
   });
 
   it('gateway/sql.ts holds only constant statements whose values are {name:Type} placeholders', () => {

@@ -205,7 +205,14 @@ export class WarehouseReader {
   private async execute<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
     try {
       const format = JSON_ROW_STATEMENTS.has(name) ? 'TabSeparatedRaw' : 'JSONEachRow';
-      const rs = await this.client.query({ query: SQL[name], query_params: params, format });
+      // Every answer here is small and bounded (LIMIT): buffered, the embedded endpoint runs the query on an engine
+      // thread instead of opening a result stream on its event loop (docs/adr/0013-gateway-read-path.md).
+      const rs = await this.client.query({
+        query: SQL[name],
+        query_params: params,
+        format,
+        clickhouse_settings: { wait_end_of_query: 1 },
+      });
       if (format === 'JSONEachRow') return await rs.json<T>();
       return parseJsonLines<T>(await rs.text());
     } catch (cause) {
