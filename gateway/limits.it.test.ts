@@ -435,3 +435,26 @@ describe('concurrent subscriptions are capped per key and per connection', () =>
     await waitFor(() => gateway.live.subscriberCount === 0);
   });
 });
+
+describe('shared answers of changing lists (gateway.recentCacheMs, 1 s)', () => {
+  it('past its window a hot list is answered at once from the last result while one refresh runs, even a failing one', async () => {
+    const ANOMALIES = /FROM anomalies FINAL/;
+    const q = '{ anomalies(first: 7) { edges { cursor } pageInfo { hasNextPage } } }';
+    const before = proxy.count(ANOMALIES);
+    const first = await gql(q);
+    expect(codes(first.body)).toEqual([]);
+    await Promise.all(Array.from({ length: 10 }, () => gql(q)));
+    expect(proxy.count(ANOMALIES) - before).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_200));
+    // The warehouse fails from now on: readers of the expired entry must not wait for (or see) its refresh.
+    proxy.down = true;
+    try {
+      const answers = await Promise.all(Array.from({ length: 10 }, () => gql(q)));
+      for (const answer of answers) expect(answer.body).toEqual(first.body);
+      await waitFor(() => proxy.count(ANOMALIES) - before >= 2);
+      expect(proxy.count(ANOMALIES) - before).toBe(2);
+    } finally {
+      proxy.down = false;
+    }
+  });
+});

@@ -136,6 +136,14 @@ export interface WarehouseReaderParameters {
   recentCacheMs?: number;
 }
 
+/** A shared list result is served, while one refresh runs, until it is this many recentCacheMs windows old. */
+export const RECENT_STALE_WINDOWS = 5;
+
+interface RecentEntry {
+  rows: unknown[];
+  at: number;
+}
+
 /** Statements whose results may be shared for recentCacheMs (lists of changing data; the live path is subscriptions). */
 const RECENT_CACHEABLE = new Set<SqlName>([
   'anomaliesPage',
@@ -164,15 +172,21 @@ export class WarehouseReader {
   private readonly logger: Logger;
   /** Identical statements in flight share one warehouse call (the embedded engine runs parameterised queries one at a time). */
   private readonly inFlight = new Map<string, Promise<unknown[]>>();
-  private readonly recent: LRUCache<string, unknown[]> | undefined;
+  private readonly recent: LRUCache<string, RecentEntry> | undefined;
+  private readonly recentMs: number;
 
   constructor(params: WarehouseReaderParameters) {
     this.client = params.client;
     this.chainId = String(params.chainId);
     this.logger = params.logger;
     this.cache = params.cache;
-    const ttl = params.recentCacheMs ?? 0;
-    this.recent = ttl > 0 ? new LRUCache<string, unknown[]>({ max: 1_000, ttl, ttlResolution: 0 }) : undefined;
+    this.recentMs = params.recentCacheMs ?? 0;
+    // Kept RECENT_STALE_WINDOWS windows: an entry older than one window is served while one refresh runs, so
+    // readers of a hot list never wait for its once-a-window query (stale-while-revalidate).
+    this.recent =
+      this.recentMs > 0
+        ? new LRUCache<string, RecentEntry>({ max: 1_000, ttl: this.recentMs * RECENT_STALE_WINDOWS, ttlResolution: 0 })
+        : undefined;
   }
 
   /**
@@ -184,7 +198,12 @@ export class WarehouseReader {
     const key = `${name}|${JSON.stringify(params)}`;
     const recent = RECENT_CACHEABLE.has(name) ? this.recent : undefined;
     const hit = recent?.get(key);
-    if (hit) return Promise.resolve(hit as T[]);
+    if (hit) {
+      // Past its window: still the answer, and one refresh (not charged to this operation: it was answered).
+      if (performance.now() - hit.at >= this.recentMs && !this.inFlight.has(key))
+        this.send<T>(name, key, params, recent).catch(() => undefined);
+      return Promise.resolve(hit.rows as T[]);
+    }
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<T[]>;
     try {
@@ -192,8 +211,18 @@ export class WarehouseReader {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    return this.send<T>(name, key, params, recent);
+  }
+
+  /** Sends a statement, shared with identical calls while it runs, and keeps a list result for recentCacheMs. */
+  private send<T>(
+    name: SqlName,
+    key: string,
+    params: Record<string, unknown>,
+    recent: LRUCache<string, RecentEntry> | undefined,
+  ): Promise<T[]> {
     const call = this.execute<T>(name, params).then((rows) => {
-      recent?.set(key, rows);
+      recent?.set(key, { rows, at: performance.now() });
       return rows;
     });
     this.inFlight.set(key, call);

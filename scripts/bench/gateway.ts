@@ -397,12 +397,13 @@ async function load(
   };
 }
 
-/** The statement as @clickhouse/client sends it: SQL + FORMAT in the body, parameters and settings in the URL. */
+/** The statement as the gateway's @clickhouse/client sends it: SQL + FORMAT in the body, parameters and settings in the URL. */
 function directBody(sql: string, format: string, params: Record<string, unknown>): { path: string; body: string } {
   const search = new URLSearchParams({
     database: DATABASE,
     output_format_json_quote_64bit_integers: '1',
     date_time_input_format: 'best_effort',
+    wait_end_of_query: '1',
   });
   for (const [name, value] of Object.entries(params)) {
     search.set(`param_${name}`, Array.isArray(value) ? `[${value.map((v) => `'${String(v)}'`).join(',')}]` : String(value));
