@@ -80,4 +80,17 @@ describe('ResponseCache', () => {
     off.offer('a', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
     expect(off.get('a')).toBeUndefined();
   });
+
+  it('bounds the total size of the kept results (their JSON), oldest out first', () => {
+    const big = (n: number) => ({ data: { addressFlowsDaily: Array.from({ length: n }, (_, i) => ({ date: String(i) })) } });
+    const cache = new ResponseCache({ maxEntries: 100, ttlMs: 60_000, maxBytes: 4_000 });
+    cache.offer('a', big(100), finalized('address:0x1', '2026-01-01', '2026-01-31')); // ~1.5 KB
+    cache.offer('b', big(100), finalized('address:0x2', '2026-01-01', '2026-01-31'));
+    cache.offer('c', big(150), finalized('address:0x3', '2026-01-01', '2026-01-31'));
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('c')).toBeDefined();
+    cache.offer('huge', big(1_000), finalized('address:0x4', '2026-01-01', '2026-01-31'));
+    expect(cache.get('huge')).toBeUndefined();
+    expect(cache.get('c')).toBeDefined();
+  });
 });

@@ -91,8 +91,13 @@ export interface ResponseCacheParameters {
   /** Most entries kept; 0 disables the cache. */
   maxEntries: number;
   ttlMs: number;
+  /** Most bytes of results kept (their JSON length); a flows answer can be 20 000 rows. */
+  maxBytes?: number;
   now?: () => number;
 }
+
+/** Default bound of the cached results' total JSON size. */
+export const RESPONSE_CACHE_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
  * Whole GraphQL results of operations that read only closed, final days, keyed by the role and the operation
@@ -111,6 +116,7 @@ export class ResponseCache {
       params.maxEntries > 0
         ? new LRUCache<string, Entry>({
             max: params.maxEntries,
+            maxSize: params.maxBytes ?? RESPONSE_CACHE_MAX_BYTES,
             ttl: params.ttlMs,
             ttlResolution: 0,
             perf: { now },
@@ -135,7 +141,10 @@ export class ResponseCache {
   offer(key: string, result: ExecutionResult, scope: ResponseScope): void {
     if (!this.lru || !scope.reusable || result.errors?.length) return;
     const dependencies = [...scope.dependencies];
-    this.lru.set(key, { result, dependencies });
+    // Measured once, when stored (a hit costs nothing); a result larger than the whole bound is not kept.
+    const size = key.length + JSON.stringify(result.data ?? null).length;
+    if (size > this.lru.maxSize) return;
+    this.lru.set(key, { result, dependencies }, { size });
     for (const d of dependencies) {
       let keys = this.byEntity.get(d.entity);
       if (!keys) this.byEntity.set(d.entity, (keys = new Set()));
