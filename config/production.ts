@@ -55,7 +55,7 @@ export function productionViolations(config: OraculConfig): Violation[] {
     out.push({ path: 'kafka.ssl.rejectUnauthorized', reason: 'production verifies the brokers\u2019 certificates', got: false });
   }
   const components = (['kafka', 'registry', 'warehouse'] as const).filter((c) => stack[c].enabled);
-  if (components.length > 0 && !isLoopback(stack.host)) {
+  if (components.length > 0 && !isLoopbackHost(stack.host)) {
     out.push({
       path: 'stack.host',
       reason: `production binds the local stack (${components.join(', ')}) to loopback only`,
@@ -77,7 +77,8 @@ export function assertProductionReady(config: OraculConfig): void {
   throw new ConfigError(lines.join('\n'), { details: { violations: violations.map((v) => v.path) } });
 }
 
-function isLoopback(host: string): boolean {
+/** Loopback: 127.0.0.0/8, ::1 (bracketed or not) and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   if (bare === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/index.ts';
 import { ApiKeys } from '../../../gateway/auth.ts';
-import { devKeyRefusal, devKeyUsage, isLoopbackHost, withDevKey, DEV_KEY_ID } from './dev-key.ts';
+import { isLoopbackHost } from '../../../config/production.ts';
+import { devKeyRefusal, devKeyUsage, withDevKey, DEV_KEY_ID } from './dev-key.ts';
 
 const config = loadConfig({ env: {} });
 

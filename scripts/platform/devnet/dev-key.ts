@@ -5,7 +5,7 @@
  * listens on loopback: a key printed to a terminal must not open a port other machines reach.
  */
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../../../config/production.ts';
 import type { OraculConfig } from '../../../config/schema.ts';
 import { sha256Hex } from '../../../gateway/auth.ts';
 
@@ -14,12 +14,6 @@ export const DEV_KEY_ID = 'devnet-dev';
 export interface DevKey {
   readonly id: string;
   readonly key: string;
-}
-
-/** Loopback: 127.0.0.0/8, ::1 and `localhost`. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 /** Why no dev key may be made for this config, or null when one may. */
