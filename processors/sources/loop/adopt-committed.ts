@@ -7,6 +7,8 @@ import type { SourceCheckpoint, SourceState } from '../state/source-state.ts';
 export interface AdoptCommittedParameters {
   /** This stream's blocks found in the committed tail after its checkpoint, by number (the caller's filter). */
   candidates: ReadonlyMap<number, BlockRecord>;
+  /** Every record of the committed tail: the returned `lastVersion` stays above all of them, adopted or not. */
+  tail: readonly BlockRecord[];
   /** The first block the stream has not checkpointed (undefined: nothing to continue). */
   expect: number | undefined;
   window: RecentWindow;
@@ -24,6 +26,7 @@ export interface AdoptCommittedParameters {
  */
 export function adoptCommittedBlocks(p: AdoptCommittedParameters): {
   checkpoint?: SourceCheckpoint;
+  /** The next free version floor: above every adopted block and every record of the tail. */
   lastVersion: number;
   adopted: number;
 } {
@@ -43,11 +46,13 @@ export function adoptCommittedBlocks(p: AdoptCommittedParameters): {
     adopted += 1;
     expect += 1;
   }
-  if (adopted === 0) return { lastVersion, adopted };
+  // Versions stay above everything this chain has published (another stream's records included).
+  const published = p.tail.reduce((max, r) => Math.max(max, r.version), lastVersion);
+  if (adopted === 0) return { lastVersion: published, adopted };
   const tip = p.window.latest()!;
   const checkpoint: SourceCheckpoint = { blockNumber: tip.number, blockHash: tip.hash, lastVersion, updatedAtMs: Date.now() };
   p.window.pruneBelow(tip.number - p.keep);
   p.state.commit(checkpoint, p.window);
   p.logger.info({ msg: 'adopted blocks committed in Kafka after the last checkpoint', block: tip.number, blocks: adopted });
-  return { checkpoint, lastVersion, adopted };
+  return { checkpoint, lastVersion: published, adopted };
 }

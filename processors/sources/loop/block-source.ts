@@ -218,6 +218,7 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     }
     const adoption = adoptCommittedBlocks({
       candidates,
+      tail: tail.records,
       expect: checkpoint ? checkpoint.blockNumber + 1 : range.from,
       window,
       lastVersion,
@@ -227,8 +228,6 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     });
     checkpoint = adoption.checkpoint ?? checkpoint;
     lastVersion = adoption.lastVersion;
-    // Versions stay above everything this chain has published, adopted or not.
-    for (const r of tail.records) lastVersion = Math.max(lastVersion, r.version);
     /**
      * Highest version in a committed transaction: what the checkpoint keeps. `lastVersion` runs ahead of it
      * (versions are reserved for batches in flight), and the tail read above must still see a batch

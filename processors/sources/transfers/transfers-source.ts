@@ -164,6 +164,7 @@ export async function runTransfersBackfill(
     }
     const adoption = adoptCommittedBlocks({
       candidates,
+      tail: tail.records,
       expect: checkpoint ? checkpoint.blockNumber + 1 : range.from,
       window,
       lastVersion,
@@ -173,7 +174,6 @@ export async function runTransfersBackfill(
     });
     checkpoint = adoption.checkpoint ?? checkpoint;
     lastVersion = adoption.lastVersion;
-    for (const r of tail.records) lastVersion = Math.max(lastVersion, r.version);
 
     let next = checkpoint && checkpoint.blockNumber + 1 >= range.from ? checkpoint.blockNumber + 1 : range.from;
     if (checkpoint && next === range.from) window = createRecentWindow();
