@@ -8,6 +8,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { OraculConfig } from '../../config/schema.ts';
 import type { CheckStatus, DataQualityCheck } from '../../schemas/generated/types.ts';
+import { dqRecordKey } from './publish.ts';
 
 export const DQ_CHECKS = [
   'freshness',
@@ -45,7 +46,7 @@ export interface DqContext {
 
 /** How long a check has been monitoring its subject, from its first recorded run (0 on the first run). */
 function monitoredForMs(ctx: DqContext, check: DqCheckName, chainId: number, subject: string): number {
-  const first = ctx.firstCheckedAtMs?.get(`${check}:${chainId}:${subject}`);
+  const first = ctx.firstCheckedAtMs?.get(dqRecordKey({ check_name: check, chain_id: chainId, subject }));
   return first === undefined ? 0 : Math.max(0, ctx.nowMs - first);
 }
 
@@ -359,14 +360,14 @@ export async function checkPriceStaleness(ctx: DqContext): Promise<DataQualityCh
 
 /** First recorded run of every check (`<check>:<chain>:<subject>` → ms) in data_quality_checks: the grace periods' start. */
 export async function readFirstCheckedAt(client: ClickHouseClient): Promise<Map<string, number>> {
-  const first = await rows<{ key: string; ms: string }>(
+  // UInt64 comes back quoted in JSON: chain_id is text here.
+  const first = await rows<{ check_name: string; chain_id: string; subject: string; ms: string }>(
     client,
-    `SELECT concat(check_name, ':', toString(chain_id), ':', subject) AS key,
-            toString(toUnixTimestamp64Milli(min(checked_at))) AS ms
+    `SELECT check_name, chain_id, subject, toString(toUnixTimestamp64Milli(min(checked_at))) AS ms
      FROM data_quality_checks GROUP BY check_name, chain_id, subject`,
     {},
   );
-  return new Map(first.map((r) => [r.key, Number(r.ms)]));
+  return new Map(first.map((r) => [dqRecordKey({ ...r, chain_id: Number(r.chain_id) }), Number(r.ms)]));
 }
 
 /** Runs the selected checks for every configured chain (and every tracked token); a failing query gives `error`. */

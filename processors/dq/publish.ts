@@ -7,7 +7,8 @@ export const DQ_TOPIC = 'dq.checks';
 export const DQ_TABLE = 'data_quality_checks';
 
 /** Record key of dq.checks: '<check_name>:<chain_id>:<subject>'. */
-export const dqRecordKey = (c: DataQualityCheck): string => `${c.check_name}:${c.chain_id}:${c.subject}`;
+export const dqRecordKey = (c: Pick<DataQualityCheck, 'check_name' | 'chain_id' | 'subject'>): string =>
+  `${c.check_name}:${c.chain_id}:${c.subject}`;
 
 const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
