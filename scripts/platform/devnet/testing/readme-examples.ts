@@ -25,10 +25,7 @@ export function personalise(block: string, key: string, graphqlUrl: string): str
     .replaceAll('http://127.0.0.1:4000/graphql', graphqlUrl);
 }
 
-/**
- * Runs `setup` (the queries block's variable lines) followed by `script` in bash from the repository root, as a
- * reader would in a terminal there. Collects stdout.
- */
+/** Runs `script` in bash from the repository root, as a reader would in a terminal there; collects stdout and stderr. */
 export function runShell(script: string): { child: ChildProcess; stdout: () => string; done: Promise<number | null> } {
   const child = spawn('bash', ['-c', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
