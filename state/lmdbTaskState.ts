@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Entry, KeyRange, KeyValueView, Plain, StateCodec } from './types.ts';
 import { StateStoreError } from './errors.ts';
+import { inKeyRange } from './key-range.ts';
 
 /**
  * The on-disk state of one task (one processor × one input partition): one LMDB named database per store plus a
@@ -31,15 +32,6 @@ export interface OpenTaskStateParameters {
   readonly stores: Readonly<Record<string, StateCodec<unknown>>>;
   /** Delete what is on disk first (a worker that must restore from the changelog, e.g. in tests). */
   readonly wipe?: boolean;
-}
-
-function inRange(key: string, range: KeyRange): boolean {
-  return (
-    (range.gte === undefined || key >= range.gte) &&
-    (range.gt === undefined || key > range.gt) &&
-    (range.lte === undefined || key <= range.lte) &&
-    (range.lt === undefined || key < range.lt)
-  );
 }
 
 /** A decoded, cached read view over one LMDB database. */
@@ -74,7 +66,7 @@ class LmdbStoreView<V> implements KeyValueView<V> {
     for (const { key, value } of this.db.getRange(options)) {
       if (!reverse && upper !== undefined && (range.lt !== undefined ? key >= range.lt : key > upper)) return;
       if (reverse && lower !== undefined && (range.gt !== undefined ? key <= range.gt : key < lower)) return;
-      if (!inRange(key, range)) continue;
+      if (!inKeyRange(key, range)) continue;
       const cached = this.cache.get(key);
       yield [key, cached !== undefined ? cached : this.codec.decode(value, key)];
       if (++n >= limit) return;

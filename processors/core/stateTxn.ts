@@ -1,5 +1,6 @@
 import type { OutputRecord, ProcessResult } from './processor.ts';
 import type { Entry, KeyRange, StateChange, StateView, StoreValues } from './state.ts';
+import { inKeyRange } from '../../state/key-range.ts';
 
 /** Marks a pending delete. */
 const DELETED: unique symbol = Symbol('deleted');
@@ -7,15 +8,6 @@ const DELETED: unique symbol = Symbol('deleted');
 const DROPPED: unique symbol = Symbol('dropped');
 /** Beyond this many pending writes, lookups go through per-store Map indexes instead of a linear scan. */
 const INDEX_THRESHOLD = 16;
-
-function inRange(key: string, range: KeyRange): boolean {
-  return (
-    (range.gte === undefined || key >= range.gte) &&
-    (range.gt === undefined || key > range.gt) &&
-    (range.lte === undefined || key <= range.lte) &&
-    (range.lt === undefined || key < range.lt)
-  );
-}
 
 /**
  * A processor's scratchpad for one `process` call: reads fall through to the view, writes are buffered and read
@@ -79,10 +71,10 @@ export class StateTxn<S extends StoreValues, Out> {
     const extra: string[] = [];
     if (this.index !== undefined) {
       const own = this.index.get(store);
-      if (own !== undefined) for (const key of own.keys()) if (inRange(key, range)) extra.push(key);
+      if (own !== undefined) for (const key of own.keys()) if (inKeyRange(key, range)) extra.push(key);
     } else {
       for (let i = 0; i < this.keys.length; i++)
-        if (this.stores[i] === store && inRange(this.keys[i] as string, range)) extra.push(this.keys[i] as string);
+        if (this.stores[i] === store && inKeyRange(this.keys[i] as string, range)) extra.push(this.keys[i] as string);
     }
     let hasRanges = false;
     for (const r of this.ranges) if (r.store === store) hasRanges = true;

@@ -1,17 +1,9 @@
 import type { Entry, KeyRange, KeyValueView, StateChange, StateView } from '../core/state.ts';
+import { inKeyRange } from '../../state/key-range.ts';
 
 type ErasedStores = Record<string, unknown>;
 
 const DELETED: unique symbol = Symbol('deleted');
-
-function inRange(key: string, range: KeyRange): boolean {
-  return (
-    (range.gte === undefined || key >= range.gte) &&
-    (range.gt === undefined || key > range.gt) &&
-    (range.lte === undefined || key <= range.lte) &&
-    (range.lt === undefined || key < range.lt)
-  );
-}
 
 function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0;
@@ -83,7 +75,7 @@ class StoreOverlay {
     for (let j = lower === undefined ? 0 : lowerBound(keys, lower); j < keys.length; j++) {
       const k = keys[j] as string;
       if (upper !== undefined && k > upper) break;
-      if (inRange(k, range)) pending.push(k);
+      if (inKeyRange(k, range)) pending.push(k);
     }
     if (reverse) pending.reverse();
     const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
