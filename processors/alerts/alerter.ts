@@ -18,6 +18,8 @@ import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from '../../core/logger.ts';
 import { metrics } from '../../core/metrics/index.ts';
+import { backoffDelayMs, type BackoffPolicy } from '../../core/retry.ts';
+import { DAY_MS } from '../../core/time.ts';
 import type { Anomaly, DataQualityCheck } from '../../schemas/generated/types.ts';
 import {
   anomalyAlert,
@@ -31,6 +33,11 @@ import {
 } from './format.ts';
 import { splitByBudget, summarise, withinHour } from './budget.ts';
 import type { Alert, AlertDigest, AlertSink } from './types.ts';
+
+/** A parked digest waits `retryIntervalMs`, doubling per failure up to 32 ×, without jitter (one process sends). */
+function outboxBackoff(retryIntervalMs: number): BackoffPolicy {
+  return { initialDelayMs: retryIntervalMs, maxDelayMs: retryIntervalMs * 32, randomize: false };
+}
 
 interface OutboxEntry {
   readonly digest: AlertDigest;
@@ -209,7 +216,7 @@ export class Alerter {
         this.failedAttempts++;
         metrics.alertDeliveries.inc({ channel: sink.name, outcome: 'failed' });
         const attempts = value.attempts + 1;
-        const nextAttemptAt = this.now() + retryIntervalMs * 2 ** Math.min(5, attempts - 1);
+        const nextAttemptAt = this.now() + backoffDelayMs(attempts, outboxBackoff(retryIntervalMs));
         const e = error as { code?: string; message?: string };
         this.outbox.putSync(key, {
           ...value,
@@ -228,7 +235,7 @@ export class Alerter {
   }
 
   private prune(): void {
-    const cutoff = this.now() - (this.options.seenTtlMs ?? 30 * 86_400_000);
+    const cutoff = this.now() - (this.options.seenTtlMs ?? 30 * DAY_MS);
     for (const { key, value } of [...this.seen.getRange({})]) if (value.at < cutoff) this.seen.removeSync(key);
   }
 

@@ -96,7 +96,7 @@ describe('Slack sink against a local webhook server', () => {
     expect(error).toBeInstanceOf(AlertDeliveryError);
     expect((error as AlertDeliveryError).retryable).toBe(true);
     expect((error as Error).message).not.toContain('secretsecret');
-    expect(sleeps).toEqual([100, 200]);
+    expect(sleeps).toEqual([150, 300]); // 100 ms doubling, × (1 + random()) = × 1.5
     expect(server.requests).toHaveLength(3);
   });
 

@@ -3,6 +3,7 @@
  * Retry-After. The webhook URL is a secret: it is never logged nor put in an error (errors name the host only).
  */
 import type { Logger } from '../../core/logger.ts';
+import { backoffDelayMs } from '../../core/retry.ts';
 import { AlertDeliveryError, AlertRejectedError } from './errors.ts';
 import type { Alert, AlertDigest, AlertSink, AlertSummary } from './types.ts';
 
@@ -15,7 +16,7 @@ export interface SlackSinkOptions {
   /** HTTP attempts per send (default 5). */
   readonly maxAttempts?: number;
   readonly requestTimeoutMs?: number;
-  /** First backoff (doubles each attempt, ±20% jitter), default 500 ms. */
+  /** First backoff (doubles each attempt, jittered by core/retry's rule: ×[1, 2)), default 500 ms. */
   readonly baseBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** A Retry-After longer than this ends the attempts (the outbox retries later), default 120 s. */
@@ -152,7 +153,11 @@ export class SlackSink implements AlertSink {
         lastError = (error as Error).name === 'TimeoutError' ? 'timeout' : `network: ${(error as Error).message}`;
       }
       if (attempt === maxAttempts) break;
-      const backoff = Math.min(o.maxBackoffMs ?? 30_000, (o.baseBackoffMs ?? 500) * 2 ** (attempt - 1)) * (0.8 + 0.4 * random());
+      const backoff = backoffDelayMs(
+        attempt,
+        { initialDelayMs: o.baseBackoffMs ?? 500, maxDelayMs: o.maxBackoffMs ?? 30_000 },
+        random,
+      );
       const delay = Math.max(waitMs ?? 0, backoff);
       o.logger.warn(
         { sink: this.name, host: this.host, digest: digest.id, attempt, error: lastError, retry_in_ms: Math.round(delay) },

@@ -3,37 +3,40 @@ import { isProcessAlive as alive } from '../../infra/stack/process-control.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../config/load.ts';
 import { createLogger } from '../../core/logger.ts';
 import { ProcessSupervisor } from './supervisor.ts';
 
 const FIXTURE = join(REPO_ROOT, 'scripts/platform/testing/child-fixture.mjs');
 const logger = createLogger({ level: 'silent' });
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until `condition` holds; throws (failing the test) after `timeoutMs`. */
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
+  await vi.waitFor(() => expect(condition()).toBe(true), { timeout: timeoutMs, interval: 50 });
 }
 
 const dirs: string[] = [];
 afterEach(() => {
+  vi.useRealTimers();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('ProcessSupervisor (real child processes)', () => {
   it('restarts a crashing child with growing backoff, and stops restarting once stopped', async () => {
+    // The children are real; the supervisor's restart timers are fake, so "no restart after stop" is proved by
+    // running every pending timer, not by sleeping (vi.waitFor advances fake time by its interval on each check).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const supervisor = new ProcessSupervisor({ logger, modulePath: FIXTURE, minBackoffMs: 100, maxBackoffMs: 400 });
     supervisor.start({ name: 'crasher', args: ['crash', '50'] });
     await until(() => (supervisor.status()[0]?.restarts ?? 0) >= 3, 20_000);
     const [status] = supervisor.status();
     expect(status?.lastExit?.code).toBe(3);
-    await supervisor.stop();
+    const stopped = supervisor.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    await stopped;
     const restarts = supervisor.status()[0]?.restarts;
-    await sleep(800);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(supervisor.status()[0]?.restarts).toBe(restarts);
   }, 30_000);
 

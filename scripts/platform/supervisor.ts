@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { REPO_ROOT } from '../../config/load.ts';
+import { backoffDelayMs } from '../../core/retry.ts';
 
 /** One supervised `oracul` child process. */
 export interface ChildSpec {
@@ -125,7 +126,11 @@ export class ProcessSupervisor {
         }
         const ranMs = Date.now() - slot.startedAt;
         slot.consecutiveCrashes = ranMs >= this.healthyAfterMs ? 1 : slot.consecutiveCrashes + 1;
-        const delay = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (slot.consecutiveCrashes - 1));
+        const delay = backoffDelayMs(slot.consecutiveCrashes, {
+          initialDelayMs: this.minBackoffMs,
+          maxDelayMs: this.maxBackoffMs,
+          randomize: false,
+        });
         logger.error({
           msg: 'child exited unexpectedly: restarting',
           child: slot.spec.name,
