@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS, isoDay } from '../../core/time.ts';
 import { bindDatabase, loadMigrations } from '../../dwh/load-migrations.ts';
 
 /**
@@ -26,8 +27,8 @@ const insert = (table: string, values: Record<string, unknown>[]): void =>
 const WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2';
 const ALICE = '0x' + '0a'.repeat(20);
 const BOB = '0x' + '0b'.repeat(20);
-const today = new Date().toISOString().slice(0, 10);
-const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+const today = isoDay(Date.now());
+const yesterday = isoDay(Date.now() - DAY_MS);
 
 const PAYLOAD = Buffer.from('payload only operators may read').toString('base64');
 const deadLetter = (offset: number, failedAt: string, message: string) => ({

@@ -21,10 +21,10 @@ import { metrics } from '../../core/metrics/index.ts';
 import { backoffDelayMs, type BackoffPolicy } from '../../core/retry.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { Anomaly, DataQualityCheck } from '../../schemas/generated/types.ts';
+import { dqRecordKey } from '../dq/publish.ts';
 import {
   anomalyAlert,
   dqAlert,
-  dqKey,
   pipelineAlert,
   severityRank,
   type AlertLinks,
@@ -121,7 +121,9 @@ export class Alerter {
 
   /** A dq.checks record: alerted when a check enters fail or error (not again until it passed). */
   onDqCheck(c: DataQualityCheck): boolean {
-    return this.transition(`d:${dqKey(c)}`, c.status, c.status === 'fail' || c.status === 'error', () => dqAlert(c, this.now()));
+    return this.transition(`d:${dqRecordKey(c)}`, c.status, c.status === 'fail' || c.status === 'error', () =>
+      dqAlert(c, this.now()),
+    );
   }
 
   /** A pipeline health finding: alerted when it goes bad (not again until it recovered). */

@@ -4,11 +4,10 @@
  * detector's first day, a backfill of a bad month — is one readable message, by construction, and nothing is
  * dropped: every summarised alert is still in the warehouse behind the links.
  */
+import { HOUR_MS, isoDay } from '../../core/time.ts';
 import type { AlertLinks } from './format.ts';
 import type { Alert, AlertKind, AlertSummary } from './types.ts';
 
-const HOUR_MS = 3_600_000;
-const isoDayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /** Titles of summarised alerts shown as examples. */
 const EXAMPLES = 5;
 const SEVERITY_ORDER = { high: 0, medium: 1, low: 2 } as const;
@@ -76,7 +75,7 @@ function summaryLinks(
     const query = `{ anomalies(from: "${firstDay}", to: "${lastDay}", minSeverity: ${lowest}, first: 500) { edges { node { entityType entityId metric day value score severity status } } } }`;
     out.push(['GraphQL: the anomalies', `${links.graphqlUrl}?query=${encodeURIComponent(query)}`]);
   }
-  const checks = alerts.filter((a) => a.kind === 'dq').map((a) => isoDayOf(a.raisedAt));
+  const checks = alerts.filter((a) => a.kind === 'dq').map((a) => isoDay(a.raisedAt));
   if (links.graphqlUrl !== undefined && checks.length > 0) {
     const [from, to] = [checks.reduce((x, y) => (x < y ? x : y)), checks.reduce((x, y) => (x > y ? x : y))];
     const query = `{ dataQuality(from: "${from}", to: "${to}", status: FAIL) { checkName chainId subject status observed threshold checkedAt } }`;

@@ -3,7 +3,9 @@
  * a new or escalated anomaly at or above `minSeverity` (dedup by anomaly id, re-alert only on escalation), a DQ
  * check or pipeline check entering `fail`/`error` (re-alert only after it passed again).
  */
+import { isoDayOfEpochDay } from '../../core/time.ts';
 import type { Anomaly, DataQualityCheck } from '../../schemas/generated/types.ts';
+import { dqRecordKey } from '../dq/publish.ts';
 import type { Alert } from './types.ts';
 
 export interface AlertLinks {
@@ -17,9 +19,6 @@ const RANK = { low: 1, medium: 2, high: 3 } as const;
 export type Severity = keyof typeof RANK;
 export const severityRank = (s: Severity): number => RANK[s];
 
-const DAY_MS = 86_400_000;
-export const isoDay = (epochDay: number): string => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
-
 function fmt(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return 'n/a';
   const abs = Math.abs(x);
@@ -28,7 +27,7 @@ function fmt(x: number | null): string {
 
 function anomalyLinks(a: Anomaly, links: AlertLinks): [string, string][] {
   const out: [string, string][] = [];
-  const day = isoDay(a.day);
+  const day = isoDayOfEpochDay(a.day);
   if (links.graphqlUrl !== undefined) {
     const query = `{ anomalies(entityType: ${a.entity_type.toUpperCase()}, entityId: "${a.entity_id}", from: "${day}", to: "${day}") { edges { node { anomalyId metric value score severity status } } } }`;
     out.push(['GraphQL', `${links.graphqlUrl}?query=${encodeURIComponent(query)}`]);
@@ -50,11 +49,11 @@ export function anomalyAlert(a: Anomaly, links: AlertLinks, raisedAt: number): A
     kind: 'anomaly',
     key: a.anomaly_id,
     severity: a.severity,
-    title: `${a.severity.toUpperCase()} ${a.metric} ${direction} normal for ${who} on ${isoDay(a.day)} (${a.status})`,
+    title: `${a.severity.toUpperCase()} ${a.metric} ${direction} normal for ${who} on ${isoDayOfEpochDay(a.day)} (${a.status})`,
     fields: [
       ['Entity', who],
       ['Metric', a.metric],
-      ['Day', `${isoDay(a.day)} (${a.status === 'open' ? 'day still running' : a.status})`],
+      ['Day', `${isoDayOfEpochDay(a.day)} (${a.status === 'open' ? 'day still running' : a.status})`],
       [
         'Value vs baseline',
         `${fmt(a.value)} vs ${fmt(a.baseline_center)} (normal ${fmt(a.lower_bound)} – ${fmt(a.upper_bound)})`,
@@ -65,14 +64,14 @@ export function anomalyAlert(a: Anomaly, links: AlertLinks, raisedAt: number): A
     ],
     links: anomalyLinks(a, links),
     raisedAt,
-    day: isoDay(a.day),
+    day: isoDayOfEpochDay(a.day),
   };
 }
 
 export function dqAlert(c: DataQualityCheck, raisedAt: number): Alert {
   return {
     kind: 'dq',
-    key: dqKey(c),
+    key: dqRecordKey(c),
     severity: c.status === 'fail' ? 'high' : 'medium',
     title: `DQ check ${c.check_name} ${c.status.toUpperCase()}${c.subject ? ` for ${c.subject}` : ''} on chain ${c.chain_id}`,
     fields: [
@@ -86,9 +85,6 @@ export function dqAlert(c: DataQualityCheck, raisedAt: number): Alert {
     raisedAt,
   };
 }
-
-export const dqKey = (c: Pick<DataQualityCheck, 'check_name' | 'chain_id' | 'subject'>): string =>
-  `${c.check_name}:${c.chain_id}:${c.subject}`;
 
 /** A pipeline health finding (consumer lag, ingestion lag, a crash-looping worker). */
 export interface PipelineFinding {

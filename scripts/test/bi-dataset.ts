@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DAY_MS, dayStartMs, HOUR_MS as HOUR, isoDay } from '../../core/time.ts';
 import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
@@ -8,7 +9,7 @@ import { splitOutputs } from '../../processors/aggregates/dailyAggregator.ts';
 import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../../processors/aggregates/repartition.ts';
 import { createTokenMetricsProcessor, type TokenMetricsDaily } from '../../processors/aggregates/tokenMetricsDaily.ts';
-import { DAY_MS, type WindowingConfig } from '../../processors/aggregates/windowing.ts';
+import type { WindowingConfig } from '../../processors/aggregates/windowing.ts';
 import { closeDay, createDailyScorerState } from '../../processors/anomalies/lib/daily-scorer.ts';
 import { severityOf, type Severity } from '../../processors/anomalies/lib/severity.ts';
 import { invalidField, type HexRule } from '../../processors/sinks/raw-validate.ts';
@@ -155,7 +156,6 @@ export interface GenerateDemoDatasetParameters {
   readonly seed?: number;
 }
 
-const HOUR = 3_600_000;
 const CHAIN_ID = 1;
 const METHOD = 'robust_zscore';
 
@@ -169,7 +169,6 @@ function rng(seed: number): () => number {
   };
 }
 
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const hex = (rand: () => number, bytes: number): string =>
   Array.from({ length: bytes }, () =>
     Math.floor(rand() * 256)
@@ -200,7 +199,7 @@ export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}):
   const nowMs = params.nowMs ?? Date.now();
   const days = params.days ?? 35;
   const rand = rng(params.seed ?? 20_240_101);
-  const todayStart = nowMs - (nowMs % DAY_MS);
+  const todayStart = dayStartMs(nowMs);
   const start = todayStart - days * DAY_MS;
   const yesterday = isoDay(todayStart - DAY_MS);
 

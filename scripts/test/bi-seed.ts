@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DAY_MS } from '../../core/time.ts';
 import type { AddressFlowsDaily } from '../../processors/aggregates/addressFlowsDaily.ts';
 import type { TokenMetricsDaily } from '../../processors/aggregates/tokenMetricsDaily.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
@@ -70,7 +71,7 @@ function tokenMetricsRow(r: TokenMetricsDaily): Record<string, unknown> {
     price_staleness_ms: r.price_staleness_s === null ? null : r.price_staleness_s * 1000,
     version: r.version,
     is_final: r.is_final,
-    emitted_at: r.window_start + (r.is_final ? 86_400_000 : 0),
+    emitted_at: r.window_start + (r.is_final ? DAY_MS : 0),
   };
 }
 
@@ -92,7 +93,7 @@ function addressFlowsRow(r: AddressFlowsDaily): Record<string, unknown> {
     counterparties_count: r.counterparties_count,
     version: r.version,
     is_final: r.is_final,
-    emitted_at: r.window_start + (r.is_final ? 86_400_000 : 0),
+    emitted_at: r.window_start + (r.is_final ? DAY_MS : 0),
   };
 }
 

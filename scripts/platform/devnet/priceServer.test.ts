@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoinGeckoClient, PriceApiRequestFailedError } from '../../../processors/prices/index.ts';
 import { devnetPriceAt, startDevnetPriceServer, type DevnetPriceServer } from './priceServer.ts';
+import { HOUR_MS as HOUR } from '../../../core/time.ts';
 import { DEVNET_TOKENS } from './tokens.ts';
 
 const NOW = Date.UTC(2026, 10, 27, 5, 30, 0);
-const HOUR = 3_600_000;
 
 describe('devnet price server (CoinGecko-compatible)', () => {
   let server: DevnetPriceServer;

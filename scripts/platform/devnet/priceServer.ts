@@ -15,10 +15,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
+import { DAY_MS, HOUR_MS } from '../../../core/time.ts';
 import type { DevnetTokenSpec } from './tokens.ts';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** Hash-based noise in [-1, 1] for (id, hour): deterministic, no state. */
 function noise(id: string, hour: number): number {
@@ -108,7 +106,7 @@ export async function startDevnetPriceServer(params: StartDevnetPriceServerParam
       const fromS = Number(url.searchParams.get('from'));
       const toS = Number(url.searchParams.get('to'));
       if (!Number.isFinite(fromS) || !Number.isFinite(toS) || toS < fromS) return send(res, 400, '{"error":"invalid from/to"}');
-      const step = toS - fromS <= 90 * 86_400 ? HOUR_MS : DAY_MS;
+      const step = toS - fromS <= (90 * DAY_MS) / 1000 ? HOUR_MS : DAY_MS;
       const end = Math.min(toS * 1000, now());
       const points: string[] = [];
       for (let t = Math.ceil((fromS * 1000) / step) * step; t <= end; t += step) points.push(`[${t},${devnetPriceAt(spec, t)}]`);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, isoDay } from '../../../core/time.ts';
 import { devnetTokens } from './tokens.ts';
 import { MIN_DAYS, planHistory, toUnits, type TrafficPlan } from './traffic.ts';
 
-const DAY_MS = 86_400_000;
 const NOW = Date.UTC(2026, 10, 27, 5, 30, 0);
 const tokens = devnetTokens();
 const ZERO = '0x0000000000000000000000000000000000000000';
-const dayOf = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
+const dayOf = (s: number) => isoDay(s * 1000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const serialize = (plan: TrafficPlan) =>
   JSON.stringify({ blocks: plan.blocks, anomalies: plan.anomalies }, (_, v: unknown) =>
@@ -26,7 +26,7 @@ describe('devnet traffic plan', () => {
     const times = plan.blocks.map((b) => b.timestampS);
     for (let i = 1; i < times.length; i += 1) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
     expect(times.at(-1)! * 1000).toBeLessThan(NOW - 60_000);
-    expect(dayOf(times[0]!)).toBe(new Date(plan.launchDayMs).toISOString().slice(0, 10));
+    expect(dayOf(times[0]!)).toBe(isoDay(plan.launchDayMs));
     expect(plan.launchDayMs).toBe(NOW - (NOW % DAY_MS) - 21 * DAY_MS);
     expect(new Set(times.map(dayOf)).size).toBe(22);
     // Few blocks, many transfers each: ~8 a day.

@@ -27,12 +27,12 @@
 import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
 import { request as httpRequest } from 'node:http';
 import type { Logger } from '../../../core/logger.ts';
+import { DAY_MS, dayStartMs, isoDay } from '../../../core/time.ts';
 import { mulberry32Advance, mulberry32Output } from '../../../processors/anomalies/lib/prng.ts';
 import type { CompiledContract } from './compile.ts';
 import { DevnetTrafficError } from './errors.ts';
 import { DEVNET_DEPLOYER, type DeployedDevnetToken } from './tokens.ts';
 
-const DAY_MS = 86_400_000;
 const ZERO: Address = '0x0000000000000000000000000000000000000000';
 
 export interface PlannedTransfer {
@@ -91,8 +91,6 @@ export function toUnits(x: number, decimals: number): bigint {
   const micro = BigInt(Math.max(0, Math.round(x * 1e6)));
   return (micro * 10n ** BigInt(decimals)) / 1_000_000n;
 }
-
-const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 interface ModelSnapshot {
   readonly rngState: number;
@@ -274,7 +272,7 @@ export function planHistory(params: PlanHistoryParameters): TrafficPlan {
   if (!Number.isInteger(days) || days < MIN_DAYS) throw new RangeError(`days must be an integer >= ${MIN_DAYS}, got ${days}`);
   if (!Number.isInteger(blocksPerDay) || blocksPerDay < 2) throw new RangeError('blocksPerDay must be an integer >= 2');
   const model = new TrafficModel({ tokens: params.tokens, seed });
-  const todayMs = params.nowMs - (params.nowMs % DAY_MS);
+  const todayMs = dayStartMs(params.nowMs);
   const firstDayMs = todayMs - (days - 1) * DAY_MS;
   const launchDayMs = firstDayMs - DAY_MS;
   const endS = Math.floor((params.nowMs - 60_000) / 1000);
@@ -332,14 +330,14 @@ export function planHistory(params: PlanHistoryParameters): TrafficPlan {
   const anomalies: PlantedAnomaly[] = [
     {
       kind: 'token_volume_spike',
-      day: utcDay(firstDayMs + spikeDay * DAY_MS),
+      day: isoDay(firstDayMs + spikeDay * DAY_MS),
       token: spikeToken.address,
       tokenSymbol: spikeToken.symbol,
       description: `${spikeToken.symbol}: 8x the usual transfers at 1.5x the usual size (transfer_count, unique_addresses, volume_usd)`,
     },
     {
       kind: 'address_outflow_burst',
-      day: utcDay(firstDayMs + burstDay * DAY_MS),
+      day: isoDay(firstDayMs + burstDay * DAY_MS),
       token: usdc.address,
       tokenSymbol: usdc.symbol,
       address: model.marketMaker,
