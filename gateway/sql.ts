@@ -36,34 +36,21 @@ FROM (
 WHERE is_deleted = 0
 ORDER BY date`,
 
-  topTokensByVolumeUsd: `
+  // One statement for every ranking: the caller sets exactly one by_* flag (WarehouseReader.topTokens, from the
+  // TopTokensBy enum), the other sort keys are then constant. Columns are qualified because the SELECT list
+  // re-aliases volume_usd as a string.
+  topTokens: `
 SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
   minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
   toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
   toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
 FROM token_metrics_daily FINAL
 WHERE chain_id = {chain_id:UInt64} AND date = {day:Date}
-ORDER BY token_metrics_daily.volume_usd DESC NULLS LAST, token_address
-LIMIT {limit:UInt32}`,
-
-  topTokensByTransferCount: `
-SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
-  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
-  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
-  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
-FROM token_metrics_daily FINAL
-WHERE chain_id = {chain_id:UInt64} AND date = {day:Date}
-ORDER BY transfer_count DESC, token_address
-LIMIT {limit:UInt32}`,
-
-  topTokensByUniqueAddresses: `
-SELECT date, chain_id, token_address, symbol, decimals, volume_raw, toString(volume_usd) AS volume_usd,
-  minted_raw, burned_raw, transfer_count, priced_transfer_count, tx_count, unique_addresses,
-  toString(price_open) AS price_open, toString(price_high) AS price_high, toString(price_low) AS price_low,
-  toString(price_close) AS price_close, price_source, price_staleness_ms, version, is_final, emitted_at, inserted_at
-FROM token_metrics_daily FINAL
-WHERE chain_id = {chain_id:UInt64} AND date = {day:Date}
-ORDER BY unique_addresses DESC, token_address
+ORDER BY
+  if({by_volume_usd:UInt8} = 1, token_metrics_daily.volume_usd, NULL) DESC NULLS LAST,
+  if({by_transfer_count:UInt8} = 1, token_metrics_daily.transfer_count, 0) DESC,
+  if({by_unique_addresses:UInt8} = 1, token_metrics_daily.unique_addresses, 0) DESC,
+  token_address
 LIMIT {limit:UInt32}`,
 
   addressFlowsDaily: `

@@ -107,10 +107,11 @@ export interface DataQualityRow {
 
 export type TopTokensOrder = 'volume_usd' | 'transfer_count' | 'unique_addresses';
 
-const TOP_TOKENS_SQL: Record<TopTokensOrder, SqlName> = {
-  volume_usd: 'topTokensByVolumeUsd',
-  transfer_count: 'topTokensByTransferCount',
-  unique_addresses: 'topTokensByUniqueAddresses',
+/** The ranking flags of SQL.topTokens for each order: exactly one is set. */
+const TOP_TOKENS_ORDER: Record<TopTokensOrder, Record<`by_${TopTokensOrder}`, 0 | 1>> = {
+  volume_usd: { by_volume_usd: 1, by_transfer_count: 0, by_unique_addresses: 0 },
+  transfer_count: { by_volume_usd: 0, by_transfer_count: 1, by_unique_addresses: 0 },
+  unique_addresses: { by_volume_usd: 0, by_transfer_count: 0, by_unique_addresses: 1 },
 };
 
 /** Largest number of flow rows one addressFlowsDaily call returns (days × tokens). */
@@ -145,14 +146,7 @@ interface RecentEntry {
 }
 
 /** Statements whose results may be shared for recentCacheMs (lists of changing data; the live path is subscriptions). */
-const RECENT_CACHEABLE = new Set<SqlName>([
-  'anomaliesPage',
-  'topTokensByVolumeUsd',
-  'topTokensByTransferCount',
-  'topTokensByUniqueAddresses',
-  'tokensPage',
-  'dataQuality',
-]);
+const RECENT_CACHEABLE = new Set<SqlName>(['anomaliesPage', 'topTokens', 'tokensPage', 'dataQuality']);
 
 /** One JSON object per line (the serving tables' pre-rendered rows), parsed as one array. */
 export function parseJsonLines<T>(text: string): T[] {
@@ -324,7 +318,7 @@ export class WarehouseReader {
   }
 
   topTokens(day: string, by: TopTokensOrder, limit: number, budget?: WarehouseBudget): Promise<TokenMetricsRow[]> {
-    return this.run<TokenMetricsRow>(TOP_TOKENS_SQL[by], { chain_id: this.chainId, day, limit }, budget);
+    return this.run<TokenMetricsRow>('topTokens', { chain_id: this.chainId, day, limit, ...TOP_TOKENS_ORDER[by] }, budget);
   }
 
   anomalies(filter: AnomalyFilter, budget?: WarehouseBudget): Promise<AnomalyRow[]> {
