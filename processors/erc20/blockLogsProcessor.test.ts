@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogBatch, Transfer, TransferReject } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createBlockLogsProcessor, type BlockLogsInput } from './blockLogsProcessor.ts';
+import { createErc20DecoderProcessor, type Erc20DecoderInput } from './blockLogsProcessor.ts';
 import { TRANSFER_TOPIC } from './transferEvent.ts';
 
 const TOKEN = '0x' + 'ab'.repeat(20);
@@ -17,7 +17,7 @@ function block(
   logs: LogBatch['logs'],
   kind: LogBatch['kind'] = 'block',
   version = number,
-): BlockLogsInput {
+): Erc20DecoderInput {
   return {
     kind: 'logs',
     batch: {
@@ -47,7 +47,7 @@ const transferLog = (logIndex: number, from: string, to: string, value: bigint):
 
 describe('erc20-decoder (block logs → transfers, by-address copies, rejects)', () => {
   it('emits the transfer by token and once per distinct non-zero participant, with metadata from the global table', () => {
-    const driver = createTestDriver(createBlockLogsProcessor());
+    const driver = createTestDriver(createErc20DecoderProcessor());
     driver.pipe({
       kind: 'token',
       token: {
@@ -87,7 +87,7 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
   });
 
   it('rejects ERC-721 logs with a reason and retracts a reorged block with the reorg record version', () => {
-    const driver = createTestDriver(createBlockLogsProcessor());
+    const driver = createTestDriver(createErc20DecoderProcessor());
     const nft = {
       ...transferLog(1, A, B, 0n),
       topics: [TRANSFER_TOPIC as `0x${string}`, word(A), word(B), amount(7n)],
@@ -107,7 +107,7 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
   });
 
   it('decodes a block part delivered twice once (the source publishes at least once), and again after a reorg back', () => {
-    const driver = createTestDriver(createBlockLogsProcessor());
+    const driver = createTestDriver(createErc20DecoderProcessor());
     expect(driver.pipe(block(50, 'e1', [transferLog(0, A, B, 3n)])).filter((o) => o.topic === 'erc20.transfers')).toHaveLength(1);
     expect(driver.pipe(block(50, 'e1', [transferLog(0, A, B, 3n)]))).toEqual([]);
     // Orphaned, then canonical again (a reorg back to the first branch): the re-ingested block counts once more.
@@ -117,7 +117,7 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
   });
 
   it('forgets blocks once finalized, so a reorg below finality retracts nothing', () => {
-    const driver = createTestDriver(createBlockLogsProcessor());
+    const driver = createTestDriver(createErc20DecoderProcessor());
     driver.pipe(block(30, 'c1', [transferLog(0, A, B, 1n)]));
     driver.pipe(block(31, 'c2', [transferLog(0, A, B, 1n)]));
     driver.pipe(block(30, 'c1', [], 'finalize'));
@@ -125,8 +125,35 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
     expect(driver.pipe(block(30, 'c1', [], 'reorg', 99))).toEqual([]);
   });
 
+  it('ignores other events without state changes, and counts each reject reason (retractions uncount)', () => {
+    const driver = createTestDriver(createErc20DecoderProcessor());
+    expect(driver.pipe(block(60, 'f1', [{ ...transferLog(0, A, B, 1n), topics: [`0x${'00'.repeat(32)}`] }]))).toEqual([]);
+    expect(driver.stats.stateChanges).toBe(0);
+    const nft = {
+      ...transferLog(1, A, B, 0n),
+      topics: [TRANSFER_TOPIC as `0x${string}`, word(A), word(B), amount(7n)],
+      data: '0x' as const,
+    };
+    const badData = { ...transferLog(2, A, B, 0n), data: '0x' as const };
+    driver.pipe(block(61, 'f2', [nft, { ...nft, log_index: 3 }, badData]));
+    driver.pipe(block(62, 'f3', [nft]));
+    driver.pipe(block(62, 'f3', [], 'reorg', 99));
+    expect(driver.store('reject_counts').entries()).toEqual([
+      ['bad_data_length', 1],
+      ['erc721_four_topics', 2],
+    ]);
+    const rejects = driver.outputs('erc20.rejects').map((o) => o.value as TransferReject);
+    expect(rejects.map((r) => [r.reason, r.topics.length, r.data, r.kind])).toEqual([
+      ['erc721_four_topics', 4, '0x', 'rejection'],
+      ['erc721_four_topics', 4, '0x', 'rejection'],
+      ['bad_data_length', 3, '0x', 'rejection'],
+      ['erc721_four_topics', 4, '0x', 'rejection'],
+      ['erc721_four_topics', 4, '0x', 'retraction'],
+    ]);
+  });
+
   it('leaves unknown tokens with null decimals (never 18 by default)', () => {
-    const driver = createTestDriver(createBlockLogsProcessor());
+    const driver = createTestDriver(createErc20DecoderProcessor());
     const out = driver.pipe(block(40, 'd1', [transferLog(0, A, B, 10n ** 18n)]));
     expect(out[0]?.value).toMatchObject({ decimals: null, amount_decimal: null, symbol: null });
   });

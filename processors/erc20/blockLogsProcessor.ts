@@ -20,7 +20,7 @@ import { ZERO_ADDRESS } from './transferEvent.ts';
  * Token metadata arrives through the `erc20.tokens` global table (seed rows and RPC-resolved rows).
  */
 
-export type BlockLogsStores = {
+export type Erc20DecoderStores = {
   tokens: TokenMetadata;
   reject_counts: number;
   /** `<block_number 16 digits>|<block_hash>|<part>` → the block part's Transfer-topic logs. */
@@ -37,10 +37,10 @@ export interface RecentLog {
   readonly data: string;
 }
 
-export type BlockLogsInput =
+export type Erc20DecoderInput =
   { readonly kind: 'logs'; readonly batch: LogBatch } | { readonly kind: 'token'; readonly token: TokenMetadataRecord };
 
-export type BlockLogsOutput = Transfer | TransferReject;
+export type Erc20DecoderOutput = Transfer | TransferReject;
 
 export const ERC20_TOPICS = {
   transfers: 'erc20.transfers',
@@ -115,16 +115,16 @@ function rejectRecord(r: Erc20Reject, log: EvmLog, version: number): TransferRej
   };
 }
 
-export interface CreateBlockLogsProcessorParameters {
+export interface CreateErc20DecoderProcessorParameters {
   readonly recentDepth?: number;
 }
 
-export function createBlockLogsProcessor(
-  params: CreateBlockLogsProcessorParameters = {},
-): Processor<BlockLogsStores, BlockLogsInput, BlockLogsOutput> {
+export function createErc20DecoderProcessor(
+  params: CreateErc20DecoderProcessorParameters = {},
+): Processor<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
   const depth = params.recentDepth ?? DEFAULT_RECENT_DEPTH;
 
-  const decodeInto = (txn: StateTxn<BlockLogsStores, BlockLogsOutput>, log: EvmLog, version: number): boolean => {
+  const decodeInto = (txn: StateTxn<Erc20DecoderStores, Erc20DecoderOutput>, log: EvmLog, version: number): boolean => {
     const decoded = decodeTransferLog(log.topics, log.data);
     if (decoded.kind === 'not_transfer') return false;
     const key = tokenKey(log.chain_id, log.address);
@@ -156,8 +156,8 @@ export function createBlockLogsProcessor(
       recent: { codec: recentCodec, doc: 'Transfer-topic logs of recent blocks, to retract them on a reorg' },
     },
     outputTopics: [ERC20_TOPICS.transfers, ERC20_TOPICS.byAddress, ERC20_TOPICS.rejects],
-    process(state, record): ProcessResult<BlockLogsStores, BlockLogsOutput> {
-      const txn = new StateTxn<BlockLogsStores, BlockLogsOutput>(state);
+    process(state, record): ProcessResult<Erc20DecoderStores, Erc20DecoderOutput> {
+      const txn = new StateTxn<Erc20DecoderStores, Erc20DecoderOutput>(state);
       const input = record.value;
       if (input.kind === 'token') {
         const t = input.token;

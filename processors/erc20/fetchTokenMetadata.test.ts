@@ -2,8 +2,6 @@ import { readdirSync } from 'node:fs';
 import { ExecutionRevertedError, toFunctionSelector, type Hex } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { fetchTokenMetadata, isRevert, TokenMetadataFetchError, type TokenCallClient } from './fetchTokenMetadata.ts';
-import { createTokenMetadataResolver } from './resolveTokenMetadata.ts';
-import type { TokenMetadata } from './tokenMetadata.ts';
 import { etlPath, hasSharedData, readRpcResult } from './testing/sharedData.ts';
 
 const word = (value: bigint): string => value.toString(16).padStart(64, '0');
@@ -79,33 +77,5 @@ describe('fetchTokenMetadata', () => {
       source: 'rpc',
       symbol_encoding: 'bytes32',
     });
-  });
-});
-
-describe('createTokenMetadataResolver', () => {
-  const seedRow: TokenMetadata = {
-    chain_id: 1,
-    address: '0xA0B8',
-    symbol: 'USDC',
-    name: 'USD Coin',
-    decimals: 6,
-    source: 'seed',
-  };
-
-  it('prefers the seed, then fetches each unknown token once', async () => {
-    let fetches = 0;
-    const resolver = createTokenMetadataResolver({
-      seed: [seedRow],
-      fetchFromChain: async (chainId, address) => {
-        fetches++;
-        await new Promise((r) => setTimeout(r, 5));
-        return { chain_id: chainId, address, symbol: null, name: null, decimals: null, source: 'rpc' };
-      },
-    });
-    expect(await resolver.resolve(1, '0xa0b8')).toMatchObject({ symbol: 'USDC', source: 'seed' });
-    const [a, b] = await Promise.all([resolver.resolve(1, '0xdead'), resolver.resolve(1, '0xDEAD')]);
-    expect(a).toBe(b);
-    expect(await resolver.resolve(1, '0xdead')).toMatchObject({ decimals: null, source: 'rpc' });
-    expect(fetches).toBe(1);
   });
 });

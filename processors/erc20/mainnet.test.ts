@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LogBatch, Transfer } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
+import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from './blockLogsProcessor.ts';
 import { decodeTransferLog, type TransferDecodeResult } from './decodeTransfer.ts';
 import { decodeTransferWithViem } from './decodeTransferWithViem.ts';
 import { fromRpcLog, type EvmLog, type RpcLog } from './log.ts';
 import type { RejectReason } from './rejectReason.ts';
 import { tokenKey, type TokenMetadata } from './tokenMetadata.ts';
 import { toTransfer, type Erc20Transfer } from './transfer.ts';
-import { createTransferProcessor, isReject } from './transferProcessor.ts';
 import {
   SKIP_MESSAGE,
   SQD_BLOCKS,
@@ -43,6 +44,36 @@ function decodeAll(logs: readonly EvmLog[]): Decoded {
     else out.ignored++;
   }
   return out;
+}
+
+/** The logs as the decoder receives them: one `eth.logs.raw` block record per block, in block order. */
+function blockBatchesOf(logs: readonly EvmLog[]): Erc20DecoderInput[] {
+  const blocks = new Map<number, EvmLog[]>();
+  for (const log of logs) blocks.set(log.block_number, [...(blocks.get(log.block_number) ?? []), log]);
+  return [...blocks.values()].map((blockLogs): Erc20DecoderInput => {
+    const head = blockLogs[0] as EvmLog;
+    const batch = {
+      kind: 'block',
+      chain_id: head.chain_id,
+      block_number: head.block_number,
+      block_hash: head.block_hash,
+      block_timestamp: head.block_timestamp * 1000,
+      checkpoint: '',
+      version: 1,
+      observed_at: 0,
+      part: 0,
+      parts: 1,
+      logs: blockLogs.map(({ tx_hash, tx_index, log_index, address, topics, data }) => ({
+        tx_hash,
+        tx_index,
+        log_index,
+        address,
+        topics,
+        data,
+      })),
+    };
+    return { kind: 'logs', batch: batch as LogBatch };
+  });
 }
 
 const idOf = (tx: string, logIndex: number): string => `${tx}:${logIndex}`;
@@ -92,7 +123,7 @@ describe.skipIf(!hasSharedData)('real mainnet logs (ethereum-etl recordings)', (
     expect(transfers.filter((t) => t.amount_raw > 2n ** 53n).length).toBeGreaterThan(150);
   });
 
-  it('blocks 17173049–17173050 through the transfer processor: amounts scaled by known decimals, null otherwise', () => {
+  it('blocks 17173049–17173050 through the erc20-decoder: amounts scaled by known decimals, null otherwise', () => {
     const dir = etlPath('test_stream', 'blocks_17173049_17173050');
     const logs = readJsonLines(join(dir, 'expected_logs.json')).map((row) => evmLogFromEtlJson(row));
     const meta = (address: string, symbol: string, decimals: number): [string, TokenMetadata] => [
@@ -101,26 +132,27 @@ describe.skipIf(!hasSharedData)('real mainnet logs (ethereum-etl recordings)', (
     ];
     const WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2';
     const USDT = '0xdac17f958d2ee523a2206206994597c13d831ec7';
-    const driver = createTestDriver(createTransferProcessor(), {
+    const driver = createTestDriver(createErc20DecoderProcessor(), {
       initialState: { tokens: [meta(WETH, 'WETH', 18), meta(USDT, 'USDT', 6)] },
     });
-    driver.pipeAll(logs);
-    const outputs = driver.outputs().map((o) => o.value);
-    const transfers = outputs.filter((o): o is Erc20Transfer => !isReject(o));
+    driver.pipeAll(blockBatchesOf(logs));
+    const transfers = driver.outputs(ERC20_TOPICS.transfers).map((o) => o.value as Transfer);
     expect(transfers).toHaveLength(282);
-    expect(outputs.filter(isReject)).toHaveLength(9);
+    expect(driver.outputs(ERC20_TOPICS.rejects)).toHaveLength(9);
     expect(driver.store('reject_counts').entries()).toEqual([['erc721_four_topics', 9]]);
     const weth = transfers.filter((t) => t.token_address === WETH);
     const usdt = transfers.filter((t) => t.token_address === USDT);
     expect([weth.length, usdt.length]).toEqual([88, 41]);
-    const first = weth[0] as Erc20Transfer;
-    expect(first.amount_raw).toBe(7056176614974947328n);
+    const first = weth[0] as Transfer;
+    expect(first.amount_raw).toBe('7056176614974947328');
     expect(first.amount_decimal).toBe('7.056176614974947328');
     expect(first.symbol).toBe('WETH');
-    for (const t of usdt)
+    for (const t of usdt) {
+      const raw = BigInt(t.amount_raw);
       expect(t.amount_decimal).toBe(
-        `${t.amount_raw / 10n ** 6n}${t.amount_raw % 10n ** 6n === 0n ? '' : '.'}${(t.amount_raw % 10n ** 6n).toString().padStart(6, '0').replace(/0+$/, '')}`,
+        `${raw / 10n ** 6n}${raw % 10n ** 6n === 0n ? '' : '.'}${(raw % 10n ** 6n).toString().padStart(6, '0').replace(/0+$/, '')}`,
       );
+    }
     const unknown = transfers.filter((t) => t.token_address !== WETH && t.token_address !== USDT);
     expect(unknown.every((t) => t.amount_decimal === null && t.decimals === null && t.symbol === null)).toBe(true);
   });

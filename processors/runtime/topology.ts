@@ -16,10 +16,10 @@ import { addressLegsOf, type AddressLeg } from '../aggregates/repartition.ts';
 import { createTokenMetricsProcessor, type TokenMetricsOutput } from '../aggregates/tokenMetricsDaily.ts';
 import { DAY_MS, type WindowingConfig } from '../aggregates/windowing.ts';
 import {
-  createBlockLogsProcessor,
-  type BlockLogsInput,
-  type BlockLogsOutput,
-  type BlockLogsStores,
+  createErc20DecoderProcessor,
+  type Erc20DecoderInput,
+  type Erc20DecoderOutput,
+  type Erc20DecoderStores,
 } from '../erc20/blockLogsProcessor.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import type { OraculConfig } from '../../config/schema.ts';
@@ -101,11 +101,11 @@ export interface TopologyParameters {
   readonly windowing?: Partial<WindowingConfig>;
 }
 
-export function erc20DecoderStage(): StageSpec<BlockLogsStores, BlockLogsInput, BlockLogsOutput> {
+export function erc20DecoderStage(): StageSpec<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
   return {
     name: 'erc20-decoder',
     inputTopic: 'eth.logs.raw',
-    processor: createBlockLogsProcessor(),
+    processor: createErc20DecoderProcessor(),
     toInputs: (value) => [{ kind: 'logs', batch: value as LogBatch }],
     toAvro: (output) => ({ topic: output.topic as 'erc20.transfers', key: output.key, value: output.value }),
     globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ kind: 'token', token: value as TokenMetadataRecord }) }],

@@ -10,7 +10,7 @@
  * fills, then whenever 100 new values have been buffered; std 0 becomes 1e-6.
  */
 import { compensatedSum } from '../../../processors/anomalies/lib/descriptive.ts';
-import { normalUpperTail } from '../../../processors/anomalies/lib/normal.ts';
+import { normalUpperTail } from './normal.ts';
 
 const WINDOW_SIZE = 6400;
 const STEP_SIZE = 100;
