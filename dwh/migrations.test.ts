@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REJECT_REASONS } from '../processors/erc20/rejectReason.ts';
 import { encodeCheckpoint } from '../schemas/checkpoint.ts';
 import { bindDatabase, loadMigrations } from './load-migrations.ts';
 
@@ -163,6 +164,13 @@ describe('migrations on the real engine', () => {
     expect(
       rows<{ n: string }>(`SELECT count() AS n FROM system.tables WHERE database = '${DB}' AND engine != 'View'`)[0]!.n,
     ).toBe(String(Object.keys(EXPECTED_TABLES).length));
+  });
+
+  it('document in erc20_rejects.reason exactly the reasons the decoder writes', () => {
+    const [column] = rows<{ comment: string }>(
+      `SELECT comment FROM system.columns WHERE database = '${DB}' AND table = 'erc20_rejects' AND name = 'reason'`,
+    );
+    expect(column?.comment).toBe(REJECT_REASONS.join(' | '));
   });
 });
 

@@ -19,4 +19,9 @@ describe('splitStatements', () => {
     expect(splitStatements('SELECT 1')).toEqual(['SELECT 1']);
     expect(splitStatements('-- nothing here\n/* at all */\n')).toEqual([]);
   });
+
+  it('reads comments and literals like the engine: nested block comments, # comments, heredocs', () => {
+    const sql = `/* outer /* inner; */ still comment; */ SELECT 1;\n# note; here\nSELECT $$a;b$$;SELECT $t$x;y$t$`;
+    expect(splitStatements(sql)).toEqual(['SELECT 1', 'SELECT $$a;b$$', 'SELECT $t$x;y$t$']);
+  });
 });

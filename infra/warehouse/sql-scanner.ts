@@ -3,8 +3,10 @@
  * clause, where INSERT data starts), to find what the endpoint's policy checks
  * (client-side file clauses, calls, engines, assigned settings; statement-policy.ts)
  * and to find query-parameter placeholders. It never rewrites SQL itself; the engine
- * parses and validates every statement.
+ * parses and validates every statement. The tokens come from dwh/sql-lexer.ts, the lexer the migration runner
+ * splits scripts with.
  */
+import { SqlLexer, type SqlToken } from '../../dwh/sql-lexer.ts';
 
 export type StatementKind = 'select' | 'insert' | 'ddl' | 'set' | 'other';
 
@@ -40,14 +42,6 @@ export interface StatementInfo {
   readonly attachFromPath: boolean;
 }
 
-interface Token {
-  readonly type: 'word' | 'quoted' | 'string' | 'number' | 'punct';
-  /** Upper-cased words; unquoted identifier text otherwise. */
-  readonly value: string;
-  readonly start: number;
-  readonly end: number;
-}
-
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN', 'FROM']);
 const DDL_KEYWORDS = new Set([
   'CREATE',
@@ -64,16 +58,16 @@ const DDL_KEYWORDS = new Set([
 const SET_KEYWORDS = new Set(['SET', 'USE']);
 
 export function analyzeStatement(sql: string): StatementInfo {
-  const scanner = new Scanner(sql);
-  const tokens: Token[] = [];
-  let first: Token | undefined;
+  const scanner = new SqlLexer(sql);
+  const tokens: SqlToken[] = [];
+  let first: SqlToken | undefined;
   let depth = 0;
   let format: string | undefined;
   let insertFormatEnd: number | undefined;
   let insertTailStart: number | undefined;
   let intoOutfile = false;
   let fromInfile = false;
-  let previous: Token | undefined;
+  let previous: SqlToken | undefined;
   let terminated = false;
   let multiStatement = false;
   for (let token = scanner.next(); token; token = scanner.next()) {
@@ -137,32 +131,32 @@ export function analyzeStatement(sql: string): StatementInfo {
 
 /** The calls and names in `text` (e.g. the rows of `INSERT ... FORMAT Values`, which the engine evaluates). */
 export function findCalls(text: string): { calls: string[]; names: Set<string> } {
-  const scanner = new Scanner(text);
-  const tokens: Token[] = [];
+  const scanner = new SqlLexer(text);
+  const tokens: SqlToken[] = [];
   for (let token = scanner.next(); token; token = scanner.next()) tokens.push(token);
   return { calls: callsIn(text, tokens), names: namesIn(text, tokens) };
 }
 
-function namesIn(sql: string, tokens: readonly Token[]): Set<string> {
+function namesIn(sql: string, tokens: readonly SqlToken[]): Set<string> {
   const names = new Set<string>();
   for (const token of tokens) if (isName(token)) names.add(nameText(sql, token).toLowerCase());
   return names;
 }
 
-function isName(token: Token | undefined): token is Token {
+function isName(token: SqlToken | undefined): token is SqlToken {
   return token !== undefined && (token.type === 'word' || token.type === 'quoted');
 }
 
-function isPunct(token: Token | undefined, value: string): boolean {
+function isPunct(token: SqlToken | undefined, value: string): boolean {
   return token !== undefined && token.type === 'punct' && token.value === value;
 }
 
 /** A word as written (its token value is upper-cased); a quoted identifier's unescaped text. */
-function nameText(sql: string, token: Token): string {
+function nameText(sql: string, token: SqlToken): string {
   return token.type === 'word' ? sql.slice(token.start, token.end) : token.value;
 }
 
-function callsIn(sql: string, tokens: readonly Token[]): string[] {
+function callsIn(sql: string, tokens: readonly SqlToken[]): string[] {
   const calls: string[] = [];
   for (let i = 0; i + 1 < tokens.length; i++) {
     const token = tokens[i];
@@ -171,7 +165,7 @@ function callsIn(sql: string, tokens: readonly Token[]): string[] {
   return calls;
 }
 
-function enginesIn(sql: string, tokens: readonly Token[]): string[] {
+function enginesIn(sql: string, tokens: readonly SqlToken[]): string[] {
   const engines: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i]?.type !== 'word' || tokens[i]?.value !== 'ENGINE' || isPunct(tokens[i - 1], '.')) continue;
@@ -182,10 +176,10 @@ function enginesIn(sql: string, tokens: readonly Token[]): string[] {
 }
 
 /** `SETTINGS a = 1, b = disk(...)` at any depth, and the assignments of a `SET` statement. */
-function settingNamesIn(sql: string, tokens: readonly Token[], keyword: string): string[] {
+function settingNamesIn(sql: string, tokens: readonly SqlToken[], keyword: string): string[] {
   const names: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token;
+    const token = tokens[i] as SqlToken;
     const opensClause =
       (token.type === 'word' && token.value === 'SETTINGS' && !isPunct(tokens[i - 1], '.')) || (i === 0 && keyword === 'SET');
     if (opensClause) i = readAssignments(sql, tokens, i + 1, names) - 1;
@@ -194,10 +188,10 @@ function settingNamesIn(sql: string, tokens: readonly Token[], keyword: string):
 }
 
 /** Reads `name = value[, name = value...]` from `at`; returns the index after the last value. */
-function readAssignments(sql: string, tokens: readonly Token[], at: number, names: string[]): number {
+function readAssignments(sql: string, tokens: readonly SqlToken[], at: number, names: string[]): number {
   let i = at;
   while (isName(tokens[i]) && isPunct(tokens[i + 1], '=')) {
-    names.push(nameText(sql, tokens[i] as Token));
+    names.push(nameText(sql, tokens[i] as SqlToken));
     i = skipValue(tokens, i + 2);
     if (!isPunct(tokens[i], ',')) break;
     i += 1;
@@ -206,7 +200,7 @@ function readAssignments(sql: string, tokens: readonly Token[], at: number, name
 }
 
 /** One setting value: a literal (signed), a name, an array, or a call such as `disk(type = local, ...)`. */
-function skipValue(tokens: readonly Token[], at: number): number {
+function skipValue(tokens: readonly SqlToken[], at: number): number {
   let i = at;
   if (isPunct(tokens[i], '-') || isPunct(tokens[i], '+')) i += 1;
   if (isName(tokens[i]) && isPunct(tokens[i + 1], '(')) i += 1;
@@ -222,21 +216,21 @@ function skipValue(tokens: readonly Token[], at: number): number {
 
 const OBJECT_MODIFIERS = new Set(['OR', 'REPLACE', 'TEMPORARY', 'IF', 'NOT', 'EXISTS', 'MATERIALIZED', 'LIVE', 'WINDOW']);
 
-function objectTypeOf(tokens: readonly Token[], keyword: string): string | undefined {
+function objectTypeOf(tokens: readonly SqlToken[], keyword: string): string | undefined {
   if (keyword !== 'CREATE' && keyword !== 'ATTACH' && keyword !== 'REPLACE') return undefined;
   for (let i = 1; i < tokens.length; i++) {
-    const token = tokens[i] as Token;
+    const token = tokens[i] as SqlToken;
     if (token.type !== 'word') return undefined;
     if (!OBJECT_MODIFIERS.has(token.value)) return token.value;
   }
   return undefined;
 }
 
-function attachesFromPath(tokens: readonly Token[]): boolean {
+function attachesFromPath(tokens: readonly SqlToken[]): boolean {
   return tokens.some((t, i) => t.type === 'word' && t.value === 'FROM' && tokens[i + 1]?.type === 'string');
 }
 
-function kindOf(keyword: string, first: Token | undefined): StatementKind {
+function kindOf(keyword: string, first: SqlToken | undefined): StatementKind {
   if (first === undefined) return 'other';
   if (READ_KEYWORDS.has(keyword)) return 'select';
   if (keyword === 'INSERT') return 'insert';
@@ -261,10 +255,10 @@ export interface ParameterPlaceholder {
  * A `{` that does not start one (a map literal such as `{'k': 1}`) is skipped.
  */
 export function findParameterPlaceholders(sql: string): ParameterPlaceholder[] {
-  const scanner = new Scanner(sql);
+  const scanner = new SqlLexer(sql);
   const found: ParameterPlaceholder[] = [];
-  const pending: Token[] = [];
-  const next = (): Token | undefined => pending.shift() ?? scanner.next();
+  const pending: SqlToken[] = [];
+  const next = (): SqlToken | undefined => pending.shift() ?? scanner.next();
   for (let token = next(); token; token = next()) {
     if (token.type !== 'punct' || token.value !== '{') continue;
     const name = next();
@@ -278,7 +272,7 @@ export function findParameterPlaceholders(sql: string): ParameterPlaceholder[] {
       continue;
     }
     let depth = 0;
-    let close: Token | undefined;
+    let close: SqlToken | undefined;
     for (let t = next(); t; t = next()) {
       if (t.type === 'punct' && t.value === '(') depth += 1;
       else if (t.type === 'punct' && t.value === ')') depth -= 1;
@@ -308,102 +302,4 @@ export function insertDataStart(text: string, formatEnd: number): number {
   if (text[i] === '\r' && text[i + 1] === '\n') return i + 2;
   if (text[i] === '\n') return i + 1;
   return i;
-}
-
-class Scanner {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
-  next(): Token | undefined {
-    this.skipBlanksAndComments();
-    const { text } = this;
-    const start = this.pos;
-    if (start >= text.length) return undefined;
-    const ch = text[start] as string;
-    if (/[A-Za-z_]/.test(ch)) {
-      let end = start + 1;
-      while (end < text.length && /[A-Za-z0-9_$]/.test(text[end] as string)) end += 1;
-      this.pos = end;
-      return { type: 'word', value: text.slice(start, end).toUpperCase(), start, end };
-    }
-    if (/[0-9]/.test(ch)) {
-      let end = start + 1;
-      while (end < text.length && /[0-9A-Za-z_.]/.test(text[end] as string)) end += 1;
-      this.pos = end;
-      return { type: 'number', value: text.slice(start, end), start, end };
-    }
-    if (ch === "'") return this.quoted('string', "'");
-    if (ch === '`' || ch === '"') return this.quoted('quoted', ch);
-    if (ch === '$') {
-      const heredoc = /^\$([A-Za-z0-9_]*)\$/.exec(text.slice(start, start + 64));
-      if (heredoc) {
-        const close = text.indexOf(heredoc[0], start + heredoc[0].length);
-        this.pos = close === -1 ? text.length : close + heredoc[0].length;
-        return { type: 'string', value: '', start, end: this.pos };
-      }
-    }
-    this.pos = start + 1;
-    return { type: 'punct', value: ch, start, end: this.pos };
-  }
-
-  /** A quoted literal: backslash escapes and doubled quotes, as ClickHouse reads them. */
-  private quoted(type: 'string' | 'quoted', quote: string): Token {
-    const { text } = this;
-    const start = this.pos;
-    let value = '';
-    let i = this.pos + 1;
-    while (i < text.length) {
-      const c = text[i] as string;
-      if (c === '\\' && i + 1 < text.length) {
-        value += text[i + 1];
-        i += 2;
-      } else if (c === quote && text[i + 1] === quote) {
-        value += quote;
-        i += 2;
-      } else if (c === quote) {
-        i += 1;
-        break;
-      } else {
-        value += c;
-        i += 1;
-      }
-    }
-    this.pos = i;
-    return { type, value, start, end: i };
-  }
-
-  private skipBlanksAndComments(): void {
-    const { text } = this;
-    for (;;) {
-      while (this.pos < text.length && /\s/.test(text[this.pos] as string)) this.pos += 1;
-      if (text.startsWith('--', this.pos) || text.startsWith('# ', this.pos) || text.startsWith('#!', this.pos)) {
-        const eol = text.indexOf('\n', this.pos);
-        this.pos = eol === -1 ? text.length : eol + 1;
-      } else if (text.startsWith('/*', this.pos)) {
-        this.pos = this.blockCommentEnd(this.pos);
-      } else {
-        return;
-      }
-    }
-  }
-
-  /** ClickHouse block comments nest. */
-  private blockCommentEnd(from: number): number {
-    const { text } = this;
-    let depth = 0;
-    let i = from;
-    while (i < text.length) {
-      if (text.startsWith('/*', i)) {
-        depth += 1;
-        i += 2;
-      } else if (text.startsWith('*/', i)) {
-        depth -= 1;
-        i += 2;
-        if (depth === 0) return i;
-      } else {
-        i += 1;
-      }
-    }
-    return text.length;
-  }
 }
