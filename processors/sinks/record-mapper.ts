@@ -1,0 +1,81 @@
+import { isRetryable, OraculError } from '../../core/errors.ts';
+import type { Serde, TopicName, TopicValue } from '../../schemas/index.ts';
+import type { DeadLetterWriter, FailedRecord } from './dead-letter-writer.ts';
+import { SinkMappingFailedError } from './errors.ts';
+import type { SinkRetry } from './sink-retry.ts';
+import type { SinkRecordMeta, SinkRow } from './sink-types.ts';
+
+export interface RecordMapperParameters<N extends TopicName> {
+  /** source topic → its value serde. */
+  readonly serdes: ReadonlyMap<string, Serde<TopicValue<N>>>;
+  readonly toRows: (value: TopicValue<N>, meta: SinkRecordMeta) => SinkRow[] | Promise<SinkRow[]>;
+  readonly retry: SinkRetry;
+  readonly deadLetter: DeadLetterWriter;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Record → value → rows. Retryable failures (the schema registry or a lookup being down) are retried; any other
+ * failure dead-letters the record and yields `undefined`, so the caller only moves the offset past it.
+ */
+export class RecordMapper<N extends TopicName> {
+  constructor(private readonly p: RecordMapperParameters<N>) {}
+
+  /** The decoded value, or `undefined` when the record was a tombstone or undecodable (dead-lettered). */
+  async decode(record: FailedRecord): Promise<TopicValue<N> | undefined> {
+    const { message, topic } = record;
+    if (message.value === null) {
+      await this.p.deadLetter(record, new SinkMappingFailedError(`tombstone (null value) on ${topic}`), 1);
+      return undefined;
+    }
+    const serde = this.p.serdes.get(topic)!;
+    return this.attempt(
+      record,
+      'decode',
+      () => serde.deserialize(message.value!),
+      (error) => error,
+    );
+  }
+
+  /** The record's rows, or `undefined` when `toRows` failed for good (dead-lettered). */
+  rows(record: FailedRecord, value: TopicValue<N>): Promise<SinkRow[] | undefined> {
+    const { message } = record;
+    const meta: SinkRecordMeta = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: message.offset,
+      key: message.key ?? null,
+      timestamp: message.timestamp ? Number(message.timestamp) : null,
+    };
+    return this.attempt(record, 'map rows', async () => this.p.toRows(value, meta), asMappingError);
+  }
+
+  private async attempt<T>(
+    record: FailedRecord,
+    what: string,
+    fn: () => Promise<T>,
+    reason: (error: unknown) => unknown,
+  ): Promise<T | undefined> {
+    let attempts = 0;
+    try {
+      return await this.p.retry(
+        what,
+        () => {
+          attempts += 1;
+          return fn();
+        },
+        isRetryable,
+      );
+    } catch (error) {
+      if (this.p.signal.aborted) throw error;
+      await this.p.deadLetter(record, reason(error), attempts);
+      return undefined;
+    }
+  }
+}
+
+function asMappingError(error: unknown): unknown {
+  if (error instanceof OraculError) return error;
+  const message = `toRows failed: ${error instanceof Error ? error.message : String(error)}`;
+  return new SinkMappingFailedError(message, { cause: error });
+}
