@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeDecimalsResult, decodeTextResult } from './decodeMetadataResult.ts';
-import { SKIP_MESSAGE, etlPath, hasSharedData, readRpcResult } from './testing/sharedData.ts';
+import { etlPath, readRpcResult } from './testing/sharedData.ts';
 
 const word = (value: bigint): string => value.toString(16).padStart(64, '0');
 /** ABI encoding of a string return: offset 32, length, bytes right-padded. */
@@ -69,8 +69,7 @@ describe('decodeTextResult', () => {
   });
 });
 
-describe.skipIf(!hasSharedData)('real mainnet eth_call returns (ethereum-etl recordings)', () => {
-  if (!hasSharedData) console.warn(SKIP_MESSAGE);
+describe('real mainnet eth_call returns (ethereum-etl recordings)', () => {
   const call = (dir: string, selector: string): string => {
     const file = readdirSync(dir).find((f) => f.startsWith(`web3_response.eth_call_data_${selector}_`));
     if (file === undefined) throw new Error(`no recording for ${selector} in ${dir}`);

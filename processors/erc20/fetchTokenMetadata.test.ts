@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { ExecutionRevertedError, toFunctionSelector, type Hex } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { fetchTokenMetadata, isRevert, TokenMetadataFetchError, type TokenCallClient } from './fetchTokenMetadata.ts';
-import { etlPath, hasSharedData, readRpcResult } from './testing/sharedData.ts';
+import { etlPath, readRpcResult } from './testing/sharedData.ts';
 
 const word = (value: bigint): string => value.toString(16).padStart(64, '0');
 const bytes32 = (text: string): Hex => `0x${Buffer.from(text).toString('hex').padEnd(64, '0')}`;
@@ -60,7 +60,7 @@ describe('fetchTokenMetadata', () => {
     expect(isRevert(new Error('ECONNRESET'))).toBe(false);
   });
 
-  it.skipIf(!hasSharedData)('replays the recorded mainnet calls of EOS (bytes32 symbol)', async () => {
+  it('replays the recorded mainnet calls of EOS (bytes32 symbol)', async () => {
     const dir = etlPath('test_export_tokens_job', 'token_with_alternative_return_type');
     const answers: Record<string, Hex> = {};
     for (const f of readdirSync(dir).filter((name) => name.startsWith('web3_response.eth_call_data_'))) {

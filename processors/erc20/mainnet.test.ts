@@ -10,13 +10,11 @@ import type { RejectReason } from './rejectReason.ts';
 import { tokenKey, type TokenMetadata } from './tokenMetadata.ts';
 import { toTransfer, type Erc20Transfer } from './transfer.ts';
 import {
-  SKIP_MESSAGE,
   SQD_BLOCKS,
   etlPath,
   etlTransferFromCsv,
   etlTransferFromJson,
   evmLogFromEtlJson,
-  hasSharedData,
   logsFromReceiptFiles,
   readCsv,
   readJsonLines,
@@ -24,8 +22,6 @@ import {
   sqdLogs,
   type EtlTransfer,
 } from './testing/sharedData.ts';
-
-if (!hasSharedData) console.warn(SKIP_MESSAGE);
 
 interface Decoded {
   readonly transfers: Erc20Transfer[];
@@ -95,7 +91,7 @@ function byId(rows: readonly EtlTransfer[]): Map<string, EtlTransfer> {
   return new Map(rows.map((r) => [idOf(r.transaction_hash, r.log_index), r]));
 }
 
-describe.skipIf(!hasSharedData)('real mainnet logs (ethereum-etl recordings)', () => {
+describe('real mainnet logs (ethereum-etl recordings)', () => {
   it('blocks 17173049–17173050: equals ethereum-etl minus exactly its 9 ERC-721 transfers', () => {
     const dir = etlPath('test_stream', 'blocks_17173049_17173050');
     const logs = readJsonLines(join(dir, 'expected_logs.json')).map((row) => evmLogFromEtlJson(row));
@@ -201,7 +197,7 @@ describe.skipIf(!hasSharedData)('real mainnet logs (ethereum-etl recordings)', (
   });
 });
 
-describe.skipIf(!hasSharedData)('real mainnet logs (SQD block receipts)', () => {
+describe('real mainnet logs (SQD block receipts)', () => {
   // Expected counts: SOURCES.md's table (an independent count over the same files), re-derived here.
   const expected: Record<
     (typeof SQD_BLOCKS)[number],

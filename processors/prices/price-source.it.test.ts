@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type OraculConfig } from '../../config/index.ts';
+import type { OraculConfig } from '../../config/index.ts';
 import type { Common } from '../../core/common.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -11,6 +9,7 @@ import { createShutdown } from '../../core/shutdown.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
+import { BITSTAMP_DAILY_CSV as CSV } from '../../scripts/test/fixtures.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { createPricesSink, runSinkUntilCaughtUp } from '../sinks/index.ts';
 import { createCoinGeckoClient } from './coingecko-client.ts';
@@ -22,8 +21,6 @@ import {
   type DailySeries,
 } from './testing/coingecko-server.ts';
 
-const CSV = join(REPO_ROOT, '../shared/data/prices/bitstamp_BTC_ETH_LTC_USD_d.csv');
-const available = existsSync(CSV);
 const database = `oracul_prices_it_${randomBytes(4).toString('hex')}`;
 const logger = createLogger({ level: 'warn', pretty: false });
 const DAY = 86_400_000;
@@ -82,7 +79,6 @@ async function pricesOf(token: string): Promise<{ day: string; price: string | n
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  if (!available) return;
   eth = readDailyCloses(CSV, 'ETH');
   btc = readDailyCloses(CSV, 'BTC');
   server = await startCoinGeckoTestServer({ weth: eth, 'wrapped-bitcoin': btc });
@@ -100,7 +96,7 @@ afterAll(async () => {
   await Promise.all([adminClient?.close(), clickhouse?.close()]);
 });
 
-describe.skipIf(!available)('price source → market.prices.raw → prices_spot (recorded daily closes)', () => {
+describe('price source → market.prices.raw → prices_spot (recorded daily closes)', () => {
   it('backfills a range through 429s: exact recorded closes, gaps marked for missing days, nothing invented', async () => {
     const config = configFor();
     const t = tokens();

@@ -1,7 +1,7 @@
 /**
  * What the replay server serves: blocks (full transactions) and, where known, the
  * receipts of every transaction of a block. Implemented by the recorded mainnet
- * data in ../shared/data (./recorded-chain.ts) and by synthetic mainnet-shaped
+ * data committed under ./fixtures (./recorded-chain.ts) and by synthetic mainnet-shaped
  * blocks (./synthetic-chain.ts).
  */
 

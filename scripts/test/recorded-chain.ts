@@ -1,26 +1,17 @@
 /**
- * Loads the recorded real mainnet JSON-RPC responses of ../shared/data into one
+ * Loads the recorded real mainnet JSON-RPC responses (./fixtures.ts) into one
  * ChainData: ethereum-etl `web3_response.*.json` files (blocks 0, 47218-9, 483920,
  * 1755634-5 and receipts), subsquid blocks + eth_getBlockReceipts (1 000 000,
  * 4 369 999, 18 000 000, 18 500 000) and nimbus blocks (11 consecutive from
  * 22 431 080, plus the first block of 17 forks; no receipts).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { hexToNumber, type ChainData, type RpcJson } from './chain-data.ts';
+import { MAINNET_FIXTURES_DIR } from './fixtures.ts';
 
-/** ../shared/data next to the repository root, or ORACUL_SHARED_DATA. */
-export const SHARED_DATA_DIR =
-  process.env.ORACUL_SHARED_DATA ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/data');
-
-export function sharedDataAvailable(dir: string = SHARED_DATA_DIR): boolean {
-  return (
-    existsSync(join(dir, 'ethereum-etl')) &&
-    existsSync(join(dir, 'subsquid-evm-rpc')) &&
-    existsSync(join(dir, 'nimbus-verified-proxy'))
-  );
-}
+/** The committed recordings (./fixtures.ts), or another copy of the same layout named by ORACUL_SHARED_DATA. */
+export const SHARED_DATA_DIR = process.env.ORACUL_SHARED_DATA ?? MAINNET_FIXTURES_DIR;
 
 export interface RecordedBlockInfo {
   number: number;

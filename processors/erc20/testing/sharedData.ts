@@ -1,14 +1,12 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fromRpcLog, type EvmLog, type RpcLog } from '../log.ts';
 
 /**
- * Test-only readers for the recorded real-mainnet data under ../shared (read in place, never copied).
- * Tests skip with a message when the folder is absent.
+ * Test-only readers for the recorded real-mainnet data committed with the repository: MAINNET_FIXTURES_DIR of
+ * scripts/test/fixtures.ts (spelled out here: a processors/ module may not import scripts/).
  */
-export const SHARED_DATA = resolve(import.meta.dirname, '../../../../shared/data');
-export const hasSharedData = existsSync(join(SHARED_DATA, 'ethereum-etl')) && existsSync(join(SHARED_DATA, 'subsquid-evm-rpc'));
-export const SKIP_MESSAGE = `../shared/data not found at ${SHARED_DATA}: real-mainnet tests skipped`;
+export const SHARED_DATA = resolve(import.meta.dirname, '../../../scripts/test/fixtures/mainnet');
 
 export function etlPath(...parts: string[]): string {
   return join(SHARED_DATA, 'ethereum-etl', ...parts);

@@ -1,17 +1,13 @@
 /**
  * The block fetcher against recorded real mainnet JSON-RPC responses, served by the
  * local replay server (scripts/test/rpc-replay-server.ts), with and without faults.
- * Needs ../shared/data; skipped with a message when it is absent.
+ * The recordings are committed (scripts/test/fixtures.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  loadRecordedChain,
-  SHARED_DATA_DIR,
-  sharedDataAvailable,
-  type RecordedChain,
-} from '../../../scripts/test/recorded-chain.ts';
+import { ETHEREUM_ETL_DIR } from '../../../scripts/test/fixtures.ts';
+import { loadRecordedChain, type RecordedChain } from '../../../scripts/test/recorded-chain.ts';
 import {
   startReplayServer,
   type FaultPlan,
@@ -23,10 +19,6 @@ import { detectCapabilities } from '../capabilities/detect-capabilities.ts';
 import type { BlockBundle } from '../normalize/records.ts';
 import { createRpcClient } from '../rpc/rpc-client.ts';
 import { createBlockFetcher } from './block-fetcher.ts';
-
-const available = sharedDataAvailable();
-if (!available)
-  console.warn(`[skip] recorded mainnet data not found at ${SHARED_DATA_DIR} (../shared/data); replay tests skipped`);
 
 async function ingest(server: ReplayServer, numbers: number[], options: { timeoutMs?: number } = {}) {
   const rpc = createRpcClient({
@@ -59,7 +51,7 @@ function readCsv(file: string): Record<string, string>[] {
   return rows.map((row) => Object.fromEntries(row.split(',').map((v, i) => [keys[i]!, v])));
 }
 
-describe.skipIf(!available)('block fetcher on recorded mainnet data (replay server)', () => {
+describe('block fetcher on recorded mainnet data (replay server)', () => {
   let chain: RecordedChain;
   let complete: number[];
   let server: ReplayServer;
@@ -112,7 +104,7 @@ describe.skipIf(!available)('block fetcher on recorded mainnet data (replay serv
 
   it('matches the expected outputs of ethereum-etl for blocks 483 920 and 1 755 634-5 (exact values)', () => {
     const byNumber = new Map(baseline.map((b) => [b.block.number, b]));
-    const etl = join(SHARED_DATA_DIR, 'ethereum-etl');
+    const etl = ETHEREUM_ETL_DIR;
     const expectedBlocks = [
       ...readCsv(join(etl, 'test_export_blocks_job/block_with_logs/expected_blocks.csv')),
       ...readJsonLines(join(etl, 'test_stream/blocks_1755634_1755635/expected_blocks.json')),

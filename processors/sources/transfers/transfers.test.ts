@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChainData, RpcJson } from '../../../scripts/test/chain-data.ts';
-import { loadRecordedChain, sharedDataAvailable } from '../../../scripts/test/recorded-chain.ts';
+import { loadRecordedChain } from '../../../scripts/test/recorded-chain.ts';
 import { startReplayServer, type FaultPlan, type ReplayServer } from '../../../scripts/test/rpc-replay-server.ts';
 import { createSyntheticChain } from '../../../scripts/test/synthetic-chain.ts';
 import { createBlockFetcher } from '../fetch/block-fetcher.ts';
@@ -140,7 +140,7 @@ describe('normalizeHeader / normalizeTransferLogs', () => {
     expect(normalizeTransferLogs(h, [...transferLogs(), approval], true)).toHaveLength(20);
   });
 
-  it.skipIf(!sharedDataAvailable())('reads the Transfer bits of real mainnet blooms', () => {
+  it('reads the Transfer bits of real mainnet blooms', () => {
     const recorded = loadRecordedChain();
     for (const n of [1_000_000, 4_369_999, 18_000_000, 18_500_000]) {
       const b = recorded.blockByNumber(n)!;
