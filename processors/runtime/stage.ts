@@ -39,6 +39,20 @@ export interface StageSpec<S extends StoreValues, In, Out> {
   /** A processor output → the Avro record to produce. */
   toAvro(output: OutputRecord<Out>): AvroOutput;
   readonly globals?: readonly GlobalInput<In>[];
+  /** Kafka topics of this stage's topics where they differ from the topic names (tests run on topics of their own). */
+  readonly kafkaTopics?: KafkaTopics;
+}
+
+/**
+ * Topic name → the Kafka topic that carries it, for the names that are not their own Kafka topic. Processors, stage
+ * specs, serdes and metrics speak topic names (schemas/topics.ts); only the runtime's Kafka calls use this map.
+ * Production leaves it empty, so every topic is the Kafka topic of its name.
+ */
+export type KafkaTopics = Readonly<Partial<Record<TopicName, string>>>;
+
+/** The Kafka topic a stage reads or writes for a topic name. */
+export function kafkaTopicOf(stage: { readonly kafkaTopics?: KafkaTopics }, topic: TopicName): string {
+  return stage.kafkaTopics?.[topic] ?? topic;
 }
 
 /** A stage with its type parameters erased, as the runtime and the topology list hold them. */

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
 import { OraculError } from '../../core/errors.ts';
-import { observeRestoreProgress, stageTally } from '../../core/metrics/index.ts';
+import { observeRestoreProgress, stageTally, type StageTally } from '../../core/metrics/index.ts';
 import type { DeadLetter } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { deadLetterTopicOf, type TopicName } from '../../schemas/topics.ts';
@@ -10,13 +10,13 @@ import { changelogTopicName, encodeChangelogValue, restoreTaskState, type Restor
 import { LmdbTaskState, type StoreDelta } from '../../state/lmdbTaskState.ts';
 import type { Plain, StateCodec } from '../../state/types.ts';
 import { UndeclaredOutputTopicError } from '../core/errors.ts';
-import type { InputRecord, OutputRecord, ProcessResult } from '../core/processor.ts';
-import type { KeyValueView, StateChange, StateView } from '../core/state.ts';
+import type { InputRecord, OutputRecord, ProcessorContext, ProcessResult } from '../core/processor.ts';
+import type { KeyValueView, StateChange, StateView, StoreValues } from '../core/state.ts';
 import { numberCodec } from '../core/state.ts';
 import { StateTxn } from '../core/stateTxn.ts';
 import { BatchOverlay } from './batchOverlay.ts';
 import type { GlobalFeed } from './globalFeed.ts';
-import type { AnyStageSpec } from './stage.ts';
+import { kafkaTopicOf, type AnyStageSpec } from './stage.ts';
 
 /**
  * One task = one stage × one input partition: its LMDB state, its transactional producer and its processing
@@ -63,6 +63,16 @@ interface Produced {
 }
 
 type ErasedStores = Record<string, unknown>;
+
+/** What one transaction has gathered so far: the batch's pending state, the records to produce, the counts. */
+interface BatchRun {
+  readonly batch: BatchOverlay;
+  readonly produced: Produced[];
+  readonly context: ProcessorContext;
+  readonly tally: StageTally;
+  records: number;
+  deadLetters: number;
+}
 
 const MAX_REQUEST_BYTES = 512 * 1024;
 
@@ -200,11 +210,21 @@ export class StreamTask {
     // Only now is the group's committed offset final. The consumer fetched its position at assignment, possibly
     // before a dying owner's commit completed (kafkajs has no KIP-447 require_stable): records below the
     // committed offset were already processed and must be skipped, or their outputs would be produced twice.
+    const committedOffset = await StreamTask.committedOffsetOf(ctx, state, logger);
+    const task = new StreamTask({ ...ctx, logger }, state, producer);
+    task.stats.restore = restore;
+    task.committedOffset = committedOffset;
+    return task;
+  }
+
+  /** The group's committed offset of the task's partition, or the task state's when that is ahead (-1: none). */
+  private static async committedOffsetOf(ctx: StreamTaskContext, state: LmdbTaskState, logger: Logger): Promise<number> {
     const admin = ctx.kafka.admin();
+    const inputTopic = kafkaTopicOf(ctx.stage, ctx.stage.inputTopic);
     let committedOffset = -1;
     try {
       await admin.connect();
-      const [offsets] = await admin.fetchOffsets({ groupId: ctx.groupId, topics: [ctx.stage.inputTopic] });
+      const [offsets] = await admin.fetchOffsets({ groupId: ctx.groupId, topics: [inputTopic] });
       const own = offsets?.partitions.find((p) => p.partition === ctx.partition);
       committedOffset = own === undefined ? -1 : Number(own.offset);
     } finally {
@@ -217,12 +237,9 @@ export class StreamTask {
         group_offset: committedOffset,
         state_offset: fromState,
       });
-      committedOffset = fromState;
+      return fromState;
     }
-    const task = new StreamTask({ ...ctx, logger }, state, producer);
-    task.stats.restore = restore;
-    task.committedOffset = committedOffset;
-    return task;
+    return committedOffset;
   }
 
   get partition(): number {
@@ -236,7 +253,10 @@ export class StreamTask {
     return run;
   }
 
-  /** Processes consumed records as one transaction; returns the last offset consumed. */
+  /**
+   * Processes consumed records as one transaction. Records below the committed offset (already processed by a
+   * previous owner) are skipped; the input offset committed is the last record's + 1.
+   */
   async processBatch(all: readonly KafkaMessage[], offsetLag: number): Promise<void> {
     const messages = this.committedOffset > 0 ? all.filter((m) => Number(m.offset) >= this.committedOffset) : all;
     if (messages.length < all.length) {
@@ -258,48 +278,56 @@ export class StreamTask {
     await this.transaction([], undefined, idleAdvance);
   }
 
+  /**
+   * One batch as one Kafka transaction: global entries, records, punctuation, then outputs, changelog and input
+   * offset committed together, and only then the state made durable in LMDB.
+   */
   private async transaction(
     messages: readonly KafkaMessage[],
     lastOffset: number | undefined,
     idleAdvance = false,
   ): Promise<void> {
     const started = performance.now();
+    const run = this.newBatchRun();
+    const feedEnds = await this.applyGlobals(run);
+    await this.processRecords(run, messages);
+    await this.punctuate(run, idleAdvance);
+    const deltas = this.netDeltas(run.batch.changes());
+    if (lastOffset !== undefined) deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, lastOffset + 1]]));
+    const changelog = this.changelogRecords(deltas);
+    if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) return;
+    const changelogOffsets = await this.commitInKafka([...run.produced, ...changelog], deltas, lastOffset);
+    // Only now the state: committed in Kafka, so safe to make durable locally.
+    this.state.commit(deltas, changelogOffsets);
+    for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
+    this.countCommitted(run, changelog.length, lastOffset, started);
+  }
+
+  private newBatchRun(): BatchRun {
     const { stage } = this.ctx;
-    const tally = stageTally(stage.name, stage.inputTopic);
-    const processor = stage.processor;
-    const batch = new BatchOverlay(this.baseView, this.storeNames);
-    const batchView = batch.view;
-    const produced: Produced[] = [];
-    const wallClockMs = Date.now();
-    const ctx = { wallClockMs, partition: this.ctx.partition };
-    let records = 0;
-    let deadLetters = 0;
-
-    const check = (outputs: readonly OutputRecord<unknown>[]): void => {
-      for (const o of outputs)
-        if (!processor.outputTopics.includes(o.topic)) throw new UndeclaredOutputTopicError(processor.name, o.topic);
+    return {
+      batch: new BatchOverlay(this.baseView, this.storeNames),
+      produced: [],
+      context: { wallClockMs: Date.now(), partition: this.ctx.partition },
+      tally: stageTally(stage.name, stage.inputTopic),
+      records: 0,
+      deadLetters: 0,
     };
-    const serializeOutputs = async (outputs: readonly OutputRecord<unknown>[]): Promise<Produced[]> => {
-      const result: Produced[] = [];
-      for (const output of outputs) {
-        const avro = stage.toAvro(output);
-        const value = await this.ctx.serdes.forTopic(avro.topic).serialize(avro.value as never);
-        result.push({ topic: avro.topic, message: { key: avro.key, value } });
-        tally.output(avro.topic, avro.value);
-      }
-      return result;
-    };
+  }
 
-    // 1. Global tables: entries this task has not applied yet, before any record that may join against them. The
-    // feed keeps receiving while this transaction runs: only the entries applied here count as applied at commit.
+  /**
+   * 1. Global tables: entries this task has not applied yet, before any record that may join against them. The feed
+   * keeps receiving while this transaction runs: only the entries applied here count as applied at commit, so the
+   * returned feed ends become the cursors once the transaction committed.
+   */
+  private async applyGlobals(run: BatchRun): Promise<Map<string, number>> {
     const feedEnds = new Map<string, number>();
-    for (const global of stage.globals ?? []) {
+    for (const global of this.ctx.stage.globals ?? []) {
       const feed = this.ctx.globals.get(global.topic);
       if (feed === undefined) continue;
-      const from = this.feedCursors.get(global.topic) ?? 0;
       const end = feed.values.length;
       feedEnds.set(global.topic, end);
-      for (let i = from; i < end; i++) {
+      for (let i = this.feedCursors.get(global.topic) ?? 0; i < end; i++) {
         const input = global.toInput(feed.values[i]);
         if (input === null) continue;
         const record: InputRecord<unknown> = {
@@ -310,60 +338,95 @@ export class StreamTask {
           value: input,
           timestampMs: 0,
         };
-        const result = processor.process(batchView, record, ctx) as ProcessResult<ErasedStores, unknown>;
-        batch.apply(result.stateChanges);
-        check(result.outputs);
-        produced.push(...(await serializeOutputs(result.outputs)));
+        await this.emit(run, this.ctx.stage.processor.process(run.batch.view, record, run.context));
       }
     }
+    return feedEnds;
+  }
 
-    // 2. The records: each one all-or-nothing, so a failing record is dead-lettered without partial state.
+  /** 2. The records: each one all-or-nothing, so a failing record is dead-lettered without partial state. */
+  private async processRecords(run: BatchRun, messages: readonly KafkaMessage[]): Promise<void> {
     for (const message of messages) {
-      records++;
-      const meta = {
-        topic: stage.inputTopic,
-        partition: this.ctx.partition,
-        offset: Number(message.offset),
-        key: message.key === null ? null : message.key.toString('utf8'),
-        timestampMs: Number(message.timestamp),
-      };
+      run.records++;
       try {
         if (message.value === null) continue; // tombstones carry nothing for a processor
-        const value = await this.ctx.serdes.forTopic(stage.inputTopic).deserialize(message.value);
-        const inputs = stage.toInputs(value, meta);
-        const own = new StateTxn<ErasedStores, unknown>(batchView);
-        const ownView = viewOver(own, this.storeNames);
-        const outputs: OutputRecord<unknown>[] = [];
-        for (const input of inputs) {
-          const result = processor.process(ownView, { ...meta, value: input }, ctx) as ProcessResult<ErasedStores, unknown>;
-          applyTo(own, result.stateChanges);
-          check(result.outputs);
-          outputs.push(...result.outputs);
-        }
-        const serialized = await serializeOutputs(outputs);
-        batch.apply(own.result().stateChanges as readonly StateChange<ErasedStores>[]);
-        produced.push(...serialized);
+        await this.processRecord(run, message, message.value);
       } catch (error) {
         if (!(error instanceof OraculError) || error.retryable) throw error;
-        deadLetters++;
-        produced.push(await this.deadLetter(message, error, wallClockMs));
+        run.deadLetters++;
+        run.produced.push(await this.deadLetter(message, error, run.context.wallClockMs));
       }
     }
+  }
 
-    // 3. Punctuation before every commit (coalesced window updates, closes) and on the idle timer.
-    if (processor.punctuate !== undefined) {
-      const result = processor.punctuate(batchView, {
-        ...ctx,
-        lastInputWallClockMs: this.lastInputWallClockMs,
-        caughtUp: idleAdvance && this.lastOffsetLag === 0,
-      }) as ProcessResult<ErasedStores, unknown>;
-      batch.apply(result.stateChanges);
-      check(result.outputs);
-      produced.push(...(await serializeOutputs(result.outputs)));
+  /** One record's inputs against its own pending writes over the batch's; merged into the batch only if all succeed. */
+  private async processRecord(run: BatchRun, message: KafkaMessage, bytes: Buffer): Promise<void> {
+    const { stage } = this.ctx;
+    const meta = {
+      topic: stage.inputTopic,
+      partition: this.ctx.partition,
+      offset: Number(message.offset),
+      key: message.key === null ? null : message.key.toString('utf8'),
+      timestampMs: Number(message.timestamp),
+    };
+    const value = await this.ctx.serdes.forTopic(stage.inputTopic).deserialize(bytes);
+    const own = new StateTxn<ErasedStores, unknown>(run.batch.view);
+    const ownView = viewOver(own, this.storeNames);
+    const outputs: OutputRecord<unknown>[] = [];
+    for (const input of stage.toInputs(value, meta)) {
+      const result = stage.processor.process(ownView, { ...meta, value: input }, run.context) as ProcessResult<
+        ErasedStores,
+        unknown
+      >;
+      applyTo(own, result.stateChanges);
+      this.checkDeclared(result.outputs);
+      outputs.push(...result.outputs);
     }
+    const serialized = await this.serializeOutputs(outputs, run.tally);
+    run.batch.apply(own.result().stateChanges as readonly StateChange<ErasedStores>[]);
+    run.produced.push(...serialized);
+  }
 
-    const deltas = this.netDeltas(batch.changes());
-    if (lastOffset !== undefined) deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, lastOffset + 1]]));
+  /** 3. Punctuation before every commit (coalesced window updates, closes) and on the idle timer. */
+  private async punctuate(run: BatchRun, idleAdvance: boolean): Promise<void> {
+    const { processor } = this.ctx.stage;
+    if (processor.punctuate === undefined) return;
+    const result = processor.punctuate(run.batch.view, {
+      ...run.context,
+      lastInputWallClockMs: this.lastInputWallClockMs,
+      caughtUp: idleAdvance && this.lastOffsetLag === 0,
+    });
+    await this.emit(run, result);
+  }
+
+  /** A global entry's or the punctuation's result: its state changes into the batch, its outputs to produce. */
+  private async emit(run: BatchRun, processed: ProcessResult<StoreValues, unknown>): Promise<void> {
+    const result = processed as ProcessResult<ErasedStores, unknown>;
+    run.batch.apply(result.stateChanges);
+    this.checkDeclared(result.outputs);
+    run.produced.push(...(await this.serializeOutputs(result.outputs, run.tally)));
+  }
+
+  private checkDeclared(outputs: readonly OutputRecord<unknown>[]): void {
+    const { processor } = this.ctx.stage;
+    for (const o of outputs)
+      if (!processor.outputTopics.includes(o.topic)) throw new UndeclaredOutputTopicError(processor.name, o.topic);
+  }
+
+  private async serializeOutputs(outputs: readonly OutputRecord<unknown>[], tally: StageTally): Promise<Produced[]> {
+    const { stage } = this.ctx;
+    const result: Produced[] = [];
+    for (const output of outputs) {
+      const avro = stage.toAvro(output);
+      const value = await this.ctx.serdes.forTopic(avro.topic).serialize(avro.value as never);
+      result.push({ topic: kafkaTopicOf(stage, avro.topic), message: { key: avro.key, value } });
+      tally.output(avro.topic, avro.value);
+    }
+    return result;
+  }
+
+  /** The batch's net state deltas as changelog records, in this task's changelog partitions. */
+  private changelogRecords(deltas: ReadonlyMap<string, StoreDelta>): Produced[] {
     const changelog: Produced[] = [];
     for (const [store, delta] of deltas) {
       const topic = this.changelogTopics[store] as string;
@@ -371,61 +434,86 @@ export class StreamTask {
         changelog.push({ topic, message: { key, value: encodeChangelogValue(plain), partition: this.ctx.partition } });
       }
     }
-    if (lastOffset === undefined && produced.length === 0 && changelog.length === 0) return;
+    return changelog;
+  }
 
-    // 4. One Kafka transaction: outputs, dead letters, changelog, input offset.
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of [...produced, ...changelog]) {
-      const list = byTopic.get(topic);
-      if (list === undefined) byTopic.set(topic, [message]);
-      else list.push(message);
-    }
+  /**
+   * 4. One Kafka transaction: outputs, dead letters, changelog, input offset. Returns the changelog offsets the
+   * committed records reach, per store (what LMDB records as restored-to).
+   */
+  private async commitInKafka(
+    records: readonly Produced[],
+    deltas: ReadonlyMap<string, StoreDelta>,
+    lastOffset: number | undefined,
+  ): Promise<Record<string, number>> {
     const txn = await this.producer.transaction();
-    const changelogOffsets: Record<string, number> = {};
     try {
-      // Requests stay under the broker's message.max.bytes (1 MiB by default): kafkajs puts one partition's
-      // messages of a request into one record batch.
-      const firstOffsets = new Map<string, number>();
-      for (const request of chunkBySize(byTopic, MAX_REQUEST_BYTES)) {
-        const metadata = await txn.sendBatch({ topicMessages: request, acks: -1 });
-        for (const m of metadata) {
-          if (m.partition === this.ctx.partition && m.baseOffset !== undefined && !firstOffsets.has(m.topicName)) {
-            firstOffsets.set(m.topicName, Number(m.baseOffset));
-          }
-        }
-      }
+      const firstOffsets = await this.sendInRequests(txn, records);
+      const changelogOffsets: Record<string, number> = {};
       for (const [store, delta] of deltas) {
         const first = firstOffsets.get(this.changelogTopics[store] as string);
         // This task is the only writer of its changelog partition: its records are contiguous, then the marker.
         if (first !== undefined) changelogOffsets[store] = first + delta.size + 1;
       }
       if (lastOffset !== undefined) {
+        const { stage } = this.ctx;
         await txn.sendOffsets({
           consumerGroupId: this.ctx.groupId,
-          topics: [{ topic: stage.inputTopic, partitions: [{ partition: this.ctx.partition, offset: String(lastOffset + 1) }] }],
+          topics: [
+            {
+              topic: kafkaTopicOf(stage, stage.inputTopic),
+              partitions: [{ partition: this.ctx.partition, offset: String(lastOffset + 1) }],
+            },
+          ],
         });
       }
       await txn.commit();
+      return changelogOffsets;
     } catch (error) {
       await txn.abort().catch(() => undefined);
       this.stats.lastError = error instanceof Error ? error.message : String(error);
       throw error;
     }
+  }
 
-    // 5. Only now the state: committed in Kafka, so safe to make durable locally.
-    this.state.commit(deltas, changelogOffsets);
-    for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
-    this.stats.records += records;
-    this.stats.outputs += produced.length - deadLetters;
-    this.stats.deadLetters += deadLetters;
+  /**
+   * Sends the records in requests under the broker's message.max.bytes (1 MiB by default): kafkajs puts one
+   * partition's messages of a request into one record batch. Returns the first offset written in this task's
+   * partition of each topic.
+   */
+  private async sendInRequests(txn: Transaction, records: readonly Produced[]): Promise<Map<string, number>> {
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, message } of records) {
+      const list = byTopic.get(topic);
+      if (list === undefined) byTopic.set(topic, [message]);
+      else list.push(message);
+    }
+    const firstOffsets = new Map<string, number>();
+    for (const request of chunkBySize(byTopic, MAX_REQUEST_BYTES)) {
+      const metadata = await txn.sendBatch({ topicMessages: request, acks: -1 });
+      for (const m of metadata) {
+        if (m.partition === this.ctx.partition && m.baseOffset !== undefined && !firstOffsets.has(m.topicName)) {
+          firstOffsets.set(m.topicName, Number(m.baseOffset));
+        }
+      }
+    }
+    return firstOffsets;
+  }
+
+  /** 5. The committed batch in the task's statistics, the stage's metrics and the debug log. */
+  private countCommitted(run: BatchRun, changelogRecords: number, lastOffset: number | undefined, started: number): void {
+    const outputs = run.produced.length - run.deadLetters;
+    this.stats.records += run.records;
+    this.stats.outputs += outputs;
+    this.stats.deadLetters += run.deadLetters;
     this.stats.transactions++;
-    tally.committed(records, deadLetters);
+    run.tally.committed(run.records, run.deadLetters);
     this.ctx.logger.debug({
       msg: 'batch committed',
-      records,
-      outputs: produced.length - deadLetters,
-      dead_letters: deadLetters,
-      changelog_records: changelog.length,
+      records: run.records,
+      outputs,
+      dead_letters: run.deadLetters,
+      changelog_records: changelogRecords,
       last_offset: lastOffset,
       duration_ms: Math.round(performance.now() - started),
     });
@@ -457,7 +545,7 @@ export class StreamTask {
     const { stage } = this.ctx;
     const topic: TopicName = deadLetterTopicOf(stage.inputTopic);
     const record: DeadLetter = {
-      source_topic: stage.inputTopic,
+      source_topic: kafkaTopicOf(stage, stage.inputTopic),
       source_partition: this.ctx.partition,
       source_offset: Number(message.offset),
       source_timestamp: Number(message.timestamp),
@@ -480,10 +568,10 @@ export class StreamTask {
       err: error,
       topic: stage.inputTopic,
       offset: message.offset,
-      dlq: topic,
+      dlq: kafkaTopicOf(stage, topic),
     });
     const value = await this.ctx.serdes.forTopic(topic).serialize(record as never);
-    return { topic, message: { key: message.key, value } };
+    return { topic: kafkaTopicOf(stage, topic), message: { key: message.key, value } };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicConfig } from '../../config/schema.ts';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
@@ -9,7 +9,7 @@ import type { Serdes } from '../../schemas/serde.ts';
 import { changelogTopicName } from '../../state/changelog.ts';
 import { GlobalFeed } from './globalFeed.ts';
 import { taskStoresOf } from './streamTask.ts';
-import type { AnyStageSpec } from './stage.ts';
+import { kafkaTopicOf, type AnyStageSpec } from './stage.ts';
 import { StreamTask, type TaskStats } from './streamTask.ts';
 
 /**
@@ -79,81 +79,155 @@ export function changelogTopicsOf(appId: string, stage: AnyStageSpec, topics: re
 }
 
 export async function startStreamWorker(params: StreamWorkerParameters): Promise<StreamWorker> {
-  const { kafka, stage, appId } = params;
+  const { stage, appId } = params;
   const logger = params.logger.child({ stage: stage.name });
   const groupId = consumerGroupOf(appId, stage.name);
-  const admin = kafka.admin();
+  await ensureChangelogTopics(params, logger);
+  const globals = await startGlobalFeeds(params, logger);
+  const tasks = new StageTasks(params, logger, groupId, globals);
+  const consumer = superviseStageConsumer(params, logger, groupId, tasks);
+  await consumer.start();
+  const timer = startIdlePunctuation(params, tasks);
+  return {
+    stage: stage.name,
+    groupId,
+    tasks: () => tasks.stats(),
+    lastError: () => tasks.lastError,
+    async stop() {
+      tasks.stopping = true;
+      clearInterval(timer);
+      await consumer.stop().catch((err: unknown) => logger.error({ msg: 'consumer disconnect failed', err }));
+      await tasks.closeAll();
+      for (const feed of globals.values()) await feed.stop();
+      logger.info({ msg: 'worker stopped', group: groupId });
+    },
+  };
+}
+
+async function ensureChangelogTopics(params: StreamWorkerParameters, logger: Logger): Promise<void> {
+  const admin = params.kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, changelogTopicsOf(appId, stage, params.topics), logger);
+    await ensureTopics(admin, changelogTopicsOf(params.appId, params.stage, params.topics), logger);
   } finally {
     await admin.disconnect();
   }
+}
 
+/** The stage's global tables, each read to its end before any task starts. Keyed by topic name. */
+async function startGlobalFeeds(params: StreamWorkerParameters, logger: Logger): Promise<Map<string, GlobalFeed<unknown>>> {
+  const { kafka, stage } = params;
   const globals = new Map<string, GlobalFeed<unknown>>();
   for (const global of stage.globals ?? []) {
-    const feed = new GlobalFeed<unknown>(kafka, logger, global.topic, params.serdes.forTopic(global.topic) as never);
+    const serde = params.serdes.forTopic(global.topic) as never;
+    const feed = new GlobalFeed<unknown>(kafka, logger, kafkaTopicOf(stage, global.topic), serde);
     globals.set(global.topic, feed);
     await feed.start();
     await feed.ready;
   }
+  return globals;
+}
 
-  const tasks = new Map<number, StreamTask>();
-  const opening = new Map<number, Promise<StreamTask>>();
-  let stopping = false;
-  let lastError: WorkerError | null = null;
+/** The worker's tasks by input partition: opened on first use (once, however many batches wait), closed on loss. */
+class StageTasks {
+  private readonly tasks = new Map<number, StreamTask>();
+  private readonly opening = new Map<number, Promise<StreamTask>>();
+  stopping = false;
+  lastError: WorkerError | null = null;
 
-  const taskFor = (partition: number): Promise<StreamTask> => {
-    const existing = tasks.get(partition);
+  constructor(
+    private readonly params: StreamWorkerParameters,
+    private readonly logger: Logger,
+    private readonly groupId: string,
+    private readonly globals: ReadonlyMap<string, GlobalFeed<unknown>>,
+  ) {}
+
+  taskFor(partition: number): Promise<StreamTask> {
+    const existing = this.tasks.get(partition);
     if (existing !== undefined) return Promise.resolve(existing);
-    let pending = opening.get(partition);
+    let pending = this.opening.get(partition);
     if (pending === undefined) {
-      pending = StreamTask.open({
-        kafka,
-        logger,
-        serdes: params.serdes,
-        stage,
-        appId,
-        groupId,
-        partition,
-        statePath: join(params.stateDir, stage.name, String(partition)),
-        wipeState: params.wipeState,
-        globals,
-      }).then(
-        (task) => {
-          tasks.set(partition, task);
-          opening.delete(partition);
-          observeTaskOpened(stage.name, task.stats.restore);
-          logger.info({ msg: 'task started', partition, restored_records: task.stats.restore?.restoredRecords ?? 0 });
-          return task;
-        },
-        (error: unknown) => {
-          opening.delete(partition);
-          throw error;
-        },
-      );
-      opening.set(partition, pending);
+      pending = this.open(partition).finally(() => this.opening.delete(partition));
+      this.opening.set(partition, pending);
     }
     return pending;
-  };
+  }
 
-  const closeTask = async (partition: number): Promise<void> => {
-    const task = tasks.get(partition);
+  private async open(partition: number): Promise<StreamTask> {
+    const { params } = this;
+    const { stage } = params;
+    const task = await StreamTask.open({
+      kafka: params.kafka,
+      logger: this.logger,
+      serdes: params.serdes,
+      stage,
+      appId: params.appId,
+      groupId: this.groupId,
+      partition,
+      statePath: join(params.stateDir, stage.name, String(partition)),
+      wipeState: params.wipeState,
+      globals: this.globals,
+    });
+    this.tasks.set(partition, task);
+    observeTaskOpened(stage.name, task.stats.restore);
+    this.logger.info({ msg: 'task started', partition, restored_records: task.stats.restore?.restoredRecords ?? 0 });
+    return task;
+  }
+
+  async close(partition: number): Promise<void> {
+    const task = this.tasks.get(partition);
     if (task === undefined) return;
-    tasks.delete(partition);
-    observeTaskClosed(stage.name, stage.inputTopic, partition);
+    this.tasks.delete(partition);
+    observeTaskClosed(this.params.stage.name, this.params.stage.inputTopic, partition);
     await task.close();
-    logger.info({ msg: 'task closed', partition });
-  };
+    this.logger.info({ msg: 'task closed', partition });
+  }
 
-  // kafkajs gives up on some errors (e.g. no group coordinator while the brokers restart): the stage would stop for
-  // good while the process stays up. The supervisor replaces such a consumer until it runs again.
+  /** Closes, in the background, the tasks of partitions no longer assigned (or all, without `assigned`). */
+  closeInBackground(assigned: ReadonlySet<number> = new Set()): void {
+    for (const partition of [...this.tasks.keys()]) {
+      if (!assigned.has(partition))
+        void this.close(partition).catch((err: unknown) => this.logger.error({ msg: 'task close failed', partition, err }));
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const partition of [...this.tasks.keys()]) await this.close(partition);
+  }
+
+  stats(): Map<number, TaskStats> {
+    return new Map([...this.tasks].map(([p, t]) => [p, t.stats]));
+  }
+
+  /** Wall-clock punctuation of every task, serialised with its batches. */
+  punctuateAll(idleAdvance: boolean): void {
+    for (const task of this.tasks.values()) {
+      void task
+        .exclusive(() => task.punctuateIdle(idleAdvance))
+        .catch((err: unknown) => this.logger.error({ msg: 'punctuation failed', partition: task.partition, err }));
+    }
+  }
+}
+
+/**
+ * The stage's consumer group member. kafkajs gives up on some errors (e.g. no group coordinator while the brokers
+ * restart): the stage would stop for good while the process stays up. The supervisor replaces such a consumer
+ * until it runs again.
+ */
+function superviseStageConsumer(
+  params: StreamWorkerParameters,
+  logger: Logger,
+  groupId: string,
+  tasks: StageTasks,
+): SupervisedConsumer {
+  const { stage } = params;
+  const inputTopic = kafkaTopicOf(stage, stage.inputTopic);
   const consumer: SupervisedConsumer = superviseConsumer({
     name: groupId,
     logger,
     initialDelayMs: 1_000,
     create: () => {
-      const c = kafka.consumer({
+      const c = params.kafka.consumer({
         groupId,
         readUncommitted: false,
         sessionTimeout: 30_000,
@@ -165,72 +239,61 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
       });
       c.on(c.events.GROUP_JOIN, (event) => {
         if (c !== consumer.current) return;
-        const assigned = new Set(event.payload.memberAssignment[stage.inputTopic] ?? []);
+        const assigned = new Set(event.payload.memberAssignment[inputTopic] ?? []);
         logger.info({ msg: 'partitions assigned', group: groupId, partitions: [...assigned].sort((a, b) => a - b) });
-        for (const partition of [...tasks.keys()]) {
-          if (!assigned.has(partition))
-            void closeTask(partition).catch((err: unknown) => logger.error({ msg: 'task close failed', partition, err }));
-        }
+        tasks.closeInBackground(assigned);
       });
       return c;
     },
     run: async (c) => {
       await c.connect();
-      await c.subscribe({ topic: stage.inputTopic, fromBeginning: true });
+      await c.subscribe({ topic: inputTopic, fromBeginning: true });
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: params.partitionsConsumedConcurrently ?? 3,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.isEmpty()) return;
-          const task = await taskFor(batch.partition);
-          try {
-            await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
-          } catch (error) {
-            // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
-            // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
-            logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
-            lastError = workerError(error);
-            metrics.stageBatchFailures.inc({ stage: stage.name });
-            await closeTask(batch.partition).catch(() => undefined);
-            throw error;
-          }
-          resolveOffset(batch.lastOffset());
-          observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()));
-          await heartbeat();
-        },
+        eachBatch: (payload) => processBatch(params, logger, tasks, payload),
       });
     },
     onCrash: (error) => {
-      lastError = workerError(error);
-      for (const partition of [...tasks.keys()]) void closeTask(partition).catch(() => undefined);
+      tasks.lastError = workerError(error);
+      tasks.closeInBackground();
     },
   });
-  await consumer.start();
+  return consumer;
+}
 
-  const interval = params.punctuateIntervalMs ?? 10_000;
+/** One fetched batch through its partition's task, as one transaction. */
+async function processBatch(
+  params: StreamWorkerParameters,
+  logger: Logger,
+  tasks: StageTasks,
+  { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+): Promise<void> {
+  const { stage } = params;
+  if (!isRunning() || isStale() || batch.isEmpty()) return;
+  const task = await tasks.taskFor(batch.partition);
+  try {
+    await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
+  } catch (error) {
+    // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
+    // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
+    logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
+    tasks.lastError = workerError(error);
+    metrics.stageBatchFailures.inc({ stage: stage.name });
+    await tasks.close(batch.partition).catch(() => undefined);
+    throw error;
+  }
+  resolveOffset(batch.lastOffset());
+  observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()));
+  await heartbeat();
+}
+
+/** Idle tasks are punctuated on a wall-clock timer (closing windows when no record arrives). */
+function startIdlePunctuation(params: StreamWorkerParameters, tasks: StageTasks): NodeJS.Timeout {
   const timer = setInterval(() => {
-    if (stopping) return;
-    for (const task of tasks.values()) {
-      void task
-        .exclusive(() => task.punctuateIdle(params.idleAdvance === true))
-        .catch((err: unknown) => logger.error({ msg: 'punctuation failed', partition: task.partition, err }));
-    }
-  }, interval);
+    if (!tasks.stopping) tasks.punctuateAll(params.idleAdvance === true);
+  }, params.punctuateIntervalMs ?? 10_000);
   timer.unref();
-
-  return {
-    stage: stage.name,
-    groupId,
-    tasks: () => new Map([...tasks].map(([p, t]) => [p, t.stats])),
-    lastError: () => lastError,
-    async stop() {
-      stopping = true;
-      clearInterval(timer);
-      await consumer.stop().catch((err: unknown) => logger.error({ msg: 'consumer disconnect failed', err }));
-      for (const partition of [...tasks.keys()]) await closeTask(partition);
-      for (const feed of globals.values()) await feed.stop();
-      logger.info({ msg: 'worker stopped', group: groupId });
-    },
-  };
+  return timer;
 }
