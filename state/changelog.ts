@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Kafka } from 'kafkajs';
+import type { Batch, Kafka } from 'kafkajs';
 import { Packr } from 'msgpackr';
 import type { Logger } from 'pino';
 import { StateRestoreError } from './errors.ts';
@@ -75,9 +75,31 @@ interface Pending {
  * transaction is open on the changelog partitions and the restore reads up to that end (markers included).
  */
 export async function restoreTaskState(params: RestoreParameters): Promise<RestoreResult> {
-  const { kafka, logger, state, partition } = params;
+  const { logger, partition } = params;
   const started = performance.now();
-  const admin = kafka.admin();
+  const { pending, upToDate } = await planRestore(params);
+  if (pending.length === 0) {
+    logger.info({ msg: 'state up to date, nothing to restore', partition, stores: upToDate });
+    return { restoredRecords: 0, durationMs: performance.now() - started, upToDate };
+  }
+  logger.info({
+    msg: 'restoring state from changelog',
+    partition,
+    stores: pending.map((p) => ({ store: p.store, topic: p.topic, from: p.next, to: p.end })),
+  });
+  const report = (): void => reportProgress(params, pending);
+  await replayChangelogs(params, pending, report);
+  const restoredRecords = pending.reduce((n, p) => n + p.restored, 0);
+  const durationMs = performance.now() - started;
+  report();
+  logger.info({ msg: 'state restored', partition, restored_records: restoredRecords, duration_ms: Math.round(durationMs) });
+  return { restoredRecords, durationMs, upToDate };
+}
+
+/** Each store's range to read: from its recorded changelog offset (or the log start) to the current end. */
+async function planRestore(params: RestoreParameters): Promise<{ pending: Pending[]; upToDate: string[] }> {
+  const { logger, state, partition } = params;
+  const admin = params.kafka.admin();
   await admin.connect();
   const pending: Pending[] = [];
   const upToDate: string[] = [];
@@ -97,27 +119,41 @@ export async function restoreTaskState(params: RestoreParameters): Promise<Resto
         next = 0;
       }
       if (next < low) next = low;
-      if (next >= end) {
-        upToDate.push(store);
-        continue;
-      }
-      pending.push({ store, topic, next, end, restored: 0 });
+      if (next >= end) upToDate.push(store);
+      else pending.push({ store, topic, next, end, restored: 0 });
     }
   } finally {
     await admin.disconnect();
   }
-  if (pending.length === 0) {
-    logger.info({ msg: 'state up to date, nothing to restore', partition, stores: upToDate });
-    return { restoredRecords: 0, durationMs: performance.now() - started, upToDate };
-  }
+  return { pending, upToDate };
+}
 
-  logger.info({
-    msg: 'restoring state from changelog',
-    partition,
-    stores: pending.map((p) => ({ store: p.store, topic: p.topic, from: p.next, to: p.end })),
-  });
+function reportProgress(params: RestoreParameters, pending: readonly Pending[]): void {
+  const progress = pending.map((p) => ({
+    store: p.store,
+    topic: p.topic,
+    partition: params.partition,
+    restoredRecords: p.restored,
+    remainingOffsets: Math.max(0, p.end - p.next),
+  }));
+  params.onProgress?.(progress);
+  params.logger.info({ msg: 'restore progress', partition: params.partition, progress });
+}
+
+/** When the replay last moved and last reported, and the first failure of its batch handler. */
+interface ReplayClock {
+  lastProgressAt: number;
+  lastRecordAt: number;
+  failure?: unknown;
+}
+
+/** Reads the pending ranges with a throwaway consumer into LMDB, until every store reached its end offset. */
+async function replayChangelogs(params: RestoreParameters, pending: readonly Pending[], report: () => void): Promise<void> {
+  const { partition } = params;
   const byTopic = new Map(pending.map((p) => [p.topic, p]));
-  const consumer = kafka.consumer({
+  const progressIntervalMs = params.progressIntervalMs ?? 2_000;
+  const clock: ReplayClock = { lastProgressAt: performance.now(), lastRecordAt: performance.now() };
+  const consumer = params.kafka.consumer({
     groupId: `oracul-restore-${randomUUID()}`,
     readUncommitted: false,
     maxBytes: 64 * 1024 * 1024,
@@ -125,35 +161,17 @@ export async function restoreTaskState(params: RestoreParameters): Promise<Resto
     sessionTimeout: 30_000,
     allowAutoTopicCreation: false,
   });
-  const progressIntervalMs = params.progressIntervalMs ?? 2_000;
-  const stallTimeoutMs = params.stallTimeoutMs ?? 30_000;
-  let lastProgressAt = performance.now();
-  let lastRecordAt = performance.now();
-  const report = (): void => {
-    const progress = pending.map((p) => ({
-      store: p.store,
-      topic: p.topic,
-      partition,
-      restoredRecords: p.restored,
-      remainingOffsets: Math.max(0, p.end - p.next),
-    }));
-    params.onProgress?.(progress);
-    logger.info({ msg: 'restore progress', partition, progress });
-  };
-  const done = (): boolean => pending.every((p) => p.next >= p.end);
-
   // kafkajs reports every fetched batch here, including batches of only transaction markers or aborted records
   // (never passed to eachBatch): their last offset moves the position past the changelog's final marker.
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
     const p = byTopic.get(event.payload.topic);
     if (p === undefined || event.payload.partition !== partition) return;
     p.next = Math.max(p.next, Number(event.payload.lastOffset) + 1);
-    lastRecordAt = performance.now();
+    clock.lastRecordAt = performance.now();
   });
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: pending.map((p) => p.topic), fromBeginning: false });
-    let failure: unknown;
     await consumer.run({
       autoCommit: false,
       // Resolving advances the fetch position (nothing is committed: the group is throwaway).
@@ -162,56 +180,63 @@ export async function restoreTaskState(params: RestoreParameters): Promise<Resto
         const p = byTopic.get(batch.topic);
         if (p === undefined || batch.partition !== partition) return;
         try {
-          const records: [string, Plain | undefined][] = [];
-          let last = p.next - 1;
-          for (const message of batch.messages) {
-            const offset = Number(message.offset);
-            if (offset < p.next) continue;
-            if (message.key === null) continue;
-            records.push([message.key.toString('utf8'), decodeChangelogValue(message.value)]);
-            last = offset;
-          }
-          if (records.length === 0) return;
-          // batch.lastOffset() includes a trailing commit marker, which eachBatch never sees.
-          const next = Math.max(last + 1, Number(batch.lastOffset()) + 1);
-          state.applyRestored(p.store, records, next);
-          p.next = next;
-          p.restored += records.length;
-          lastRecordAt = performance.now();
-          if (performance.now() - lastProgressAt >= progressIntervalMs) {
-            lastProgressAt = performance.now();
+          if (applyBatch(params.state, p, batch) === 0) return;
+          clock.lastRecordAt = performance.now();
+          if (performance.now() - clock.lastProgressAt >= progressIntervalMs) {
+            clock.lastProgressAt = performance.now();
             report();
           }
         } catch (error) {
-          failure = error;
+          clock.failure = error;
         }
       },
     });
     for (const p of pending) consumer.seek({ topic: p.topic, partition, offset: String(p.next) });
-    lastRecordAt = performance.now();
-
-    // Done when every store's position reached the end offset. The task's producer was fenced before the
-    // restore, so no transaction is open on these partitions: the last stable offset is the end.
-    for (;;) {
-      if (failure !== undefined) throw failure;
-      if (done()) break;
-      const quietMs = performance.now() - lastRecordAt;
-      if (quietMs > stallTimeoutMs) {
-        throw new StateRestoreError('changelog restore stalled', {
-          partition,
-          stores: pending.map((p) => ({ store: p.store, next: p.next, end: p.end })),
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    clock.lastRecordAt = performance.now();
+    await waitUntilRestored(params, pending, clock);
     // Record the end so an unchanged changelog restores nothing next time.
-    for (const p of pending) if (p.next < p.end) state.applyRestored(p.store, [], p.end);
+    for (const p of pending) if (p.next < p.end) params.state.applyRestored(p.store, [], p.end);
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
-  const restoredRecords = pending.reduce((n, p) => n + p.restored, 0);
-  const durationMs = performance.now() - started;
-  report();
-  logger.info({ msg: 'state restored', partition, restored_records: restoredRecords, duration_ms: Math.round(durationMs) });
-  return { restoredRecords, durationMs, upToDate };
+}
+
+/** Applies a fetched batch's records at or past the store's position; returns how many it applied. */
+function applyBatch(state: LmdbTaskState, p: Pending, batch: Batch): number {
+  const records: [string, Plain | undefined][] = [];
+  let last = p.next - 1;
+  for (const message of batch.messages) {
+    const offset = Number(message.offset);
+    if (offset < p.next) continue;
+    if (message.key === null) continue;
+    records.push([message.key.toString('utf8'), decodeChangelogValue(message.value)]);
+    last = offset;
+  }
+  if (records.length === 0) return 0;
+  // batch.lastOffset() includes a trailing commit marker, which eachBatch never sees.
+  const next = Math.max(last + 1, Number(batch.lastOffset()) + 1);
+  state.applyRestored(p.store, records, next);
+  p.next = next;
+  p.restored += records.length;
+  return records.length;
+}
+
+/**
+ * Done when every store's position reached the end offset. The task's producer was fenced before the restore, so
+ * no transaction is open on these partitions: the last stable offset is the end. Throws the batch handler's
+ * failure, or a retryable StateRestoreError when nothing arrived for `stallTimeoutMs`.
+ */
+async function waitUntilRestored(params: RestoreParameters, pending: readonly Pending[], clock: ReplayClock): Promise<void> {
+  const stallTimeoutMs = params.stallTimeoutMs ?? 30_000;
+  for (;;) {
+    if (clock.failure !== undefined) throw clock.failure;
+    if (pending.every((p) => p.next >= p.end)) return;
+    if (performance.now() - clock.lastRecordAt > stallTimeoutMs) {
+      throw new StateRestoreError('changelog restore stalled', {
+        partition: params.partition,
+        stores: pending.map((p) => ({ store: p.store, next: p.next, end: p.end })),
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

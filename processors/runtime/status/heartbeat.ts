@@ -122,6 +122,71 @@ interface Totals {
 const rate = (now: number, before: number | undefined, dtMs: number): number =>
   before === undefined || dtMs <= 0 ? 0 : Math.round((Math.max(0, now - before) / dtMs) * 1000 * 10) / 10;
 
+/** A stage worker's heartbeat; records its totals under `stage:<name>` in `byKey` for the next interval's rates. */
+function stageHeartbeat(
+  worker: StreamWorker,
+  previous: Totals | undefined,
+  dt: number,
+  byKey: Map<string, { in: number; out: number }>,
+): StageHeartbeat {
+  const partitions = [...worker.tasks()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, s]): PartitionHeartbeat => ({
+      partition,
+      records: s.records,
+      outputs: s.outputs,
+      dead_letters: s.deadLetters,
+      transactions: s.transactions,
+      restored_records: s.restore?.restoredRecords ?? 0,
+      restore_ms: s.restore?.durationMs ?? 0,
+    }));
+  const recordsIn = partitions.reduce((n, p) => n + p.records, 0);
+  const recordsOut = partitions.reduce((n, p) => n + p.outputs, 0);
+  const key = `stage:${worker.stage}`;
+  byKey.set(key, { in: recordsIn, out: recordsOut });
+  const before = previous?.byKey.get(key);
+  const error = worker.lastError();
+  return {
+    stage: worker.stage,
+    group_id: worker.groupId,
+    partitions,
+    records_in: recordsIn,
+    records_out: recordsOut,
+    rate_in: rate(recordsIn, before?.in, dt),
+    rate_out: rate(recordsOut, before?.out, dt),
+    last_error: error === null ? null : { code: error.code, message: error.message, at: new Date(error.atMs).toISOString() },
+  };
+}
+
+/** A sink's heartbeat; records its totals under `sink:<table>:<group>` in `byKey`. */
+function sinkHeartbeat(
+  sink: ClickHouseSink,
+  previous: Totals | undefined,
+  dt: number,
+  byKey: Map<string, { in: number; out: number }>,
+): SinkHeartbeat {
+  const s = sink.stats();
+  const key = `sink:${sink.table}:${sink.groupId}`;
+  byKey.set(key, { in: s.records, out: s.rows });
+  return {
+    table: sink.table,
+    topic: sink.topic,
+    group_id: sink.groupId,
+    records: s.records,
+    rows: s.rows,
+    rate_rows: rate(s.rows, previous?.byKey.get(key)?.out, dt),
+    dead_lettered: s.deadLettered,
+    insert_failures: s.insertFailures,
+  };
+}
+
+/** The most recent of the stages' errors (the first of equal times), or null. */
+function latestError(errors: readonly (HeartbeatError | null)[]): HeartbeatError | null {
+  let latest: HeartbeatError | null = null;
+  for (const error of errors) if (error !== null && (latest === null || error.at > latest.at)) latest = error;
+  return latest;
+}
+
 export async function startHeartbeat(params: StartHeartbeatParameters): Promise<Heartbeat> {
   const { kafka, appId } = params;
   const logger = params.logger.child({ component: 'heartbeat' });
@@ -145,53 +210,9 @@ export async function startHeartbeat(params: StartHeartbeatParameters): Promise<
     const atMs = Date.now();
     const byKey = new Map<string, { in: number; out: number }>();
     const dt = previous === undefined ? 0 : atMs - previous.atMs;
-    let lastError: HeartbeatError | null = null;
-    const stages = params.workers.map((worker): StageHeartbeat => {
-      const partitions = [...worker.tasks()]
-        .sort(([a], [b]) => a - b)
-        .map(([partition, s]): PartitionHeartbeat => ({
-          partition,
-          records: s.records,
-          outputs: s.outputs,
-          dead_letters: s.deadLetters,
-          transactions: s.transactions,
-          restored_records: s.restore?.restoredRecords ?? 0,
-          restore_ms: s.restore?.durationMs ?? 0,
-        }));
-      const recordsIn = partitions.reduce((n, p) => n + p.records, 0);
-      const recordsOut = partitions.reduce((n, p) => n + p.outputs, 0);
-      const key = `stage:${worker.stage}`;
-      byKey.set(key, { in: recordsIn, out: recordsOut });
-      const before = previous?.byKey.get(key);
-      const error = worker.lastError();
-      const last = error === null ? null : { code: error.code, message: error.message, at: new Date(error.atMs).toISOString() };
-      if (last !== null && (lastError === null || last.at > lastError.at)) lastError = last;
-      return {
-        stage: worker.stage,
-        group_id: worker.groupId,
-        partitions,
-        records_in: recordsIn,
-        records_out: recordsOut,
-        rate_in: rate(recordsIn, before?.in, dt),
-        rate_out: rate(recordsOut, before?.out, dt),
-        last_error: last,
-      };
-    });
-    const sinks = (params.sinks ?? []).map((sink): SinkHeartbeat => {
-      const s = sink.stats();
-      const key = `sink:${sink.table}:${sink.groupId}`;
-      byKey.set(key, { in: s.records, out: s.rows });
-      return {
-        table: sink.table,
-        topic: sink.topic,
-        group_id: sink.groupId,
-        records: s.records,
-        rows: s.rows,
-        rate_rows: rate(s.rows, previous?.byKey.get(key)?.out, dt),
-        dead_lettered: s.deadLettered,
-        insert_failures: s.insertFailures,
-      };
-    });
+    const stages = params.workers.map((worker) => stageHeartbeat(worker, previous, dt, byKey));
+    const sinks = (params.sinks ?? []).map((sink) => sinkHeartbeat(sink, previous, dt, byKey));
+    const lastError = latestError(stages.map((s) => s.last_error));
     previous = { atMs, byKey };
     return {
       v: HEARTBEAT_VERSION,
