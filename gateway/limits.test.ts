@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as GraphQL from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { releasingOnEnd, SubscriptionSlots, WarehouseBudget, warehouseQueriesRule } from './limits.ts';
-import { buildSchema } from './schema.ts';
+import { buildSchema } from './schema/index.ts';
 
 // The copy of graphql Pothos built the schema with (CommonJS); the test runner may load a second (ESM) one.
 const { parse, validate } = createRequire(import.meta.url)('graphql') as typeof GraphQL;

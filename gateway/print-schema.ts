@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 // schema functions refuse types from the other copy).
 import { lexicographicSortSchema, printSchema } from 'graphql/index.js';
 import { format } from 'prettier';
-import { buildSchema } from './schema.ts';
+import { buildSchema } from './schema/index.ts';
 
 export const SCHEMA_SNAPSHOT_PATH = fileURLToPath(new URL('./schema.graphql', import.meta.url));
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { GraphQLEnumType, GraphQLField, GraphQLNamedType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config/load.ts';
-import { buildSchema } from './schema.ts';
+import { buildSchema } from './schema/index.ts';
 
 const BUILT_IN = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 

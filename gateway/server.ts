@@ -19,7 +19,8 @@ import { HealthProbe } from './health.ts';
 import { SubscriptionSlots, WarehouseBudget, warehouseQueriesRule } from './limits.ts';
 import { LiveFeed } from './live.ts';
 import { ResponseCache, ResponseScope, cacheableOperation } from './response-cache.ts';
-import { buildSchema, type GatewayContext } from './schema.ts';
+import type { GatewayContext } from './builder.ts';
+import { buildSchema } from './schema/index.ts';
 import { WarehouseReader, type TokenRow } from './warehouse.ts';
 
 /** What the HTTP layer hands to Yoga for one request, and fills in for the request log. */

@@ -1,0 +1,53 @@
+// DataQualityCheck: data-quality check runs (table data_quality_checks).
+import type { CheckStatus } from '../../schemas/index.ts';
+import { builder } from '../builder.ts';
+import { checkFirst } from '../scalars.ts';
+import type { DataQualityRow } from '../warehouse.ts';
+import { requireRange } from './arguments.ts';
+
+export const DataQualityStatus = builder.enumType('DataQualityStatus', {
+  description: 'Outcome of a data-quality check run.',
+  values: {
+    PASS: { value: 'pass', description: 'The check passed.' },
+    FAIL: { value: 'fail', description: 'The data violates the check.' },
+    ERROR: { value: 'error', description: 'The check could not run.' },
+    PENDING: {
+      value: 'pending',
+      description: 'Nothing to judge yet (no block ingested or price polled within the grace period); never alerted.',
+    },
+  } as const,
+});
+
+const DataQualityCheck = builder.objectRef<DataQualityRow>('DataQualityCheck').implement({
+  description: 'One data-quality check run (table data_quality_checks).',
+  fields: (t) => ({
+    checkName: t.exposeString('check_name', { description: 'Check identifier (docs/data-quality.md).' }),
+    chainId: t.int({ description: 'EIP-155 chain id; 0 when not chain-specific.', resolve: (r) => Number(r.chain_id) }),
+    subject: t.exposeString('subject', {
+      description: 'What was checked within the chain (e.g. a token); empty for the whole chain.',
+    }),
+    status: t.field({ type: DataQualityStatus, description: 'Outcome.', resolve: (r) => r.status as CheckStatus }),
+    observed: t.exposeFloat('observed', { nullable: true, description: 'Observed measure; null when not numeric.' }),
+    threshold: t.exposeFloat('threshold', { nullable: true, description: 'Threshold the measure was compared with.' }),
+    checkWindow: t.exposeString('check_window', { description: 'Checked interval: ISO-8601 interval or blocks:<from>-<to>.' }),
+    checkedAt: t.field({ type: 'DateTime', description: 'When the check ran.', resolve: (r) => r.checked_at }),
+    details: t.exposeString('details', { description: 'Check-specific details, a JSON object as text.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  dataQuality: t.field({
+    type: [DataQualityCheck],
+    description: 'Data-quality check runs between `from` and `to` (inclusive days, bounded), newest first.',
+    args: {
+      from: t.arg({ type: 'Date', required: true, description: 'First day (inclusive).' }),
+      to: t.arg({ type: 'Date', required: true, description: 'Last day (inclusive).' }),
+      status: t.arg({ type: DataQualityStatus, description: 'Only runs with this outcome.' }),
+      first: t.arg.int({ description: 'How many, 1..500 (default 100).' }),
+    },
+    resolve: (_root, args, ctx) => {
+      requireRange(ctx, args.from, args.to);
+      return ctx.reader.dataQuality(args.from, args.to, args.status ?? '', checkFirst(args.first, 100), ctx.budget);
+    },
+  }),
+}));
