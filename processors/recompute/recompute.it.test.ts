@@ -6,7 +6,7 @@ import { migrate } from '../../dwh/migrate.ts';
 import type { Transfer } from '../../schemas/generated/types.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createBlockLogsProcessor } from '../erc20/blockLogsProcessor.ts';
+import { createErc20DecoderProcessor } from '../erc20/blockLogsProcessor.ts';
 import {
   expectedAddressFlows,
   expectedTokenMetrics,
@@ -57,7 +57,7 @@ describe('recompute: marts and anomalies rebuilt from erc20_transfers', () => {
     await migrate({ client: bootstrap, database, logger, tokenSeedFile: false });
     await bootstrap.close();
     // The stream's decoder, in memory: Avro transfer records (with the reorg's retractions) → the sink's rows.
-    const decoder = createTestDriver(createBlockLogsProcessor(), { verifySerde: false });
+    const decoder = createTestDriver(createErc20DecoderProcessor(), { verifySerde: false });
     for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });
     for (const batch of stream.logBatches) decoder.pipe({ kind: 'logs', batch });
     const transfers = decoder.outputs('erc20.transfers').map((o) => transferRow(o.value as Transfer));
