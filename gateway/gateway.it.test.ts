@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../core/kafka/ensure-topics.ts';
 import { createLogger } from '../core/logger.ts';
+import { addDays, isoDay } from '../core/time.ts';
 import { createWarehouseClient } from '../dwh/client.ts';
 import { migrate } from '../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Anomaly, type Serdes } from '../schemas/index.ts';
@@ -71,7 +72,7 @@ const data = <T>(r: GqlResponse): T => {
 };
 
 function day(offset: number): string {
-  return new Date(Date.UTC(2026, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
+  return addDays('2026-01-01', offset);
 }
 
 function metricsRow(token: string, date: string, over: Record<string, unknown> = {}) {
@@ -348,7 +349,7 @@ describe('queries against seeded tables', () => {
     data(await gql(deep));
     expect(gateway.responses.hits).toBe(hits + 1);
     // A range that reaches today (an open day) is never stored.
-    const today = new Date().toISOString().slice(0, 10);
+    const today = isoDay(Date.now());
     const open = `{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${today}") { date } }`;
     data(await gql(open));
     data(await gql(open));

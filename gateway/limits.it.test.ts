@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDeclaredTopics } from '../core/kafka/ensure-topics.ts';
 import { createLogger } from '../core/logger.ts';
+import { addDays } from '../core/time.ts';
 import { createWarehouseClient } from '../dwh/client.ts';
 import { migrate } from '../dwh/migrate.ts';
 import { createSchemaRegistrySerdes } from '../schemas/index.ts';
@@ -99,7 +100,7 @@ async function gql(query: string, key = READ_KEY): Promise<{ status: number; bod
 const codes = (body: GqlBody): string[] => (body.errors ?? []).map((e) => e.extensions?.code ?? 'NONE');
 
 function day(offset: number): string {
-  return new Date(Date.UTC(2025, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
+  return addDays('2025-01-01', offset);
 }
 const tokenAddress = (i: number): string => `0x${(0xa000_0000 + i).toString(16).padStart(40, '0')}`;
 

@@ -4,6 +4,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { LRUCache } from 'lru-cache';
 import { superviseConsumer, type SupervisedConsumer } from '../core/kafka/supervised-consumer.ts';
 import type { Logger } from '../core/logger.ts';
+import { isoDayOfEpochDay } from '../core/time.ts';
 import type { AddressFlowsDaily, Anomaly, Serdes, TokenMetricsDaily } from '../schemas/index.ts';
 import { GATEWAY_ERROR_CODES, gatewayError } from './errors.ts';
 
@@ -188,10 +189,6 @@ export interface AnomalySubscriptionFilter {
 
 const TOPICS = ['anomalies', 'token.metrics.daily', 'address.flows.daily'] as const;
 
-export function epochDayToIso(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
-}
-
 /**
  * The gateway's one Kafka consumer. Its group id is unique to this instance, so each
  * gateway instance receives every partition, from the latest offset at start; events
@@ -279,11 +276,11 @@ export class LiveFeed {
         this.onAnomaly({ eventId, publishedAt, receivedAt: Date.now(), value });
       } else if (topic === 'token.metrics.daily') {
         const value = await this.params.serdes.forTopic('token.metrics.daily').deserialize(bytes);
-        this.params.onMartUpdate?.(`token:${value.token_address}`, epochDayToIso(value.date));
+        this.params.onMartUpdate?.(`token:${value.token_address}`, isoDayOfEpochDay(value.date));
         this.tokenMetrics.publish({ eventId, publishedAt, receivedAt: Date.now(), value });
       } else {
         const value: AddressFlowsDaily = await this.params.serdes.forTopic('address.flows.daily').deserialize(bytes);
-        this.params.onMartUpdate?.(`address:${value.address}`, epochDayToIso(value.date));
+        this.params.onMartUpdate?.(`address:${value.address}`, isoDayOfEpochDay(value.date));
       }
     } catch (error) {
       // A record the gateway cannot decode is the pipeline's concern (its DLQ); skip it here.

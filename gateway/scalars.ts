@@ -1,17 +1,17 @@
 import { isAddress } from 'viem';
+import { DAY_MS, parseIsoDay } from '../core/time.ts';
 import { GATEWAY_ERROR_CODES, gatewayError } from './errors.ts';
 
 /** Pure parsers behind the custom scalars; each throws a GraphQLError with a stable code. */
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^-?(0|[1-9]\d*)$/;
 const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 /** ClickHouse `Date` covers 1970-01-01 .. 2149-06-06. */
 const MIN_DAY = '1970-01-01';
 const MAX_DAY = '2149-06-06';
 const UINT256_MAX = 2n ** 256n - 1n;
-const DAY_MS = 86_400_000;
 
 /** 0x + 40 hex; all-lowercase, all-uppercase or a valid EIP-55 checksum. Returns lowercase. */
 export function parseAddress(value: unknown): string {
@@ -28,13 +28,10 @@ export function parseAddress(value: unknown): string {
 
 /** An ISO calendar day YYYY-MM-DD that exists, within ClickHouse's Date range. */
 export function parseDate(value: unknown): string {
-  const match = typeof value === 'string' ? ISO_DAY.exec(value) : null;
-  if (!match || typeof value !== 'string') {
+  if (typeof value !== 'string' || !ISO_DAY.test(value)) {
     throw gatewayError(GATEWAY_ERROR_CODES.invalidDate, 'Date must be an ISO day, YYYY-MM-DD');
   }
-  const [, y, m, d] = match;
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  if (date.toISOString().slice(0, 10) !== value) {
+  if (parseIsoDay(value) === undefined) {
     throw gatewayError(GATEWAY_ERROR_CODES.invalidDate, 'Date is not a calendar day');
   }
   if (value < MIN_DAY || value > MAX_DAY) {
@@ -91,7 +88,7 @@ export function parseDateTime(value: unknown): string {
 
 /** Days from `from` to `to`, both included. */
 export function daySpan(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+  return Math.round((parseIsoDay(to)! - parseIsoDay(from)!) / DAY_MS) + 1;
 }
 
 /** Validates an inclusive day range: ordered and at most `maxDays` long. */
@@ -131,9 +128,4 @@ export function decodeCursor(kind: string, cursor: string, check: (parts: unknow
   const parts = decoded.slice(1);
   if (!check(parts)) throw invalid();
   return parts;
-}
-
-/** Today's UTC day. */
-export function todayUtc(now = Date.now()): string {
-  return new Date(now).toISOString().slice(0, 10);
 }

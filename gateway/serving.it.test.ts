@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
+import { DAY_MS, isoDay } from '../core/time.ts';
 import { createWarehouseClient } from '../dwh/client.ts';
 import { bindDatabase, loadMigrations } from '../dwh/load-migrations.ts';
 import { migrate } from '../dwh/migrate.ts';
@@ -28,7 +29,7 @@ const DAYS = 70;
 const MAX_UINT256 = (2n ** 256n - 1n).toString();
 const MIN_INT256 = (-(2n ** 255n)).toString();
 
-const dayOf = (i: number) => new Date(FIRST + i * 86_400_000).toISOString().slice(0, 10);
+const dayOf = (i: number) => isoDay(FIRST + i * DAY_MS);
 
 /** Deterministic pseudo-random numbers (a failure reproduces). */
 function rng(seed: number): () => number {
@@ -75,7 +76,7 @@ function metricsRow(token: string, day: number, version: number, retracted: bool
     price_staleness_ms: nulls ? null : 60_000,
     version,
     is_final: random() < 0.8,
-    emitted_at: FIRST + day * 86_400_000 + version * 1000,
+    emitted_at: FIRST + day * DAY_MS + version * 1000,
   };
 }
 
@@ -99,7 +100,7 @@ function flowRow(address: string, token: string, day: number, version: number, r
     counterparties_count: 1,
     version,
     is_final: random() < 0.8,
-    emitted_at: FIRST + day * 86_400_000 + version * 1000,
+    emitted_at: FIRST + day * DAY_MS + version * 1000,
   };
 }
 

@@ -1,11 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../core/logger.ts';
+import { isoDay } from '../core/time.ts';
 import type { FinalizedCache } from './cache.ts';
 import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
 import type { ResponseScope } from './response-cache.ts';
-import { todayUtc } from './scalars.ts';
 import { JSON_ROW_STATEMENTS, SQL, type SqlName } from './sql.ts';
 
 /** Rows exactly as the warehouse returns them (JSONEachRow, 64-bit integers and decimals as strings). */
@@ -276,7 +276,7 @@ export class WarehouseReader {
       return cached;
     }
     const rows = await read();
-    if (this.cache.offer(key, entity, from, to, todayUtc(), rows)) scope?.finalized(entity, from, to);
+    if (this.cache.offer(key, entity, from, to, isoDay(Date.now()), rows)) scope?.finalized(entity, from, to);
     else scope?.uncacheable();
     return rows;
   }

@@ -1,8 +1,8 @@
 // Anomaly: scored deviations of a token or address metric (table and topic anomalies) and the anomalies connection.
 import type { Anomaly } from '../../schemas/index.ts';
+import { isoDayOfEpochDay } from '../../core/time.ts';
 import { builder } from '../builder.ts';
 import { GATEWAY_ERROR_CODES, gatewayError } from '../errors.ts';
-import { epochDayToIso } from '../live.ts';
 import { checkFirst, decodeCursor } from '../scalars.ts';
 import type { AnomalyFilter, AnomalyRow } from '../warehouse.ts';
 import { connectionType, pageOf } from './connection.ts';
@@ -47,7 +47,7 @@ export function anomalyFromAvro(value: Anomaly): AnomalyRow {
   return {
     ...value,
     chain_id: String(value.chain_id),
-    day: epochDayToIso(value.day),
+    day: isoDayOfEpochDay(value.day),
   };
 }
 

@@ -1,7 +1,7 @@
 // TokenMetricsDaily: the daily token mart (token_metrics_daily), read by day range or pushed live (schema/live.ts).
 import type { TokenMetricsDaily } from '../../schemas/index.ts';
+import { isoDayOfEpochDay } from '../../core/time.ts';
 import { builder } from '../builder.ts';
-import { epochDayToIso } from '../live.ts';
 import type { TokenMetricsRow } from '../warehouse.ts';
 import { requireRange } from './arguments.ts';
 import { tokenField } from './tokens.ts';
@@ -12,7 +12,7 @@ export type MetricsRow = Omit<TokenMetricsRow, 'inserted_at'> & { inserted_at: s
 /** A token.metrics.daily record as the row the warehouse would return. */
 export function tokenMetricsFromAvro(value: TokenMetricsDaily): MetricsRow {
   return {
-    date: epochDayToIso(value.date),
+    date: isoDayOfEpochDay(value.date),
     chain_id: String(value.chain_id),
     token_address: value.token_address,
     symbol: value.symbol,
