@@ -24,7 +24,7 @@ import {
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import type { OraculConfig } from '../../config/schema.ts';
 import { createAddressAnomalyProcessor, createTokenAnomalyProcessor } from '../anomalies/index.ts';
-import type { StageSpec, AnyStageSpec } from './stage.ts';
+import type { StageSpec, AnyStageSpec, KafkaTopics } from './stage.ts';
 
 /**
  * The Oracul topology: which processor reads which topic and writes which topics.
@@ -99,9 +99,13 @@ const nonNegative = (ms: number): number => Math.max(0, ms);
 
 export interface TopologyParameters {
   readonly windowing?: Partial<WindowingConfig>;
+  /** Kafka topics for topic names that are not their own (tests run on topics of their own); default none. */
+  readonly kafkaTopics?: KafkaTopics;
 }
 
-export function erc20DecoderStage(): StageSpec<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
+export function erc20DecoderStage(
+  params: TopologyParameters = {},
+): StageSpec<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
   return {
     name: 'erc20-decoder',
     inputTopic: 'eth.logs.raw',
@@ -109,6 +113,7 @@ export function erc20DecoderStage(): StageSpec<Erc20DecoderStores, Erc20DecoderI
     toInputs: (value) => [{ kind: 'logs', batch: value as LogBatch }],
     toAvro: (output) => ({ topic: output.topic as 'erc20.transfers', key: output.key, value: output.value }),
     globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ kind: 'token', token: value as TokenMetadataRecord }) }],
+    kafkaTopics: params.kafkaTopics,
   };
 }
 
@@ -156,6 +161,7 @@ export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec
       return { topic: 'token.metrics.daily', key: entityKeyOf(output.key), value: record };
     },
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
+    kafkaTopics: params.kafkaTopics,
   } satisfies AnyStageSpec;
 }
 
@@ -206,6 +212,7 @@ export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec
       return { topic: 'address.flows.daily', key: entityKeyOf(output.key), value: record };
     },
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
+    kafkaTopics: params.kafkaTopics,
   } satisfies AnyStageSpec;
 }
 
@@ -224,6 +231,7 @@ export function entityKeyOf(aggregateKey: string): string {
 function anomalyStage(
   processor: AnyStageSpec['processor'],
   inputTopic: 'token.metrics.daily' | 'address.flows.daily',
+  params: TopologyParameters,
 ): AnyStageSpec {
   return {
     name: processor.name,
@@ -231,17 +239,18 @@ function anomalyStage(
     processor,
     toInputs: (value) => [value],
     toAvro: (output) => ({ topic: 'anomalies', key: output.key, value: output.value }),
+    kafkaTopics: params.kafkaTopics,
   };
 }
 
 /** Streaming anomaly scoring of the token marts (updates and finals). */
-export function tokenAnomaliesStage(config: OraculConfig): AnyStageSpec {
-  return anomalyStage(createTokenAnomalyProcessor(config), 'token.metrics.daily');
+export function tokenAnomaliesStage(config: OraculConfig, params: TopologyParameters = {}): AnyStageSpec {
+  return anomalyStage(createTokenAnomalyProcessor(config), 'token.metrics.daily', params);
 }
 
 /** Streaming anomaly scoring of the top-N (address, token) flows. */
-export function addressAnomaliesStage(config: OraculConfig): AnyStageSpec {
-  return anomalyStage(createAddressAnomalyProcessor(config), 'address.flows.daily');
+export function addressAnomaliesStage(config: OraculConfig, params: TopologyParameters = {}): AnyStageSpec {
+  return anomalyStage(createAddressAnomalyProcessor(config), 'address.flows.daily', params);
 }
 
 /**
@@ -249,7 +258,8 @@ export function addressAnomaliesStage(config: OraculConfig): AnyStageSpec {
  * they are included when a config is given.
  */
 export function oraculStages(params: TopologyParameters & { readonly config?: OraculConfig } = {}): AnyStageSpec[] {
-  const stages = [erc20DecoderStage(), tokenMetricsStage(params), addressFlowsStage(params)];
-  if (params.config !== undefined) stages.push(tokenAnomaliesStage(params.config), addressAnomaliesStage(params.config));
+  const stages = [erc20DecoderStage(params), tokenMetricsStage(params), addressFlowsStage(params)];
+  if (params.config !== undefined)
+    stages.push(tokenAnomaliesStage(params.config, params), addressAnomaliesStage(params.config, params));
   return stages;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../../../core/logger.ts';
 import type { LogBatch, PriceTick, TokenMetadata } from '../../../schemas/generated/types.ts';
 import type { Serdes } from '../../../schemas/serde.ts';
 import type { TopicName } from '../../../schemas/topics.ts';
-import type { AnyStageSpec } from '../stage.ts';
+import { kafkaTopicOf, type AnyStageSpec } from '../stage.ts';
 import { changelogTopicsOf, consumerGroupOf } from '../streamWorker.ts';
 
 /**
@@ -142,7 +142,7 @@ export async function waitForStages(
     options.onPoll?.();
     let all = true;
     for (const stage of stages) {
-      if (!(await groupCaughtUp(admin, consumerGroupOf(appId, stage.name), stage.inputTopic))) {
+      if (!(await groupCaughtUp(admin, consumerGroupOf(appId, stage.name), kafkaTopicOf(stage, stage.inputTopic)))) {
         all = false;
         break;
       }
