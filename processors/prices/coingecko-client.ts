@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLosslessNumber, parse } from 'lossless-json';
 import type { Logger } from '../../core/logger.ts';
+import { backoffDelayMs } from '../../core/retry.ts';
 import { jsonNumberToDecimal } from './decimal.ts';
 import { PriceApiRateLimitedError, PriceApiRequestFailedError, PriceApiUnavailableError } from './errors.ts';
 
@@ -97,7 +98,7 @@ export function createCoinGeckoClient(params: CreateCoinGeckoClientParameters): 
         const retryable = error instanceof PriceApiRateLimitedError || error instanceof PriceApiUnavailableError;
         if (!retryable || attempt >= retries || signal?.aborted) throw error;
         const retryAfterS = error instanceof PriceApiRateLimitedError ? (error.details.retry_after_s as number | null) : null;
-        const backoff = Math.min(maxDelayMs, initialDelayMs * 2 ** attempt) * (1 + Math.random());
+        const backoff = backoffDelayMs(attempt + 1, { initialDelayMs, maxDelayMs });
         const delay = retryAfterS !== null ? Math.max(retryAfterS * 1000, Math.min(backoff, 1000)) : backoff;
         stats.retries += 1;
         params.logger?.warn({

@@ -5,6 +5,7 @@ import type { Common } from '../../core/common.ts';
 import { errorCode } from '../../core/errors.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { componentLogger, type Logger } from '../../core/logger.ts';
+import { DAY_MS, epochDayOf, parseIsoDay } from '../../core/time.ts';
 import { topicKeys, type PriceTick, type Serdes } from '../../schemas/index.ts';
 import { createCoinGeckoClient, type CoinGeckoClient } from './coingecko-client.ts';
 
@@ -12,7 +13,6 @@ type TokenConfig = OraculConfig['tokens'][number];
 
 export const SOURCE_SPOT = 'coingecko:simple_price';
 export const SOURCE_RANGE = 'coingecko:market_chart_range';
-const DAY_MS = 86_400_000;
 
 export interface PriceSourceOptions {
   serdes: Serdes;
@@ -140,10 +140,8 @@ export async function runPricePoller(
 }
 
 const parseDay = (value: string): number => {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
-  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== value)
-    throw new RangeError(`not a UTC day YYYY-MM-DD: ${value}`);
+  const ms = parseIsoDay(value);
+  if (ms === undefined) throw new RangeError(`not a UTC day YYYY-MM-DD: ${value}`);
   return ms;
 };
 
@@ -193,11 +191,11 @@ export async function runPriceBackfill(
         }
       }
       const inRange = points.filter((p) => p.timestampMs >= fromMs && p.timestampMs < toMs + DAY_MS);
-      const covered = new Set(inRange.map((p) => Math.floor(p.timestampMs / DAY_MS)));
+      const covered = new Set(inRange.map((p) => epochDayOf(p.timestampMs)));
       const ticks = inRange.map((p) => tick(ctx, token, p.priceUsd, p.timestampMs, SOURCE_RANGE, fetchedAt));
       let gaps = 0;
       for (let day = fromMs; day <= toMs; day += DAY_MS) {
-        if (!covered.has(day / DAY_MS)) {
+        if (!covered.has(epochDayOf(day))) {
           ticks.push(tick(ctx, token, null, day, SOURCE_RANGE, fetchedAt));
           gaps += 1;
         }

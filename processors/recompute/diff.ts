@@ -1,6 +1,7 @@
 import { DAY_MS, parseIsoDay } from '../../core/time.ts';
 import type { Anomaly } from '../../schemas/generated/types.ts';
 import { anomalyRow } from '../anomalies/rows.ts';
+import { chDateTime64 } from '../sinks/raw-rows.ts';
 import type { MartColumns } from './sql.ts';
 
 /**
@@ -94,7 +95,7 @@ export const fingerprint = (row: Row, columns: readonly string[]): string => col
 
 /** The last millisecond of `day` as a ClickHouse DateTime64 literal (the emitted/updated time of deletions). */
 function endOfDay(day: string): string {
-  return new Date(parseIsoDay(day)! + DAY_MS - 1).toISOString().replace('T', ' ').replace('Z', '');
+  return chDateTime64(parseIsoDay(day)! + DAY_MS - 1);
 }
 
 /** A mart day as stored. */

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { Common } from '../../core/common.ts';
+import { isoDayOfEpochDay } from '../../core/time.ts';
 import type {
   AddressFlowsDaily,
   LateTransfer,
@@ -19,9 +20,6 @@ import { anomalyRow } from '../anomalies/rows.ts';
  * Rows are the Avro records with ClickHouse types (DateTime64 text, `Date` from the epoch day); a retraction
  * becomes the same row with its higher version and `is_orphaned = 1`, so FINAL reads hide the orphan.
  */
-
-const DAY_MS = 86_400_000;
-const chDate = (epochDay: number): string => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 
 export function transferRow(t: Transfer): SinkRow {
   return {
@@ -102,11 +100,11 @@ export function tokenRow(t: TokenMetadata): SinkRow {
 }
 
 export function tokenMetricsRow(m: TokenMetricsDaily): SinkRow {
-  return { ...m, date: chDate(m.date), emitted_at: chDateTime64(m.emitted_at) };
+  return { ...m, date: isoDayOfEpochDay(m.date), emitted_at: chDateTime64(m.emitted_at) };
 }
 
 export function addressFlowsRow(f: AddressFlowsDaily): SinkRow {
-  return { ...f, date: chDate(f.date), emitted_at: chDateTime64(f.emitted_at) };
+  return { ...f, date: isoDayOfEpochDay(f.date), emitted_at: chDateTime64(f.emitted_at) };
 }
 
 export interface CreateDerivedSinksParameters {

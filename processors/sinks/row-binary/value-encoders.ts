@@ -1,3 +1,4 @@
+import { epochDayOf, parseIsoDay } from '../../../core/time.ts';
 import type { BinaryWriter } from './binary-writer.ts';
 import type { ColumnType } from './column-type.ts';
 
@@ -15,8 +16,6 @@ const SIGNED_DIGITS = /^-?\d+$/;
 const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
 /** `YYYY-MM-DD hh:mm:ss[.f…]`, optionally ISO `T…Z`: the text the row mappers and JSONEachRow use. */
 const DATE_TIME_TEXT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
-const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DAY_MS = 86_400_000;
 
 /** The bytes a column gets when the row has no value for it (undefined): the type's default, as JSONEachRow gives omitted fields. */
 export function defaultBytes(type: ColumnType): Buffer {
@@ -311,9 +310,8 @@ function date(wide: boolean): ValueEncoder {
     let day: number | undefined;
     if (typeof v === 'number') day = v;
     else if (typeof v === 'string') {
-      const m = DATE_TEXT.exec(v);
-      const ms = m ? utcMs(+m[1]!, +m[2]!, +m[3]!, 0, 0, 0) : undefined;
-      day = ms === undefined ? undefined : ms / DAY_MS;
+      const ms = parseIsoDay(v);
+      day = ms === undefined ? undefined : epochDayOf(ms);
     }
     if (day === undefined || !Number.isInteger(day) || day < min || day > max) throw fail(wide ? 'a Date32' : 'a Date', v);
     if (wide) w.i32(day);
