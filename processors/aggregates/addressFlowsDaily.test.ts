@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../core/testDriver.ts';
 import { addressFlowsSpec, createAddressFlowsProcessor, type AddressFlowsDaily } from './addressFlowsDaily.ts';
 import { splitOutputs } from './dailyAggregator.ts';
-import { addressLegsOf, addressPartitionKey, type AddressLeg } from './repartition.ts';
+import { addressPartitionKey } from '../erc20/transfer.ts';
+import { addressLegsOf, type AddressLeg } from './repartition.ts';
 import { addr, price, retraction, TOKEN, transfer, ZERO } from './testing/fixtures.ts';
 
 function setup() {

@@ -23,7 +23,8 @@ import {
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
-import { addressPartitionKey, type AddressLeg } from './repartition.ts';
+import { addressPartitionKey } from '../erc20/transfer.ts';
+import type { AddressLeg } from './repartition.ts';
 import type { WindowingConfig } from './windowing.ts';
 
 /**
@@ -204,7 +205,7 @@ export function addressFlowsSpec(
 ): DailyAggregateSpec<AddressLeg, AddressWindow, AddressBucket, AddressFlowsDaily> {
   const name = params.name ?? 'address-flows-daily';
   const mismatch = (leg: AddressLeg): RetractionMismatchError =>
-    new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.timestamp}`, `a ${leg.direction} amount`);
+    new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.block_timestamp}`, `a ${leg.direction} amount`);
   return {
     name,
     outputTopic: params.outputTopic ?? 'address.flows.daily',
@@ -212,9 +213,9 @@ export function addressFlowsSpec(
     sets: ['c', 't'],
     codecs: { windows: addressWindowCodec, buckets: addressBucketCodec },
     keyOf: addressPartitionKey,
-    timeMsOf: (leg) => leg.timestamp * 1000,
+    timeMsOf: (leg) => leg.block_timestamp,
     identityOf: (leg) => `${leg.block_hash}:${leg.log_index}:${leg.direction}`,
-    isRetraction: (leg) => leg.removed,
+    isRetraction: (leg) => leg.kind === 'retraction',
     assetOf: (leg) => assetKey(leg.chain_id, leg.token_address),
     assetOfKey: (key) => {
       const [chain, , token] = key.split(':');

@@ -51,7 +51,8 @@ import {
   type PriceTable,
   type PriceTick,
 } from './prices.ts';
-import { DAY_MS, DEFAULT_WINDOWING, utcDate, windowStartOf, type WindowingConfig } from './windowing.ts';
+import { DAY_MS } from '../../core/time.ts';
+import { DEFAULT_WINDOWING, utcDate, windowStartOf, type WindowingConfig } from './windowing.ts';
 
 /**
  * The engine shared by the daily aggregates: event-time windows, watermark, close → final, late routing,

@@ -15,8 +15,9 @@ import {
   type PricePoint,
 } from './prices.ts';
 import { price, TOKEN } from './testing/fixtures.ts';
+import { HOUR_MS } from '../../core/time.ts';
 
-const HOUR = 3_600_000;
+const HOUR = HOUR_MS;
 const at = (iso: string): number => Date.parse(iso);
 const E = (s: string): bigint => parseDecimal(s, PRICE_DECIMALS);
 

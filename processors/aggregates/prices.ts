@@ -3,7 +3,8 @@ import { plainObject, plainToBigint, plainToNumber, plainToString } from '../cor
 import { KEY_SEPARATOR, assertLogicalKey, encodeTimeHex, encodeWindowKey, flat } from '../core/windowKey.ts';
 import { PRICE_DECIMALS, parseDecimal } from './decimal.ts';
 import { InvalidPriceError } from './errors.ts';
-import { DAY_MS, windowStartOf } from './windowing.ts';
+import { DAY_MS } from '../../core/time.ts';
+import { windowStartOf } from './windowing.ts';
 
 /** One spot price observation (`prices_spot`): the price of a token in USD at a time. */
 export interface PriceTick {

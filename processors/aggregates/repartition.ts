@@ -1,8 +1,11 @@
+import type { TransferKind } from '../../schemas/generated/types.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
 
 /**
- * Repartitioning: the stateless step between `erc20.transfers` and the aggregates. A repartition key is the
+ * Repartitioning: the stateless step between `erc20.transfers` and the aggregates. The erc20-decoder publishes both
+ * partitionings (keys `tokenPartitionKey` and `addressPartitionKey` of erc20/transfer.ts); this module turns a
+ * by-address copy into the address's leg. A repartition key is the
  * Kafka record key of the repartition topic, so every record that updates one aggregate row lands in one
  * partition, hence one task, hence one state store and one watermark.
  *
@@ -13,11 +16,6 @@ import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
  *   not an account). Keying by (address, token) rather than address alone spreads hot addresses (routers,
  *   exchanges) over partitions by token; it is exactly the aggregation key minus the day.
  */
-
-/** The `<chainId>:<token>` repartition key. */
-export function tokenPartitionKey(t: Pick<Erc20Transfer, 'chain_id' | 'token_address'>): string {
-  return `${t.chain_id}:${t.token_address}`;
-}
 
 /** One side of a transfer, seen from one address. */
 export interface AddressLeg {
@@ -35,14 +33,10 @@ export interface AddressLeg {
   readonly tx_hash: string;
   readonly block_hash: string;
   readonly log_index: number;
-  /** Unix seconds. */
-  readonly timestamp: number;
-  readonly removed: boolean;
-}
-
-/** The `<chainId>:<address>:<token>` repartition key. */
-export function addressPartitionKey(leg: Pick<AddressLeg, 'chain_id' | 'address' | 'token_address'>): string {
-  return `${leg.chain_id}:${leg.address}:${leg.token_address}`;
+  /** The transfer's block timestamp, UTC epoch milliseconds. */
+  readonly block_timestamp: number;
+  /** The transfer's kind: a `retraction` undoes the leg. */
+  readonly kind: TransferKind;
 }
 
 function leg(t: Erc20Transfer, direction: 'in' | 'out'): AddressLeg {
@@ -58,8 +52,8 @@ function leg(t: Erc20Transfer, direction: 'in' | 'out'): AddressLeg {
     tx_hash: t.tx_hash,
     block_hash: t.block_hash,
     log_index: t.log_index,
-    timestamp: t.timestamp,
-    removed: t.removed,
+    block_timestamp: t.block_timestamp,
+    kind: t.kind,
   };
 }
 

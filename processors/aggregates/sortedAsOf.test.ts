@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryKeyValueStore } from '../core/inMemoryStore.ts';
 import { SortedAsOf } from './dailyAggregator.ts';
 import { asOfPrice, assetKey, nextLatest, priceKey, type AsOfPrice, type PricePoint } from './prices.ts';
-import { DAY_MS, windowStartOf } from './windowing.ts';
+import { DAY_MS } from '../../core/time.ts';
+import { windowStartOf } from './windowing.ts';
 
 /** The close pass's as-of table must answer exactly as the per-time join (asOfPrice) does. */
 describe('SortedAsOf', () => {

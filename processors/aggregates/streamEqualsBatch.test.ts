@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, HOUR_MS, isoDay } from '../../core/time.ts';
 import { createTestDriver } from '../core/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { createAddressFlowsProcessor, type AddressFlowsDaily } from './addressFlowsDaily.ts';
@@ -15,8 +16,8 @@ import { createTokenMetricsProcessor, type TokenMetricsDaily } from './tokenMetr
  * independently of the processors: plain reduces, sets, and its own as-of search and rounding.
  */
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const HOUR = HOUR_MS;
+const DAY = DAY_MS;
 const GRACE = HOUR;
 const STALENESS = 2 * HOUR;
 const START = Date.parse('2024-01-01T00:00:00Z');
@@ -136,7 +137,6 @@ function batch(s: Scenario) {
       if (p.token === token && p.timeMs <= timeMs && (best === undefined || p.timeMs > best.timeMs)) best = p;
     return best !== undefined && timeMs - best.timeMs <= STALENESS ? best : undefined;
   };
-  const date = (timeS: number): string => new Date(timeS * 1000).toISOString().slice(0, 10);
   const formatPrice = (p: bigint): string => {
     const whole = p / 10n ** 18n;
     const frac = (p % 10n ** 18n).toString().padStart(18, '0').replace(/0+$/, '');
@@ -146,7 +146,7 @@ function batch(s: Scenario) {
   const tokenRows = new Map<string, Partial<TokenMetricsDaily>>();
   const groups = new Map<string, Erc20Transfer[]>();
   for (const t of s.canonical) {
-    const k = `${t.token_address}@${date(t.timestamp)}`;
+    const k = `${t.token_address}@${isoDay(t.block_timestamp)}`;
     groups.set(k, [...(groups.get(k) ?? []), t]);
   }
   for (const [k, ts] of groups) {
@@ -156,7 +156,7 @@ function batch(s: Scenario) {
     let usdSum = 0n;
     let unpriced = 0;
     for (const t of ts) {
-      const p = asOf(token, t.timestamp * 1000);
+      const p = asOf(token, t.block_timestamp);
       if (decimals === null || p === undefined) unpriced++;
       else usdSum += t.amount_raw * p.priceE;
     }
@@ -195,7 +195,7 @@ function batch(s: Scenario) {
       [t.to_address, 'in'],
     ] as const) {
       if (who === ZERO) continue;
-      const k = `${who}|${t.token_address}@${date(t.timestamp)}`;
+      const k = `${who}|${t.token_address}@${isoDay(t.block_timestamp)}`;
       legs.set(k, [...(legs.get(k) ?? []), { t, dir }]);
     }
   }
@@ -206,7 +206,7 @@ function batch(s: Scenario) {
       let sum = 0n;
       let unpriced = 0;
       for (const { t } of mine) {
-        const p = asOf(t.token_address, t.timestamp * 1000);
+        const p = asOf(t.token_address, t.block_timestamp);
         if (decimals === null || p === undefined) unpriced++;
         else sum += t.amount_raw * p.priceE;
       }
@@ -301,7 +301,7 @@ describe('streaming finals = batch recomputation', () => {
       expect([...flowRows.keys()].sort()).toEqual([...expected.flowRows.keys()].sort());
       for (const [k, row] of expected.flowRows) expect(flowRows.get(k), k).toMatchObject(row);
       // The scenario exercised what it should.
-      expect(s.arrivals.filter((a) => 'removed' in a && a.removed).length).toBeGreaterThan(30);
+      expect(s.arrivals.filter((a) => 'kind' in a && a.kind === 'retraction').length).toBeGreaterThan(30);
       expect([...expected.tokenRows.values()].some((r) => r.volume_usd === null)).toBe(true);
       expect([...expected.tokenRows.values()].some((r) => r.volume_usd !== null)).toBe(true);
       expect([...actual.tokenRows.values()].every((r) => r.is_final)).toBe(true);

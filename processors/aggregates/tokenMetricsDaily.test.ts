@@ -7,6 +7,7 @@ import { CLOCK_KEY } from './partitionClock.ts';
 import { addr, price, retraction, transfer, ZERO } from './testing/fixtures.ts';
 import { createTokenMetricsProcessor, type TokenMetricsDaily } from './tokenMetricsDaily.ts';
 import type { WindowingConfig } from './windowing.ts';
+import { HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
 const TOPIC = 'token.metrics.daily';
 const LATE = 'token.metrics.daily.late';
@@ -127,7 +128,7 @@ describe('token_metrics_daily windows', () => {
     driver.advanceWallClock(Date.parse('2024-01-01T22:00:00Z'));
     driver.pipe(transfer({ at: '2024-01-01T21:58:00Z' }));
     rows();
-    driver.advanceWallClock(3 * 3_600_000 + 5 * 60_000); // 2024-01-02T01:05: idle for 3 h 5 min
+    driver.advanceWallClock(3 * HOUR_MS + 5 * MINUTE_MS); // 2024-01-02T01:05: idle for 3 h 5 min
     driver.punctuate({ caughtUp: false }); // backfilling: no advance
     expect(rows()).toEqual([]);
     driver.punctuate({ caughtUp: true }); // stream time → 01:00, watermark → 00:00: the day closes

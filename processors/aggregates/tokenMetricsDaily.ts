@@ -9,7 +9,7 @@ import {
   plainToString,
   type StateCodec,
 } from '../core/state.ts';
-import type { Erc20Transfer } from '../erc20/transfer.ts';
+import { tokenPartitionKey, type Erc20Transfer } from '../erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
 import {
   createDailyAggregator,
@@ -23,7 +23,6 @@ import {
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
-import { tokenPartitionKey } from './repartition.ts';
 import type { WindowingConfig } from './windowing.ts';
 
 /**
@@ -232,9 +231,9 @@ export function tokenMetricsSpec(
     sets: ['a', 't'],
     codecs: { windows: tokenWindowCodec, buckets: tokenBucketCodec },
     keyOf: tokenPartitionKey,
-    timeMsOf: (t) => t.timestamp * 1000,
+    timeMsOf: (t) => t.block_timestamp,
     identityOf: (t) => `${t.block_hash}:${t.log_index}`,
-    isRetraction: (t) => t.removed,
+    isRetraction: (t) => t.kind === 'retraction',
     assetOf: (t) => assetKey(t.chain_id, t.token_address),
     assetOfKey: (key) => key,
     membersOf(t): Member[] {
@@ -281,13 +280,13 @@ export function tokenMetricsSpec(
     },
     applyToBucket(bucket, t, sign) {
       if (bucket === undefined) {
-        if (sign < 0) throw new RetractionMismatchError(name, `${t.token_address}@${t.timestamp}`, 'a bucket amount');
+        if (sign < 0) throw new RetractionMismatchError(name, `${t.token_address}@${t.block_timestamp}`, 'a bucket amount');
         return { raw: t.amount_raw, count: 1 };
       }
       const count = bucket.count + sign;
       const raw = sign === 1 ? bucket.raw + t.amount_raw : bucket.raw - t.amount_raw;
       if (count < 0 || raw < 0n || (count === 0 && raw !== 0n))
-        throw new RetractionMismatchError(name, `${t.token_address}@${t.timestamp}`, 'a bucket amount');
+        throw new RetractionMismatchError(name, `${t.token_address}@${t.block_timestamp}`, 'a bucket amount');
       return count === 0 ? undefined : { raw, count };
     },
     settle(agg, buckets, asOf) {

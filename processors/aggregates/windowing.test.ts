@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { idleAdvanceTarget } from './partitionClock.ts';
-import { DAY_MS, DEFAULT_WINDOWING, closedBefore, utcDate, windowStartOf } from './windowing.ts';
+import { DAY_MS } from '../../core/time.ts';
+import { DEFAULT_WINDOWING, closedBefore, utcDate, windowStartOf } from './windowing.ts';
 
 describe('daily UTC windows', () => {
   it('assigns 23:59:59.999 to the day and 00:00:00.000 to the next', () => {

@@ -5,8 +5,7 @@
  * end; from then on it changes only through retractions. Stream time is the largest event time the partition has
  * seen, or an idle advance (see {@link WindowingConfig.idleTimeoutMs}). All times are epoch milliseconds.
  */
-
-export const DAY_MS = 86_400_000;
+import { DAY_MS, dayStartMs, HOUR_MS, isoDay, MINUTE_MS } from '../../core/time.ts';
 
 export interface WindowingConfig {
   /** How long after a day ends its window stays open for out-of-order events. Default 1 h. */
@@ -29,16 +28,16 @@ export interface WindowingConfig {
 }
 
 export const DEFAULT_WINDOWING: WindowingConfig = Object.freeze({
-  graceMs: 3_600_000,
-  idleTimeoutMs: 300_000,
+  graceMs: HOUR_MS,
+  idleTimeoutMs: 5 * MINUTE_MS,
   retentionMs: 2 * DAY_MS,
   updates: 'on_punctuate',
-  priceStalenessMs: 7_200_000,
+  priceStalenessMs: 2 * HOUR_MS,
 });
 
 /** Start of the UTC day containing `timeMs` (23:59:59.999 → that day, 00:00:00.000 → the next). */
 export function windowStartOf(timeMs: number): number {
-  return timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
+  return dayStartMs(timeMs);
 }
 
 let lastDateStart = NaN;
@@ -47,7 +46,7 @@ let lastDate = '';
 /** `YYYY-MM-DD` of a window start (memoised for the last value: emissions come in runs of one day). */
 export function utcDate(windowStartMs: number): string {
   if (windowStartMs !== lastDateStart) {
-    lastDate = new Date(windowStartMs).toISOString().slice(0, 10);
+    lastDate = isoDay(windowStartMs);
     lastDateStart = windowStartMs;
   }
   return lastDate;

@@ -6,11 +6,12 @@ import { createAddressAnomalyProcessorFromParams, type AddressFlowsInput } from 
 import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/params.ts';
 import { addVolume, logAddExp, logContribution, nthLargest, rankKey } from './scoring/topN.ts';
 import { SCORER_STORES, type ScorerStores } from './scoring/engine.ts';
+import { addDays, HOUR_MS } from '../../core/time.ts';
 
-const HOUR = 3_600_000;
+const HOUR = HOUR_MS;
 const TOKEN = '0x00000000000000000000000000000000000000bb';
 const addr = (n: number): string => `0x${n.toString(16).padStart(40, '0')}`;
-const day = (i: number): string => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10);
+const day = (i: number): string => addDays('2025-01-01', i);
 const startOf = (i: number): number => Date.UTC(2025, 0, 1 + i);
 
 function flow(

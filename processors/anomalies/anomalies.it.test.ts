@@ -22,12 +22,13 @@ import { startAlertService, type AlertService } from '../alerts/service.ts';
 import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhookServer.ts';
 import { anomalyRow } from './rows.ts';
 import { createTokenAnomalyProcessor } from './tokenScorer.ts';
+import { HOUR_MS } from '../../core/time.ts';
 
 const database = `oracul_anomalies_it_${randomBytes(4).toString('hex')}`;
 /** A fresh token per run: anomaly ids are deterministic, so a reused stack must not mix runs. */
 const TOKEN = `0x${randomBytes(20).toString('hex')}`;
 const logger = createLogger({ level: process.env.ORACUL_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', pretty: false });
-const HOUR = 3_600_000;
+const HOUR = HOUR_MS;
 const DAYS = 20;
 const SPIKE_DAY = 17;
 const SPIKE_HOUR = 14;

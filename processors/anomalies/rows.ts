@@ -1,6 +1,6 @@
 import type { Anomaly } from '../../schemas/generated/types.ts';
+import { isoDayOfEpochDay } from '../../core/time.ts';
 
-const DAY_MS = 86_400_000;
 const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /** The `anomalies` table row of an anomalies record (dwh/migrations/0005_meta.sql); for the ClickHouse sink. */
@@ -12,7 +12,7 @@ export function anomalyRow(a: Anomaly): Record<string, unknown> {
     entity_id: a.entity_id,
     token_address: a.token_address,
     metric: a.metric,
-    day: new Date(a.day * DAY_MS).toISOString().slice(0, 10),
+    day: isoDayOfEpochDay(a.day),
     value: a.value,
     baseline_center: a.baseline_center,
     baseline_spread: a.baseline_spread,

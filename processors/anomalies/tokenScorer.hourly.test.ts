@@ -4,15 +4,15 @@ import type { Anomaly } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
 import { createStreamingDetectorState, scoreNextPoint } from './detector/streaming-detector.ts';
 import { hourlyParams } from './intraday-detector/params.ts';
-import { anomalyId, HOURLY_METHOD, hourLabel } from './scoring/engine.ts';
+import { anomalyId, HOURLY_METHOD } from './scoring/engine.ts';
 import { DEFAULT_SCORING_PARAMS } from './scoring/params.ts';
 import { createTokenAnomalyProcessor, createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from './tokenScorer.ts';
+import { DAY_MS, HOUR_MS, isoDay, isoHour } from '../../core/time.ts';
 
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
+const HOUR = HOUR_MS;
+const DAY = DAY_MS;
 const TOKEN = '0x00000000000000000000000000000000000000bb';
 const T0 = Date.UTC(2025, 0, 1);
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 const hourly = (highMinHistoryHours: number) =>
   hourlyParams({
@@ -92,7 +92,7 @@ describe('token scorer: the hourly streaming detector', () => {
       entityId: TOKEN,
       tokenAddress: TOKEN,
       metric: 'transfer_count',
-      day: hourLabel(burstHour),
+      day: isoHour(burstHour),
       method: HOURLY_METHOD,
     });
     for (let h = 0; h < 10; h++) feed.update(T0 + 4 * DAY + h * HOUR + 30 * 60_000, ordinary(4 * 24 + h));

@@ -6,10 +6,11 @@ import { createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from '.
 import { loadConfig } from '../../config/load.ts';
 import { createTokenAnomalyProcessor } from './index.ts';
 import { DEFAULT_HOURLY_PARAMS } from './intraday-detector/params.ts';
+import { addDays, HOUR_MS } from '../../core/time.ts';
 
-const HOUR = 3_600_000;
+const HOUR = HOUR_MS;
 const TOKEN = '0x00000000000000000000000000000000000000AA';
-const day = (i: number): string => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10);
+const day = (i: number): string => addDays('2025-01-01', i);
 const startOf = (i: number): number => Date.UTC(2025, 0, 1 + i);
 
 function rec(i: number, patch: Partial<TokenMetricsInput> & { hour?: number }): TokenMetricsInput {

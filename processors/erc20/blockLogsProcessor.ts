@@ -2,11 +2,17 @@ import type { LogBatch, TokenMetadata as TokenMetadataRecord, Transfer, Transfer
 import type { Processor, ProcessResult } from '../core/processor.ts';
 import { numberCodec, plainObject, plainToNumber, plainToString, type Plain, type StateCodec } from '../core/state.ts';
 import { StateTxn } from '../core/stateTxn.ts';
-import { addressPartitionKey } from '../aggregates/repartition.ts';
 import { decodeTransferLog } from './decodeTransfer.ts';
 import type { EvmLog } from './log.ts';
 import { TOKEN_METADATA_STORE, tokenKey, tokenMetadataCodec, type TokenMetadata } from './tokenMetadata.ts';
-import { toReject, toTransfer, type Erc20Reject, type Erc20Transfer } from './transfer.ts';
+import {
+  addressPartitionKey,
+  toReject,
+  toTransfer,
+  tokenPartitionKey,
+  type Erc20Reject,
+  type Erc20Transfer,
+} from './transfer.ts';
 import { ZERO_ADDRESS } from './transferEvent.ts';
 
 /**
@@ -71,83 +77,106 @@ const recentCodec: StateCodec<readonly RecentLog[]> = {
 
 const blockPrefix = (blockNumber: number): string => String(blockNumber).padStart(16, '0');
 
+/** The published record: the domain transfer with the amount as a decimal string and the observation's version. */
 function transferRecord(t: Erc20Transfer, version: number): Transfer {
-  return {
-    kind: t.removed ? 'retraction' : 'transfer',
-    chain_id: t.chain_id,
-    block_number: t.block_number,
-    block_hash: t.block_hash as Transfer['block_hash'],
-    block_timestamp: t.timestamp * 1000,
-    tx_hash: t.tx_hash as Transfer['tx_hash'],
-    tx_index: t.tx_index,
-    log_index: t.log_index,
-    checkpoint: t.checkpoint,
-    token_address: t.token_address as Transfer['token_address'],
-    from_address: t.from_address as Transfer['from_address'],
-    to_address: t.to_address as Transfer['to_address'],
-    amount_raw: t.amount_raw.toString(),
-    amount_decimal: t.amount_decimal,
-    decimals: t.decimals,
-    symbol: t.symbol,
-    is_mint: t.is_mint,
-    is_burn: t.is_burn,
-    form: t.encoding === 'indexed' ? 'standard' : 'legacy',
-    version,
-  };
+  return { ...t, amount_raw: t.amount_raw.toString(), version } as Transfer;
 }
 
-function rejectRecord(r: Erc20Reject, log: EvmLog, version: number): TransferReject {
-  return {
-    kind: r.removed ? 'retraction' : 'rejection',
-    chain_id: r.chain_id,
-    block_number: r.block_number,
-    block_hash: r.block_hash as TransferReject['block_hash'],
-    block_timestamp: r.timestamp * 1000,
-    tx_hash: r.tx_hash as TransferReject['tx_hash'],
-    tx_index: log.tx_index,
-    log_index: r.log_index,
-    checkpoint: r.checkpoint,
-    token_address: r.token_address as TransferReject['token_address'],
-    reason: r.reason,
-    topics: log.topics.map((t) => t.toLowerCase()) as TransferReject['topics'],
-    data: log.data.toLowerCase() as TransferReject['data'],
-    version,
-  };
+function rejectRecord(r: Erc20Reject, version: number): TransferReject {
+  return { ...r, version } as TransferReject;
 }
 
 export interface CreateErc20DecoderProcessorParameters {
   readonly recentDepth?: number;
 }
 
+type DecoderTxn = StateTxn<Erc20DecoderStores, Erc20DecoderOutput>;
+
+/** A log's block fields, from its `eth.logs.raw` record. */
+type BlockFields = Pick<EvmLog, 'chain_id' | 'block_number' | 'block_hash' | 'block_timestamp'>;
+
+/**
+ * Decodes one log and emits what it yields: the transfer by token and once per distinct non-zero participant by
+ * address, or the reject (counted per reason). `retraction` emits the same records as retractions. False for a log
+ * that is not a Transfer event.
+ */
+function decodeInto(txn: DecoderTxn, log: EvmLog, version: number, retraction: boolean): boolean {
+  const decoded = decodeTransferLog(log.topics, log.data);
+  if (decoded.kind === 'not_transfer') return false;
+  const key = tokenKey(log.chain_id, log.address);
+  if (decoded.kind === 'transfer') {
+    const transfer = toTransfer(log, decoded, txn.get(TOKEN_METADATA_STORE, key), retraction ? 'retraction' : 'transfer');
+    const record = transferRecord(transfer, version);
+    txn.emit(ERC20_TOPICS.transfers, tokenPartitionKey(transfer), record);
+    const participants = new Set([transfer.from_address, transfer.to_address]);
+    participants.delete(ZERO_ADDRESS);
+    for (const address of participants)
+      txn.emit(
+        ERC20_TOPICS.byAddress,
+        addressPartitionKey({ chain_id: log.chain_id, address, token_address: log.address }),
+        record,
+      );
+    return true;
+  }
+  txn.put('reject_counts', decoded.reason, (txn.get('reject_counts', decoded.reason) ?? 0) + (retraction ? -1 : 1));
+  txn.emit(
+    ERC20_TOPICS.rejects,
+    key,
+    rejectRecord(toReject(log, decoded.reason, retraction ? 'retraction' : 'rejection'), version),
+  );
+  return true;
+}
+
+/** A token row of the `erc20.tokens` global table → the `tokens` store. */
+function putToken(txn: DecoderTxn, t: TokenMetadataRecord): void {
+  txn.put(TOKEN_METADATA_STORE, tokenKey(t.chain_id, t.address), {
+    chain_id: t.chain_id,
+    address: t.address.toLowerCase(),
+    symbol: t.symbol,
+    name: t.name,
+    decimals: t.decimals,
+    source: t.source,
+  });
+}
+
+/**
+ * A block part: decodes its logs once and remembers its Transfer-topic logs for a later reorg. The source publishes
+ * at least once (it re-publishes the blocks after its last checkpoint after a crash), so the same block part can
+ * arrive twice: a part this stage already decoded emits nothing again.
+ */
+function decodeBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields, depth: number): void {
+  const recentKey = `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`;
+  if (txn.get('recent', recentKey) !== undefined) return;
+  const kept: RecentLog[] = [];
+  for (const l of batch.logs) {
+    const recent: RecentLog = {
+      tx_hash: l.tx_hash,
+      tx_index: l.tx_index,
+      log_index: l.log_index,
+      address: l.address,
+      topics: l.topics,
+      data: l.data,
+    };
+    if (decodeInto(txn, { ...block, ...recent }, batch.version, false)) kept.push(recent);
+  }
+  if (kept.length > 0) txn.put('recent', recentKey, kept);
+  if (batch.block_number > depth) txn.deleteRange('recent', '', blockPrefix(batch.block_number - depth));
+}
+
+/** An orphaned block: re-emits its remembered logs' records as retractions carrying the reorg record's version. */
+function retractBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields): void {
+  const prefix = `${blockPrefix(batch.block_number)}|${batch.block_hash}|`;
+  const entries = [...txn.range('recent', { gte: prefix, lt: `${prefix}~` })];
+  for (const [key, logs] of entries) {
+    for (const l of logs) decodeInto(txn, { ...block, ...l }, batch.version, true);
+    txn.delete('recent', key);
+  }
+}
+
 export function createErc20DecoderProcessor(
   params: CreateErc20DecoderProcessorParameters = {},
 ): Processor<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
   const depth = params.recentDepth ?? DEFAULT_RECENT_DEPTH;
-
-  const decodeInto = (txn: StateTxn<Erc20DecoderStores, Erc20DecoderOutput>, log: EvmLog, version: number): boolean => {
-    const decoded = decodeTransferLog(log.topics, log.data);
-    if (decoded.kind === 'not_transfer') return false;
-    const key = tokenKey(log.chain_id, log.address);
-    if (decoded.kind === 'transfer') {
-      const transfer = toTransfer(log, decoded, txn.get(TOKEN_METADATA_STORE, key));
-      const record = transferRecord(transfer, version);
-      txn.emit(ERC20_TOPICS.transfers, key, record);
-      const participants = new Set([transfer.from_address, transfer.to_address]);
-      participants.delete(ZERO_ADDRESS);
-      for (const address of participants) {
-        txn.emit(
-          ERC20_TOPICS.byAddress,
-          addressPartitionKey({ chain_id: log.chain_id, address, token_address: log.address }),
-          record,
-        );
-      }
-      return true;
-    }
-    txn.put('reject_counts', decoded.reason, (txn.get('reject_counts', decoded.reason) ?? 0) + (log.removed ? -1 : 1));
-    txn.emit(ERC20_TOPICS.rejects, key, rejectRecord(toReject(log, decoded.reason), log, version));
-    return true;
-  };
-
   return {
     name: 'erc20-decoder',
     stores: {
@@ -160,65 +189,20 @@ export function createErc20DecoderProcessor(
       const txn = new StateTxn<Erc20DecoderStores, Erc20DecoderOutput>(state);
       const input = record.value;
       if (input.kind === 'token') {
-        const t = input.token;
-        txn.put(TOKEN_METADATA_STORE, tokenKey(t.chain_id, t.address), {
-          chain_id: t.chain_id,
-          address: t.address.toLowerCase(),
-          symbol: t.symbol,
-          name: t.name,
-          decimals: t.decimals,
-          source: t.source,
-        });
+        putToken(txn, input.token);
         return txn.result();
       }
       const batch = input.batch;
-      const blockSeconds = Math.floor(batch.block_timestamp / 1000);
-      const base = {
+      const block: BlockFields = {
         chain_id: batch.chain_id,
         block_number: batch.block_number,
         block_hash: batch.block_hash,
-        block_timestamp: blockSeconds,
+        block_timestamp: batch.block_timestamp,
       };
-      if (batch.kind === 'block') {
-        // The source publishes at least once (it re-publishes the blocks after its last checkpoint after a crash), so
-        // the same block part can arrive twice: a part this stage already decoded emits nothing again.
-        const recentKey = `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`;
-        if (txn.get('recent', recentKey) !== undefined) return txn.result();
-        const kept: RecentLog[] = [];
-        for (const l of batch.logs) {
-          const log: EvmLog = {
-            ...base,
-            tx_hash: l.tx_hash,
-            tx_index: l.tx_index,
-            log_index: l.log_index,
-            address: l.address,
-            topics: l.topics,
-            data: l.data,
-            removed: false,
-          };
-          if (decodeInto(txn, log, batch.version))
-            kept.push({
-              tx_hash: l.tx_hash,
-              tx_index: l.tx_index,
-              log_index: l.log_index,
-              address: l.address,
-              topics: l.topics,
-              data: l.data,
-            });
-        }
-        if (kept.length > 0) txn.put('recent', recentKey, kept);
-        if (batch.block_number > depth) txn.deleteRange('recent', '', blockPrefix(batch.block_number - depth));
-      } else if (batch.kind === 'reorg') {
-        const prefix = `${blockPrefix(batch.block_number)}|${batch.block_hash}|`;
-        const entries = [...txn.range('recent', { gte: prefix, lt: `${prefix}~` })];
-        for (const [key, logs] of entries) {
-          for (const l of logs) decodeInto(txn, { ...base, ...l, removed: true }, batch.version);
-          txn.delete('recent', key);
-        }
-      } else {
-        // finalize: blocks up to block_number can no longer be reorged.
-        txn.deleteRange('recent', '', blockPrefix(batch.block_number + 1));
-      }
+      if (batch.kind === 'block') decodeBlock(txn, batch, block, depth);
+      else if (batch.kind === 'reorg') retractBlock(txn, batch, block);
+      // finalize: blocks up to block_number can no longer be reorged.
+      else txn.deleteRange('recent', '', blockPrefix(batch.block_number + 1));
       return txn.result();
     },
   };

@@ -29,7 +29,7 @@ describe('decodeTransferLog', () => {
       from: A,
       to: B,
       amount: 100000n,
-      encoding: 'indexed',
+      form: 'standard',
     });
   });
 
@@ -46,7 +46,7 @@ describe('decodeTransferLog', () => {
       from: A,
       to: B,
       amount: 2n ** 255n,
-      encoding: 'unindexed_legacy',
+      form: 'legacy',
     });
   });
 
@@ -105,17 +105,16 @@ describe('toTransfer', () => {
     chain_id: 1,
     block_number: 483920,
     block_hash: '0x246edb4b351d93c27926f4649bcf6c24366e2a7c7c718dc9158eea20c03bc6ae',
-    block_timestamp: 1446561880,
+    block_timestamp: 1446561880_000,
     tx_hash: '0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8',
     tx_index: 0,
     log_index: 0,
     address: '0xf4eced2f682ce333f96f2d8966c613ded8fc95dd',
     topics: [],
     data: '0x',
-    removed: false,
   };
   const decoded = (from: string, to: string, amount: bigint) =>
-    ({ kind: 'transfer', from, to, amount, encoding: 'indexed' }) as const;
+    ({ kind: 'transfer', from, to, amount, form: 'standard' }) as const;
 
   it('flags mints and burns by the zero address', () => {
     const mint = toTransfer(log, decoded(ZERO_ADDRESS, A, 5n), undefined);
@@ -151,19 +150,19 @@ describe('toTransfer', () => {
     const cases: Partial<EvmLog>[] = [
       { block_timestamp: 0, chain_id: 0, block_number: 0, tx_index: 0, log_index: 0 },
       {
-        block_timestamp: 9_999_999_999,
+        block_timestamp: 9_999_999_999_999,
         chain_id: 2 ** 53 - 1,
         block_number: 2 ** 53 - 1,
         tx_index: 9_999_999_999,
         log_index: 9_999_999_999,
       },
-      { block_timestamp: 1_714_521_600, chain_id: 8453, block_number: 19_000_001, tx_index: 299, log_index: 1023 },
+      { block_timestamp: 1_714_521_600_000, chain_id: 8453, block_number: 19_000_001, tx_index: 299, log_index: 1023 },
     ];
     for (const fields of cases) {
       const l = { ...log, ...fields };
       expect(toTransfer(l, decoded(A, B, 1n), undefined).checkpoint).toBe(
         encodeCheckpoint({
-          timestampMs: l.block_timestamp * 1000,
+          timestampMs: l.block_timestamp,
           chainId: l.chain_id,
           blockNumber: l.block_number,
           txIndex: l.tx_index,
@@ -171,7 +170,12 @@ describe('toTransfer', () => {
         }),
       );
     }
-    for (const bad of [{ tx_index: 10_000_000_000 }, { log_index: -1 }, { block_timestamp: 10_000_000_000 }, { chain_id: 1.5 }])
+    for (const bad of [
+      { tx_index: 10_000_000_000 },
+      { log_index: -1 },
+      { block_timestamp: 10_000_000_000_000 },
+      { chain_id: 1.5 },
+    ])
       expect(() => toTransfer({ ...log, ...bad }, decoded(A, B, 1n), undefined)).toThrow(RangeError);
   });
 });

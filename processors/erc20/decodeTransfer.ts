@@ -1,8 +1,6 @@
+import type { TransferForm } from '../../schemas/generated/types.ts';
 import type { RejectReason } from './rejectReason.ts';
 import { TRANSFER_TOPIC } from './transferEvent.ts';
-
-/** How the transfer was encoded: standard indexed from/to, or the legacy all-in-data form. */
-export type TransferEncoding = 'indexed' | 'unindexed_legacy';
 
 export interface DecodedTransfer {
   readonly kind: 'transfer';
@@ -11,7 +9,8 @@ export interface DecodedTransfer {
   readonly to: string;
   /** Exact uint256. */
   readonly amount: bigint;
-  readonly encoding: TransferEncoding;
+  /** How the event was encoded (the `form` of the transfer record): `standard` indexed from/to, or the `legacy` all-in-data form. */
+  readonly form: TransferForm;
 }
 
 export interface RejectedTransfer {
@@ -49,11 +48,11 @@ const ZERO_PAD = '000000000000000000000000';
  * the generic path it is checked against).
  *
  * - topic0 ≠ Transfer → `not_transfer` (not a reject: most logs are other events);
- * - 3 topics + exactly 32 bytes of data, both address topics zero-padded → transfer (`indexed`);
- * - 1 topic + exactly 96 bytes of data, both address words zero-padded → transfer (`unindexed_legacy`);
+ * - 3 topics + exactly 32 bytes of data, both address topics zero-padded → transfer (form `standard`);
+ * - 1 topic + exactly 96 bytes of data, both address words zero-padded → transfer (form `legacy`);
  * - anything else with the Transfer topic0 → a reject with its reason.
  *
- * @example decodeTransferLog(log.topics, log.data) // { kind: 'transfer', from, to, amount: 100000n, encoding: 'indexed' }
+ * @example decodeTransferLog(log.topics, log.data) // { kind: 'transfer', from, to, amount: 100000n, form: 'standard' }
  */
 export function decodeTransferLog(topics: readonly string[], data: string): TransferDecodeResult {
   const topic0 = topics[0];
@@ -74,7 +73,7 @@ export function decodeTransferLog(topics: readonly string[], data: string): Tran
         from: '0x' + fromTopic.slice(26).toLowerCase(),
         to: '0x' + toTopic.slice(26).toLowerCase(),
         amount: BigInt(data),
-        encoding: 'indexed',
+        form: 'standard',
       };
     }
     case 4:
@@ -87,7 +86,7 @@ export function decodeTransferLog(topics: readonly string[], data: string): Tran
         from: '0x' + data.slice(26, 66).toLowerCase(),
         to: '0x' + data.slice(90, 130).toLowerCase(),
         amount: BigInt('0x' + data.slice(130)),
-        encoding: 'unindexed_legacy',
+        form: 'legacy',
       };
     }
     default:

@@ -36,6 +36,6 @@ export function decodeTransferWithViem(topics: readonly string[], data: string):
     from: args.from.toLowerCase(),
     to: args.to.toLowerCase(),
     amount: args.value,
-    encoding: indexed ? 'indexed' : 'unindexed_legacy',
+    form: indexed ? 'standard' : 'legacy',
   };
 }

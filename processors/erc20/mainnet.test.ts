@@ -5,7 +5,7 @@ import { createTestDriver } from '../core/testDriver.ts';
 import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from './blockLogsProcessor.ts';
 import { decodeTransferLog, type TransferDecodeResult } from './decodeTransfer.ts';
 import { decodeTransferWithViem } from './decodeTransferWithViem.ts';
-import { fromRpcLog, type EvmLog, type RpcLog } from './log.ts';
+import type { EvmLog } from './log.ts';
 import type { RejectReason } from './rejectReason.ts';
 import { tokenKey, type TokenMetadata } from './tokenMetadata.ts';
 import { toTransfer, type Erc20Transfer } from './transfer.ts';
@@ -15,12 +15,14 @@ import {
   etlTransferFromCsv,
   etlTransferFromJson,
   evmLogFromEtlJson,
+  fromRpcLog,
   logsFromReceiptFiles,
   readCsv,
   readJsonLines,
   readRpcResult,
   sqdLogs,
   type EtlTransfer,
+  type RpcLog,
 } from './testing/sharedData.ts';
 
 interface Decoded {
@@ -53,7 +55,7 @@ function blockBatchesOf(logs: readonly EvmLog[]): Erc20DecoderInput[] {
       chain_id: head.chain_id,
       block_number: head.block_number,
       block_hash: head.block_hash,
-      block_timestamp: head.block_timestamp * 1000,
+      block_timestamp: head.block_timestamp,
       checkpoint: '',
       version: 1,
       observed_at: 0,
@@ -160,7 +162,7 @@ describe('real mainnet logs (ethereum-etl recordings)', () => {
     const expected = readJsonLines(join(dir, 'expected_token_transfers.json'), ['value']).map(etlTransferFromJson);
     expect(rejects).toEqual([]);
     expect(transfers.map(asEtl)).toEqual(expected);
-    expect(transfers[0]?.timestamp).toBe(1466669562);
+    expect(transfers[0]?.block_timestamp).toBe(1466669562_000);
   });
 
   it('block 483920 (eth_getFilterLogs and receipts): two transfers, as ethereum-etl', () => {
@@ -189,7 +191,6 @@ describe('real mainnet logs (ethereum-etl recordings)', () => {
       address: String(row.address),
       topics: String(row.topics).split(','),
       data: String(row.data),
-      removed: false,
     }));
     const { transfers, ignored } = decodeAll(logs);
     expect(ignored).toBe(1);
@@ -223,7 +224,7 @@ describe('real mainnet logs (SQD block receipts)', () => {
         burns: transfers.filter((t) => t.is_burn).length,
       }).toEqual(e);
       expect(rejects.length).toBe(e.erc721);
-      expect(transfers.every((t) => t.encoding === 'indexed')).toBe(true);
+      expect(transfers.every((t) => t.form === 'standard')).toBe(true);
     });
   }
 });

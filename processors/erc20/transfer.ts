@@ -1,22 +1,32 @@
+import type { RejectKind, TransferForm, TransferKind } from '../../schemas/generated/types.ts';
 import { CHECKPOINT_WIDTHS, encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { formatAmount, isValidDecimals } from './amount.ts';
-import type { DecodedTransfer, TransferEncoding } from './decodeTransfer.ts';
+import type { DecodedTransfer } from './decodeTransfer.ts';
 import type { EvmLog } from './log.ts';
 import type { RejectReason } from './rejectReason.ts';
 import type { TokenMetadata } from './tokenMetadata.ts';
 import { ZERO_ADDRESS } from './transferEvent.ts';
 
 /**
- * One ERC-20 transfer: the `erc20.transfers` topic and `erc20_transfers` table (columns of issue 4, plus the
- * fields downstream processors need: tx_index and checkpoint for ordering, decimals for USD, flags).
+ * One ERC-20 transfer, as the processors handle it. Same field names, values and units as the `erc20.transfers` Avro
+ * record (schemas/erc20.transfers.avsc) and the `erc20_transfers` table: `kind` (transfer | retraction), `form`
+ * (standard | legacy), `block_timestamp` in UTC epoch milliseconds. Only the representation differs where the
+ * processors compute: `amount_raw` is a bigint (the record's decimal string), hex fields are plain strings, and the
+ * record's `version` is added when it is published (erc20-decoder).
  */
 export interface Erc20Transfer {
+  /** `retraction`: the log's block was reorged out; undo this transfer's effect. */
+  readonly kind: TransferKind;
   readonly chain_id: number;
   readonly block_number: number;
   readonly block_hash: string;
+  /** UTC epoch milliseconds (event time). */
+  readonly block_timestamp: number;
   readonly tx_hash: string;
   readonly tx_index: number;
   readonly log_index: number;
+  /** (block_timestamp, chain, block, tx, log), see schemas/checkpoint.ts (the contract shared with Avro and ClickHouse). */
+  readonly checkpoint: string;
   readonly token_address: string;
   readonly from_address: string;
   readonly to_address: string;
@@ -26,35 +36,52 @@ export interface Erc20Transfer {
   readonly amount_decimal: string | null;
   readonly decimals: number | null;
   readonly symbol: string | null;
-  /** Block timestamp, unix seconds (event time). */
-  readonly timestamp: number;
   /** from is the zero address. */
   readonly is_mint: boolean;
   /** to is the zero address. */
   readonly is_burn: boolean;
-  readonly encoding: TransferEncoding;
-  /** True for a retraction: the log's block was reorged out; undo this transfer's effect. */
-  readonly removed: boolean;
-  /** (timestamp, chain, block, tx, log), see schemas/checkpoint.ts (the contract shared with Avro and ClickHouse). */
-  readonly checkpoint: string;
+  readonly form: TransferForm;
 }
 
-/** One rejected Transfer-topic log: the `erc20.rejects` topic and `erc20_rejects` table. */
+/**
+ * One rejected Transfer-topic log: the `erc20.rejects` Avro record and `erc20_rejects` table (same names and units),
+ * without the `version` added when it is published.
+ */
 export interface Erc20Reject {
+  /** `retraction`: the log's block was reorged out. */
+  readonly kind: RejectKind;
   readonly chain_id: number;
   readonly block_number: number;
   readonly block_hash: string;
+  /** UTC epoch milliseconds. */
+  readonly block_timestamp: number;
   readonly tx_hash: string;
+  readonly tx_index: number;
   readonly log_index: number;
+  readonly checkpoint: string;
   /** The emitting contract. */
   readonly token_address: string;
   readonly reason: RejectReason;
-  readonly topic_count: number;
-  /** Data length in bytes, or -1 when the data is not even hex. */
-  readonly data_bytes: number;
-  readonly timestamp: number;
-  readonly removed: boolean;
-  readonly checkpoint: string;
+  /** The log's topics and data, lowercase, as received. */
+  readonly topics: readonly string[];
+  readonly data: string;
+}
+
+/** Key of `erc20.transfers` (partitions `token_metrics_daily` by chain and token): `<chainId>:<token>`. */
+export function tokenPartitionKey(t: { readonly chain_id: number; readonly token_address: string }): string {
+  return `${t.chain_id}:${t.token_address}`;
+}
+
+/**
+ * Key of `erc20.transfers.by-address` (one copy per participant, partitions `address_flows_daily`):
+ * `<chainId>:<address>:<token>`, the aggregation key minus the day.
+ */
+export function addressPartitionKey(t: {
+  readonly chain_id: number;
+  readonly address: string;
+  readonly token_address: string;
+}): string {
+  return `${t.chain_id}:${t.address}:${t.token_address}`;
 }
 
 const W = CHECKPOINT_WIDTHS;
@@ -68,7 +95,7 @@ function fixedDigits(n: number, width: number): string | undefined {
 
 /** encodeCheckpoint on plain numbers without BigInt conversions; anything unusual goes through it (and its errors). */
 function checkpointOf(log: EvmLog): string {
-  const ts = fixedDigits(log.block_timestamp * 1000, W.timestampMs);
+  const ts = fixedDigits(log.block_timestamp, W.timestampMs);
   const chain = fixedDigits(log.chain_id, W.chainId);
   const block = fixedDigits(log.block_number, W.blockNumber);
   const tx = fixedDigits(log.tx_index, W.txIndex);
@@ -76,7 +103,7 @@ function checkpointOf(log: EvmLog): string {
   if (ts !== undefined && chain !== undefined && block !== undefined && tx !== undefined && index !== undefined)
     return ts + chain + block + tx + index;
   return encodeCheckpoint({
-    timestampMs: log.block_timestamp * 1000,
+    timestampMs: log.block_timestamp,
     chainId: log.chain_id,
     blockNumber: log.block_number,
     txIndex: log.tx_index,
@@ -84,16 +111,24 @@ function checkpointOf(log: EvmLog): string {
   });
 }
 
-/** Builds the transfer record from a decoded log and (possibly unknown) token metadata. */
-export function toTransfer(log: EvmLog, decoded: DecodedTransfer, metadata: TokenMetadata | undefined): Erc20Transfer {
+/** Builds the transfer from a decoded log and (possibly unknown) token metadata; `retraction` when its block was orphaned. */
+export function toTransfer(
+  log: EvmLog,
+  decoded: DecodedTransfer,
+  metadata: TokenMetadata | undefined,
+  kind: TransferKind = 'transfer',
+): Erc20Transfer {
   const decimals = metadata !== undefined && isValidDecimals(metadata.decimals) ? metadata.decimals : null;
   return {
+    kind,
     chain_id: log.chain_id,
     block_number: log.block_number,
     block_hash: log.block_hash,
+    block_timestamp: log.block_timestamp,
     tx_hash: log.tx_hash,
     tx_index: log.tx_index,
     log_index: log.log_index,
+    checkpoint: checkpointOf(log),
     token_address: log.address,
     from_address: decoded.from,
     to_address: decoded.to,
@@ -101,29 +136,27 @@ export function toTransfer(log: EvmLog, decoded: DecodedTransfer, metadata: Toke
     amount_decimal: formatAmount(decoded.amount, decimals),
     decimals,
     symbol: metadata?.symbol ?? null,
-    timestamp: log.block_timestamp,
     is_mint: decoded.from === ZERO_ADDRESS,
     is_burn: decoded.to === ZERO_ADDRESS,
-    encoding: decoded.encoding,
-    removed: log.removed,
-    checkpoint: checkpointOf(log),
+    form: decoded.form,
   };
 }
 
-export function toReject(log: EvmLog, reason: RejectReason): Erc20Reject {
-  const hexOk = /^0x(?:[0-9a-fA-F]{2})*$/.test(log.data);
+/** The reject of a Transfer-topic log that is not an ERC-20 transfer; `retraction` when its block was orphaned. */
+export function toReject(log: EvmLog, reason: RejectReason, kind: RejectKind = 'rejection'): Erc20Reject {
   return {
+    kind,
     chain_id: log.chain_id,
     block_number: log.block_number,
     block_hash: log.block_hash,
+    block_timestamp: log.block_timestamp,
     tx_hash: log.tx_hash,
+    tx_index: log.tx_index,
     log_index: log.log_index,
+    checkpoint: checkpointOf(log),
     token_address: log.address,
     reason,
-    topic_count: log.topics.length,
-    data_bytes: hexOk ? (log.data.length - 2) / 2 : -1,
-    timestamp: log.block_timestamp,
-    removed: log.removed,
-    checkpoint: checkpointOf(log),
+    topics: log.topics.map((t) => t.toLowerCase()),
+    data: log.data.toLowerCase(),
   };
 }

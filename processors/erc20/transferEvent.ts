@@ -6,7 +6,7 @@ export const TRANSFER_EVENT = parseAbiItem('event Transfer(address indexed from,
 /**
  * The pre-standard form some 2016–2017 tokens used: nothing indexed (1 topic, 96 bytes of data). Same signature,
  * so the same topic0. (Early ERC-721 contracts such as CryptoKitties also emit this exact shape with a token id;
- * the log alone cannot tell them apart, hence the `encoding` tag on every transfer.)
+ * the log alone cannot tell them apart, hence the `form` tag on every transfer.)
  */
 export const TRANSFER_EVENT_UNINDEXED = parseAbiItem('event Transfer(address from, address to, uint256 value)');
 

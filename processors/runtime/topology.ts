@@ -14,7 +14,8 @@ import { isLateEvent, type LateEvent } from '../aggregates/dailyAggregator.ts';
 import type { PriceTick } from '../aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../aggregates/repartition.ts';
 import { createTokenMetricsProcessor, type TokenMetricsOutput } from '../aggregates/tokenMetricsDaily.ts';
-import { DAY_MS, type WindowingConfig } from '../aggregates/windowing.ts';
+import { DAY_MS } from '../../core/time.ts';
+import type { WindowingConfig } from '../aggregates/windowing.ts';
 import {
   createErc20DecoderProcessor,
   type Erc20DecoderInput,
@@ -40,29 +41,10 @@ import type { StageSpec, AnyStageSpec, KafkaTopics } from './stage.ts';
 /** A domain input that remembers the Avro record it came from (late events are published as that record). */
 type WithSource<T> = T & { readonly source: Transfer };
 
+/** The record as the aggregators' transfer: same names and units, the amount as a bigint (see erc20/transfer.ts). */
 function toDomainTransfer(t: Transfer): WithSource<Erc20Transfer> {
-  return {
-    chain_id: t.chain_id,
-    block_number: t.block_number,
-    block_hash: t.block_hash,
-    tx_hash: t.tx_hash,
-    tx_index: t.tx_index,
-    log_index: t.log_index,
-    token_address: t.token_address,
-    from_address: t.from_address,
-    to_address: t.to_address,
-    amount_raw: BigInt(t.amount_raw),
-    amount_decimal: t.amount_decimal,
-    decimals: t.decimals,
-    symbol: t.symbol,
-    timestamp: Math.floor(t.block_timestamp / 1000),
-    is_mint: t.is_mint,
-    is_burn: t.is_burn,
-    encoding: t.form === 'standard' ? 'indexed' : 'unindexed_legacy',
-    removed: t.kind === 'retraction',
-    checkpoint: t.checkpoint,
-    source: t,
-  };
+  const { version: _version, ...fields } = t;
+  return { ...fields, amount_raw: BigInt(t.amount_raw), source: t };
 }
 
 /** Price ticks of the global table; gaps (null price) carry no price and are skipped, never forward-filled. */

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { scoringParamsFromConfig } from '../../processors/anomalies/scoring/params.ts';
 import { replayDevnet, summarizeReplay } from './devnet/replay.ts';
+import { DAY_MS } from '../../core/time.ts';
 
 const { values: args } = parseArgs({
   options: { now: { type: 'string', default: '2025-06-04T12:00:00Z' }, alignments: { type: 'string', default: '7' } },
@@ -20,7 +21,7 @@ console.log(
   'launch day  | token addr | first scored day: token addr high | high addr | spike tc / vol | whale | hourly: all high off-planted',
 );
 for (let i = 0; i < Number(args.alignments); i++) {
-  const s = summarizeReplay(replayDevnet(start + i * 86_400_000, params));
+  const s = summarizeReplay(replayDevnet(start + i * DAY_MS, params));
   console.log(
     `${s.launchDay} | ${String(s.token).padStart(5)} ${String(s.address).padStart(4)} | ${String(s.firstDay.token).padStart(
       21,

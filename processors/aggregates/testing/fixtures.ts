@@ -26,7 +26,6 @@ export interface TransferInput {
   readonly blockHash?: string;
   readonly decimals?: number | null;
   readonly symbol?: string | null;
-  readonly removed?: boolean;
 }
 
 export function transfer(input: TransferInput): Erc20Transfer {
@@ -49,11 +48,11 @@ export function transfer(input: TransferInput): Erc20Transfer {
     amount_decimal: null,
     decimals: input.decimals === undefined ? 18 : input.decimals,
     symbol: input.symbol === undefined ? 'TKN' : input.symbol,
-    timestamp,
+    block_timestamp: timestamp * 1000,
     is_mint: from === ZERO_ADDRESS,
     is_burn: to === ZERO_ADDRESS,
-    encoding: 'indexed',
-    removed: input.removed ?? false,
+    form: 'standard',
+    kind: 'transfer',
     checkpoint: encodeCheckpoint({
       timestampMs: timestamp * 1000,
       chainId: 1,
@@ -64,8 +63,8 @@ export function transfer(input: TransferInput): Erc20Transfer {
   };
 }
 
-/** The retraction of a transfer: the same record, removed. */
-export const retraction = (t: Erc20Transfer): Erc20Transfer => ({ ...t, removed: true });
+/** The retraction of a transfer: the same record, kind `retraction`. */
+export const retraction = (t: Erc20Transfer): Erc20Transfer => ({ ...t, kind: 'retraction' });
 
 export function price(at: string | number, priceUsd: string, token = TOKEN, source = 'test'): PriceTick {
   return { chain_id: 1, token_address: token, timestamp: typeof at === 'number' ? at : sec(at), price_usd: priceUsd, source };

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { AnomalyParameterError } from '../lib/errors.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../../core/time.ts';
 
 const positiveInt = z.number().int().positive();
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSeasonalState, updateSeasonal, type SeasonalParams } from './seasonal-residual.ts';
+import { DAY_MS } from '../../../core/time.ts';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 const params: SeasonalParams = { lagsMs: [4], smoothing: 2, gate: 0.5, errorAlpha: 1 };
 
 describe('seasonal residual', () => {

@@ -3,8 +3,9 @@ import { AnomalyParameterError } from '../lib/errors.ts';
 import { mulberry32, normal } from '../lib/prng.ts';
 import { DEFAULT_STREAMING_PARAMS, parseStreamingParams, type StreamingDetectorParams } from './params.ts';
 import { createStreamingDetectorState, scoreNextPoint } from './streaming-detector.ts';
+import { HOUR_MS } from '../../../core/time.ts';
 
-const HOUR = 3_600_000;
+const HOUR = HOUR_MS;
 /** Small windows so the tests stay fast; same logic as the defaults. */
 const params: StreamingDetectorParams = {
   ...DEFAULT_STREAMING_PARAMS,

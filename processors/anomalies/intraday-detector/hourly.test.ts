@@ -5,8 +5,9 @@ import {
   scoreNextPoint,
   type StreamingDetectorState,
 } from '../detector/streaming-detector.ts';
-import { alarmFloor, HOUR_MS, stepHourly, type HourlyCursor, type HourlyScore } from './hourly.ts';
+import { alarmFloor, stepHourly, type HourlyCursor, type HourlyScore } from './hourly.ts';
 import { hourlyParams } from './params.ts';
+import { HOUR_MS, isoDay } from '../../../core/time.ts';
 
 const PARAMS = hourlyParams({
   enabled: true,
@@ -17,7 +18,6 @@ const PARAMS = hourlyParams({
   severity: { low: 0.9125, medium: 0.95, high: 0.99 },
 });
 const T0 = Date.UTC(2025, 0, 1);
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** Hourly increments with a daily shape and a deterministic wobble; some hours empty. */
 const increment = (h: number): number => (h % 24 < 6 ? 0 : 10 + ((h * 7) % 5));

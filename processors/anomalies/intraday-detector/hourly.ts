@@ -26,9 +26,7 @@ import {
 import type { StreamingDetectorParams } from '../detector/params.ts';
 import { medianSorted } from '../lib/descriptive.ts';
 import type { SeverityThresholds } from '../lib/severity.ts';
-
-export const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { DAY_MS, HOUR_MS, isoDay } from '../../../core/time.ts';
 
 export interface HourlyDetectorParams {
   readonly enabled: boolean;
@@ -92,7 +90,6 @@ export interface HourlyStep {
   readonly openFloor: number | null;
 }
 
-const isoDayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const dayStartOf = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
 /** The hour an observation belongs to: its stream time's hour, clamped into its day; a final closes the last hour. */
@@ -109,7 +106,7 @@ function scorePoint(state: StreamingDetectorState, params: StreamingDetectorPara
   const center = n > 0 ? medianSorted(history) : 0;
   const range = n > 0 ? (history[n - 1] as number) - (history[0] as number) : 0;
   const output = scoreNextPoint(state, params, value, hourMs);
-  return { hourMs, day: isoDayOf(hourMs), value, output, historyPoints: n, center, range };
+  return { hourMs, day: isoDay(hourMs), value, output, historyPoints: n, center, range };
 }
 
 const alarmsUp = (o: DetectorOutput, params: StreamingDetectorParams): boolean =>
@@ -179,7 +176,7 @@ export function stepHourly(
     // The day is over: its last hour closes now, the next day starts from zero.
     closed.push(scorePoint(state(), p, c.hourMs, Math.max(0, c.cum - c.startCum)));
     const next = c.hourMs + HOUR_MS;
-    c = { ...c, hourMs: next, day: isoDayOf(next), startCum: 0, cum: 0, floorHourMs: null, openFloor: null };
+    c = { ...c, hourMs: next, day: isoDay(next), startCum: 0, cum: 0, floorHourMs: null, openFloor: null };
     return { cursor: c, detector, closed, open: null, openFloor: null };
   }
 

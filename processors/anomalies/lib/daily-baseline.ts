@@ -25,6 +25,7 @@
 import { lowerBound, median, medianSorted, sortedCopy } from './descriptive.ts';
 import { AnomalyParameterError } from './errors.ts';
 import { robustBaseline } from './robust-zscore.ts';
+import { addDays } from '../../../core/time.ts';
 import { standardize } from './zscore.ts';
 
 export type ValueTransform = 'log1p' | 'identity';
@@ -118,11 +119,6 @@ export function validateDailyBaselineParams(p: DailyBaselineParams): DailyBaseli
   if (!(Number.isInteger(p.launchDays) && p.launchDays >= 0))
     throw new AnomalyParameterError('launchDays must be an integer >= 0', { ...p });
   return p;
-}
-
-/** `day` plus `days` calendar days (YYYY-MM-DD). */
-export function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { closeDay, createDailyScorerState, DEFAULT_DAILY_SCORER_PARAMS, scoreDayUpdate } from './daily-scorer.ts';
+import { addDays } from '../../../core/time.ts';
 
-const day = (i: number): string => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10);
+const day = (i: number): string => addDays('2025-01-01', i);
 const linearDay = (total: number): number[] => Array.from({ length: 24 }, (_, h) => (total * (h + 1)) / 24);
 
 describe('daily scorer', () => {

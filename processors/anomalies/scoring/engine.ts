@@ -36,13 +36,12 @@ import { HOURS_PER_DAY } from '../lib/intraday.ts';
 import { severityOf } from '../lib/severity.ts';
 import type { AnomalyScoringParams } from './params.ts';
 import { addVolume, isTop, logContribution, nthLargest, type TopNMeta } from './topN.ts';
+import { addDays, DAY_MS, epochDayOf, HOUR_MS, isoDayOfEpochDay, isoHour } from '../../../core/time.ts';
 
 export const ANOMALIES_TOPIC = 'anomalies';
 export const SCORING_METHOD = 'robust_zscore';
 /** Method of the hourly streaming detector's anomalies (intraday-detector/hourly.ts). */
 export const HOURLY_METHOD = 'streaming_record';
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 /** One scored metric of an aggregate record. */
 export interface MetricSpec<In> {
@@ -195,17 +194,14 @@ export const SCORER_STORES: StoreSpecs<ScorerStores> = {
 // ---------- helpers ----------
 
 export function toIsoDay(date: string | number): string {
-  if (typeof date === 'number') return new Date(date * DAY_MS).toISOString().slice(0, 10);
+  if (typeof date === 'number') return isoDayOfEpochDay(date);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new AnomalyParameterError(`day must be YYYY-MM-DD, got ${date}`, { date });
   return date;
 }
 
-export function epochDayOf(isoDay: string): number {
-  return Math.round(Date.parse(`${isoDay}T00:00:00Z`) / DAY_MS);
-}
-
-function addDays(isoDay: string, days: number): string {
-  return new Date(Date.parse(`${isoDay}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+/** Epoch day of a `YYYY-MM-DD` day. */
+function epochDayOfIsoDay(isoDay: string): number {
+  return epochDayOf(Date.parse(`${isoDay}T00:00:00Z`));
 }
 
 /**
@@ -285,14 +281,9 @@ interface EmitAt {
 
 const DISABLED_HOURLY = { enabled: false } as HourlyDetectorParams;
 
-/** 'YYYY-MM-DDTHH': the day part of an hourly anomaly's id (one id per entity, metric and hour). */
-export function hourLabel(hourMs: number): string {
-  return new Date(hourMs).toISOString().slice(0, 13);
-}
-
 /** Memo key of an hourly anomaly: under its day, so the retention's range delete forgets it with the day. */
 function hourlyMemoKey(day: string, entityKey: string, metric: string, hourMs: number): string {
-  return `${day}|${entityKey}|${metric}|${HOURLY_METHOD}|${hourLabel(hourMs).slice(11)}`;
+  return `${day}|${entityKey}|${metric}|${HOURLY_METHOD}|${isoHour(hourMs).slice(11)}`;
 }
 
 export interface ScorerOptions<In> {
@@ -324,7 +315,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       const txn = new StateTxn<ScorerStores, Anomaly>(view);
       const record = input.value;
       const day = toIsoDay(spec.date(record));
-      const dayStartMs = epochDayOf(day) * DAY_MS;
+      const dayStartMs = epochDayOfIsoDay(day) * DAY_MS;
       const chainId = spec.chainId(record);
       const entityId = spec.entityId(record).toLowerCase();
       const tokenAddress = spec.tokenAddress(record)?.toLowerCase() ?? null;
@@ -344,7 +335,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       let scored = true;
       if (topN > 0) {
         if (final) {
-          const contribution = logContribution(spec.volumeUsd(record) ?? 0, epochDayOf(day), params.topN.decayHalfLifeDays);
+          const contribution = logContribution(spec.volumeUsd(record) ?? 0, epochDayOfIsoDay(day), params.topN.decayHalfLifeDays);
           if (contribution !== null) {
             const change = addVolume(txn, meta, capacity, entityKey, contribution);
             meta = { ...change.meta, maxDay: meta.maxDay };
@@ -519,7 +510,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       entityId: at.entityId,
       tokenAddress: at.tokenAddress,
       metric,
-      day: hourLabel(hourMs),
+      day: isoHour(hourMs), // 'YYYY-MM-DDTHH': one hourly anomaly per entity, metric and hour
       method: HOURLY_METHOD,
     });
   }
@@ -540,7 +531,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       entity_id: at.entityId as `0x${string}`,
       token_address: at.tokenAddress as `0x${string}` | null,
       metric,
-      day: Math.floor(hourMs / DAY_MS),
+      day: epochDayOf(hourMs),
       value,
       baseline_center: h?.center ?? 0,
       baseline_spread: h?.range ?? 0,
@@ -601,7 +592,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       entity_id: at.entityId as `0x${string}`,
       token_address: at.tokenAddress as `0x${string}` | null,
       metric: metric.name,
-      day: epochDayOf(at.day),
+      day: epochDayOfIsoDay(at.day),
       value: score.value,
       baseline_center: inverseTransform(baseline.center, sp.baseline.transform),
       baseline_spread: baseline.spread,

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fromRpcLog, type EvmLog, type RpcLog } from '../log.ts';
+import { hexToNumber, type Hex } from 'viem';
+import type { EvmLog } from '../log.ts';
 
 /**
  * Test-only readers for the recorded real-mainnet data committed with the repository: MAINNET_FIXTURES_DIR of
@@ -51,14 +52,13 @@ export function evmLogFromEtlJson(row: Record<string, unknown>, chainId = 1): Ev
     chain_id: chainId,
     block_number: Number(row.block_number),
     block_hash: String(row.block_hash),
-    block_timestamp: Number(row.block_timestamp),
+    block_timestamp: Number(row.block_timestamp) * 1000,
     tx_hash: String(row.transaction_hash),
     tx_index: Number(row.transaction_index),
     log_index: Number(row.log_index),
     address: String(row.address),
     topics: (row.topics as string[]).map((t) => t.toLowerCase()),
     data: String(row.data),
-    removed: false,
   };
 }
 
@@ -131,4 +131,41 @@ export function sqdLogs(block: (typeof SQD_BLOCKS)[number]): EvmLog[] {
   };
   const blockTimestamp = parseInt(blockJson.timestamp, 16);
   return receipts.flatMap((r) => r.logs.map((log) => fromRpcLog(log, { chainId: 1, blockTimestamp })));
+}
+
+/** The JSON-RPC log object (`eth_getLogs`, receipts). */
+export interface RpcLog {
+  readonly address: string;
+  readonly topics: readonly string[];
+  readonly data: string;
+  readonly blockNumber: string;
+  readonly blockHash: string;
+  readonly transactionHash: string;
+  readonly transactionIndex: string;
+  readonly logIndex: string;
+  readonly removed?: boolean;
+  /** Some nodes (and the SQD fixtures) include it; otherwise pass it from the block. */
+  readonly blockTimestamp?: string;
+}
+
+/**
+ * Converts an RPC log into an {@link EvmLog}; `blockTimestamp` is unix seconds, as in the block header.
+ * @example fromRpcLog(receipt.logs[0], { chainId: 1, blockTimestamp: 1466669562 })
+ */
+export function fromRpcLog(log: RpcLog, options: { chainId: number; blockTimestamp?: number }): EvmLog {
+  const blockTimestamp =
+    options.blockTimestamp ?? (log.blockTimestamp === undefined ? undefined : hexToNumber(log.blockTimestamp as Hex));
+  if (blockTimestamp === undefined) throw new TypeError(`log ${log.transactionHash}:${log.logIndex} has no block timestamp`);
+  return {
+    chain_id: options.chainId,
+    block_number: hexToNumber(log.blockNumber as Hex),
+    block_hash: log.blockHash.toLowerCase(),
+    block_timestamp: blockTimestamp * 1000,
+    tx_hash: log.transactionHash.toLowerCase(),
+    tx_index: hexToNumber(log.transactionIndex as Hex),
+    log_index: hexToNumber(log.logIndex as Hex),
+    address: log.address.toLowerCase(),
+    topics: log.topics.map((t) => t.toLowerCase()),
+    data: log.data.toLowerCase(),
+  };
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.ts';
 import { scoringParamsFromConfig } from '../../../processors/anomalies/scoring/params.ts';
 import { replayDevnet, summarizeReplay } from './replay.ts';
+import { DAY_MS } from '../../../core/time.ts';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 
 /**
  * The devnet's planted history through the stream's scorers, for every weekday of the launch (the devnet starts

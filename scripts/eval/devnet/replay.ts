@@ -13,9 +13,8 @@ import type { AnomalyScoringParams } from '../../../processors/anomalies/scoring
 import { devnetPriceAt } from '../../platform/devnet/priceServer.ts';
 import { devnetTokens, type DeployedDevnetToken } from '../../platform/devnet/tokens.ts';
 import { planHistory, type PlantedAnomaly, type TrafficPlan } from '../../platform/devnet/traffic.ts';
+import { DAY_MS, HOUR_MS, isoDay, isoDayOfEpochDay } from '../../../core/time.ts';
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const ZERO = '0x0000000000000000000000000000000000000000';
 const CHAIN_ID = 31337;
 
@@ -29,7 +28,6 @@ interface FlowDay {
   outflow: number;
 }
 
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const usd = (x: number): string => x.toFixed(6);
 
 /** Aggregate records in stream order: per day, one update per block (cumulative), finals after the day closes. */
@@ -156,8 +154,6 @@ export function replayDevnet(
   };
 }
 
-const dayOfEpoch = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
-
 export interface DevnetSummary {
   readonly launchDay: string;
   readonly firstScoredDay: string;
@@ -175,7 +171,7 @@ export interface DevnetSummary {
 /** The figures the issue and devnet.it care about (withdrawn anomalies are not counted: they no longer hold). */
 export function summarizeReplay(replay: DevnetReplay): DevnetSummary {
   const live = replay.anomalies.filter((a) => a.status !== 'withdrawn');
-  const onFirst = live.filter((a) => dayOfEpoch(a.day) === replay.firstScoredDay);
+  const onFirst = live.filter((a) => isoDayOfEpochDay(a.day) === replay.firstScoredDay);
   const spike = replay.planted.find((p) => p.kind === 'token_volume_spike')!;
   const burst = replay.planted.find((p) => p.kind === 'address_outflow_burst')!;
   // The planted checks are the daily scorer's verdicts; the hourly detector is counted on its own.
@@ -199,23 +195,26 @@ export function summarizeReplay(replay: DevnetReplay): DevnetSummary {
         a.entity_type === 'token' &&
         a.entity_id === spike.token &&
         a.metric === 'transfer_count' &&
-        dayOfEpoch(a.day) === spike.day,
+        isoDayOfEpochDay(a.day) === spike.day,
     ),
     spikeVolume: severityOf(
       (a) =>
-        a.entity_type === 'token' && a.entity_id === spike.token && a.metric === 'volume_usd' && dayOfEpoch(a.day) === spike.day,
+        a.entity_type === 'token' &&
+        a.entity_id === spike.token &&
+        a.metric === 'volume_usd' &&
+        isoDayOfEpochDay(a.day) === spike.day,
     ),
     whaleOutflow: severityOf(
       (a) =>
         a.entity_type === 'address' &&
         a.entity_id === burst.address &&
         a.metric === 'outflow_usd' &&
-        dayOfEpoch(a.day) === burst.day,
+        isoDayOfEpochDay(a.day) === burst.day,
     ),
     hourly: {
       all: hourly.length,
       high: hourly.filter((a) => a.severity === 'high').length,
-      highOffPlanted: hourly.filter((a) => a.severity === 'high' && !plantedDays.has(dayOfEpoch(a.day))).length,
+      highOffPlanted: hourly.filter((a) => a.severity === 'high' && !plantedDays.has(isoDayOfEpochDay(a.day))).length,
     },
   };
 }

@@ -14,6 +14,7 @@
  *   level shift  every day from then on scaled by 2.5-4 or 0.25-0.4 (listing, delisting...)
  */
 import { mulberry32, normal, randomInt, studentT, type Random } from '../../../processors/anomalies/lib/prng.ts';
+import { addDays } from '../../../core/time.ts';
 
 export type InjectedKind = 'spike' | 'drop' | 'level_shift';
 
@@ -57,10 +58,6 @@ export const DEFAULT_GENERATOR_PARAMS: GeneratorParams = {
 
 /** Weekday shape (Sunday first): quiet weekends, busy mid-week. */
 const WEEKLY_SHAPE = [-1, 0.3, 0.4, 0.4, 0.35, 0.2, -0.65];
-
-function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
 
 function uniform(rnd: Random, lo: number, hi: number): number {
   return lo + (hi - lo) * rnd();
