@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import type { Producer } from 'kafkajs';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKafka } from '../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../core/kafka/ensure-topics.ts';
 import { createLogger } from '../core/logger.ts';
@@ -228,12 +228,11 @@ beforeAll(async () => {
   producer = createKafka({ config, logger, clientSuffix: 'gateway-it' }).producer();
   await producer.connect();
   gateway = await startGateway({ config, logger, port: 0 });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const ready = await fetch(`${gateway.origin}/readyz`);
-    if (ready.status === 200) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // Fails the setup (instead of running every test against a gateway that never became ready).
+  await vi.waitFor(async () => expect((await fetch(`${gateway.origin}/readyz`)).status).toBe(200), {
+    timeout: 60_000,
+    interval: 250,
+  });
 });
 
 afterAll(async () => {
@@ -428,9 +427,10 @@ describe('queries against seeded tables', () => {
     }
     expect(paged).toEqual(everything.map((n) => n.anomalyId));
 
-    const high = data<Page>(await gql(query, { first: 50, minSeverity: 'HIGH' })).anomalies.edges.map((e) => e.node.severity);
-    expect(high.length).toBeGreaterThan(0);
-    expect(high.every((s) => s === 'HIGH')).toBe(true);
+    const high = data<Page>(await gql(query, { first: 50, minSeverity: 'HIGH' })).anomalies.edges.map((e) => e.node);
+    const expectedHigh = everything.filter((n) => n.severity === 'HIGH').map((n) => n.anomalyId);
+    expect(expectedHigh.length).toBeGreaterThan(0);
+    expect(high.map((n) => n.anomalyId)).toEqual(expectedHigh);
     const withdrawn = data<Page>(await gql(query, { first: 50, status: 'WITHDRAWN' })).anomalies.edges.map(
       (e) => e.node.anomalyId,
     );
@@ -773,12 +773,14 @@ describe('subscriptions', () => {
     return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms))]);
   }
 
-  async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${check.toString()}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  /** Resolves once `check()` holds; fails the test when it still does not after `timeout` ms. */
+  function waitFor(check: () => boolean, timeout = 15_000): Promise<void> {
+    return vi.waitFor(
+      () => {
+        if (!check()) throw new Error(`timed out waiting for ${check.toString()}`);
+      },
+      { timeout, interval: 10 },
+    );
   }
 
   it('an anomaly produced to Kafka (Avro via the registry) reaches a WebSocket and an SSE client; latency printed', async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureDeclaredTopics } from '../core/kafka/ensure-topics.ts';
 import { createLogger } from '../core/logger.ts';
 import { addDays } from '../core/time.ts';
@@ -153,12 +153,14 @@ function metricsRow(date: string) {
   };
 }
 
-async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${check.toString()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Resolves once `check()` holds; fails the test when it still does not after `timeout` ms. */
+function waitFor(check: () => boolean, timeout = 15_000): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!check()) throw new Error(`timed out waiting for ${check.toString()}`);
+    },
+    { timeout, interval: 10 },
+  );
 }
 
 beforeAll(async () => {
@@ -197,10 +199,11 @@ beforeAll(async () => {
   await ensureDeclaredTopics({ config, logger });
   await createSchemaRegistrySerdes({ config }).registerAll();
   gateway = await startGateway({ config, logger, port: 0 });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && (await fetch(`${gateway.origin}/readyz`)).status !== 200) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // Fails the setup (instead of running every test against a gateway that never became ready).
+  await vi.waitFor(async () => expect((await fetch(`${gateway.origin}/readyz`)).status).toBe(200), {
+    timeout: 60_000,
+    interval: 250,
+  });
 });
 
 afterAll(async () => {
@@ -293,28 +296,19 @@ describe('/readyz answers from state refreshed in the background', () => {
   });
 
   it('a warehouse outage shows within a refresh interval or two, and the recovery too', async () => {
+    const within = { timeout: READINESS_INTERVAL_MS * 3 + 5_000, interval: 100 };
     proxy.down = true;
     try {
-      const deadline = Date.now() + READINESS_INTERVAL_MS * 3 + 5_000;
-      let body: { components: { name: string; status: string }[] } | undefined;
-      for (;;) {
+      const body = await vi.waitFor(async () => {
         const response = await fetch(`${gateway.origin}/readyz`);
-        if (response.status === 503) {
-          body = (await response.json()) as typeof body;
-          break;
-        }
-        expect(Date.now()).toBeLessThan(deadline);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(body?.components.find((c) => c.name === 'warehouse')?.status).toBe('DOWN');
+        expect(response.status).toBe(503);
+        return (await response.json()) as { components: { name: string; status: string }[] };
+      }, within);
+      expect(body.components.find((c) => c.name === 'warehouse')?.status).toBe('DOWN');
     } finally {
       proxy.down = false;
     }
-    const deadline = Date.now() + READINESS_INTERVAL_MS * 3 + 5_000;
-    while ((await fetch(`${gateway.origin}/readyz`)).status !== 200) {
-      expect(Date.now()).toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(async () => expect((await fetch(`${gateway.origin}/readyz`)).status).toBe(200), within);
   });
 });
 
