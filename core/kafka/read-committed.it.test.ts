@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useTestTopic } from '../../scripts/test/test-topic.ts';
 
 /**
@@ -52,9 +52,11 @@ describe('read_committed with overlapping aborted transactions (real broker)', (
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });
-    const deadline = Date.now() + 30_000;
-    while (!seen.includes('committed-2') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await consumer.disconnect();
+    try {
+      await vi.waitFor(() => expect(seen).toContain('committed-2'), { timeout: 30_000, interval: 100 });
+    } finally {
+      await consumer.disconnect();
+    }
 
     expect(seen).toEqual(['committed-1', 'committed-2']);
   }, 60_000);

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import { createLogger } from '../logger.ts';
 import { superviseConsumer } from './supervised-consumer.ts';
@@ -52,9 +52,11 @@ describe('superviseConsumer (real broker)', () => {
     await supervised.start();
     const first = supervised.current;
     await producer!.send({ topic, messages: [{ value: 'a' }, { value: 'boom' }, { value: 'b' }] });
-    const deadline = Date.now() + 60_000;
-    while (!seen.includes('b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await supervised.stop();
+    try {
+      await vi.waitFor(() => expect(seen).toContain('b'), { timeout: 60_000, interval: 100 });
+    } finally {
+      await supervised.stop();
+    }
 
     expect(crashes).toEqual([false]);
     expect(supervised.current).not.toBe(first);

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import type { Serde } from '../../schemas/serde.ts';
@@ -36,9 +36,10 @@ describe('GlobalFeed (real broker)', () => {
       expect([...feed.values].sort()).toEqual([...before].sort());
       const after = Array.from({ length: 30 }, (_, i) => `after-${i}`);
       for (let i = 0; i < after.length; i += 10) await publish(after.slice(i, i + 10));
-      const deadline = Date.now() + 30_000;
-      while (feed.values.length < before.length + after.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
+      await vi.waitFor(() => expect(feed.values.length).toBeGreaterThanOrEqual(before.length + after.length), {
+        timeout: 30_000,
+        interval: 100,
+      });
       expect([...feed.values].sort()).toEqual([...before, ...after].sort());
     } finally {
       await feed.stop();

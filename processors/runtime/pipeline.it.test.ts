@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -108,8 +108,11 @@ describe('stream engine: generated multi-day stream → marts equal the SQL reco
     await consumer.run({
       eachMessage: async ({ message }) => void letters.push(await serde.deserialize(message.value as Buffer)),
     });
-    for (let i = 0; i < 100 && letters.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 200));
-    await consumer.disconnect();
+    try {
+      await vi.waitFor(() => expect(letters.length).toBeGreaterThan(0), { timeout: 20_000, interval: 200 });
+    } finally {
+      await consumer.disconnect();
+    }
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({
       source_topic: 'eth.logs.raw',

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import pRetry from 'p-retry';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureDeclaredTopics, ensureTopics } from '../../core/kafka/ensure-topics.ts';
+import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { Serde, Serdes } from '../../schemas/serde.ts';
 import type { TopicName } from '../../schemas/topics.ts';
@@ -39,6 +39,8 @@ describe('StreamTask global tables (real broker)', () => {
   const logger = createLogger({ level: 'silent' });
   const config = testConfig();
   const t = useTestTopic('task-out');
+  // The stage's input: its group offsets are committed in the task's transactions.
+  const input = useTestTopic('task-in');
   const appId = `task-it-${randomUUID().slice(0, 8)}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'oracul-task-it-'));
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
@@ -68,9 +70,8 @@ describe('StreamTask global tables (real broker)', () => {
       toInputs: (value) => [{ record: String(value) }],
       toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
       globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ global: String(value) }) }],
+      kafkaTopics: { 'eth.logs.raw': input.topic },
     };
-    // The input topic (its group offsets are committed in the transactions) and the stage's changelogs.
-    await ensureDeclaredTopics({ config, logger });
     const changelogs = changelogTopicsOf(appId, stage, config.kafka.topics);
     await ensureTopics(t.admin, changelogs, logger);
     // Until the new partitions have a leader, metadata requests for them fail.
