@@ -35,10 +35,11 @@ export interface StoreSpec<V> {
   readonly codec: StateCodec<V>;
   /**
    * Number of leading key characters that name the key's time segment (the window start for window stores, see
-   * windowKey.ts). Implementations may keep one physical segment per prefix so dropping a day is cheap. 0 = none.
+   * windowKey.ts). The in-memory store (test driver, backfills) sorts each segment on its own, so closing a day
+   * sorts that day only; LMDB ignores it. 0 = none.
    */
   readonly segmentPrefixLength?: number;
-  /** One line for docs and `describe()`. */
+  /** What the store holds, in one line (for readers of the processor; nothing reads it at run time). */
   readonly doc: string;
 }
 
