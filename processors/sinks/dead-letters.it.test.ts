@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka, Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT, type OraculConfig } from '../../config/index.ts';
 import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
@@ -418,8 +418,7 @@ describe('dead letters you can see, raw sinks that refuse garbage', () => {
     await sink.start();
     try {
       // The stage commits its dead letter on its own schedule: wait for every expected row, then for the end.
-      const deadline = Date.now() + 120_000;
-      while ((await landed()) < expectedKeys.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      await vi.waitFor(async () => expect(await landed()).toBe(expectedKeys.length), { timeout: 120_000, interval: 500 });
       await sink.waitUntilCaughtUp({ timeoutMs: 60_000 });
     } finally {
       await sink.stop();
