@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   isOwnProcess,
   isProcessAlive,
@@ -51,9 +51,10 @@ describe('process control', () => {
     );
     const pid = child.pid ?? -1;
     // Only once it ignores SIGTERM (a fixed sleep was too short for a loaded machine: the child died of the SIGTERM).
-    const deadline = Date.now() + 15_000;
-    while (!(await readFile(join(dir, 'svc.log'), 'utf8')).includes('stubborn: handler installed') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(async () => expect(await readFile(join(dir, 'svc.log'), 'utf8')).toContain('stubborn: handler installed'), {
+      timeout: 15_000,
+      interval: 50,
+    });
     expect(await terminateProcess(pid, 300)).toBe('killed');
     expect(isProcessAlive(pid)).toBe(false);
   });

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../config/index.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OraculConfig } from '../../config/index.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
@@ -270,8 +270,19 @@ describe('a cold start: nothing ingested, no price polled yet', () => {
 describe('data-quality checks on the warehouse', () => {
   let alerts: AlertService | undefined;
   const groupId = `dq-it-${randomBytes(4).toString('hex')}`;
+  let kafkaAdmin: Admin;
+  /** The alert service's lag on dq.checks: 0 once it has read every record produced so far. */
+  const dqLag = async (): Promise<{ ok: boolean; observed: number } | undefined> =>
+    (await consumerLagFindings(kafkaAdmin, 5, [groupId])).find((f) => f.subject === `${groupId}/dq.checks`);
+  const caughtUp = (): Promise<void> =>
+    vi.waitFor(async () => expect(await dqLag()).toMatchObject({ ok: true, observed: 0 }), { timeout: 30_000, interval: 500 });
+  beforeAll(async () => {
+    kafkaAdmin = createKafka({ config, logger, clientSuffix: 'dq-it-admin' }).admin();
+    await kafkaAdmin.connect();
+  });
   afterAll(async () => {
     await alerts?.stop();
+    await kafkaAdmin.disconnect();
   });
 
   it('a planted block gap and a duplicate tx give fail rows in table and topic, and one Slack alert', async () => {
@@ -318,9 +329,11 @@ describe('data-quality checks on the warehouse', () => {
       lagGroups: [],
       topics: ['dq.checks'], // other test files share the stack's topics
     });
-    const deadline = Date.now() + 60_000;
-    while (webhook.delivered().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 3000)); // a few more digest intervals: nothing else may arrive
+    await vi.waitFor(() => expect(webhook.delivered().length).toBeGreaterThan(0), { timeout: 60_000, interval: 200 });
+    // The end of the input instead of a sleep: once the service has read every record of both runs and flushed and
+    // delivered what it holds, nothing else can arrive from them.
+    await caughtUp();
+    await alerts.alerter.flush();
     expect(webhook.delivered()).toHaveLength(1);
     const text = JSON.stringify(webhook.delivered()[0]?.body);
     expect(text).toContain('block_gaps');
@@ -328,25 +341,11 @@ describe('data-quality checks on the warehouse', () => {
     expect(webhook.delivered()[0]?.body.blocks[0]?.text?.text).toBe('Oracul: 2 alerts (2 high)');
   });
   it('consumer lag: 0 once the alert service caught up, above threshold after new records it did not read', async () => {
-    const kafkaAdmin = createKafka({ config, logger, clientSuffix: 'dq-it-admin' }).admin();
-    await kafkaAdmin.connect();
-    try {
-      const dqLag = async (): Promise<{ ok: boolean; observed: number } | undefined> =>
-        (await consumerLagFindings(kafkaAdmin, 5, [groupId])).find((f) => f.subject === `${groupId}/dq.checks`);
-      const deadline = Date.now() + 30_000;
-      let lag = await dqLag();
-      while (lag?.observed !== 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 500));
-        lag = await dqLag();
-      }
-      expect(lag).toMatchObject({ ok: true, observed: 0 });
-      await alerts?.stop();
-      alerts = undefined;
-      const results = await runDqOnce({ config, client, producer, serdes, logger }); // 8 new records, nobody reads them
-      expect(await dqLag()).toMatchObject({ ok: false, observed: results.length });
-    } finally {
-      await kafkaAdmin.disconnect();
-    }
+    await caughtUp();
+    await alerts?.stop();
+    alerts = undefined;
+    const results = await runDqOnce({ config, client, producer, serdes, logger }); // 8 new records, nobody reads them
+    expect(await dqLag()).toMatchObject({ ok: false, observed: results.length });
   });
   it('oracul dq run: prints the results, writes the table, exits 2 when a check fails', async () => {
     const run = promisify(execFile);

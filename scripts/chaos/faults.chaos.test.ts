@@ -38,7 +38,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka } from 'kafkajs';
 import { createPublicClient, http, parseAbiItem, type PublicClient } from 'viem';
 import { hardhat } from 'viem/chains';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../config/load.ts';
 import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
@@ -334,12 +334,15 @@ describe('oracul start under kill -9, a Kafka restart, a ClickHouse outage and a
     mark(
       `traffic stopped: ${traffic.stats.sent} tx (${traffic.stats.mints} mints, ${traffic.stats.failed} failed); head ${head}`,
     );
+    // Ends when the block is in or the process exited (then the check below says why); throws after 300 s, the budget
+    // of the whole drain.
     const deadline = Date.now() + 300_000;
-    while ((await maxRawBlock()) < finalSafeHead) {
-      if (Date.now() > deadline) throw new Error(`raw_blocks did not reach block ${finalSafeHead}`);
-      if (current.child.exitCode !== null) throw new Error(unexpectedExits.join('\n') || 'oracul start exited');
-      await sleep(1000);
-    }
+    const running = current.child;
+    await vi.waitFor(async () => expect((await maxRawBlock()) >= finalSafeHead || running.exitCode !== null).toBe(true), {
+      timeout: 300_000,
+      interval: 1000,
+    });
+    if (running.exitCode !== null) throw new Error(unexpectedExits.join('\n') || 'oracul start exited');
     mark(`raw_blocks reached ${finalSafeHead}`);
     const stages = oraculStages();
     await waitForStages(admin, 'oracul', stages, { timeoutMs: 300_000 });
@@ -351,10 +354,10 @@ describe('oracul start under kill -9, a Kafka restart, a ClickHouse outage and a
     ] as const;
     const { groupCaughtUp } = await import('../../processors/runtime/testing/pipelineHarness.ts');
     for (const [group, topic] of sinkGroups) {
-      while (!(await groupCaughtUp(admin, group, topic))) {
-        if (Date.now() > deadline) throw new Error(`${group} did not catch up`);
-        await sleep(500);
-      }
+      await vi.waitFor(async () => expect(await groupCaughtUp(admin, group, topic), `${group} caught up`).toBe(true), {
+        timeout: Math.max(1, deadline - Date.now()),
+        interval: 500,
+      });
     }
     mark('pipeline drained');
   }, 1_800_000);

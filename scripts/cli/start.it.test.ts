@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { isProcessAlive as alive } from '../../infra/stack/process-control.ts';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../config/index.ts';
 import { stackStatus } from '../../infra/stack/index.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -26,17 +26,14 @@ describe('oracul start (against the running test stack)', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('"msg":"oracul is up"') && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // Each wait ends when its line is logged or the process exits (then the expectation after it says why); vi.waitFor
+    // throws at its timeout.
+    const logged = (line: string) => () => expect(output.includes(line) || child.exitCode !== null).toBe(true);
+    await vi.waitFor(logged('"msg":"oracul is up"'), { timeout: 90_000, interval: 200 });
     expect(output).toContain('"msg":"oracul is up"');
     // The gateway starts after the pipeline, on a free port (--gateway-port 0): its URL is in the log.
     // The whole platform starts first (stages, sinks, on a loaded machine tens of seconds): a longer wait.
-    const gatewayDeadline = Date.now() + 180_000;
-    while (!output.includes('"msg":"gateway started"') && Date.now() < gatewayDeadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await vi.waitFor(logged('"msg":"gateway started"'), { timeout: 180_000, interval: 200 });
     const started = output
       .split('\n')
       .filter((line) => line.includes('"gateway started"'))
@@ -85,7 +82,6 @@ describe('oracul start (against the running test stack)', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
     const statusLogger = createLogger({ level: 'silent' });
     const kafka = createKafka({ config: testConfig(), logger: statusLogger, clientSuffix: 'status-workers' });
     const stages = oraculStages({ config: testConfig() }).map((s) => s.name);
@@ -97,35 +93,36 @@ describe('oracul start (against the running test stack)', () => {
     };
     try {
       // Two children, each running every stage (they share the partitions through the groups).
-      const deadline = Date.now() + 240_000;
       let pids: number[] = [];
-      while (pids.length < 2 && Date.now() < deadline && child.exitCode === null) {
-        await sleep(2_000);
-        pids = await workerPids().catch(() => []);
-      }
+      await vi.waitFor(
+        async () => {
+          pids = await workerPids().catch(() => []);
+          expect(pids.length === 2 || child.exitCode !== null).toBe(true);
+        },
+        { timeout: 240_000, interval: 2_000 },
+      );
       expect(pids.length, `no two worker children:\n${output.slice(-4000)}`).toBe(2);
 
       // A child killed with SIGKILL is restarted by the supervisor.
       process.kill(pids[0] as number, 'SIGKILL');
-      const restartDeadline = Date.now() + 120_000;
-      while (!output.includes('"msg":"child exited unexpectedly: restarting"') && Date.now() < restartDeadline) await sleep(200);
-      expect(output).toContain('"msg":"child exited unexpectedly: restarting"');
-      const restarted = Date.now() + 180_000;
+      await vi.waitFor(() => expect(output).toContain('"msg":"child exited unexpectedly: restarting"'), {
+        timeout: 120_000,
+        interval: 200,
+      });
       let after: number[] = [];
-      while (Date.now() < restarted) {
-        after = await workerPids().catch(() => []);
-        if (after.length === 2 && !after.includes(pids[0] as number)) break;
-        await sleep(2_000);
-      }
-      expect(after.filter((p) => p !== pids[0]).length).toBe(2);
+      await vi.waitFor(
+        async () => {
+          after = await workerPids().catch(() => []);
+          expect(after.filter((p) => p !== pids[0]).length).toBe(2);
+        },
+        { timeout: 180_000, interval: 2_000 },
+      );
 
       // `oracul start` killed with SIGKILL: its children notice the closed IPC channel and stop (no orphans).
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
-      const orphanDeadline = Date.now() + 90_000;
-      while (after.some(alive) && Date.now() < orphanDeadline) await sleep(500);
-      expect(after.filter(alive)).toEqual([]);
+      await vi.waitFor(() => expect(after.filter(alive)).toEqual([]), { timeout: 90_000, interval: 500 });
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
