@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { stackDown, stackPaths, stackUp, type ComponentName } from '../../infra/stack/index.ts';
 import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
-import { createBlockLogsProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
+import { createErc20DecoderProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
 import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
 import type { Serdes } from '../../schemas/index.ts';
 import type { TopicName } from '../../schemas/topics.ts';
@@ -114,7 +114,7 @@ export async function produceSyntheticTransfers(params: {
     transfersPerBlock: params.transfersPerBlock,
     addresses: 100_000,
   });
-  const decoder = createTestDriver(createBlockLogsProcessor(), { verifySerde: false });
+  const decoder = createTestDriver(createErc20DecoderProcessor(), { verifySerde: false });
   for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });
   const records = new Map<TopicName, { key: string; value: unknown }[]>([
     ['erc20.transfers', []],

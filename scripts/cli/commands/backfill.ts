@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../../config/index.ts';
 import type { Common } from '../../../core/common.ts';
 import { createLogger } from '../../../core/logger.ts';
+import { parseIsoDay } from '../../../core/time.ts';
 import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
 import type { SourceProgress } from '../../../processors/sources/loop/block-source.ts';
 import { nonNegativeInteger, positiveInteger } from '../args.ts';
@@ -45,6 +46,11 @@ function setup(): Common {
 }
 
 export function registerBackfillCommands(program: Command): void {
+  registerBackfillCommand(program);
+  registerIngestCommands(program);
+}
+
+function registerBackfillCommand(program: Command): void {
   program
     .command('backfill')
     .description(
@@ -74,117 +80,142 @@ export function registerBackfillCommands(program: Command): void {
     .option('--max-range <n>', '--transfers-only: most blocks per eth_getLogs call (default 2000)', positiveInteger)
     .option('--no-progress', 'no progress bar, even in a terminal')
     .action(async (what: string, opts: BackfillOptions, command: Command) => {
-      if (what === 'prices') {
-        const common = setup();
-        const { runPriceBackfill } = await import('../../../processors/prices/index.ts');
-        const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
-        const summary = await runPriceBackfill(common, {
-          serdes: createSchemaRegistrySerdes({ config: common.config }),
-          from: opts.from,
-          to: opts.to,
-        });
-        common.logger.info({ msg: 'price backfill done', ...summary });
-        await common.shutdown.run('done');
-        return;
-      }
+      if (what === 'prices') return backfillPrices(opts);
       if (what !== 'blocks') command.error(`error: unknown backfill target '${what}' (blocks | prices)`, { exitCode: 2 });
-      if (opts.maxRange !== undefined && !opts.transfersOnly)
-        command.error('error: --max-range applies to --transfers-only', { exitCode: 2 });
-      const isDay = (v: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
-      const byDay = isDay(opts.from) && isDay(opts.to);
-      if (!byDay && (!/^\d+$/.test(opts.from) || !/^\d+$/.test(opts.to)))
-        command.error('error: --from and --to must both be block numbers or both UTC days (YYYY-MM-DD)', { exitCode: 2 });
-      if (byDay && opts.to < opts.from) command.error('error: --to must be >= --from', { exitCode: 2 });
+      const byDay = checkBlockArguments(opts, command);
       const common = setup();
-      let from = Number(opts.from);
-      let to = Number(opts.to);
-      if (byDay) {
-        // Days → blocks: binary search over block timestamps on the chain's endpoints.
-        const rpcUrls =
-          opts.rpcUrl ?? common.config.chains.find((c) => opts.chain === undefined || c.name === opts.chain)?.rpcUrls ?? [];
-        if (rpcUrls.length === 0) command.error('error: no RPC endpoint (set ORACUL_RPC_URL or --rpc-url)', { exitCode: 2 });
-        const { blockRangeOfDays } = await import('../../../processors/sources/fetch/block-at-time.ts');
-        const range = await blockRangeOfDays(rpcUrls, opts.from, opts.to);
-        if (range === null) {
-          common.logger.warn({ msg: 'no block in these days: nothing to backfill', from_day: opts.from, to_day: opts.to });
-          await common.shutdown.run('done');
-          return;
-        }
-        ({ from, to } = range);
-        common.logger.info({
-          msg: 'days resolved to blocks',
-          from_day: opts.from,
-          to_day: opts.to,
-          from_block: from,
-          to_block: to,
-        });
-      }
-      if (to < from) command.error('error: --to must be >= --from', { exitCode: 2 });
-      const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
-
-      const tty = opts.progress && process.stderr.isTTY === true;
-      let bar: SingleBarType | undefined;
-      if (tty) {
-        const { SingleBar, Presets } = await import('cli-progress');
-        bar = new SingleBar(
-          {
-            format: ' {bar} {percentage}% | {value}/{total} blocks | {bps} blocks/s | {lps} logs/s | ETA {eta} | block {block}',
-            stream: process.stderr,
-            etaBuffer: 50,
-            hideCursor: true,
-          },
-          Presets.shades_classic,
-        );
-        bar.start(to - from + 1, 0, { bps: 0, lps: 0, eta: '-', block: from });
-      }
-      // Both modes report the same progress shape: blocks and logs since this run started (a resume skips the rest).
-      const onProgress = (p: SourceProgress): void => {
-        const perS = (n: number) => (p.elapsedMs > 0 ? Math.round((n / p.elapsedMs) * 1000) : 0);
-        // ETA from this run's own rate: cli-progress' would count the blocks a resume skipped as progress.
-        const bps = p.elapsedMs > 0 ? (p.blocks / p.elapsedMs) * 1000 : 0;
-        const eta = bps > 0 ? formatSeconds((to - p.lastBlock) / bps) : '-';
-        bar?.update(p.lastBlock - from + 1, { bps: perS(p.blocks), lps: perS(p.logs), eta, block: p.lastBlock });
-      };
-      const ingestOverrides = {
-        ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-        ...(opts.fetchWorkers !== undefined ? { fetchWorkers: opts.fetchWorkers } : {}),
-      };
-      try {
-        const serdes = createSchemaRegistrySerdes({ config: common.config });
-        if (opts.transfersOnly) {
-          const { runTransfersBackfill } = await import('../../../processors/sources/transfers/index.ts');
-          const summary = await runTransfersBackfill(
-            common,
-            {
-              serdes,
-              chain: opts.chain,
-              rpcUrls: opts.rpcUrl,
-              stateDir: opts.stateDir,
-              ingest: ingestOverrides,
-              ...(opts.maxRange ? { range: { max: opts.maxRange } } : {}),
-              onProgress,
-            },
-            { from, to, signal: common.shutdown.signal },
-          );
-          bar?.stop();
-          common.logger.info({ msg: 'backfill summary', ...summary });
-        } else {
-          const { runBlockSource } = await import('../../../processors/sources/index.ts');
-          const summary = await runBlockSource(
-            common,
-            { serdes, chain: opts.chain, rpcUrls: opts.rpcUrl, stateDir: opts.stateDir, ingest: ingestOverrides, onProgress },
-            { from, to, signal: common.shutdown.signal },
-          );
-          bar?.stop();
-          common.logger.info({ msg: 'backfill summary', ...summary });
-        }
-      } finally {
-        bar?.stop();
-        await common.shutdown.run('done');
-      }
+      const range = byDay
+        ? await blockRangeOfDayArguments(common, opts, command)
+        : { from: Number(opts.from), to: Number(opts.to) };
+      if (range === null) return common.shutdown.run('done');
+      if (range.to < range.from) command.error('error: --to must be >= --from', { exitCode: 2 });
+      await backfillBlocks(common, opts, range);
     });
+}
 
+async function backfillPrices(opts: BackfillOptions): Promise<void> {
+  const common = setup();
+  const { runPriceBackfill } = await import('../../../processors/prices/index.ts');
+  const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+  const summary = await runPriceBackfill(common, {
+    serdes: createSchemaRegistrySerdes({ config: common.config }),
+    from: opts.from,
+    to: opts.to,
+  });
+  common.logger.info({ msg: 'price backfill done', ...summary });
+  await common.shutdown.run('done');
+}
+
+/** Exits with code 2 on arguments that do not make a block range; true when --from and --to are UTC days. */
+function checkBlockArguments(opts: BackfillOptions, command: Command): boolean {
+  if (opts.maxRange !== undefined && !opts.transfersOnly)
+    command.error('error: --max-range applies to --transfers-only', { exitCode: 2 });
+  const isDay = (v: string): boolean => parseIsoDay(v) !== undefined;
+  const byDay = isDay(opts.from) && isDay(opts.to);
+  if (!byDay && (!/^\d+$/.test(opts.from) || !/^\d+$/.test(opts.to)))
+    command.error('error: --from and --to must both be block numbers or both UTC days (YYYY-MM-DD)', { exitCode: 2 });
+  if (byDay && opts.to < opts.from) command.error('error: --to must be >= --from', { exitCode: 2 });
+  return byDay;
+}
+
+/** Days → blocks: binary search over block timestamps on the chain's endpoints; null when the days hold no block. */
+async function blockRangeOfDayArguments(
+  common: Common,
+  opts: BackfillOptions,
+  command: Command,
+): Promise<{ from: number; to: number } | null> {
+  const rpcUrls =
+    opts.rpcUrl ?? common.config.chains.find((c) => opts.chain === undefined || c.name === opts.chain)?.rpcUrls ?? [];
+  if (rpcUrls.length === 0) command.error('error: no RPC endpoint (set ORACUL_RPC_URL or --rpc-url)', { exitCode: 2 });
+  const { blockRangeOfDays } = await import('../../../processors/sources/fetch/block-at-time.ts');
+  const range = await blockRangeOfDays(rpcUrls, opts.from, opts.to);
+  if (range === null) {
+    common.logger.warn({ msg: 'no block in these days: nothing to backfill', from_day: opts.from, to_day: opts.to });
+    return null;
+  }
+  common.logger.info({
+    msg: 'days resolved to blocks',
+    from_day: opts.from,
+    to_day: opts.to,
+    from_block: range.from,
+    to_block: range.to,
+  });
+  return range;
+}
+
+/** Runs the block or transfers-only backfill of `from..to` with a progress bar, then shuts down. */
+async function backfillBlocks(common: Common, opts: BackfillOptions, { from, to }: { from: number; to: number }): Promise<void> {
+  const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
+  const progress = await startProgressBar(opts.progress && process.stderr.isTTY === true, from, to);
+  const ingest = {
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.fetchWorkers !== undefined ? { fetchWorkers: opts.fetchWorkers } : {}),
+  };
+  try {
+    const source = {
+      serdes: createSchemaRegistrySerdes({ config: common.config }),
+      chain: opts.chain,
+      rpcUrls: opts.rpcUrl,
+      stateDir: opts.stateDir,
+      ingest,
+      onProgress: progress.onProgress,
+    };
+    const run = { from, to, signal: common.shutdown.signal };
+    let summary: object;
+    if (opts.transfersOnly) {
+      const { runTransfersBackfill } = await import('../../../processors/sources/transfers/index.ts');
+      summary = await runTransfersBackfill(
+        common,
+        { ...source, ...(opts.maxRange ? { range: { max: opts.maxRange } } : {}) },
+        run,
+      );
+    } else {
+      const { runBlockSource } = await import('../../../processors/sources/index.ts');
+      summary = await runBlockSource(common, source, run);
+    }
+    progress.stop();
+    common.logger.info({ msg: 'backfill summary', ...summary });
+  } finally {
+    progress.stop();
+    await common.shutdown.run('done');
+  }
+}
+
+/**
+ * The terminal progress bar (none when `show` is false). Both modes report the same progress shape: blocks and logs
+ * since this run started (a resume skips the rest).
+ */
+async function startProgressBar(
+  show: boolean,
+  from: number,
+  to: number,
+): Promise<{ onProgress: (p: SourceProgress) => void; stop: () => void }> {
+  let bar: SingleBarType | undefined;
+  if (show) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    bar = new SingleBar(
+      {
+        format: ' {bar} {percentage}% | {value}/{total} blocks | {bps} blocks/s | {lps} logs/s | ETA {eta} | block {block}',
+        stream: process.stderr,
+        etaBuffer: 50,
+        hideCursor: true,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(to - from + 1, 0, { bps: 0, lps: 0, eta: '-', block: from });
+  }
+  const onProgress = (p: SourceProgress): void => {
+    const perS = (n: number) => (p.elapsedMs > 0 ? Math.round((n / p.elapsedMs) * 1000) : 0);
+    // ETA from this run's own rate: cli-progress' would count the blocks a resume skipped as progress.
+    const bps = p.elapsedMs > 0 ? (p.blocks / p.elapsedMs) * 1000 : 0;
+    const eta = bps > 0 ? formatSeconds((to - p.lastBlock) / bps) : '-';
+    bar?.update(p.lastBlock - from + 1, { bps: perS(p.blocks), lps: perS(p.logs), eta, block: p.lastBlock });
+  };
+  return { onProgress, stop: () => bar?.stop() };
+}
+
+function registerIngestCommands(program: Command): void {
   const ingest = program.command('ingest').description('Long-running ingestion processes (until SIGINT/SIGTERM)');
   ingest
     .command('live')

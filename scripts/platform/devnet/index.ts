@@ -17,6 +17,7 @@ import { REPO_ROOT } from '../../../config/load.ts';
 import type { OraculConfig } from '../../../config/schema.ts';
 import type { Common } from '../../../core/common.ts';
 import { componentLogger, type Logger } from '../../../core/logger.ts';
+import { isoDay } from '../../../core/time.ts';
 import type { Serdes } from '../../../schemas/index.ts';
 import { compileContracts } from './compile.ts';
 import { devKeyRefusal, devKeyUsage, withDevKey, type DevKey } from './dev-key.ts';
@@ -69,14 +70,42 @@ export interface DevnetSession {
  */
 export async function prepareDevnet(params: PrepareDevnetParameters): Promise<DevnetSession> {
   const logger = componentLogger(params.logger, 'devnet');
-  let { config } = params;
-  const wipe = config.stack.stateDir === DEFAULT_STATE_DIR;
-  const stateDir = wipe ? DEVNET_STATE_DIR : config.stack.stateDir;
-  config = { ...config, stack: { ...config.stack, stateDir } };
+  const stateDir = await prepareStateDir(params.config, logger);
+  const tokens = devnetTokens();
+  const plan = planHistory({ tokens, seed: params.seed, days: params.days ?? DEFAULT_DAYS, nowMs: Date.now() });
+  const priceServer = await startDevnetPriceServer({ tokens });
+  const port = await freePort();
+  const rpcUrl = `http://127.0.0.1:${port}/`;
+  let config = devnetConfig(params.config, { stateDir, tokens, rpcUrl, pricesUrl: priceServer.url });
+  const refusal = devKeyRefusal(config);
+  let devKey: DevKey | undefined;
+  if (refusal === null) ({ config, devKey } = withDevKey(config));
+  else logger.warn({ msg: 'devnet: no development API key', reason: refusal });
+  logger.info({
+    msg: 'no RPC endpoint configured: running on a local devnet (pass --no-devnet to skip)',
+    chain_id: DEVNET_CHAIN_ID,
+    rpc: rpcUrl,
+    prices: priceServer.url,
+    history_days: plan.days,
+    launch_day: isoDay(plan.launchDayMs),
+    history_blocks: plan.blocks.length,
+    planted_anomalies: plan.anomalies,
+  });
+  const nodeStarted = performance.now();
+  const ready = startNodeAndContracts(port, plan, config);
+  const liveIntervalMs = params.liveIntervalMs;
+  return createSession({ config, tokens, plan, rpcUrl, priceServer, devKey, ready, nodeStarted, logger, liveIntervalMs });
+}
+
+/** The devnet's stack state dir, emptied (default dir) or checked for an earlier devnet run (custom dir), and marked. */
+async function prepareStateDir(configured: OraculConfig, logger: Logger): Promise<string> {
+  const wipe = configured.stack.stateDir === DEFAULT_STATE_DIR;
+  const stateDir = wipe ? DEVNET_STATE_DIR : configured.stack.stateDir;
   const absState = resolve(REPO_ROOT, stateDir);
   if (wipe) {
     const { stackDown } = await import('../../../infra/stack/index.ts');
     const { createShutdown } = await import('../../../core/shutdown.ts');
+    const config = { ...configured, stack: { ...configured.stack, stateDir } };
     await stackDown({ config, logger, shutdown: createShutdown(logger) });
     rmSync(absState, { recursive: true, force: true });
     logger.info({ msg: 'devnet: fresh stack state', state_dir: stateDir });
@@ -88,14 +117,18 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
   }
   mkdirSync(absState, { recursive: true });
   writeFileSync(join(absState, MARKER), JSON.stringify({ startedAt: new Date().toISOString(), pid: process.pid }));
+  return stateDir;
+}
 
-  const tokens = devnetTokens();
-  const plan = planHistory({ tokens, seed: params.seed, days: params.days ?? DEFAULT_DAYS, nowMs: Date.now() });
-  const priceServer = await startDevnetPriceServer({ tokens });
-  const port = await freePort();
-  const rpcUrl = `http://127.0.0.1:${port}/`;
-  config = {
+/** The config the platform runs with on the devnet: its chain, tokens, price server and state dir. */
+function devnetConfig(
+  config: OraculConfig,
+  devnet: { stateDir: string; tokens: readonly DeployedDevnetToken[]; rpcUrl: string; pricesUrl: string },
+): OraculConfig {
+  const { stateDir, tokens, rpcUrl, pricesUrl } = devnet;
+  return {
     ...config,
+    stack: { ...config.stack, stateDir },
     chains: [{ name: DEVNET_CHAIN_NAME, chainId: DEVNET_CHAIN_ID, rpcUrls: [rpcUrl], confirmations: 0 }],
     tokens: tokens.map((t) => ({
       symbol: t.symbol,
@@ -104,7 +137,7 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
       decimals: t.decimals,
       chain: DEVNET_CHAIN_NAME,
     })),
-    prices: { ...config.prices, baseUrl: priceServer.url, apiKey: undefined },
+    prices: { ...config.prices, baseUrl: pricesUrl, apiKey: undefined },
     gateway: { ...config.gateway, chainId: DEVNET_CHAIN_ID },
     ingest: { ...config.ingest, pollIntervalMs: Math.min(config.ingest.pollIntervalMs, 1_000) },
     // The alerter's dedup memory and outbox belong to this chain: anomaly ids repeat across devnet runs (same plan,
@@ -115,24 +148,13 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
         ? { ...config.alerts, outboxDir: join(stateDir, 'alerts-outbox') }
         : config.alerts,
   };
-  const refusal = devKeyRefusal(config);
-  let devKey: DevKey | undefined;
-  if (refusal === null) ({ config, devKey } = withDevKey(config));
-  else logger.warn({ msg: 'devnet: no development API key', reason: refusal });
-  logger.info({
-    msg: 'no RPC endpoint configured: running on a local devnet (pass --no-devnet to skip)',
-    chain_id: DEVNET_CHAIN_ID,
-    rpc: rpcUrl,
-    prices: priceServer.url,
-    history_days: plan.days,
-    launch_day: new Date(plan.launchDayMs).toISOString().slice(0, 10),
-    history_blocks: plan.blocks.length,
-    planted_anomalies: plan.anomalies,
-  });
+}
 
-  // The node and the contracts get ready while the platform bootstraps (both take a while on a busy machine).
-  const nodeStarted = performance.now();
-  const ready: Promise<[Devnet, Awaited<ReturnType<typeof compileContracts>>]> = Promise.all([
+type NodeAndContracts = [Devnet, Awaited<ReturnType<typeof compileContracts>>];
+
+/** The node and the contracts get ready while the platform bootstraps (both take a while on a busy machine). */
+function startNodeAndContracts(port: number, plan: TrafficPlan, config: OraculConfig): Promise<NodeAndContracts> {
+  const ready: Promise<NodeAndContracts> = Promise.all([
     startDevnet({
       chainId: DEVNET_CHAIN_ID,
       port,
@@ -143,9 +165,28 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
     compileContracts({ cacheDir: resolve(REPO_ROOT, config.stack.stateDir, 'devnet', 'artifacts') }),
   ]);
   ready.catch(() => undefined); // awaited in start() / stop()
+  return ready;
+}
+
+interface SessionParts {
+  readonly config: OraculConfig;
+  readonly tokens: readonly DeployedDevnetToken[];
+  readonly plan: TrafficPlan;
+  readonly rpcUrl: string;
+  readonly priceServer: DevnetPriceServer;
+  readonly devKey: DevKey | undefined;
+  readonly ready: Promise<NodeAndContracts>;
+  /** `performance.now()` when the node started. */
+  readonly nodeStarted: number;
+  readonly logger: Logger;
+  readonly liveIntervalMs: number | undefined;
+}
+
+function createSession(parts: SessionParts): DevnetSession {
+  const { config, tokens, plan, rpcUrl, priceServer, devKey, ready, logger } = parts;
   let traffic: Promise<void> | undefined;
   const summary: DevnetTrafficSummary = { historyBlocks: 0, historyTransfers: 0, reorg: null, liveBlocks: 0 };
-  const session: DevnetSession = {
+  return {
     config,
     tokens,
     plan,
@@ -155,36 +196,11 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
     devKey,
     async start(common, { serdes }) {
       const [devnet, contracts] = await ready;
-      logger.info({ msg: 'devnet node up', rpc: devnet.url, since_prepare_ms: Math.round(performance.now() - nodeStarted) });
-
-      const from = new Date(plan.launchDayMs).toISOString().slice(0, 10);
-      const to = new Date().toISOString().slice(0, 10);
-      const { runPriceBackfill } = await import('../../../processors/prices/index.ts');
-      const prices = await runPriceBackfill(common, { serdes, from, to });
-      logger.info({ msg: 'devnet price history published', from, to, points: prices.points, gaps: prices.gaps });
-
-      const waitIngested = async (hash: Hex, signal: AbortSignal): Promise<void> => {
-        const { createWarehouseClient } = await import('../../../dwh/client.ts');
-        const client = createWarehouseClient({ config });
-        try {
-          const deadline = Date.now() + 180_000;
-          while (Date.now() < deadline && !signal.aborted) {
-            const rs = await client.query({
-              query: 'SELECT count() AS n FROM raw_blocks WHERE chain_id = {chain:UInt64} AND block_hash = {hash:String}',
-              query_params: { chain: DEVNET_CHAIN_ID, hash },
-              format: 'JSONEachRow',
-            });
-            const [row] = await rs.json<{ n: string }>();
-            if (Number(row?.n ?? 0) > 0) return;
-            await new Promise((r) => setTimeout(r, 500));
-          }
-          throw new Error(`block ${hash} not in raw_blocks after 180 s`);
-        } finally {
-          await client.close();
-        }
-      };
-
-      const watcher = watchAnomalies(config, logger, common.shutdown.signal);
+      const sincePrepareMs = Math.round(performance.now() - parts.nodeStarted);
+      logger.info({ msg: 'devnet node up', rpc: devnet.url, since_prepare_ms: sincePrepareMs });
+      await publishPriceHistory(common, serdes, plan, logger);
+      const { signal } = common.shutdown;
+      const watcher = watchAnomalies(config, logger, signal);
       traffic = runDevnetTraffic(
         {
           rpcUrl: devnet.url,
@@ -192,35 +208,19 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
           contracts,
           plan,
           logger,
-          signal: common.shutdown.signal,
-          waitIngested,
-          liveIntervalMs: params.liveIntervalMs,
+          signal,
+          waitIngested: (hash, aborted) => waitIngested(config, hash, aborted),
+          liveIntervalMs: parts.liveIntervalMs,
           onDeployed: () => publishDevnetTokenMetadata(common, { serdes, tokens, rpcUrl: devnet.url }),
         },
         summary,
       )
         .catch((error: unknown) => {
-          if (!common.shutdown.signal.aborted) logger.error({ msg: 'devnet traffic generator stopped', err: error });
+          if (!signal.aborted) logger.error({ msg: 'devnet traffic generator stopped', err: error });
         })
         .then(() => watcher);
     },
-    logWhatToOpen({ graphqlUrl }) {
-      const header = config.gateway.apiKeyHeader;
-      logger.info({
-        msg: 'devnet running: what to open',
-        graphql: graphqlUrl ?? 'gateway disabled (--no-gateway)',
-        ...(graphqlUrl !== undefined && devKey !== undefined
-          ? { dev_key: devKey.key, dev_key_header: header, ...devKeyUsage(graphqlUrl, header, devKey.key) }
-          : {}),
-        superset: 'http://127.0.0.1:8088 (when the stack runs with --with-superset)',
-        expect: [
-          `transfers of ${tokens.map((t) => t.symbol).join(', ')} over ${plan.days + 1} days within ~2-3 minutes`,
-          ...plan.anomalies.map((a) => `anomaly ${a.day}: ${a.description}`),
-          'one reorg at the head right after the history (orphaned block retracted, log "devnet reorg")',
-          'then a live block every few seconds',
-        ],
-      });
-    },
+    logWhatToOpen: ({ graphqlUrl }) => logWhatToOpen(parts, graphqlUrl),
     async stop() {
       await traffic;
       const node = await ready.then(([n]) => n).catch(() => undefined);
@@ -228,7 +228,56 @@ export async function prepareDevnet(params: PrepareDevnetParameters): Promise<De
       await priceServer.stop();
     },
   };
-  return session;
+}
+
+/** The hourly prices of the warped range, from the launch day to today. */
+async function publishPriceHistory(common: Common, serdes: Serdes, plan: TrafficPlan, logger: Logger): Promise<void> {
+  const from = isoDay(plan.launchDayMs);
+  const to = isoDay(Date.now());
+  const { runPriceBackfill } = await import('../../../processors/prices/index.ts');
+  const prices = await runPriceBackfill(common, { serdes, from, to });
+  logger.info({ msg: 'devnet price history published', from, to, points: prices.points, gaps: prices.gaps });
+}
+
+/** Resolves once the block `hash` is in raw_blocks; throws after 180 s. */
+async function waitIngested(config: OraculConfig, hash: Hex, signal: AbortSignal): Promise<void> {
+  const { createWarehouseClient } = await import('../../../dwh/client.ts');
+  const client = createWarehouseClient({ config });
+  try {
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline && !signal.aborted) {
+      const rs = await client.query({
+        query: 'SELECT count() AS n FROM raw_blocks WHERE chain_id = {chain:UInt64} AND block_hash = {hash:String}',
+        query_params: { chain: DEVNET_CHAIN_ID, hash },
+        format: 'JSONEachRow',
+      });
+      const [row] = await rs.json<{ n: string }>();
+      if (Number(row?.n ?? 0) > 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`block ${hash} not in raw_blocks after 180 s`);
+  } finally {
+    await client.close();
+  }
+}
+
+function logWhatToOpen(parts: SessionParts, graphqlUrl: string | undefined): void {
+  const { config, tokens, plan, devKey, logger } = parts;
+  const header = config.gateway.apiKeyHeader;
+  logger.info({
+    msg: 'devnet running: what to open',
+    graphql: graphqlUrl ?? 'gateway disabled (--no-gateway)',
+    ...(graphqlUrl !== undefined && devKey !== undefined
+      ? { dev_key: devKey.key, dev_key_header: header, ...devKeyUsage(graphqlUrl, header, devKey.key) }
+      : {}),
+    superset: 'http://127.0.0.1:8088 (when the stack runs with --with-superset)',
+    expect: [
+      `transfers of ${tokens.map((t) => t.symbol).join(', ')} over ${plan.days + 1} days within ~2-3 minutes`,
+      ...plan.anomalies.map((a) => `anomaly ${a.day}: ${a.description}`),
+      'one reorg at the head right after the history (orphaned block retracted, log "devnet reorg")',
+      'then a live block every few seconds',
+    ],
+  });
 }
 
 /**

@@ -24,7 +24,7 @@
  * `evm_revert` and mine a different two-block branch, so the source retracts the orphaned block. Then it keeps mining
  * light live traffic every few seconds until stopped.
  */
-import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
+import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Address, type Hex } from 'viem';
 import { request as httpRequest } from 'node:http';
 import type { Logger } from '../../../core/logger.ts';
 import { DAY_MS, dayStartMs, isoDay } from '../../../core/time.ts';
@@ -454,28 +454,53 @@ export interface DevnetTrafficSummary {
  * `summary` is filled as it goes (the reorg entry once it happened).
  */
 export async function runDevnetTraffic(params: RunDevnetTrafficParameters, summary: DevnetTrafficSummary): Promise<void> {
-  const { plan, tokens, logger, signal } = params;
-  const rpc = devnetRpc(params.rpcUrl);
-  const rpcBatch = devnetRpcBatch(params.rpcUrl);
-  const abiOf = (name: string): Abi => {
-    const c = params.contracts[name];
-    if (!c) throw new DevnetTrafficError(`contract ${name} was not compiled`);
-    return c.abi;
-  };
-  const simulateAbi = abiOf('DevnetToken');
+  const simulate = simulateTxsOf(params);
+  const miner = await DevnetMiner.connect(params.rpcUrl);
+  await deployTokens(params, miner);
+  if (!(await mineHistory(params, miner, simulate, summary))) return;
+  if (params.waitIngested && !params.signal.aborted) await plantReorg(params, miner, simulate, summary);
+  await mineLive(params, miner, simulate, summary);
+}
 
-  let lastTimestampS = Number(BigInt((await rpc<{ timestamp: Hex }>('eth_getBlockByNumber', ['latest', false])).timestamp));
-  await rpc('evm_setAutomine', [false]);
-  let nonce = Number(BigInt(await rpc<Hex>('eth_getTransactionCount', [DEVNET_DEPLOYER, 'latest'])));
+type MinedTx = { to?: Address; data: Hex; gas: bigint };
+type Simulate = (transfers: readonly PlannedTransfer[]) => MinedTx[];
 
-  const mine = async (
-    timestampS: number,
-    txs: { to?: Address; data: Hex; gas: bigint }[],
-  ): Promise<{ number: number; hash: Hex }> => {
-    const ts = Math.max(timestampS, lastTimestampS + 1);
+/**
+ * Mines blocks with automine off: the deployer's transactions at explicit nonces, then the block at a chosen
+ * timestamp (strictly after the previous one), checking that every transaction landed and none reverted.
+ */
+class DevnetMiner {
+  private constructor(
+    readonly rpc: <T>(method: string, params?: unknown[]) => Promise<T>,
+    private readonly rpcBatch: (calls: readonly { method: string; params?: unknown[] }[]) => Promise<unknown[]>,
+    private lastTimestampS: number,
+    private nonce: number,
+  ) {}
+
+  static async connect(rpcUrl: string): Promise<DevnetMiner> {
+    const rpc = devnetRpc(rpcUrl);
+    const latest = await rpc<{ timestamp: Hex }>('eth_getBlockByNumber', ['latest', false]);
+    await rpc('evm_setAutomine', [false]);
+    const nonce = Number(BigInt(await rpc<Hex>('eth_getTransactionCount', [DEVNET_DEPLOYER, 'latest'])));
+    return new DevnetMiner(rpc, devnetRpcBatch(rpcUrl), Number(BigInt(latest.timestamp)), nonce);
+  }
+
+  /** The position to come back to after an `evm_revert`. */
+  position(): { timestampS: number; nonce: number } {
+    return { timestampS: this.lastTimestampS, nonce: this.nonce };
+  }
+
+  rewind(position: { timestampS: number; nonce: number }): void {
+    this.lastTimestampS = position.timestampS;
+    this.nonce = position.nonce;
+  }
+
+  async mine(timestampS: number, txs: readonly MinedTx[]): Promise<{ number: number; hash: Hex }> {
+    const ts = Math.max(timestampS, this.lastTimestampS + 1);
     // One batch for the transactions (automine off: they wait in the pool; explicit nonces, as Hardhat may answer a
     // batch's calls concurrently), then the timestamp and the block.
-    const hashes = (await rpcBatch(
+    const nonce = this.nonce;
+    const hashes = (await this.rpcBatch(
       txs.map((tx, i) => ({
         method: 'eth_sendTransaction',
         params: [
@@ -483,12 +508,16 @@ export async function runDevnetTraffic(params: RunDevnetTrafficParameters, summa
         ],
       })),
     )) as Hex[];
-    nonce += txs.length;
-    await rpc('evm_setNextBlockTimestamp', [ts]);
-    await rpc('evm_mine');
-    lastTimestampS = ts;
-    // A second batch: the block and every receipt (nothing may be left out or revert: the model must match the chain).
-    const [block, ...receipts] = (await rpcBatch([
+    this.nonce += txs.length;
+    await this.rpc('evm_setNextBlockTimestamp', [ts]);
+    await this.rpc('evm_mine');
+    this.lastTimestampS = ts;
+    return this.checkMined(hashes);
+  }
+
+  /** A second batch: the block and every receipt (nothing may be left out or revert: the model must match the chain). */
+  private async checkMined(hashes: readonly Hex[]): Promise<{ number: number; hash: Hex }> {
+    const [block, ...receipts] = (await this.rpcBatch([
       { method: 'eth_getBlockByNumber', params: ['latest', false] },
       ...hashes.map((hash) => ({ method: 'eth_getTransactionReceipt', params: [hash] })),
     ])) as [{ number: Hex; hash: Hex; transactions: Hex[] }, ...RpcReceipt[]];
@@ -505,16 +534,21 @@ export async function runDevnetTraffic(params: RunDevnetTrafficParameters, summa
       }
     });
     return { number: Number(block.number), hash: block.hash };
-  };
+  }
+}
 
-  const simulateTxs = (transfers: readonly PlannedTransfer[]) => {
-    const txs: { to: Address; data: Hex; gas: bigint }[] = [];
-    for (const token of tokens) {
-      const mine = transfers.filter((t) => t.token === token.address);
-      for (let i = 0; i < mine.length; i += MAX_TRANSFERS_PER_TX) {
-        const chunk = mine.slice(i, i + MAX_TRANSFERS_PER_TX);
+/** Planned transfers → `simulate(from[], to[], amount[])` calls, per token, at most MAX_TRANSFERS_PER_TX each. */
+function simulateTxsOf(params: RunDevnetTrafficParameters): Simulate {
+  const contract = params.contracts.DevnetToken;
+  if (!contract) throw new DevnetTrafficError('contract DevnetToken was not compiled');
+  return (transfers) => {
+    const txs: MinedTx[] = [];
+    for (const token of params.tokens) {
+      const ofToken = transfers.filter((t) => t.token === token.address);
+      for (let i = 0; i < ofToken.length; i += MAX_TRANSFERS_PER_TX) {
+        const chunk = ofToken.slice(i, i + MAX_TRANSFERS_PER_TX);
         const data = encodeFunctionData({
-          abi: simulateAbi,
+          abi: contract.abi,
           functionName: 'simulate',
           args: [chunk.map((t) => t.from), chunk.map((t) => t.to), chunk.map((t) => t.amount)],
         });
@@ -523,27 +557,38 @@ export async function runDevnetTraffic(params: RunDevnetTrafficParameters, summa
     }
     return txs;
   };
+}
 
-  // ---- deploy (nonces 0..n-1 of the deployer → the addresses in tokens.ts) ----------------------------------------
+/** Deploys the tokens: nonces 0..n-1 of the deployer give the addresses in tokens.ts. */
+async function deployTokens(params: RunDevnetTrafficParameters, miner: DevnetMiner): Promise<void> {
+  const { plan, tokens, logger } = params;
   const launchS = Math.floor(plan.launchDayMs / 1000) + 600;
   const deployTxs = tokens.map((t) => {
     const c = params.contracts[t.contract]!;
     const args = t.contract === 'DevnetToken' ? [t.name, t.symbol, t.decimals] : [];
     return { data: encodeDeployData({ abi: c.abi, bytecode: c.bytecode, args }), gas: 3_000_000n };
   });
-  await mine(launchS, deployTxs);
+  await miner.mine(launchS, deployTxs);
   for (const t of tokens) {
-    const code = await rpc<Hex>('eth_getCode', [t.address, 'latest']);
+    const code = await miner.rpc<Hex>('eth_getCode', [t.address, 'latest']);
     if (code === '0x') throw new DevnetTrafficError(`no ${t.symbol} contract at ${t.address} (the devnet was not fresh?)`);
   }
   logger.info({ msg: 'devnet tokens deployed', tokens: tokens.map((t) => `${t.symbol}@${t.address}`) });
   await params.onDeployed?.();
+}
 
-  // ---- history -------------------------------------------------------------------------------------------------
+/** Mines the planned history; false when `signal` aborted it. */
+async function mineHistory(
+  params: RunDevnetTrafficParameters,
+  miner: DevnetMiner,
+  simulate: Simulate,
+  summary: DevnetTrafficSummary,
+): Promise<boolean> {
+  const { plan, logger, signal } = params;
   const started = performance.now();
   for (const block of plan.blocks) {
-    if (signal.aborted) return;
-    await mine(block.timestampS, simulateTxs(block.transfers));
+    if (signal.aborted) return false;
+    await miner.mine(block.timestampS, simulate(block.transfers));
     summary.historyBlocks += 1;
     summary.historyTransfers += block.transfers.length;
   }
@@ -555,45 +600,62 @@ export async function runDevnetTraffic(params: RunDevnetTrafficParameters, summa
     duration_ms: Math.round(performance.now() - started),
     planted_anomalies: plan.anomalies.map((a) => `${a.day} ${a.kind} ${a.tokenSymbol}${a.address ? ` ${a.address}` : ''}`),
   });
+  return true;
+}
 
-  // ---- the reorg -----------------------------------------------------------------------------------------------
+const nowS = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * The reorg: mines a block, waits until the source ingested it, reverts to before it and mines a two-block branch
+ * with other transfers in its place.
+ */
+async function plantReorg(
+  params: RunDevnetTrafficParameters,
+  miner: DevnetMiner,
+  simulate: Simulate,
+  summary: DevnetTrafficSummary,
+): Promise<void> {
+  const { plan, logger, signal } = params;
   const model = plan.model;
-  const nowS = () => Math.floor(Date.now() / 1000);
-  if (params.waitIngested && !signal.aborted) {
-    const snapshotId = await rpc<Hex>('evm_snapshot');
-    const modelSnapshot = model.snapshot();
-    const timeBefore = lastTimestampS;
-    const nonceBefore = nonce;
-    const orphan = await mine(nowS(), simulateTxs(model.liveTransfers()));
-    logger.info({
-      msg: 'devnet reorg: mined the block to be orphaned; waiting for the source to ingest it',
-      block: orphan.number,
-      hash: orphan.hash,
-    });
-    try {
-      await params.waitIngested(orphan.hash, signal);
-    } catch (error) {
-      if (signal.aborted) return;
-      logger.warn({ msg: 'devnet reorg: the source did not ingest the block in time; reorging anyway', err: error });
-    }
-    const reverted = await rpc<boolean>('evm_revert', [snapshotId]);
-    if (!reverted) throw new DevnetTrafficError('evm_revert refused the snapshot');
-    model.restore(modelSnapshot);
-    model.random(); // a different branch: other transfers than the orphaned block's
-    lastTimestampS = timeBefore;
-    nonce = nonceBefore;
-    const canonical = await mine(nowS() + 1, simulateTxs(model.liveTransfers()));
-    await mine(nowS() + 2, simulateTxs(model.liveTransfers()));
-    summary.reorg = { orphanedBlock: orphan.number, orphanedHash: orphan.hash, canonicalHash: canonical.hash };
-    logger.info({
-      msg: 'devnet reorg: replaced the head with a two-block branch',
-      block: orphan.number,
-      orphaned: orphan.hash,
-      canonical: canonical.hash,
-    });
+  const snapshotId = await miner.rpc<Hex>('evm_snapshot');
+  const modelSnapshot = model.snapshot();
+  const before = miner.position();
+  const orphan = await miner.mine(nowS(), simulate(model.liveTransfers()));
+  logger.info({
+    msg: 'devnet reorg: mined the block to be orphaned; waiting for the source to ingest it',
+    block: orphan.number,
+    hash: orphan.hash,
+  });
+  try {
+    await params.waitIngested?.(orphan.hash, signal);
+  } catch (error) {
+    if (signal.aborted) return;
+    logger.warn({ msg: 'devnet reorg: the source did not ingest the block in time; reorging anyway', err: error });
   }
+  const reverted = await miner.rpc<boolean>('evm_revert', [snapshotId]);
+  if (!reverted) throw new DevnetTrafficError('evm_revert refused the snapshot');
+  model.restore(modelSnapshot);
+  model.random(); // a different branch: other transfers than the orphaned block's
+  miner.rewind(before);
+  const canonical = await miner.mine(nowS() + 1, simulate(model.liveTransfers()));
+  await miner.mine(nowS() + 2, simulate(model.liveTransfers()));
+  summary.reorg = { orphanedBlock: orphan.number, orphanedHash: orphan.hash, canonicalHash: canonical.hash };
+  logger.info({
+    msg: 'devnet reorg: replaced the head with a two-block branch',
+    block: orphan.number,
+    orphaned: orphan.hash,
+    canonical: canonical.hash,
+  });
+}
 
-  // ---- live ----------------------------------------------------------------------------------------------------
+/** A light live block every `liveIntervalMs` (default 5 s) until `signal` aborts. */
+async function mineLive(
+  params: RunDevnetTrafficParameters,
+  miner: DevnetMiner,
+  simulate: Simulate,
+  summary: DevnetTrafficSummary,
+): Promise<void> {
+  const { plan, signal } = params;
   const interval = params.liveIntervalMs ?? 5_000;
   while (!signal.aborted) {
     await new Promise<void>((resolve) => {
@@ -601,7 +663,7 @@ export async function runDevnetTraffic(params: RunDevnetTrafficParameters, summa
       signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
     });
     if (signal.aborted) break;
-    await mine(nowS(), simulateTxs(model.liveTransfers()));
+    await miner.mine(nowS(), simulate(plan.model.liveTransfers()));
     summary.liveBlocks += 1;
   }
 }
