@@ -370,6 +370,15 @@ export async function readFirstCheckedAt(client: ClickHouseClient): Promise<Map<
   return new Map(first.map((r) => [dqRecordKey({ ...r, chain_id: Number(r.chain_id) }), Number(r.ms)]));
 }
 
+/** The checks that judge a chain's recent block window: an error or an empty window gives them all the same result. */
+const BLOCK_WINDOW_CHECKS = [
+  'block_gaps',
+  'duplicate_tx_hash',
+  'log_index_contiguity',
+  'block_tx_count',
+  'transfer_log_coverage',
+] as const satisfies readonly DqCheckName[];
+
 /** Runs the selected checks for every configured chain (and every tracked token); a failing query gives `error`. */
 export async function runDqChecks(ctx: DqContext, only: readonly DqCheckName[] = DQ_CHECKS): Promise<DataQualityCheck[]> {
   const out: DataQualityCheck[] = [];
@@ -385,30 +394,17 @@ export async function runDqChecks(ctx: DqContext, only: readonly DqCheckName[] =
   for (const chain of ctx.config.chains) {
     const id = chain.chainId;
     await guarded('freshness', id, () => checkFreshness(ctx, id));
+    const blockChecks = BLOCK_WINDOW_CHECKS.filter((check) => want.has(check));
     let w: BlockWindow | null;
     try {
       w = await blockWindow(ctx, id);
     } catch (error) {
-      for (const check of [
-        'block_gaps',
-        'duplicate_tx_hash',
-        'log_index_contiguity',
-        'block_tx_count',
-        'transfer_log_coverage',
-      ] as const)
-        if (want.has(check)) out.push(errorResult(check, id, '', ctx.nowMs, error));
+      for (const check of blockChecks) out.push(errorResult(check, id, '', ctx.nowMs, error));
       continue;
     }
     if (w === null) {
-      for (const check of [
-        'block_gaps',
-        'duplicate_tx_hash',
-        'log_index_contiguity',
-        'block_tx_count',
-        'transfer_log_coverage',
-      ] as const)
-        if (want.has(check))
-          out.push(result(check, id, '', 'pending', null, null, 'blocks:none', ctx.nowMs, { note: 'raw_blocks is empty' }));
+      const note = { note: 'raw_blocks is empty' };
+      for (const check of blockChecks) out.push(result(check, id, '', 'pending', null, null, 'blocks:none', ctx.nowMs, note));
       continue;
     }
     const win = w;
