@@ -22,6 +22,7 @@ import { createKafka } from '../../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../../core/kafka/ensure-topics.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createShutdown } from '../../../core/shutdown.ts';
+import { DAY_MS } from '../../../core/time.ts';
 import { createWarehouseClient } from '../../../dwh/client.ts';
 import { migrate } from '../../../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../../schemas/index.ts';
@@ -31,7 +32,7 @@ import { startReplayServer, type ReplayServer } from '../../../scripts/test/rpc-
 import { createSyntheticChain } from '../../../scripts/test/synthetic-chain.ts';
 import { testConfig } from '../../../scripts/test/test-config.ts';
 import { addressLegsOf } from '../../aggregates/repartition.ts';
-import { DAY_MS, DEFAULT_WINDOWING, type WindowingConfig } from '../../aggregates/windowing.ts';
+import { DEFAULT_WINDOWING, type WindowingConfig } from '../../aggregates/windowing.ts';
 import { createTestDriver } from '../../core/testDriver.ts';
 import type { Erc20Transfer } from '../../erc20/transfer.ts';
 import { runDqChecks } from '../../dq/checks.ts';

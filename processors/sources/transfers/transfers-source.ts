@@ -5,33 +5,51 @@
  * order) and resumes like it (LMDB checkpoint per stream `transfers-<from>-<to>`, committed tail of
  * eth.blocks.raw), so the decoder, marts and anomalies see the same eth.logs.raw records as from a full run.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import type { OraculConfig } from '../../../config/schema.ts';
 import type { Common } from '../../../core/common.ts';
-import { errorCode, isRetryable } from '../../../core/errors.ts';
 import { createKafka } from '../../../core/kafka/client.ts';
 import { componentLogger, type Logger } from '../../../core/logger.ts';
-import { metrics, observeSourceBatch, observeSourceHead } from '../../../core/metrics/index.ts';
 import type { Serdes } from '../../../schemas/index.ts';
-import { detectCapabilities } from '../capabilities/detect-capabilities.ts';
-import { adoptCommittedBlocks } from '../loop/adopt-committed.ts';
-import { readCommittedTail } from '../loop/committed-tail.ts';
-import { sourceStateDir, type SourceProgress } from '../loop/block-source.ts';
+import type { ChainCapabilities } from '../capabilities/detect-capabilities.ts';
 import { SourceStoppedError } from '../loop/errors.ts';
+import { createRangeQueue, type InFlightRange, type RangeQueue } from '../loop/range-queue.ts';
+import {
+  chainHead,
+  checkpointBatch,
+  connectChain,
+  createRunMeter,
+  createVersionClock,
+  fetchRetrying,
+  headReaches,
+  openPublisherSlot,
+  publisherTimings,
+  publishRetrying,
+  resolveChain,
+  resumeFromTail,
+  rethrowUnlessStopped,
+  sourceStateDir,
+  startBlock,
+  stopSignal,
+  type ChainConfig,
+  type ChainHead,
+  type CommittedBatch,
+  type IngestConfig,
+  type PublisherSlot,
+  type SourceProgress,
+  type SourceRun,
+  type VersionClock,
+} from '../loop/source-run.ts';
 import { ChainDataMismatchError } from '../normalize/mismatch-error.ts';
-import { createBlockPublisher, type BlockPublisher } from '../publish/publisher.ts';
+import { createBlockPublisher } from '../publish/publisher.ts';
 import type { BlockRecords } from '../publish/to-avro.ts';
-import { ingestRpcDefaults } from '../rpc/ingest-rpc-defaults.ts';
-import { createRpcClient, type RpcClient } from '../rpc/rpc-client.ts';
-import { createRecentWindow, type RecentWindow } from '../state/recent-window.ts';
+import type { RpcClient } from '../rpc/rpc-client.ts';
+import type { RecentWindow } from '../state/recent-window.ts';
 import { openSourceState, type SourceCheckpoint, type SourceState } from '../state/source-state.ts';
-import { createTransfersFetcher } from './fetch-transfers.ts';
+import { createTransfersFetcher, type TransfersFetcher } from './fetch-transfers.ts';
 import type { TransferBlock } from './normalize-transfers.ts';
-import { createRangeSizer, type RangeSizerOptions } from './range-sizer.ts';
+import { createRangeSizer, type RangeSizer, type RangeSizerOptions } from './range-sizer.ts';
 import { isTransfersOnlyRecord, toTransferBlockRecords } from './to-records.ts';
-
-type ChainConfig = OraculConfig['chains'][number];
 
 export interface TransfersBackfillOptions {
   serdes: Serdes;
@@ -103,365 +121,334 @@ export async function runTransfersBackfill(
   range: { from: number; to: number; signal?: AbortSignal },
 ): Promise<TransfersSummary> {
   const { config } = common;
-  const chain: ChainConfig | undefined = options.chain ? config.chains.find((c) => c.name === options.chain) : config.chains[0];
-  if (!chain) throw new RangeError(`no chain ${options.chain ?? ''} in config.chains`);
+  const chain = resolveChain(config, options.chain);
   if (!Number.isSafeInteger(range.from) || !Number.isSafeInteger(range.to) || range.from < 0 || range.to < range.from)
     throw new RangeError(`invalid block range ${range.from}..${range.to}`);
   const ingest = { ...config.ingest, ...options.ingest };
   const stream = transfersStream(range.from, range.to);
   const logger: Logger = componentLogger(common.logger, 'transfers-source', { chain: chain.name, stream });
-  const signal = range.signal ?? common.shutdown.signal;
-  const urls = options.rpcUrls ?? chain.rpcUrls;
-  if (urls.length === 0) throw new RangeError(`chain ${chain.name}: no RPC endpoint (set ORACUL_RPC_URL or chains[].rpcUrls)`);
-
-  const rpc: RpcClient = createRpcClient({
-    chain: chain.name,
-    endpoints: urls,
-    defaults: ingestRpcDefaults(ingest),
-    logger,
-  });
-  const caps = await detectCapabilities({ rpc, chainId: chain.chainId, logger });
+  const signal = stopSignal(range.signal ?? common.shutdown.signal, ingest.concurrency);
+  const { rpc, caps } = await connectChain({ chain, urls: options.rpcUrls, ingest, logger });
   const sizer = createRangeSizer(options.range);
   const fetcher = createTransfersFetcher({ rpc, chainId: chain.chainId, sizer, logger });
-
   const kafka = options.kafka ?? createKafka({ config, logger: common.logger, clientSuffix: `source-${chain.name}` });
-  const state: SourceState = openSourceState({ dir: sourceStateDir(config, options.stateDir), chainId: chain.chainId, stream });
+  const state = openSourceState({ dir: sourceStateDir(config, options.stateDir), chainId: chain.chainId, stream });
   const transactionalId = `${config.kafka.clientId}-source-${chain.name}-${stream}`;
-  const keep = chain.confirmations + ingest.reorgMargin;
-  const publishers: BlockPublisher[] = [];
-  const newPublisher = (slot: number) =>
-    createBlockPublisher({
-      kafka,
-      serdes: options.serdes,
-      transactionalId: slot === 0 ? transactionalId : `${transactionalId}-${slot}`,
-      logger,
-      compression: ingest.compression,
-    });
-
+  const slots: PublisherSlot[] = [];
   try {
     // Connecting every producer first fences a killed run's open transactions before the tail is read.
-    for (let slot = 0; slot < Math.max(1, options.publishers ?? 1); slot += 1) publishers.push(await newPublisher(slot));
-
-    // ---- where to start (as the block source: checkpoint, then what Kafka committed after it) ----------
-    let checkpoint = state.checkpoint();
-    let window: RecentWindow = state.recent();
-    let lastVersion = checkpoint?.lastVersion ?? 0;
-    const txMaxBlocks = Math.max(1, options.transactionMaxBlocks ?? 2_000);
-    const txMaxLogs = Math.max(1, options.transactionMaxLogs ?? 50_000);
-    // One transaction may hold a whole range (up to sizer.max blocks) or a group of ranges: read that much of the tail.
-    const tail = await readCommittedTail({
-      kafka,
-      serdes: options.serdes,
-      chainId: chain.chainId,
-      perPartition: Math.max(sizer.max, txMaxBlocks) + keep,
-      logger,
-    });
-    // Adopt only transfers-only records: a full block in the tail is another stream's business.
-    const candidates = new Map<number, (typeof tail.records)[number]>();
-    for (const r of tail.records) {
-      if (r.version > lastVersion && r.block_number >= range.from && r.block_number <= range.to && isTransfersOnlyRecord(r))
-        candidates.set(r.block_number, r);
+    for (let n = 0; n < Math.max(1, options.publishers ?? 1); n += 1) {
+      const id = n === 0 ? transactionalId : `${transactionalId}-${n}`;
+      slots.push(
+        await openPublisherSlot(() =>
+          createBlockPublisher({ kafka, serdes: options.serdes, transactionalId: id, logger, compression: ingest.compression }),
+        ),
+      );
     }
-    const adoption = adoptCommittedBlocks({
-      candidates,
-      tail: tail.records,
-      expect: checkpoint ? checkpoint.blockNumber + 1 : range.from,
-      window,
-      lastVersion,
-      state,
-      keep,
-      logger,
-    });
-    checkpoint = adoption.checkpoint ?? checkpoint;
-    lastVersion = adoption.lastVersion;
-
-    let next = checkpoint && checkpoint.blockNumber + 1 >= range.from ? checkpoint.blockNumber + 1 : range.from;
-    if (checkpoint && next === range.from) window = createRecentWindow();
-    const resumedFrom = checkpoint ? checkpoint.blockNumber + 1 : null;
-    const fromBlock = next;
-    let chainHead = caps.head;
-    const safeHead = () => chainHead - chain.confirmations;
-    logger.info({
-      msg: 'transfers-only backfill starting',
-      from_block: next,
-      to_block: range.to,
-      resumed: resumedFrom !== null && next === resumedFrom,
-      head: chainHead,
-      confirmations: chain.confirmations,
-      concurrency: ingest.concurrency,
-      range_size: sizer.size,
-      range_max: sizer.max,
-      target_logs: sizer.targetLogs,
-    });
-
-    // ---- progress -----------------------------------------------------------------------------
-    const startedAt = performance.now();
-    const totals = { blocks: 0, logs: 0, errors: 0, transactions: 0 };
-    const timings = { fetchWaitMs: 0, buildMs: 0, publishMs: 0, checkpointMs: 0 };
-    let lastBlock = next - 1;
-    let lastReport = { at: startedAt, blocks: 0, logs: 0 };
-    const progress = (): SourceProgress => ({
-      chain: chain.name,
-      fromBlock,
-      toBlock: range.to,
-      lastBlock,
-      head: chainHead,
-      blocks: totals.blocks,
-      logs: totals.logs,
-      transactions: 0,
-      retracted: 0,
-      errors: totals.errors,
-      elapsedMs: performance.now() - startedAt,
-    });
-    const report = () => {
-      const now = performance.now();
-      const dt = (now - lastReport.at) / 1000;
-      logger.info({
-        msg: 'ingest progress',
-        mode: 'transfers-only',
-        chain: chain.name,
-        from_block: fromBlock,
-        to_block: range.to,
-        last_block: lastBlock,
-        blocks_per_s: dt > 0 ? Math.round((totals.blocks - lastReport.blocks) / dt) : 0,
-        logs_per_s: dt > 0 ? Math.round((totals.logs - lastReport.logs) / dt) : 0,
-        range_size: sizer.size,
-        range_splits: sizer.splits,
-        head: chainHead,
-        lag_blocks: chainHead - lastBlock,
-        errors: totals.errors,
-        rpc_calls: rpc.stats.calls,
-        rpc_retries: rpc.stats.retries,
-      });
-      lastReport = { at: now, blocks: totals.blocks, logs: totals.logs };
-    };
-    const progressTimer = setInterval(report, ingest.progressIntervalS * 1000);
-    progressTimer.unref();
-
-    // ---- fetch pipeline: several ranges in flight, consumed in block order -----------------------
-    const fetchRange = async (from: number, to: number): Promise<TransferBlock[]> => {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          return await fetcher.fetchRange(from, to, { signal });
-        } catch (error) {
-          if (signal.aborted || !isRetryable(error) || attempt >= 8) throw error;
-          totals.errors += 1;
-          metrics.sourceErrors.inc({ chain: chain.name });
-          logger.warn({ msg: 'range fetch failed; retrying', from_block: from, to_block: to, attempt: attempt + 1, err: error });
-          await sleep(Math.min(10_000, 250 * 2 ** attempt) * (1 + Math.random()), undefined, { signal });
-        }
-      }
-    };
-    interface InFlight {
-      from: number;
-      to: number;
-      promise: Promise<TransferBlock[]>;
-      /** Set once fetched: ranges that are ready join the transaction of the one awaited. */
-      result?: TransferBlock[];
-    }
-    const inflight: InFlight[] = [];
-    let scheduled = next;
-    const target = () => Math.min(range.to, safeHead());
-    const schedule = () => {
-      while (inflight.length < ingest.concurrency && scheduled <= target()) {
-        const from = scheduled;
-        const to = Math.min(from + sizer.size - 1, target());
-        const entry: InFlight = { from, to, promise: fetchRange(from, to) };
-        entry.promise.then(
-          (blocks) => (entry.result = blocks),
-          () => undefined, // awaited in order below
-        );
-        inflight.push(entry);
-        scheduled = to + 1;
-      }
-    };
-    const nextVersion = () => {
-      lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
-      return lastVersion;
-    };
-    const publish = async (slot: number, items: BlockRecords[]) => {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          return await publishers[slot]!.publish(items);
-        } catch (error) {
-          if (signal.aborted || attempt >= 8) throw error;
-          totals.errors += 1;
-          metrics.sourceErrors.inc({ chain: chain.name });
-          logger.warn({ msg: 'publish failed; retrying with a new producer', attempt: attempt + 1, err: error });
-          await publishers[slot]!.close().catch(() => undefined);
-          await sleep(Math.min(10_000, 500 * 2 ** attempt), undefined, { signal });
-          publishers[slot] = await newPublisher(slot);
-        }
-      }
-    };
-
-    interface Pending {
-      lastTo: number;
-      tip: TransferBlock['block'];
-      /** The window as of this group, for its checkpoint. */
-      window: RecentWindow;
-      lastVersion: number;
-      blocks: number;
-      logs: number;
-      done: Promise<unknown>;
-    }
-    const pending: Pending[] = [];
-    let nextSlot = 0;
-    /** Waits for a group's Kafka commit, then writes its checkpoint (groups settle in block order). */
-    const settle = async (group: Pending): Promise<void> => {
-      let t0 = performance.now();
-      await group.done;
-      timings.publishMs += performance.now() - t0;
-      await options.afterPublish?.(group.lastTo);
-      t0 = performance.now();
-      // Kafka committed: now the checkpoint (a crash in between is repaired by the tail read).
-      const checkpoint: SourceCheckpoint = {
-        blockNumber: group.lastTo,
-        blockHash: group.tip.hash,
-        lastVersion: group.lastVersion,
-        updatedAtMs: Date.now(),
-      };
-      state.commit(checkpoint, group.window);
-      timings.checkpointMs += performance.now() - t0;
-      lastBlock = group.lastTo;
-      totals.blocks += group.blocks;
-      totals.logs += group.logs;
-      totals.transactions += 1;
-      observeSourceBatch(chain.name, {
-        head: chainHead,
-        lastBlock,
-        tipTimestampMs: group.tip.timestampMs,
-        blocks: group.blocks,
-        logs: group.logs,
-        transactions: 0,
-        retracted: 0,
-      });
-      options.onProgress?.(progress());
-      await options.afterCommit?.(checkpoint);
-    };
-
-    try {
-      while (next <= range.to) {
-        if (signal.aborted) throw new SourceStoppedError(chain.name);
-        if (next > target()) {
-          chainHead = Number(BigInt((await rpc.request('eth_blockNumber', [], { signal })) as string));
-          observeSourceHead(chain.name, chainHead, lastBlock);
-          if (next > target()) {
-            logger.info({ msg: 'waiting for the chain to reach the backfill range', next, safe_head: safeHead() });
-            await sleep(ingest.pollIntervalMs, undefined, { signal });
-            continue;
-          }
-        }
-        schedule();
-        const range_ = inflight.shift()!;
-        schedule(); // keep `concurrency` ranges in flight while this one is published
-        let t0 = performance.now();
-        let blocks = await range_.promise;
-        let t1 = performance.now();
-        timings.fetchWaitMs += t1 - t0;
-        // Ranges are fetched apart: the first block must continue what was published before it.
-        for (let attempt = 0; ; attempt += 1) {
-          const parent = window.get(range_.from - 1);
-          if (parent === undefined || parent.hash === blocks[0]!.block.parentHash) break;
-          const mismatch = new ChainDataMismatchError(
-            blocks[0]!.block,
-            `parent hash ${blocks[0]!.block.parentHash} is not the published block ${parent.number}'s ${parent.hash}`,
-          );
-          if (attempt >= 3) throw mismatch;
-          logger.warn({ msg: 'range does not continue the published chain; refetching', from_block: range_.from, err: mismatch });
-          blocks = await fetchRange(range_.from, range_.to);
-        }
-        // Ranges fetched meanwhile that continue this one go into the same transaction.
-        let lastTo = range_.to;
-        let logCount = blocks.reduce((n, b) => n + b.logs.length, 0);
-        for (;;) {
-          const ready = inflight[0]?.result;
-          if (ready === undefined || blocks.length + ready.length > txMaxBlocks) break;
-          const readyLogs = ready.reduce((n, b) => n + b.logs.length, 0);
-          if (logCount + readyLogs > txMaxLogs || ready[0]!.block.parentHash !== blocks.at(-1)!.block.hash) break;
-          lastTo = inflight.shift()!.to;
-          blocks = blocks.concat(ready);
-          logCount += readyLogs;
-          schedule();
-        }
-        t0 = performance.now();
-        const observedAt = Date.now();
-        const items: BlockRecords[] = [];
-        let logs = 0;
-        for (const b of blocks) {
-          items.push(toTransferBlockRecords(b, nextVersion(), observedAt));
-          window.put({
-            number: b.block.number,
-            hash: b.block.hash,
-            parentHash: b.block.parentHash,
-            timestampMs: b.block.timestampMs,
-          });
-          logs += b.logs.length;
-        }
-        const tip = blocks.at(-1)!.block;
-        window.pruneBelow(tip.number - keep);
-        t1 = performance.now();
-        timings.buildMs += t1 - t0;
-        t0 = t1;
-        // Published on the next producer while earlier groups may still be in flight; checkpointed in order.
-        const group: Pending = {
-          lastTo,
-          tip,
-          window: window.clone(),
-          lastVersion,
-          blocks: blocks.length,
-          logs,
-          done: publish(nextSlot, items),
-        };
-        group.done.catch(() => undefined); // settled in order below
-        nextSlot = (nextSlot + 1) % publishers.length;
-        pending.push(group);
-        next = lastTo + 1;
-        while (pending.length >= publishers.length) await settle(pending.shift()!);
-      }
-      while (pending.length > 0) await settle(pending.shift()!);
-    } catch (error) {
-      if (!(error instanceof SourceStoppedError) && !signal.aborted) {
-        totals.errors += 1;
-        metrics.sourceErrors.inc({ chain: chain.name });
-        logger.error({ msg: 'transfers-only backfill failed', err: error, code: errorCode(error), last_block: lastBlock });
-        throw error;
-      }
-    } finally {
-      clearInterval(progressTimer);
-      for (const f of inflight) f.promise.catch(() => undefined);
-      for (const g of pending) g.done.catch(() => undefined);
-    }
-
-    report();
-    const p = progress();
-    const seconds = p.elapsedMs / 1000;
-    const summary: TransfersSummary = {
-      ...p,
-      mode: 'transfers-only',
+    return await backfillTransfers({
+      chain,
+      ingest,
       stream,
-      resumedFrom,
-      adopted: adoption.adopted,
-      kafkaTransactions: totals.transactions,
-      rangeSplits: sizer.splits,
-      rangeSize: sizer.size,
-      blocksPerS: seconds > 0 ? p.blocks / seconds : 0,
-      logsPerS: seconds > 0 ? p.logs / seconds : 0,
-      timings: Object.fromEntries(
-        Object.entries({
-          ...timings,
-          serializeMs: sum(publishers.map((p) => p.timings.serializeMs)),
-          sendMs: sum(publishers.map((p) => p.timings.sendMs)),
-          commitMs: sum(publishers.map((p) => p.timings.commitMs)),
-        }).map(([k, v]) => [k, Math.round(v)]),
-      ) as TransfersSummary['timings'],
-    };
-    logger.info({ msg: 'transfers-only backfill done', ...summary });
-    return summary;
+      logger,
+      signal,
+      rpc,
+      caps,
+      sizer,
+      fetcher,
+      kafka,
+      state,
+      slots,
+      options,
+      range,
+    });
   } finally {
-    await Promise.all(publishers.map((p) => p.close().catch(() => undefined)));
+    await Promise.all(slots.map((slot) => slot.current.close().catch(() => undefined)));
     await state.close();
   }
 }
 
-const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+/** What a run is given: its chain, endpoints, fetcher, producers, LMDB state, options and range. */
+interface TransfersSetup {
+  readonly chain: ChainConfig;
+  readonly ingest: IngestConfig;
+  readonly stream: string;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly rpc: RpcClient;
+  readonly caps: ChainCapabilities;
+  readonly sizer: RangeSizer;
+  readonly fetcher: TransfersFetcher;
+  readonly kafka: Kafka;
+  readonly state: SourceState;
+  /** One transactional producer per Kafka transaction in flight. */
+  readonly slots: readonly PublisherSlot[];
+  readonly options: TransfersBackfillOptions;
+  readonly range: { readonly from: number; readonly to: number };
+}
+
+/** A group of ranges published in one Kafka transaction, checkpointed once it committed (groups settle in order). */
+interface PendingGroup {
+  batch: CommittedBatch;
+  done: Promise<unknown>;
+}
+
+/** A run under way: its setup, and where the loop stands. */
+interface TransfersLoop {
+  readonly s: TransfersSetup;
+  readonly run: SourceRun;
+  readonly head: ChainHead;
+  /** Hashes kept in the window below its tip. */
+  readonly keep: number;
+  readonly txMaxBlocks: number;
+  readonly txMaxLogs: number;
+  readonly versions: VersionClock;
+  readonly queue: RangeQueue<TransferBlock[]>;
+  readonly pending: PendingGroup[];
+  readonly resumedFrom: number | null;
+  readonly adopted: number;
+  next: number;
+  window: RecentWindow;
+  nextSlot: number;
+  kafkaTransactions: number;
+}
+
+/** Resume, then fetch and publish the range in block order; returns the run's summary. */
+async function backfillTransfers(s: TransfersSetup): Promise<TransfersSummary> {
+  const loop = await resume(s);
+  logStart(loop);
+  try {
+    await followRange(loop);
+  } catch (error) {
+    rethrowUnlessStopped(loop.run, error, 'transfers-only backfill failed');
+  } finally {
+    loop.run.meter.stop();
+    loop.queue.abandon();
+    for (const group of loop.pending) group.done.catch(() => undefined);
+  }
+  return summarize(loop);
+}
+
+/** The checkpoint and what Kafka committed after it (as the block source): where this run starts, and its loop. */
+async function resume(s: TransfersSetup): Promise<TransfersLoop> {
+  const keep = s.chain.confirmations + s.ingest.reorgMargin;
+  const txMaxBlocks = Math.max(1, s.options.transactionMaxBlocks ?? 2_000);
+  const txMaxLogs = Math.max(1, s.options.transactionMaxLogs ?? 50_000);
+  const resumed = await resumeFromTail({
+    kafka: s.kafka,
+    serdes: s.options.serdes,
+    chainId: s.chain.chainId,
+    state: s.state,
+    range: s.range,
+    // One transaction may hold a whole range (up to sizer.max blocks) or a group of ranges: read that much of the tail.
+    perPartition: Math.max(s.sizer.max, txMaxBlocks) + keep,
+    keep,
+    logger: s.logger,
+    // Adopt only transfers-only records: a full block in the tail is another stream's business.
+    pick: (unseen) => new Map(unseen.filter(isTransfersOnlyRecord).map((r) => [r.block_number, r])),
+  });
+  const head = chainHead(s.caps.head, s.chain.confirmations);
+  const { next, window } = startBlock(resumed, s.range.from, head.safe);
+  const meter = createRunMeter({
+    chain: s.chain.name,
+    logger: s.logger,
+    fromBlock: next,
+    toBlock: () => s.range.to,
+    head,
+    progressIntervalS: s.ingest.progressIntervalS,
+    rpcStats: () => s.rpc.stats,
+    reportFields: () => ({ mode: 'transfers-only', range_size: s.sizer.size, range_splits: s.sizer.splits }),
+  });
+  const run: SourceRun = { chain: s.chain.name, logger: s.logger, signal: s.signal, meter };
+  const queue = createRangeQueue<TransferBlock[]>({
+    first: next,
+    concurrency: s.ingest.concurrency,
+    target: () => targetBlock(s, head),
+    size: () => s.sizer.size,
+    start: (from, to) => fetchRangeRetrying(s, run, from, to),
+  });
+  const versions = createVersionClock(resumed.lastVersion);
+  const { resumedFrom, adopted } = resumed;
+  return {
+    s,
+    run,
+    head,
+    keep,
+    txMaxBlocks,
+    txMaxLogs,
+    versions,
+    queue,
+    pending: [],
+    resumedFrom,
+    adopted,
+    next,
+    window,
+    nextSlot: 0,
+    kafkaTransactions: 0,
+  };
+}
+
+function logStart(loop: TransfersLoop): void {
+  const { s } = loop;
+  s.logger.info({
+    msg: 'transfers-only backfill starting',
+    from_block: loop.next,
+    to_block: s.range.to,
+    resumed: loop.resumedFrom !== null && loop.next === loop.resumedFrom,
+    head: loop.head.current,
+    confirmations: s.chain.confirmations,
+    concurrency: s.ingest.concurrency,
+    range_size: s.sizer.size,
+    range_max: s.sizer.max,
+    target_logs: s.sizer.targetLogs,
+  });
+}
+
+/** The highest block that may be fetched now: the range's end, at most the safe head. */
+const targetBlock = (s: TransfersSetup, head: ChainHead): number => Math.min(s.range.to, head.safe());
+
+function fetchRangeRetrying(s: TransfersSetup, run: SourceRun, from: number, to: number): Promise<TransferBlock[]> {
+  return fetchRetrying(run, { msg: 'range fetch failed; retrying', from, to }, () =>
+    s.fetcher.fetchRange(from, to, { signal: s.signal }),
+  );
+}
+
+/** The loop: wait for the head when the next block is beyond it, else publish the next group; then settle the rest. */
+async function followRange(loop: TransfersLoop): Promise<void> {
+  const { s, run } = loop;
+  while (loop.next <= s.range.to) {
+    if (s.signal.aborted) throw new SourceStoppedError(run.chain);
+    if (loop.next > targetBlock(s, loop.head)) {
+      const reached = await headReaches(run, {
+        rpc: s.rpc,
+        head: loop.head,
+        next: loop.next,
+        target: () => targetBlock(s, loop.head),
+        pollIntervalMs: s.ingest.pollIntervalMs,
+        backfill: true,
+      });
+      if (!reached) continue;
+    }
+    await ingestGroup(loop);
+  }
+  while (loop.pending.length > 0) await settle(loop, loop.pending.shift()!);
+}
+
+/** The next range, with the ranges already fetched that continue it: built, published, checkpointed in order. */
+async function ingestGroup(loop: TransfersLoop): Promise<void> {
+  const { queue, run } = loop;
+  queue.fill();
+  const first = queue.shift()!;
+  queue.fill(); // keep `concurrency` ranges in flight while this one is published
+  const t0 = performance.now();
+  const fetched = await first.promise;
+  run.meter.timings.fetchWaitMs += performance.now() - t0;
+  const { lastTo, blocks } = joinReady(loop, first.to, await continuing(loop, first, fetched));
+  const t1 = performance.now();
+  const { items, batch } = buildGroup(loop, lastTo, blocks);
+  run.meter.timings.buildMs += performance.now() - t1;
+  await publishGroup(loop, items, batch);
+}
+
+/** Ranges are fetched apart: the first block must continue what was published before it (else fetched again). */
+async function continuing(
+  loop: TransfersLoop,
+  range: InFlightRange<TransferBlock[]>,
+  fetched: TransferBlock[],
+): Promise<TransferBlock[]> {
+  let blocks = fetched;
+  for (let attempt = 0; ; attempt += 1) {
+    const parent = loop.window.get(range.from - 1);
+    const first = blocks[0]!.block;
+    if (parent === undefined || parent.hash === first.parentHash) return blocks;
+    const mismatch = new ChainDataMismatchError(
+      first,
+      `parent hash ${first.parentHash} is not the published block ${parent.number}'s ${parent.hash}`,
+    );
+    if (attempt >= 3) throw mismatch;
+    loop.s.logger.warn({ msg: 'range does not continue the published chain; refetching', from_block: range.from, err: mismatch });
+    blocks = await fetchRangeRetrying(loop.s, loop.run, range.from, range.to);
+  }
+}
+
+/** Ranges fetched meanwhile that continue this one go into the same transaction, up to its block and log limits. */
+function joinReady(loop: TransfersLoop, lastTo: number, blocks: TransferBlock[]): { lastTo: number; blocks: TransferBlock[] } {
+  let logCount = countLogs(blocks);
+  for (;;) {
+    const ready = loop.queue.peek()?.result;
+    if (ready === undefined || blocks.length + ready.length > loop.txMaxBlocks) break;
+    const readyLogs = countLogs(ready);
+    if (logCount + readyLogs > loop.txMaxLogs || ready[0]!.block.parentHash !== blocks.at(-1)!.block.hash) break;
+    lastTo = loop.queue.shift()!.to;
+    blocks = blocks.concat(ready);
+    logCount += readyLogs;
+    loop.queue.fill();
+  }
+  return { lastTo, blocks };
+}
+
+const countLogs = (blocks: readonly TransferBlock[]): number => blocks.reduce((n, b) => n + b.logs.length, 0);
+
+/** The group's records, with their versions, and the window it leaves (for its checkpoint). */
+function buildGroup(
+  loop: TransfersLoop,
+  lastTo: number,
+  blocks: readonly TransferBlock[],
+): { items: BlockRecords[]; batch: CommittedBatch } {
+  const observedAt = Date.now();
+  const items: BlockRecords[] = [];
+  let logs = 0;
+  for (const b of blocks) {
+    items.push(toTransferBlockRecords(b, loop.versions.reserve(1), observedAt));
+    loop.window.put({
+      number: b.block.number,
+      hash: b.block.hash,
+      parentHash: b.block.parentHash,
+      timestampMs: b.block.timestampMs,
+    });
+    logs += b.logs.length;
+  }
+  const tip = blocks.at(-1)!.block;
+  loop.window.pruneBelow(tip.number - loop.keep);
+  const window = loop.window.clone();
+  return {
+    items,
+    batch: { lastTo, tip, window, lastVersion: loop.versions.last, blocks: blocks.length, logs, transactions: 0, retracted: 0 },
+  };
+}
+
+/** Published on the next producer while earlier groups may still be in flight; checkpointed in order. */
+async function publishGroup(loop: TransfersLoop, items: BlockRecords[], batch: CommittedBatch): Promise<void> {
+  const { slots } = loop.s;
+  const done = publishRetrying(loop.run, slots[loop.nextSlot]!, (publisher) => publisher.publish(items));
+  done.catch(() => undefined); // settled in order below
+  loop.nextSlot = (loop.nextSlot + 1) % slots.length;
+  loop.pending.push({ batch, done });
+  loop.next = batch.lastTo + 1;
+  while (loop.pending.length >= slots.length) await settle(loop, loop.pending.shift()!);
+}
+
+/** Waits for a group's Kafka commit, then writes its checkpoint. */
+async function settle(loop: TransfersLoop, group: PendingGroup): Promise<void> {
+  const t0 = performance.now();
+  await group.done;
+  loop.run.meter.timings.publishMs += performance.now() - t0;
+  loop.kafkaTransactions += 1;
+  await checkpointBatch(loop.run, { state: loop.s.state, head: loop.head, hooks: loop.s.options }, group.batch);
+}
+
+function summarize(loop: TransfersLoop): TransfersSummary {
+  const { s, run } = loop;
+  run.meter.report();
+  const summary: TransfersSummary = {
+    ...run.meter.summary(publisherTimings(s.slots)),
+    mode: 'transfers-only',
+    stream: s.stream,
+    resumedFrom: loop.resumedFrom,
+    adopted: loop.adopted,
+    kafkaTransactions: loop.kafkaTransactions,
+    rangeSplits: s.sizer.splits,
+    rangeSize: s.sizer.size,
+  };
+  s.logger.info({ msg: 'transfers-only backfill done', ...summary });
+  return summary;
+}
