@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Common } from '../../../core/common.ts';
 import { errorCode } from '../../../core/errors.ts';
 import { componentLogger } from '../../../core/logger.ts';
+import { backoffDelayMs } from '../../../core/retry.ts';
 import { runBlockSource, type BlockSourceOptions, type RunRange, type RunSummary } from './block-source.ts';
 
 export interface SuperviseBlockSourceOptions {
-  /** First restart delay (default 1 s); doubles per consecutive failure, with jitter. */
+  /** First restart delay before jitter (default 1 s); doubles per consecutive failure (core/retry.ts's rule). */
   readonly minDelayMs?: number;
   /** Longest restart delay (default 30 s). */
   readonly maxDelayMs?: number;
@@ -53,7 +54,7 @@ export async function superviseBlockSource(
       if (signal.aborted) return stats;
       stats.failures += 1;
       consecutive = Date.now() - startedAt >= healthyAfterMs ? 1 : consecutive + 1;
-      const delay = Math.min(maxDelayMs, minDelayMs * 2 ** (consecutive - 1)) * (0.5 + Math.random() / 2);
+      const delay = backoffDelayMs(consecutive, { initialDelayMs: minDelayMs, maxDelayMs });
       logger.error({
         msg: 'block source failed; restarting it',
         code: errorCode(error),

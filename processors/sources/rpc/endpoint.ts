@@ -8,10 +8,14 @@
 import { getHttpRpcClient } from 'viem/utils';
 import { redactRpcUrl } from '../../../config/redact.ts';
 import { observeRpcRequest } from '../../../core/metrics/index.ts';
+import { backoffDelayMs } from '../../../core/retry.ts';
 import { createHttpFetch } from './http-fetch.ts';
 import { createAimdRateLimiter, type AimdRateLimiter, type AimdRateLimiterOptions } from './aimd-rate-limiter.ts';
 import { classifyRpcErrorObject, classifyTransportError, isJsonRpcErrorObject } from './classify-error.ts';
 import { RpcMalformedResponseError, RpcRateLimitedError, RpcTimeoutError, type RpcErrorType } from './errors.ts';
+
+/** How long an endpoint is ranked last after consecutive transient failures: 250 ms, doubling, at most 30 s (no jitter: ranking only). */
+const COOLDOWN = { initialDelayMs: 250, maxDelayMs: 30_000, randomize: false } as const;
 
 /** One JSON-RPC call, params already JSON-ready (hex quantities, not bigint). */
 export interface RpcCall {
@@ -123,7 +127,7 @@ export function createRpcEndpoint(index: number, options: RpcEndpointOptions): R
     recordFailure() {
       health.failures += 1;
       health.consecutiveFailures += 1;
-      const cooldown = Math.min(30_000, 250 * 2 ** Math.min(health.consecutiveFailures - 1, 10));
+      const cooldown = backoffDelayMs(health.consecutiveFailures, COOLDOWN);
       health.cooldownUntilMs = performance.now() + cooldown;
     },
     async send(calls, signal) {
