@@ -40,6 +40,7 @@ const withBurst = (burst: Partial<BurstParams> | null): DailyScorerParams => ({
 const variants: { name: string; params: DailyScorerParams }[] = [
   { name: 'default (day-of-week on, burst evidence on)', params: P },
   { name: 'burst evidence off (the total alone)', params: withBurst(null) },
+  { name: 'trend off (centered on the history, not today)', params: { ...P, baseline: { ...P.baseline, trendMinDays: 0 } } },
   { name: 'day-of-week off', params: { ...P, baseline: { ...P.baseline, dayOfWeek: false } } },
   {
     name: 'closed days only (no intraday scoring, so no burst evidence either)',

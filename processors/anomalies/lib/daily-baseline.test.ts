@@ -18,6 +18,7 @@ const plain: DailyBaselineParams = {
   minSpread: 0,
   launchDays: 0,
   ignoreZeros: false,
+  trendMinDays: 0,
 };
 const days = (values: readonly number[], start = 1): DailyPoint[] =>
   values.map((value, i) => ({ day: `2025-01-${String(start + i).padStart(2, '0')}`, value }));

@@ -25,7 +25,8 @@
 import { lowerBound, median, medianSorted, sortedCopy } from './descriptive.ts';
 import { AnomalyParameterError } from './errors.ts';
 import { robustBaseline } from './robust-zscore.ts';
-import { addDays } from '../../../core/time.ts';
+import { addDays, DAY_MS } from '../../../core/time.ts';
+import { weeklyTrendSlope } from './weekly-trend.ts';
 import { standardize } from './zscore.ts';
 
 export type ValueTransform = 'log1p' | 'identity';
@@ -54,6 +55,11 @@ export interface DailyBaselineParams {
    * log-scale baseline of its flowing days would be a drop of z 15-20 on any sparse address.
    */
   readonly ignoreZeros: boolean;
+  /**
+   * Final days of history from which the series' trend is removed before the medians (weekly-trend.ts); 0 never.
+   * Below it the history is too short to tell a trend from noise.
+   */
+  readonly trendMinDays: number;
 }
 
 export const DEFAULT_DAILY_BASELINE_PARAMS: DailyBaselineParams = {
@@ -65,6 +71,7 @@ export const DEFAULT_DAILY_BASELINE_PARAMS: DailyBaselineParams = {
   minSpread: 0.05,
   launchDays: 1,
   ignoreZeros: false,
+  trendMinDays: 0,
 };
 
 export interface DailyPoint {
@@ -116,6 +123,8 @@ export function validateDailyBaselineParams(p: DailyBaselineParams): DailyBaseli
   }
   if (p.minHistoryDays > p.historyDays) throw new AnomalyParameterError('minHistoryDays must be <= historyDays', { ...p });
   if (!(p.boundZ > 0) || !(p.minSpread >= 0)) throw new AnomalyParameterError('boundZ must be > 0 and minSpread >= 0', { ...p });
+  if (!(Number.isInteger(p.trendMinDays) && p.trendMinDays >= 0))
+    throw new AnomalyParameterError('trendMinDays must be an integer >= 0', { ...p });
   if (!(Number.isInteger(p.launchDays) && p.launchDays >= 0))
     throw new AnomalyParameterError('launchDays must be an integer >= 0', { ...p });
   return p;
@@ -139,8 +148,8 @@ export function dailyBaseline(
     .filter((p) => p.day < day && p.day >= settled && !(params.ignoreZeros && p.value === 0))
     .slice(-params.historyDays);
   if (history.length < params.minHistoryDays) return null;
-  const ys = history.map((p) => transformValue(p.value, params.transform));
   const dows = history.map((p) => dayOfWeek(p.day));
+  const ys = detrended(history, day, params);
   const targetDow = dayOfWeek(day);
   // Sorted once: all values and each weekday's values. A leave-one-out median is then O(log n) (medianWithout),
   // so the baseline costs O(n log n) instead of sorting n times.
@@ -181,6 +190,19 @@ export function dailyBaseline(
     upper: inverseTransform(center + params.boundZ * spread, params.transform),
     historyDays: history.length,
   };
+}
+
+/**
+ * The history's transformed values, each moved along the series' trend to the scored day (so the medians estimate
+ * today's level); the values themselves while the history is shorter than trendMinDays.
+ */
+function detrended(history: readonly DailyPoint[], day: string, params: DailyBaselineParams): number[] {
+  const ys = history.map((p) => transformValue(p.value, params.transform));
+  if (params.trendMinDays <= 0 || history.length < params.trendMinDays) return ys;
+  const dayMs = Date.parse(`${day}T00:00:00Z`);
+  const ages = history.map((p) => Math.round((dayMs - Date.parse(`${p.day}T00:00:00Z`)) / DAY_MS));
+  const slope = weeklyTrendSlope(ys, ages);
+  return slope === 0 ? ys : ys.map((y, i) => y + slope * (ages[i] as number));
 }
 
 /** sqrt of the variance factor of (new day - median of m days) for roughly Gaussian days, in units of sigma. */

@@ -20,6 +20,7 @@ const baselineParams: DailyBaselineParams = {
   minSpread: 0,
   launchDays: 0,
   ignoreZeros: false,
+  trendMinDays: 0,
 };
 const baseline: DailyBaseline = {
   day: '2025-01-10',

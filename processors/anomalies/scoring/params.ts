@@ -6,6 +6,7 @@ import type { OraculConfig } from '../../../config/schema.ts';
 import { DEFAULT_DAILY_BASELINE_PARAMS, validateDailyBaselineParams, type DailyBaselineParams } from '../lib/daily-baseline.ts';
 import { DEFAULT_DAILY_SCORER_PARAMS, type DailyScorerParams } from '../lib/daily-scorer.ts';
 import { DEFAULT_BURST_PARAMS, DEFAULT_INTRADAY_PARAMS } from '../lib/intraday.ts';
+import { DEFAULT_TREND_MIN_DAYS } from '../lib/weekly-trend.ts';
 import { DEFAULT_SEVERITY_THRESHOLDS, validateSeverityThresholds, type SeverityThresholds } from '../lib/severity.ts';
 
 export interface TopNParams {
@@ -60,6 +61,9 @@ function scorerParams(baseline: DailyBaselineParams, signed: boolean, kind: Enti
     minSpread: MONOTONE_MIN_SPREAD[kind],
     // An address's inflow (outflow) is zero on the days it only sent (received): no flow, not a drop.
     ignoreZeros: kind === 'addresses',
+    // A token's volume trends (adoption, decay); an (address, token) pair's flowing days are too few and irregular
+    // to estimate one.
+    trendMinDays: kind === 'tokens' ? DEFAULT_TREND_MIN_DAYS : 0,
   };
   return {
     ...DEFAULT_DAILY_SCORER_PARAMS,
