@@ -14,6 +14,7 @@ import { createSchemaRegistrySerdes, type Anomaly, type Serdes } from '../schema
 import { testConfig } from '../scripts/test/test-config.ts';
 import { sha256Hex } from './auth.ts';
 import { startGateway, type Gateway } from './server.ts';
+import { waitUntil } from './testing/wait-until.ts';
 
 // A real gateway on the integration stack (Kafka, registry, ClickHouse engine) over its own database.
 const database = `oracul_gw_${process.env.VITEST_POOL_ID ?? '0'}_${randomBytes(4).toString('hex')}`;
@@ -773,28 +774,18 @@ describe('subscriptions', () => {
     return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms))]);
   }
 
-  /** Resolves once `check()` holds; fails the test when it still does not after `timeout` ms. */
-  function waitFor(check: () => boolean, timeout = 15_000): Promise<void> {
-    return vi.waitFor(
-      () => {
-        if (!check()) throw new Error(`timed out waiting for ${check.toString()}`);
-      },
-      { timeout, interval: 10 },
-    );
-  }
-
   it('an anomaly produced to Kafka (Avro via the registry) reaches a WebSocket and an SSE client; latency printed', async () => {
     const client = wsClient(READ_KEY);
-    await waitFor(() => gateway.live.subscriberCount === 0);
+    await waitUntil(() => gateway.live.subscriberCount === 0);
     const ws = wsSubscribe(client, { min: 'MEDIUM' });
     const sse = sseSubscribe({ min: 'MEDIUM' });
-    await waitFor(() => gateway.live.subscriberCount === 2);
+    await waitUntil(() => gateway.live.subscriberCount === 2);
 
     const low = anomaly('low');
     await produce(low); // filtered out by minSeverity
     const high = anomaly('high');
     const sentAt = await produce(high);
-    await waitFor(() => ws.events.length >= 1 && sse.events.length >= 1);
+    await waitUntil(() => ws.events.length >= 1 && sse.events.length >= 1);
     const wsLatency = ws.events[0]!.at - sentAt;
     const sseLatency = sse.events[0]!.at - sentAt;
     process.stdout.write(
@@ -810,10 +801,10 @@ describe('subscriptions', () => {
     // Escalation of a medium anomaly fans out again; a repeat at the same severity does not.
     const medium = anomaly('medium');
     await produce(medium);
-    await waitFor(() => ws.events.length >= 2);
+    await waitUntil(() => ws.events.length >= 2);
     await produce({ ...medium, version: 2, score: 3.1 });
     await produce({ ...medium, version: 3, severity: 'high' });
-    await waitFor(() => ws.events.length >= 3 && sse.events.length >= 3);
+    await waitUntil(() => ws.events.length >= 3 && sse.events.length >= 3);
     expect(ws.events.map((e) => e.data.anomalyDetected.kind)).toEqual(['NEW', 'NEW', 'ESCALATED']);
     expect(sse.events.map((e) => e.data.anomalyDetected.anomaly.anomalyId)).toEqual([
       high.anomaly_id,
@@ -830,29 +821,29 @@ describe('subscriptions', () => {
   it('a client that reconnects with the last eventId receives what it missed', async () => {
     const first = anomaly('high');
     const client = wsClient(READ_KEY);
-    await waitFor(() => gateway.live.subscriberCount === 0);
+    await waitUntil(() => gateway.live.subscriberCount === 0);
     const ws = wsSubscribe(client, {});
-    await waitFor(() => gateway.live.subscriberCount === 1);
+    await waitUntil(() => gateway.live.subscriberCount === 1);
     await produce(first);
-    await waitFor(() => ws.events.some((e) => e.data.anomalyDetected.anomaly.anomalyId === first.anomaly_id));
+    await waitUntil(() => ws.events.some((e) => e.data.anomalyDetected.anomaly.anomalyId === first.anomaly_id));
     const lastId = ws.events.at(-1)!.data.anomalyDetected.eventId;
     ws.dispose();
     await client.dispose();
 
     const missed = [anomaly('medium'), anomaly('high')];
     for (const m of missed) await produce(m);
-    await waitFor(() => gateway.live.anomalies.buffer.after(lastId).length >= 2);
+    await waitUntil(() => gateway.live.anomalies.buffer.after(lastId).length >= 2);
 
-    await waitFor(() => gateway.live.subscriberCount === 0);
+    await waitUntil(() => gateway.live.subscriberCount === 0);
     const again = wsClient(READ_KEY);
     const resumed = wsSubscribe(again, { after: lastId });
-    await waitFor(() => resumed.events.length >= 2);
+    await waitUntil(() => resumed.events.length >= 2);
     expect(resumed.events.map((e) => e.data.anomalyDetected.anomaly.anomalyId)).toEqual(missed.map((m) => m.anomaly_id));
     resumed.dispose();
     await again.dispose();
 
     const sse = sseSubscribe({ after: lastId });
-    await waitFor(() => sse.events.length >= 2);
+    await waitUntil(() => sse.events.length >= 2);
     expect(sse.events.map((e) => e.data.anomalyDetected.anomaly.anomalyId)).toEqual(missed.map((m) => m.anomaly_id));
     sse.close();
     await sse.done;
@@ -909,7 +900,7 @@ describe('subscriptions', () => {
         complete: () => undefined,
       },
     );
-    await waitFor(() => gateway.live.tokenMetrics.subscribers >= 1);
+    await waitUntil(() => gateway.live.tokenMetrics.subscribers >= 1);
     // Cache the closed days first.
     await gql(`{ tokenMetricsDaily(token: "${USDT}", from: "${day(0)}", to: "${day(4)}") { date } }`);
     const cached = gateway.reader.cache.size;
@@ -929,7 +920,7 @@ describe('subscriptions', () => {
     };
     const bytes = await serdes.forTopic('token.metrics.daily').serialize(value as never);
     await producer.send({ topic: 'token.metrics.daily', messages: [{ key: `1:${USDT}`, value: bytes }] });
-    await waitFor(() => received.length >= 1);
+    await waitUntil(() => received.length >= 1);
     expect(received[0]!.tokenMetricsUpdated.metrics).toEqual({
       date: '2026-01-02',
       volumeRaw: HUGE,

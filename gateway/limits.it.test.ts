@@ -14,6 +14,7 @@ import { createSchemaRegistrySerdes } from '../schemas/index.ts';
 import { testConfig } from '../scripts/test/test-config.ts';
 import { sha256Hex } from './auth.ts';
 import { startGateway, type Gateway } from './server.ts';
+import { waitUntil } from './testing/wait-until.ts';
 
 // Issue 15, finding 4: limits that count work. A real gateway whose warehouse traffic passes through a
 // counting HTTP proxy in front of the real warehouse endpoint, so the tests see the queries actually sent.
@@ -151,16 +152,6 @@ function metricsRow(date: string) {
     is_final: true,
     emitted_at: Date.UTC(2025, 0, 20),
   };
-}
-
-/** Resolves once `check()` holds; fails the test when it still does not after `timeout` ms. */
-function waitFor(check: () => boolean, timeout = 15_000): Promise<void> {
-  return vi.waitFor(
-    () => {
-      if (!check()) throw new Error(`timed out waiting for ${check.toString()}`);
-    },
-    { timeout, interval: 10 },
-  );
 }
 
 beforeAll(async () => {
@@ -342,7 +333,7 @@ describe('concurrent subscriptions are capped per key and per connection', () =>
         complete: () => undefined,
       },
     );
-    await waitFor(() => refused !== undefined || gateway.live.subscriberCount > before);
+    await waitUntil(() => refused !== undefined || gateway.live.subscriberCount > before);
     return refused ? { accepted: false, codes: refused } : { accepted: true, dispose };
   }
 
@@ -371,7 +362,7 @@ describe('concurrent subscriptions are capped per key and per connection', () =>
     })().catch((error: unknown) => {
       if ((error as Error).name !== 'AbortError') throw error;
     });
-    await waitFor(() => refused !== undefined || gateway.live.subscriberCount > before);
+    await waitUntil(() => refused !== undefined || gateway.live.subscriberCount > before);
     if (refused) {
       controller.abort();
       await reading;
@@ -383,7 +374,7 @@ describe('concurrent subscriptions are capped per key and per connection', () =>
   const refusedWith = (outcome: Outcome): string[] => (outcome.accepted ? ['ACCEPTED'] : outcome.codes);
 
   it('per connection, per key across connections and SSE, released on complete and on close', async () => {
-    await waitFor(() => gateway.live.subscriberCount === 0);
+    await waitUntil(() => gateway.live.subscriberCount === 0);
     const a = wsClient(SUB_KEY);
     const a1 = await wsSubscribe(a);
     const a2 = await wsSubscribe(a);
@@ -404,17 +395,17 @@ describe('concurrent subscriptions are capped per key and per connection', () =>
     const o1 = await wsSubscribe(other);
     expect(o1.accepted).toBe(true);
     await other.dispose();
-    await waitFor(() => gateway.live.subscriberCount === 3);
+    await waitUntil(() => gateway.live.subscriberCount === 3);
 
     // Completing one subscription frees its slot.
     if (b1.accepted) b1.dispose();
-    await waitFor(() => gateway.live.subscriberCount === 2);
+    await waitUntil(() => gateway.live.subscriberCount === 2);
     const b2 = await wsSubscribe(b);
     expect(b2.accepted).toBe(true);
 
     // Closing a socket frees all of its slots: SSE subscriptions of the key are accepted again.
     await a.dispose();
-    await waitFor(() => gateway.live.subscriberCount === 1);
+    await waitUntil(() => gateway.live.subscriberCount === 1);
     const s1 = await sseSubscribe(SUB_KEY);
     const s2 = await sseSubscribe(SUB_KEY);
     expect([s1.accepted, s2.accepted]).toEqual([true, true]);
@@ -422,12 +413,12 @@ describe('concurrent subscriptions are capped per key and per connection', () =>
 
     // An SSE client that goes away frees its slot too.
     if (s1.accepted) s1.dispose();
-    await waitFor(() => gateway.live.subscriberCount === 2);
+    await waitUntil(() => gateway.live.subscriberCount === 2);
     expect((await wsSubscribe(b)).accepted).toBe(true);
 
     if (s2.accepted) s2.dispose();
     await b.dispose();
-    await waitFor(() => gateway.live.subscriberCount === 0);
+    await waitUntil(() => gateway.live.subscriberCount === 0);
   });
 });
 
@@ -446,7 +437,7 @@ describe('shared answers of changing lists (gateway.recentCacheMs, 1 s)', () => 
     try {
       const answers = await Promise.all(Array.from({ length: 10 }, () => gql(q)));
       for (const answer of answers) expect(answer.body).toEqual(first.body);
-      await waitFor(() => proxy.count(ANOMALIES) - before >= 2);
+      await waitUntil(() => proxy.count(ANOMALIES) - before >= 2);
       expect(proxy.count(ANOMALIES) - before).toBe(2);
     } finally {
       proxy.down = false;
