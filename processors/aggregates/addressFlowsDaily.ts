@@ -10,10 +10,12 @@ import {
   type Plain,
   type StateCodec,
 } from '../core/state.ts';
+import { addressPartitionKey } from '../erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
 import {
   createDailyAggregator,
   type AggregatorStores,
+  type AsOfLookup,
   type DailyAggregateSpec,
   type EmitContext,
   type LateEvent,
@@ -23,7 +25,6 @@ import {
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
-import { addressPartitionKey } from '../erc20/transfer.ts';
 import type { AddressLeg } from './repartition.ts';
 import type { WindowingConfig } from './windowing.ts';
 
@@ -200,12 +201,145 @@ export interface CreateAddressFlowsParameters {
   readonly windowing?: Partial<WindowingConfig>;
 }
 
+/** A new (window, address, token) aggregate: nothing flowed yet. */
+function createAddressWindow(leg: AddressLeg): AddressWindow {
+  return {
+    chain_id: leg.chain_id,
+    address: leg.address,
+    token_address: leg.token_address,
+    symbol: leg.symbol,
+    decimals: leg.decimals,
+    in: EMPTY_SIDE,
+    out: EMPTY_SIDE,
+    tx_count: 0,
+    counterparties_count: 0,
+    version: 0,
+    final: false,
+  };
+}
+
+/** A leg in (sign 1) or out (sign −1) of its direction's side, priced at `price` while the window is open. */
+function applyLeg(
+  agg: AddressWindow,
+  leg: AddressLeg,
+  sign: 1 | -1,
+  price: AsOfPrice | null,
+  delta: readonly number[],
+): AddressWindow {
+  const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
+  const decimals = agg.decimals ?? leg.decimals;
+  const priced = decimals !== null && price !== null;
+  const side = leg.direction === 'in' ? agg.in : agg.out;
+  const next: Side = {
+    raw: side.raw + amount,
+    count: side.count + sign,
+    usd_scaled: priced ? side.usd_scaled + amount * price.priceE : side.usd_scaled,
+    unpriced: priced ? side.unpriced : side.unpriced + sign,
+  };
+  return addressWindow(
+    agg,
+    leg.symbol ?? agg.symbol,
+    decimals,
+    leg.direction === 'in' ? next : agg.in,
+    leg.direction === 'out' ? next : agg.out,
+    agg.tx_count + (delta[SET_TXS] ?? 0),
+    agg.counterparties_count + (delta[SET_COUNTERPARTIES] ?? 0),
+    agg.version,
+    agg.final,
+  );
+}
+
+/** The leg's change to its timestamp's bucket; undefined when the bucket empties. A retraction of more than it holds throws. */
+function bucketWithLeg(
+  name: string,
+  bucket: AddressBucket | undefined,
+  leg: AddressLeg,
+  sign: 1 | -1,
+): AddressBucket | undefined {
+  const mismatch = (): RetractionMismatchError =>
+    new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.block_timestamp}`, `a ${leg.direction} amount`);
+  if (bucket === undefined && sign < 0) throw mismatch();
+  const b = bucket ?? EMPTY_BUCKET;
+  const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
+  const next: AddressBucket =
+    leg.direction === 'in'
+      ? { in_raw: b.in_raw + amount, in_count: b.in_count + sign, out_raw: b.out_raw, out_count: b.out_count }
+      : { in_raw: b.in_raw, in_count: b.in_count, out_raw: b.out_raw + amount, out_count: b.out_count + sign };
+  if (next.in_count < 0 || next.out_count < 0 || next.in_raw < 0n || next.out_raw < 0n) throw mismatch();
+  return next.in_count === 0 && next.out_count === 0 ? undefined : next;
+}
+
+/** Exact USD per side from the window's buckets at their as-of prices (see DailyAggregateSpec.settle). */
+function settleWindow(agg: AddressWindow, buckets: Iterable<readonly [number, AddressBucket]>, asOf: AsOfLookup): AddressWindow {
+  // Unknown decimals: no USD value (never 18 by default), every leg counts as unpriced.
+  const priced = agg.decimals !== null;
+  let inUsd = 0n;
+  let outUsd = 0n;
+  let inUnpriced = priced ? 0 : agg.in.count;
+  let outUnpriced = priced ? 0 : agg.out.count;
+  if (priced) {
+    for (const [timeMs, b] of buckets) {
+      const price = asOf.at(timeMs);
+      if (price === null) {
+        inUnpriced += b.in_count;
+        outUnpriced += b.out_count;
+      } else {
+        inUsd += b.in_raw * price.priceE;
+        outUsd += b.out_raw * price.priceE;
+      }
+    }
+  }
+  const inSide: Side = { raw: agg.in.raw, count: agg.in.count, usd_scaled: inUsd, unpriced: inUnpriced };
+  const outSide: Side = { raw: agg.out.raw, count: agg.out.count, usd_scaled: outUsd, unpriced: outUnpriced };
+  return addressWindow(
+    agg,
+    agg.symbol,
+    agg.decimals,
+    inSide,
+    outSide,
+    agg.tx_count,
+    agg.counterparties_count,
+    agg.version,
+    agg.final,
+  );
+}
+
+/** The `address_flows_daily` record of a window. */
+function addressFlowsRow(agg: AddressWindow, ctx: EmitContext): AddressFlowsDaily {
+  const inflowUsd = sideUsd(agg.in, agg.decimals);
+  const outflowUsd = sideUsd(agg.out, agg.decimals);
+  const netUsd =
+    inflowUsd === null || outflowUsd === null
+      ? null
+      : agg.decimals === null
+        ? '0'
+        : formatScaled(agg.in.usd_scaled - agg.out.usd_scaled, agg.decimals + PRICE_DECIMALS, USD_DECIMALS);
+  return {
+    date: ctx.date,
+    window_start: ctx.windowStartMs,
+    chain_id: agg.chain_id,
+    address: agg.address,
+    token_address: agg.token_address,
+    symbol: agg.symbol,
+    inflow_raw: agg.in.raw,
+    outflow_raw: agg.out.raw,
+    net_flow_raw: agg.in.raw - agg.out.raw,
+    inflow_usd: inflowUsd,
+    outflow_usd: outflowUsd,
+    net_flow_usd: netUsd,
+    tx_count: agg.tx_count,
+    counterparties_count: agg.counterparties_count,
+    transfer_count: agg.in.count + agg.out.count,
+    is_final: ctx.final,
+    version: ctx.version,
+    emitted_at: ctx.streamTimeMs,
+  };
+}
+
 export function addressFlowsSpec(
   params: CreateAddressFlowsParameters = {},
 ): DailyAggregateSpec<AddressLeg, AddressWindow, AddressBucket, AddressFlowsDaily> {
   const name = params.name ?? 'address-flows-daily';
-  const mismatch = (leg: AddressLeg): RetractionMismatchError =>
-    new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.block_timestamp}`, `a ${leg.direction} amount`);
   return {
     name,
     outputTopic: params.outputTopic ?? 'address.flows.daily',
@@ -226,118 +360,13 @@ export function addressFlowsSpec(
       if (leg.counterparty !== ZERO_ADDRESS) members.push([SET_COUNTERPARTIES, leg.counterparty]);
       return members;
     },
-    create: (leg) => ({
-      chain_id: leg.chain_id,
-      address: leg.address,
-      token_address: leg.token_address,
-      symbol: leg.symbol,
-      decimals: leg.decimals,
-      in: EMPTY_SIDE,
-      out: EMPTY_SIDE,
-      tx_count: 0,
-      counterparties_count: 0,
-      version: 0,
-      final: false,
-    }),
-    apply(agg, leg, sign, price: AsOfPrice | null, delta) {
-      const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
-      const decimals = agg.decimals ?? leg.decimals;
-      const priced = decimals !== null && price !== null;
-      const side = leg.direction === 'in' ? agg.in : agg.out;
-      const next: Side = {
-        raw: side.raw + amount,
-        count: side.count + sign,
-        usd_scaled: priced ? side.usd_scaled + amount * price.priceE : side.usd_scaled,
-        unpriced: priced ? side.unpriced : side.unpriced + sign,
-      };
-      return addressWindow(
-        agg,
-        leg.symbol ?? agg.symbol,
-        decimals,
-        leg.direction === 'in' ? next : agg.in,
-        leg.direction === 'out' ? next : agg.out,
-        agg.tx_count + (delta[SET_TXS] ?? 0),
-        agg.counterparties_count + (delta[SET_COUNTERPARTIES] ?? 0),
-        agg.version,
-        agg.final,
-      );
-    },
-    applyToBucket(bucket, leg, sign) {
-      if (bucket === undefined && sign < 0) throw mismatch(leg);
-      const b = bucket ?? EMPTY_BUCKET;
-      const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
-      const next: AddressBucket =
-        leg.direction === 'in'
-          ? { in_raw: b.in_raw + amount, in_count: b.in_count + sign, out_raw: b.out_raw, out_count: b.out_count }
-          : { in_raw: b.in_raw, in_count: b.in_count, out_raw: b.out_raw + amount, out_count: b.out_count + sign };
-      if (next.in_count < 0 || next.out_count < 0 || next.in_raw < 0n || next.out_raw < 0n) throw mismatch(leg);
-      return next.in_count === 0 && next.out_count === 0 ? undefined : next;
-    },
-    settle(agg, buckets, asOf) {
-      // Unknown decimals: no USD value (never 18 by default), every leg counts as unpriced.
-      const priced = agg.decimals !== null;
-      let inUsd = 0n;
-      let outUsd = 0n;
-      let inUnpriced = priced ? 0 : agg.in.count;
-      let outUnpriced = priced ? 0 : agg.out.count;
-      if (priced) {
-        for (const [timeMs, b] of buckets) {
-          const price = asOf.at(timeMs);
-          if (price === null) {
-            inUnpriced += b.in_count;
-            outUnpriced += b.out_count;
-          } else {
-            inUsd += b.in_raw * price.priceE;
-            outUsd += b.out_raw * price.priceE;
-          }
-        }
-      }
-      const inSide: Side = { raw: agg.in.raw, count: agg.in.count, usd_scaled: inUsd, unpriced: inUnpriced };
-      const outSide: Side = { raw: agg.out.raw, count: agg.out.count, usd_scaled: outUsd, unpriced: outUnpriced };
-      return addressWindow(
-        agg,
-        agg.symbol,
-        agg.decimals,
-        inSide,
-        outSide,
-        agg.tx_count,
-        agg.counterparties_count,
-        agg.version,
-        agg.final,
-      );
-    },
+    create: createAddressWindow,
+    apply: applyLeg,
+    applyToBucket: (bucket, leg, sign) => bucketWithLeg(name, bucket, leg, sign),
+    settle: settleWindow,
     withState: (a, version, final) =>
       addressWindow(a, a.symbol, a.decimals, a.in, a.out, a.tx_count, a.counterparties_count, version, final),
-    toOutput(agg, _key, ctx: EmitContext): AddressFlowsDaily {
-      const inflowUsd = sideUsd(agg.in, agg.decimals);
-      const outflowUsd = sideUsd(agg.out, agg.decimals);
-      const netUsd =
-        inflowUsd === null || outflowUsd === null
-          ? null
-          : agg.decimals === null
-            ? '0'
-            : formatScaled(agg.in.usd_scaled - agg.out.usd_scaled, agg.decimals + PRICE_DECIMALS, USD_DECIMALS);
-      return {
-        date: ctx.date,
-        window_start: ctx.windowStartMs,
-        chain_id: agg.chain_id,
-        address: agg.address,
-        token_address: agg.token_address,
-        symbol: agg.symbol,
-        inflow_raw: agg.in.raw,
-        outflow_raw: agg.out.raw,
-        net_flow_raw: agg.in.raw - agg.out.raw,
-        inflow_usd: inflowUsd,
-        outflow_usd: outflowUsd,
-        net_flow_usd: netUsd,
-        tx_count: agg.tx_count,
-        counterparties_count: agg.counterparties_count,
-        transfer_count: agg.in.count + agg.out.count,
-        is_final: ctx.final,
-        version: ctx.version,
-        emitted_at: ctx.streamTimeMs,
-      };
-    },
+    toOutput: (agg, _key, ctx) => addressFlowsRow(agg, ctx),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   type KeyValueView,
   type StateCodec,
   type StateView,
+  type StoreSpecs,
   type StoreValues,
 } from '../core/state.ts';
 import { StateTxn } from '../core/stateTxn.ts';
@@ -277,26 +278,112 @@ interface Call<Agg, Bucket, O> {
   readonly prices: StatePriceReader;
 }
 
+/** The stores of a daily aggregate (layout in {@link AggregatorStores}). */
+function aggregatorStores<Agg, Bucket>(codecs: {
+  readonly windows: StateCodec<Agg>;
+  readonly buckets: StateCodec<Bucket>;
+}): StoreSpecs<Stores<Agg, Bucket>> {
+  const windowKeyed = { segmentPrefixLength: WINDOW_START_HEX_DIGITS } as const;
+  return {
+    windows: { codec: codecs.windows, ...windowKeyed, doc: 'aggregate per (window, key)' },
+    buckets: { codec: codecs.buckets, ...windowKeyed, doc: 'raw sums per (window, key, event time) for exact USD' },
+    distinct: { codec: numberCodec('distinct'), ...windowKeyed, doc: 'counted multisets per (window, key, set)' },
+    dirty: { codec: numberCodec('dirty'), ...windowKeyed, doc: 'windows changed since the last punctuation' },
+    late: { codec: numberCodec('late'), ...windowKeyed, doc: 'identities of events routed late' },
+    meta: { codec: partitionClockCodec('meta'), doc: 'partition clock' },
+    // Segment = (day, asset) for mainnet-length asset keys, so a tick re-sorts ≤ 1 asset-day (other chain ids
+    // only shift the boundary: segments are an ordering-neutral grouping).
+    prices: {
+      codec: pricePointCodec('prices'),
+      segmentPrefixLength: PRICE_SEGMENT_PREFIX,
+      doc: 'price points by (day, asset, time)',
+    },
+    price_latest: { codec: asOfPriceCodec('price_latest'), doc: 'newest price point per asset (as-of fast path)' },
+    price_days: { codec: priceDayCodec('price_days'), ...windowKeyed, doc: 'daily OHLC by (day, asset)' },
+  };
+}
+
 /**
- * Builds a daily windowed aggregate processor from a spec.
- * Input: the spec's records and price ticks (told apart by `price_usd`). Output: update/final records on
- * `outputTopic` (`is_final` flag + version, one topic), {@link LateEvent}s on `lateTopic`.
+ * The engine's steps over one spec and windowing config; {@link createDailyAggregator} wires them into a processor.
+ * Every method works inside one call's transaction.
  */
-export function createDailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out>(
-  spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
-  windowing: Partial<WindowingConfig> = {},
-): Processor<Stores<Agg, Bucket>, Leg | PriceTick, Out | LateEvent<Leg>> {
-  const config: WindowingConfig = { ...DEFAULT_WINDOWING, ...windowing };
-  type O = Out | LateEvent<Leg>;
-  type C = Call<Agg, Bucket, O>;
+class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> {
+  constructor(
+    private readonly spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
+    private readonly config: WindowingConfig,
+  ) {}
 
-  const begin = (state: StateView<Stores<Agg, Bucket>>): C => ({
-    txn: new StateTxn(state),
-    state,
-    prices: new StatePriceReader(state.prices, state.price_latest, state.price_days),
-  });
+  begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
+    return { txn: new StateTxn(state), state, prices: new StatePriceReader(state.prices, state.price_latest, state.price_days) };
+  }
 
-  const emit = (c: C, streamTimeMs: number, ws: number, key: string, agg: Agg): void => {
+  /** A record: a price tick updates the price table; a leg changes its window or is routed late; stream time advances. */
+  process(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, value: Leg | PriceTick): void {
+    if (isPriceTick(value)) {
+      this.applyPrice(c, value);
+      return;
+    }
+    const before = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
+    const t = this.spec.timeMsOf(value);
+    let clock = this.spec.isRetraction(value) ? this.retract(c, before, value, t) : this.add(c, before, value, t);
+    clock = this.advanceTo(c, clock, Math.max(clock.streamTimeMs, t));
+    if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
+  }
+
+  /** Punctuation: idle advance of stream time, then one update per window changed since the last punctuation. */
+  punctuate(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ctx: PunctuateContext): void {
+    const before = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
+    let clock = before;
+    const target = idleAdvanceTarget(this.config, ctx);
+    if (target !== undefined && clock.streamTimeMs >= 0) clock = this.advanceTo(c, clock, target);
+    if (this.config.updates === 'on_punctuate') this.emitDirty(c, clock.streamTimeMs);
+    if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
+  }
+
+  /** A new record: into its open window, or late when the window has closed. */
+  private add(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, clock: PartitionClock, leg: Leg, t: number): PartitionClock {
+    const ws = windowStartOf(t);
+    const key = this.logicalKey(leg);
+    if (ws < clock.closedBeforeMs) {
+      if (ws >= clock.purgedBeforeMs) c.txn.put('late', encodeWindowKey(ws, this.spec.identityOf(leg)), 1);
+      return this.routeLate(c, clock, 'window_closed', leg, ws, key);
+    }
+    const wk = encodeWindowKey(ws, key);
+    this.changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, this.applyLeg(c, leg, wk, ws, 1));
+    return clock;
+  }
+
+  /**
+   * A retraction: late when its record was routed late or its window purged; otherwise undone in its window, which
+   * gets a new final right away when it had closed.
+   */
+  private retract(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, clock: PartitionClock, leg: Leg, t: number): PartitionClock {
+    const ws = windowStartOf(t);
+    const key = this.logicalKey(leg);
+    const marker = encodeWindowKey(ws, this.spec.identityOf(leg));
+    if (c.txn.get('late', marker) !== undefined) {
+      c.txn.delete('late', marker);
+      return this.routeLate(c, clock, 'retraction_of_late_event', leg, ws, key);
+    }
+    if (ws < clock.purgedBeforeMs) return this.routeLate(c, clock, 'window_purged', leg, ws, key);
+    const wk = encodeWindowKey(ws, key);
+    const agg = this.applyLeg(c, leg, wk, ws, -1);
+    if (ws >= clock.closedBeforeMs) {
+      this.changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, agg);
+      return clock;
+    }
+    const asOf = new MemoAsOf(c.prices, this.spec.assetOfKey(key), this.config.priceStalenessMs, new Map());
+    this.finalize(c, ws, key, agg, this.bucketsOf(c, ws, key), asOf);
+    return { ...clock, finalRetractions: clock.finalRetractions + 1 };
+  }
+
+  private logicalKey(leg: Leg): string {
+    const key = this.spec.keyOf(leg);
+    assertLogicalKey(key);
+    return key;
+  }
+
+  private emit(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, streamTimeMs: number, ws: number, key: string, agg: Agg): void {
     const referenceMs = agg.final ? ws + DAY_MS - 1 : Math.min(Math.max(streamTimeMs, ws), ws + DAY_MS - 1);
     const ctx: EmitContext = {
       windowStartMs: ws,
@@ -307,87 +394,89 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
       referenceMs,
       prices: c.prices,
     };
-    c.txn.emit(spec.outputTopic, key + KEY_SEPARATOR + ctx.date, spec.toOutput(agg, key, ctx));
-  };
+    c.txn.emit(this.spec.outputTopic, key + KEY_SEPARATOR + ctx.date, this.spec.toOutput(agg, key, ctx));
+  }
 
-  const routeLate = (c: C, clock: PartitionClock, reason: LateReason, leg: Leg, ws: number, key: string): PartitionClock => {
+  private routeLate(
+    c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
+    clock: PartitionClock,
+    reason: LateReason,
+    leg: Leg,
+    ws: number,
+    key: string,
+  ): PartitionClock {
     const event: LateEvent<Leg> = { late_reason: reason, window_start: ws, stream_time_ms: clock.streamTimeMs, event: leg };
-    c.txn.emit(spec.lateTopic, key, event);
+    c.txn.emit(this.spec.lateTopic, key, event);
     return { ...clock, lateEvents: clock.lateEvents + 1 };
-  };
+  }
 
   /** Applies a record's contribution (±1) to its window; returns the new aggregate (version unchanged). */
-  const applyLeg = (c: C, leg: Leg, wk: string, ws: number, sign: 1 | -1): Agg => {
+  private applyLeg(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, leg: Leg, wk: string, ws: number, sign: 1 | -1): Agg {
+    const current = c.txn.get('windows', wk);
+    if (current === undefined && sign < 0) throw new RetractionMismatchError(this.spec.name, wk, 'a record');
+    const agg = current ?? this.spec.create(leg, ws);
+    const delta = this.applyMembers(c, leg, wk, sign);
+    const t = this.spec.timeMsOf(leg);
+    this.applyBucket(c, leg, wk, t, sign);
+    const price = asOfPrice(c.prices, this.spec.assetOf(leg), t, this.config.priceStalenessMs);
+    return this.spec.apply(agg, leg, sign, price, delta);
+  }
+
+  /** Counts the record's distinct-set members in or out; returns each set's change of distinct count. */
+  private applyMembers(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, leg: Leg, wk: string, sign: 1 | -1): number[] {
     const { txn } = c;
-    const current = txn.get('windows', wk);
-    if (current === undefined && sign < 0) throw new RetractionMismatchError(spec.name, wk, 'a record');
-    const agg = current ?? spec.create(leg, ws);
     const delta: number[] = [];
-    for (let i = 0; i < spec.sets.length; i++) delta.push(0);
-    for (const [setIndex, member] of spec.membersOf(leg)) {
-      const dk = flat(wk + KEY_SEPARATOR + (spec.sets[setIndex] as string) + member);
+    for (let i = 0; i < this.spec.sets.length; i++) delta.push(0);
+    for (const [setIndex, member] of this.spec.membersOf(leg)) {
+      const dk = flat(wk + KEY_SEPARATOR + (this.spec.sets[setIndex] as string) + member);
       const count = txn.get('distinct', dk) ?? 0;
       const next = count + sign;
-      if (next < 0) throw new RetractionMismatchError(spec.name, wk, `member ${member}`);
+      if (next < 0) throw new RetractionMismatchError(this.spec.name, wk, `member ${member}`);
       if (next === 0) txn.delete('distinct', dk);
       else txn.put('distinct', dk, next);
       if (count === 0) delta[setIndex] = (delta[setIndex] ?? 0) + 1;
       else if (next === 0) delta[setIndex] = (delta[setIndex] ?? 0) - 1;
     }
-    const t = spec.timeMsOf(leg);
+    return delta;
+  }
+
+  /** The record's change to the raw sums of its event time's bucket. */
+  private applyBucket(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, leg: Leg, wk: string, t: number, sign: 1 | -1): void {
     const bk = flat(wk + KEY_SEPARATOR + encodeTimeHex(t));
-    const previous = txn.get('buckets', bk);
-    const bucket = spec.applyToBucket(previous, leg, sign);
-    if (bucket !== previous) {
-      if (bucket === undefined) txn.delete('buckets', bk);
-      else txn.put('buckets', bk, bucket);
-    }
-    const price = asOfPrice(c.prices, spec.assetOf(leg), t, config.priceStalenessMs);
-    return spec.apply(agg, leg, sign, price, delta);
-  };
+    const previous = c.txn.get('buckets', bk);
+    const bucket = this.spec.applyToBucket(previous, leg, sign);
+    if (bucket === previous) return;
+    if (bucket === undefined) c.txn.delete('buckets', bk);
+    else c.txn.put('buckets', bk, bucket);
+  }
 
   /** Exact USD from the window's buckets, then the next version as final; stores and emits it. */
-  const finalize = (
-    c: C,
+  private finalize(
+    c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
     ws: number,
     key: string,
     agg: Agg,
     buckets: readonly (readonly [number, Bucket])[],
     asOf: AsOfLookup,
-  ): void => {
-    const settled = spec.withState(spec.settle(agg, buckets, asOf), agg.version + 1, true);
+  ): void {
+    const settled = this.spec.withState(this.spec.settle(agg, buckets, asOf), agg.version + 1, true);
     c.txn.put('windows', encodeWindowKey(ws, key), settled);
-    emit(c, ws + DAY_MS - 1, ws, key, settled);
-  };
+    this.emit(c, ws + DAY_MS - 1, ws, key, settled);
+  }
 
-  const bucketsOf = (c: C, ws: number, key: string): [number, Bucket][] => {
+  private bucketsOf(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number, key: string): [number, Bucket][] {
     const range = subEntryRange(ws, key);
     const out: [number, Bucket][] = [];
     for (const [bk, bucket] of c.txn.range('buckets', range)) out.push([parseInt(bk.slice(range.gte.length), 16), bucket]);
     return out;
-  };
+  }
 
   /**
    * Closes one window: every key gets its final. One ordered scan of the window's aggregates and one of its
    * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
    */
-  const closeWindow = (c: C, ws: number): void => {
-    // One as-of table per asset for the whole window (keys of one token share it), unless the staleness limit
-    // reaches past the retained price days (then the per-time lookup is the reference).
-    const tables = new Map<string, AsOfLookup>();
-    const memo = new Map<string, AsOfPrice | null>();
-    const asOfFor = (key: string): AsOfLookup => {
-      const asset = spec.assetOfKey(key);
-      let table = tables.get(asset);
-      if (table === undefined) {
-        table =
-          config.priceStalenessMs <= PRICE_LOOKBACK_MS
-            ? new SortedAsOf(c.prices, asset, ws, config.priceStalenessMs)
-            : new MemoAsOf(c.prices, asset, config.priceStalenessMs, memo);
-        tables.set(asset, table);
-      }
-      return table;
-    };
+  private closeWindow(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): void {
+    const asOfFor = this.asOfTables(c, ws);
     const range = windowRange(ws);
     const open: [string, Agg][] = [];
     for (const [wk, agg] of c.txn.range('windows', range)) if (!agg.final) open.push([wk, agg]);
@@ -408,48 +497,72 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
         next = buckets.next();
       }
       const key = wk.slice(WINDOW_START_HEX_DIGITS + 1);
-      finalize(c, ws, key, agg, own, asOfFor(key));
+      this.finalize(c, ws, key, agg, own, asOfFor(key));
     }
-  };
+  }
+
+  /**
+   * One as-of table per asset for the whole closing window (keys of one token share it), unless the staleness
+   * limit reaches past the retained price days (then the per-time lookup is the reference).
+   */
+  private asOfTables(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): (key: string) => AsOfLookup {
+    const tables = new Map<string, AsOfLookup>();
+    const memo = new Map<string, AsOfPrice | null>();
+    const stalenessMs = this.config.priceStalenessMs;
+    return (key) => {
+      const asset = this.spec.assetOfKey(key);
+      let table = tables.get(asset);
+      if (table === undefined) {
+        table =
+          stalenessMs <= PRICE_LOOKBACK_MS
+            ? new SortedAsOf(c.prices, asset, ws, stalenessMs)
+            : new MemoAsOf(c.prices, asset, stalenessMs, memo);
+        tables.set(asset, table);
+      }
+      return table;
+    };
+  }
 
   /** After a change to an open window: an update now, or a dirty mark for the next punctuation. */
-  const changed = (c: C, streamTimeMs: number, wk: string, ws: number, key: string, agg: Agg): void => {
-    if (config.updates === 'every_record') {
-      const next = spec.withState(agg, agg.version + 1, false);
+  private changed(
+    c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
+    streamTimeMs: number,
+    wk: string,
+    ws: number,
+    key: string,
+    agg: Agg,
+  ): void {
+    if (this.config.updates === 'every_record') {
+      const next = this.spec.withState(agg, agg.version + 1, false);
       c.txn.put('windows', wk, next);
-      emit(c, streamTimeMs, ws, key, next);
+      this.emit(c, streamTimeMs, ws, key, next);
     } else {
       c.txn.put('windows', wk, agg);
       if (c.txn.get('dirty', wk) === undefined) c.txn.put('dirty', wk, 1);
     }
-  };
+  }
+
+  /** One update per dirty window (`on_punctuate`), then no window is dirty. */
+  private emitDirty(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, streamTimeMs: number): void {
+    const { txn } = c;
+    const dirty = [...txn.range('dirty', ALL_WINDOWS)];
+    for (const [wk] of dirty) {
+      const agg = txn.get('windows', wk);
+      if (agg === undefined || agg.final) continue;
+      const next = this.spec.withState(agg, agg.version + 1, false);
+      txn.put('windows', wk, next);
+      const { windowStartMs, key } = decodeWindowKey(wk);
+      this.emit(c, streamTimeMs, windowStartMs, key, next);
+    }
+    if (dirty.length > 0) txn.deleteRange('dirty', ALL_WINDOWS.gte, ALL_WINDOWS.lt);
+  }
 
   /** Moves stream time forward: closes windows that the watermark passed, purges those past retention. */
-  const advanceTo = (c: C, clock: PartitionClock, streamTimeMs: number): PartitionClock => {
+  private advanceTo(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, clock: PartitionClock, streamTimeMs: number): PartitionClock {
     if (streamTimeMs <= clock.streamTimeMs) return clock;
-    const { closeBefore, purgeBefore } = targetsAt(streamTimeMs, clock, config);
-    if (closeBefore > clock.closedBeforeMs) {
-      const between = windowsBetween(clock.closedBeforeMs, closeBefore);
-      // Each window with state between the two cursors: seek its first key, close it, jump past it.
-      for (let cursor = between.gte; ;) {
-        const [first] = c.txn.range('windows', { gte: cursor, lt: between.lt, limit: 1 });
-        if (first === undefined) break;
-        const ws = decodeWindowKey(first[0]).windowStartMs;
-        closeWindow(c, ws);
-        cursor = windowRange(ws).lt;
-      }
-      c.txn.deleteRange('dirty', between.gte, between.lt);
-    }
-    if (purgeBefore > clock.purgedBeforeMs) {
-      const { gte, lt } = windowsBetween(clock.purgedBeforeMs, purgeBefore);
-      for (const store of ['windows', 'buckets', 'distinct', 'dirty', 'late', 'price_days'] as const)
-        c.txn.deleteRange(store, gte, lt);
-      const prices = windowsBetween(
-        Math.max(0, clock.purgedBeforeMs - PRICE_LOOKBACK_MS),
-        Math.max(0, purgeBefore - PRICE_LOOKBACK_MS),
-      );
-      if (prices.lt > prices.gte) c.txn.deleteRange('prices', prices.gte, prices.lt);
-    }
+    const { closeBefore, purgeBefore } = targetsAt(streamTimeMs, clock, this.config);
+    if (closeBefore > clock.closedBeforeMs) this.closeWindowsBetween(c, clock.closedBeforeMs, closeBefore);
+    if (purgeBefore > clock.purgedBeforeMs) purgeWindowsBetween(c.txn, clock.purgedBeforeMs, purgeBefore);
     return {
       streamTimeMs,
       closedBeforeMs: closeBefore,
@@ -457,9 +570,22 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
       lateEvents: clock.lateEvents,
       finalRetractions: clock.finalRetractions,
     };
-  };
+  }
 
-  const applyPrice = (c: C, tick: PriceTick): void => {
+  /** Each window with state between the two cursors: seek its first key, close it, jump past it. */
+  private closeWindowsBetween(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, fromMs: number, beforeMs: number): void {
+    const between = windowsBetween(fromMs, beforeMs);
+    for (let cursor = between.gte; ;) {
+      const [first] = c.txn.range('windows', { gte: cursor, lt: between.lt, limit: 1 });
+      if (first === undefined) break;
+      const ws = decodeWindowKey(first[0]).windowStartMs;
+      this.closeWindow(c, ws);
+      cursor = windowRange(ws).lt;
+    }
+    c.txn.deleteRange('dirty', between.gte, between.lt);
+  }
+
+  private applyPrice(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, tick: PriceTick): void {
     const { txn } = c;
     const { asset, timeMs, point } = priceEntry(tick);
     const pk = priceKey(asset, timeMs);
@@ -470,113 +596,40 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
     txn.put('price_days', dk, nextPriceDay(view, txn.get('price_days', dk), replaced, asset, timeMs, point));
     const latest = nextLatest(txn.get('price_latest', asset), timeMs, point);
     if (latest !== undefined) txn.put('price_latest', asset, latest);
-  };
+  }
+}
 
+/** Drops the window-keyed state of the windows in [fromMs, beforeMs), and the price points they no longer need. */
+function purgeWindowsBetween<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, fromMs: number, beforeMs: number): void {
+  const { gte, lt } = windowsBetween(fromMs, beforeMs);
+  for (const store of ['windows', 'buckets', 'distinct', 'dirty', 'late', 'price_days'] as const) txn.deleteRange(store, gte, lt);
+  const prices = windowsBetween(Math.max(0, fromMs - PRICE_LOOKBACK_MS), Math.max(0, beforeMs - PRICE_LOOKBACK_MS));
+  if (prices.lt > prices.gte) txn.deleteRange('prices', prices.gte, prices.lt);
+}
+
+/**
+ * Builds a daily windowed aggregate processor from a spec.
+ * Input: the spec's records and price ticks (told apart by `price_usd`). Output: update/final records on
+ * `outputTopic` (`is_final` flag + version, one topic), {@link LateEvent}s on `lateTopic`.
+ */
+export function createDailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out>(
+  spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
+  windowing: Partial<WindowingConfig> = {},
+): Processor<Stores<Agg, Bucket>, Leg | PriceTick, Out | LateEvent<Leg>> {
+  const aggregator = new DailyAggregator(spec, { ...DEFAULT_WINDOWING, ...windowing });
   return {
     name: spec.name,
-    stores: {
-      windows: { codec: spec.codecs.windows, segmentPrefixLength: WINDOW_START_HEX_DIGITS, doc: 'aggregate per (window, key)' },
-      buckets: {
-        codec: spec.codecs.buckets,
-        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
-        doc: 'raw sums per (window, key, event time) for exact USD',
-      },
-      distinct: {
-        codec: numberCodec('distinct'),
-        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
-        doc: 'counted multisets per (window, key, set)',
-      },
-      dirty: {
-        codec: numberCodec('dirty'),
-        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
-        doc: 'windows changed since the last punctuation',
-      },
-      late: { codec: numberCodec('late'), segmentPrefixLength: WINDOW_START_HEX_DIGITS, doc: 'identities of events routed late' },
-      meta: { codec: partitionClockCodec('meta'), doc: 'partition clock' },
-      // Segment = (day, asset) for mainnet-length asset keys, so a tick re-sorts ≤ 1 asset-day (other chain ids
-      // only shift the boundary: segments are an ordering-neutral grouping).
-      prices: {
-        codec: pricePointCodec('prices'),
-        segmentPrefixLength: PRICE_SEGMENT_PREFIX,
-        doc: 'price points by (day, asset, time)',
-      },
-      price_latest: { codec: asOfPriceCodec('price_latest'), doc: 'newest price point per asset (as-of fast path)' },
-      price_days: {
-        codec: priceDayCodec('price_days'),
-        segmentPrefixLength: WINDOW_START_HEX_DIGITS,
-        doc: 'daily OHLC by (day, asset)',
-      },
-    },
+    stores: aggregatorStores(spec.codecs),
     outputTopics: [spec.outputTopic, spec.lateTopic],
-
-    process(state, record): ProcessResult<Stores<Agg, Bucket>, O> {
-      const c = begin(state);
-      const { txn } = c;
-      const value = record.value;
-      if (isPriceTick(value)) {
-        applyPrice(c, value);
-        return txn.result();
-      }
-      const leg = value;
-      const before = txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
-      let clock = before;
-      const t = spec.timeMsOf(leg);
-      const ws = windowStartOf(t);
-      const key = spec.keyOf(leg);
-      assertLogicalKey(key);
-
-      if (spec.isRetraction(leg)) {
-        const marker = encodeWindowKey(ws, spec.identityOf(leg));
-        if (txn.get('late', marker) !== undefined) {
-          txn.delete('late', marker);
-          clock = routeLate(c, clock, 'retraction_of_late_event', leg, ws, key);
-        } else if (ws < clock.purgedBeforeMs) {
-          clock = routeLate(c, clock, 'window_purged', leg, ws, key);
-        } else {
-          const wk = encodeWindowKey(ws, key);
-          const agg = applyLeg(c, leg, wk, ws, -1);
-          if (ws < clock.closedBeforeMs) {
-            clock = { ...clock, finalRetractions: clock.finalRetractions + 1 };
-            const asOf = new MemoAsOf(c.prices, spec.assetOfKey(key), config.priceStalenessMs, new Map());
-            finalize(c, ws, key, agg, bucketsOf(c, ws, key), asOf);
-          } else {
-            changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, agg);
-          }
-        }
-      } else if (ws < clock.closedBeforeMs) {
-        if (ws >= clock.purgedBeforeMs) txn.put('late', encodeWindowKey(ws, spec.identityOf(leg)), 1);
-        clock = routeLate(c, clock, 'window_closed', leg, ws, key);
-      } else {
-        const wk = encodeWindowKey(ws, key);
-        changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, applyLeg(c, leg, wk, ws, 1));
-      }
-
-      clock = advanceTo(c, clock, Math.max(clock.streamTimeMs, t));
-      if (clock !== before) txn.put('meta', CLOCK_KEY, clock);
-      return txn.result();
+    process(state, record): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
+      const c = aggregator.begin(state);
+      aggregator.process(c, record.value);
+      return c.txn.result();
     },
-
-    punctuate(state, ctx: PunctuateContext): ProcessResult<Stores<Agg, Bucket>, O> {
-      const c = begin(state);
-      const { txn } = c;
-      const before = txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
-      let clock = before;
-      const target = idleAdvanceTarget(config, ctx);
-      if (target !== undefined && clock.streamTimeMs >= 0) clock = advanceTo(c, clock, target);
-      if (config.updates === 'on_punctuate') {
-        const dirty = [...txn.range('dirty', ALL_WINDOWS)];
-        for (const [wk] of dirty) {
-          const agg = txn.get('windows', wk);
-          if (agg === undefined || agg.final) continue;
-          const next = spec.withState(agg, agg.version + 1, false);
-          txn.put('windows', wk, next);
-          const { windowStartMs, key } = decodeWindowKey(wk);
-          emit(c, clock.streamTimeMs, windowStartMs, key, next);
-        }
-        if (dirty.length > 0) txn.deleteRange('dirty', ALL_WINDOWS.gte, ALL_WINDOWS.lt);
-      }
-      if (clock !== before) txn.put('meta', CLOCK_KEY, clock);
-      return txn.result();
+    punctuate(state, ctx: PunctuateContext): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
+      const c = aggregator.begin(state);
+      aggregator.punctuate(c, ctx);
+      return c.txn.result();
     },
   };
 }
