@@ -1,3 +1,10 @@
+/**
+ * The composition root of the stream side: the only place that turns configuration into running stages (Kafka
+ * clients, serdes, the stages of processors/runtime/topology.ts under stream workers, derived-topic sinks,
+ * heartbeats) and registers their shutdown in order. `oracul worker` runs it alone; `oracul start` runs it beside
+ * the sources, raw sinks, DQ, alerts and the gateway (scripts/cli/commands/start.ts). Nothing under processors/
+ * starts itself.
+ */
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../config/load.ts';
 import type { Common } from '../../core/common.ts';
