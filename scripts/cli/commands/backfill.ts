@@ -1,11 +1,9 @@
 import type { SingleBar as SingleBarType } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../../config/index.ts';
 import type { Common } from '../../../core/common.ts';
-import { createLogger } from '../../../core/logger.ts';
 import { parseIsoDay } from '../../../core/time.ts';
-import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+import { createCliCommon } from '../common.ts';
 import type { SourceProgress } from '../../../processors/sources/loop/block-source.ts';
 import { nonNegativeInteger, positiveInteger } from '../args.ts';
 
@@ -35,14 +33,6 @@ interface BackfillOptions {
   progress: boolean;
   transfersOnly?: boolean;
   maxRange?: number;
-}
-
-function setup(): Common {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
-  const shutdown = createShutdown(logger);
-  handleSignals(shutdown);
-  return { config, logger, shutdown };
 }
 
 export function registerBackfillCommands(program: Command): void {
@@ -83,7 +73,7 @@ function registerBackfillCommand(program: Command): void {
       if (what === 'prices') return backfillPrices(opts);
       if (what !== 'blocks') command.error(`error: unknown backfill target '${what}' (blocks | prices)`, { exitCode: 2 });
       const byDay = checkBlockArguments(opts, command);
-      const common = setup();
+      const common = createCliCommon();
       const range = byDay
         ? await blockRangeOfDayArguments(common, opts, command)
         : { from: Number(opts.from), to: Number(opts.to) };
@@ -94,7 +84,7 @@ function registerBackfillCommand(program: Command): void {
 }
 
 async function backfillPrices(opts: BackfillOptions): Promise<void> {
-  const common = setup();
+  const common = createCliCommon();
   const { runPriceBackfill } = await import('../../../processors/prices/index.ts');
   const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
   const summary = await runPriceBackfill(common, {
@@ -225,7 +215,7 @@ function registerIngestCommands(program: Command): void {
     .option('--rpc-url <url...>', 'RPC endpoints in fallback order')
     .option('--state-dir <dir>', 'LMDB state dir (ingest.stateDir)')
     .action(async (opts: { chain?: string; from?: number; rpcUrl?: string[]; stateDir?: string }) => {
-      const common = setup();
+      const common = createCliCommon();
       const { runBlockSource } = await import('../../../processors/sources/index.ts');
       const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
       await runBlockSource(
@@ -244,7 +234,7 @@ function registerIngestCommands(program: Command): void {
     .command('sinks')
     .description('Raw sinks: eth.blocks.raw / eth.transactions.raw / eth.logs.raw / market.prices.raw → ClickHouse')
     .action(async () => {
-      const common = setup();
+      const common = createCliCommon();
       const { createRawChainSinks, createPricesSink } = await import('../../../processors/sinks/index.ts');
       const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
       const serdes = createSchemaRegistrySerdes({ config: common.config });
@@ -260,7 +250,7 @@ function registerIngestCommands(program: Command): void {
     .command('prices')
     .description('Poll spot prices of the tracked tokens every prices.pollIntervalS into market.prices.raw')
     .action(async () => {
-      const common = setup();
+      const common = createCliCommon();
       const { runPricePoller } = await import('../../../processors/prices/index.ts');
       const { createSchemaRegistrySerdes } = await import('../../../schemas/index.ts');
       await runPricePoller(common, { serdes: createSchemaRegistrySerdes({ config: common.config }) });

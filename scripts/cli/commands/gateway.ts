@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { loadConfig } from '../../../config/index.ts';
-import { createLogger } from '../../../core/logger.ts';
-import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+import { createCliCommon } from '../common.ts';
 
 export function registerGatewayCommands(program: Command): void {
   const gateway = program
@@ -12,10 +10,7 @@ export function registerGatewayCommands(program: Command): void {
     .option('--host <host>', 'override gateway.host')
     .action(async (opts: { port?: number; host?: string }) => {
       const { startGateway } = await import('../../../gateway/index.ts');
-      const config = loadConfig();
-      const logger = createLogger({ level: config.logLevel });
-      const shutdown = createShutdown(logger);
-      handleSignals(shutdown);
+      const { config, logger, shutdown } = createCliCommon();
       const { startProcessMetrics } = await import('../../../core/metrics/index.ts');
       await startProcessMetrics({ host: config.metrics.host, port: config.metrics.gatewayPort, logger, shutdown });
       const server = await startGateway({ config, logger, ...opts });

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../../config/index.ts';
-import type { Common } from '../../../core/common.ts';
-import { createLogger } from '../../../core/logger.ts';
-import { createShutdown, handleSignals } from '../../../core/shutdown.ts';
+import { createCliCommon } from '../common.ts';
 import type { ComponentName } from '../../../infra/stack/index.ts';
 
 /** Loaded on use: the supervisor pulls in kafkajs and friends, which `oracul --help` does not need. */
@@ -22,7 +19,7 @@ export function registerStackCommands(program: Command): void {
     .option('--with-superset', 'also install and start Superset (127.0.0.1:8088) and import the dashboards')
     .action(async (opts: { only?: string; withSuperset?: boolean }) => {
       const { stackUp, formatUpTable } = await loadStack();
-      const common = createCommon();
+      const common = createCliCommon();
       const running = stackUp(common, { components: await only(opts) });
       // Ctrl-C aborts the health wait; hold the exit until the half-started component is stopped.
       common.shutdown.add('stack up', () => running.then(noop, noop));
@@ -53,7 +50,7 @@ export function registerStackCommands(program: Command): void {
     .option('--only <components>', 'comma-separated subset: kafka,registry,warehouse')
     .action(async (opts: { only?: string }) => {
       const { stackDown } = await loadStack();
-      const results = await stackDown(createCommon(), { components: await only(opts) });
+      const results = await stackDown(createCliCommon(), { components: await only(opts) });
       for (const r of results)
         process.stdout.write(`${r.component.padEnd(10)} ${r.outcome}${r.pid === null ? '' : ` (pid ${r.pid})`}\n`);
     });
@@ -65,19 +62,10 @@ export function registerStackCommands(program: Command): void {
     .option('--json', 'print JSON rows instead of a table')
     .action(async (opts: { only?: string; json?: boolean }) => {
       const { stackStatus, formatStatusTable } = await loadStack();
-      const rows = await stackStatus(createCommon(), { components: await only(opts) });
+      const rows = await stackStatus(createCliCommon(), { components: await only(opts) });
       process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows));
       if (rows.some((r) => r.health !== 'healthy' && r.health !== 'unavailable')) process.exitCode = 1;
     });
 }
 
 const noop = (): void => undefined;
-
-/** Config, logger and shutdown for one CLI run; SIGINT/SIGTERM abort pending waits. */
-function createCommon(): Common {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
-  const shutdown = createShutdown(logger);
-  handleSignals(shutdown);
-  return { config, logger, shutdown };
-}
