@@ -51,6 +51,7 @@ import { migrate } from '../../dwh/migrate.ts';
 import { sha256Hex } from '../../gateway/auth.ts';
 import { FINAL_REFERENCE_SQL, JSON_ROW_STATEMENTS, SQL, type SqlName } from '../../gateway/sql.ts';
 import { MAX_FLOW_ROWS } from '../../gateway/warehouse.ts';
+import { addDays } from '../../core/time.ts';
 import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { stackDown, stackPaths, stackUp } from '../../infra/stack/index.ts';
 import { createSchemaRegistrySerdes, type Anomaly } from '../../schemas/index.ts';
@@ -81,7 +82,7 @@ const common: Common = { config, logger, shutdown: createShutdown(logger) };
 
 const tokenAddress = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}`;
 const addressOf = (i: number) => `0x${(0xa000000 + i).toString(16).padStart(40, '0')}`;
-const dayOf = (offset: number) => new Date(Date.parse(`${FIRST_DAY}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+const dayOf = (offset: number) => addDays(FIRST_DAY, offset);
 const randomInt = (n: number) => Math.floor(Math.random() * n);
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
