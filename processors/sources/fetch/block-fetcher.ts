@@ -3,7 +3,6 @@
  * strategy the chain's endpoints support (see ./log-strategy.ts), and checks that
  * the separately fetched parts belong together before returning them.
  */
-import pRetry from 'p-retry';
 import type { Logger } from '../../../core/logger.ts';
 import { ChainDataMismatchError } from '../normalize/mismatch-error.ts';
 import { toQuantity } from '../normalize/hex.ts';
@@ -15,6 +14,7 @@ import type { RpcClient } from '../rpc/rpc-client.ts';
 import { BlockNotFoundError } from './errors.ts';
 import { fetchLogsRange, type LogsRangeState } from './fetch-logs-range.ts';
 import { LOG_STRATEGIES, STRATEGY_METHOD, type LogStrategy } from './log-strategy.ts';
+import { refetching } from './refetch.ts';
 
 export interface CreateBlockFetcherParameters {
   rpc: RpcClient;
@@ -49,160 +49,37 @@ export interface BlockFetcher {
 }
 
 export function createBlockFetcher(params: CreateBlockFetcherParameters): BlockFetcher {
-  const { rpc, chainId, logger } = params;
+  const { rpc, logger } = params;
   let strategy = params.strategy;
   const maxRange = Math.max(1, params.maxLogsRange ?? 50);
-  const logsRange: LogsRangeState = { rangeSize: maxRange, maxRangeSize: maxRange, splits: 0 };
-
-  async function fetchBlocks(numbers: readonly number[], options: FetchOptions = {}): Promise<NormalizedBlock[]> {
-    const sorted = [...numbers].sort((a, b) => a - b);
-    const results = await rpc.batch(
-      sorted.map((n) => ({ method: 'eth_getBlockByNumber', params: [toQuantity(n), true] })),
-      options,
-    );
-    return results.map((json, i) => {
-      if (json === null || json === undefined) throw new BlockNotFoundError(sorted[i]!, rpc.chain);
-      const normalized = normalizeBlock(json, chainId);
-      if (normalized.block.number !== sorted[i])
-        throw new ChainDataMismatchError(normalized.block, `asked for block ${sorted[i]}`);
-      return normalized;
-    });
-  }
-
-  /** Receipts (logs and receipt fields) of these blocks, by one call per block or per transaction. */
-  async function byReceipts(
-    blocks: readonly NormalizedBlock[],
-    perBlock: boolean,
-    options: FetchOptions,
-  ): Promise<NormalizedReceipts[]> {
-    if (perBlock) {
-      const receipts = await rpc.batch(
-        blocks.map(({ block }) => ({ method: 'eth_getBlockReceipts', params: [toQuantity(block.number)] })),
-        options,
-      );
-      return blocks.map(({ block, transactions }, i) => {
-        const list = receipts[i];
-        if (!Array.isArray(list)) throw new ChainDataMismatchError(block, 'eth_getBlockReceipts answered no list');
-        return normalizeReceipts(list, block, transactions);
-      });
-    }
-    const calls = blocks.flatMap(({ transactions }) =>
-      transactions.map((tx) => ({ method: 'eth_getTransactionReceipt', params: [tx.hash] })),
-    );
-    const receipts = await rpc.batch(calls, options);
-    let offset = 0;
-    return blocks.map(({ block, transactions }) => {
-      const mine = receipts.slice(offset, offset + transactions.length);
-      offset += transactions.length;
-      return normalizeReceipts(mine, block, transactions);
-    });
-  }
-
-  /** eth_getLogs over runs of consecutive blocks; a block over the per-call limit falls back to receipts. */
-  async function byLogRanges(blocks: readonly NormalizedBlock[], options: FetchOptions): Promise<NormalizedReceipts[]> {
-    const runs: [number, number][] = [];
-    for (const { block } of blocks) {
-      const run = runs.at(-1);
-      if (run && run[1] + 1 === block.number) run[1] = block.number;
-      else runs.push([block.number, block.number]);
-    }
-    const entriesByNumber = new Map<number, unknown[]>();
-    const overLimit = new Set<number>();
-    await Promise.all(
-      runs.map(async ([from, to]) => {
-        const { entries, overLimit: over } = await fetchLogsRange(rpc, from, to, logsRange, options.signal);
-        for (const n of over) overLimit.add(n);
-        for (const entry of entries) {
-          const n = blockNumberOf(entry);
-          let list = entriesByNumber.get(n);
-          if (!list) entriesByNumber.set(n, (list = []));
-          list.push(entry);
-        }
-      }),
-    );
-    const fromReceipts = new Map<number, NormalizedReceipts>();
-    if (overLimit.size > 0) {
-      logger?.warn({ msg: 'block over the eth_getLogs limit, using receipts', chain: rpc.chain, blocks: [...overLimit] });
-      const heavy = blocks.filter(({ block }) => overLimit.has(block.number));
-      const receipts = await byReceipts(heavy, rpc.supports('eth_getBlockReceipts'), options);
-      heavy.forEach(({ block }, i) => fromReceipts.set(block.number, receipts[i]!));
-    }
-    // Logs only: receipt fields stay null (even for the blocks served from receipts, so records do not depend on a provider cap).
-    return blocks.map(({ block, transactions }) => ({
-      logs: fromReceipts.get(block.number)?.logs ?? normalizeLogs(entriesByNumber.get(block.number) ?? [], block, transactions),
-      receipts: [],
-    }));
-  }
-
-  async function fetchOnce(numbers: readonly number[], options: FetchOptions): Promise<BlockBundle[]> {
-    const sorted = [...numbers].sort((a, b) => a - b);
-    let blocks: NormalizedBlock[];
-    let parts: NormalizedReceipts[];
-    if (strategy === 'block-receipts') {
-      // Receipts by number need no block data first: both halves go out together.
-      const [b, receipts] = await Promise.all([
-        fetchBlocks(sorted, options),
-        rpc.batch(
-          sorted.map((n) => ({ method: 'eth_getBlockReceipts', params: [toQuantity(n)] })),
-          options,
-        ),
-      ]);
-      blocks = b;
-      parts = blocks.map(({ block, transactions }, i) => {
-        const list = receipts[i];
-        if (!Array.isArray(list)) throw new ChainDataMismatchError(block, 'eth_getBlockReceipts answered no list');
-        return normalizeReceipts(list, block, transactions);
-      });
-    } else {
-      blocks = await fetchBlocks(sorted, options);
-      parts = strategy === 'logs' ? await byLogRanges(blocks, options) : await byReceipts(blocks, false, options);
-    }
-    return blocks.map(({ block, transactions }, i) => {
-      const { logs, receipts } = parts[i]!;
-      return {
-        block: { ...block, logCount: logs.length },
-        transactions: receipts.length === 0 ? transactions : transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
-        logs,
-      };
-    });
-  }
+  const ctx: FetchContext = {
+    rpc,
+    chainId: params.chainId,
+    logger,
+    logsRange: { rangeSize: maxRange, maxRangeSize: maxRange, splits: 0 },
+  };
 
   async function fetchBundles(numbers: readonly number[], options: FetchOptions = {}): Promise<BlockBundle[]> {
     if (numbers.length === 0) return [];
-    return pRetry(
-      async () => {
-        const used = strategy;
-        try {
-          return await fetchOnce(numbers, options);
-        } catch (error) {
-          // A concurrent fetch may have downgraded the strategy while this one was in flight.
-          const unsupported = error instanceof RpcMethodUnsupportedError || error instanceof RpcNoEndpointError;
-          if (unsupported && (strategy !== used || downgrade(error))) {
-            return fetchBundles(numbers, options);
-          }
-          throw error;
-        }
-      },
-      {
-        retries: params.mismatchRetries ?? 5,
-        minTimeout: 100,
-        maxTimeout: 5_000,
-        randomize: true,
-        ...(options.signal ? { signal: options.signal } : {}),
-        // Only block-level inconsistencies: RPC errors were already retried inside the client.
-        shouldRetry: (error) => isRefetchable(error),
-        onFailedAttempt: (error) => {
-          if (!isRefetchable(error)) return; // p-retry calls this for the final, non-retried error too
-          logger?.warn({
-            msg: 'refetching blocks',
-            chain: rpc.chain,
-            code: (error as { code?: string }).code,
-            err_message: error.message,
-            attempt: error.attemptNumber,
-          });
-        },
-      },
-    );
+    const attempt = async (): Promise<BlockBundle[]> => {
+      const used = strategy;
+      try {
+        return await fetchOnce(ctx, strategy, numbers, options);
+      } catch (error) {
+        // A concurrent fetch may have downgraded the strategy while this one was in flight.
+        const unsupported = error instanceof RpcMethodUnsupportedError || error instanceof RpcNoEndpointError;
+        if (unsupported && (strategy !== used || downgrade(error))) return fetchBundles(numbers, options);
+        throw error;
+      }
+    };
+    const { signal } = options;
+    return refetching(attempt, {
+      retries: params.mismatchRetries,
+      signal,
+      logger,
+      msg: 'refetching blocks',
+      fields: { chain: rpc.chain },
+    });
   }
 
   /** Moves to the next cheapest strategy whose method some endpoint still serves. */
@@ -220,9 +97,9 @@ export function createBlockFetcher(params: CreateBlockFetcherParameters): BlockF
     get strategy() {
       return strategy;
     },
-    logsRange,
+    logsRange: ctx.logsRange,
     fetchBundles,
-    fetchBlocks,
+    fetchBlocks: (numbers, options = {}) => fetchBlocks(ctx, numbers, options),
     fetchRange(from, to, options) {
       const numbers: number[] = [];
       for (let n = from; n <= to; n += 1) numbers.push(n);
@@ -231,8 +108,135 @@ export function createBlockFetcher(params: CreateBlockFetcherParameters): BlockF
   };
 }
 
-function isRefetchable(error: unknown): boolean {
-  return error instanceof ChainDataMismatchError || error instanceof BlockNotFoundError;
+/** What every fetch of one fetcher needs. */
+interface FetchContext {
+  readonly rpc: RpcClient;
+  readonly chainId: number;
+  readonly logger: Logger | undefined;
+  /** eth_getLogs range size, adapted across calls. */
+  readonly logsRange: LogsRangeState;
+}
+
+/** One attempt: the blocks, then their logs (and receipts) by `strategy`, checked to belong together. */
+async function fetchOnce(
+  ctx: FetchContext,
+  strategy: LogStrategy,
+  numbers: readonly number[],
+  options: FetchOptions,
+): Promise<BlockBundle[]> {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  let blocks: NormalizedBlock[];
+  let parts: NormalizedReceipts[];
+  if (strategy === 'block-receipts') {
+    // Receipts by number need no block data first: both halves go out together.
+    const [b, receipts] = await Promise.all([
+      fetchBlocks(ctx, sorted, options),
+      ctx.rpc.batch(blockReceiptCalls(sorted), options),
+    ]);
+    blocks = b;
+    parts = receiptsOfBlocks(blocks, receipts);
+  } else {
+    blocks = await fetchBlocks(ctx, sorted, options);
+    parts = strategy === 'logs' ? await byLogRanges(ctx, blocks, options) : await byReceipts(ctx, blocks, false, options);
+  }
+  return blocks.map(({ block, transactions }, i) => {
+    const { logs, receipts } = parts[i]!;
+    return {
+      block: { ...block, logCount: logs.length },
+      transactions: receipts.length === 0 ? transactions : transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
+      logs,
+    };
+  });
+}
+
+async function fetchBlocks(ctx: FetchContext, numbers: readonly number[], options: FetchOptions): Promise<NormalizedBlock[]> {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const results = await ctx.rpc.batch(
+    sorted.map((n) => ({ method: 'eth_getBlockByNumber', params: [toQuantity(n), true] })),
+    options,
+  );
+  return results.map((json, i) => {
+    if (json === null || json === undefined) throw new BlockNotFoundError(sorted[i]!, ctx.rpc.chain);
+    const normalized = normalizeBlock(json, ctx.chainId);
+    if (normalized.block.number !== sorted[i]) throw new ChainDataMismatchError(normalized.block, `asked for block ${sorted[i]}`);
+    return normalized;
+  });
+}
+
+const blockReceiptCalls = (numbers: readonly number[]) =>
+  numbers.map((n) => ({ method: 'eth_getBlockReceipts', params: [toQuantity(n)] }));
+
+/** eth_getBlockReceipts answers (one list per block, in block order) as each block's receipts. */
+function receiptsOfBlocks(blocks: readonly NormalizedBlock[], lists: readonly unknown[]): NormalizedReceipts[] {
+  return blocks.map(({ block, transactions }, i) => {
+    const list = lists[i];
+    if (!Array.isArray(list)) throw new ChainDataMismatchError(block, 'eth_getBlockReceipts answered no list');
+    return normalizeReceipts(list, block, transactions);
+  });
+}
+
+/** Receipts (logs and receipt fields) of these blocks, by one call per block or per transaction. */
+async function byReceipts(
+  ctx: FetchContext,
+  blocks: readonly NormalizedBlock[],
+  perBlock: boolean,
+  options: FetchOptions,
+): Promise<NormalizedReceipts[]> {
+  if (perBlock) {
+    const lists = await ctx.rpc.batch(blockReceiptCalls(blocks.map(({ block }) => block.number)), options);
+    return receiptsOfBlocks(blocks, lists);
+  }
+  const calls = blocks.flatMap(({ transactions }) =>
+    transactions.map((tx) => ({ method: 'eth_getTransactionReceipt', params: [tx.hash] })),
+  );
+  const receipts = await ctx.rpc.batch(calls, options);
+  let offset = 0;
+  return blocks.map(({ block, transactions }) => {
+    const mine = receipts.slice(offset, offset + transactions.length);
+    offset += transactions.length;
+    return normalizeReceipts(mine, block, transactions);
+  });
+}
+
+/** eth_getLogs over runs of consecutive blocks; a block over the per-call limit falls back to receipts. */
+async function byLogRanges(
+  ctx: FetchContext,
+  blocks: readonly NormalizedBlock[],
+  options: FetchOptions,
+): Promise<NormalizedReceipts[]> {
+  const { rpc } = ctx;
+  const runs: [number, number][] = [];
+  for (const { block } of blocks) {
+    const run = runs.at(-1);
+    if (run && run[1] + 1 === block.number) run[1] = block.number;
+    else runs.push([block.number, block.number]);
+  }
+  const entriesByNumber = new Map<number, unknown[]>();
+  const overLimit = new Set<number>();
+  await Promise.all(
+    runs.map(async ([from, to]) => {
+      const { entries, overLimit: over } = await fetchLogsRange(rpc, from, to, ctx.logsRange, options.signal);
+      for (const n of over) overLimit.add(n);
+      for (const entry of entries) {
+        const n = blockNumberOf(entry);
+        let list = entriesByNumber.get(n);
+        if (!list) entriesByNumber.set(n, (list = []));
+        list.push(entry);
+      }
+    }),
+  );
+  const fromReceipts = new Map<number, NormalizedReceipts>();
+  if (overLimit.size > 0) {
+    ctx.logger?.warn({ msg: 'block over the eth_getLogs limit, using receipts', chain: rpc.chain, blocks: [...overLimit] });
+    const heavy = blocks.filter(({ block }) => overLimit.has(block.number));
+    const receipts = await byReceipts(ctx, heavy, rpc.supports('eth_getBlockReceipts'), options);
+    heavy.forEach(({ block }, i) => fromReceipts.set(block.number, receipts[i]!));
+  }
+  // Logs only: receipt fields stay null (even for the blocks served from receipts, so records do not depend on a provider cap).
+  return blocks.map(({ block, transactions }) => ({
+    logs: fromReceipts.get(block.number)?.logs ?? normalizeLogs(entriesByNumber.get(block.number) ?? [], block, transactions),
+    receipts: [],
+  }));
 }
 
 function blockNumberOf(entry: unknown): number {
