@@ -61,124 +61,39 @@ export function registerStartCommand(program: Command): void {
 
       // A signal during start-up stops what has started so far; the start-up itself then just ends.
       try {
-        const { startProcessMetrics } = await import('../../../core/metrics/index.ts');
-        await startProcessMetrics({ host: config.metrics.host, port: config.metrics.port, logger, shutdown });
-        // The platform: stream stages (exactly-once, LMDB state) with their ClickHouse sinks, data-quality checks
-        // on an interval, and the alert service — one process, one shutdown.
-        const { startPipeline } = await import('../../platform/pipeline.ts');
-        const stateDir = `${config.stack.stateDir}/workers/start`;
-        if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new Error(`--workers must be ≥ 0, got ${opts.workers}`);
-        if (opts.workers === 0) {
-          await startPipeline(common, { sinks: true, idleAdvance: true, stateDir });
-        } else {
-          // Stages in child processes (parallel on several cores, isolated); the sinks stay here. The children share
-          // the stages' partitions through the consumer groups and stop when this process goes away.
-          await startPipeline(common, { stages: [], sinks: true, stateDir });
-          const { ProcessSupervisor } = await import('../../platform/supervisor.ts');
-          const supervisor = new ProcessSupervisor({ logger });
-          for (let i = 1; i <= opts.workers; i++) {
-            const metricsPort = config.metrics.workerPort === 0 ? 0 : config.metrics.workerPort + i - 1;
-            supervisor.start({
-              name: `worker-${i}`,
-              args: ['worker', '--idle-advance', '--state-dir', `${stateDir}-${i}`, '--metrics-port', String(metricsPort)],
-            });
-          }
-          shutdown.add('stream workers', () => supervisor.stop());
-        }
-        const [{ startAlertService }, { runDqLoop }, { createSchemaRegistrySerdes }, { createWarehouseClient }, { createKafka }] =
-          await Promise.all([
-            import('../../../processors/alerts/service.ts'),
-            import('../../../processors/dq/service.ts'),
-            import('../../../schemas/index.ts'),
-            import('../../../dwh/client.ts'),
-            import('../../../core/kafka/client.ts'),
-          ]);
-        const serdes = createSchemaRegistrySerdes({ config });
-
-        // Ingestion: raw sinks always; the block source when an RPC endpoint is configured; the price poller unless
-        // disabled (it marks gaps, never invents prices, when the API is unreachable).
-        const { createRawChainSinks } = await import('../../../processors/sinks/index.ts');
-        const batch = { maxRows: config.ingest.sinkMaxRows, maxWaitMs: config.ingest.sinkMaxWaitMs };
-        for (const sink of createRawChainSinks(common, { serdes, batch })) {
-          await sink.start();
-          shutdown.add(`sink ${sink.table}`, () => sink.stop());
-        }
-        const chain = config.chains[0];
-        if (chain !== undefined && chain.rpcUrls.length > 0) {
-          if (devnet) await devnet.start(common, { serdes });
-          // Supervised: an RPC or Kafka outage longer than the source's own retries restarts it (from its checkpoint).
-          const { superviseBlockSource } = await import('../../../processors/sources/index.ts');
-          const source = superviseBlockSource(
-            common,
-            { serdes, chain: chain.name },
-            { signal: shutdown.signal, ...(devnet ? { from: 0 } : {}) },
-          );
-          source.catch((err: unknown) => logger.error({ msg: 'block source stopped', err }));
-          shutdown.add('block source', async () => void (await source.catch(() => undefined)));
-        } else {
-          logger.warn({
-            msg: 'no RPC endpoint configured: chain ingestion not started (set ORACUL_RPC_URL or chains[].rpcUrls)',
-          });
-        }
-        if (opts.prices !== false) {
-          const { runPricePoller } = await import('../../../processors/prices/index.ts');
-          const poller = runPricePoller(common, { serdes });
-          poller.catch((err: unknown) => logger.error({ msg: 'price poller stopped', err }));
-          shutdown.add('price poller', async () => void (await poller.catch(() => undefined)));
-        }
-
-        // Alerts need a sink: without one the platform still runs (anomalies reach the tables and the gateway).
-        if (config.alerts.slackWebhookUrl === undefined) {
-          logger.warn({ msg: 'alert service not started: alerts.slackWebhookUrl is not set (ORACUL_ALERTS_SLACK_WEBHOOK_URL)' });
-        } else {
-          const alerts = await startAlertService({ config, logger, serdes });
-          shutdown.add('alert service', () => alerts.stop());
-        }
-        const dqClient = createWarehouseClient({ config });
-        const dqProducer = createKafka({ config, logger, clientSuffix: 'dq' }).producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
+        const { startPlatform } = await import('../../platform/start-platform.ts');
+        await startPlatform(common, {
+          workers: opts.workers,
+          prices: opts.prices !== false,
+          gateway: opts.gateway !== false,
+          ...(opts.gatewayPort === undefined ? {} : { gatewayPort: opts.gatewayPort }),
+          ...(devnet ? { devnet } : {}),
         });
-        await dqProducer.connect();
-        const dqLoop = runDqLoop({ config, client: dqClient, producer: dqProducer, serdes, logger, signal: shutdown.signal });
-        shutdown.add('data-quality loop', async () => {
-          await dqLoop;
-          await dqProducer.disconnect();
-          await dqClient.close();
-        });
-        // The gateway last: closers run in reverse order, so it stops first (no request reaches a closed client).
-        let graphqlUrl: string | undefined;
-        if (opts.gateway !== false) {
-          const { startGateway } = await import('../../../gateway/index.ts');
-          const gateway = await startGateway({
-            config,
-            logger,
-            ...(opts.gatewayPort === undefined ? {} : { port: opts.gatewayPort }),
-          });
-          shutdown.add('gateway', () => gateway.close());
-          logger.info({ msg: 'gateway started', url: gateway.url, healthz: `${gateway.origin}/healthz` });
-          graphqlUrl = gateway.url;
-        }
-        if (devnet) devnet.logWhatToOpen({ graphqlUrl });
-        // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits.
-        // The health timer is also what keeps the process alive (a pending promise alone does not).
       } catch (error) {
         if (!shutdown.signal.aborted) throw error;
         logger.info({ msg: 'start-up interrupted by shutdown', err: error });
         return;
       }
-      const { stackStatus } = await import('../../../infra/stack/index.ts');
-      const healthTimer = setInterval(() => {
-        void stackStatus(common).then(
-          (rows) => {
-            const unhealthy = rows.filter((r) => r.health !== 'healthy' && r.health !== 'unavailable');
-            if (unhealthy.length > 0) logger.warn({ msg: 'stack component unhealthy', components: unhealthy });
-            else logger.debug({ msg: 'stack healthy', components: rows.map((r) => r.component) });
-          },
-          (error: unknown) => logger.error({ msg: 'stack health check failed', err: error }),
-        );
-      }, 30_000);
-      shutdown.add('health timer', () => clearInterval(healthTimer));
-      await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+      // Stay up until a signal: handleSignals runs the shutdown (stops what we started) and exits. The health timer
+      // is also what keeps the process alive (a pending promise alone does not).
+      await watchStackHealth(common);
     });
+}
+
+/** Logs unhealthy stack components every 30 s until shutdown. */
+async function watchStackHealth(common: Common): Promise<void> {
+  const { logger, shutdown } = common;
+  const { stackStatus } = await import('../../../infra/stack/index.ts');
+  const healthTimer = setInterval(() => {
+    void stackStatus(common).then(
+      (rows) => {
+        const unhealthy = rows.filter((r) => r.health !== 'healthy' && r.health !== 'unavailable');
+        if (unhealthy.length > 0) logger.warn({ msg: 'stack component unhealthy', components: unhealthy });
+        else logger.debug({ msg: 'stack healthy', components: rows.map((r) => r.component) });
+      },
+      (error: unknown) => logger.error({ msg: 'stack health check failed', err: error }),
+    );
+  }, 30_000);
+  shutdown.add('health timer', () => clearInterval(healthTimer));
+  await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
 }
