@@ -129,7 +129,7 @@ export interface DemoCheckRow {
 export interface DemoDataset {
   readonly firstDay: string;
   readonly lastDay: string;
-  /** Every transfer record in arrival order; retractions are the same transfer with `removed: true`. */
+  /** Every transfer record in arrival order; retractions are the same transfer with `kind: 'retraction'`. */
   readonly transfers: readonly Erc20Transfer[];
   readonly prices: readonly PriceTick[];
   /** Every version the aggregators emitted (updates and finals). */
@@ -273,7 +273,7 @@ export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}):
   }
   // Reorgs: ~2% of the transfers are retracted a few minutes later (the block was orphaned).
   const retractions: { at: number; value: Erc20Transfer }[] = [];
-  for (const k of keyed) if (rand() < 0.02) retractions.push({ at: k.at + 120_000, value: { ...k.value, removed: true } });
+  for (const k of keyed) if (rand() < 0.02) retractions.push({ at: k.at + 120_000, value: { ...k.value, kind: 'retraction' } });
 
   const arrivals = [...keyed, ...retractions, ...priceKeyed].sort((a, b) => a.at - b.at);
   const transfers = [...keyed, ...retractions].sort((a, b) => a.at - b.at).map((k) => k.value);
@@ -352,11 +352,11 @@ function makeTransfer(
     amount_decimal: null,
     decimals: token.decimals,
     symbol: token.symbol,
-    timestamp,
+    block_timestamp: timestamp * 1000,
     is_mint: from === ZERO_ADDRESS,
     is_burn: to === ZERO_ADDRESS,
-    encoding: 'indexed',
-    removed: false,
+    form: 'standard',
+    kind: 'transfer',
     checkpoint: encodeCheckpoint({
       timestampMs: timestamp * 1000,
       chainId: CHAIN_ID,

@@ -29,7 +29,7 @@ function transferRow(t: Erc20Transfer, version: number): Record<string, unknown>
     chain_id: t.chain_id,
     block_number: t.block_number,
     block_hash: t.block_hash,
-    block_timestamp: t.timestamp * 1000,
+    block_timestamp: t.block_timestamp,
     tx_hash: t.tx_hash,
     tx_index: t.tx_index,
     log_index: t.log_index,
@@ -42,9 +42,9 @@ function transferRow(t: Erc20Transfer, version: number): Record<string, unknown>
     symbol: t.symbol,
     is_mint: t.is_mint,
     is_burn: t.is_burn,
-    form: t.encoding === 'indexed' ? 'standard' : 'legacy',
+    form: t.form,
     version,
-    is_orphaned: t.removed ? 1 : 0,
+    is_orphaned: t.kind === 'retraction' ? 1 : 0,
   };
 }
 
@@ -116,7 +116,7 @@ async function insertDeadLetters(client: ClickHouseClient, letters: readonly Dea
 
 export async function seedWarehouse(client: ClickHouseClient, data: DemoDataset): Promise<SeedCounts> {
   // A transfer's first record has version 1; its retraction the reorg's higher version 2 (is_orphaned = 1).
-  const transfers = data.transfers.map((t) => transferRow(t, t.removed ? 2 : 1));
+  const transfers = data.transfers.map((t) => transferRow(t, t.kind === 'retraction' ? 2 : 1));
   return {
     transfers: await insert(client, 'erc20_transfers', transfers),
     prices: await insert(
