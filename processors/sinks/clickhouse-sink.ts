@@ -43,7 +43,7 @@ interface SinkSettings<N extends TopicName> {
   readonly stage: string;
   readonly maxRows: number;
   readonly maxWaitMs: number;
-  readonly backoff: BackoffPolicy & { initialDelayMs: number; maxDelayMs: number };
+  readonly backoff: BackoffPolicy;
   readonly stopTimeoutMs: number;
   readonly sessionTimeoutMs: number;
   readonly fromBeginning: boolean;
