@@ -295,133 +295,216 @@ export interface ScorerOptions<In> {
   readonly outputTopic?: string;
 }
 
-/** Builds a scoring processor (pure: state in, changes and outputs out). */
-export function createScoringProcessor<In>(options: ScorerOptions<In>): Processor<ScorerStores, In, Anomaly> {
-  const { spec, params } = options;
-  const topic = options.outputTopic ?? ANOMALIES_TOPIC;
-  const topN = params.topN.topN;
-  const capacity = topN * params.topN.candidateFactor;
-  if (topN > 0 && params.topN.candidateFactor < 1) throw new AnomalyParameterError('candidateFactor must be >= 1');
+/** A record's place: its entity, day and version (what its anomalies carry), plus its day's start and finality. */
+interface RecordAt extends EmitAt {
+  readonly dayStartMs: number;
+  readonly final: boolean;
+}
 
-  const scorerParamsOf = (metric: MetricSpec<In>): DailyScorerParams => (metric.signed ? params.signed : params.monotone);
-  const hourly = options.hourly ?? DISABLED_HOURLY;
-  const hourlyOn = hourly.enabled && spec.metrics.some((m) => m.hourly === true);
+/** The working copy of an entity's series for one record (the view's values are never mutated). */
+interface SeriesCopy {
+  readonly metrics: Record<string, DailyScorerState>;
+  readonly running: Record<string, Record<string, (number | null)[]>>;
+  readonly hourly: Record<string, HourlyCursor>;
+}
 
-  return {
-    name: options.name,
-    stores: SCORER_STORES,
-    outputTopics: [topic],
-    process(view, input): ProcessResult<ScorerStores, Anomaly> {
-      const txn = new StateTxn<ScorerStores, Anomaly>(view);
-      const record = input.value;
-      const day = toIsoDay(spec.date(record));
-      const dayStartMs = epochDayOfIsoDay(day) * DAY_MS;
-      const chainId = spec.chainId(record);
-      const entityId = spec.entityId(record).toLowerCase();
-      const tokenAddress = spec.tokenAddress(record)?.toLowerCase() ?? null;
-      const entityKey = spec.entityType === 'token' ? `${chainId}:${entityId}` : `${chainId}:${entityId}:${tokenAddress ?? ''}`;
-      const final = spec.isFinal(record);
-      const version = spec.version(record);
-      const emittedAt = spec.emittedAt(record);
+type ScorerTxn = StateTxn<ScorerStores, Anomaly>;
 
-      // 1. Stream day bookkeeping: forget old anomaly memos, recompute the top-N threshold once per day.
-      let meta = txn.get('meta', META_KEY) ?? INITIAL_META;
-      if (day > meta.maxDay) {
-        txn.deleteRange('anomalies', '', addDays(day, -params.stateRetentionDays));
-        meta = { ...meta, maxDay: day, threshold: topN > 0 ? nthLargest(txn, topN) : null };
-      }
+/**
+ * An anomaly's next lifecycle step: its severity and status when it alarms (null when nothing changed enough to
+ * emit), `withdrawn` when an emitted anomaly no longer alarms, null when there is nothing to say.
+ */
+function nextLifecycle(
+  memo: AnomalyMemo | undefined,
+  severity: AnomalySeverity | null,
+  status: AnomalyStatus,
+  value: number,
+  valueChangeRatio: number,
+): { readonly severity: AnomalySeverity; readonly status: AnomalyStatus } | null {
+  if (severity === null) {
+    if (memo === undefined || memo.status === 'withdrawn') return null;
+    return { severity: memo.severity, status: 'withdrawn' };
+  }
+  const changed =
+    memo === undefined ||
+    memo.status !== status ||
+    memo.severity !== severity ||
+    Math.abs(value - memo.value) > valueChangeRatio * Math.abs(memo.value);
+  return changed ? { severity, status } : null;
+}
 
-      // 2. Top-N: final days feed the Space-Saving counters; only candidates keep history, only the top is scored.
-      let scored = true;
-      if (topN > 0) {
-        if (final) {
-          const contribution = logContribution(spec.volumeUsd(record) ?? 0, epochDayOfIsoDay(day), params.topN.decayHalfLifeDays);
-          if (contribution !== null) {
-            const change = addVolume(txn, meta, capacity, entityKey, contribution);
-            meta = { ...change.meta, maxDay: meta.maxDay };
-            if (change.evicted !== null) txn.delete('series', change.evicted);
-          }
-        }
-        if (txn.get('candidates', entityKey) === undefined) {
-          txn.put('meta', META_KEY, meta);
-          return txn.result();
-        }
-        scored = isTop(txn, meta, entityKey);
-      }
+/** The scoring steps of one entity spec and parameter set; {@link createScoringProcessor} wires them into a processor. */
+class ScoringEngine<In> {
+  readonly topic: string;
+  private readonly topN: number;
+  private readonly capacity: number;
+  private readonly hourly: HourlyDetectorParams;
+  private readonly hourlyOn: boolean;
+
+  constructor(
+    private readonly spec: EntitySpec<In>,
+    private readonly params: AnomalyScoringParams,
+    hourly: HourlyDetectorParams | undefined,
+    topic: string | undefined,
+  ) {
+    this.topic = topic ?? ANOMALIES_TOPIC;
+    this.topN = params.topN.topN;
+    this.capacity = this.topN * params.topN.candidateFactor;
+    if (this.topN > 0 && params.topN.candidateFactor < 1) throw new AnomalyParameterError('candidateFactor must be >= 1');
+    this.hourly = hourly ?? DISABLED_HOURLY;
+    this.hourlyOn = this.hourly.enabled && spec.metrics.some((m) => m.hourly === true);
+  }
+
+  /** One aggregate record: day bookkeeping, the top-N gate, then every metric scored. */
+  process(txn: ScorerTxn, record: In): void {
+    const at = this.recordAt(record);
+    const scored = this.admit(txn, this.startDay(txn, at.day), record, at);
+    if (scored !== null) this.scoreMetrics(txn, record, at, scored);
+  }
+
+  private recordAt(record: In): RecordAt {
+    const spec = this.spec;
+    const day = toIsoDay(spec.date(record));
+    const chainId = spec.chainId(record);
+    const entityId = spec.entityId(record).toLowerCase();
+    const tokenAddress = spec.tokenAddress(record)?.toLowerCase() ?? null;
+    return {
+      chainId,
+      entityId,
+      tokenAddress,
+      entityKey: spec.entityType === 'token' ? `${chainId}:${entityId}` : `${chainId}:${entityId}:${tokenAddress ?? ''}`,
+      day,
+      version: spec.version(record),
+      emittedAt: spec.emittedAt(record),
+      dayStartMs: epochDayOfIsoDay(day) * DAY_MS,
+      final: spec.isFinal(record),
+    };
+  }
+
+  /** Stream day bookkeeping: a new day forgets old anomaly memos and recomputes the top-N threshold once. */
+  private startDay(txn: ScorerTxn, day: string): ScorerMeta {
+    const meta = txn.get('meta', META_KEY) ?? INITIAL_META;
+    if (day <= meta.maxDay) return meta;
+    txn.deleteRange('anomalies', '', addDays(day, -this.params.stateRetentionDays));
+    return { ...meta, maxDay: day, threshold: this.topN > 0 ? nthLargest(txn, this.topN) : null };
+  }
+
+  /**
+   * Stores the day's meta after the top-N gate (without a top-N every entity is scored). Top-N: final days feed the
+   * Space-Saving counters; only candidates keep history (null: not a candidate, nothing to score), only the top is
+   * scored (false: keep history, emit nothing).
+   */
+  private admit(txn: ScorerTxn, meta: ScorerMeta, record: In, at: RecordAt): boolean | null {
+    if (this.topN === 0) {
       txn.put('meta', META_KEY, meta);
+      return true;
+    }
+    let next = meta;
+    if (at.final) {
+      const volume = this.spec.volumeUsd(record) ?? 0;
+      const contribution = logContribution(volume, epochDayOfIsoDay(at.day), this.params.topN.decayHalfLifeDays);
+      if (contribution !== null) {
+        const change = addVolume(txn, next, this.capacity, at.entityKey, contribution);
+        next = { ...change.meta, maxDay: next.maxDay };
+        if (change.evicted !== null) txn.delete('series', change.evicted);
+      }
+    }
+    if (txn.get('candidates', at.entityKey) === undefined) {
+      txn.put('meta', META_KEY, next);
+      return null;
+    }
+    const top = isTop(txn, next, at.entityKey);
+    txn.put('meta', META_KEY, next);
+    return top;
+  }
 
-      // 3. Score each metric.
-      const stored = txn.get('series', entityKey);
-      // Copy-on-write: the view's values are never mutated (the lib's scorer mutates the state it is given).
-      const metrics: Record<string, DailyScorerState> = {};
-      for (const [name, st] of Object.entries(stored?.metrics ?? {})) metrics[name] = copyScorerState(st);
-      const running: Record<string, Record<string, (number | null)[]>> = {};
-      for (const [d, byMetric] of Object.entries(stored?.running ?? {})) {
-        running[d] = {};
-        for (const [name, hourly] of Object.entries(byMetric))
-          (running[d] as Record<string, (number | null)[]>)[name] = [...hourly];
-      }
-      const hourlyCursors: Record<string, HourlyCursor> = { ...stored?.hourly };
-      const at = { chainId, entityId, tokenAddress, entityKey, day, version, emittedAt };
-      for (const metric of spec.metrics) {
-        const value = metric.read(record);
-        if (value === null) continue;
-        if (hourlyOn && metric.hourly === true) {
-          const step = stepHourly(
-            hourlyCursors[metric.name],
-            () => {
-              const d = txn.get('detectors', `${entityKey}|${metric.name}`);
-              return d === undefined ? undefined : cloneStreamingDetectorState(d); // never mutate the view's value
-            },
-            hourly,
-            { day, cum: value, atMs: emittedAt, final },
-          );
-          if (step !== null) {
-            hourlyCursors[metric.name] = step.cursor;
-            if (step.detector !== null) txn.put('detectors', `${entityKey}|${metric.name}`, step.detector);
-            if (scored) emitHourly(txn, metric, step, step.cursor.seq, at);
-          }
-        }
-        const sp = scorerParamsOf(metric);
-        const state = metrics[metric.name] ?? createDailyScorerState(sp);
-        metrics[metric.name] = state;
-        const alreadyFinal = state.finalDays.some((p) => p.day === day);
-        let score: DayScore;
-        if (final) {
-          const hours = alreadyFinal ? null : cumulativeByHour(running[day]?.[metric.name], value);
-          score = closeDay(state, day, value, hours, sp);
-        } else {
-          if (alreadyFinal) continue; // an update of a day already closed: the final record decides
-          const hourly = (running[day] ??= {});
-          const series = (hourly[metric.name] ??= new Array<number | null>(HOURS_PER_DAY).fill(null));
-          series[hourIndex(emittedAt, dayStartMs)] = value;
-          const hoursElapsed = Math.min(HOURS_PER_DAY, Math.max(1, Math.floor((emittedAt - dayStartMs) / HOUR_MS)));
-          score = scoreDayUpdate(state, day, value, hoursElapsed, sp);
-        }
-        if (scored) emitIfChanged(txn, metric, sp, score, at);
-      }
-      if (final) delete running[day];
-      const runningDays = Object.keys(running);
-      if (runningDays.length > 1) {
-        const oldest = addDays(day, -2); // a day never finalised (e.g. state restored mid-way) is dropped after 2 days
-        for (const d of runningDays) if (d < oldest) delete running[d];
-      }
-      txn.put('series', entityKey, hourlyOn ? { metrics, running, hourly: hourlyCursors } : { metrics, running });
-      return txn.result();
-    },
-  };
+  /** Scores each metric of the record (hourly detector, then daily scorer) and stores the entity's series. */
+  private scoreMetrics(txn: ScorerTxn, record: In, at: RecordAt, scored: boolean): void {
+    const series = copySeries(txn.get('series', at.entityKey));
+    for (const metric of this.spec.metrics) {
+      const value = metric.read(record);
+      if (value === null) continue;
+      if (this.hourlyOn && metric.hourly === true) this.stepHourlyMetric(txn, series, metric, value, at, scored);
+      this.scoreDaily(txn, series, metric, value, at, scored);
+    }
+    const running = series.running;
+    if (at.final) delete running[at.day];
+    const runningDays = Object.keys(running);
+    if (runningDays.length > 1) {
+      const oldest = addDays(at.day, -2); // a day never finalised (e.g. state restored mid-way) is dropped after 2 days
+      for (const d of runningDays) if (d < oldest) delete running[d];
+    }
+    txn.put(
+      'series',
+      at.entityKey,
+      this.hourlyOn ? { metrics: series.metrics, running, hourly: series.hourly } : { metrics: series.metrics, running },
+    );
+  }
+
+  /** The hourly streaming detector over the metric's hourly increments. */
+  private stepHourlyMetric(
+    txn: ScorerTxn,
+    series: SeriesCopy,
+    metric: MetricSpec<In>,
+    value: number,
+    at: RecordAt,
+    scored: boolean,
+  ): void {
+    const detectorKey = `${at.entityKey}|${metric.name}`;
+    const step = stepHourly(
+      series.hourly[metric.name],
+      () => {
+        const d = txn.get('detectors', detectorKey);
+        return d === undefined ? undefined : cloneStreamingDetectorState(d); // never mutate the view's value
+      },
+      this.hourly,
+      { day: at.day, cum: value, atMs: at.emittedAt, final: at.final },
+    );
+    if (step === null) return;
+    series.hourly[metric.name] = step.cursor;
+    if (step.detector !== null) txn.put('detectors', detectorKey, step.detector);
+    if (scored) this.emitHourly(txn, metric, step, step.cursor.seq, at);
+  }
+
+  /** The daily scorer: a final closes the day, an update of the running day is scored as a partial day. */
+  private scoreDaily(
+    txn: ScorerTxn,
+    series: SeriesCopy,
+    metric: MetricSpec<In>,
+    value: number,
+    at: RecordAt,
+    scored: boolean,
+  ): void {
+    const sp = metric.signed ? this.params.signed : this.params.monotone;
+    const state = series.metrics[metric.name] ?? createDailyScorerState(sp);
+    series.metrics[metric.name] = state;
+    const alreadyFinal = state.finalDays.some((p) => p.day === at.day);
+    let score: DayScore;
+    if (at.final) {
+      const hours = alreadyFinal ? null : cumulativeByHour(series.running[at.day]?.[metric.name], value);
+      score = closeDay(state, at.day, value, hours, sp);
+    } else {
+      if (alreadyFinal) return; // an update of a day already closed: the final record decides
+      const hourly = (series.running[at.day] ??= {});
+      const cumulative = (hourly[metric.name] ??= new Array<number | null>(HOURS_PER_DAY).fill(null));
+      cumulative[hourIndex(at.emittedAt, at.dayStartMs)] = value;
+      const hoursElapsed = Math.min(HOURS_PER_DAY, Math.max(1, Math.floor((at.emittedAt - at.dayStartMs) / HOUR_MS)));
+      score = scoreDayUpdate(state, at.day, value, hoursElapsed, sp);
+    }
+    if (scored) this.emitIfChanged(txn, metric, sp, score, at);
+  }
 
   /** `medium` becomes `high` when a monotone metric moved by highEffectRatio or more against its center. */
-  function escalate(severity: AnomalySeverity | null, score: DayScore, sp: DailyScorerParams): AnomalySeverity | null {
+  private escalate(severity: AnomalySeverity | null, score: DayScore, sp: DailyScorerParams): AnomalySeverity | null {
     if (severity !== 'medium' || score.baseline === null || sp.baseline.transform !== 'log1p') return severity;
     const logRatio = Math.abs(Math.log1p(Math.max(0, score.value)) - score.baseline.center);
-    return logRatio >= Math.log(params.highEffectRatio) ? 'high' : severity;
+    return logRatio >= Math.log(this.params.highEffectRatio) ? 'high' : severity;
   }
 
   /** Severity of an hourly score: by the detector's score, at most `medium` until the history is long enough. */
-  function hourlySeverity(h: HourlyScore): AnomalySeverity | null {
-    const sev = severityOf(h.output.score, hourly.severity);
-    return sev === 'high' && h.historyPoints < hourly.highMinHistoryHours ? 'medium' : sev;
+  private hourlySeverity(h: HourlyScore): AnomalySeverity | null {
+    const sev = severityOf(h.output.score, this.hourly.severity);
+    return sev === 'high' && h.historyPoints < this.hourly.highMinHistoryHours ? 'medium' : sev;
   }
 
   /**
@@ -430,8 +513,8 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
    * the running hour, or the closed hour did not confirm its open alarm). One anomaly id per (entity, metric,
    * hour); version = the series' record count (strictly increasing, reproduced on replay).
    */
-  function emitHourly(
-    txn: StateTxn<ScorerStores, Anomaly>,
+  private emitHourly(
+    txn: ScorerTxn,
     metric: MetricSpec<In>,
     step: NonNullable<ReturnType<typeof stepHourly>>,
     version: number,
@@ -440,31 +523,38 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     // Bursts only: on a sparse series a quiet hour is a "record low" of the local, shift and seasonal features
     // (devnet replay: most hourly alarms were zero hours), and drops of a day are the daily scorer's.
     const burst = (h: HourlyScore): AnomalySeverity | null =>
-      h.output.score >= hourly.detector.alarmLevel && h.output.direction === 'up' ? hourlySeverity(h) : null;
-    for (const h of step.closed) hourlyVerdict(txn, metric, h, burst(h), 'final', null, version, at);
+      h.output.score >= this.hourly.detector.alarmLevel && h.output.direction === 'up' ? this.hourlySeverity(h) : null;
+    for (const h of step.closed) this.hourlyVerdict(txn, metric, h, burst(h), 'final', null, version, at);
     const open = step.open;
-    if (open !== null) {
-      hourlyVerdict(txn, metric, open, burst(open), 'open', step.openFloor, version, at);
-    } else if (step.cursor.floorHourMs === step.cursor.hourMs) {
-      // The partial is below the alarm floor: an open alarm of this hour (before a retraction) no longer holds.
-      const memoKey = hourlyMemoKey(step.cursor.day, at.entityKey, metric.name, step.cursor.hourMs);
-      const memo = txn.get('anomalies', memoKey);
-      if (memo !== undefined && memo.status === 'open') {
-        const value = Math.max(0, step.cursor.cum - step.cursor.startCum);
-        txn.emit(topic, hourlyId(at, metric.name, step.cursor.hourMs), {
-          ...hourlyAnomaly(at, metric.name, step.cursor.hourMs, value, null, step.openFloor),
-          severity: memo.severity,
-          status: 'withdrawn',
-          detected_at: memo.detectedAt,
-          version,
-        });
-        txn.put('anomalies', memoKey, { ...memo, version, status: 'withdrawn', value });
-      }
-    }
+    if (open !== null) this.hourlyVerdict(txn, metric, open, burst(open), 'open', step.openFloor, version, at);
+    else if (step.cursor.floorHourMs === step.cursor.hourMs) this.withdrawOpenHour(txn, metric, step, version, at);
   }
 
-  function hourlyVerdict(
-    txn: StateTxn<ScorerStores, Anomaly>,
+  /** The partial is below the alarm floor: an open alarm of this hour (before a retraction) no longer holds. */
+  private withdrawOpenHour(
+    txn: ScorerTxn,
+    metric: MetricSpec<In>,
+    step: NonNullable<ReturnType<typeof stepHourly>>,
+    version: number,
+    at: EmitAt,
+  ): void {
+    const { cursor } = step;
+    const memoKey = hourlyMemoKey(cursor.day, at.entityKey, metric.name, cursor.hourMs);
+    const memo = txn.get('anomalies', memoKey);
+    if (memo === undefined || memo.status !== 'open') return;
+    const value = Math.max(0, cursor.cum - cursor.startCum);
+    txn.emit(this.topic, this.hourlyId(at, metric.name, cursor.hourMs), {
+      ...this.hourlyAnomaly(at, metric.name, cursor.hourMs, value, null, step.openFloor),
+      severity: memo.severity,
+      status: 'withdrawn',
+      detected_at: memo.detectedAt,
+      version,
+    });
+    txn.put('anomalies', memoKey, { ...memo, version, status: 'withdrawn', value });
+  }
+
+  private hourlyVerdict(
+    txn: ScorerTxn,
     metric: MetricSpec<In>,
     h: HourlyScore,
     severity: AnomalySeverity | null,
@@ -476,37 +566,23 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     const memoKey = hourlyMemoKey(h.day, at.entityKey, metric.name, h.hourMs);
     const memo = txn.get('anomalies', memoKey);
     if (memo !== undefined && version <= memo.version) return;
-    let sev: AnomalySeverity;
-    let st: AnomalyStatus;
-    if (severity !== null) {
-      sev = severity;
-      st = status;
-      const changed =
-        memo === undefined ||
-        memo.status !== st ||
-        memo.severity !== sev ||
-        Math.abs(h.value - memo.value) > params.valueChangeRatio * Math.abs(memo.value);
-      if (!changed) return;
-    } else {
-      if (memo === undefined || memo.status === 'withdrawn') return;
-      sev = memo.severity;
-      st = 'withdrawn';
-    }
+    const next = nextLifecycle(memo, severity, status, h.value, this.params.valueChangeRatio);
+    if (next === null) return;
     const detectedAt = memo?.detectedAt ?? at.emittedAt;
-    txn.emit(topic, hourlyId(at, metric.name, h.hourMs), {
-      ...hourlyAnomaly(at, metric.name, h.hourMs, h.value, h, upper),
-      severity: sev,
-      status: st,
+    txn.emit(this.topic, this.hourlyId(at, metric.name, h.hourMs), {
+      ...this.hourlyAnomaly(at, metric.name, h.hourMs, h.value, h, upper),
+      severity: next.severity,
+      status: next.status,
       detected_at: detectedAt,
       version,
     });
-    txn.put('anomalies', memoKey, { version, severity: sev, status: st, detectedAt, value: h.value });
+    txn.put('anomalies', memoKey, { version, severity: next.severity, status: next.status, detectedAt, value: h.value });
   }
 
-  function hourlyId(at: EmitAt, metric: string, hourMs: number): string {
+  private hourlyId(at: EmitAt, metric: string, hourMs: number): string {
     return anomalyId({
       chainId: at.chainId,
-      entityType: spec.entityType,
+      entityType: this.spec.entityType,
       entityId: at.entityId,
       tokenAddress: at.tokenAddress,
       metric,
@@ -516,7 +592,7 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
   }
 
   /** The fields of an hourly anomaly but its lifecycle (severity, status, detected_at, version). */
-  function hourlyAnomaly(
+  private hourlyAnomaly(
     at: EmitAt,
     metric: string,
     hourMs: number,
@@ -525,9 +601,9 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     upper: number | null,
   ): Omit<Anomaly, 'severity' | 'status' | 'detected_at' | 'version'> {
     return {
-      anomaly_id: hourlyId(at, metric, hourMs),
+      anomaly_id: this.hourlyId(at, metric, hourMs),
       chain_id: at.chainId,
-      entity_type: spec.entityType,
+      entity_type: this.spec.entityType,
       entity_id: at.entityId as `0x${string}`,
       token_address: at.tokenAddress as `0x${string}` | null,
       metric,
@@ -545,39 +621,39 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
     };
   }
 
-  function emitIfChanged(
-    txn: StateTxn<ScorerStores, Anomaly>,
-    metric: MetricSpec<In>,
-    sp: DailyScorerParams,
-    score: DayScore,
-    at: EmitAt,
-  ): void {
+  private emitIfChanged(txn: ScorerTxn, metric: MetricSpec<In>, sp: DailyScorerParams, score: DayScore, at: EmitAt): void {
     const baseline = score.baseline;
     if (baseline === null) return;
     const memoKey = `${at.day}|${at.entityKey}|${metric.name}`;
     const memo = txn.get('anomalies', memoKey);
     if (memo !== undefined && at.version <= memo.version) return; // a replayed older source version
-    const severity = score.direction === null ? null : escalate(severityOf(score.z, params.severity), score, sp);
-    let status: AnomalyStatus;
-    let sev: AnomalySeverity;
-    if (severity !== null) {
-      status = score.status;
-      sev = severity;
-      const changed =
-        memo === undefined ||
-        memo.status !== status ||
-        memo.severity !== sev ||
-        Math.abs(score.value - memo.value) > params.valueChangeRatio * Math.abs(memo.value);
-      if (!changed) return;
-    } else {
-      if (memo === undefined || memo.status === 'withdrawn') return;
-      status = 'withdrawn';
-      sev = memo.severity;
-    }
+    const severity = score.direction === null ? null : this.escalate(severityOf(score.z, this.params.severity), score, sp);
+    const next = nextLifecycle(memo, severity, score.status, score.value, this.params.valueChangeRatio);
+    if (next === null) return;
     const detectedAt = memo?.detectedAt ?? at.emittedAt;
+    const anomaly = this.dailyAnomaly(metric, sp, score, baseline, at, { ...next, detectedAt });
+    txn.emit(this.topic, anomaly.anomaly_id, anomaly);
+    txn.put('anomalies', memoKey, {
+      version: at.version,
+      severity: next.severity,
+      status: next.status,
+      detectedAt,
+      value: score.value,
+    });
+  }
+
+  /** The anomaly record of a daily score. */
+  private dailyAnomaly(
+    metric: MetricSpec<In>,
+    sp: DailyScorerParams,
+    score: DayScore,
+    baseline: NonNullable<DayScore['baseline']>,
+    at: EmitAt,
+    lifecycle: { readonly severity: AnomalySeverity; readonly status: AnomalyStatus; readonly detectedAt: number },
+  ): Anomaly {
     const id = anomalyId({
       chainId: at.chainId,
-      entityType: spec.entityType,
+      entityType: this.spec.entityType,
       entityId: at.entityId,
       tokenAddress: at.tokenAddress,
       metric: metric.name,
@@ -585,10 +661,10 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       method: SCORING_METHOD,
     });
     const nonNeg = sp.baseline.transform === 'log1p';
-    const anomaly: Anomaly = {
+    return {
       anomaly_id: id,
       chain_id: at.chainId,
-      entity_type: spec.entityType,
+      entity_type: this.spec.entityType,
       entity_id: at.entityId as `0x${string}`,
       token_address: at.tokenAddress as `0x${string}` | null,
       metric: metric.name,
@@ -601,14 +677,40 @@ export function createScoringProcessor<In>(options: ScorerOptions<In>): Processo
       lower_bound: nonNeg && baseline.lower <= 0 ? null : baseline.lower,
       upper_bound: Number.isFinite(baseline.upper) ? baseline.upper : null,
       method: SCORING_METHOD,
-      severity: sev,
-      status,
-      detected_at: detectedAt,
+      severity: lifecycle.severity,
+      status: lifecycle.status,
+      detected_at: lifecycle.detectedAt,
       updated_at: at.emittedAt,
       version: at.version,
       source_version: at.version,
     };
-    txn.emit(topic, id, anomaly);
-    txn.put('anomalies', memoKey, { version: at.version, severity: sev, status, detectedAt, value: score.value });
   }
+}
+
+/** Copy-on-write: the view's values are never mutated (the lib's scorer mutates the state it is given). */
+function copySeries(stored: EntitySeries | undefined): SeriesCopy {
+  const metrics: Record<string, DailyScorerState> = {};
+  for (const [name, st] of Object.entries(stored?.metrics ?? {})) metrics[name] = copyScorerState(st);
+  const running: Record<string, Record<string, (number | null)[]>> = {};
+  for (const [d, byMetric] of Object.entries(stored?.running ?? {})) {
+    const copy: Record<string, (number | null)[]> = {};
+    for (const [name, hourly] of Object.entries(byMetric)) copy[name] = [...hourly];
+    running[d] = copy;
+  }
+  return { metrics, running, hourly: { ...stored?.hourly } };
+}
+
+/** Builds a scoring processor (pure: state in, changes and outputs out). */
+export function createScoringProcessor<In>(options: ScorerOptions<In>): Processor<ScorerStores, In, Anomaly> {
+  const engine = new ScoringEngine(options.spec, options.params, options.hourly, options.outputTopic);
+  return {
+    name: options.name,
+    stores: SCORER_STORES,
+    outputTopics: [engine.topic],
+    process(view, input): ProcessResult<ScorerStores, Anomaly> {
+      const txn = new StateTxn<ScorerStores, Anomaly>(view);
+      engine.process(txn, input.value);
+      return txn.result();
+    },
+  };
 }
