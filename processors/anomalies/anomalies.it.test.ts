@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Consumer, Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OraculConfig } from '../../config/index.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
@@ -105,6 +105,20 @@ afterAll(async () => {
   rmSync(outboxDir, { recursive: true, force: true });
 });
 
+/** Records of `anomalies` the group has not committed yet (all partitions). */
+async function alertGroupLag(groupId: string): Promise<number> {
+  const kafkaAdmin = createKafka({ config, logger, clientSuffix: 'anomalies-it-lag' }).admin();
+  await kafkaAdmin.connect();
+  try {
+    const ends = await kafkaAdmin.fetchTopicOffsets('anomalies');
+    const [committed] = await kafkaAdmin.fetchOffsets({ groupId, topics: ['anomalies'] });
+    const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((lag, e) => lag + Number(e.high) - Math.max(0, at.get(e.partition) ?? 0), 0);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
 describe('streaming anomalies: aggregator → scorer → Kafka → table and Slack', () => {
   let alerts: AlertService | undefined;
   let consumer: Consumer | undefined;
@@ -199,10 +213,13 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
         if (a.entity_id === TOKEN) fromTopic.push(a);
       },
     });
-    const deadline = Date.now() + 60_000;
-    while ((fromTopic.length < all.length || webhook.delivered().length === 0) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await vi.waitFor(
+      () => {
+        expect(fromTopic.length).toBeGreaterThanOrEqual(all.length);
+        expect(webhook.delivered().length).toBeGreaterThan(0);
+      },
+      { timeout: 60_000, interval: 200 },
+    );
     expect(fromTopic).toEqual(all);
     await client.insert({ table: 'anomalies', values: fromTopic.map(anomalyRow), format: 'JSONEachRow' });
     const rs = await client.query({
@@ -228,7 +245,11 @@ describe('streaming anomalies: aggregator → scorer → Kafka → table and Sla
       { anomaly_id: hourlyLast.anomaly_id, status: 'final', version: String(hourlyLast.version) },
     ]);
 
-    await new Promise((r) => setTimeout(r, 3000)); // several digest intervals: no second message may come
+    // No second message may come: the alert service has consumed the topic to its end (its group's committed
+    // offsets), holds nothing pending nor in its outbox, and one more digest sends nothing.
+    await vi.waitFor(() => expect(alertGroupLag(alertGroup)).resolves.toBe(0), { timeout: 30_000, interval: 200 });
+    await alerts.alerter.flush();
+    expect(alerts.alerter.stats()).toMatchObject({ pending: 0, outbox: 0, delivered: 1 });
     expect(webhook.requests.map((r) => r.status)).toEqual([429, 200]);
     expect(webhook.delivered()).toHaveLength(1);
     const text = JSON.stringify(webhook.delivered()[0]?.body);

@@ -4,7 +4,7 @@ import pRetry from 'p-retry';
 import { createPublicClient, createWalletClient, http, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { hardhat } from 'viem/chains';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../config/load.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
@@ -163,11 +163,25 @@ describe('token metadata resolution (devnet contracts, warehouse, erc20.tokens)'
         if (Number(message.offset) >= from && message.value !== null) got.push(await serde.deserialize(message.value));
       },
     });
-    const deadline = Date.now() + 30_000;
-    while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    await consumer.disconnect();
-    const mine = got.filter((r) => r.chain_id === 1 && [deployed.plain, deployed.bytes32, noCode].includes(r.address));
-    expect(mine.map((r) => r.address).sort()).toEqual([deployed.plain, deployed.bytes32, noCode].sort());
+    const expected = [deployed.plain, deployed.bytes32, noCode];
+    const mineOf = (): TokenMetadataRecord[] => got.filter((r) => r.chain_id === 1 && expected.includes(r.address));
+    try {
+      await vi.waitFor(
+        () =>
+          expect(
+            mineOf()
+              .map((r) => r.address)
+              .sort(),
+          ).toEqual([...expected].sort()),
+        {
+          timeout: 30_000,
+          interval: 200,
+        },
+      );
+    } finally {
+      await consumer.disconnect();
+    }
+    const mine = mineOf();
     expect(mine.find((r) => r.address === deployed.bytes32)).toMatchObject({ symbol: 'dMKR', decimals: 18, source: 'rpc' });
     expect(mine.find((r) => r.address === noCode)).toMatchObject({ decimals: null, symbol: null });
     for (const r of mine) {
