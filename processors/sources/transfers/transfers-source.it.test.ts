@@ -212,20 +212,28 @@ describe('transfers-only backfill vs a full-block backfill of the same range', (
         range: { initial: 4, max: 16, targetLogs: 200 },
       };
       let ranges = 0;
+      let checkpointed = 0;
+      let committedTo = 0;
       const crash = runTransfersBackfill(
         commonFor(configFor([TRANSFERS_ONLY])),
         {
           ...options,
-          afterPublish: () => {
+          afterPublish: (lastBlock) => {
             ranges += 1;
+            committedTo = lastBlock;
             if (ranges === 3) throw new Error('simulated crash after the Kafka commit');
+          },
+          afterCommit: (checkpoint) => {
+            checkpointed = checkpoint.blockNumber;
           },
         },
         { from: FIRST, to: TO },
       );
       await expect(crash).rejects.toThrow('simulated crash');
       const summary = await runTransfersBackfill(commonFor(configFor([TRANSFERS_ONLY])), options, { from: FIRST, to: TO });
-      expect(summary.adopted).toBeGreaterThan(0);
+      // Exactly the third transaction's blocks: committed in Kafka, not checkpointed.
+      expect(summary.adopted).toBe(committedTo - checkpointed);
+      expect(summary.resumedFrom).toBe(committedTo + 1);
       expect(summary.lastBlock).toBe(TO);
       expect(summary.rangeSize).toBeGreaterThan(4); // grown: ~23 Transfer logs a block, target 200
       // One capability probe per run, never a receipt fetch.
