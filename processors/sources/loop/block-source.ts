@@ -44,6 +44,7 @@ import {
   type PublisherSlot,
   type SourceProgress,
   type SourceRun,
+  type SourceTimings,
   type VersionClock,
 } from './source-run.ts';
 
@@ -58,15 +59,7 @@ export interface RunSummary extends SourceProgress {
   rpcCalls: number;
   rpcRetries: number;
   /** Wall time of the loop by phase (ms). */
-  timings: {
-    fetchWaitMs: number;
-    buildMs: number;
-    publishMs: number;
-    checkpointMs: number;
-    serializeMs: number;
-    sendMs: number;
-    commitMs: number;
-  };
+  timings: SourceTimings;
   blocksPerS: number;
   logsPerS: number;
 }
@@ -129,11 +122,26 @@ export async function runBlockSource(common: Common, options: BlockSourceOptions
     slot = await openPublisherSlot(() =>
       createBlockPublisher({ kafka, serdes: options.serdes, transactionalId, logger, compression: ingest.compression }),
     );
+    const { encoders } = slot.current;
     // Live mode follows the head a block at a time: its own thread keeps up, and no workers hold memory while idle.
-    if (ingest.fetchWorkers > 0 && !live)
-      pool = startPreparePool({ chain, ingest, urls, fetcher, encoders: slot.current.encoders, logger });
-    const setup = { chain, ingest, logger, signal, live, rpc, caps, fetcher, pool, slot, state, kafka, options, range };
-    return await ingestBlocks({ ...setup, encoders: slot.current.encoders });
+    if (ingest.fetchWorkers > 0 && !live) pool = startPreparePool({ chain, ingest, urls, fetcher, encoders, logger });
+    return await ingestBlocks({
+      chain,
+      ingest,
+      logger,
+      signal,
+      live,
+      rpc,
+      caps,
+      fetcher,
+      pool,
+      encoders,
+      slot,
+      state,
+      kafka,
+      options,
+      range,
+    });
   } finally {
     await pool?.close().catch(() => undefined);
     await slot?.current.close().catch(() => undefined);

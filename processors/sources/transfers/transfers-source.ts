@@ -38,6 +38,7 @@ import {
   type PublisherSlot,
   type SourceProgress,
   type SourceRun,
+  type SourceTimings,
   type VersionClock,
 } from '../loop/source-run.ts';
 import { ChainDataMismatchError } from '../normalize/mismatch-error.ts';
@@ -99,15 +100,7 @@ export interface TransfersSummary extends SourceProgress {
   rangeSplits: number;
   /** Blocks per eth_getLogs call at the end of the run. */
   rangeSize: number;
-  timings: {
-    fetchWaitMs: number;
-    buildMs: number;
-    publishMs: number;
-    checkpointMs: number;
-    serializeMs: number;
-    sendMs: number;
-    commitMs: number;
-  };
+  timings: SourceTimings;
   blocksPerS: number;
   logsPerS: number;
 }
