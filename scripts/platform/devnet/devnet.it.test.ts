@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../../config/index.ts';
 import { createWarehouseClient } from '../../../dwh/client.ts';
 import { testConfig, testStackEnv } from '../../test/test-config.ts';
@@ -71,13 +71,19 @@ describe('oracul start without an RPC endpoint (devnet)', () => {
         timeoutMs: number,
         explain?: () => Promise<string>,
       ): Promise<number> => {
-        const deadline = Date.now() + timeoutMs;
-        while (Date.now() < deadline) {
-          if (child.exitCode !== null)
-            throw new Error(`oracul start exited (${child.exitCode}) while waiting for ${what}:\n${tail()}`);
-          if (await check().catch(() => false)) return Math.round((Date.now() - started) / 1000);
-          await new Promise((r) => setTimeout(r, 2_000));
-        }
+        // The wait also ends when the process exits (reported below); vi.waitFor throws at the timeout.
+        const met = await vi
+          .waitFor(async () => expect(child.exitCode !== null || (await check().catch(() => false))).toBe(true), {
+            timeout: timeoutMs,
+            interval: 2_000,
+          })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (child.exitCode !== null)
+          throw new Error(`oracul start exited (${child.exitCode}) while waiting for ${what}:\n${tail()}`);
+        if (met) return Math.round((Date.now() - started) / 1000);
         const state =
           explain === undefined ? '' : await explain().catch((error: unknown) => `(explain failed: ${String(error)})`);
         throw new Error(`timed out waiting for ${what}:\n${state}\n${tail()}`);
