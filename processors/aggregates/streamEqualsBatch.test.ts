@@ -288,6 +288,9 @@ function nonEmpty<T extends { transfer_count: number }>(rows: Map<string, T>): M
   return new Map([...rows].filter(([, r]) => r.transfer_count > 0));
 }
 
+/** Retractions each seeded scenario holds (some after their day closed): the property is exercised on them. */
+const RETRACTIONS: Record<number, number> = { 1: 74, 2: 70, 3: 60 };
+
 describe('streaming finals = batch recomputation', () => {
   for (const seed of [1, 2, 3]) {
     it(`seed ${seed}`, () => {
@@ -301,7 +304,7 @@ describe('streaming finals = batch recomputation', () => {
       expect([...flowRows.keys()].sort()).toEqual([...expected.flowRows.keys()].sort());
       for (const [k, row] of expected.flowRows) expect(flowRows.get(k), k).toMatchObject(row);
       // The scenario exercised what it should.
-      expect(s.arrivals.filter((a) => 'kind' in a && a.kind === 'retraction').length).toBeGreaterThan(30);
+      expect(s.arrivals.filter((a) => 'kind' in a && a.kind === 'retraction')).toHaveLength(RETRACTIONS[seed] as number);
       expect([...expected.tokenRows.values()].some((r) => r.volume_usd === null)).toBe(true);
       expect([...expected.tokenRows.values()].some((r) => r.volume_usd !== null)).toBe(true);
       expect([...actual.tokenRows.values()].every((r) => r.is_final)).toBe(true);
