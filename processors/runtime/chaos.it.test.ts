@@ -4,7 +4,7 @@ import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -18,7 +18,7 @@ import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
 import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { createPricesSink } from '../sinks/raw-sinks.ts';
 import { oraculStages } from './topology.ts';
-import { preparePipelineRun, waitForStages } from './testing/pipelineHarness.ts';
+import { preparePipelineRun, readCommittedToEnd, waitForStages } from './testing/pipelineHarness.ts';
 import { expectedAddressFlows, expectedTokenMetrics, streamedAddressFlows, streamedTokenMetrics } from './testing/recompute.ts';
 import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
 
@@ -134,34 +134,15 @@ describe('stream engine under kill -9, restarts on an empty disk and a rebalance
 
   /** Where each id was read (partition@offset and producer), to diagnose a duplicate. */
   const where = new Map<string, string[]>();
-  /**
-   * How many times each id occurs in the committed (read_committed) records of a topic, read to the end offsets it
-   * had when the read began. The end is reached when a fetched batch ends there: kafkajs reports every batch, also
-   * those of only transaction markers or aborted records, which no handler sees.
-   */
+  /** How many times each id occurs in the committed (read_committed) records of a topic, read to its end offsets. */
   const countCommitted = async (topic: string, idOf: (value: Buffer) => Promise<string>): Promise<Map<string, number>> => {
-    const consumer = kafka.consumer({ groupId: `${appId}-verify-${randomUUID()}`, readUncommitted: false });
     const seen = new Map<string, number>();
-    const ends = await admin.fetchTopicOffsets(topic);
-    const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high)]));
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (Number(payload.lastOffset) + 1 >= (remaining.get(payload.partition) ?? 0)) remaining.delete(payload.partition);
+    await readCommittedToEnd(kafka, admin, topic, async ({ partition, message }) => {
+      const id = await idOf(message.value as Buffer);
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      const ctx = (message as unknown as { batchContext?: { producerId: string; producerEpoch: number } }).batchContext;
+      where.set(id, [...(where.get(id) ?? []), `${partition}@${message.offset} pid ${ctx?.producerId}/${ctx?.producerEpoch}`]);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const id = await idOf(message.value as Buffer);
-        seen.set(id, (seen.get(id) ?? 0) + 1);
-        const ctx = (message as unknown as { batchContext?: { producerId: string; producerEpoch: number } }).batchContext;
-        where.set(id, [...(where.get(id) ?? []), `${partition}@${message.offset} pid ${ctx?.producerId}/${ctx?.producerEpoch}`]);
-      },
-    });
-    try {
-      await vi.waitFor(() => expect([...remaining.keys()]).toEqual([]), { timeout: 60_000, interval: 200 });
-    } finally {
-      await consumer.disconnect();
-    }
     return seen;
   };
 

@@ -1,4 +1,5 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import type { Admin, EachMessagePayload, Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { OraculConfig, TopicConfig } from '../../../config/schema.ts';
 import { createWarehouseClient } from '../../../dwh/client.ts';
@@ -126,6 +127,50 @@ export async function groupCaughtUp(admin: Admin, groupId: string, topic: string
     const high = Number(e.high);
     return high === 0 || (byPartition.get(e.partition) ?? -1) >= high - 1;
   });
+}
+
+/**
+ * Reads a topic's committed records (read_committed) up to the end offsets it had when the read began, and throws
+ * when that end is not reached within `timeoutMs`. The end is an exact marker: kafkajs reports every fetched batch,
+ * also those of only transaction markers or aborted records that no handler sees, so a partition is done when a
+ * batch ends at its end offset.
+ */
+export async function readCommittedToEnd(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  eachMessage: (payload: EachMessagePayload) => Promise<void>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high)]));
+  let reached = (): void => undefined;
+  const done = new Promise<void>((resolve) => (reached = resolve));
+  const consumer = kafka.consumer({ groupId: `read-to-end-${randomUUID()}`, readUncommitted: false });
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (Number(payload.lastOffset) + 1 >= (remaining.get(payload.partition) ?? 0)) remaining.delete(payload.partition);
+    if (remaining.size === 0) reached();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new Error(
+          `${topic}: end offsets not reached within ${timeoutMs} ms (partitions left: ${[...remaining.keys()].join(', ')})`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage });
+    if (remaining.size === 0) reached();
+    await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
 }
 
 /** Waits until every stage's group has consumed its whole input (stages in dependency order). */
