@@ -1,7 +1,8 @@
 // AddressFlowDaily: the daily address mart (address_flows_daily), read by day range.
 import { builder } from '../builder.ts';
 import type { AddressFlowRow } from '../warehouse.ts';
-import { requireRange } from './arguments.ts';
+import { dayRangeArgs, dayRangeListField } from './arguments.ts';
+import { emittedAtField } from './mart-fields.ts';
 import { tokenField } from './tokens.ts';
 
 const AddressFlow = builder.objectRef<AddressFlowRow>('AddressFlowDaily').implement({
@@ -43,11 +44,7 @@ const AddressFlow = builder.objectRef<AddressFlowRow>('AddressFlowDaily').implem
     counterpartiesCount: t.int({ description: 'Distinct counterparties.', resolve: (r) => Number(r.counterparties_count) }),
     version: t.field({ type: 'BigInt', description: 'Row version; the highest wins.', resolve: (r) => r.version }),
     isFinal: t.exposeBoolean('is_final', { description: 'False while the day is open.' }),
-    emittedAt: t.field({
-      type: 'DateTime',
-      description: 'Stream time when this version was emitted.',
-      resolve: (r) => r.emitted_at,
-    }),
+    emittedAt: t.field(emittedAtField),
     insertedAt: t.field({
       type: 'DateTime',
       description: 'When the warehouse stored this version.',
@@ -57,19 +54,15 @@ const AddressFlow = builder.objectRef<AddressFlowRow>('AddressFlowDaily').implem
 });
 
 builder.queryFields((t) => ({
-  addressFlowsDaily: t.field({
-    type: [AddressFlow],
+  addressFlowsDaily: dayRangeListField(t, {
+    type: AddressFlow,
     description:
       'Daily flows of one address from `from` to `to` (inclusive, bounded), per token, oldest first; at most 20000 rows.',
     args: {
       address: t.arg({ type: 'Address', required: true, description: 'The address.' }),
-      from: t.arg({ type: 'Date', required: true, description: 'First day (inclusive).' }),
-      to: t.arg({ type: 'Date', required: true, description: 'Last day (inclusive).' }),
+      ...dayRangeArgs(t.arg),
       token: t.arg({ type: 'Address', description: 'Only flows of this token.' }),
     },
-    resolve: async (_root, args, ctx) => {
-      requireRange(ctx, args.from, args.to);
-      return [...(await ctx.reader.addressFlowsDaily(args.address, args.from, args.to, args.token ?? '', ctx.budget, ctx.scope))];
-    },
+    read: (args, ctx) => ctx.reader.addressFlowsDaily(args.address, args.from, args.to, args.token ?? '', ctx.budget, ctx.scope),
   }),
 }));

@@ -3,7 +3,7 @@ import type { CheckStatus } from '../../schemas/index.ts';
 import { builder } from '../builder.ts';
 import { checkFirst } from '../scalars.ts';
 import type { DataQualityRow } from '../warehouse.ts';
-import { requireRange } from './arguments.ts';
+import { dayRangeArgs, dayRangeListField } from './arguments.ts';
 
 export const DataQualityStatus = builder.enumType('DataQualityStatus', {
   description: 'Outcome of a data-quality check run.',
@@ -36,18 +36,14 @@ const DataQualityCheck = builder.objectRef<DataQualityRow>('DataQualityCheck').i
 });
 
 builder.queryFields((t) => ({
-  dataQuality: t.field({
-    type: [DataQualityCheck],
+  dataQuality: dayRangeListField(t, {
+    type: DataQualityCheck,
     description: 'Data-quality check runs between `from` and `to` (inclusive days, bounded), newest first.',
     args: {
-      from: t.arg({ type: 'Date', required: true, description: 'First day (inclusive).' }),
-      to: t.arg({ type: 'Date', required: true, description: 'Last day (inclusive).' }),
+      ...dayRangeArgs(t.arg),
       status: t.arg({ type: DataQualityStatus, description: 'Only runs with this outcome.' }),
       first: t.arg.int({ description: 'How many, 1..500 (default 100).' }),
     },
-    resolve: (_root, args, ctx) => {
-      requireRange(ctx, args.from, args.to);
-      return ctx.reader.dataQuality(args.from, args.to, args.status ?? '', checkFirst(args.first, 100), ctx.budget);
-    },
+    read: (args, ctx) => ctx.reader.dataQuality(args.from, args.to, args.status ?? '', checkFirst(args.first, 100), ctx.budget),
   }),
 }));

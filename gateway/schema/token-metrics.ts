@@ -3,7 +3,8 @@ import type { TokenMetricsDaily } from '../../schemas/index.ts';
 import { isoDayOfEpochDay } from '../../core/time.ts';
 import { builder } from '../builder.ts';
 import type { TokenMetricsRow } from '../warehouse.ts';
-import { requireRange } from './arguments.ts';
+import { dayRangeArgs, dayRangeListField } from './arguments.ts';
+import { emittedAtField } from './mart-fields.ts';
 import { tokenField } from './tokens.ts';
 
 /** A token_metrics_daily row; inserted_at is null for live versions that come from Kafka. */
@@ -125,11 +126,7 @@ export const TokenMetrics = builder.objectRef<MetricsRow>('TokenMetricsDaily').i
       resolve: (r) => r.version,
     }),
     isFinal: t.exposeBoolean('is_final', { description: 'False while the day is open; true once the window closed.' }),
-    emittedAt: t.field({
-      type: 'DateTime',
-      description: 'Stream time when this version was emitted.',
-      resolve: (r) => r.emitted_at,
-    }),
+    emittedAt: t.field(emittedAtField),
     insertedAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -140,18 +137,14 @@ export const TokenMetrics = builder.objectRef<MetricsRow>('TokenMetricsDaily').i
 });
 
 builder.queryFields((t) => ({
-  tokenMetricsDaily: t.field({
-    type: [TokenMetrics],
+  tokenMetricsDaily: dayRangeListField(t, {
+    type: TokenMetrics,
     description:
       'Daily metrics of one token from `from` to `to` (inclusive, at most gateway.maxRangeDays days), oldest first. Days without transfers have no row.',
     args: {
       token: t.arg({ type: 'Address', required: true, description: 'Token contract.' }),
-      from: t.arg({ type: 'Date', required: true, description: 'First day (inclusive).' }),
-      to: t.arg({ type: 'Date', required: true, description: 'Last day (inclusive).' }),
+      ...dayRangeArgs(t.arg),
     },
-    resolve: async (_root, args, ctx) => {
-      requireRange(ctx, args.from, args.to);
-      return [...(await ctx.reader.tokenMetricsDaily(args.token, args.from, args.to, ctx.budget, ctx.scope))];
-    },
+    read: (args, ctx) => ctx.reader.tokenMetricsDaily(args.token, args.from, args.to, ctx.budget, ctx.scope),
   }),
 }));
