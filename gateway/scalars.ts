@@ -91,9 +91,14 @@ export function daySpan(from: string, to: string): number {
   return Math.round((parseIsoDay(to)! - parseIsoDay(from)!) / DAY_MS) + 1;
 }
 
+/** Validates that `from` is not after `to` (ISO days compare as text). */
+export function checkOrdered(from: string, to: string): void {
+  if (from > to) throw gatewayError(GATEWAY_ERROR_CODES.invalidRange, '`from` must not be after `to`');
+}
+
 /** Validates an inclusive day range: ordered and at most `maxDays` long. */
 export function checkRange(from: string, to: string, maxDays: number): void {
-  if (from > to) throw gatewayError(GATEWAY_ERROR_CODES.invalidRange, '`from` must not be after `to`');
+  checkOrdered(from, to);
   if (daySpan(from, to) > maxDays) {
     throw gatewayError(GATEWAY_ERROR_CODES.rangeTooLarge, `range must be at most ${maxDays} days`, { maxDays });
   }

@@ -2,9 +2,9 @@
 import type { Anomaly } from '../../schemas/index.ts';
 import { isoDayOfEpochDay } from '../../core/time.ts';
 import { builder } from '../builder.ts';
-import { GATEWAY_ERROR_CODES, gatewayError } from '../errors.ts';
-import { checkFirst, decodeCursor } from '../scalars.ts';
+import { checkOrdered, decodeCursor } from '../scalars.ts';
 import type { AnomalyFilter, AnomalyRow } from '../warehouse.ts';
+import { firstArgument } from './arguments.ts';
 import { connectionType, pageOf } from './connection.ts';
 import { tokenField } from './tokens.ts';
 
@@ -122,6 +122,7 @@ const AnomalyConnection = connectionType('Anomaly', AnomalyType, {
 const FAR_PAST = '1970-01-01';
 const FAR_FUTURE = '2149-06-06';
 const SEVERITIES = ['low', 'medium', 'high'] as const;
+const anomaliesFirst = firstArgument('Page size', 50);
 
 /** The position after which the page starts: day, detection time (ClickHouse DateTime64 text) and id. */
 function anomaliesAfter(after: string | null | undefined): AnomalyFilter['cursor'] {
@@ -155,7 +156,7 @@ interface AnomaliesArgs {
 function anomalyFilter(args: AnomaliesArgs, limit: number): AnomalyFilter {
   const from = args.from ?? FAR_PAST;
   const to = args.to ?? FAR_FUTURE;
-  if (from > to) throw gatewayError(GATEWAY_ERROR_CODES.invalidRange, '`from` must not be after `to`');
+  checkOrdered(from, to);
   return {
     entityType: args.entityType ?? '',
     entityId: args.entityId ?? '',
@@ -179,11 +180,11 @@ builder.queryFields((t) => ({
       to: t.arg({ type: 'Date', description: 'Only days on or before.' }),
       minSeverity: t.arg({ type: Severity, description: 'Only this severity or higher.' }),
       status: t.arg({ type: AnomalyStatus, description: 'Only this status (default: OPEN and FINAL).' }),
-      first: t.arg.int({ description: 'Page size, 1..500 (default 50).' }),
+      first: anomaliesFirst.declare(t.arg),
       after: t.arg.string({ description: 'endCursor of the previous page.' }),
     },
     resolve: async (_root, args, ctx) => {
-      const first = checkFirst(args.first, 50);
+      const first = anomaliesFirst.check(args.first);
       const rows = await ctx.reader.anomalies(anomalyFilter(args, first + 1), ctx.budget);
       return pageOf(rows, first, 'anomaly', (node) => [node.day, String(node.detected_at), node.anomaly_id]);
     },

@@ -1,7 +1,8 @@
-// Root fields over a day range: the `from` / `to` arguments, their check, and the list field that reads one range.
+// Arguments shared by root fields: the day range (`from` / `to`, its check, the list field that reads one range) and
+// the page size `first`.
 import type { ArgBuilder, InputFieldMap, InputShapeFromFields, ObjectRef } from '@pothos/core';
 import type { GatewayContext, GatewayTypes } from '../builder.ts';
-import { checkRange } from '../scalars.ts';
+import { checkFirst, checkRange, MAX_FIRST } from '../scalars.ts';
 
 /** A day range `from`..`to` (inclusive) that is ordered and at most gateway.maxRangeDays long. */
 export function requireRange(ctx: GatewayContext, from: string, to: string): void {
@@ -44,4 +45,12 @@ export function dayRangeListField<Row, Args extends DayRangeArgs & InputFieldMap
       return [...(await field.read(args, ctx))];
     },
   });
+}
+
+/** A `first` argument (1..MAX_FIRST, `fallback` when absent): its declaration and its check, from one default. */
+export function firstArgument(lead: 'How many' | 'Page size', fallback: number) {
+  return {
+    declare: (arg: ArgBuilder<GatewayTypes>) => arg.int({ description: `${lead}, 1..${MAX_FIRST} (default ${fallback}).` }),
+    check: (first: number | null | undefined) => checkFirst(first, fallback),
+  };
 }

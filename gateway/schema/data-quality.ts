@@ -1,9 +1,8 @@
 // DataQualityCheck: data-quality check runs (table data_quality_checks).
 import type { CheckStatus } from '../../schemas/index.ts';
 import { builder } from '../builder.ts';
-import { checkFirst } from '../scalars.ts';
 import type { DataQualityRow } from '../warehouse.ts';
-import { dayRangeArgs, dayRangeListField } from './arguments.ts';
+import { dayRangeArgs, dayRangeListField, firstArgument } from './arguments.ts';
 
 export const DataQualityStatus = builder.enumType('DataQualityStatus', {
   description: 'Outcome of a data-quality check run.',
@@ -17,6 +16,8 @@ export const DataQualityStatus = builder.enumType('DataQualityStatus', {
     },
   } as const,
 });
+
+const dataQualityFirst = firstArgument('How many', 100);
 
 const DataQualityCheck = builder.objectRef<DataQualityRow>('DataQualityCheck').implement({
   description: 'One data-quality check run (table data_quality_checks).',
@@ -42,8 +43,9 @@ builder.queryFields((t) => ({
     args: {
       ...dayRangeArgs(t.arg),
       status: t.arg({ type: DataQualityStatus, description: 'Only runs with this outcome.' }),
-      first: t.arg.int({ description: 'How many, 1..500 (default 100).' }),
+      first: dataQualityFirst.declare(t.arg),
     },
-    read: (args, ctx) => ctx.reader.dataQuality(args.from, args.to, args.status ?? '', checkFirst(args.first, 100), ctx.budget),
+    read: (args, ctx) =>
+      ctx.reader.dataQuality(args.from, args.to, args.status ?? '', dataQualityFirst.check(args.first), ctx.budget),
   }),
 }));

@@ -1,7 +1,8 @@
 // Token: the tracked ERC-20 contracts (table tokens) and the tokens connection.
 import { builder } from '../builder.ts';
-import { checkFirst, decodeCursor } from '../scalars.ts';
+import { decodeCursor } from '../scalars.ts';
 import type { TokenRow } from '../warehouse.ts';
+import { firstArgument } from './arguments.ts';
 import { connectionType, pageOf } from './connection.ts';
 
 export const Token = builder.objectRef<TokenRow>('Token').implement({
@@ -46,6 +47,8 @@ export const tokenField = {
   description: 'Metadata of the token (batched lookup); null when the token is not in the tokens table.',
 } as const;
 
+const tokensFirst = firstArgument('Page size', 100);
+
 /** The address after which the page starts ('' for the first page). */
 function tokensAfter(after: string | null | undefined): string {
   if (!after) return '';
@@ -58,11 +61,11 @@ builder.queryFields((t) => ({
     type: TokenConnection,
     description: 'Tracked tokens with metadata, ordered by address.',
     args: {
-      first: t.arg.int({ description: 'Page size, 1..500 (default 100).' }),
+      first: tokensFirst.declare(t.arg),
       after: t.arg.string({ description: 'endCursor of the previous page.' }),
     },
     resolve: async (_root, args, ctx) => {
-      const first = checkFirst(args.first, 100);
+      const first = tokensFirst.check(args.first);
       const rows = await ctx.reader.tokensPage(tokensAfter(args.after), first + 1, ctx.budget);
       return pageOf(rows, first, 'token', (node) => [node.address]);
     },

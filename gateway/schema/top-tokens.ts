@@ -1,7 +1,7 @@
 // topTokens: one day's token metrics ranked by a metric chosen from TopTokensBy (one statement, gateway/sql.ts).
 import { builder } from '../builder.ts';
-import { checkFirst } from '../scalars.ts';
 import type { TopTokensOrder } from '../warehouse.ts';
+import { firstArgument } from './arguments.ts';
 import { TokenMetrics } from './token-metrics.ts';
 
 const TopTokensBy = builder.enumType('TopTokensBy', {
@@ -13,6 +13,8 @@ const TopTokensBy = builder.enumType('TopTokensBy', {
   } as const,
 });
 
+const topTokensFirst = firstArgument('How many', 10);
+
 builder.queryFields((t) => ({
   topTokens: t.field({
     type: [TokenMetrics],
@@ -20,9 +22,9 @@ builder.queryFields((t) => ({
     args: {
       day: t.arg({ type: 'Date', required: true, description: 'The UTC day.' }),
       by: t.arg({ type: TopTokensBy, required: true, description: 'Ranking metric.' }),
-      first: t.arg.int({ description: 'How many, 1..500 (default 10).' }),
+      first: topTokensFirst.declare(t.arg),
     },
     resolve: (_root, args, ctx) =>
-      ctx.reader.topTokens(args.day, args.by as TopTokensOrder, checkFirst(args.first, 10), ctx.budget),
+      ctx.reader.topTokens(args.day, args.by as TopTokensOrder, topTokensFirst.check(args.first), ctx.budget),
   }),
 }));
