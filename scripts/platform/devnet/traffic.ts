@@ -27,7 +27,7 @@
 import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Address, type Hex } from 'viem';
 import { request as httpRequest } from 'node:http';
 import type { Logger } from '../../../core/logger.ts';
-import { DAY_MS, dayStartMs, isoDay } from '../../../core/time.ts';
+import { DAY_MS, dayStartMs, HOUR_MS, isoDay } from '../../../core/time.ts';
 import { mulberry32Advance, mulberry32Output } from '../../../processors/anomalies/lib/prng.ts';
 import type { CompiledContract } from './compile.ts';
 import { DevnetTrafficError } from './errors.ts';
@@ -281,17 +281,17 @@ export function planHistory(params: PlanHistoryParameters): TrafficPlan {
   const spikeToken = params.tokens.find((t) => t.symbol === 'dWETH') ?? params.tokens[0]!;
   const usdc = params.tokens.find((t) => t.symbol === 'dUSDC') ?? params.tokens[0]!;
 
-  const blocks: PlannedBlock[] = [{ timestampS: Math.floor(launchDayMs / 1000) + 3_600, transfers: model.launch() }];
+  const blocks: PlannedBlock[] = [{ timestampS: Math.floor((launchDayMs + HOUR_MS) / 1000), transfers: model.launch() }];
   let lastS = blocks[0]!.timestampS;
   for (let d = 0; d < days; d += 1) {
     const dayMs = firstDayMs + d * DAY_MS;
     const weekday = WEEKDAY[new Date(dayMs).getUTCDay()]!;
     // Block times: evenly spread slots, jittered within the slot.
-    const slotS = 86_400 / blocksPerDay;
+    const slotS = DAY_MS / 1000 / blocksPerDay;
     const times = Array.from({ length: blocksPerDay }, (_, i) =>
       Math.floor(dayMs / 1000 + slotS * (i + 0.1 + 0.8 * model.random())),
     );
-    const slotWeights = times.map((t) => hourWeight(((t % 86_400) / 3_600) | 0));
+    const slotWeights = times.map((t) => hourWeight(new Date(t * 1000).getUTCHours()));
     const slotTotal = slotWeights.reduce((a, b) => a + b, 0);
     const pickSlot = (): number => {
       let x = model.random() * slotTotal;
