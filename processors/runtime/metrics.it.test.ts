@@ -16,7 +16,7 @@ import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
 import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { startStreamWorker, type StreamWorker } from './streamWorker.ts';
 import { preparePipelineRun, waitForStages } from './testing/pipelineHarness.ts';
-import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
+import { erc20TransferLogs, generateSyntheticStream, legWords } from './testing/syntheticTransferStream.ts';
 import { oraculStages } from './topology.ts';
 
 /**
@@ -121,7 +121,10 @@ describe('Prometheus metrics of a real pipeline run', () => {
       stage: 'erc20-decoder',
       topic: 'erc20.transfers.by-address',
     });
-    expect(transfers).toBeGreaterThan(0);
+    // Every transfer, and a retraction of each transfer of the reorged block (the first batch of its number).
+    const orphaned = erc20TransferLogs(stream.logBatches.find((b) => b.block_number === stream.facts.reorgBlock));
+    expect(orphaned.length).toBeGreaterThan(0);
+    expect(transfers).toBe(stream.facts.transfers + orphaned.length);
     expect(delta('oracul_stage_records_in_total', { stage: 'token-metrics-daily' })).toBe(transfers);
     expect(delta('oracul_stage_records_in_total', { stage: 'address-flows-daily' })).toBe(byAddress);
     expect(delta('oracul_dead_letters_total')).toBe(0);
@@ -130,7 +133,13 @@ describe('Prometheus metrics of a real pipeline run', () => {
     expect(delta('oracul_rejects_total', { stage: 'erc20-decoder' })).toBe(
       delta('oracul_stage_records_out_total', { stage: 'erc20-decoder', topic: 'erc20.rejects' }),
     );
-    expect(delta('oracul_late_events_total')).toBeGreaterThan(0);
+    // The late block: one late event per transfer in token-metrics-daily, one per address leg in address-flows-daily.
+    const late = erc20TransferLogs(stream.logBatches.find((b) => b.block_number === stream.facts.lateBlock));
+    expect(late.length).toBeGreaterThan(0);
+    expect(delta('oracul_late_events_total', { stage: 'token-metrics-daily' })).toBe(late.length);
+    expect(delta('oracul_late_events_total', { stage: 'address-flows-daily' })).toBe(
+      late.reduce((n, log) => n + legWords(log).length, 0),
+    );
     // The first day closed: final window versions were emitted.
     expect(delta('oracul_window_finals_total', { stage: 'token-metrics-daily' })).toBeGreaterThan(0);
     expect(delta('oracul_stage_batch_duration_seconds_count', { stage: 'erc20-decoder' })).toBeGreaterThan(0);

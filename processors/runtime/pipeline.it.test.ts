@@ -15,12 +15,11 @@ import { testConfig } from '../../scripts/test/test-config.ts';
 import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { createPricesSink } from '../sinks/raw-sinks.ts';
 import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
-import { TRANSFER_TOPIC } from '../erc20/transferEvent.ts';
 import { startStreamWorker, type StreamWorker } from './streamWorker.ts';
 import { oraculStages } from './topology.ts';
 import { preparePipelineRun, readCommittedToEnd, waitForStages } from './testing/pipelineHarness.ts';
 import { expectedAddressFlows, expectedTokenMetrics, streamedAddressFlows, streamedTokenMetrics } from './testing/recompute.ts';
-import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
+import { erc20TransferLogs, generateSyntheticStream, legWords } from './testing/syntheticTransferStream.ts';
 
 /**
  * The stream engine end to end on the real local stack (Kafka with transactions, the schema registry, the
@@ -96,11 +95,8 @@ describe('stream engine: generated multi-day stream → marts equal the SQL reco
     ).toBe(0);
     // The late block: each transfer once from token-metrics-daily, and once per distinct non-zero address of its legs
     // from address-flows-daily (a self-transfer's two legs are one row: the address is part of the key).
-    const lateTransfers = (stream.logBatches.find((b) => b.block_number === stream.facts.lateBlock)?.logs ?? []).filter(
-      (log) => log.topics[0] === TRANSFER_TOPIC && log.topics.length === 3,
-    );
-    const zeroWord = '0x' + '0'.repeat(64);
-    const lateLegs = lateTransfers.reduce((n, log) => n + new Set(log.topics.slice(1).filter((w) => w !== zeroWord)).size, 0);
+    const lateTransfers = erc20TransferLogs(stream.logBatches.find((b) => b.block_number === stream.facts.lateBlock));
+    const lateLegs = lateTransfers.reduce((n, log) => n + new Set(legWords(log)).size, 0);
     expect(lateTransfers.length).toBeGreaterThan(0);
     const late = await count(
       `SELECT count() AS n FROM erc20_transfers_late FINAL WHERE block_number = ${stream.facts.lateBlock}`,

@@ -55,6 +55,16 @@ export const SYNTHETIC_TOKENS = {
   unknown: '0x' + 'e5'.repeat(20),
 } as const;
 
+/** The ERC-20 Transfer logs of a generated batch: the Transfer topic with three topics (ERC-721 look-alikes have four). */
+export function erc20TransferLogs(batch: LogBatch | undefined): Log[] {
+  return (batch?.logs ?? []).filter((log) => log.topics[0] === TRANSFER_TOPIC && log.topics.length === 3);
+}
+
+/** The addresses (as topic words) of a Transfer log's address legs: from and to, without the zero address of a mint or burn. */
+export function legWords(log: Log): string[] {
+  return log.topics.slice(1).filter((w) => w !== ZERO_WORD);
+}
+
 export function generateSyntheticStream(params: SyntheticStreamParameters = {}): SyntheticStream {
   const rand = xorshift(params.seed ?? 42);
   const days = params.days ?? 3;
