@@ -80,16 +80,28 @@ export function normalizeReceipts(
 }
 
 function normalizeLog(json: unknown, block: BlockRecord, what: string): LogRecord {
-  const l = asObject(json, what);
+  return normalizeLogObject(asObject(json, what), block, what);
+}
+
+/**
+ * One log of `block`, from its JSON object (a receipt's or an eth_getLogs entry), checked to be of this block:
+ * not removed, the block's hash and number. `rawTopics`: the topics when the caller has read them already.
+ */
+export function normalizeLogObject(
+  l: Readonly<Record<string, unknown>>,
+  block: BlockRecord,
+  what: string,
+  rawTopics?: readonly unknown[],
+): LogRecord {
   if (l.removed === true) throw new ChainDataMismatchError(block, `${what} is marked removed (reorg in progress)`);
   // Fast path: the common case is the block's own hash, byte for byte.
   const blockHash = l.blockHash === block.hash ? block.hash : hash(l, 'blockHash', what);
   if (blockHash !== block.hash) throw new ChainDataMismatchError(block, `${what} is from block hash ${blockHash}`);
   if (smallQuantity(l, 'blockNumber', what) !== block.number)
     throw new ChainDataMismatchError(block, `${what} has another block number`);
-  const rawTopics = asArray(l.topics, what, 'topics');
-  const topics: Hex[] = new Array<Hex>(rawTopics.length);
-  for (let i = 0; i < rawTopics.length; i += 1) topics[i] = hashValue(rawTopics[i], what, `topics[${i}]`);
+  const raw = rawTopics ?? asArray(l.topics, what, 'topics');
+  const topics: Hex[] = new Array<Hex>(raw.length);
+  for (let i = 0; i < raw.length; i += 1) topics[i] = hashValue(raw[i], what, `topics[${i}]`);
   return {
     chainId: block.chainId,
     blockNumber: block.number,

@@ -7,7 +7,8 @@
 import { hexToBytes, keccak256 } from 'viem';
 import { InvalidRpcDataError } from '../normalize/errors.ts';
 import { ChainDataMismatchError } from '../normalize/mismatch-error.ts';
-import { address, asArray, asObject, data, hash, hashValue, isEmptyBloom, smallQuantity } from '../normalize/hex.ts';
+import { asArray, asObject, hash, hashValue, isEmptyBloom, smallQuantity } from '../normalize/hex.ts';
+import { normalizeLogObject } from '../normalize/normalize-logs.ts';
 import { normalizeBlock } from '../normalize/normalize-block.ts';
 import type { BlockRecord, Hex, LogRecord } from '../normalize/records.ts';
 
@@ -96,41 +97,22 @@ export function normalizeTransferLogs(header: TransfersHeader, entries: readonly
   return logs;
 }
 
+/** A Transfer log of the header's block, whose transaction is the header's at that index. */
 function normalizeLog(
   l: Readonly<Record<string, unknown>>,
   rawTopics: readonly unknown[],
   header: TransfersHeader,
   what: string,
 ): LogRecord {
-  const { block, txHashes } = header;
-  if (l.removed === true) throw new ChainDataMismatchError(block, `${what} is marked removed (reorg in progress)`);
-  // Fast path: the common case is the header's own hash, byte for byte.
-  const blockHash = l.blockHash === block.hash ? block.hash : hash(l, 'blockHash', what);
-  if (blockHash !== block.hash) throw new ChainDataMismatchError(block, `${what} is from block hash ${blockHash}`);
-  if (smallQuantity(l, 'blockNumber', what) !== block.number)
-    throw new ChainDataMismatchError(block, `${what} has another block number`);
-  const transactionIndex = smallQuantity(l, 'transactionIndex', what);
-  const transactionHash = hash(l, 'transactionHash', what);
-  if (txHashes[transactionIndex] !== transactionHash) {
+  const log = normalizeLogObject(l, header.block, what, rawTopics);
+  const { transactionIndex, transactionHash } = log;
+  if (header.txHashes[transactionIndex] !== transactionHash) {
     throw new ChainDataMismatchError(
-      block,
-      `${what} names transaction ${transactionIndex} ${transactionHash}, not the header's ${txHashes[transactionIndex] ?? '(none)'}`,
+      header.block,
+      `${what} names transaction ${transactionIndex} ${transactionHash}, not the header's ${header.txHashes[transactionIndex] ?? '(none)'}`,
     );
   }
-  const topics = new Array<Hex>(rawTopics.length);
-  for (let i = 0; i < rawTopics.length; i += 1) topics[i] = hashValue(rawTopics[i], what, `topics[${i}]`);
-  return {
-    chainId: block.chainId,
-    blockNumber: block.number,
-    blockHash,
-    blockTimestampMs: block.timestampMs,
-    transactionHash,
-    transactionIndex,
-    logIndex: smallQuantity(l, 'logIndex', what),
-    address: address(l, 'address', what),
-    topics,
-    data: data(l, 'data', what),
-  };
+  return log;
 }
 
 /** The three (byte offset, bit) pairs the Transfer topic sets in a 2048-bit logs bloom (yellow paper M3:2048). */
