@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import type { Producer } from 'kafkajs';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../core/kafka/ensure-topics.ts';
 import { createLogger } from '../core/logger.ts';
@@ -13,7 +13,8 @@ import { migrate } from '../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Anomaly, type Serdes } from '../schemas/index.ts';
 import { testConfig } from '../scripts/test/test-config.ts';
 import { sha256Hex } from './auth.ts';
-import { startGateway, type Gateway } from './server.ts';
+import type { Gateway } from './server.ts';
+import { startReadyGateway } from './testing/start-ready-gateway.ts';
 import { waitUntil } from './testing/wait-until.ts';
 
 // A real gateway on the integration stack (Kafka, registry, ClickHouse engine) over its own database.
@@ -228,12 +229,7 @@ beforeAll(async () => {
   await serdes.registerAll();
   producer = createKafka({ config, logger, clientSuffix: 'gateway-it' }).producer();
   await producer.connect();
-  gateway = await startGateway({ config, logger, port: 0 });
-  // Fails the setup (instead of running every test against a gateway that never became ready).
-  await vi.waitFor(async () => expect((await fetch(`${gateway.origin}/readyz`)).status).toBe(200), {
-    timeout: 60_000,
-    interval: 250,
-  });
+  gateway = await startReadyGateway({ config, logger, port: 0 });
 });
 
 afterAll(async () => {

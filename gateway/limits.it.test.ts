@@ -13,7 +13,8 @@ import { migrate } from '../dwh/migrate.ts';
 import { createSchemaRegistrySerdes } from '../schemas/index.ts';
 import { testConfig } from '../scripts/test/test-config.ts';
 import { sha256Hex } from './auth.ts';
-import { startGateway, type Gateway } from './server.ts';
+import type { Gateway } from './server.ts';
+import { startReadyGateway } from './testing/start-ready-gateway.ts';
 import { waitUntil } from './testing/wait-until.ts';
 
 // Issue 15, finding 4: limits that count work. A real gateway whose warehouse traffic passes through a
@@ -189,12 +190,7 @@ beforeAll(async () => {
   );
   await ensureDeclaredTopics({ config, logger });
   await createSchemaRegistrySerdes({ config }).registerAll();
-  gateway = await startGateway({ config, logger, port: 0 });
-  // Fails the setup (instead of running every test against a gateway that never became ready).
-  await vi.waitFor(async () => expect((await fetch(`${gateway.origin}/readyz`)).status).toBe(200), {
-    timeout: 60_000,
-    interval: 250,
-  });
+  gateway = await startReadyGateway({ config, logger, port: 0 });
 });
 
 afterAll(async () => {
