@@ -11,8 +11,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Issue 15, findings 1 (host files and local services through the engine) and 3 (the
- * read-only user starving the pipeline), against the real endpoint in a child process
+ * The two findings of the security probe (docs/adr/0012-warehouse-endpoint-hardening.md): host files and local
+ * services reachable through the engine, and the read-only user starving the pipeline; against the real endpoint in a child process
  * (infra/warehouse/testing/serve-child.ts), whose memory the test reads from /proc.
  */
 const DATABASE = 'oracul_hardening_it';

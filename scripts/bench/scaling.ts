@@ -1,5 +1,5 @@
 /**
- * Scaling demo (issue 8): the aggregate stages run as `oracul worker` processes sharing the partitions of
+ * Scaling demo: the aggregate stages run as `oracul worker` processes sharing the partitions of
  * `erc20.transfers` / `erc20.transfers.by-address` (6 each). Two workers start on a backlog; their throughput is
  * measured; a third joins: the groups rebalance, the moved tasks restore their state from the changelogs on the
  * newcomer's empty disk, and the throughput is measured again. Everything runs on the bench stack

@@ -1,5 +1,5 @@
 /**
- * Fault tolerance of the whole platform (issue 8), with real failures of real services.
+ * Fault tolerance of the whole platform, with real failures of real services.
  *
  * A Hardhat devnet carries continuous ERC-20 traffic; `oracul start` runs as a child process (block source, raw
  * sinks, stream stages, derived sinks, alerts, DQ) and reaches the RPC node and the ClickHouse endpoint through
