@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The two findings of the security probe (docs/adr/0012-warehouse-endpoint-hardening.md): host files and local
- * services reachable through the engine, and the read-only user starving the pipeline; against the real endpoint in a child process
- * (infra/warehouse/testing/serve-child.ts), whose memory the test reads from /proc.
+ * services reachable through the engine, and the read-only user starving the pipeline; against the real endpoint
+ * in a child process (infra/warehouse/testing/serve-child.ts), whose memory the test reads from /proc.
  */
 const DATABASE = 'oracul_hardening_it';
 const MiB = 1024 * 1024;
