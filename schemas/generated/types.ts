@@ -207,7 +207,7 @@ export interface TransferReject {
   checkpoint: string;
   /** Contract that emitted the log. */
   token_address: Address;
-  /** Why the log is not an ERC-20 transfer: 'erc721_transfer' (4 topics: tokenId indexed), 'wrong_topic_count' (neither 3 nor the legacy 1), 'wrong_data_length' (not 32 bytes, or not 96 for the legacy form), 'invalid_address' (an address word with non-zero upper 12 bytes, e.g. an anonymous-event collision). A string rather than an enum so a new reason needs no schema change. */
+  /** Why the log is not an ERC-20 transfer (processors/erc20/reject-reason.ts): 'erc721_four_topics' (ERC-721: from, to and tokenId indexed), 'bad_topic_count' (2 topics, or more than 4), 'bad_data_length' (not 32 bytes for 3 topics, not 96 for 1), 'non_zero_padding_in_address_topic' and 'non_zero_padding_in_address_word' (an address with non-zero upper 12 bytes, e.g. an anonymous-event collision), 'malformed_hex'. A string rather than an enum so a new reason needs no schema change. */
   reason: string;
   /** The log's topics as lowercase 0x-prefixed hex. */
   topics: Hash[];

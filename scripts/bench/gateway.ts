@@ -28,7 +28,7 @@
  * Every line prints p50/p99/max, throughput, errors, and for the run: wall time, CPU of this process (the load
  * generator), of the gateway and of the warehouse endpoint (/proc), and the 1-minute load average. The machine
  * is shared: compare the ratio gateway/direct of one run, not absolute figures across runs.
- * Targets (issue 16): uncached 90-day reads p99 < 50 ms at 200 req/s, gateway p50 ≤ 1.5 × direct p50,
+ * Targets (docs/performance.md, "Gateway reads"): uncached 90-day reads p99 < 50 ms at 200 req/s, gateway p50 ≤ 1.5 × direct p50,
  * anomalies and cached days p99 < 20 ms at 200 req/s, subscription delivery p99 < 500 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,7 +1,7 @@
 /**
  * A local HTTP server speaking the CoinGecko v3 endpoints the price source uses
  * (/simple/price, /coins/{id}/market_chart/range, /ping), answering from real recorded
- * daily closes (../shared/data/prices/*.csv, exchange candles): each close is the price at
+ * daily closes (scripts/test/fixtures/mainnet/prices/*.csv, exchange candles): each close is the price at
  * 00:00 UTC of its day. Prices are written into the JSON bodies as the CSV text, so an exact
  * comparison is possible. Faults: the first `rateLimitFirst` requests get 429 (Retry-After 0),
  * or every request while `rateLimitAll` is set.
