@@ -2,10 +2,9 @@
 import type { Anomaly } from '../../schemas/index.ts';
 import { isoDayOfEpochDay } from '../../core/time.ts';
 import { builder } from '../builder.ts';
-import { checkOrdered, decodeCursor } from '../scalars.ts';
+import { checkOrdered } from '../scalars.ts';
 import type { AnomalyFilter, AnomalyRow } from '../warehouse.ts';
-import { firstArgument } from './arguments.ts';
-import { connectionType, pageOf } from './connection.ts';
+import { connectionPaging, connectionType } from './connection.ts';
 import { tokenField } from './tokens.ts';
 
 export const Severity = builder.enumType('Severity', {
@@ -122,13 +121,15 @@ const AnomalyConnection = connectionType('Anomaly', AnomalyType, {
 const FAR_PAST = '1970-01-01';
 const FAR_FUTURE = '2149-06-06';
 const SEVERITIES = ['low', 'medium', 'high'] as const;
-const anomaliesFirst = firstArgument('Page size', 50);
+const anomaliesPaging = connectionPaging<AnomalyRow>('anomaly', 50, (node) => [
+  node.day,
+  String(node.detected_at),
+  node.anomaly_id,
+]);
 
 /** The position after which the page starts: day, detection time (ClickHouse DateTime64 text) and id. */
 function anomaliesAfter(after: string | null | undefined): AnomalyFilter['cursor'] {
-  if (!after) return undefined;
-  const [day, detectedAt, id] = decodeCursor(
-    'anomaly',
+  const parts = anomaliesPaging.after(
     after,
     (p) =>
       p.length === 3 &&
@@ -138,7 +139,9 @@ function anomaliesAfter(after: string | null | undefined): AnomalyFilter['cursor
       /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/.test(p[1]) &&
       typeof p[2] === 'string' &&
       p[2].length <= 128,
-  ) as [string, string, string];
+  );
+  if (!parts) return undefined;
+  const [day, detectedAt, id] = parts as [string, string, string];
   return { day, detectedAt, id };
 }
 
@@ -180,13 +183,9 @@ builder.queryFields((t) => ({
       to: t.arg({ type: 'Date', description: 'Only days on or before.' }),
       minSeverity: t.arg({ type: Severity, description: 'Only this severity or higher.' }),
       status: t.arg({ type: AnomalyStatus, description: 'Only this status (default: OPEN and FINAL).' }),
-      first: anomaliesFirst.declare(t.arg),
-      after: t.arg.string({ description: 'endCursor of the previous page.' }),
+      ...anomaliesPaging.args(t.arg),
     },
-    resolve: async (_root, args, ctx) => {
-      const first = anomaliesFirst.check(args.first);
-      const rows = await ctx.reader.anomalies(anomalyFilter(args, first + 1), ctx.budget);
-      return pageOf(rows, first, 'anomaly', (node) => [node.day, String(node.detected_at), node.anomaly_id]);
-    },
+    resolve: (_root, args, ctx) =>
+      anomaliesPaging.page(args.first, (limit) => ctx.reader.anomalies(anomalyFilter(args, limit), ctx.budget)),
   }),
 }));

@@ -1,7 +1,8 @@
 // Relay connections from one helper: every paginated field's <Name>Connection / <Name>Edge pair, forward only.
-import type { ObjectRef } from '@pothos/core';
+import type { ArgBuilder, ObjectRef } from '@pothos/core';
 import { builder, type GatewayTypes } from '../builder.ts';
-import { encodeCursor } from '../scalars.ts';
+import { decodeCursor, encodeCursor } from '../scalars.ts';
+import { firstArgument } from './arguments.ts';
 
 export interface PageInfoShape {
   hasNextPage: boolean;
@@ -74,7 +75,7 @@ export function connectionType<T>(
  * One page from the rows read past the cursor with `limit: first + 1`: the extra row only tells that more follow.
  * Cursors are `kind`-tagged (decodeCursor refuses another field's cursor).
  */
-export function pageOf<T>(
+function pageOf<T>(
   rows: readonly T[],
   first: number,
   kind: string,
@@ -82,4 +83,30 @@ export function pageOf<T>(
 ): ConnectionShape<T> {
   const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(kind, cursorOf(node)), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+/**
+ * The paging of one connection field, from its cursor kind, its default page size and what a node's cursor holds:
+ * the `first` / `after` arguments, the decoding of `after` and the read of one page.
+ */
+export function connectionPaging<T>(kind: string, firstDefault: number, cursorOf: (node: T) => readonly (string | number)[]) {
+  const first = firstArgument('Page size', firstDefault);
+  return {
+    /** `first` and `after`, the last arguments of the field. */
+    args: (arg: ArgBuilder<GatewayTypes>) => ({
+      first: first.declare(arg),
+      after: arg.string({ description: 'endCursor of the previous page.' }),
+    }),
+    /** The parts of the `after` cursor when they pass `check`; undefined for the first page. */
+    after: (cursor: string | null | undefined, check: (parts: unknown[]) => boolean): unknown[] | undefined =>
+      cursor ? decodeCursor(kind, cursor, check) : undefined,
+    /** One page: `requested` checked, then `limit` = page size + 1 rows read past the cursor. */
+    page: async (
+      requested: number | null | undefined,
+      readRows: (limit: number) => Promise<readonly T[]>,
+    ): Promise<ConnectionShape<T>> => {
+      const size = first.check(requested);
+      return pageOf(await readRows(size + 1), size, kind, cursorOf);
+    },
+  };
 }

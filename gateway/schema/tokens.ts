@@ -1,9 +1,7 @@
 // Token: the tracked ERC-20 contracts (table tokens) and the tokens connection.
 import { builder } from '../builder.ts';
-import { decodeCursor } from '../scalars.ts';
 import type { TokenRow } from '../warehouse.ts';
-import { firstArgument } from './arguments.ts';
-import { connectionType, pageOf } from './connection.ts';
+import { connectionPaging, connectionType } from './connection.ts';
 
 export const Token = builder.objectRef<TokenRow>('Token').implement({
   description: 'A tracked ERC-20 token contract with its latest metadata (table tokens).',
@@ -47,27 +45,20 @@ export const tokenField = {
   description: 'Metadata of the token (batched lookup); null when the token is not in the tokens table.',
 } as const;
 
-const tokensFirst = firstArgument('Page size', 100);
+const tokensPaging = connectionPaging<TokenRow>('token', 100, (node) => [node.address]);
 
 /** The address after which the page starts ('' for the first page). */
 function tokensAfter(after: string | null | undefined): string {
-  if (!after) return '';
   const isAddressCursor = (p: unknown[]) => p.length === 1 && typeof p[0] === 'string' && /^0x[0-9a-f]{40}$/.test(p[0]);
-  return decodeCursor('token', after, isAddressCursor)[0] as string;
+  return (tokensPaging.after(after, isAddressCursor)?.[0] as string | undefined) ?? '';
 }
 
 builder.queryFields((t) => ({
   tokens: t.field({
     type: TokenConnection,
     description: 'Tracked tokens with metadata, ordered by address.',
-    args: {
-      first: tokensFirst.declare(t.arg),
-      after: t.arg.string({ description: 'endCursor of the previous page.' }),
-    },
-    resolve: async (_root, args, ctx) => {
-      const first = tokensFirst.check(args.first);
-      const rows = await ctx.reader.tokensPage(tokensAfter(args.after), first + 1, ctx.budget);
-      return pageOf(rows, first, 'token', (node) => [node.address]);
-    },
+    args: tokensPaging.args(t.arg),
+    resolve: (_root, args, ctx) =>
+      tokensPaging.page(args.first, (limit) => ctx.reader.tokensPage(tokensAfter(args.after), limit, ctx.budget)),
   }),
 }));
