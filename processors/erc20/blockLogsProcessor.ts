@@ -34,14 +34,7 @@ export type Erc20DecoderStores = {
 };
 
 /** The fields of a log needed to decode it again. */
-export interface RecentLog {
-  readonly tx_hash: string;
-  readonly tx_index: number;
-  readonly log_index: number;
-  readonly address: string;
-  readonly topics: readonly string[];
-  readonly data: string;
-}
+export type RecentLog = Pick<EvmLog, 'tx_hash' | 'tx_index' | 'log_index' | 'address' | 'topics' | 'data'>;
 
 export type Erc20DecoderInput =
   { readonly kind: 'logs'; readonly batch: LogBatch } | { readonly kind: 'token'; readonly token: TokenMetadataRecord };

@@ -7,16 +7,8 @@ import type { RejectReason } from './rejectReason.ts';
 import type { TokenMetadata } from './tokenMetadata.ts';
 import { ZERO_ADDRESS } from './transferEvent.ts';
 
-/**
- * One ERC-20 transfer, as the processors handle it. Same field names, values and units as the `erc20.transfers` Avro
- * record (schemas/erc20.transfers.avsc) and the `erc20_transfers` table: `kind` (transfer | retraction), `form`
- * (standard | legacy), `block_timestamp` in UTC epoch milliseconds. Only the representation differs where the
- * processors compute: `amount_raw` is a bigint (the record's decimal string), hex fields are plain strings, and the
- * record's `version` is added when it is published (erc20-decoder).
- */
-export interface Erc20Transfer {
-  /** `retraction`: the log's block was reorged out; undo this transfer's effect. */
-  readonly kind: TransferKind;
+/** Where a Transfer-topic log sits, as the transfer and reject records carry it (same names and units as Avro). */
+export interface TransferLogPosition {
   readonly chain_id: number;
   readonly block_number: number;
   readonly block_hash: string;
@@ -27,7 +19,20 @@ export interface Erc20Transfer {
   readonly log_index: number;
   /** (block_timestamp, chain, block, tx, log), see schemas/checkpoint.ts (the contract shared with Avro and ClickHouse). */
   readonly checkpoint: string;
+  /** The emitting contract. */
   readonly token_address: string;
+}
+
+/**
+ * One ERC-20 transfer, as the processors handle it. Same field names, values and units as the `erc20.transfers` Avro
+ * record (schemas/erc20.transfers.avsc) and the `erc20_transfers` table: `kind` (transfer | retraction), `form`
+ * (standard | legacy), `block_timestamp` in UTC epoch milliseconds. Only the representation differs where the
+ * processors compute: `amount_raw` is a bigint (the record's decimal string), hex fields are plain strings, and the
+ * record's `version` is added when it is published (erc20-decoder).
+ */
+export interface Erc20Transfer extends TransferLogPosition {
+  /** `retraction`: the log's block was reorged out; undo this transfer's effect. */
+  readonly kind: TransferKind;
   readonly from_address: string;
   readonly to_address: string;
   /** Exact uint256. */
@@ -47,20 +52,9 @@ export interface Erc20Transfer {
  * One rejected Transfer-topic log: the `erc20.rejects` Avro record and `erc20_rejects` table (same names and units),
  * without the `version` added when it is published.
  */
-export interface Erc20Reject {
+export interface Erc20Reject extends TransferLogPosition {
   /** `retraction`: the log's block was reorged out. */
   readonly kind: RejectKind;
-  readonly chain_id: number;
-  readonly block_number: number;
-  readonly block_hash: string;
-  /** UTC epoch milliseconds. */
-  readonly block_timestamp: number;
-  readonly tx_hash: string;
-  readonly tx_index: number;
-  readonly log_index: number;
-  readonly checkpoint: string;
-  /** The emitting contract. */
-  readonly token_address: string;
   readonly reason: RejectReason;
   /** The log's topics and data, lowercase, as received. */
   readonly topics: readonly string[];
@@ -111,6 +105,20 @@ function checkpointOf(log: EvmLog): string {
   });
 }
 
+function positionOf(log: EvmLog): TransferLogPosition {
+  return {
+    chain_id: log.chain_id,
+    block_number: log.block_number,
+    block_hash: log.block_hash,
+    block_timestamp: log.block_timestamp,
+    tx_hash: log.tx_hash,
+    tx_index: log.tx_index,
+    log_index: log.log_index,
+    checkpoint: checkpointOf(log),
+    token_address: log.address,
+  };
+}
+
 /** Builds the transfer from a decoded log and (possibly unknown) token metadata; `retraction` when its block was orphaned. */
 export function toTransfer(
   log: EvmLog,
@@ -121,15 +129,7 @@ export function toTransfer(
   const decimals = metadata !== undefined && isValidDecimals(metadata.decimals) ? metadata.decimals : null;
   return {
     kind,
-    chain_id: log.chain_id,
-    block_number: log.block_number,
-    block_hash: log.block_hash,
-    block_timestamp: log.block_timestamp,
-    tx_hash: log.tx_hash,
-    tx_index: log.tx_index,
-    log_index: log.log_index,
-    checkpoint: checkpointOf(log),
-    token_address: log.address,
+    ...positionOf(log),
     from_address: decoded.from,
     to_address: decoded.to,
     amount_raw: decoded.amount,
@@ -146,15 +146,7 @@ export function toTransfer(
 export function toReject(log: EvmLog, reason: RejectReason, kind: RejectKind = 'rejection'): Erc20Reject {
   return {
     kind,
-    chain_id: log.chain_id,
-    block_number: log.block_number,
-    block_hash: log.block_hash,
-    block_timestamp: log.block_timestamp,
-    tx_hash: log.tx_hash,
-    tx_index: log.tx_index,
-    log_index: log.log_index,
-    checkpoint: checkpointOf(log),
-    token_address: log.address,
+    ...positionOf(log),
     reason,
     topics: log.topics.map((t) => t.toLowerCase()),
     data: log.data.toLowerCase(),
