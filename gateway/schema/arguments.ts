@@ -5,7 +5,7 @@ import type { GatewayContext, GatewayTypes } from '../builder.ts';
 import { checkFirst, checkRange, MAX_FIRST } from '../scalars.ts';
 
 /** A day range `from`..`to` (inclusive) that is ordered and at most gateway.maxRangeDays long. */
-export function requireRange(ctx: GatewayContext, from: string, to: string): void {
+function requireRange(ctx: GatewayContext, from: string, to: string): void {
   checkRange(from, to, ctx.maxRangeDays);
 }
 
