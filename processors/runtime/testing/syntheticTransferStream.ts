@@ -60,6 +60,11 @@ export function erc20TransferLogs(batch: LogBatch | undefined): Log[] {
   return (batch?.logs ?? []).filter((log) => log.topics[0] === TRANSFER_TOPIC && log.topics.length === 3);
 }
 
+/** The ERC-721 look-alikes of a generated batch (the Transfer topic with a fourth, the token id): rejected by the decoder. */
+export function erc721Logs(batch: LogBatch | undefined): Log[] {
+  return (batch?.logs ?? []).filter((log) => log.topics[0] === TRANSFER_TOPIC && log.topics.length === 4);
+}
+
 /** The addresses (as topic words) of a Transfer log's address legs: from and to, without the zero address of a mint or burn. */
 export function legWords(log: Log): string[] {
   return log.topics.slice(1).filter((w) => w !== ZERO_WORD);
