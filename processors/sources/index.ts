@@ -58,14 +58,8 @@ export { createMemoryBlockStore, type RecentBlockStore } from './reorg/recent-bl
 export { applyReorgCheck, detectReorg, type DetectReorgParameters, type ReorgCheck } from './reorg/detect-reorg.ts';
 export { retractionsFor, type BlockRetractionRecord } from './reorg/retraction.ts';
 export { ChainMovedError, ReorgTooDeepError } from './reorg/errors.ts';
-export {
-  runBlockSource,
-  sourceStateDir,
-  type BlockSourceOptions,
-  type RunRange,
-  type RunSummary,
-  type SourceProgress,
-} from './loop/block-source.ts';
+export { runBlockSource, type BlockSourceOptions, type RunRange, type RunSummary } from './loop/block-source.ts';
+export { sourceStateDir, type SourceProgress } from './loop/source-run.ts';
 export { readCommittedTail, type CommittedTail } from './loop/committed-tail.ts';
 export { superviseBlockSource, type SupervisedSourceStats, type SuperviseBlockSourceOptions } from './loop/supervise.ts';
 export { SourceStoppedError } from './loop/errors.ts';

@@ -48,7 +48,6 @@ import {
   type VersionClock,
 } from './source-run.ts';
 
-export { sourceStateDir, type SourceProgress } from './source-run.ts';
 
 export interface RunSummary extends SourceProgress {
   mode: 'backfill' | 'live';

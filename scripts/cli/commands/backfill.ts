@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Common } from '../../../core/common.ts';
 import { parseIsoDay } from '../../../core/time.ts';
 import { createCliCommon } from '../common.ts';
-import type { SourceProgress } from '../../../processors/sources/loop/block-source.ts';
+import type { SourceProgress } from '../../../processors/sources/index.ts';
 import { nonNegativeInteger, positiveInteger } from '../args.ts';
 
 const blockNumber = (value: string): number => {
