@@ -185,7 +185,7 @@ export const CHECK_STATUS = ['pass', 'fail', 'error', 'pending'] as const;
 /** pass: observed within threshold. fail: observed breaches threshold. error: the check could not run (details says why). pending: nothing to judge yet (no block ingested or price polled within the grace period since monitoring started, or the window not reached yet); never alerted. */
 export type CheckStatus = (typeof CHECK_STATUS)[number];
 
-/** A log whose first topic is the Transfer(address,address,uint256) signature but which is not a valid ERC-20 transfer, with the reason (topic erc20.rejects, key '<chain_id>:<block_number>'). Rejects are counted per reason and kept, never dropped silently. */
+/** A log whose first topic is the Transfer(address,address,uint256) signature but which is not a valid ERC-20 transfer, with the reason (topic erc20.rejects, key '<chain_id>:<token_address>', like erc20.transfers). Rejects are counted per reason and kept, never dropped silently. */
 export interface TransferReject {
   /** Whether this record adds a rejection or retracts one emitted earlier. */
   kind: RejectKind;
