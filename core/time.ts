@@ -41,11 +41,19 @@ export function epochDayOf(ms: number): number {
  */
 export function parseIsoDay(value: string): number | undefined {
   if (!ISO_DAY.test(value)) return undefined;
-  const ms = Date.parse(`${value}T00:00:00Z`);
+  const ms = isoDayStartMs(value);
   return Number.isFinite(ms) && isoDay(ms) === value ? ms : undefined;
+}
+
+/**
+ * Epoch milliseconds of the start of `day`, a `YYYY-MM-DD` the caller already knows is valid (NaN otherwise, as
+ * `Date.parse`); {@link parseIsoDay} checks text from outside.
+ */
+export function isoDayStartMs(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
 }
 
 /** The ISO day `days` after (or before, when negative) `day`. `day` must be a valid `YYYY-MM-DD`. */
 export function addDays(day: string, days: number): string {
-  return isoDay(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS);
+  return isoDay(isoDayStartMs(day) + days * DAY_MS);
 }

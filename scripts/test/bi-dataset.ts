@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DAY_MS, dayStartMs, HOUR_MS as HOUR, isoDay } from '../../core/time.ts';
+import { DAY_MS, dayStartMs, HOUR_MS as HOUR, isoDay, isoDayStartMs } from '../../core/time.ts';
 import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
@@ -427,7 +427,7 @@ function detectAnomalies(
       if (s.entityType === 'address' && score.direction !== 'spike') continue;
       const severity = severityOf(Math.abs(score.z));
       if (severity === null) continue;
-      const dayEnd = Date.parse(`${p.day}T00:00:00Z`) + DAY_MS;
+      const dayEnd = isoDayStartMs(p.day) + DAY_MS;
       const row: DemoAnomalyRow = {
         anomaly_id: '',
         chain_id: CHAIN_ID,

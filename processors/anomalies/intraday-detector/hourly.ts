@@ -26,7 +26,7 @@ import {
 import type { StreamingDetectorParams } from '../detector/params.ts';
 import { medianSorted } from '../lib/descriptive.ts';
 import type { SeverityThresholds } from '../lib/severity.ts';
-import { DAY_MS, HOUR_MS, isoDay } from '../../../core/time.ts';
+import { DAY_MS, HOUR_MS, isoDay, isoDayStartMs } from '../../../core/time.ts';
 
 export interface HourlyDetectorParams {
   readonly enabled: boolean;
@@ -90,7 +90,7 @@ export interface HourlyStep {
   readonly openFloor: number | null;
 }
 
-const dayStartOf = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+const dayStartOf = isoDayStartMs;
 
 /** The hour an observation belongs to: its stream time's hour, clamped into its day; a final closes the last hour. */
 function hourOf(obs: HourlyObservation): number {

@@ -25,7 +25,7 @@
 import { lowerBound, median, medianSorted, sortedCopy } from './descriptive.ts';
 import { AnomalyParameterError } from './errors.ts';
 import { robustBaseline } from './robust-zscore.ts';
-import { addDays, DAY_MS } from '../../../core/time.ts';
+import { addDays, DAY_MS, isoDayStartMs } from '../../../core/time.ts';
 import { weeklyTrendSlope } from './weekly-trend.ts';
 import { standardize } from './zscore.ts';
 
@@ -199,8 +199,8 @@ export function dailyBaseline(
 function detrended(history: readonly DailyPoint[], day: string, params: DailyBaselineParams): number[] {
   const ys = history.map((p) => transformValue(p.value, params.transform));
   if (params.trendMinDays <= 0 || history.length < params.trendMinDays) return ys;
-  const dayMs = Date.parse(`${day}T00:00:00Z`);
-  const ages = history.map((p) => Math.round((dayMs - Date.parse(`${p.day}T00:00:00Z`)) / DAY_MS));
+  const dayMs = isoDayStartMs(day);
+  const ages = history.map((p) => Math.round((dayMs - isoDayStartMs(p.day)) / DAY_MS));
   const slope = weeklyTrendSlope(ys, ages);
   return slope === 0 ? ys : ys.map((y, i) => y + slope * (ages[i] as number));
 }

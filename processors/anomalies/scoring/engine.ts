@@ -36,7 +36,7 @@ import { HOURS_PER_DAY } from '../lib/intraday.ts';
 import { severityOf } from '../lib/severity.ts';
 import type { AnomalyScoringParams } from './params.ts';
 import { addVolume, isTop, logContribution, nthLargest, type TopNMeta } from './topN.ts';
-import { addDays, DAY_MS, epochDayOf, HOUR_MS, isoDayOfEpochDay, isoHour } from '../../../core/time.ts';
+import { addDays, DAY_MS, epochDayOf, HOUR_MS, isoDayOfEpochDay, isoDayStartMs, isoHour } from '../../../core/time.ts';
 
 export const ANOMALIES_TOPIC = 'anomalies';
 export const SCORING_METHOD = 'robust_zscore';
@@ -201,7 +201,7 @@ export function toIsoDay(date: string | number): string {
 
 /** Epoch day of a `YYYY-MM-DD` day. */
 function epochDayOfIsoDay(isoDay: string): number {
-  return epochDayOf(Date.parse(`${isoDay}T00:00:00Z`));
+  return epochDayOf(isoDayStartMs(isoDay));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createPublicClient, fallback, http } from 'viem';
+import { isoDayStartMs } from '../../../core/time.ts';
 
 /** A block's timestamp in seconds (a real RPC call in production: `eth_getBlockByNumber`). */
 export type BlockTimestampOf = (blockNumber: bigint) => Promise<bigint>;
@@ -44,8 +45,8 @@ export async function blockRangeOfDays(rpcUrls: readonly string[], fromDay: stri
     return t;
   };
   const latest = await client.getBlockNumber();
-  const start = BigInt(Date.parse(`${fromDay}T00:00:00Z`) / 1000);
-  const end = BigInt(Date.parse(`${toDay}T00:00:00Z`) / 1000) + DAY_S;
+  const start = BigInt(isoDayStartMs(fromDay) / 1000);
+  const end = BigInt(isoDayStartMs(toDay) / 1000) + DAY_S;
   const from = await firstBlockAtOrAfter(timestampOf, latest, start);
   if (from === null) return null;
   const afterEnd = await firstBlockAtOrAfter(timestampOf, latest, end);

@@ -13,7 +13,7 @@ import type { AnomalyScoringParams } from '../../../processors/anomalies/scoring
 import { devnetPriceAt } from '../../platform/devnet/priceServer.ts';
 import { devnetTokens, type DeployedDevnetToken } from '../../platform/devnet/tokens.ts';
 import { planHistory, type PlantedAnomaly, type TrafficPlan } from '../../platform/devnet/traffic.ts';
-import { DAY_MS, HOUR_MS, isoDay, isoDayOfEpochDay } from '../../../core/time.ts';
+import { DAY_MS, HOUR_MS, isoDay, isoDayOfEpochDay, isoDayStartMs } from '../../../core/time.ts';
 
 const ZERO = '0x0000000000000000000000000000000000000000';
 const CHAIN_ID = 31337;
@@ -80,7 +80,7 @@ function aggregateRecords(plan: TrafficPlan, tokens: readonly DeployedDevnetToke
     const ms = block.timestampS * 1000;
     const day = isoDay(ms);
     if (day !== currentDay) {
-      if (currentDay !== '') closeDay(currentDay, Date.parse(`${currentDay}T00:00:00Z`) + DAY_MS + 60_000, true, null);
+      if (currentDay !== '') closeDay(currentDay, isoDayStartMs(currentDay) + DAY_MS + 60_000, true, null);
       currentDay = day;
       tokenDays.clear();
       flowDays.clear();
@@ -111,7 +111,7 @@ function aggregateRecords(plan: TrafficPlan, tokens: readonly DeployedDevnetToke
   }
   // The last history day closes only if it is before today (the devnet keeps today open).
   if (currentDay !== '' && currentDay < isoDay(nowMs)) {
-    closeDay(currentDay, Date.parse(`${currentDay}T00:00:00Z`) + DAY_MS + 60_000, true, null);
+    closeDay(currentDay, isoDayStartMs(currentDay) + DAY_MS + 60_000, true, null);
   }
   return { tokenRecords, addressRecords };
 }
