@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REJECT_REASONS } from '../processors/erc20/rejectReason.ts';
+import { REJECT_REASONS } from '../processors/erc20/reject-reason.ts';
 import { encodeCheckpoint } from '../schemas/checkpoint.ts';
 import { bindDatabase, loadMigrations } from './load-migrations.ts';
 

@@ -1,5 +1,5 @@
 /** Local stack supervisor: `oracul stack up|down|status`, also used by the integration test harness. */
-export { stackUp, stackDown, stackStatus } from './supervisor.ts';
+export { stackUp, stackDown, stackStatus } from './stack-lifecycle.ts';
 export type {
   StackOptions,
   ComponentUpResult,
@@ -7,7 +7,7 @@ export type {
   ComponentStatus,
   HealthState,
   UpAction,
-} from './supervisor.ts';
+} from './stack-lifecycle.ts';
 export { parseComponentNames } from './components.ts';
 export { formatStatusTable, formatUpTable } from './status-table.ts';
 export { stackPaths, type StackPaths } from './paths.ts';

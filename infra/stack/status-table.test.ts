@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatStatusTable, formatTable } from './status-table.ts';
-import type { ComponentStatus } from './supervisor.ts';
+import type { ComponentStatus } from './stack-lifecycle.ts';
 
 describe('formatTable', () => {
   it('aligns columns and does not pad the last one', () => {

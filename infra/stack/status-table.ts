@@ -1,4 +1,4 @@
-import type { ComponentStatus, ComponentUpResult } from './supervisor.ts';
+import type { ComponentStatus, ComponentUpResult } from './stack-lifecycle.ts';
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -1,6 +1,6 @@
 import type { TransferKind } from '../../schemas/generated/types.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
-import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 
 /**
  * Repartitioning: the stateless step between `erc20.transfers` and the aggregates. The erc20-decoder publishes both

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleAdvanceTarget } from './partitionClock.ts';
+import { idleAdvanceTarget } from './partition-clock.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { DEFAULT_WINDOWING, closedBefore, utcDate, windowStartOf } from './windowing.ts';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Anomaly, DataQualityCheck } from '../../schemas/generated/types.ts';
 import { Alerter, type AlerterOptions } from './alerter.ts';
 import { SlackSink } from './slack.ts';
-import { startWebhookServer, type WebhookServer } from './testing/webhookServer.ts';
+import { startWebhookServer, type WebhookServer } from './testing/webhook-server.ts';
 
 const logger = pino({ level: 'silent' });
 

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertDeliveryError, AlertRejectedError } from './errors.ts';
 import { escapeMrkdwn, parseRetryAfter, renderSlackMessage, SlackSink } from './slack.ts';
-import { startWebhookServer, type WebhookServer } from './testing/webhookServer.ts';
+import { startWebhookServer, type WebhookServer } from './testing/webhook-server.ts';
 import type { Alert, AlertDigest } from './types.ts';
 
 const alert = (key: string, severity: Alert['severity'] = 'high'): Alert => ({

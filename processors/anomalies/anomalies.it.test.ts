@@ -13,15 +13,15 @@ import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
 import { createSchemaRegistrySerdes, type Anomaly, type Serdes } from '../../schemas/index.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
-import { splitOutputs } from '../aggregates/dailyAggregator.ts';
+import { splitOutputs } from '../aggregates/daily-aggregator.ts';
 import { addr, transfer } from '../aggregates/testing/fixtures.ts';
-import { createTokenMetricsProcessor, type TokenMetricsDaily } from '../aggregates/tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from '../aggregates/token-metrics-daily.ts';
 import { createTestDriver } from '../core/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { startAlertService, type AlertService } from '../alerts/service.ts';
-import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhookServer.ts';
+import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhook-server.ts';
 import { anomalyRow } from './rows.ts';
-import { createTokenAnomalyProcessor } from './tokenScorer.ts';
+import { createTokenAnomaliesProcessor } from './token-anomalies.ts';
 import { HOUR_MS } from '../../core/time.ts';
 
 const database = `oracul_anomalies_it_${randomBytes(4).toString('hex')}`;
@@ -48,8 +48,8 @@ let outboxDir: string;
  * midnight + grace. Its outputs are piped into the token anomaly scorer.
  */
 function runPipeline(): { metrics: TokenMetricsDaily[]; anomalies: Anomaly[] } {
-  const aggregator = createTestDriver(createTokenMetricsProcessor({ windowing: { updates: 'on_punctuate' } }));
-  const scorer = createTestDriver(createTokenAnomalyProcessor(config));
+  const aggregator = createTestDriver(createTokenMetricsDailyProcessor({ windowing: { updates: 'on_punctuate' } }));
+  const scorer = createTestDriver(createTokenAnomaliesProcessor(config));
   const metrics: TokenMetricsDaily[] = [];
   const anomalies: Anomaly[] = [];
   const forward = (): void => {

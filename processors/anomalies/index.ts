@@ -1,14 +1,14 @@
 export {
-  createTokenAnomalyProcessor,
-  createTokenAnomalyProcessorFromParams,
+  createTokenAnomaliesProcessor,
+  createTokenAnomaliesProcessorFromParams,
   TOKEN_METRICS_TOPIC,
   type TokenMetricsInput,
-} from './tokenScorer.ts';
+} from './token-anomalies.ts';
 export {
-  createAddressAnomalyProcessor,
-  createAddressAnomalyProcessorFromParams,
+  createAddressAnomaliesProcessor,
+  createAddressAnomaliesProcessorFromParams,
   ADDRESS_FLOWS_TOPIC,
   type AddressFlowsInput,
-} from './addressScorer.ts';
+} from './address-anomalies.ts';
 export { ANOMALIES_TOPIC, SCORING_METHOD, SCORER_STORES, anomalyId, type ScorerStores } from './scoring/engine.ts';
 export { DEFAULT_SCORING_PARAMS, scoringParamsFromConfig, type AnomalyScoringParams } from './scoring/params.ts';

@@ -22,7 +22,7 @@ import { consumerLagFindings } from '../alerts/pipeline.ts';
 import { startAlertService, type AlertService } from '../alerts/service.ts';
 import { Alerter } from '../alerts/alerter.ts';
 import { SlackSink } from '../alerts/slack.ts';
-import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhookServer.ts';
+import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhook-server.ts';
 import type { DataQualityCheck } from '../../schemas/generated/types.ts';
 import { TRANSFER_TOPIC0 } from './checks.ts';
 import { runDqOnce } from './service.ts';

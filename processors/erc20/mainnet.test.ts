@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogBatch, Transfer } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from './blockLogsProcessor.ts';
-import { decodeTransferLog, type TransferDecodeResult } from './decodeTransfer.ts';
-import { decodeTransferWithViem } from './decodeTransferWithViem.ts';
+import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from './erc20-decoder.ts';
+import { decodeTransferLog, type TransferDecodeResult } from './decode-transfer.ts';
+import { decodeTransferWithViem } from './decode-transfer-with-viem.ts';
 import type { EvmLog } from './log.ts';
-import type { RejectReason } from './rejectReason.ts';
-import { tokenKey, type TokenMetadata } from './tokenMetadata.ts';
+import type { RejectReason } from './reject-reason.ts';
+import { tokenKey, type TokenMetadata } from './token-metadata.ts';
 import { toTransfer, type Erc20Transfer } from './transfer.ts';
 import {
   SQD_BLOCKS,
@@ -23,7 +23,7 @@ import {
   sqdLogs,
   type EtlTransfer,
   type RpcLog,
-} from './testing/sharedData.ts';
+} from './testing/shared-data.ts';
 
 interface Decoded {
   readonly transfers: Erc20Transfer[];

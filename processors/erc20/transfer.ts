@@ -1,11 +1,11 @@
 import type { RejectKind, TransferForm, TransferKind } from '../../schemas/generated/types.ts';
 import { CHECKPOINT_WIDTHS, encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { formatAmount, isValidDecimals } from './amount.ts';
-import type { DecodedTransfer } from './decodeTransfer.ts';
+import type { DecodedTransfer } from './decode-transfer.ts';
 import type { EvmLog } from './log.ts';
-import type { RejectReason } from './rejectReason.ts';
-import type { TokenMetadata } from './tokenMetadata.ts';
-import { ZERO_ADDRESS } from './transferEvent.ts';
+import type { RejectReason } from './reject-reason.ts';
+import type { TokenMetadata } from './token-metadata.ts';
+import { ZERO_ADDRESS } from './transfer-event.ts';
 
 /** Where a Transfer-topic log sits, as the transfer and reject records carry it (same names and units as Avro). */
 export interface TransferLogPosition {

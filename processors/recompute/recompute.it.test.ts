@@ -6,7 +6,7 @@ import { migrate } from '../../dwh/migrate.ts';
 import type { Transfer } from '../../schemas/generated/types.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createErc20DecoderProcessor } from '../erc20/blockLogsProcessor.ts';
+import { createErc20DecoderProcessor } from '../erc20/erc20-decoder.ts';
 import {
   expectedAddressFlows,
   expectedTokenMetrics,

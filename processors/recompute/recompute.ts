@@ -8,7 +8,7 @@ import type {
   Anomaly,
   TokenMetricsDaily as TokenMetricsRecord,
 } from '../../schemas/generated/types.ts';
-import { createAddressAnomalyProcessor, createTokenAnomalyProcessor } from '../anomalies/index.ts';
+import { createAddressAnomaliesProcessor, createTokenAnomaliesProcessor } from '../anomalies/index.ts';
 import type { AddressFlowsInput, TokenMetricsInput } from '../anomalies/index.ts';
 import { PRICE_LOOKBACK_MS } from '../aggregates/prices.ts';
 import { addressLegsOf } from '../aggregates/repartition.ts';
@@ -132,8 +132,8 @@ function createEngines(config: OraculConfig): Engines {
       if (output.topic !== 'address.flows.daily') return;
       addressFinals.push(addressStage.toAvro(output).value as AddressFlowsRecord);
     }),
-    tokenScorer: driver(createTokenAnomalyProcessor(config), collect),
-    addressScorer: driver(createAddressAnomalyProcessor(config), collect),
+    tokenScorer: driver(createTokenAnomaliesProcessor(config), collect),
+    addressScorer: driver(createAddressAnomaliesProcessor(config), collect),
     take() {
       const taken = { tokenFinals, addressFinals, raised };
       [tokenFinals, addressFinals, raised] = [[], [], []];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createTokenMetricsProcessor } from '../aggregates/tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor } from '../aggregates/token-metrics-daily.ts';
 import { TOKEN, transfer } from '../aggregates/testing/fixtures.ts';
 import { entityKeyOf } from './topology.ts';
 
@@ -14,7 +14,7 @@ describe('aggregate record keys (token.metrics.daily, address.flows.daily)', () 
   });
 
   it('are the same for every day the token aggregator emits', () => {
-    const driver = createTestDriver(createTokenMetricsProcessor({ windowing: { updates: 'every_record' } }));
+    const driver = createTestDriver(createTokenMetricsDailyProcessor({ windowing: { updates: 'every_record' } }));
     const keys = new Set<string>();
     for (const at of ['2026-11-20T12:00:00Z', '2026-11-21T12:00:00Z', '2026-11-22T12:00:00Z', '2026-11-23T12:00:00Z']) {
       for (const o of driver.pipe(transfer({ at }))) if (o.topic === 'token.metrics.daily') keys.add(entityKeyOf(o.key));

@@ -9,11 +9,11 @@ import type {
 } from '../../schemas/generated/types.ts';
 import type { OutputRecord } from '../core/processor.ts';
 import { KEY_SEPARATOR } from '../core/windowKey.ts';
-import { createAddressFlowsProcessor, type AddressFlowsOutput } from '../aggregates/addressFlowsDaily.ts';
-import { isLateEvent, type LateEvent } from '../aggregates/dailyAggregator.ts';
+import { createAddressFlowsDailyProcessor, type AddressFlowsOutput } from '../aggregates/address-flows-daily.ts';
+import { isLateEvent, type LateEvent } from '../aggregates/daily-aggregator.ts';
 import type { PriceTick } from '../aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../aggregates/repartition.ts';
-import { createTokenMetricsProcessor, type TokenMetricsOutput } from '../aggregates/tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor, type TokenMetricsOutput } from '../aggregates/token-metrics-daily.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { WindowingConfig } from '../aggregates/windowing.ts';
 import {
@@ -21,10 +21,10 @@ import {
   type Erc20DecoderInput,
   type Erc20DecoderOutput,
   type Erc20DecoderStores,
-} from '../erc20/blockLogsProcessor.ts';
+} from '../erc20/erc20-decoder.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import type { OraculConfig } from '../../config/schema.ts';
-import { createAddressAnomalyProcessor, createTokenAnomalyProcessor } from '../anomalies/index.ts';
+import { createAddressAnomaliesProcessor, createTokenAnomaliesProcessor } from '../anomalies/index.ts';
 import type { StageSpec, AnyStageSpec, KafkaTopics } from './stage.ts';
 
 /**
@@ -100,7 +100,7 @@ export function erc20DecoderStage(
 }
 
 export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec {
-  const processor = createTokenMetricsProcessor({ windowing: params.windowing });
+  const processor = createTokenMetricsDailyProcessor({ windowing: params.windowing });
   const graceMs = params.windowing?.graceMs ?? 3_600_000;
   return {
     name: processor.name,
@@ -148,7 +148,7 @@ export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec
 }
 
 export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec {
-  const processor = createAddressFlowsProcessor({ windowing: params.windowing });
+  const processor = createAddressFlowsDailyProcessor({ windowing: params.windowing });
   const graceMs = params.windowing?.graceMs ?? 3_600_000;
   return {
     name: processor.name,
@@ -227,12 +227,12 @@ function anomalyStage(
 
 /** Streaming anomaly scoring of the token marts (updates and finals). */
 export function tokenAnomaliesStage(config: OraculConfig, params: TopologyParameters = {}): AnyStageSpec {
-  return anomalyStage(createTokenAnomalyProcessor(config), 'token.metrics.daily', params);
+  return anomalyStage(createTokenAnomaliesProcessor(config), 'token.metrics.daily', params);
 }
 
 /** Streaming anomaly scoring of the top-N (address, token) flows. */
 export function addressAnomaliesStage(config: OraculConfig, params: TopologyParameters = {}): AnyStageSpec {
-  return anomalyStage(createAddressAnomalyProcessor(config), 'address.flows.daily', params);
+  return anomalyStage(createAddressAnomaliesProcessor(config), 'address.flows.daily', params);
 }
 
 /**

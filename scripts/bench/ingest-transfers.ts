@@ -32,7 +32,7 @@ import {
   type TransfersSummary,
 } from '../../processors/sources/transfers/index.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
-import { startBenchStack } from './benchStack.ts';
+import { startBenchStack } from './bench-stack.ts';
 
 export interface PassFigures {
   wallS: number;

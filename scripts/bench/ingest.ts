@@ -35,7 +35,7 @@ import { createRawChainSinks } from '../../processors/sinks/index.ts';
 import { runBlockSource } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
-import { processCpuSeconds, stackPids, startBenchStack } from './benchStack.ts';
+import { processCpuSeconds, stackPids, startBenchStack } from './bench-stack.ts';
 import { getLogsParseLoop, measureTransfersIngest, startSyntheticServer } from './ingest-transfers.ts';
 import { measureSinks } from './sinks.ts';
 

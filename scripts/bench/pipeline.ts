@@ -19,7 +19,7 @@ import { createKafka } from '../../core/kafka/client.ts';
 import { resetTopics, waitForStages } from '../../processors/runtime/testing/pipelineHarness.ts';
 import { addressFlowsStage, tokenMetricsStage } from '../../processors/runtime/topology.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
-import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './benchStack.ts';
+import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
 
 const DAYS = numberArg('days', 3);

@@ -18,18 +18,18 @@
 import { performance } from 'node:perf_hooks';
 import { DAY_MS } from '../../core/time.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
-import { decodeTransferLog } from '../../processors/erc20/decodeTransfer.ts';
-import { decodeTransferWithViem } from '../../processors/erc20/decodeTransferWithViem.ts';
+import { decodeTransferLog } from '../../processors/erc20/decode-transfer.ts';
+import { decodeTransferWithViem } from '../../processors/erc20/decode-transfer-with-viem.ts';
 import type { EvmLog } from '../../processors/erc20/log.ts';
-import { tokenKey, type TokenMetadata } from '../../processors/erc20/tokenMetadata.ts';
+import { tokenKey, type TokenMetadata } from '../../processors/erc20/token-metadata.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
-import { TRANSFER_TOPIC } from '../../processors/erc20/transferEvent.ts';
-import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from '../../processors/erc20/blockLogsProcessor.ts';
+import { TRANSFER_TOPIC } from '../../processors/erc20/transfer-event.ts';
+import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from '../../processors/erc20/erc20-decoder.ts';
 import type { LogBatch, Transfer } from '../../schemas/generated/types.ts';
-import { createAddressFlowsProcessor } from '../../processors/aggregates/addressFlowsDaily.ts';
+import { createAddressFlowsDailyProcessor } from '../../processors/aggregates/address-flows-daily.ts';
 import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf } from '../../processors/aggregates/repartition.ts';
-import { createTokenMetricsProcessor } from '../../processors/aggregates/tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor } from '../../processors/aggregates/token-metrics-daily.ts';
 import { numberArg } from './args.ts';
 
 const TRANSFERS = numberArg('transfers', 200_000);
@@ -217,11 +217,11 @@ const decoderDriver = createTestDriver(createErc20DecoderProcessor(), {
   onOutput: () => undefined,
 });
 const windowing = { updates: 'on_punctuate' as const };
-const tokenDriver = createTestDriver(createTokenMetricsProcessor({ windowing }), {
+const tokenDriver = createTestDriver(createTokenMetricsDailyProcessor({ windowing }), {
   verifySerde: false,
   onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : tokenOutputs++),
 });
-const flowDriver = createTestDriver(createAddressFlowsProcessor({ windowing }), {
+const flowDriver = createTestDriver(createAddressFlowsDailyProcessor({ windowing }), {
   verifySerde: false,
   onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : flowOutputs++),
 });

@@ -16,7 +16,7 @@ import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
 import { encodeChangelogValue, restoreTaskState } from '../../state/changelog.ts';
 import { LmdbTaskState } from '../../state/lmdbTaskState.ts';
 import type { Plain, StateCodec } from '../../state/types.ts';
-import { peakRssMiB, startBenchStack } from './benchStack.ts';
+import { peakRssMiB, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
 
 const KEYS = numberArg('keys', 1_000_000);

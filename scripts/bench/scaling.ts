@@ -26,7 +26,7 @@ import { resetTopics, waitForStages } from '../../processors/runtime/testing/pip
 import { consumerGroupOf } from '../../processors/runtime/streamWorker.ts';
 import { addressFlowsStage, tokenMetricsStage } from '../../processors/runtime/topology.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
-import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './benchStack.ts';
+import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
 
 const DAYS = numberArg('days', 3);

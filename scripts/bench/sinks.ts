@@ -5,7 +5,7 @@
  *   ORACUL_BENCH_PORT_OFFSET=500 npx tsx scripts/bench/sinks.ts [--blocks 300] [--repeat 3] [--no-json] [--verbose]
  *     [--external]
  *
- * 1. Starts a stack of its own (benchStack.ts: ports = test ports + ORACUL_BENCH_PORT_OFFSET) and migrates three
+ * 1. Starts a stack of its own (bench-stack.ts: ports = test ports + ORACUL_BENCH_PORT_OFFSET) and migrates three
  *    databases with identical tables: one the sinks write (RowBinary), one for the direct insert, one for the old
  *    JSONEachRow path.
  * 2. Untimed: builds the blocks (scripts/test/synthetic-chain.ts → normalise → the source's Avro records) and
@@ -49,7 +49,7 @@ import { normalizeBlock, normalizeReceipts, toBlockRecords } from '../../process
 import { createSchemaRegistrySerdes, topicKeys, type Serdes } from '../../schemas/index.ts';
 import { createSyntheticChain } from '../test/synthetic-chain.ts';
 import { numberArg } from './args.ts';
-import { startBenchStack } from './benchStack.ts';
+import { startBenchStack } from './bench-stack.ts';
 
 export interface SinkBenchParameters {
   common: Common;

@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
 const seriesCount = Number(args.series);
 const firstSeed = Number(args.seed);
 
-// The token processor's own parameters (createTokenAnomalyProcessor: the `anomalies` config section, token kind),
+// The token processor's own parameters (createTokenAnomaliesProcessor: the `anomalies` config section, token kind),
 // so the evaluation scores what the stream runs, through the same closeDay/scoreDayUpdate.
 const P = scoringParamsFromConfig(loadConfig(), 'tokens').monotone;
 const withBurst = (burst: Partial<BurstParams> | null): DailyScorerParams => ({

@@ -63,7 +63,7 @@ export async function bootstrapPlatform(common: Common): Promise<BootstrapResult
   }
 
   // The curated token metadata, for the decoder's global table and the tokens table.
-  const { publishSeedTokens } = await import('../../processors/erc20/publishSeedTokens.ts');
+  const { publishSeedTokens } = await import('../../processors/erc20/publish-seed-tokens.ts');
   const { createKafka } = await import('../../core/kafka/client.ts');
   const seeded = await publishSeedTokens({
     kafka: createKafka({ config, logger: log, clientSuffix: 'bootstrap' }),

@@ -43,7 +43,7 @@ async function startStreamStages(common: Common, workers: number): Promise<void>
   }
   // Children share the stages' partitions through the consumer groups and stop when this process goes away.
   await startPipeline(common, { stages: [], sinks: true, stateDir });
-  const { ProcessSupervisor } = await import('./supervisor.ts');
+  const { ProcessSupervisor } = await import('./worker-supervisor.ts');
   const supervisor = new ProcessSupervisor({ logger });
   for (let i = 1; i <= workers; i++) {
     const metricsPort = config.metrics.workerPort === 0 ? 0 : config.metrics.workerPort + i - 1;

@@ -3,12 +3,12 @@ import { DAY_MS, dayStartMs, HOUR_MS as HOUR, isoDay, isoDayStartMs } from '../.
 import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
-import { ZERO_ADDRESS } from '../../processors/erc20/transferEvent.ts';
-import { createAddressFlowsProcessor, type AddressFlowsDaily } from '../../processors/aggregates/addressFlowsDaily.ts';
-import { splitOutputs } from '../../processors/aggregates/dailyAggregator.ts';
+import { ZERO_ADDRESS } from '../../processors/erc20/transfer-event.ts';
+import { createAddressFlowsDailyProcessor, type AddressFlowsDaily } from '../../processors/aggregates/address-flows-daily.ts';
+import { splitOutputs } from '../../processors/aggregates/daily-aggregator.ts';
 import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../../processors/aggregates/repartition.ts';
-import { createTokenMetricsProcessor, type TokenMetricsDaily } from '../../processors/aggregates/tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from '../../processors/aggregates/token-metrics-daily.ts';
 import type { WindowingConfig } from '../../processors/aggregates/windowing.ts';
 import { closeDay, createDailyScorerState } from '../../processors/anomalies/lib/daily-scorer.ts';
 import { severityOf, type Severity } from '../../processors/anomalies/lib/severity.ts';
@@ -20,7 +20,7 @@ import type { DeadLetter } from '../../schemas/index.ts';
  * transfers of six mainnet tokens (addresses and decimals of dwh/seeds) between a population of addresses, with
  * weekly seasonality, price random walks, a few reorg retractions and injected spikes (one of them yesterday).
  * The daily marts are NOT computed here: the transfers and price ticks go through the real aggregators
- * (createTokenMetricsProcessor / createAddressFlowsProcessor on the processor test driver), and every output
+ * (createTokenMetricsDailyProcessor / createAddressFlowsDailyProcessor on the processor test driver), and every output
  * version they emit (open updates, finals, re-emissions) is what lands in the tables, as the sinks would write
  * it. Anomalies come from the daily scorer of processors/anomalies over the latest version of each day.
  */
@@ -286,8 +286,14 @@ export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}):
     updates: 'on_punctuate',
     priceStalenessMs: 2 * HOUR,
   };
-  const tokenDriver = createTestDriver(createTokenMetricsProcessor({ windowing }), { verifySerde: false, wallClockMs: start });
-  const flowDriver = createTestDriver(createAddressFlowsProcessor({ windowing }), { verifySerde: false, wallClockMs: start });
+  const tokenDriver = createTestDriver(createTokenMetricsDailyProcessor({ windowing }), {
+    verifySerde: false,
+    wallClockMs: start,
+  });
+  const flowDriver = createTestDriver(createAddressFlowsDailyProcessor({ windowing }), {
+    verifySerde: false,
+    wallClockMs: start,
+  });
   let n = 0;
   for (const { at, value } of arrivals) {
     for (const driver of [tokenDriver, flowDriver]) if (at > driver.wallClockMs) driver.advanceWallClock(at - driver.wallClockMs);

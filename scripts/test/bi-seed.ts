@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DAY_MS } from '../../core/time.ts';
-import type { AddressFlowsDaily } from '../../processors/aggregates/addressFlowsDaily.ts';
-import type { TokenMetricsDaily } from '../../processors/aggregates/tokenMetricsDaily.ts';
+import type { AddressFlowsDaily } from '../../processors/aggregates/address-flows-daily.ts';
+import type { TokenMetricsDaily } from '../../processors/aggregates/token-metrics-daily.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
 import { deadLetterRow, DEAD_LETTERS_TABLE } from '../../processors/sinks/dead-letters-sink.ts';
 import type { DeadLetter } from '../../schemas/index.ts';

@@ -1,6 +1,6 @@
 import { encodeCheckpoint } from '../../../schemas/checkpoint.ts';
 import type { Erc20Transfer } from '../../erc20/transfer.ts';
-import { ZERO_ADDRESS } from '../../erc20/transferEvent.ts';
+import { ZERO_ADDRESS } from '../../erc20/transfer-event.ts';
 import type { PriceTick } from '../prices.ts';
 
 /** Test-only builders of transfers and price ticks. */

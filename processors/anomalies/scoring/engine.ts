@@ -35,7 +35,7 @@ import { AnomalyParameterError } from '../lib/errors.ts';
 import { HOURS_PER_DAY } from '../lib/intraday.ts';
 import { severityOf } from '../lib/severity.ts';
 import type { AnomalyScoringParams } from './params.ts';
-import { addVolume, isTop, logContribution, nthLargest, type TopNMeta } from './topN.ts';
+import { addVolume, isTop, logContribution, nthLargest, type TopNMeta } from './top-n.ts';
 import { addDays, DAY_MS, epochDayOf, HOUR_MS, isoDayOfEpochDay, isoDayStartMs, isoHour } from '../../../core/time.ts';
 
 export const ANOMALIES_TOPIC = 'anomalies';

@@ -1,7 +1,7 @@
 import type { Log, LogBatch, PriceTick, TokenMetadata } from '../../../schemas/generated/types.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../../core/time.ts';
 import { encodeCheckpoint } from '../../../schemas/checkpoint.ts';
-import { TRANSFER_TOPIC } from '../../erc20/transferEvent.ts';
+import { TRANSFER_TOPIC } from '../../erc20/transfer-event.ts';
 
 /**
  * A generated multi-day chain of ERC-20 activity for the stream-engine integration, chaos and pipeline tests:

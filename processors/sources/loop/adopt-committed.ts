@@ -1,8 +1,8 @@
 import type { Logger } from '../../../core/logger.ts';
 import type { BlockRecord } from '../../../schemas/index.ts';
 import type { Hex } from '../normalize/records.ts';
-import type { RecentWindow } from '../state/recent-window.ts';
-import type { SourceCheckpoint, SourceState } from '../state/source-state.ts';
+import type { RecentWindow } from '../checkpoint/recent-window.ts';
+import type { SourceCheckpoint, SourceState } from '../checkpoint/source-state.ts';
 
 export interface AdoptCommittedParameters {
   /** This stream's blocks found in the committed tail after its checkpoint, by number (the caller's filter). */

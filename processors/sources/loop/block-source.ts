@@ -11,8 +11,8 @@ import type { BlockRef } from '../reorg/block-ref.ts';
 import { detectReorg, type ReorgCheck } from '../reorg/detect-reorg.ts';
 import { ingestRpcDefaults } from '../rpc/ingest-rpc-defaults.ts';
 import type { RpcClient } from '../rpc/rpc-client.ts';
-import { openSourceState, type SourceCheckpoint, type SourceState } from '../state/source-state.ts';
-import type { RecentWindow } from '../state/recent-window.ts';
+import { openSourceState, type SourceCheckpoint, type SourceState } from '../checkpoint/source-state.ts';
+import type { RecentWindow } from '../checkpoint/recent-window.ts';
 import { createBlockPublisher } from '../publish/publisher.ts';
 import type { EncodedBlockRecords, RawTopicEncoders } from '../publish/encoded-block.ts';
 import { toBlockRecords, toRetractionRecords } from '../publish/to-avro.ts';
@@ -47,7 +47,6 @@ import {
   type SourceTimings,
   type VersionClock,
 } from './source-run.ts';
-
 
 export interface RunSummary extends SourceProgress {
   mode: 'backfill' | 'live';

@@ -19,8 +19,8 @@ import { detectCapabilities, type ChainCapabilities } from '../capabilities/dete
 import type { BlockPublisher } from '../publish/publisher.ts';
 import { ingestRpcDefaults } from '../rpc/ingest-rpc-defaults.ts';
 import { createRpcClient, type RpcClient } from '../rpc/rpc-client.ts';
-import { createRecentWindow, type RecentBlock, type RecentWindow } from '../state/recent-window.ts';
-import type { SourceCheckpoint, SourceState } from '../state/source-state.ts';
+import { createRecentWindow, type RecentBlock, type RecentWindow } from '../checkpoint/recent-window.ts';
+import type { SourceCheckpoint, SourceState } from '../checkpoint/source-state.ts';
 import { adoptCommittedBlocks } from './adopt-committed.ts';
 import { readCommittedTail } from './committed-tail.ts';
 import { SourceStoppedError } from './errors.ts';

@@ -1,7 +1,7 @@
 import type { BlockFetcher } from '../fetch/block-fetcher.ts';
 import { encodeBlockRecords, type EncodedBlockRecords, type RawTopicEncoders } from '../publish/encoded-block.ts';
 import { toBlockRecords } from '../publish/to-avro.ts';
-import type { RecentBlock } from '../state/recent-window.ts';
+import type { RecentBlock } from '../checkpoint/recent-window.ts';
 
 /** A fetched block ready to publish: what reorg detection needs, its counts, and its encoded records. */
 export interface PreparedBlock {

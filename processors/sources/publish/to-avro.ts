@@ -7,7 +7,7 @@ import {
   type TransactionBatch,
 } from '../../../schemas/index.ts';
 import type { BlockBundle } from '../normalize/records.ts';
-import type { RecentBlock } from '../state/recent-window.ts';
+import type { RecentBlock } from '../checkpoint/recent-window.ts';
 
 /**
  * BlockBundle → the Avro records of eth.blocks.raw / eth.transactions.raw / eth.logs.raw.

@@ -38,7 +38,7 @@ export function registerTokensCommands(program: Command): void {
 
       const { createPublicClient, fallback, http } = await import('viem');
       const { findUnknownTokens, publishTokenMetadata, resolveTokens } =
-        await import('../../../processors/erc20/resolveUnknownTokens.ts');
+        await import('../../../processors/erc20/resolve-unknown-tokens.ts');
       let addresses = opts.address ?? [];
       if (addresses.length === 0) {
         const { createWarehouseClient } = await import('../../../dwh/client.ts');

@@ -40,7 +40,7 @@ export function registerWorkerCommand(program: Command): void {
       const shutdown = createShutdown(logger);
       handleSignals(shutdown);
       // Under `oracul start`'s supervisor: stop (commit or abort the batch in flight) if the supervisor goes away.
-      const { stopWhenParentExits } = await import('../../platform/supervisor.ts');
+      const { stopWhenParentExits } = await import('../../platform/worker-supervisor.ts');
       stopWhenParentExits(() => void shutdown.run('supervisor exited').then(() => process.exit(0)));
       logger.info({ msg: 'effective config', config: redactConfig(config) });
 

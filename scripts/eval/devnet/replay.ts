@@ -7,10 +7,16 @@
  */
 import type { Anomaly } from '../../../schemas/generated/types.ts';
 import { createTestDriver } from '../../../processors/core/testDriver.ts';
-import { createAddressAnomalyProcessorFromParams, type AddressFlowsInput } from '../../../processors/anomalies/addressScorer.ts';
-import { createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from '../../../processors/anomalies/tokenScorer.ts';
+import {
+  createAddressAnomaliesProcessorFromParams,
+  type AddressFlowsInput,
+} from '../../../processors/anomalies/address-anomalies.ts';
+import {
+  createTokenAnomaliesProcessorFromParams,
+  type TokenMetricsInput,
+} from '../../../processors/anomalies/token-anomalies.ts';
 import type { AnomalyScoringParams } from '../../../processors/anomalies/scoring/params.ts';
-import { devnetPriceAt } from '../../platform/devnet/priceServer.ts';
+import { devnetPriceAt } from '../../platform/devnet/price-server.ts';
 import { devnetTokens, type DeployedDevnetToken } from '../../platform/devnet/tokens.ts';
 import { planHistory, type PlantedAnomaly, type TrafficPlan } from '../../platform/devnet/traffic.ts';
 import { DAY_MS, HOUR_MS, isoDay, isoDayOfEpochDay, isoDayStartMs } from '../../../core/time.ts';
@@ -140,9 +146,9 @@ export function replayDevnet(
   const tokens = devnetTokens();
   const plan = planHistory({ tokens, seed, nowMs });
   const { tokenRecords, addressRecords } = aggregateRecords(plan, tokens, nowMs);
-  const tokenDriver = createTestDriver(createTokenAnomalyProcessorFromParams(params.tokens), { verifySerde: false });
+  const tokenDriver = createTestDriver(createTokenAnomaliesProcessorFromParams(params.tokens), { verifySerde: false });
   for (const r of tokenRecords) tokenDriver.pipe(r, { key: `${r.chain_id}:${r.token_address}`, timestampMs: r.emitted_at });
-  const addressDriver = createTestDriver(createAddressAnomalyProcessorFromParams(params.addresses), { verifySerde: false });
+  const addressDriver = createTestDriver(createAddressAnomaliesProcessorFromParams(params.addresses), { verifySerde: false });
   for (const r of addressRecords) addressDriver.pipe(r, { key: `${r.chain_id}:${r.address}`, timestampMs: r.emitted_at });
   const launchDay = isoDay(plan.launchDayMs);
   const b = params.tokens.monotone.baseline;

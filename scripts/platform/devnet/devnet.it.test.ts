@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../../config/index.ts';
 import { createWarehouseClient } from '../../../dwh/client.ts';
 import { testConfig, testStackEnv } from '../../test/test-config.ts';
-import { startWebhookServer, type WebhookServer } from '../../../processors/alerts/testing/webhookServer.ts';
+import { startWebhookServer, type WebhookServer } from '../../../processors/alerts/testing/webhook-server.ts';
 import { personalise, readmeExampleBlocks, runShell, setupLines } from './testing/readme-examples.ts';
 import { DEVNET_CHAIN_ID, DEVNET_TOKENS, devnetTokens } from './tokens.ts';
 

@@ -23,7 +23,7 @@ import { compileContracts } from './compile.ts';
 import { devKeyRefusal, devKeyUsage, withDevKey, type DevKey } from './dev-key.ts';
 import { DevnetStaleStateError } from './errors.ts';
 import { freePort, startDevnet, type Devnet } from './node.ts';
-import { startDevnetPriceServer, type DevnetPriceServer } from './priceServer.ts';
+import { startDevnetPriceServer, type DevnetPriceServer } from './price-server.ts';
 import { DEVNET_CHAIN_ID, DEVNET_CHAIN_NAME, devnetTokens, type DeployedDevnetToken } from './tokens.ts';
 import { DEFAULT_DAYS, planHistory, runDevnetTraffic, type DevnetTrafficSummary, type TrafficPlan } from './traffic.ts';
 
@@ -288,8 +288,8 @@ export async function publishDevnetTokenMetadata(
   common: Common,
   params: { serdes: Serdes; tokens: readonly DeployedDevnetToken[]; rpcUrl: string },
 ): Promise<void> {
-  const { fetchTokenMetadata } = await import('../../../processors/erc20/fetchTokenMetadata.ts');
-  const { rpcTokenRecord, seedTokenRecord, sendTokenRecords } = await import('../../../processors/erc20/tokensTopic.ts');
+  const { fetchTokenMetadata } = await import('../../../processors/erc20/fetch-token-metadata.ts');
+  const { rpcTokenRecord, seedTokenRecord, sendTokenRecords } = await import('../../../processors/erc20/tokens-topic.ts');
   const { createKafka } = await import('../../../core/kafka/client.ts');
   const client = createPublicClient({ transport: http(params.rpcUrl) });
   const now = Date.now();

@@ -1,4 +1,4 @@
-// A supervised child for scripts/platform/supervisor.test.ts: `crash <ms>` exits 3 after ms; `serve` runs until
+// A supervised child for scripts/platform/worker-supervisor.test.ts: `crash <ms>` exits 3 after ms; `serve` runs until
 // SIGTERM (exit 0) or until the parent's IPC channel closes (exit 0), writing its pid to the file given as argv[3].
 import { writeFileSync } from 'node:fs';
 import { clearInterval, setInterval, setTimeout } from 'node:timers';

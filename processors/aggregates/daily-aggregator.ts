@@ -23,7 +23,7 @@ import {
   windowRange,
   windowsBetween,
 } from '../core/windowKey.ts';
-import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import { RetractionMismatchError } from './errors.ts';
 import {
   CLOCK_KEY,
@@ -32,7 +32,7 @@ import {
   partitionClockCodec,
   targetsAt,
   type PartitionClock,
-} from './partitionClock.ts';
+} from './partition-clock.ts';
 import {
   PRICE_LOOKBACK_MS,
   assetKey,

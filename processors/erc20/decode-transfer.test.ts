@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTransferLog, type TransferDecodeResult } from './decodeTransfer.ts';
-import { decodeTransferWithViem } from './decodeTransferWithViem.ts';
+import { decodeTransferLog, type TransferDecodeResult } from './decode-transfer.ts';
+import { decodeTransferWithViem } from './decode-transfer-with-viem.ts';
 import type { EvmLog } from './log.ts';
-import { REJECT_REASONS, type RejectReason } from './rejectReason.ts';
+import { REJECT_REASONS, type RejectReason } from './reject-reason.ts';
 import { toTransfer } from './transfer.ts';
 import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
-import { TRANSFER_TOPIC, ZERO_ADDRESS } from './transferEvent.ts';
+import { TRANSFER_TOPIC, ZERO_ADDRESS } from './transfer-event.ts';
 
 const A = '0x1b63142628311395ceafeea5667e7c9026c862ca';
 const B = '0xac4df82fe37ea2187bc8c011a23d743b4f39019a';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../core/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
-import { splitOutputs, type LateEvent } from './dailyAggregator.ts';
+import { splitOutputs, type LateEvent } from './daily-aggregator.ts';
 import { RetractionMismatchError } from './errors.ts';
-import { CLOCK_KEY } from './partitionClock.ts';
+import { CLOCK_KEY } from './partition-clock.ts';
 import { addr, price, retraction, transfer, ZERO } from './testing/fixtures.ts';
-import { createTokenMetricsProcessor, type TokenMetricsDaily } from './tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from './token-metrics-daily.ts';
 import type { WindowingConfig } from './windowing.ts';
 import { HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
@@ -13,7 +13,7 @@ const TOPIC = 'token.metrics.daily';
 const LATE = 'token.metrics.daily.late';
 
 function setup(windowing: Partial<WindowingConfig> = {}) {
-  const driver = createTestDriver(createTokenMetricsProcessor({ windowing: { updates: 'every_record', ...windowing } }));
+  const driver = createTestDriver(createTokenMetricsDailyProcessor({ windowing: { updates: 'every_record', ...windowing } }));
   const rows = (): TokenMetricsDaily[] => splitOutputs<TokenMetricsDaily, Erc20Transfer>(driver.drainOutputs(TOPIC)).windows;
   const late = (): LateEvent<Erc20Transfer>[] => driver.drainOutputs(LATE).map((o) => o.value as LateEvent<Erc20Transfer>);
   return { driver, rows, late };

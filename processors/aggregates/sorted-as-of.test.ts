@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryKeyValueStore } from '../core/inMemoryStore.ts';
-import { SortedAsOf } from './dailyAggregator.ts';
+import { SortedAsOf } from './daily-aggregator.ts';
 import { asOfPrice, assetKey, nextLatest, priceKey, type AsOfPrice, type PricePoint } from './prices.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { windowStartOf } from './windowing.ts';

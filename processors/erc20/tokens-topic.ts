@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { TokenMetadata as TokenMetadataRecord } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
-import type { RpcTokenMetadata } from './fetchTokenMetadata.ts';
+import type { RpcTokenMetadata } from './fetch-token-metadata.ts';
 
 /** A curated token's record: version 1 and no fetch time, so metadata read over RPC (version = fetch time) wins. */
 export function seedTokenRecord(token: {

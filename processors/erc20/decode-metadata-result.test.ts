@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeDecimalsResult, decodeTextResult } from './decodeMetadataResult.ts';
-import { etlPath, readRpcResult } from './testing/sharedData.ts';
+import { decodeDecimalsResult, decodeTextResult } from './decode-metadata-result.ts';
+import { etlPath, readRpcResult } from './testing/shared-data.ts';
 
 const word = (value: bigint): string => value.toString(16).padStart(64, '0');
 /** ABI encoding of a string return: offset 32, length, bytes right-padded. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { stackDown, stackPaths, stackUp, type ComponentName } from '../../infra/stack/index.ts';
 import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
-import { createErc20DecoderProcessor } from '../../processors/erc20/blockLogsProcessor.ts';
+import { createErc20DecoderProcessor } from '../../processors/erc20/erc20-decoder.ts';
 import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
 import type { Serdes } from '../../schemas/index.ts';
 import type { TopicName } from '../../schemas/topics.ts';

@@ -9,7 +9,7 @@ import { DEFAULT_HOURLY_PARAMS, hourlyParamsFromConfig } from './intraday-detect
 /**
  * The fields of a token.metrics.daily record the token scorer reads. Both the Avro record of the topic
  * (schemas/generated/types.ts, date = days since epoch) and the aggregator's own output
- * (processors/aggregates/tokenMetricsDaily.ts, date = 'YYYY-MM-DD') satisfy it.
+ * (processors/aggregates/token-metrics-daily.ts, date = 'YYYY-MM-DD') satisfy it.
  */
 export interface TokenMetricsInput {
   readonly date: string | number;
@@ -50,7 +50,7 @@ export type TokenAnomalyProcessor = Processor<ScorerStores, TokenMetricsInput, A
  * unique_addresses (method robust_zscore), and the hourly streaming detector on the hourly increments of
  * volume_usd and transfer_count (method streaming_record; `hourly`, defaults of config/anomalies.yml).
  */
-export function createTokenAnomalyProcessorFromParams(
+export function createTokenAnomaliesProcessorFromParams(
   params: AnomalyScoringParams,
   hourly: HourlyDetectorParams = DEFAULT_HOURLY_PARAMS,
 ): TokenAnomalyProcessor {
@@ -58,6 +58,6 @@ export function createTokenAnomalyProcessorFromParams(
 }
 
 /** The factory the runtime uses: parameters from the `anomalies` config section. */
-export function createTokenAnomalyProcessor(config: OraculConfig): TokenAnomalyProcessor {
-  return createTokenAnomalyProcessorFromParams(scoringParamsFromConfig(config, 'tokens'), hourlyParamsFromConfig(config));
+export function createTokenAnomaliesProcessor(config: OraculConfig): TokenAnomalyProcessor {
+  return createTokenAnomaliesProcessorFromParams(scoringParamsFromConfig(config, 'tokens'), hourlyParamsFromConfig(config));
 }

@@ -49,10 +49,10 @@ export const ADDRESS_SCORER_SPEC: EntitySpec<AddressFlowsInput> = {
 export type AddressAnomalyProcessor = Processor<ScorerStores, AddressFlowsInput, Anomaly>;
 
 /** Address scorer over address.flows.daily for the top-N (address, token) pairs by decayed USD volume. */
-export function createAddressAnomalyProcessorFromParams(params: AnomalyScoringParams): AddressAnomalyProcessor {
+export function createAddressAnomaliesProcessorFromParams(params: AnomalyScoringParams): AddressAnomalyProcessor {
   return createScoringProcessor({ name: 'address-anomalies', spec: ADDRESS_SCORER_SPEC, params });
 }
 
-export function createAddressAnomalyProcessor(config: OraculConfig): AddressAnomalyProcessor {
-  return createAddressAnomalyProcessorFromParams(scoringParamsFromConfig(config, 'addresses'));
+export function createAddressAnomaliesProcessor(config: OraculConfig): AddressAnomalyProcessor {
+  return createAddressAnomaliesProcessorFromParams(scoringParamsFromConfig(config, 'addresses'));
 }

@@ -9,8 +9,8 @@ import {
   type PublicClient,
 } from 'viem';
 import { RetryableError } from '../../core/errors.ts';
-import { decodeDecimalsResult, decodeTextResult, type MetadataDecodeResult } from './decodeMetadataResult.ts';
-import type { TokenMetadata } from './tokenMetadata.ts';
+import { decodeDecimalsResult, decodeTextResult, type MetadataDecodeResult } from './decode-metadata-result.ts';
+import type { TokenMetadata } from './token-metadata.ts';
 
 /** The one client method metadata needs, so tests and the runtime can pass any viem client (or a fake). */
 export type TokenCallClient = Pick<PublicClient, 'call'>;

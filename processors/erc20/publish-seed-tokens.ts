@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { readTokenSeed, TOKEN_SEED_FILE } from '../../dwh/seed-tokens.ts';
 import type { Serdes } from '../../schemas/serde.ts';
-import { seedTokenRecord, sendTokenRecords } from './tokensTopic.ts';
+import { seedTokenRecord, sendTokenRecords } from './tokens-topic.ts';
 
 /**
  * Publishes the curated token seed (dwh/seeds/erc20_token_metadata.csv) to the compacted `erc20.tokens` topic,

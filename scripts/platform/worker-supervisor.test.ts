@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../config/load.ts';
 import { createLogger } from '../../core/logger.ts';
-import { ProcessSupervisor } from './supervisor.ts';
+import { ProcessSupervisor } from './worker-supervisor.ts';
 
 const FIXTURE = join(REPO_ROOT, 'scripts/platform/testing/child-fixture.mjs');
 const logger = createLogger({ level: 'silent' });
@@ -59,7 +59,7 @@ describe('ProcessSupervisor (real child processes)', () => {
     const pidFile = join(dir, 'child.pid');
     const parent = spawn(
       process.execPath,
-      ['--import', 'tsx', 'scripts/platform/testing/supervisor-fixture.ts', FIXTURE, pidFile],
+      ['--import', 'tsx', 'scripts/platform/testing/worker-supervisor-fixture.ts', FIXTURE, pidFile],
       { cwd: REPO_ROOT, stdio: 'ignore' },
     );
     await until(() => existsSync(pidFile), 30_000);

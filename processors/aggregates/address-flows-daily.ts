@@ -11,7 +11,7 @@ import {
   type StateCodec,
 } from '../core/state.ts';
 import { addressPartitionKey } from '../erc20/transfer.ts';
-import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import {
   createDailyAggregator,
   type AggregatorStores,
@@ -21,7 +21,7 @@ import {
   type LateEvent,
   type Member,
   type WindowState,
-} from './dailyAggregator.ts';
+} from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
@@ -159,7 +159,7 @@ export const addressBucketCodec: StateCodec<AddressBucket> = {
   },
 };
 
-/** An AddressWindow with every field spelled out (one hidden class; see tokenWindow in tokenMetricsDaily.ts). */
+/** An AddressWindow with every field spelled out (one hidden class; see tokenWindow in token-metrics-daily.ts). */
 function addressWindow(
   w: AddressWindow,
   symbol: string | null,
@@ -376,7 +376,7 @@ export type AddressFlowsOutput = AddressFlowsDaily | LateEvent<AddressLeg>;
 /**
  * The `address_flows_daily` processor: input = by-address legs (repartition.ts `addressLegsOf`) and price ticks.
  */
-export function createAddressFlowsProcessor(
+export function createAddressFlowsDailyProcessor(
   params: CreateAddressFlowsParameters = {},
 ): Processor<AddressFlowsStores, AddressLeg | PriceTick, AddressFlowsOutput> {
   return createDailyAggregator(addressFlowsSpec(params), params.windowing);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../schemas/generated/types.ts';
 import { StateTxn } from '../core/stateTxn.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createAddressAnomalyProcessorFromParams, type AddressFlowsInput } from './addressScorer.ts';
+import { createAddressAnomaliesProcessorFromParams, type AddressFlowsInput } from './address-anomalies.ts';
 import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/params.ts';
-import { addVolume, logAddExp, logContribution, nthLargest, rankKey } from './scoring/topN.ts';
+import { addVolume, logAddExp, logContribution, nthLargest, rankKey } from './scoring/top-n.ts';
 import { SCORER_STORES, type ScorerStores } from './scoring/engine.ts';
 import { addDays, HOUR_MS } from '../../core/time.ts';
 
@@ -57,7 +57,7 @@ describe('top-N helpers (Space-Saving with forward decay)', () => {
   });
 
   it('evicts the least candidate and lets the newcomer inherit its weight', () => {
-    const view = createTestDriver(createAddressAnomalyProcessorFromParams(params(1, 2)));
+    const view = createTestDriver(createAddressAnomaliesProcessorFromParams(params(1, 2)));
     const stores = {
       series: view.store('series'),
       anomalies: view.store('anomalies'),
@@ -82,7 +82,7 @@ describe('top-N helpers (Space-Saving with forward decay)', () => {
 
 describe('address anomaly scorer', () => {
   it('scores net flow only on the closed day, on the identity scale', () => {
-    const driver = createTestDriver(createAddressAnomalyProcessorFromParams(params(10, 2)));
+    const driver = createTestDriver(createAddressAnomaliesProcessorFromParams(params(10, 2)));
     const a = addr(1);
     // Day -1 is the pair's first day (launchDays: kept out of the baseline), then 14 baseline days.
     for (let i = -1; i < 14; i++) driver.pipe(flow(i, a, 300, 200, { version: 1 })); // net 100 every day
@@ -101,7 +101,7 @@ describe('address anomaly scorer', () => {
   });
 
   it('keeps history for at most topN × candidateFactor pairs and scores only the top-N', () => {
-    const driver = createTestDriver(createAddressAnomalyProcessorFromParams(params(1, 2)));
+    const driver = createTestDriver(createAddressAnomaliesProcessorFromParams(params(1, 2)));
     const big = addr(1);
     const mid = addr(2);
     for (let i = -1; i < 14; i++) {

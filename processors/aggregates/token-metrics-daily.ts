@@ -10,7 +10,7 @@ import {
   type StateCodec,
 } from '../core/state.ts';
 import { tokenPartitionKey, type Erc20Transfer } from '../erc20/transfer.ts';
-import { ZERO_ADDRESS } from '../erc20/transferEvent.ts';
+import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import {
   createDailyAggregator,
   type AggregatorStores,
@@ -19,7 +19,7 @@ import {
   type LateEvent,
   type Member,
   type WindowState,
-} from './dailyAggregator.ts';
+} from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
@@ -347,9 +347,9 @@ export type TokenMetricsOutput = TokenMetricsDaily | LateEvent<Erc20Transfer>;
 
 /**
  * The `token_metrics_daily` processor: input = by-token repartitioned transfers and price ticks.
- * @example createTestDriver(createTokenMetricsProcessor({ windowing: { updates: 'every_record' } }))
+ * @example createTestDriver(createTokenMetricsDailyProcessor({ windowing: { updates: 'every_record' } }))
  */
-export function createTokenMetricsProcessor(
+export function createTokenMetricsDailyProcessor(
   params: CreateTokenMetricsParameters = {},
 ): Processor<TokenMetricsStores, Erc20Transfer | PriceTick, TokenMetricsOutput> {
   return createDailyAggregator(tokenMetricsSpec(params), params.windowing);

@@ -16,7 +16,7 @@ import type { TokenMetadata as TokenMetadataRecord } from '../../schemas/generat
 import { compileTestContracts } from '../../scripts/platform/devnet/compile.ts';
 import { DEVNET_PRIVATE_KEYS, startDevnet, type Devnet } from '../../scripts/platform/devnet/node.ts';
 import { testConfig, testStackEnv } from '../../scripts/test/test-config.ts';
-import { findUnknownTokens, resolveTokens } from './resolveUnknownTokens.ts';
+import { findUnknownTokens, resolveTokens } from './resolve-unknown-tokens.ts';
 
 /**
  * `oracul tokens resolve` against real contracts on a Hardhat devnet (a string-symbol ERC-20, a bytes32-symbol one,

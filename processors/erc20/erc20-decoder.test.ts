@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LogBatch, Transfer, TransferReject } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
-import { createErc20DecoderProcessor, type Erc20DecoderInput } from './blockLogsProcessor.ts';
-import { TRANSFER_TOPIC } from './transferEvent.ts';
+import { createErc20DecoderProcessor, type Erc20DecoderInput } from './erc20-decoder.ts';
+import { TRANSFER_TOPIC } from './transfer-event.ts';
 
 const TOKEN = '0x' + 'ab'.repeat(20);
 const A = '0x' + '11'.repeat(20);

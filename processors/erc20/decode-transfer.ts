@@ -1,6 +1,6 @@
 import type { TransferForm } from '../../schemas/generated/types.ts';
-import type { RejectReason } from './rejectReason.ts';
-import { TRANSFER_TOPIC } from './transferEvent.ts';
+import type { RejectReason } from './reject-reason.ts';
+import { TRANSFER_TOPIC } from './transfer-event.ts';
 
 export interface DecodedTransfer {
   readonly kind: 'transfer';
@@ -44,7 +44,7 @@ const ZERO_PAD = '000000000000000000000000';
 
 /**
  * Decodes an ERC-20 `Transfer(address,address,uint256)` log, strictly. The specialised fast path: string
- * slicing and one BigInt per log, no ABI machinery, no address checksumming (see decodeTransferWithViem.ts for
+ * slicing and one BigInt per log, no ABI machinery, no address checksumming (see decode-transfer-with-viem.ts for
  * the generic path it is checked against).
  *
  * - topic0 ≠ Transfer → `not_transfer` (not a reject: most logs are other events);

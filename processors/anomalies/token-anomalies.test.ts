@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
 import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/params.ts';
-import { createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from './tokenScorer.ts';
+import { createTokenAnomaliesProcessorFromParams, type TokenMetricsInput } from './token-anomalies.ts';
 import { loadConfig } from '../../config/load.ts';
-import { createTokenAnomalyProcessor } from './index.ts';
+import { createTokenAnomaliesProcessor } from './index.ts';
 import { DEFAULT_HOURLY_PARAMS } from './intraday-detector/params.ts';
 import { addDays, HOUR_MS } from '../../core/time.ts';
 
@@ -48,9 +48,9 @@ const PARAMS: AnomalyScoringParams = {
     baseline: { ...DEFAULT_SCORING_PARAMS.monotone.baseline, minSpread: 0.05 },
   },
 };
-// These tests are about the daily scorer; the hourly detector has its own (tokenScorer.hourly.test.ts).
+// These tests are about the daily scorer; the hourly detector has its own (token-anomalies.hourly.test.ts).
 const NO_HOURLY = { ...DEFAULT_HOURLY_PARAMS, enabled: false };
-const newDriver = () => createTestDriver(createTokenAnomalyProcessorFromParams(PARAMS, NO_HOURLY));
+const newDriver = () => createTestDriver(createTokenAnomaliesProcessorFromParams(PARAMS, NO_HOURLY));
 const values = (outs: readonly { value: Anomaly }[]): Anomaly[] => outs.map((o) => o.value);
 
 describe('token anomaly scorer', () => {
@@ -137,7 +137,7 @@ describe('token anomaly scorer', () => {
       env: {},
       overrides: { anomalies: { minHistoryDays: 3, severity: { high: 40 }, hourly: { enabled: false } } },
     });
-    const driver = createTestDriver(createTokenAnomalyProcessor(config));
+    const driver = createTestDriver(createTokenAnomaliesProcessor(config));
     // Day 0 is the launch (kept out of the baseline), days 1-3 the baseline.
     for (let i = 0; i < 4; i++) driver.pipe(rec(i, { version: 1, is_final: true }));
     const out = values(driver.pipe(rec(4, { transfer_count: 9999, version: 1 })));

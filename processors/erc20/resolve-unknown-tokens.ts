@@ -4,8 +4,8 @@ import pMap from 'p-map';
 import pRetry from 'p-retry';
 import type { Logger } from '../../core/logger.ts';
 import type { Serdes } from '../../schemas/serde.ts';
-import { fetchTokenMetadata, type RpcTokenMetadata, type TokenCallClient } from './fetchTokenMetadata.ts';
-import { rpcTokenRecord, sendTokenRecords } from './tokensTopic.ts';
+import { fetchTokenMetadata, type RpcTokenMetadata, type TokenCallClient } from './fetch-token-metadata.ts';
+import { rpcTokenRecord, sendTokenRecords } from './tokens-topic.ts';
 
 /**
  * Token metadata for contracts nobody curated: the decoder only knows the seed and what `erc20.tokens` carries, so

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoinGeckoClient, PriceApiRequestFailedError } from '../../../processors/prices/index.ts';
-import { devnetPriceAt, startDevnetPriceServer, type DevnetPriceServer } from './priceServer.ts';
+import { devnetPriceAt, startDevnetPriceServer, type DevnetPriceServer } from './price-server.ts';
 import { HOUR_MS as HOUR } from '../../../core/time.ts';
 import { DEVNET_TOKENS } from './tokens.ts';
 

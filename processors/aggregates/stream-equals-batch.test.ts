@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS, isoDay } from '../../core/time.ts';
 import { createTestDriver } from '../core/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
-import { createAddressFlowsProcessor, type AddressFlowsDaily } from './addressFlowsDaily.ts';
-import { splitOutputs } from './dailyAggregator.ts';
+import { createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
+import { splitOutputs } from './daily-aggregator.ts';
 import type { PriceTick } from './prices.ts';
 import { addressLegsOf, type AddressLeg } from './repartition.ts';
 import { addr, retraction, transfer, ZERO } from './testing/fixtures.ts';
-import { createTokenMetricsProcessor, type TokenMetricsDaily } from './tokenMetricsDaily.ts';
+import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from './token-metrics-daily.ts';
 
 /**
  * Property: a random multi-day stream (several tokens, mints, burns, huge amounts, price gaps, reorg
@@ -253,8 +253,8 @@ function latestByKey<T extends { version: number; is_final: boolean }>(
 
 function stream(s: Scenario) {
   const windowing = { graceMs: GRACE, priceStalenessMs: STALENESS, retentionMs: 30 * DAY, updates: 'on_punctuate' as const };
-  const tokens = createTestDriver(createTokenMetricsProcessor({ windowing }), { verifySerde: true });
-  const flows = createTestDriver(createAddressFlowsProcessor({ windowing }));
+  const tokens = createTestDriver(createTokenMetricsDailyProcessor({ windowing }), { verifySerde: true });
+  const flows = createTestDriver(createAddressFlowsDailyProcessor({ windowing }));
   let n = 0;
   for (const value of s.arrivals) {
     if ('price_usd' in value) {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../core/testDriver.ts';
-import { addressFlowsSpec, createAddressFlowsProcessor, type AddressFlowsDaily } from './addressFlowsDaily.ts';
-import { splitOutputs } from './dailyAggregator.ts';
+import { addressFlowsSpec, createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
+import { splitOutputs } from './daily-aggregator.ts';
 import { addressPartitionKey } from '../erc20/transfer.ts';
 import { addressLegsOf, type AddressLeg } from './repartition.ts';
 import { addr, price, retraction, TOKEN, transfer, ZERO } from './testing/fixtures.ts';
 
 function setup() {
-  const driver = createTestDriver(createAddressFlowsProcessor({ windowing: { updates: 'on_punctuate' } }));
+  const driver = createTestDriver(createAddressFlowsDailyProcessor({ windowing: { updates: 'on_punctuate' } }));
   const pipeTransfer = (t: Parameters<typeof addressLegsOf>[0]): void => {
     for (const leg of addressLegsOf(t)) driver.pipe(leg, { key: addressPartitionKey(leg) });
   };

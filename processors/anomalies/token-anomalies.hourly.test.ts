@@ -6,7 +6,11 @@ import { createStreamingDetectorState, scoreNextPoint } from './detector/streami
 import { hourlyParams } from './intraday-detector/params.ts';
 import { anomalyId, HOURLY_METHOD } from './scoring/engine.ts';
 import { DEFAULT_SCORING_PARAMS } from './scoring/params.ts';
-import { createTokenAnomalyProcessor, createTokenAnomalyProcessorFromParams, type TokenMetricsInput } from './tokenScorer.ts';
+import {
+  createTokenAnomaliesProcessor,
+  createTokenAnomaliesProcessorFromParams,
+  type TokenMetricsInput,
+} from './token-anomalies.ts';
 import { DAY_MS, HOUR_MS, isoDay, isoHour } from '../../core/time.ts';
 
 const HOUR = HOUR_MS;
@@ -79,7 +83,7 @@ class TokenFeed {
 }
 
 const newDriver = (highMinHistoryHours = 0) =>
-  createTestDriver(createTokenAnomalyProcessorFromParams(DEFAULT_SCORING_PARAMS, hourly(highMinHistoryHours)));
+  createTestDriver(createTokenAnomaliesProcessorFromParams(DEFAULT_SCORING_PARAMS, hourly(highMinHistoryHours)));
 
 describe('token scorer: the hourly streaming detector', () => {
   it('opens a burst while its hour runs, withdraws it when a retraction takes it back, finalises it at the hour close', () => {
@@ -144,11 +148,11 @@ describe('token scorer: the hourly streaming detector', () => {
 
   it('is off with anomalies.hourly.enabled false, and builds from the validated config', () => {
     const off = loadConfig({ env: {}, overrides: { anomalies: { hourly: { enabled: false } } } });
-    const offFeed = new TokenFeed(createTestDriver(createTokenAnomalyProcessor(off)));
+    const offFeed = new TokenFeed(createTestDriver(createTokenAnomaliesProcessor(off)));
     offFeed.warmUp(1);
     expect(offFeed.driver.store('series').get(`1:${TOKEN}`)?.hourly).toBeUndefined();
     expect(() => loadConfig({ env: {}, overrides: { anomalies: { hourly: { severity: { low: 1.5 } } } } })).toThrow();
-    const on = createTokenAnomalyProcessor(loadConfig({ env: {} }));
+    const on = createTokenAnomaliesProcessor(loadConfig({ env: {} }));
     const feed = new TokenFeed(createTestDriver(on));
     feed.warmUp(1);
     expect(feed.driver.store('series').get(`1:${TOKEN}`)?.hourly?.volume_usd?.seq).toBe(24 + 1);

@@ -2,9 +2,9 @@ import type { LogBatch, TokenMetadata as TokenMetadataRecord, Transfer, Transfer
 import type { Processor, ProcessResult } from '../core/processor.ts';
 import { numberCodec, plainObject, plainToNumber, plainToString, type Plain, type StateCodec } from '../core/state.ts';
 import { StateTxn } from '../core/stateTxn.ts';
-import { decodeTransferLog } from './decodeTransfer.ts';
+import { decodeTransferLog } from './decode-transfer.ts';
 import type { EvmLog } from './log.ts';
-import { TOKEN_METADATA_STORE, tokenKey, tokenMetadataCodec, type TokenMetadata } from './tokenMetadata.ts';
+import { TOKEN_METADATA_STORE, tokenKey, tokenMetadataCodec, type TokenMetadata } from './token-metadata.ts';
 import {
   addressPartitionKey,
   toReject,
@@ -13,7 +13,7 @@ import {
   type Erc20Reject,
   type Erc20Transfer,
 } from './transfer.ts';
-import { ZERO_ADDRESS } from './transferEvent.ts';
+import { ZERO_ADDRESS } from './transfer-event.ts';
 
 /**
  * The ERC-20 decoding stage: `eth.logs.raw` (one record per block or block part) → `erc20.transfers` (key

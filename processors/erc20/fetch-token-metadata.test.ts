@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { ExecutionRevertedError, toFunctionSelector, type Hex } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { fetchTokenMetadata, isRevert, TokenMetadataFetchError, type TokenCallClient } from './fetchTokenMetadata.ts';
-import { etlPath, readRpcResult } from './testing/sharedData.ts';
+import { fetchTokenMetadata, isRevert, TokenMetadataFetchError, type TokenCallClient } from './fetch-token-metadata.ts';
+import { etlPath, readRpcResult } from './testing/shared-data.ts';
 
 const word = (value: bigint): string => value.toString(16).padStart(64, '0');
 const bytes32 = (text: string): Hex => `0x${Buffer.from(text).toString('hex').padEnd(64, '0')}`;

@@ -1,6 +1,6 @@
 import { decodeEventLog, type Hex } from 'viem';
-import { NOT_TRANSFER, rejected, type TransferDecodeResult } from './decodeTransfer.ts';
-import { TRANSFER_EVENT, TRANSFER_EVENT_UNINDEXED, TRANSFER_TOPIC } from './transferEvent.ts';
+import { NOT_TRANSFER, rejected, type TransferDecodeResult } from './decode-transfer.ts';
+import { TRANSFER_EVENT, TRANSFER_EVENT_UNINDEXED, TRANSFER_TOPIC } from './transfer-event.ts';
 
 const HEX_BYTES_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
 const ZERO_PAD = '000000000000000000000000';
