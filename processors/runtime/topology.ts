@@ -9,13 +9,21 @@ import type {
 } from '../../schemas/generated/types.ts';
 import type { OutputRecord } from '../core/processor.ts';
 import { KEY_SEPARATOR } from '../core/windowKey.ts';
-import { createAddressFlowsDailyProcessor, type AddressFlowsOutput } from '../aggregates/address-flows-daily.ts';
+import {
+  createAddressFlowsDailyProcessor,
+  type AddressFlowsDaily,
+  type AddressFlowsOutput,
+} from '../aggregates/address-flows-daily.ts';
 import { isLateEvent, type LateEvent } from '../aggregates/daily-aggregator.ts';
 import type { PriceTick } from '../aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../aggregates/repartition.ts';
-import { createTokenMetricsDailyProcessor, type TokenMetricsOutput } from '../aggregates/token-metrics-daily.ts';
+import {
+  createTokenMetricsDailyProcessor,
+  type TokenMetricsDaily,
+  type TokenMetricsOutput,
+} from '../aggregates/token-metrics-daily.ts';
 import { DAY_MS } from '../../core/time.ts';
-import type { WindowingConfig } from '../aggregates/windowing.ts';
+import { DEFAULT_WINDOWING, type WindowingConfig } from '../aggregates/windowing.ts';
 import {
   createErc20DecoderProcessor,
   type Erc20DecoderInput,
@@ -25,7 +33,8 @@ import {
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import type { OraculConfig } from '../../config/schema.ts';
 import { createAddressAnomaliesProcessor, createTokenAnomaliesProcessor } from '../anomalies/index.ts';
-import type { StageSpec, AnyStageSpec, KafkaTopics } from './stage.ts';
+import type { StageSpec, AnyStageSpec, AvroOutput, KafkaTopics } from './stage.ts';
+import type { TopicName } from '../../schemas/topics.ts';
 
 /**
  * The Oracul topology: which processor reads which topic and writes which topics.
@@ -99,49 +108,88 @@ export function erc20DecoderStage(
   };
 }
 
+/**
+ * A window stage's Avro output: a late event (behind the watermark by more than the grace period) goes to
+ * `erc20.transfers.late`, an aggregate to the stage's mart topic under its entity key.
+ */
+function windowOutput<Out extends object, Event extends object, Rec>(
+  output: OutputRecord<Out>,
+  stage: { readonly name: string; readonly graceMs: number; readonly topic: TopicName },
+  toRecord: (value: Exclude<Out, LateEvent<Event>>) => Rec,
+): AvroOutput {
+  const value = output.value;
+  if (isLateEvent<Event>(value)) {
+    const late = lateRecord(stage.name, value as LateEvent<WithSource<Event>>, stage.graceMs);
+    return { topic: 'erc20.transfers.late', key: output.key, value: late };
+  }
+  return {
+    topic: stage.topic,
+    key: entityKeyOf(output.key),
+    value: toRecord(value as Exclude<Out, LateEvent<Event>>),
+  };
+}
+
+const graceOf = (params: TopologyParameters): number => params.windowing?.graceMs ?? DEFAULT_WINDOWING.graceMs;
+
+function tokenMetricsRecord(value: TokenMetricsDaily): TokenMetricsRecord {
+  return {
+    date: epochDay(value.window_start),
+    chain_id: value.chain_id,
+    token_address: value.token_address as TokenMetricsRecord['token_address'],
+    symbol: value.symbol,
+    decimals: value.decimals,
+    volume_raw: value.volume_raw.toString(),
+    volume_usd: value.volume_usd,
+    minted_raw: value.minted_raw.toString(),
+    burned_raw: value.burned_raw.toString(),
+    transfer_count: value.transfer_count,
+    priced_transfer_count: value.transfer_count - value.unpriced_transfer_count,
+    tx_count: value.tx_count,
+    unique_addresses: value.unique_addresses,
+    price_open: value.price_open,
+    price_high: value.price_high,
+    price_low: value.price_low,
+    price_close: value.price_close,
+    price_source: value.price_source,
+    price_staleness_ms: value.price_staleness_s === null ? null : value.price_staleness_s * 1000,
+    version: value.version,
+    is_final: value.is_final,
+    emitted_at: nonNegative(value.emitted_at),
+  };
+}
+
+function addressFlowsRecord(value: AddressFlowsDaily): AddressFlowsRecord {
+  return {
+    date: epochDay(value.window_start),
+    chain_id: value.chain_id,
+    address: value.address as AddressFlowsRecord['address'],
+    token_address: value.token_address as AddressFlowsRecord['token_address'],
+    symbol: value.symbol,
+    inflow_raw: value.inflow_raw.toString(),
+    outflow_raw: value.outflow_raw.toString(),
+    net_flow_raw: value.net_flow_raw.toString(),
+    inflow_usd: value.inflow_usd,
+    outflow_usd: value.outflow_usd,
+    net_flow_usd: value.net_flow_usd,
+    transfer_count: value.transfer_count,
+    tx_count: value.tx_count,
+    counterparties_count: value.counterparties_count,
+    version: value.version,
+    is_final: value.is_final,
+    emitted_at: nonNegative(value.emitted_at),
+  };
+}
+
 export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec {
   const processor = createTokenMetricsDailyProcessor({ windowing: params.windowing });
-  const graceMs = params.windowing?.graceMs ?? 3_600_000;
+  const output = { name: processor.name, graceMs: graceOf(params), topic: 'token.metrics.daily' as const };
   return {
     name: processor.name,
     inputTopic: 'erc20.transfers',
     processor,
     toInputs: (value) => [toDomainTransfer(value as Transfer)],
-    toAvro: (output: OutputRecord<TokenMetricsOutput>) => {
-      const value = output.value;
-      if (isLateEvent<Erc20Transfer>(value)) {
-        return {
-          topic: 'erc20.transfers.late',
-          key: output.key,
-          value: lateRecord(processor.name, value as LateEvent<WithSource<Erc20Transfer>>, graceMs),
-        };
-      }
-      const record: TokenMetricsRecord = {
-        date: epochDay(value.window_start),
-        chain_id: value.chain_id,
-        token_address: value.token_address as TokenMetricsRecord['token_address'],
-        symbol: value.symbol,
-        decimals: value.decimals,
-        volume_raw: value.volume_raw.toString(),
-        volume_usd: value.volume_usd,
-        minted_raw: value.minted_raw.toString(),
-        burned_raw: value.burned_raw.toString(),
-        transfer_count: value.transfer_count,
-        priced_transfer_count: value.transfer_count - value.unpriced_transfer_count,
-        tx_count: value.tx_count,
-        unique_addresses: value.unique_addresses,
-        price_open: value.price_open,
-        price_high: value.price_high,
-        price_low: value.price_low,
-        price_close: value.price_close,
-        price_source: value.price_source,
-        price_staleness_ms: value.price_staleness_s === null ? null : value.price_staleness_s * 1000,
-        version: value.version,
-        is_final: value.is_final,
-        emitted_at: nonNegative(value.emitted_at),
-      };
-      return { topic: 'token.metrics.daily', key: entityKeyOf(output.key), value: record };
-    },
+    toAvro: (record: OutputRecord<TokenMetricsOutput>) =>
+      windowOutput<TokenMetricsOutput, Erc20Transfer, TokenMetricsRecord>(record, output, tokenMetricsRecord),
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
     kafkaTopics: params.kafkaTopics,
   } satisfies AnyStageSpec;
@@ -149,7 +197,7 @@ export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec
 
 export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec {
   const processor = createAddressFlowsDailyProcessor({ windowing: params.windowing });
-  const graceMs = params.windowing?.graceMs ?? 3_600_000;
+  const output = { name: processor.name, graceMs: graceOf(params), topic: 'address.flows.daily' as const };
   return {
     name: processor.name,
     inputTopic: 'erc20.transfers.by-address',
@@ -163,36 +211,8 @@ export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec
         .filter((leg) => leg.address === address)
         .map((leg): WithSource<AddressLeg> => ({ ...leg, source: transfer }));
     },
-    toAvro: (output: OutputRecord<AddressFlowsOutput>) => {
-      const value = output.value;
-      if (isLateEvent<AddressLeg>(value)) {
-        return {
-          topic: 'erc20.transfers.late',
-          key: output.key,
-          value: lateRecord(processor.name, value as LateEvent<WithSource<AddressLeg>>, graceMs),
-        };
-      }
-      const record: AddressFlowsRecord = {
-        date: epochDay(value.window_start),
-        chain_id: value.chain_id,
-        address: value.address as AddressFlowsRecord['address'],
-        token_address: value.token_address as AddressFlowsRecord['token_address'],
-        symbol: value.symbol,
-        inflow_raw: value.inflow_raw.toString(),
-        outflow_raw: value.outflow_raw.toString(),
-        net_flow_raw: value.net_flow_raw.toString(),
-        inflow_usd: value.inflow_usd,
-        outflow_usd: value.outflow_usd,
-        net_flow_usd: value.net_flow_usd,
-        transfer_count: value.transfer_count,
-        tx_count: value.tx_count,
-        counterparties_count: value.counterparties_count,
-        version: value.version,
-        is_final: value.is_final,
-        emitted_at: nonNegative(value.emitted_at),
-      };
-      return { topic: 'address.flows.daily', key: entityKeyOf(output.key), value: record };
-    },
+    toAvro: (record: OutputRecord<AddressFlowsOutput>) =>
+      windowOutput<AddressFlowsOutput, AddressLeg, AddressFlowsRecord>(record, output, addressFlowsRecord),
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
     kafkaTopics: params.kafkaTopics,
   } satisfies AnyStageSpec;
