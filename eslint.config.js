@@ -52,7 +52,7 @@ export default tseslint.config(
     // Short bodies: a function that needs more than a screenful is split into named steps (tests and benches excepted).
     files: ['**/*.ts'],
     ignores: ['**/*.test.ts', '**/testing/**', 'scripts/bench/**', 'scripts/eval/**', 'scripts/test/**', 'scripts/chaos/**'],
-    rules: { 'max-lines-per-function': ['warn', { max: 120, skipBlankLines: true, skipComments: true }] },
+    rules: { 'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }] },
   },
   ...boundaryRules,
   prettier,
