@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../logger.ts';
+import { backoffDelayMs } from '../retry.ts';
 
 export interface SupervisedConsumerParameters {
   /** What the consumer is for, in logs (e.g. its group id). */
@@ -60,7 +61,7 @@ export function superviseConsumer(params: SupervisedConsumerParameters): Supervi
   const restartLoop = async (): Promise<void> => {
     for (let attempt = 0; !abort.signal.aborted; attempt += 1) {
       await current.disconnect().catch(() => undefined);
-      const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 16)) * (1 + Math.random());
+      const delay = backoffDelayMs(attempt + 1, { initialDelayMs, maxDelayMs });
       await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
       if (abort.signal.aborted) return;
       current = params.create();
