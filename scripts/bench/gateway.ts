@@ -16,7 +16,8 @@
  *    (OPTIMIZE … FINAL), as a long-running warehouse has merged its closed days. Seeding 50 M rows takes minutes,
  *    once.
  * 3. Spawns `oracul gateway` as a child process (its own config dir: the repo's config plus a bench API key).
- * 4. Per scenario, at a fixed --rate for --duration seconds (autocannon, 32 connections, in this process), random
+ * 4. Per scenario, at a fixed --rate for --duration seconds (requests evenly spaced, 32 keep-alive connections, in
+ *    this process: scripts/bench/paced-load.ts; `--generator autocannon` for autocannon's per-second bursts), random
  *    arguments per request: first the statement the gateway sends for it, POSTed directly to the warehouse
  *    endpoint as the read-only user with the same parameters ("direct"), then the GraphQL request ("gateway").
  *    Scenarios: tokenMetricsDaily 90 days (random token and window: finalized-day cache misses),
@@ -57,6 +58,7 @@ import { stackDown, stackPaths, stackUp } from '../../infra/stack/index.ts';
 import { createSchemaRegistrySerdes, type Anomaly } from '../../schemas/index.ts';
 import { testConfig, testStackEnv } from '../test/test-config.ts';
 import { numberArg, textArg } from './args.ts';
+import { pacedLoad, quantileOf, type PacedRequest } from './paced-load.ts';
 
 const RATE = numberArg('rate', 200);
 const DURATION = numberArg('duration', 20);
@@ -67,6 +69,8 @@ const ANOMALIES = numberArg('anomalies', 20_000);
 const EVENTS = numberArg('events', 300);
 const LOW_RATE = numberArg('low-rate', 5);
 const ONLY = textArg('only')?.split(',');
+/** `paced` (default): requests evenly spread over each second; `autocannon`: its per-second bursts (figures before 2026-12-06 evening). */
+const GENERATOR = textArg('generator') ?? 'paced';
 const OFFSET = Number.parseInt(process.env.ORACUL_TEST_PORT_OFFSET ?? '0', 10) || 0;
 const GATEWAY_PORT = 14_000 + OFFSET;
 const DATABASE = 'oracul_bench_gateway';
@@ -345,16 +349,17 @@ interface Measured {
   line: string;
 }
 
-/** One autocannon run at `rate` for `duration` s, with wall, CPU of every process of the path and the load average. */
-async function load(
-  target: { url: string; headers: Record<string, string>; body: () => { path?: string; body: string } },
-  probes: Probes,
-  rate: number,
-  duration: number,
-): Promise<Measured> {
-  const request = () => {
+interface LoadTarget {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: () => { path?: string; body: string };
+}
+
+/** One run at `rate` for `duration` s, with wall, CPU of every process of the path and the load average. */
+async function load(target: LoadTarget, probes: Probes, rate: number, duration: number): Promise<Measured> {
+  const request = (): PacedRequest => {
     const { path, body } = target.body();
-    return { method: 'POST' as const, body, ...(path ? { path } : {}) };
+    return { body, ...(path ? { path } : {}) };
   };
   // Warm-up (connections, JIT, caches of statement plans), not measured.
   await autocannon({
@@ -362,40 +367,60 @@ async function load(
     connections: 10,
     amount: 200,
     headers: target.headers,
-    requests: [{ setupRequest: (r) => ({ ...r, ...request() }) }],
+    requests: [{ setupRequest: (r) => ({ ...r, method: 'POST' as const, ...request() }) }],
   });
   const cpu0 = process.cpuUsage();
   const gw0 = processCpuS(probes.gatewayPid);
   const wh0 = processCpuS(probes.warehousePid);
   const wall0 = performance.now();
+  const result =
+    GENERATOR === 'autocannon'
+      ? await burstLoad(target, request, rate, duration)
+      : await evenLoad(target, request, rate, duration);
+  const wall = (performance.now() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const own = (cpu.user + cpu.system) / 1e6;
+  const gw = processCpuS(probes.gatewayPid) - gw0;
+  const wh = processCpuS(probes.warehousePid) - wh0;
+  const n = Math.max(1, result.total);
+  const perRequest = (s: number) => (Number.isFinite(s) ? `${((s * 1000) / n).toFixed(2)}` : '–');
+  const line =
+    `p50 ${String(result.p50).padStart(4)} ms  p99 ${String(result.p99).padStart(4)} ms  max ${String(result.max).padStart(5)} ms  ` +
+    `${result.rps.toFixed(0).padStart(3)} req/s  ${result.errors} err  wall ${wall.toFixed(1)} s  ` +
+    `CPU/request ms: loadgen ${perRequest(own)}, gateway ${perRequest(gw)}, warehouse ${perRequest(wh)}  load ${loadavg()[0]!.toFixed(1)}`;
+  return { p50: result.p50, p99: result.p99, max: result.max, rps: result.rps, errors: result.errors, line };
+}
+
+interface LoadFigures {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly rps: number;
+  readonly errors: number;
+  readonly total: number;
+}
+
+/** Requests evenly spread over each second, latency from when each was due (scripts/bench/paced-load.ts). */
+async function evenLoad(target: LoadTarget, next: () => PacedRequest, rate: number, duration: number): Promise<LoadFigures> {
+  const r = await pacedLoad({ url: target.url, headers: target.headers, rate, durationS: duration, connections: 32, next });
+  const ms = (q: number) => Math.round(quantileOf(r.latenciesMs, q));
+  const total = r.latenciesMs.length + r.errors;
+  return { p50: ms(0.5), p99: ms(0.99), max: ms(1), rps: total / duration, errors: r.errors, total };
+}
+
+/** autocannon's overallRate: each connection's per-second quota sent at once from every second's start. */
+async function burstLoad(target: LoadTarget, next: () => PacedRequest, rate: number, duration: number): Promise<LoadFigures> {
   const result = await autocannon({
     url: target.url,
     connections: 32,
     overallRate: rate,
     duration,
     headers: target.headers,
-    requests: [{ setupRequest: (r) => ({ ...r, ...request() }) }],
+    requests: [{ setupRequest: (r) => ({ ...r, method: 'POST' as const, ...next() }) }],
   });
-  const wall = (performance.now() - wall0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const own = (cpu.user + cpu.system) / 1e6;
-  const gw = processCpuS(probes.gatewayPid) - gw0;
-  const wh = processCpuS(probes.warehousePid) - wh0;
+  const { p50, p99, max } = result.latency;
   const errors = result.errors + result.timeouts + result.non2xx;
-  const n = Math.max(1, result.requests.total);
-  const perRequest = (s: number) => (Number.isFinite(s) ? `${((s * 1000) / n).toFixed(2)}` : '–');
-  const line =
-    `p50 ${String(result.latency.p50).padStart(4)} ms  p99 ${String(result.latency.p99).padStart(4)} ms  max ${String(result.latency.max).padStart(5)} ms  ` +
-    `${result.requests.average.toFixed(0).padStart(3)} req/s  ${errors} err  wall ${wall.toFixed(1)} s  ` +
-    `CPU/request ms: loadgen ${perRequest(own)}, gateway ${perRequest(gw)}, warehouse ${perRequest(wh)}  load ${loadavg()[0]!.toFixed(1)}`;
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    rps: result.requests.average,
-    errors,
-    line,
-  };
+  return { p50, p99, max, rps: result.requests.average, errors, total: result.requests.total };
 }
 
 /** The statement as the gateway's @clickhouse/client sends it: SQL + FORMAT in the body, parameters and settings in the URL. */
@@ -538,7 +563,7 @@ async function main(): Promise<void> {
     const probes: Probes = { gatewayPid: child.pid, warehousePid: (await readPidRecord(paths.pidFile('warehouse')))?.pid };
     const selected = scenarios.filter((s) => !ONLY || ONLY.some((o) => s.name.includes(o)));
     console.log(
-      `\nload: ${RATE} req/s for ${DURATION} s per scenario and target (autocannon, 32 connections, this process; gateway: child process)\n`,
+      `\nload: ${RATE} req/s for ${DURATION} s per scenario and target (${GENERATOR === 'autocannon' ? 'autocannon overallRate: per-second bursts' : "evenly spaced arrivals, latency from each request's due time"}, 32 connections, this process; gateway: child process)\n`,
     );
     for (const scenario of selected.filter((s) => !s.directOnly)) await runScenario(origin, probes, scenario, RATE, DURATION);
     console.log(`\nsame scenarios at ${LOW_RATE} req/s for 10 s (no queueing: the cost of one request)\n`);
