@@ -36,6 +36,7 @@ export interface PacedLoadResult {
 
 export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const url = new URL(options.url);
   const total = Math.round(options.rate * options.durationS);
   const intervalMs = 1000 / options.rate;
   const latencies: number[] = [];
@@ -47,7 +48,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
     inFlight.push(
-      send(agent, options, options.next()).then(
+      send(agent, url, options, options.next()).then(
         (ok) => (ok ? latencies.push(performance.now() - due) : (errors += 1), undefined),
         () => void (errors += 1),
       ),
@@ -60,8 +61,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
 }
 
 /** One POST; resolves true on a 2xx with its body read, false on another status. */
-function send(agent: Agent, options: PacedLoadOptions, request: PacedRequest): Promise<boolean> {
-  const url = new URL(options.url);
+function send(agent: Agent, url: URL, options: PacedLoadOptions, request: PacedRequest): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
