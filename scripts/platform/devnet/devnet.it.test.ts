@@ -346,7 +346,7 @@ async function checkAnomalyCounts(launchDay: string, planted: readonly Planted[]
   }
 }
 
-/** The first Slack digest of the run holds only anomalies of the planted days: no DQ artefact of the cold start. */
+/** The first Slack digest of the run holds anomalies of the planted days (and at most one other): no DQ artefact of the cold start. */
 async function checkFirstDigest(
   webhook: WebhookServer | undefined,
   plantedAnomalies: readonly Planted[],
@@ -367,12 +367,12 @@ async function checkFirstDigest(
     120_000,
   );
   const first = webhook!.delivered().find((d) => ownLines(d.body.text).length > 0)!.body.text;
-  for (const line of ownLines(first)) {
-    expect(line, first).not.toContain('DQ check');
-    expect(
-      planted.some((day) => line.includes(` on ${day} `)),
-      `${line} (planted days ${planted.join(', ')})`,
-    ).toBe(true);
-  }
+  const lines = ownLines(first);
+  for (const line of lines) expect(line, first).not.toContain('DQ check');
+  // The hourly streaming detector may page one ordinary hour of the run (scripts/eval/devnet/replay.test.ts allows
+  // at most one high outside the planted days; which dates have one depends on the launch weekday): at most one
+  // distinct alert of the digest is off the planted days.
+  const offPlanted = new Set(lines.filter((line) => !planted.some((day) => line.includes(` on ${day} `))));
+  expect(offPlanted.size, `${[...offPlanted].join(' | ')} (planted days ${planted.join(', ')})`).toBeLessThanOrEqual(1);
   return first.replaceAll('\n', ' | ');
 }
