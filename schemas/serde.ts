@@ -19,6 +19,12 @@ export interface Serde<T> {
   readonly schema: AvroRecordSchema;
   serialize(value: T): Promise<Buffer>;
   deserialize(buffer: Buffer): Promise<T>;
+  /**
+   * The Avro body of a framed value when its writer schema is `schema` itself (so it reads without schema
+   * resolution), else `undefined`. Throws like `deserialize` for a bad frame or an unreachable registry. For readers
+   * that walk the bytes themselves (the raw sinks' RowBinary transcoders); optional for other implementations.
+   */
+  bodyInOwnSchema?(buffer: Buffer): Promise<Buffer | undefined>;
 }
 
 export interface RegisteredSchema {

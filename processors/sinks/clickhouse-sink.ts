@@ -165,7 +165,14 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       logger: this.logger,
     });
     const serdes = new Map(topics.map((t) => [t as string, options.serdes.forTopic(t) as Serde<TopicValue<N>>] as const));
-    this.mapper = new RecordMapper<N>({ serdes, toRows: options.toRows, retry, deadLetter, signal: this.abort.signal });
+    this.mapper = new RecordMapper<N>({
+      serdes,
+      toRows: options.toRows,
+      retry,
+      deadLetter,
+      signal: this.abort.signal,
+      transcoder: options.rowBinary?.transcoder,
+    });
     this.pipeline = new FlushPipeline({
       topic,
       table,
@@ -312,9 +319,18 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
     await payload.heartbeat();
   }
 
-  /** Decodes and maps one record into the buffer (or dead-letters it); its offset becomes pending either way. */
+  /**
+   * Transcodes, or decodes and maps, one record into the buffer (or dead-letters it); its offset becomes pending
+   * either way.
+   */
   private async consume(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const record = { topic, partition, message };
+    const encoded = await this.mapper.encoded(record);
+    if (encoded !== undefined) {
+      this.buffer.add({ ...record, rows: encoded });
+      this.buffer.markPending(topic, partition, nextOffset(message.offset));
+      return;
+    }
     const value = await this.mapper.decode(record);
     if (value !== undefined) {
       if (this.options.flushBefore?.(value)) await this.pipeline.flush('barrier');

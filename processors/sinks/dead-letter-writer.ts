@@ -11,7 +11,7 @@ import {
   type TopicName,
 } from '../../schemas/index.ts';
 import type { SinkRetry } from './sink-retry.ts';
-import type { SinkCounters, SinkRow } from './sink-types.ts';
+import type { RowSet, SinkCounters, SinkRow } from './sink-types.ts';
 
 /** Where a failed record of one source topic goes: its `<topic>.dlq` and that topic's serde. */
 export interface DeadLetterTopic {
@@ -86,7 +86,7 @@ export interface DeadLetterWriterParameters {
   readonly producer: () => Producer;
   /** Rows of a letter for topics without a `.dlq`, inserted into the sink's own table. */
   readonly deadLetterRows: ((letter: DeadLetter) => SinkRow[]) | undefined;
-  readonly insert: (rows: SinkRow[]) => Promise<void>;
+  readonly insert: (sets: readonly RowSet[]) => Promise<void>;
   readonly retry: SinkRetry;
   readonly signal: AbortSignal;
   readonly counters: SinkCounters;
@@ -102,7 +102,7 @@ export function createDeadLetterWriter(p: DeadLetterWriterParameters): DeadLette
    */
   async function store(letter: DeadLetter): Promise<void> {
     try {
-      await p.retry('insert', () => p.insert(p.deadLetterRows!(letter)), isRetryable);
+      await p.retry('insert', () => p.insert([p.deadLetterRows!(letter)]), isRetryable);
     } catch (error) {
       if (p.signal.aborted) throw error;
       p.logger.error({ msg: 'dead letter not stored; record skipped', source_topic: letter.source_topic, err: error });

@@ -5,7 +5,7 @@ import { SinkRowsRejectedError } from './errors.ts';
 import { FlushPipeline, type FlushPipelineParameters } from './flush-pipeline.ts';
 import { SinkBuffer, type TopicOffset } from './sink-buffer.ts';
 import type { SinkRetry } from './sink-retry.ts';
-import type { SinkCounters, SinkRow } from './sink-types.ts';
+import type { RowSet, SinkCounters, SinkRow } from './sink-types.ts';
 
 /**
  * The sink's ordering guarantees without Kafka or ClickHouse: offsets are committed only after their rows are
@@ -15,6 +15,9 @@ import type { SinkCounters, SinkRow } from './sink-types.ts';
 
 const message = (offset: number): KafkaMessage =>
   ({ offset: String(offset), key: null, value: Buffer.from('v'), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
+
+/** The row objects of an insert's sets (these tests buffer row objects only). */
+const rowsOf = (sets: readonly RowSet[]): SinkRow[] => sets.flatMap((set) => set as SinkRow[]);
 
 /** Buffers records `from`..`to - 1` of partition 0, one row each (`{ n }`). */
 function fill(buffer: SinkBuffer, from: number, to: number): void {
@@ -44,7 +47,10 @@ function harness(overrides: Partial<FlushPipelineParameters> = {}): Harness {
     table: 'tbl',
     format: 'RowBinary',
     buffer,
-    insert: async (rows: SinkRow[]) => void events.push(`insert:${rows[0]!.n}-${rows.at(-1)!.n}`),
+    insert: async (sets) => {
+      const rows = rowsOf(sets);
+      events.push(`insert:${rows[0]!.n}-${rows.at(-1)!.n}`);
+    },
     retry,
     deadLetter: async (failed) => {
       events.push(`dead-letter:${failed.message.offset}`);
@@ -76,7 +82,8 @@ describe('FlushPipeline', () => {
     const releases: (() => void)[] = [];
     const events: string[] = [];
     const h = harness({
-      insert: async (rows) => {
+      insert: async (sets) => {
+        const rows = rowsOf(sets);
         events.push(`insert:${rows[0]!.n}`);
         await new Promise<void>((resolve) => releases.push(resolve));
       },
@@ -121,7 +128,8 @@ describe('FlushPipeline', () => {
   it('rows ClickHouse rejects: the batch is re-inserted record by record and only the bad record is dead-lettered', async () => {
     const events: string[] = [];
     const h = harness({
-      insert: async (rows) => {
+      insert: async (sets) => {
+        const rows = rowsOf(sets);
         if (rows.some((r) => r.n === 1)) throw new SinkRowsRejectedError('bad value');
         events.push(`insert:${rows.map((r) => r.n).join(',')}`);
       },

@@ -5,7 +5,7 @@ import type { DeadLetterWriter } from './dead-letter-writer.ts';
 import { SinkRowsRejectedError } from './errors.ts';
 import { byTopic, type BufferedRecord, type SinkBatch, type SinkBuffer, type TopicOffset } from './sink-buffer.ts';
 import type { SinkRetry } from './sink-retry.ts';
-import type { SinkCounters, SinkFlushInfo, SinkRow } from './sink-types.ts';
+import type { RowSet, SinkCounters, SinkFlushInfo } from './sink-types.ts';
 
 export interface FlushPipelineParameters {
   readonly topic: string;
@@ -13,7 +13,8 @@ export interface FlushPipelineParameters {
   /** The insert format, for the batch log line. */
   readonly format: string;
   readonly buffer: SinkBuffer;
-  readonly insert: (rows: SinkRow[]) => Promise<void>;
+  /** One INSERT of the row sets (a batch: one set per record). */
+  readonly insert: (sets: readonly RowSet[]) => Promise<void>;
   readonly retry: SinkRetry;
   readonly deadLetter: DeadLetterWriter;
   /** Commits offsets for the group (the current consumer's commitOffsets). */
@@ -127,10 +128,10 @@ export class FlushPipeline {
   /** Inserts the records' rows; on a data error, inserts record by record and dead-letters the rejected ones. */
   private async insertRecords(records: BufferedRecord[]): Promise<void> {
     const { retry, insert, logger } = this.p;
-    const rows = records.flatMap((r) => r.rows);
-    if (rows.length === 0) return;
+    const sets = records.filter((r) => r.rows.length > 0).map((r) => r.rows);
+    if (sets.length === 0) return;
     try {
-      await retry('insert', () => insert(rows), isRetryable);
+      await retry('insert', () => insert(sets), isRetryable);
       return;
     } catch (error) {
       if (!(error instanceof SinkRowsRejectedError)) throw error;
@@ -139,7 +140,7 @@ export class FlushPipeline {
     for (const record of records) {
       if (record.rows.length === 0) continue;
       try {
-        await retry('insert', () => insert(record.rows), isRetryable);
+        await retry('insert', () => insert([record.rows]), isRetryable);
       } catch (error) {
         if (!(error instanceof SinkRowsRejectedError)) throw error;
         await this.p.deadLetter(record, error, 1);

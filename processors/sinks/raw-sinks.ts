@@ -5,6 +5,8 @@ import { createWarehouseClient } from '../../dwh/client.ts';
 import type { Serdes } from '../../schemas/index.ts';
 import { createClickHouseSink, type ClickHouseSink, type SinkBatchOptions } from './clickhouse-sink.ts';
 import type { SinkColumn } from './row-binary/row-encoder.ts';
+import type { RecordTranscoder } from './sink-types.ts';
+import { createBlocksTranscoder, createLogsTranscoder, createTransactionsTranscoder } from './transcode/raw-transcoders.ts';
 import { PRICES_SPOT_COLUMNS, RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from './raw-columns.ts';
 import { blockRows, isRetraction, logRowsWithRetractions, priceRows, transactionRowsWithRetractions } from './raw-rows.ts';
 
@@ -13,6 +15,11 @@ export interface CreateRawSinksParameters {
   batch?: SinkBatchOptions;
   /** `JSONEachRow` sends the rows as JSON instead of RowBinary (the comparison of scripts/bench/sinks.ts). */
   insertFormat?: 'RowBinary' | 'JSONEachRow';
+  /**
+   * RowBinary straight from the Avro bytes for plain block records (default true); false maps every record to row
+   * objects first (the comparison of scripts/bench/sinks.ts).
+   */
+  transcode?: boolean;
   /** Prefix of the consumer groups (default `<kafka.clientId>-sink`): group `<prefix>-<table>`. */
   groupPrefix?: string;
   kafka?: Kafka;
@@ -20,12 +27,17 @@ export interface CreateRawSinksParameters {
   clickhouse?: ClickHouseClient;
 }
 
-/** RowBinary with the declared columns unless the caller asked for the JSON comparison path. */
+/**
+ * RowBinary with the declared columns unless the caller asked for the JSON comparison path; with a transcoder, the
+ * records of a plain block go from Avro bytes to RowBinary without row objects (ADR 0015).
+ */
 function binary(
   params: CreateRawSinksParameters,
   columns: readonly SinkColumn[],
-): { rowBinary?: { columns: readonly SinkColumn[] } } {
-  return params.insertFormat === 'JSONEachRow' ? {} : { rowBinary: { columns } };
+  transcoder?: RecordTranscoder,
+): { rowBinary?: { columns: readonly SinkColumn[]; transcoder?: RecordTranscoder } } {
+  if (params.insertFormat === 'JSONEachRow') return {};
+  return { rowBinary: { columns, ...(transcoder && params.transcode !== false ? { transcoder } : {}) } };
 }
 
 /** The sinks of raw chain data: eth.blocks.raw → raw_blocks, eth.transactions.raw → raw_transactions, eth.logs.raw → raw_logs. */
@@ -43,7 +55,7 @@ export function createRawChainSinks(common: Common, params: CreateRawSinksParame
       topic: 'eth.blocks.raw',
       table: 'raw_blocks',
       groupId: `${prefix}-raw_blocks`,
-      ...binary(params, RAW_BLOCKS_COLUMNS),
+      ...binary(params, RAW_BLOCKS_COLUMNS, createBlocksTranscoder()),
       toRows: blockRows,
     }),
     createClickHouseSink(common, {
@@ -53,7 +65,7 @@ export function createRawChainSinks(common: Common, params: CreateRawSinksParame
       topic: 'eth.transactions.raw',
       table: 'raw_transactions',
       groupId: `${prefix}-raw_transactions`,
-      ...binary(params, RAW_TRANSACTIONS_COLUMNS),
+      ...binary(params, RAW_TRANSACTIONS_COLUMNS, createTransactionsTranscoder()),
       flushBefore: isRetraction,
       toRows: transactionRowsWithRetractions(txClient, 'raw_transactions'),
     }),
@@ -64,7 +76,7 @@ export function createRawChainSinks(common: Common, params: CreateRawSinksParame
       topic: 'eth.logs.raw',
       table: 'raw_logs',
       groupId: `${prefix}-raw_logs`,
-      ...binary(params, RAW_LOGS_COLUMNS),
+      ...binary(params, RAW_LOGS_COLUMNS, createLogsTranscoder()),
       flushBefore: isRetraction,
       toRows: logRowsWithRetractions(logClient, 'raw_logs'),
     }),

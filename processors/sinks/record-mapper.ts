@@ -3,7 +3,8 @@ import type { Serde, TopicName, TopicValue } from '../../schemas/index.ts';
 import type { DeadLetterWriter, FailedRecord } from './dead-letter-writer.ts';
 import { SinkMappingFailedError } from './errors.ts';
 import type { SinkRetry } from './sink-retry.ts';
-import type { SinkRecordMeta, SinkRow } from './sink-types.ts';
+import { BinaryWriter } from './row-binary/binary-writer.ts';
+import { EncodedRows, type RecordTranscoder, type SinkRecordMeta, type SinkRow } from './sink-types.ts';
 
 export interface RecordMapperParameters<N extends TopicName> {
   /** source topic → its value serde. */
@@ -12,14 +13,45 @@ export interface RecordMapperParameters<N extends TopicName> {
   readonly retry: SinkRetry;
   readonly deadLetter: DeadLetterWriter;
   readonly signal: AbortSignal;
+  /** Reads records of the topic's own schema straight into RowBinary (rowBinary.transcoder). */
+  readonly transcoder?: RecordTranscoder | undefined;
 }
+
+/** Transcoded records share 1 MiB buffers (a slice each); a record starts a fresh one when less than this is left. */
+const SLAB_BYTES = 1 << 20;
+const MIN_FREE_BYTES = 64 * 1024;
 
 /**
  * Record → value → rows. Retryable failures (the schema registry or a lookup being down) are retried; any other
  * failure dead-letters the record and yields `undefined`, so the caller only moves the offset past it.
  */
 export class RecordMapper<N extends TopicName> {
+  private readonly writer = new BinaryWriter(SLAB_BYTES);
+
   constructor(private readonly p: RecordMapperParameters<N>) {}
+
+  /**
+   * The record's rows as RowBinary when the transcoder takes it: a record written with the topic's own schema that
+   * the transcoder accepts. `undefined` sends it down the general path (decode, then rows), which also retries or
+   * dead-letters whatever failed here, with the errors it has always given.
+   */
+  async encoded(record: FailedRecord): Promise<EncodedRows | undefined> {
+    const { transcoder } = this.p;
+    const serde = this.p.serdes.get(record.topic)!;
+    const value = record.message.value;
+    if (!transcoder || value === null || !serde.bodyInOwnSchema) return undefined;
+    let body: Buffer | undefined;
+    try {
+      body = await serde.bodyInOwnSchema(value);
+    } catch {
+      return undefined;
+    }
+    if (body === undefined) return undefined;
+    // Output runs a little longer than the Avro body (the envelope columns repeat on every row).
+    this.writer.reserve(Math.max(MIN_FREE_BYTES, 2 * body.length));
+    const rows = transcoder.transcode(body, this.writer);
+    return rows === undefined ? undefined : new EncodedRows(this.writer.slice(), rows);
+  }
 
   /** The decoded value, or `undefined` when the record was a tombstone or undecodable (dead-lettered). */
   async decode(record: FailedRecord): Promise<TopicValue<N> | undefined> {

@@ -1,12 +1,12 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { SinkRow } from './sink-types.ts';
+import type { RowSet } from './sink-types.ts';
 
-/** A consumed record and the rows it maps to, waiting for the next insert. */
+/** A consumed record and the rows it maps to (objects, or RowBinary from a transcoder), waiting for the next insert. */
 export interface BufferedRecord {
   topic: string;
   partition: number;
   message: KafkaMessage;
-  rows: SinkRow[];
+  rows: RowSet;
 }
 
 /** A topic partition and the next offset to read in it (one commit entry). */

@@ -1,6 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { DeadLetter, Serdes, TopicName, TopicValue } from '../../schemas/index.ts';
+import type { BinaryWriter } from './row-binary/binary-writer.ts';
 import type { SinkColumn } from './row-binary/row-encoder.ts';
 
 /** The public shapes of a ClickHouse sink (re-exported by clickhouse-sink.ts and index.ts). */
@@ -17,6 +18,30 @@ export interface SinkRecordMeta {
 }
 
 export type SinkRow = Record<string, unknown>;
+
+/**
+ * Rows of one record already encoded as RowBinary of the sink's declared columns (a record a `transcoder` read
+ * straight from its Avro bytes): `length` rows in `rowBinary`.
+ */
+export class EncodedRows {
+  constructor(
+    readonly rowBinary: Buffer,
+    readonly length: number,
+  ) {}
+}
+
+/** What one record adds to a batch: row objects, or rows already encoded. */
+export type RowSet = SinkRow[] | EncodedRows;
+
+/** Rows of the record's Avro body appended to `w` as RowBinary of the declared columns (see `rowBinary.transcoder`). */
+export interface RecordTranscoder {
+  /**
+   * How many rows were appended, or `undefined` (with `w` left as it was) when the record must take the general
+   * path (decode, `toRows`, encode): any kind but a plain block, or a value the general path would refuse, so its
+   * dead letter or rejection stays exactly what that path gives.
+   */
+  transcode(body: Buffer, w: BinaryWriter): number | undefined;
+}
 
 export interface SinkBatchOptions {
   /** Insert once this many rows are buffered (default 50 000). */
@@ -69,7 +94,16 @@ export interface CreateClickHouseSinkOptions<N extends TopicName> {
    * while the request is sent. The list is checked against the table before the first insert.
    * Without it, rows are sent as JSONEachRow (one JSON.stringify per batch).
    */
-  rowBinary?: { columns: readonly SinkColumn[]; /** Rows per encoded chunk (default 2 000). */ chunkRows?: number };
+  rowBinary?: {
+    columns: readonly SinkColumn[];
+    /** Rows per encoded chunk (default 2 000). */
+    chunkRows?: number;
+    /**
+     * Reads a record's Avro body straight into RowBinary of `columns`, without a decoded value or row objects
+     * (ADR 0015). Used for records written with the topic's own schema; a record it declines takes the general path.
+     */
+    transcoder?: RecordTranscoder;
+  };
   /**
    * Consumer group session timeout (default 30 000 ms): how long a member that died without
    * leaving (kill -9) holds its partitions before the group reassigns them. Heartbeats every third of it.

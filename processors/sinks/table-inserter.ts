@@ -5,7 +5,7 @@ import { classifyInsertError } from './classify-insert-error.ts';
 import { checkTableColumns } from './row-binary/check-table-columns.ts';
 import { insertRowBinary } from './row-binary/insert-row-binary.ts';
 import type { RowEncoder } from './row-binary/row-encoder.ts';
-import type { SinkRow } from './sink-types.ts';
+import { EncodedRows, type RowSet, type SinkRow } from './sink-types.ts';
 
 export interface TableInserterParameters {
   readonly clickhouse: ClickHouseClient;
@@ -43,14 +43,14 @@ export class TableInserter {
     return check;
   }
 
-  /** Inserts `rows`; a failure is classified (SinkRowsRejectedError for data, retryable for an outage). */
-  async insert(rows: SinkRow[]): Promise<void> {
+  /** Inserts the row sets in one INSERT; a failure is classified (SinkRowsRejectedError for data, retryable for an outage). */
+  async insert(sets: readonly RowSet[]): Promise<void> {
     const { table, signal } = this.p;
     const timer = metrics.clickhouseInsertDuration.startTimer({ table });
     try {
-      await this.send(rows);
+      await this.send(sets);
       timer({ outcome: 'ok' });
-      metrics.clickhouseInsertedRows.inc({ table }, rows.length);
+      metrics.clickhouseInsertedRows.inc({ table }, countRows(sets));
     } catch (error) {
       timer({ outcome: 'error' });
       if (signal.aborted) throw error;
@@ -58,11 +58,11 @@ export class TableInserter {
     }
   }
 
-  private async send(rows: SinkRow[]): Promise<void> {
+  private async send(sets: readonly RowSet[]): Promise<void> {
     const { clickhouse, table, encoder, insertSettings, chunkRows, signal } = this.p;
     if (encoder) {
       await (this.columnsCheck ?? this.checkColumns());
-      await insertRowBinary(clickhouse, encoder, rows, {
+      await insertRowBinary(clickhouse, encoder, sets, {
         ...(insertSettings ? { settings: insertSettings } : {}),
         ...(chunkRows ? { chunkRows } : {}),
         signal,
@@ -71,10 +71,26 @@ export class TableInserter {
     }
     await clickhouse.insert({
       table,
-      values: rows,
+      values: rowObjects(sets),
       format: 'JSONEachRow',
       ...(insertSettings ? { clickhouse_settings: insertSettings } : {}),
       abort_signal: signal,
     });
   }
+}
+
+/** Rows in the sets. */
+export function countRows(sets: readonly RowSet[]): number {
+  let n = 0;
+  for (const set of sets) n += set.length;
+  return n;
+}
+
+/** JSONEachRow takes row objects only: encoded rows exist only where a RowBinary transcoder made them. */
+function rowObjects(sets: readonly RowSet[]): SinkRow[] {
+  if (sets.length === 1 && Array.isArray(sets[0])) return sets[0];
+  return sets.flatMap((set) => {
+    if (set instanceof EncodedRows) throw new TypeError('RowBinary rows in a JSONEachRow insert');
+    return set;
+  });
 }

@@ -70,6 +70,10 @@ export function createAvroSerde<T>(
       const schemaId = await register();
       return { topic, schemaId, encode: (value: T) => encodeValue(type, topic, subject, schemaId, value) };
     },
+    async bodyInOwnSchema(buffer: Buffer): Promise<Buffer | undefined> {
+      const { schemaId, body } = decodeFrame(buffer, topic);
+      return (await readerFor(schemaId)) === undefined ? body : undefined;
+    },
     async deserialize(buffer: Buffer): Promise<T> {
       const { schemaId, body } = decodeFrame(buffer, topic);
       const resolver = await readerFor(schemaId);

@@ -5,28 +5,73 @@
  */
 export class BinaryWriter {
   buf: NodeBuffer;
+  /** `buf` as a DataView: 4 bytes per store in copy loops (transcode/column-writers.ts). */
+  view: DataView;
   pos = 0;
 
   constructor(private capacity = 64 * 1024) {
     this.buf = alloc(capacity);
+    this.view = viewOf(this.buf);
   }
+
+  /**
+   * Where the bytes not yet handed out start: 0 except between `slice()` calls, where the bytes before it belong to
+   * slices already handed out and are neither copied on growth nor written again.
+   */
+  private mark = 0;
 
   ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + bytes) size *= 2;
+    const live = this.pos - this.mark;
+    let size = Math.max(this.capacity, 64);
+    while (size < live + bytes) size *= 2;
     const next = alloc(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    this.buf.copy(next, 0, this.mark, this.pos);
     this.buf = next;
-    this.capacity = size;
+    this.view = viewOf(next);
+    this.pos = live;
+    this.mark = 0;
+    this.capacity = Math.max(this.capacity, size);
   }
 
   /** The bytes written since the last take(). */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
+    const out = this.buf.subarray(this.mark, this.pos);
     this.buf = alloc(this.capacity);
+    this.view = viewOf(this.buf);
     this.pos = 0;
+    this.mark = 0;
     return out;
+  }
+
+  /**
+   * The bytes written since the last slice() or take(), as a view of the current buffer, which keeps being filled
+   * after it (many small slices share one allocation; a slice's bytes are never written again).
+   */
+  slice(): Buffer {
+    const out = this.buf.subarray(this.mark, this.pos);
+    this.mark = this.pos;
+    return out;
+  }
+
+  /** Before a slice is written: a fresh buffer when fewer than `bytes` are left (nothing is copied, no slice moves). */
+  reserve(bytes: number): void {
+    if (this.buf.length - this.pos >= bytes) return;
+    this.buf = alloc(Math.max(this.capacity, bytes));
+    this.view = viewOf(this.buf);
+    this.pos = 0;
+    this.mark = 0;
+  }
+
+  /** Starts over in the same buffer: every slice handed out so far is overwritten (scratch use only). */
+  reset(): void {
+    this.pos = 0;
+    this.mark = 0;
+  }
+
+  /** Forgets the bytes written since the last slice() or take() (a record that took another path). */
+  rewind(): void {
+    this.pos = this.mark;
   }
 
   // Byte stores into the Uint8Array instead of Buffer#writeUInt32LE & co: no argument checks, about
@@ -138,6 +183,20 @@ export class BinaryWriter {
     this.raw(b);
   }
 
+  /** `len` bytes of `src` from `start` (a byte loop for short ones: cheaper than a native call that small). */
+  copyFrom(src: Uint8Array, start: number, len: number): void {
+    this.ensure(len);
+    const b = this.buf;
+    let p = this.pos;
+    if (len > 96) {
+      b.set(src.subarray(start, start + len), p);
+      this.pos = p + len;
+      return;
+    }
+    for (let i = start, end = start + len; i < end; i += 1) b[p++] = src[i]!;
+    this.pos = p;
+  }
+
   raw(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
@@ -164,3 +223,4 @@ interface NodeStringCopies {
 
 type NodeBuffer = Buffer & NodeStringCopies;
 const alloc = (size: number): NodeBuffer => Buffer.allocUnsafe(size) as NodeBuffer;
+const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.length);

@@ -1,6 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { Readable } from 'node:stream';
-import { rowBinaryStream, type RowBinaryStreamOptions } from './row-binary-stream.ts';
+import type { RowSet } from '../sink-types.ts';
+import { rowSetStream, type RowBinaryStreamOptions } from './row-binary-stream.ts';
 import type { RowEncoder } from './row-encoder.ts';
 
 export interface InsertRowBinaryOptions extends RowBinaryStreamOptions {
@@ -9,7 +10,7 @@ export interface InsertRowBinaryOptions extends RowBinaryStreamOptions {
 }
 
 /**
- * One `INSERT INTO t (cols) FORMAT RowBinary` whose body is encoded while it is sent. Resolves once
+ * One `INSERT INTO t (cols) FORMAT RowBinary` of the row sets, whose body is encoded while it is sent. Resolves once
  * the server acknowledged the insert. If a row cannot be encoded, the request is cut before its end
  * (the server never sees a complete body, so nothing of it is inserted) and the encoder's
  * SinkRowsRejectedError is thrown rather than the client's broken-request error.
@@ -17,10 +18,10 @@ export interface InsertRowBinaryOptions extends RowBinaryStreamOptions {
 export async function insertRowBinary(
   clickhouse: ClickHouseClient,
   encoder: RowEncoder,
-  rows: readonly Record<string, unknown>[],
+  sets: readonly RowSet[],
   options: InsertRowBinaryOptions = {},
 ): Promise<void> {
-  const body = rowBinaryStream(encoder, rows, options);
+  const body = rowSetStream(encoder, sets, options);
   let encodeError: unknown;
   body.once('error', (error) => {
     encodeError = error;

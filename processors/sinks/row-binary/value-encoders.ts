@@ -166,8 +166,11 @@ function uint64(w: BinaryWriter, v: unknown): void {
  */
 function writeDecimalUInt64(w: BinaryWriter, digits: string): void {
   if (digits.length <= 15) return w.u64(Number(digits));
-  const high = Number(digits.slice(0, -9)); // < 10^10 < 2^34
-  const low = Number(digits.slice(-9)); // < 10^9
+  writeUInt64Halves10(w, Number(digits.slice(0, -9)), Number(digits.slice(-9)));
+}
+
+/** high · 10^9 + low as UInt64, exactly, for high < 10^10 and low < 10^9 (the last 9 digits and the ones before). */
+export function writeUInt64Halves10(w: BinaryWriter, high: number, low: number): void {
   const highLow = high % 65_536;
   const y = ((high - highLow) / 65_536) * 1e9; // (high >> 16) · 10^9 < 2^48, counts 2^16 units
   const yLow = y % 65_536;
