@@ -225,6 +225,18 @@ export const gatewaySchema = z
       .describe(
         'How long identical reads of changing data (anomalies, topTokens, tokens, dataQuality) share one result (0 disables)',
       ),
+    readBatch: z
+      .strictObject({
+        maxInFlight: z
+          .number()
+          .int()
+          .min(1)
+          .default(1)
+          .describe('Day-range statements of one kind in flight; reads arriving meanwhile go out together in the next'),
+        maxBatch: z.number().int().min(1).max(256).default(32).describe('Most day-range reads answered by one statement'),
+      })
+      .prefault({})
+      .describe('Coalescing of concurrent tokenMetricsDaily / addressFlowsDaily reads into one warehouse statement'),
   })
   .prefault({});
 

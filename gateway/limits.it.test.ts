@@ -79,7 +79,8 @@ class CountingProxy {
 const PING = /SELECT 1 AS ok/;
 const FLOWS = /FROM (gateway_)?address_flows_daily\b/;
 const METRICS = /FROM (gateway_)?token_metrics_daily\b/;
-const TOKEN_LOOKUP = /address IN \{addresses/;
+// The token metadata lookup (tokensByAddress), not the flows statement, which also reads `address IN {addresses…}`.
+const TOKEN_LOOKUP = /FROM tokens FINAL\s+WHERE chain_id = \{chain_id:UInt64\} AND address IN \{addresses/;
 const NOT_PING = /^(?![\s\S]*SELECT 1 AS ok)/;
 
 let writer: ClickHouseClient;

@@ -102,7 +102,14 @@ function createRuntime(params: StartGatewayParameters, logger: Logger): Runtime 
   const client = createWarehouseClient({ config, role: 'readonly' });
   const cache = new FinalizedCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
   const responses = new ResponseCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
-  const reader = new WarehouseReader({ client, chainId: gw.chainId, logger, cache, recentCacheMs: gw.recentCacheMs });
+  const reader = new WarehouseReader({
+    client,
+    chainId: gw.chainId,
+    logger,
+    cache,
+    recentCacheMs: gw.recentCacheMs,
+    readBatch: gw.readBatch,
+  });
   const kafka = createKafka({ config, logger, clientSuffix: 'gateway' });
   const live = new LiveFeed({
     kafka,

@@ -1,12 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../core/logger.ts';
 import { isoDay } from '../core/time.ts';
 import type { FinalizedCache } from './cache.ts';
+import type { CoalescingOptions } from './coalesced-loader.ts';
+import { dayRangeLoaders, type FlowRange, type TokenRange } from './day-range-reads.ts';
 import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
 import type { ResponseScope } from './response-cache.ts';
-import { JSON_ROW_STATEMENTS, SQL, type SqlName } from './sql.ts';
+import { SQL, type SqlName } from './sql.ts';
 
 /** Rows exactly as the warehouse returns them (JSONEachRow, 64-bit integers and decimals as strings). */
 export interface TokenRow {
@@ -135,7 +138,11 @@ export interface WarehouseReaderParameters {
   cache: FinalizedCache;
   /** Identical reads of changing data within this window share one result; 0 disables. */
   recentCacheMs?: number;
+  /** How concurrent day-range reads are coalesced into one statement (default: 1 in flight, 32 per statement). */
+  readBatch?: CoalescingOptions;
 }
+
+export const DEFAULT_READ_BATCH: CoalescingOptions = { maxInFlight: 1, maxBatch: 32 };
 
 /** A shared list result is served, while one refresh runs, until it is this many recentCacheMs windows old. */
 export const RECENT_STALE_WINDOWS = 5;
@@ -147,12 +154,6 @@ interface RecentEntry {
 
 /** Statements whose results may be shared for recentCacheMs (lists of changing data; the live path is subscriptions). */
 const RECENT_CACHEABLE = new Set<SqlName>(['anomaliesPage', 'topTokens', 'tokensPage', 'dataQuality']);
-
-/** One JSON object per line (the serving tables' pre-rendered rows), parsed as one array. */
-export function parseJsonLines<T>(text: string): T[] {
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-  return body === '' ? [] : (JSON.parse(`[${body.replaceAll('\n', ',')}]`) as T[]);
-}
 
 /**
  * Typed reads of the warehouse for the gateway. Every statement is a constant of
@@ -168,6 +169,8 @@ export class WarehouseReader {
   private readonly inFlight = new Map<string, Promise<unknown[]>>();
   private readonly recent: LRUCache<string, RecentEntry> | undefined;
   private readonly recentMs: number;
+  private readonly tokenRanges: DataLoader<TokenRange, TokenMetricsRow[]>;
+  private readonly flowRanges: DataLoader<FlowRange, AddressFlowRow[]>;
 
   constructor(params: WarehouseReaderParameters) {
     this.client = params.client;
@@ -181,6 +184,13 @@ export class WarehouseReader {
       this.recentMs > 0
         ? new LRUCache<string, RecentEntry>({ max: 1_000, ttl: this.recentMs * RECENT_STALE_WINDOWS, ttlResolution: 0 })
         : undefined;
+    const loaders = dayRangeLoaders<TokenMetricsRow, AddressFlowRow>(
+      (name, values) => this.request(name, values, 'TabSeparatedRaw', (rs) => rs.text()),
+      this.chainId,
+      { ...(params.readBatch ?? DEFAULT_READ_BATCH), maxFlowRows: MAX_FLOW_ROWS },
+    );
+    this.tokenRanges = loaders.tokens;
+    this.flowRanges = loaders.flows;
   }
 
   /**
@@ -225,9 +235,17 @@ export class WarehouseReader {
     return call;
   }
 
-  private async execute<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
+  private execute<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
+    return this.request(name, params, 'JSONEachRow', (rs) => rs.json<T>());
+  }
+
+  private async request<R>(
+    name: SqlName,
+    params: Record<string, unknown>,
+    format: 'JSONEachRow' | 'TabSeparatedRaw',
+    read: (rs: { json<T>(): Promise<T[]>; text(): Promise<string> }) => Promise<R>,
+  ): Promise<R> {
     try {
-      const format = JSON_ROW_STATEMENTS.has(name) ? 'TabSeparatedRaw' : 'JSONEachRow';
       // Every answer here is small and bounded (LIMIT): buffered, the embedded endpoint runs the query on an engine
       // thread instead of opening a result stream on its event loop (docs/adr/0013-gateway-read-path.md).
       const rs = await this.client.query({
@@ -236,12 +254,27 @@ export class WarehouseReader {
         format,
         clickhouse_settings: { wait_end_of_query: 1 },
       });
-      if (format === 'JSONEachRow') return await rs.json<T>();
-      return parseJsonLines<T>(await rs.text());
+      return await read(rs);
     } catch (cause) {
       this.logger.error({ msg: 'warehouse query failed', query: name, err: cause });
       throw new GatewayUpstreamError(`warehouse query ${name} failed`, { cause, details: { query: name } });
     }
+  }
+
+  /** A coalesced day-range read, shared with identical reads in flight, charged to `budget` like any statement. */
+  private loadShared<T>(key: string, name: SqlName, budget: WarehouseBudget | undefined, load: () => Promise<T[]>): Promise<T[]> {
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T[]>;
+    try {
+      budget?.charge(name);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const call = load();
+    this.inFlight.set(key, call);
+    const clear = () => this.inFlight.delete(key);
+    call.then(clear, clear);
+    return call;
   }
 
   async ping(): Promise<boolean> {
@@ -288,8 +321,9 @@ export class WarehouseReader {
     budget?: WarehouseBudget,
     scope?: ResponseScope,
   ): Promise<readonly TokenMetricsRow[]> {
-    return this.dayRange(`tmd|${token}|${from}|${to}`, `token:${token}`, from, to, scope, () =>
-      this.run<TokenMetricsRow>('tokenMetricsDaily', { chain_id: this.chainId, token, from, to }, budget),
+    const key = `tmd|${token}|${from}|${to}`;
+    return this.dayRange(key, `token:${token}`, from, to, scope, () =>
+      this.loadShared(key, 'tokenMetricsDaily', budget, () => this.tokenRanges.load({ token, from, to })),
     );
   }
 
@@ -301,19 +335,9 @@ export class WarehouseReader {
     budget?: WarehouseBudget,
     scope?: ResponseScope,
   ): Promise<readonly AddressFlowRow[]> {
-    return this.dayRange(`afd|${address}|${from}|${to}|${token}`, `address:${address}`, from, to, scope, () =>
-      this.run<AddressFlowRow>(
-        'addressFlowsDaily',
-        {
-          chain_id: this.chainId,
-          address,
-          from,
-          to,
-          token,
-          limit: MAX_FLOW_ROWS,
-        },
-        budget,
-      ),
+    const key = `afd|${address}|${from}|${to}|${token}`;
+    return this.dayRange(key, `address:${address}`, from, to, scope, () =>
+      this.loadShared(key, 'addressFlowsDaily', budget, () => this.flowRanges.load({ address, from, to, token })),
     );
   }
 

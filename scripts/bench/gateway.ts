@@ -50,7 +50,7 @@ import { createShutdown } from '../../core/shutdown.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
 import { sha256Hex } from '../../gateway/auth.ts';
-import { FINAL_REFERENCE_SQL, JSON_ROW_STATEMENTS, SQL, type SqlName } from '../../gateway/sql.ts';
+import { FINAL_REFERENCE_SQL, KEYED_JSON_ROW_STATEMENTS, SQL, type SqlName } from '../../gateway/sql.ts';
 import { MAX_FLOW_ROWS } from '../../gateway/warehouse.ts';
 import { addDays } from '../../core/time.ts';
 import { readPidRecord } from '../../infra/stack/process-control.ts';
@@ -239,8 +239,10 @@ async function waitReady(origin: string): Promise<void> {
 interface Request {
   /** GraphQL body for the gateway. */
   gql: { query: string; variables: Record<string, unknown> };
-  /** The statement the gateway sends for it, with its parameters (for the direct run). */
+  /** The statement the gateway sends for it alone, with its parameters (for the direct run). */
   sql: { name: SqlName; params: Record<string, unknown> } | undefined;
+  /** The parameters of the FINAL reference statement (directOnly scenarios). */
+  reference?: Record<string, unknown>;
 }
 
 interface Scenario {
@@ -260,7 +262,9 @@ function metricsRequest(token: string, start: number): Request {
   const [from, to] = [dayOf(start), dayOf(start + 89)];
   return {
     gql: { query: METRICS_QUERY, variables: { t: token, f: from, to } },
-    sql: { name: 'tokenMetricsDaily', params: { chain_id: 1, token, from, to } },
+    // A read alone: the coalesced statement with one token (gateway/sql.ts).
+    sql: { name: 'tokenMetricsDaily', params: { chain_id: 1, tokens: [token], from, to } },
+    reference: { chain_id: 1, token, from, to },
   };
 }
 
@@ -268,7 +272,11 @@ function flowsRequest(address: string, start: number): Request {
   const [from, to] = [dayOf(start), dayOf(start + 89)];
   return {
     gql: { query: FLOWS_QUERY, variables: { a: address, f: from, to } },
-    sql: { name: 'addressFlowsDaily', params: { chain_id: 1, address, from, to, token: '', limit: MAX_FLOW_ROWS } },
+    sql: {
+      name: 'addressFlowsDaily',
+      params: { chain_id: 1, addresses: [address], from, to, token: '', limit: MAX_FLOW_ROWS },
+    },
+    reference: { chain_id: 1, address, from, to, token: '', limit: MAX_FLOW_ROWS },
   };
 }
 
@@ -446,10 +454,10 @@ async function runScenario(origin: string, probes: Probes, scenario: Scenario, r
       'x-clickhouse-key': config.clickhouse.readonlyPassword,
     },
     body: () => {
-      const { sql } = scenario.next();
+      const { sql, reference } = scenario.next();
       if (!sql) throw new Error(`${scenario.name}: no statement`);
-      if (scenario.directOnly) return directBody(scenario.directOnly.sql, scenario.directOnly.format, sql.params);
-      return directBody(SQL[sql.name], JSON_ROW_STATEMENTS.has(sql.name) ? 'TabSeparatedRaw' : 'JSONEachRow', sql.params);
+      if (scenario.directOnly) return directBody(scenario.directOnly.sql, scenario.directOnly.format, reference ?? sql.params);
+      return directBody(SQL[sql.name], KEYED_JSON_ROW_STATEMENTS.has(sql.name) ? 'TabSeparatedRaw' : 'JSONEachRow', sql.params);
     },
   };
   const direct = await load(directTarget, probes, rate, duration);

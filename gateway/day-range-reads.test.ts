@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { dayRangeLoaders, splitLines, type FlowRange, type TokenRange } from './day-range-reads.ts';
+import type { SqlName } from './sql.ts';
+
+/** Latest rows of a serving table, as the statements of gateway/sql.ts answer them (one row per key here). */
+interface Stored {
+  entity: string;
+  date: string;
+  token: string;
+}
+
+const day = (i: number) => `2026-01-${String(i).padStart(2, '0')}`;
+const TOKENS = ['0xa', '0xb', '0xc'];
+const ADDRESSES = ['0x1', '0x2'];
+const tokenRows: Stored[] = TOKENS.flatMap((t) =>
+  Array.from({ length: 20 }, (_, i) => ({ entity: t, date: day(i + 1), token: t })),
+);
+const flowRows: Stored[] = ADDRESSES.flatMap((a) =>
+  Array.from({ length: 20 }, (_, i) => TOKENS.map((t) => ({ entity: a, date: day(i + 1), token: t }))).flat(),
+);
+
+/** The statements' semantics over the rows above: the entities, the hull, the common token, LIMIT n BY entity. */
+function engine(sent: { name: SqlName; params: Record<string, unknown> }[]) {
+  return async (name: SqlName, params: Record<string, unknown>): Promise<string> => {
+    sent.push({ name, params });
+    const flows = name === 'addressFlowsDaily';
+    const entities = (flows ? params.addresses : params.tokens) as string[];
+    const { from, to } = params as { from: string; to: string };
+    const token = flows ? (params.token as string) : '';
+    const limit = flows ? (params.limit as number) : Infinity;
+    const counts = new Map<string, number>();
+    return (flows ? flowRows : tokenRows)
+      .filter((r) => entities.includes(r.entity) && r.date >= from && r.date <= to && (token === '' || r.token === token))
+      .filter((r) => {
+        const n = (counts.get(r.entity) ?? 0) + 1;
+        counts.set(r.entity, n);
+        return n <= limit;
+      })
+      .map((r) => {
+        const json = JSON.stringify({ e: r.entity, d: r.date, t: r.token, note: 'a\tb' });
+        return flows ? `${r.entity}\t${r.date}\t${r.token}\t${json}` : `${r.entity}\t${r.date}\t${json}`;
+      })
+      .map((line) => `${line}\n`)
+      .join('');
+  };
+}
+
+/** What one statement per read answers: the reference. */
+const expectedTokens = (k: TokenRange) =>
+  tokenRows
+    .filter((r) => r.entity === k.token && r.date >= k.from && r.date <= k.to)
+    .map((r) => ({ e: r.entity, d: r.date, t: r.token, note: 'a\tb' }));
+const expectedFlows = (k: FlowRange, limit: number) =>
+  flowRows
+    .filter((r) => r.entity === k.address && r.date >= k.from && r.date <= k.to && (k.token === '' || r.token === k.token))
+    .slice(0, limit)
+    .map((r) => ({ e: r.entity, d: r.date, t: r.token, note: 'a\tb' }));
+
+describe('dayRangeLoaders', () => {
+  it('answers concurrent token reads with one statement over the hull, each read its own days', async () => {
+    const sent: { name: SqlName; params: Record<string, unknown> }[] = [];
+    const { tokens } = dayRangeLoaders(engine(sent), '1', { maxInFlight: 1, maxBatch: 16, maxFlowRows: 1000 });
+    const reads: TokenRange[] = [
+      { token: '0xa', from: day(1), to: day(5) },
+      { token: '0xb', from: day(10), to: day(12) },
+      { token: '0xc', from: day(3), to: day(3) },
+      { token: '0xa', from: day(1), to: day(5) }, // identical: shares the entry
+      { token: '0xa', from: day(6), to: day(20) }, // same token, other days: a second statement
+      { token: '0xd', from: day(1), to: day(2) }, // no rows
+    ];
+    const answers = await Promise.all(reads.map((k) => tokens.load(k)));
+    answers.forEach((rows, i) => expect(rows, JSON.stringify(reads[i])).toEqual(expectedTokens(reads[i]!)));
+    expect(sent.map((s) => [s.params.tokens, s.params.from, s.params.to])).toEqual([
+      [['0xa', '0xb', '0xc', '0xd'], day(1), day(12)],
+      [['0xa'], day(6), day(20)],
+    ]);
+  });
+
+  it('filters flows by each read token, and sends a read alone again when the limit cut its address in a wider hull', async () => {
+    const sent: { name: SqlName; params: Record<string, unknown> }[] = [];
+    const limit = 10;
+    const { flows } = dayRangeLoaders(engine(sent), '1', { maxInFlight: 1, maxBatch: 16, maxFlowRows: limit });
+    const reads: FlowRange[] = [
+      { address: '0x1', from: day(15), to: day(20), token: '0xb' }, // 6 rows, past the hull's first 10
+      { address: '0x2', from: day(1), to: day(2), token: '' }, // 6 rows
+    ];
+    const answers = await Promise.all(reads.map((k) => flows.load(k)));
+    answers.forEach((rows, i) => expect(rows, JSON.stringify(reads[i])).toEqual(expectedFlows(reads[i]!, limit)));
+    expect(answers[0]).toHaveLength(6);
+    expect(sent.map((s) => [s.params.addresses, s.params.token])).toEqual([
+      [['0x1', '0x2'], ''],
+      [['0x1'], '0xb'],
+    ]);
+  });
+
+  it('gives every read of a failed statement its error', async () => {
+    const { tokens } = dayRangeLoaders(() => Promise.reject(new Error('engine down')), '1', {
+      maxInFlight: 1,
+      maxBatch: 16,
+      maxFlowRows: 10,
+    });
+    const answers = await Promise.allSettled([tokens.load({ token: '0xa', from: day(1), to: day(2) })]);
+    expect(answers[0]).toMatchObject({ status: 'rejected', reason: { message: 'engine down' } });
+  });
+});
+
+describe('splitLines', () => {
+  it('groups lines by entity in order, keeps the row text whole', () => {
+    const lines = splitLines('0x1\t2026-01-01\t0xa\t{"s":"x\\ty"}\n0x1\t2026-01-02\t0xb\t{}\n0x2\t2026-01-01\t0xa\t{}\n', 3);
+    expect(lines.get('0x1')).toEqual([
+      { date: '2026-01-01', token: '0xa', json: '{"s":"x\\ty"}' },
+      { date: '2026-01-02', token: '0xb', json: '{}' },
+    ]);
+    expect(lines.get('0x2')).toHaveLength(1);
+    expect(splitLines('', 2).size).toBe(0);
+  });
+
+  it('refuses a line without its key columns', () => {
+    expect(() => splitLines('0xa\t{"d":1}\n', 2)).toThrow(/without its 2 key columns/);
+  });
+});
