@@ -1,5 +1,18 @@
+import { LRUCache } from 'lru-cache';
 import { quoteString } from './settings.ts';
-import { findParameterPlaceholders } from './sql-scanner.ts';
+import { findParameterPlaceholders, type ParameterPlaceholder } from './sql-scanner.ts';
+
+/** Placeholders of recent statement texts: applications repeat a few statements with new values. */
+const placeholdersOf = new LRUCache<string, readonly ParameterPlaceholder[]>({ max: 256 });
+
+function placeholdersIn(sql: string): readonly ParameterPlaceholder[] {
+  let found = placeholdersOf.get(sql);
+  if (found === undefined) {
+    found = findParameterPlaceholders(sql);
+    if (sql.length <= 16_384) placeholdersOf.set(sql, found);
+  }
+  return found;
+}
 
 /**
  * Query parameters bound the way a ClickHouse server binds them, so the embedded
@@ -30,7 +43,7 @@ import { findParameterPlaceholders } from './sql-scanner.ts';
  * the caller falls back to the engine's own binding.
  */
 export function inlineQueryParams(sql: string, params: Readonly<Record<string, string>>): string | undefined {
-  const placeholders = findParameterPlaceholders(sql);
+  const placeholders = placeholdersIn(sql);
   let out = '';
   let at = 0;
   for (const placeholder of placeholders) {

@@ -214,10 +214,17 @@ function logOutcome(logger: Logger, outcome: QueryOutcome, durationMs: number): 
       error_name: outcome.error.clickhouseName,
       error: outcome.error.message,
     });
+  } else if (durationMs >= SLOW_QUERY_MS) {
+    logger.info({ msg: 'slow query', ...fields });
   } else {
-    logger.info({ msg: 'query', ...fields });
+    // Like a ClickHouse server, which logs each query at debug: at info, one synchronous log line per query cost
+    // the endpoint ~9 % of its event loop under 200 gateway reads/s.
+    logger.debug({ msg: 'query', ...fields });
   }
 }
+
+/** A successful query at least this long is logged at info. */
+const SLOW_QUERY_MS = 1_000;
 
 function compressionLevel(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { CH, WarehouseError } from './errors.ts';
 import { analyzeStatement, insertDataStart, type StatementInfo } from './sql-scanner.ts';
 
@@ -15,6 +16,23 @@ export type StatementPlan =
 
 /** An INSERT's own text must fit in the server's default max_query_size; only that much is scanned for it. */
 const PREFIX_SCAN_BYTES = 262_144;
+
+/**
+ * Analyses of recent statement texts up to 16 KiB. Applications send the same few statements again and again with
+ * their values in query parameters (the gateway's reads), so a repeat skips the scan.
+ */
+const analyses = new LRUCache<string, StatementInfo>({ max: 256 });
+const CACHED_TEXT_CHARS = 16_384;
+
+function analyzeCached(text: string): StatementInfo {
+  if (text.length > CACHED_TEXT_CHARS) return analyzeStatement(text);
+  let info = analyses.get(text);
+  if (info === undefined) {
+    info = analyzeStatement(text);
+    analyses.set(text, info);
+  }
+  return info;
+}
 
 /**
  * The statement of a request, as the server composes it: the `query` URL
@@ -36,7 +54,7 @@ export function planStatement(urlQuery: string | undefined, body: Buffer): State
     : body;
   if (full.length === 0) throw new WarehouseError(CH.SYNTAX_ERROR, 'Empty query');
   // latin1 keeps one char per byte, so offsets found in the head are byte offsets.
-  const head = analyzeStatement(full.subarray(0, PREFIX_SCAN_BYTES).toString('latin1'));
+  const head = analyzeCached(full.subarray(0, PREFIX_SCAN_BYTES).toString('latin1'));
   if (head.kind === 'insert' && head.insertFormatEnd !== undefined && head.insertTailStart !== undefined) {
     const headText = full.subarray(0, PREFIX_SCAN_BYTES).toString('latin1');
     const dataStart = insertDataStart(headText, head.insertFormatEnd);
@@ -49,7 +67,7 @@ export function planStatement(urlQuery: string | undefined, body: Buffer): State
     };
   }
   const sql = full.toString('utf8');
-  const info = analyzeStatement(sql);
+  const info = analyzeCached(sql);
   if (info.empty) throw new WarehouseError(CH.SYNTAX_ERROR, 'Empty query');
   // Also what keeps a reused engine session clean: a trailing `SET` cannot ride along.
   if (info.multiStatement) throw new WarehouseError(CH.SYNTAX_ERROR, 'Multi-statements are not allowed');
