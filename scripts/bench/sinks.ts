@@ -19,7 +19,10 @@
  *      encoding): the engine's own speed for these rows;
  *    - json (unless --no-json): the sinks again with JSONEachRow, into the third database.
  *    Each prints wall time, process CPU (`process.cpuUsage()`: every thread of this process, not the warehouse
- *    process) and the load average before and after.
+ *    process), the CPU of the warehouse and broker processes (/proc, when run by main()) and the load average before
+ *    and after. On 2 cores the direct insert's engine has the machine to itself, the sinks share it with the engine.
+ *    The records' row objects are dropped once encoded: a benchmark that kept them alive would make every garbage
+ *    collection in the sinks' window mark ~150 MB of heap that a sink process does not have.
  * 4. Prints rows/s and the ratio sinks / direct.
  *
  * `measureSinks()` runs steps 2–4 on a stack that is already up (scripts/bench/ingest.ts can call it).
@@ -28,6 +31,7 @@ import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Kafka } from 'kafkajs';
 import type { Common } from '../../core/common.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -49,7 +53,7 @@ import { normalizeBlock, normalizeReceipts, toBlockRecords } from '../../process
 import { createSchemaRegistrySerdes, topicKeys, type Serdes } from '../../schemas/index.ts';
 import { createSyntheticChain } from '../test/synthetic-chain.ts';
 import { numberArg } from './args.ts';
-import { startBenchStack } from './bench-stack.ts';
+import { processCpuSeconds, stackPids, startBenchStack } from './bench-stack.ts';
 
 export interface SinkBenchParameters {
   common: Common;
@@ -76,6 +80,8 @@ export interface PhaseMeasure {
   rowsPerS: number;
   loadBefore: number[];
   loadAfter: number[];
+  /** CPU ms of the stack's own processes over the phase (warehouse engine, Kafka broker), where their pids are known. */
+  serviceCpuMs: Record<string, number>;
 }
 
 export interface SinkBenchResult {
@@ -98,9 +104,16 @@ const TABLES = [
 
 type RawTopic = (typeof TABLES)[number]['topic'];
 
-/** Runs `fn` and measures it: wall clock, process CPU (all threads), load average around it. */
+/** The stack's processes whose CPU each phase reports (set by main(); empty when measureSinks runs elsewhere). */
+const servicePids: Record<string, number> = {};
+
+/**
+ * Runs `fn` and measures it: wall clock, process CPU (all threads), the stack's processes' CPU, load average around
+ * it. On 2 cores the sinks' own CPU and the engine's share the machine, the direct insert's engine has it alone.
+ */
 async function measure(rows: number, fn: () => Promise<void>): Promise<PhaseMeasure> {
   const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
+  const services = Object.entries(servicePids).map(([name, pid]) => [name, pid, processCpuSeconds(pid)] as const);
   const cpu = process.cpuUsage();
   const hrStart = process.hrtime.bigint();
   const started = performance.now();
@@ -115,6 +128,9 @@ async function measure(rows: number, fn: () => Promise<void>): Promise<PhaseMeas
     rowsPerS: Math.round((rows / wallMs) * 1000),
     loadBefore,
     loadAfter: loadavg().map((l) => Number(l.toFixed(2))),
+    serviceCpuMs: Object.fromEntries(
+      services.map(([name, pid, before]) => [name, Math.round(((processCpuSeconds(pid) ?? 0) - (before ?? 0)) * 1000)]),
+    ),
   };
 }
 
@@ -183,53 +199,16 @@ async function countRows(client: ClickHouseClient, database: string): Promise<nu
   return [Number(c!.b), Number(c!.t), Number(c!.l)];
 }
 
-/** Steps 2–4 of the header on a running stack. */
-export async function measureSinks(params: SinkBenchParameters): Promise<SinkBenchResult> {
-  const { common, serdes } = params;
-  const { config, logger } = common;
-  const log = params.log ?? ((line: string) => console.log(line));
-  const blocks = params.blocks ?? 300;
-  const prefix = params.database ?? 'oracul_bench_sinks';
-  const databases = { sinks: prefix, direct: `${prefix}_direct`, json: `${prefix}_json` };
-  const withJson = params.json ?? true;
-  const repeat = Math.max(1, params.repeat ?? 1);
-  const maxRows = params.maxRows ?? config.ingest.sinkMaxRows;
-
-  const admin = createWarehouseClient({ config, withoutDatabase: true });
-  for (const database of Object.values(databases)) {
-    await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-    await migrate({ client: admin, database, logger });
-  }
-  await ensureDeclaredTopics({ config, logger });
-
-  // Untimed: records, produced to Kafka, and the same records as rows and RowBinary bytes.
-  // A fresh block range per run: records of earlier runs left in the topics belong to other consumer groups' past.
-  const first = 20_000_000 + Math.floor(Math.random() * 900) * 1_000;
+/**
+ * Produces `blocks` synthetic mainnet-shaped blocks from `first` on to the raw topics, in committed transactions, and
+ * returns the same records as rows (for the direct insert's bytes). The chain lives only in here: kept in the
+ * measuring function's scope it would stay on the heap through the timed phases.
+ */
+async function produceBlocks(kafka: Kafka, serdes: Serdes, first: number, blocks: number): Promise<Record<RawTopic, SinkRow[]>> {
   const chain = createSyntheticChain({ firstBlock: first, count: blocks });
   const rowsOf: Record<RawTopic, SinkRow[]> = { 'eth.blocks.raw': [], 'eth.transactions.raw': [], 'eth.logs.raw': [] };
-  const kafka = createKafka({ config, logger, clientSuffix: 'bench-sinks' });
-  // The sinks' new consumer groups start where the topics end now: records of earlier runs are not read again.
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  const startOffsets = new Map<string, { partition: number; offset: string }[]>();
-  for (const t of TABLES) {
-    const ends = await kafkaAdmin.fetchTopicOffsets(t.topic);
-    startOffsets.set(
-      t.topic,
-      ends.map((e) => ({ partition: e.partition, offset: e.high })),
-    );
-  }
-  const startGroupsAtRunStart = async (groupPrefix: string) => {
-    for (const t of TABLES)
-      await kafkaAdmin.setOffsets({
-        groupId: `${groupPrefix}-${t.table}`,
-        topic: t.topic,
-        partitions: startOffsets.get(t.topic)!,
-      });
-  };
   const producer = kafka.producer({ transactionalId: `bench-sinks-${Date.now()}`, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const setupStarted = performance.now();
   try {
     const PER_TXN = 25;
     for (let at = 0; at < blocks; at += PER_TXN) {
@@ -269,6 +248,53 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
   } finally {
     await producer.disconnect();
   }
+  return rowsOf;
+}
+
+/** Steps 2–4 of the header on a running stack. */
+export async function measureSinks(params: SinkBenchParameters): Promise<SinkBenchResult> {
+  const { common, serdes } = params;
+  const { config, logger } = common;
+  const log = params.log ?? ((line: string) => console.log(line));
+  const blocks = params.blocks ?? 300;
+  const prefix = params.database ?? 'oracul_bench_sinks';
+  const databases = { sinks: prefix, direct: `${prefix}_direct`, json: `${prefix}_json` };
+  const withJson = params.json ?? true;
+  const repeat = Math.max(1, params.repeat ?? 1);
+  const maxRows = params.maxRows ?? config.ingest.sinkMaxRows;
+
+  const admin = createWarehouseClient({ config, withoutDatabase: true });
+  for (const database of Object.values(databases)) {
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await migrate({ client: admin, database, logger });
+  }
+  await ensureDeclaredTopics({ config, logger });
+
+  // Untimed: records, produced to Kafka, and the same records as rows and RowBinary bytes.
+  // A fresh block range per run: records of earlier runs left in the topics belong to other consumer groups' past.
+  const first = 20_000_000 + Math.floor(Math.random() * 900) * 1_000;
+  const kafka = createKafka({ config, logger, clientSuffix: 'bench-sinks' });
+  // The sinks' new consumer groups start where the topics end now: records of earlier runs are not read again.
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const startOffsets = new Map<string, { partition: number; offset: string }[]>();
+  for (const t of TABLES) {
+    const ends = await kafkaAdmin.fetchTopicOffsets(t.topic);
+    startOffsets.set(
+      t.topic,
+      ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    );
+  }
+  const startGroupsAtRunStart = async (groupPrefix: string) => {
+    for (const t of TABLES)
+      await kafkaAdmin.setOffsets({
+        groupId: `${groupPrefix}-${t.table}`,
+        topic: t.topic,
+        partitions: startOffsets.get(t.topic)!,
+      });
+  };
+  const setupStarted = performance.now();
+  const rowsOf = await produceBlocks(kafka, serdes, first, blocks);
   const ends: EndOffsets = new Map();
   for (const t of TABLES) {
     const offsets = await kafkaAdmin.fetchTopicOffsets(t.topic);
@@ -286,6 +312,10 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
     logs: rowsOf['eth.logs.raw'].length,
     total: 0,
   };
+  // The row objects (~165k, ~150 MB of heap) are not needed once encoded: kept alive, every mark-compact during the
+  // sinks' window (external-memory pressure from Kafka fetches and insert bodies triggers them) would mark them too,
+  // a cost of this benchmark process that a sink process does not have.
+  for (const t of TABLES) rowsOf[t.topic].length = 0;
   counts.total = counts.blocks + counts.transactions + counts.logs;
   const rowBinaryBytes = bytes.reduce((s, b) => s + b.length, 0);
   log(
@@ -336,7 +366,10 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
       const landedDirect = (await countRows(admin, databases.direct)).join('/');
       if (landedDirect !== expected) throw new Error(`direct insert landed ${landedDirect} rows, expected ${expected}`);
       const ratio = Number((sinks.rowsPerS / directMeasure.rowsPerS).toFixed(3));
-      log(`run ${i}: sinks ${sinks.rowsPerS} rows/s, direct ${directMeasure.rowsPerS} rows/s, ratio ${ratio}`);
+      log(
+        `run ${i}: sinks ${sinks.rowsPerS} rows/s (${sinks.wallMs} ms, CPU ${sinks.cpuMs} ms, services ${JSON.stringify(sinks.serviceCpuMs)}), ` +
+          `direct ${directMeasure.rowsPerS} rows/s (${directMeasure.wallMs} ms, services ${JSON.stringify(directMeasure.serviceCpuMs)}), ratio ${ratio}`,
+      );
       runs.push({ sinks, direct: { ...directMeasure, perTable }, ratio });
     }
 
@@ -373,7 +406,8 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
 function printResult(r: SinkBenchResult): void {
   const line = (name: string, m: PhaseMeasure) =>
     `${name.padEnd(26)} ${String(m.rowsPerS).padStart(9)} rows/s   wall ${String(m.wallMs).padStart(6)} ms   ` +
-    `CPU ${String(m.cpuMs).padStart(6)} ms (${(m.cpuMs / m.wallMs).toFixed(2)} of a core)   load ${m.loadBefore.join(' ')} → ${m.loadAfter.join(' ')}`;
+    `CPU ${String(m.cpuMs).padStart(6)} ms (${(m.cpuMs / m.wallMs).toFixed(2)} of a core)   load ${m.loadBefore.join(' ')} → ${m.loadAfter.join(' ')}` +
+    (Object.keys(m.serviceCpuMs).length > 0 ? `   services CPU ms ${JSON.stringify(m.serviceCpuMs)}` : '');
   console.log(`median of ${r.runs.length} run(s) by ratio: ${r.runs.map((x) => x.ratio).join(', ')}`);
   console.log(line('sinks (Kafka→RowBinary)', r.sinks));
   console.log(line('direct (one INSERT/table)', r.direct));
@@ -382,7 +416,10 @@ function printResult(r: SinkBenchResult): void {
   console.log(
     `ratio sinks/direct: ${r.ratio} (target ≥ 0.5)${r.json ? `; RowBinary/JSONEachRow sinks: ${(r.sinks.rowsPerS / r.json.rowsPerS).toFixed(2)}×` : ''}`,
   );
-  console.log('CPU is this process only (sinks, Kafka client, direct client); the warehouse engine runs in its own process.');
+  console.log(
+    'CPU is this process only (sinks, Kafka client, direct client); the warehouse engine and the broker run in their own ' +
+      'processes ("services CPU", read from /proc at 10 ms resolution).',
+  );
 }
 
 async function main(): Promise<void> {
@@ -390,6 +427,7 @@ async function main(): Promise<void> {
   // --verbose also makes the warehouse log one line per query (<stateDir>/warehouse/warehouse.log).
   const stack = await startBenchStack(['kafka', 'registry', 'warehouse'], verbose ? { logLevel: 'info' } : {});
   try {
+    Object.assign(servicePids, await stackPids(stack.config, ['warehouse', 'kafka']));
     // --verbose: the sinks' own `batch inserted` lines (insert_ms, rows_per_s per batch).
     const logger = verbose ? createLogger({ level: 'info', pretty: false, base: { scope: 'bench' } }) : stack.common.logger;
     const result = await measureSinks({
