@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { ADMISSION_KEYS_PER_ENTRY, SecondReadAdmission } from './second-read-admission.ts';
 
 export interface FinalizedCacheParameters {
   /** Most entries kept; 0 disables the cache. */
@@ -6,6 +7,8 @@ export interface FinalizedCacheParameters {
   ttlMs: number;
   /** How long an entity stays uncacheable after an update was seen on its topic (the sink may lag the topic). */
   dirtyMs?: number;
+  /** Keep a range from its second read within the TTL (default true; see SecondReadAdmission). */
+  admitOnSecondRead?: boolean;
   now?: () => number;
 }
 
@@ -28,6 +31,7 @@ export class FinalizedCache {
   private readonly dirty: LRUCache<string, true>;
   private readonly dirtyMs: number;
   private readonly now: () => number;
+  private readonly admission: SecondReadAdmission | undefined;
   hits = 0;
   misses = 0;
 
@@ -46,6 +50,10 @@ export class FinalizedCache {
             dispose: (entry, key) => this.byEntity.get(entry.entity)?.delete(key),
           })
         : undefined;
+    this.admission =
+      params.maxEntries > 0 && (params.admitOnSecondRead ?? true)
+        ? new SecondReadAdmission({ maxKeys: params.maxEntries * ADMISSION_KEYS_PER_ENTRY, ttlMs: params.ttlMs, now })
+        : undefined;
   }
 
   get<T>(key: string): readonly T[] | undefined {
@@ -56,12 +64,13 @@ export class FinalizedCache {
   }
 
   /**
-   * Caches `rows` for (entity, from..to) if every day is closed (`to` before `today`) and every row final;
-   * returns whether it did.
+   * Whether `rows` for (entity, from..to) may be cached: every day closed (`to` before `today`), every row final, no
+   * recent update of the entity. They are kept from the range's second read (SecondReadAdmission).
    */
   offer(key: string, entity: string, from: string, to: string, today: string, rows: readonly { is_final: boolean }[]): boolean {
     if (!this.lru || to >= today || !rows.every((r) => r.is_final)) return false;
     if (this.dirty.get(entity)) return false;
+    if (this.admission && !this.admission.admit(key)) return true;
     this.lru.set(key, { entity, from, to, rows });
     let keys = this.byEntity.get(entity);
     if (!keys) this.byEntity.set(entity, (keys = new Set()));

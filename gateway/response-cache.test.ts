@@ -45,7 +45,7 @@ describe('ResponseCache', () => {
   };
 
   it('keeps a result only when every read was finalized and nothing failed', () => {
-    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000 });
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000, admitOnSecondRead: false });
     cache.offer('a', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
     expect(cache.get('a')).toBe(result);
     const mixed = finalized('token:0x1', '2026-01-01', '2026-01-31');
@@ -57,8 +57,30 @@ describe('ResponseCache', () => {
     expect(cache.hits).toBe(1);
   });
 
+  it('keeps a result from its second run within the TTL: one-off reads never fill the heap', () => {
+    let now = 1_000;
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 1_000, now: () => now });
+    const scope = () => finalized('token:0x1', '2026-01-01', '2026-01-31');
+    cache.offer('a', result, scope());
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.size).toBe(0);
+    cache.offer('a', result, scope());
+    expect(cache.get('a')).toBe(result);
+    // A second run after the first one's sighting expired counts as a first run.
+    cache.offer('b', result, scope());
+    now += 1_001;
+    cache.offer('b', result, scope());
+    expect(cache.get('b')).toBeUndefined();
+    cache.offer('b', result, scope());
+    expect(cache.get('b')).toBe(result);
+    // A run that could not be kept (an error) is not a sighting.
+    cache.offer('c', { ...result, errors: [new Error('x') as never] }, scope());
+    cache.offer('c', result, scope());
+    expect(cache.get('c')).toBeUndefined();
+  });
+
   it('a new version of (entity, day) drops exactly the results that read it', () => {
-    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000 });
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000, admitOnSecondRead: false });
     cache.offer('jan', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
     cache.offer('feb', result, finalized('token:0x1', '2026-02-01', '2026-02-28'));
     cache.offer('other', result, finalized('token:0x2', '2026-01-01', '2026-01-31'));
@@ -72,7 +94,7 @@ describe('ResponseCache', () => {
     expect(ResponseCache.key('read', null, '{ a }', { x: 1 })).not.toBe(ResponseCache.key('ops', null, '{ a }', { x: 1 }));
     expect(ResponseCache.key('read', null, '{ a }', { x: 1 })).not.toBe(ResponseCache.key('read', null, '{ a }', { x: 2 }));
     let now = 1_000;
-    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 1_000, now: () => now });
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 1_000, now: () => now, admitOnSecondRead: false });
     cache.offer('a', result, finalized('token:0x1', '2026-01-01', '2026-01-31'));
     now = 2_001;
     expect(cache.get('a')).toBeUndefined();
@@ -83,7 +105,7 @@ describe('ResponseCache', () => {
 
   it('bounds the total size of the kept results (their JSON), oldest out first', () => {
     const big = (n: number) => ({ data: { addressFlowsDaily: Array.from({ length: n }, (_, i) => ({ date: String(i) })) } });
-    const cache = new ResponseCache({ maxEntries: 100, ttlMs: 60_000, maxBytes: 4_000 });
+    const cache = new ResponseCache({ maxEntries: 100, ttlMs: 60_000, maxBytes: 4_000, admitOnSecondRead: false });
     cache.offer('a', big(100), finalized('address:0x1', '2026-01-01', '2026-01-31')); // ~1.5 KB
     cache.offer('b', big(100), finalized('address:0x2', '2026-01-01', '2026-01-31'));
     cache.offer('c', big(150), finalized('address:0x3', '2026-01-01', '2026-01-31'));

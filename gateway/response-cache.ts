@@ -1,5 +1,6 @@
 import { Kind, type DocumentNode, type ExecutionResult, type SelectionSetNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { ADMISSION_KEYS_PER_ENTRY, SecondReadAdmission } from './second-read-admission.ts';
 
 /** Root fields whose only warehouse reads are day-range reads the finalized-day cache can vouch for. */
 const CACHEABLE_ROOT_FIELDS = new Set(['tokenMetricsDaily', 'addressFlowsDaily', '__typename']);
@@ -93,6 +94,8 @@ export interface ResponseCacheParameters {
   ttlMs: number;
   /** Most bytes of results kept (their JSON length); a flows answer can be 20 000 rows. */
   maxBytes?: number;
+  /** Keep a result from its second run within the TTL (default true; see SecondReadAdmission). */
+  admitOnSecondRead?: boolean;
   now?: () => number;
 }
 
@@ -108,6 +111,7 @@ export const RESPONSE_CACHE_MAX_BYTES = 256 * 1024 * 1024;
 export class ResponseCache {
   private readonly lru: LRUCache<string, Entry> | undefined;
   private readonly byEntity = new Map<string, Set<string>>();
+  private readonly admission: SecondReadAdmission | undefined;
   hits = 0;
 
   constructor(params: ResponseCacheParameters) {
@@ -125,6 +129,10 @@ export class ResponseCache {
             },
           })
         : undefined;
+    this.admission =
+      params.maxEntries > 0 && (params.admitOnSecondRead ?? true)
+        ? new SecondReadAdmission({ maxKeys: params.maxEntries * ADMISSION_KEYS_PER_ENTRY, ttlMs: params.ttlMs, now })
+        : undefined;
   }
 
   static key(role: string, operationName: string | null | undefined, query: string, variables: unknown): string {
@@ -137,9 +145,10 @@ export class ResponseCache {
     return entry?.result;
   }
 
-  /** Keeps `result` when the operation read only finalized days and nothing failed. */
+  /** Keeps `result` when the operation read only finalized days, nothing failed, and it ran before (admission). */
   offer(key: string, result: ExecutionResult, scope: ResponseScope): void {
     if (!this.lru || !scope.reusable || result.errors?.length) return;
+    if (this.admission && !this.admission.admit(key)) return;
     const dependencies = [...scope.dependencies];
     // Measured once, when stored (a hit costs nothing); a result larger than the whole bound is not kept.
     const size = key.length + JSON.stringify(result.data ?? null).length;

@@ -98,7 +98,7 @@ describe('FinalizedCache', () => {
   const row = (is_final: boolean) => ({ is_final });
   it('caches only closed, final ranges and evicts ranges covering an updated day', () => {
     let now = 1_000;
-    const cache = new FinalizedCache({ maxEntries: 10, ttlMs: 60_000, dirtyMs: 5_000, now: () => now });
+    const cache = new FinalizedCache({ maxEntries: 10, ttlMs: 60_000, dirtyMs: 5_000, now: () => now, admitOnSecondRead: false });
     cache.offer('k1', 'token:a', '2026-01-01', '2026-01-10', '2026-02-01', [row(true)]);
     cache.offer('k2', 'token:a', '2026-01-20', '2026-01-25', '2026-02-01', [row(true)]);
     cache.offer('open', 'token:a', '2026-01-20', '2026-02-01', '2026-02-01', [row(true)]);
@@ -113,6 +113,18 @@ describe('FinalizedCache', () => {
     now += 6_000;
     cache.offer('k1', 'token:a', '2026-01-01', '2026-01-10', '2026-02-01', [row(true)]);
     expect(cache.get('k1')).toHaveLength(1);
+  });
+});
+
+describe('FinalizedCache admission', () => {
+  it('keeps a closed, final range from its second read; the first is cacheable but only remembered', () => {
+    const cache = new FinalizedCache({ maxEntries: 10, ttlMs: 60_000 });
+    const offer = () => cache.offer('k', 'token:a', '2026-01-01', '2026-01-10', '2026-02-01', [{ is_final: true }]);
+    expect(offer()).toBe(true);
+    expect(cache.get('k')).toBeUndefined();
+    expect(offer()).toBe(true);
+    expect(cache.get('k')).toHaveLength(1);
+    expect(cache.offer('open', 'token:a', '2026-01-20', '2026-02-01', '2026-02-01', [{ is_final: true }])).toBe(false);
   });
 });
 
