@@ -42,6 +42,7 @@ interface SinkSettings<N extends TopicName> {
   readonly groupId: string;
   readonly stage: string;
   readonly maxRows: number;
+  readonly minRows: number;
   readonly maxWaitMs: number;
   readonly backoff: BackoffPolicy;
   readonly stopTimeoutMs: number;
@@ -60,6 +61,7 @@ function sinkSettings<N extends TopicName>(config: OraculConfig, options: Create
     groupId: options.groupId ?? `${config.kafka.clientId}-sink-${table}`,
     stage: `sink:${table}`,
     maxRows: options.batch?.maxRows ?? DEFAULT_MAX_ROWS,
+    minRows: options.batch?.minRows ?? Math.ceil((options.batch?.maxRows ?? DEFAULT_MAX_ROWS) / 2),
     maxWaitMs: options.batch?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
     backoff: { initialDelayMs: options.retry?.initialDelayMs ?? 250, maxDelayMs: options.retry?.maxDelayMs ?? 15_000 },
     stopTimeoutMs: options.stopTimeoutMs ?? 15_000,
@@ -72,7 +74,8 @@ function sinkSettings<N extends TopicName>(config: OraculConfig, options: Create
  * A Kafka → ClickHouse sink for one topic and one table (docs: processors/sinks/README.md).
  *
  * - reads committed records only (isolation read_committed), decodes them with the topic's Serde,
- *   maps them to rows and buffers them across partitions up to `maxRows` / `maxWaitMs`;
+ *   maps them to rows and buffers them across partitions up to `maxRows` / `maxWaitMs` (or `minRows` once no insert
+ *   runs);
  * - inserts (RowBinary encoded while sent when `rowBinary` columns are given, else JSONEachRow), then commits the offsets it covered: at-least-once delivery, and an
  *   exactly-once effect through the tables' ReplacingMergeTree keys and versions (a replayed batch
  *   re-inserts identical rows, which FINAL collapses);
@@ -178,6 +181,9 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       table,
       format: this.inserter.format,
       buffer: this.buffer,
+      minRows: settings.minRows,
+      // A batch that filled up while the previous insert ran goes right after it, not at the next timer tick.
+      onIdle: () => this.flushIfDue(),
       insert,
       retry,
       deadLetter,
@@ -213,8 +219,9 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
     });
     await this.consumer.start();
     this.flushTimer = setInterval(() => this.flushIfDue(), Math.max(25, Math.floor(this.settings.maxWaitMs / 4)));
-    const { maxRows, maxWaitMs } = this.settings;
-    this.logger.info({ msg: 'sink started', max_rows: maxRows, max_wait_ms: maxWaitMs, format: this.inserter.format });
+    const { maxRows, minRows, maxWaitMs } = this.settings;
+    const format = this.inserter.format;
+    this.logger.info({ msg: 'sink started', max_rows: maxRows, min_rows: minRows, max_wait_ms: maxWaitMs, format });
   }
 
   async stop(): Promise<void> {
@@ -250,13 +257,20 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
     return { ...this.counters, committedOffsets: { ...committedByTopic[this.topic] }, committedByTopic };
   }
 
-  /** The flush timer: a batch due by time is inserted even when no new records arrive. */
+  /**
+   * The flush timer, and the end of each background insert: a batch due by time, or ready (minRows) while nothing
+   * is inserted, goes even when no new records arrive.
+   */
   private flushIfDue(): void {
     // After a failed background insert only eachBatch acts (it rethrows, so the consumer restarts).
     const { pipeline } = this;
-    if (this.stopping || pipeline.failed || !pipeline.dueByTime) return;
+    const reason = (): string | undefined => (pipeline.dueByTime ? 'time' : pipeline.ready ? 'ready' : undefined);
+    if (this.stopping || pipeline.failed || reason() === undefined) return;
     pipeline
-      .locked(() => (pipeline.dueByTime ? pipeline.flush('time', true) : Promise.resolve()))
+      .locked(() => {
+        const now = reason();
+        return now === undefined ? Promise.resolve() : pipeline.flush(now, true);
+      })
       .catch((error: unknown) => {
         if (!this.abort.signal.aborted) this.logger.error({ msg: 'timed flush failed', err: error });
       });
@@ -314,7 +328,9 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       // Past the transaction marker that may close the batch.
       this.buffer.markPending(batch.topic, batch.partition, nextOffset(batch.lastOffset()));
       observeConsumerLag(this.settings.stage, batch.topic, batch.partition, Number(batch.offsetLag()));
+      // At the end of what was fetched: a batch due by time, or one big enough while the warehouse has nothing to do.
       if (this.pipeline.dueByTime) await this.pipeline.flush('time', true);
+      else if (this.pipeline.ready) await this.pipeline.flush('ready', true);
     });
     await payload.heartbeat();
   }

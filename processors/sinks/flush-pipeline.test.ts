@@ -104,6 +104,27 @@ describe('FlushPipeline', () => {
     expect(events).toEqual(['insert:0', 'commit:2', 'insert:2', 'commit:4']);
   });
 
+  it('a batch of minRows is ready while no insert runs, and onIdle is called once an insert has committed', async () => {
+    const releases: (() => void)[] = [];
+    let idle = 0;
+    const h = harness({
+      minRows: 2,
+      onIdle: () => (idle += 1),
+      insert: () => new Promise<void>((resolve) => releases.push(resolve)),
+    });
+    fill(h.buffer, 0, 1);
+    expect(h.pipeline.ready).toBe(false); // 1 row < minRows
+    fill(h.buffer, 1, 2);
+    expect(h.pipeline.ready).toBe(true);
+    await h.pipeline.locked(() => h.pipeline.flush('ready', true));
+    fill(h.buffer, 2, 5);
+    expect(h.pipeline.ready).toBe(false); // an insert runs: the next batch keeps filling
+    releases[0]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(1);
+    expect(h.pipeline.ready).toBe(true);
+  });
+
   it('after a failed background batch nothing is committed until the consumer restarts', async () => {
     const failure = new Error('injected after the insert');
     const h = harness({

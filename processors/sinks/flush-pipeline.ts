@@ -13,6 +13,10 @@ export interface FlushPipelineParameters {
   /** The insert format, for the batch log line. */
   readonly format: string;
   readonly buffer: SinkBuffer;
+  /** Rows that make a batch {@link FlushPipeline.ready} while no insert runs (default: never). */
+  readonly minRows?: number;
+  /** Called when a background insert has committed (the sink checks whether the next batch is due or ready). */
+  readonly onIdle?: () => void;
   /** One INSERT of the row sets (a batch: one set per record). */
   readonly insert: (sets: readonly RowSet[]) => Promise<void>;
   readonly retry: SinkRetry;
@@ -52,6 +56,11 @@ export class FlushPipeline {
     return !this.inflightRunning && this.p.buffer.isDue;
   }
 
+  /** No insert runs and the batch holds at least `minRows`: sending it now keeps the warehouse busy. */
+  get ready(): boolean {
+    return !this.inflightRunning && this.p.buffer.bufferedRows >= (this.p.minRows ?? Infinity);
+  }
+
   /** Runs `fn` after every earlier locked call, whether it failed or not. */
   locked<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
@@ -87,6 +96,7 @@ export class FlushPipeline {
       })
       .finally(() => {
         this.inflightRunning = false;
+        if (this.inflightError === undefined) this.p.onIdle?.();
       });
   }
 

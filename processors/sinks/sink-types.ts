@@ -48,6 +48,12 @@ export interface SinkBatchOptions {
   maxRows?: number;
   /** Insert at the latest this long after the first buffered record (default 1 000 ms). */
   maxWaitMs?: number;
+  /**
+   * Insert a batch of at least this many rows without waiting for `maxWaitMs` once no insert is running and the
+   * records read so far are buffered (default half of maxRows): a backlog keeps the warehouse busy from its first
+   * batch on, and trickling records (live blocks) still wait for `maxWaitMs`.
+   */
+  minRows?: number;
 }
 
 export interface SinkFlushInfo {
