@@ -49,7 +49,15 @@ export class RecordMapper<N extends TopicName> {
     if (body === undefined) return undefined;
     // Output runs a little longer than the Avro body (the envelope columns repeat on every row).
     this.writer.reserve(Math.max(MIN_FREE_BYTES, 2 * body.length));
-    const rows = transcoder.transcode(body, this.writer);
+    let rows: number | undefined;
+    try {
+      rows = transcoder.transcode(body, this.writer);
+    } catch {
+      // Not a decline but a fault of the transcoder itself: the general path still takes the record (and
+      // dead-letters it if it is bad), rather than the consumer crashing on it again after every restart.
+      this.writer.rewind();
+      return undefined;
+    }
     return rows === undefined ? undefined : new EncodedRows(this.writer.slice(), rows);
   }
 
