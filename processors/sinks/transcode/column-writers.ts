@@ -131,7 +131,7 @@ function writeLongUInt256(src: Uint8Array, start: number, len: number, w: Binary
   limbs.fill(0);
   // Chunks of 9 digits (the first one shorter), each: limbs = limbs · 10^k + chunk; a carry out of the top limb
   // is a value past 2^256 - 1, which the general path rejects.
-  for (let at = start, end = start + len; at < end; ) {
+  for (let at = start, end = start + len; at < end;) {
     const next = Math.min(end, at + ((end - at) % 9 || 9));
     let carry = digitsValue(src, at, next);
     if (carry < 0) throw DECLINE;

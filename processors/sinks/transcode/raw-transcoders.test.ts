@@ -142,7 +142,11 @@ describe('raw transcoders: Avro bytes → RowBinary, as the general path', () =>
       const { block, transactions } = normalizeBlock(chain.blockByNumber(n), 1);
       const { logs, receipts } = normalizeReceipts(chain.receiptsOf(n)!, block, transactions);
       const records = toBlockRecords(
-        { block: { ...block, logCount: logs.length }, transactions: transactions.map((t, k) => ({ ...t, receipt: receipts[k]! })), logs },
+        {
+          block: { ...block, logCount: logs.length },
+          transactions: transactions.map((t, k) => ({ ...t, receipt: receipts[k]! })),
+          logs,
+        },
         1,
         1_700_000_000_000,
       );
@@ -160,7 +164,10 @@ describe('raw transcoders: Avro bytes → RowBinary, as the general path', () =>
       txBatch(values.map((value, i) => tx({ value, tx_index: i, gas_price: i % 2 ? null : value, max_fee_per_gas: value }))),
     );
     const nulls = { to_address: null, gas_price: null, status: null, gas_used: null, effective_gas_price: null };
-    expectSame('transactions', txBatch([tx({ ...nulls, contract_address: `0x${'44'.repeat(20)}`, input: `0x${'ab'.repeat(300)}` })]));
+    expectSame(
+      'transactions',
+      txBatch([tx({ ...nulls, contract_address: `0x${'44'.repeat(20)}`, input: `0x${'ab'.repeat(300)}` })]),
+    );
     expectSame('transactions', txBatch([]));
     expectSame('blocks', { kind: 'block', ...envelope, header });
     expectSame('blocks', { kind: 'block', ...envelope, header: { ...header, base_fee_per_gas: null, log_count: null } });
@@ -175,7 +182,9 @@ describe('raw transcoders: Avro bytes → RowBinary, as the general path', () =>
   it('arrays written in several blocks, with negative counts and sizes', () => {
     const { type } = TABLES.logs;
     const itemType = (type as avro.types.RecordType).field('logs')!.type as avro.types.ArrayType;
-    const items = [log({ log_index: 0 }), log({ log_index: 1 }), log({ log_index: 2 })].map((l) => itemType.itemsType.toBuffer(l));
+    const items = [log({ log_index: 0 }), log({ log_index: 1 }), log({ log_index: 2 })].map((l) =>
+      itemType.itemsType.toBuffer(l),
+    );
     const empty = type.toBuffer(logBatch([]));
     const zigzag = (n: number) => avro.Type.forSchema('long').toBuffer(n);
     const body = Buffer.concat([
