@@ -205,9 +205,30 @@ export class WarehouseReader {
     if (hit) {
       // Past its window: still the answer, and one refresh (not charged to this operation: it was answered).
       if (performance.now() - hit.at >= this.recentMs && !this.inFlight.has(key))
-        this.send<T>(name, key, params, recent).catch(() => undefined);
+        this.track(key, this.fetchList<T>(name, params, key, recent)).catch(() => undefined);
       return Promise.resolve(hit.rows as T[]);
     }
+    return this.shared(key, name, budget, () => this.fetchList<T>(name, params, key, recent));
+  }
+
+  /** Sends a statement and keeps a list result for recentCacheMs. */
+  private fetchList<T>(
+    name: SqlName,
+    params: Record<string, unknown>,
+    key: string,
+    recent: LRUCache<string, RecentEntry> | undefined,
+  ): Promise<T[]> {
+    return this.execute<T>(name, params).then((rows) => {
+      recent?.set(key, { rows, at: performance.now() });
+      return rows;
+    });
+  }
+
+  /**
+   * A read shared with an identical one in flight (free), else charged to `budget` (refused before it is sent when
+   * over it) and started.
+   */
+  private shared<T>(key: string, name: SqlName, budget: WarehouseBudget | undefined, start: () => Promise<T[]>): Promise<T[]> {
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<T[]>;
     try {
@@ -215,20 +236,11 @@ export class WarehouseReader {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.send<T>(name, key, params, recent);
+    return this.track(key, start());
   }
 
-  /** Sends a statement, shared with identical calls while it runs, and keeps a list result for recentCacheMs. */
-  private send<T>(
-    name: SqlName,
-    key: string,
-    params: Record<string, unknown>,
-    recent: LRUCache<string, RecentEntry> | undefined,
-  ): Promise<T[]> {
-    const call = this.execute<T>(name, params).then((rows) => {
-      recent?.set(key, { rows, at: performance.now() });
-      return rows;
-    });
+  /** Registers a call in flight under `key` until it settles. */
+  private track<T>(key: string, call: Promise<T[]>): Promise<T[]> {
     this.inFlight.set(key, call);
     const clear = () => this.inFlight.delete(key);
     call.then(clear, clear);
@@ -259,22 +271,6 @@ export class WarehouseReader {
       this.logger.error({ msg: 'warehouse query failed', query: name, err: cause });
       throw new GatewayUpstreamError(`warehouse query ${name} failed`, { cause, details: { query: name } });
     }
-  }
-
-  /** A coalesced day-range read, shared with identical reads in flight, charged to `budget` like any statement. */
-  private loadShared<T>(key: string, name: SqlName, budget: WarehouseBudget | undefined, load: () => Promise<T[]>): Promise<T[]> {
-    const pending = this.inFlight.get(key);
-    if (pending) return pending as Promise<T[]>;
-    try {
-      budget?.charge(name);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-    const call = load();
-    this.inFlight.set(key, call);
-    const clear = () => this.inFlight.delete(key);
-    call.then(clear, clear);
-    return call;
   }
 
   async ping(): Promise<boolean> {
@@ -323,7 +319,7 @@ export class WarehouseReader {
   ): Promise<readonly TokenMetricsRow[]> {
     const key = `tmd|${token}|${from}|${to}`;
     return this.dayRange(key, `token:${token}`, from, to, scope, () =>
-      this.loadShared(key, 'tokenMetricsDaily', budget, () => this.tokenRanges.load({ token, from, to })),
+      this.shared(key, 'tokenMetricsDaily', budget, () => this.tokenRanges.load({ token, from, to })),
     );
   }
 
@@ -337,7 +333,7 @@ export class WarehouseReader {
   ): Promise<readonly AddressFlowRow[]> {
     const key = `afd|${address}|${from}|${to}|${token}`;
     return this.dayRange(key, `address:${address}`, from, to, scope, () =>
-      this.loadShared(key, 'addressFlowsDaily', budget, () => this.flowRanges.load({ address, from, to, token })),
+      this.shared(key, 'addressFlowsDaily', budget, () => this.flowRanges.load({ address, from, to, token })),
     );
   }
 
