@@ -1,18 +1,9 @@
-import { LRUCache } from 'lru-cache';
 import { quoteString } from './settings.ts';
-import { findParameterPlaceholders, type ParameterPlaceholder } from './sql-scanner.ts';
+import { findParameterPlaceholders } from './sql-scanner.ts';
+import { memoizeByText } from './text-memo.ts';
 
-/** Placeholders of recent statement texts: applications repeat a few statements with new values. */
-const placeholdersOf = new LRUCache<string, readonly ParameterPlaceholder[]>({ max: 256 });
-
-function placeholdersIn(sql: string): readonly ParameterPlaceholder[] {
-  let found = placeholdersOf.get(sql);
-  if (found === undefined) {
-    found = findParameterPlaceholders(sql);
-    if (sql.length <= 16_384) placeholdersOf.set(sql, found);
-  }
-  return found;
-}
+/** Parameter placeholders, remembered for repeated statement texts. */
+const placeholdersIn = memoizeByText(findParameterPlaceholders);
 
 /**
  * Query parameters bound the way a ClickHouse server binds them, so the embedded

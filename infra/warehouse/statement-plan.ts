@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import { CH, WarehouseError } from './errors.ts';
 import { analyzeStatement, insertDataStart, type StatementInfo } from './sql-scanner.ts';
+import { memoizeByText } from './text-memo.ts';
 
 export type StatementPlan =
   | {
@@ -17,22 +17,8 @@ export type StatementPlan =
 /** An INSERT's own text must fit in the server's default max_query_size; only that much is scanned for it. */
 const PREFIX_SCAN_BYTES = 262_144;
 
-/**
- * Analyses of recent statement texts up to 16 KiB. Applications send the same few statements again and again with
- * their values in query parameters (the gateway's reads), so a repeat skips the scan.
- */
-const analyses = new LRUCache<string, StatementInfo>({ max: 256 });
-const CACHED_TEXT_CHARS = 16_384;
-
-function analyzeCached(text: string): StatementInfo {
-  if (text.length > CACHED_TEXT_CHARS) return analyzeStatement(text);
-  let info = analyses.get(text);
-  if (info === undefined) {
-    info = analyzeStatement(text);
-    analyses.set(text, info);
-  }
-  return info;
-}
+/** Statement analyses, remembered for repeated texts. */
+const analyzeCached = memoizeByText(analyzeStatement);
 
 /**
  * The statement of a request, as the server composes it: the `query` URL
