@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { ADMISSION_KEYS_PER_ENTRY, SecondReadAdmission } from './second-read-admission.ts';
+import { secondReadAdmission, type SecondReadAdmission } from './second-read-admission.ts';
 
 export interface FinalizedCacheParameters {
   /** Most entries kept; 0 disables the cache. */
@@ -50,10 +50,7 @@ export class FinalizedCache {
             dispose: (entry, key) => this.byEntity.get(entry.entity)?.delete(key),
           })
         : undefined;
-    this.admission =
-      params.maxEntries > 0 && (params.admitOnSecondRead ?? true)
-        ? new SecondReadAdmission({ maxKeys: params.maxEntries * ADMISSION_KEYS_PER_ENTRY, ttlMs: params.ttlMs, now })
-        : undefined;
+    this.admission = secondReadAdmission({ ...params, now });
   }
 
   get<T>(key: string): readonly T[] | undefined {

@@ -1,6 +1,6 @@
 import { Kind, type DocumentNode, type ExecutionResult, type SelectionSetNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { ADMISSION_KEYS_PER_ENTRY, SecondReadAdmission } from './second-read-admission.ts';
+import { secondReadAdmission, type SecondReadAdmission } from './second-read-admission.ts';
 
 /** Root fields whose only warehouse reads are day-range reads the finalized-day cache can vouch for. */
 const CACHEABLE_ROOT_FIELDS = new Set(['tokenMetricsDaily', 'addressFlowsDaily', '__typename']);
@@ -129,10 +129,7 @@ export class ResponseCache {
             },
           })
         : undefined;
-    this.admission =
-      params.maxEntries > 0 && (params.admitOnSecondRead ?? true)
-        ? new SecondReadAdmission({ maxKeys: params.maxEntries * ADMISSION_KEYS_PER_ENTRY, ttlMs: params.ttlMs, now })
-        : undefined;
+    this.admission = secondReadAdmission({ ...params, now });
   }
 
   static key(role: string, operationName: string | null | undefined, query: string, variables: unknown): string {

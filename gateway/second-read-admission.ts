@@ -30,4 +30,18 @@ export class SecondReadAdmission {
 }
 
 /** Keys remembered for admission, per entry the cache may hold. */
-export const ADMISSION_KEYS_PER_ENTRY = 4;
+const ADMISSION_KEYS_PER_ENTRY = 4;
+
+/**
+ * The admission of a cache of `maxEntries` answers kept `ttlMs`: undefined when the cache is off or admits on the
+ * first read (`admitOnSecondRead: false`).
+ */
+export function secondReadAdmission(params: {
+  maxEntries: number;
+  ttlMs: number;
+  admitOnSecondRead?: boolean | undefined;
+  now: () => number;
+}): SecondReadAdmission | undefined {
+  if (params.maxEntries <= 0 || params.admitOnSecondRead === false) return undefined;
+  return new SecondReadAdmission({ maxKeys: params.maxEntries * ADMISSION_KEYS_PER_ENTRY, ttlMs: params.ttlMs, now: params.now });
+}
