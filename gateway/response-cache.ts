@@ -83,8 +83,11 @@ function fieldNames(
   return names;
 }
 
+/** A result with its JSON text: graphql-yoga sends `stringify(result)` when a result carries one. */
+type SerializedResult = ExecutionResult & { stringify?: (result: ExecutionResult) => string };
+
 interface Entry {
-  result: ExecutionResult;
+  result: SerializedResult;
   dependencies: readonly Dependency[];
 }
 
@@ -147,10 +150,13 @@ export class ResponseCache {
     if (!this.lru || !scope.reusable || result.errors?.length) return;
     if (this.admission && !this.admission.admit(key)) return;
     const dependencies = [...scope.dependencies];
-    // Measured once, when stored (a hit costs nothing); a result larger than the whole bound is not kept.
-    const size = key.length + JSON.stringify(result.data ?? null).length;
+    // Serialised once, when stored: a hit hands Yoga this text (its `stringify` hook) instead of serialising the
+    // same result again. Results with extensions are left to Yoga, which strips its internal ones when sending.
+    const json = JSON.stringify(result);
+    const size = key.length + json.length;
     if (size > this.lru.maxSize) return;
-    this.lru.set(key, { result, dependencies }, { size });
+    const stored: SerializedResult = result.extensions ? result : { ...result, stringify: () => json };
+    this.lru.set(key, { result: stored, dependencies }, { size });
     for (const d of dependencies) {
       let keys = this.byEntity.get(d.entity);
       if (!keys) this.byEntity.set(d.entity, (keys = new Set()));
