@@ -189,6 +189,12 @@ export const gatewaySchema = z
       .describe('Maximum query cost (GraphQL Armor; list fields count `first` times: one full 500-row anomalies page ≈ 58 000)'),
     maxAliases: z.number().int().min(0).default(15).describe('Maximum aliases per operation'),
     maxTokens: z.number().int().min(1).default(1000).describe('Maximum tokens in a query document'),
+    maxRequestBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1_048_576)
+      .describe('Largest request body, by its Content-Length (413); a body without one (chunked) is refused (411)'),
     maxRangeDays: z.number().int().min(1).default(366).describe('Longest from..to range, in days'),
     maxWarehouseQueriesPerOperation: z
       .number()

@@ -27,6 +27,8 @@ export const GATEWAY_ERROR_CODES = {
   unauthenticated: 'ORACUL_GATEWAY_UNAUTHENTICATED',
   /** The key's role may not use this field (ops-only fields with a read key). */
   forbidden: 'ORACUL_GATEWAY_FORBIDDEN',
+  /** A request body over gateway.maxRequestBodyBytes (HTTP 413), without a Content-Length (411) or with a malformed one (400). */
+  badRequestBody: 'ORACUL_GATEWAY_BAD_REQUEST_BODY',
   /** Too many requests for this key (HTTP 429, Retry-After set). */
   rateLimited: 'ORACUL_GATEWAY_RATE_LIMITED',
   /** Query depth above gateway.maxDepth. */

@@ -46,6 +46,11 @@ export function createHttpHandler(params: HttpHandlerParameters): Handler {
     const logRequest = requestLogger(params.logger, req, started);
     const principal = await admit(params, sendJson, logRequest, req, res);
     if (!principal) return;
+    const refusal = bodyRefusal(req, gw.maxRequestBodyBytes);
+    if (refusal) {
+      logRequest(principal, undefined, refusal.status);
+      return sendJson(req, res, refusal.status, errorBody(GATEWAY_ERROR_CODES.badRequestBody, refusal.message));
+    }
     const info = requestInfo(principal);
     res.once('close', () => logRequest(principal, info, res.statusCode));
     await serveYoga(req, res, { principal, info });
@@ -78,6 +83,24 @@ async function admit(
     return undefined;
   }
   return auth.principal;
+}
+
+const CONTENT_LENGTH = /^\d+$/;
+
+/**
+ * The body limit, checked on the headers before Yoga reads anything: a Content-Length over the limit is 413, a
+ * malformed one 400, and a body without one (chunked) 411, so Yoga need not count a stream's bytes as it reads them
+ * (its own check, which cost ~5 % of the gateway's CPU per request, is off: createGatewayYoga).
+ */
+function bodyRefusal(req: IncomingMessage, limit: number): { status: number; message: string } | undefined {
+  const length = req.headers['content-length'];
+  if (length === undefined) {
+    return req.headers['transfer-encoding'] === undefined
+      ? undefined
+      : { status: 411, message: 'a request body needs a Content-Length header' };
+  }
+  if (!CONTENT_LENGTH.test(length)) return { status: 400, message: 'malformed Content-Length header' };
+  return Number(length) > limit ? { status: 413, message: `request body over ${limit} bytes` } : undefined;
 }
 
 /** Unauthenticated (probes carry no key), so cheap and terse: the background check's state, up/down only. */

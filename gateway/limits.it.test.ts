@@ -256,6 +256,40 @@ describe('warehouse queries count in the cost of an operation', () => {
   });
 });
 
+describe('request bodies are limited by their Content-Length before Yoga reads them', () => {
+  /** A POST whose body is written in `chunks` (chunked transfer encoding unless `length` is given). */
+  function post(chunks: string[], length?: number): Promise<{ status: number; body: GqlBody }> {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'x-api-key': READ_KEY };
+    if (length !== undefined) headers['content-length'] = length;
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(gateway.url, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as GqlBody }));
+      });
+      req.on('error', reject);
+      for (const chunk of chunks) req.write(chunk);
+      req.end();
+    });
+  }
+
+  it('a body within gateway.maxRequestBodyBytes runs; one over it is 413, one without a length 411', async () => {
+    const query = JSON.stringify({ query: '{ __typename }' });
+    const ok = await post([query], Buffer.byteLength(query));
+    expect(ok).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+
+    const padded = JSON.stringify({ query: '{ __typename }', extensions: { pad: 'x'.repeat(1_048_576) } });
+    const tooLarge = await post([padded], Buffer.byteLength(padded));
+    expect(tooLarge.status).toBe(413);
+    expect(codes(tooLarge.body)).toEqual(['ORACUL_GATEWAY_BAD_REQUEST_BODY']);
+
+    const chunked = await post([query.slice(0, 5), query.slice(5)]);
+    expect(chunked.status).toBe(411);
+    expect(codes(chunked.body)).toEqual(['ORACUL_GATEWAY_BAD_REQUEST_BODY']);
+  });
+});
+
 describe('/readyz answers from state refreshed in the background', () => {
   it('200 concurrent /readyz calls cost the warehouse only the background checks; the answer carries its age', async () => {
     const started = Date.now();

@@ -41,6 +41,8 @@ export function createGatewayYoga({ gw, introspection, graphiql, logger, service
   return createYoga<ServerContext, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
+    // Checked on the headers before Yoga (gateway/http.ts, gateway.maxRequestBodyBytes): every body has a length.
+    maxRequestBodySize: false,
     landingPage: false,
     graphiql: graphiql ? { subscriptionsProtocol: 'WS', title: 'Oracul' } : false,
     cors:
