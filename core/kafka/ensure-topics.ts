@@ -19,19 +19,20 @@ function topicConfigEntries(topic: TopicConfig): { name: string; value: string }
 }
 
 /**
- * Waits until every partition of the topics has a leader in the metadata the broker serves: right after creation,
- * clients that ask too early get "not the leader" or "does not host this topic-partition" (no auto-creation here).
+ * Waits until every partition of the topics has a leader that serves it: right after creation, clients that ask too
+ * early get "not the leader" or "does not host this topic-partition" (no auto-creation here). The metadata can name a
+ * leader before that broker has taken the partition over, so each topic's offsets are listed too.
  */
 async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
-      if (
-        metadata.length === topics.length &&
-        metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
-      )
+      const named = metadata.length === topics.length && metadata.every((t) => t.partitions.every((p) => p.leader >= 0));
+      if (named && metadata.every((t) => t.partitions.length > 0)) {
+        for (const topic of topics) await admin.fetchTopicOffsets(topic);
         return;
+      }
     } catch (error) {
       if (Date.now() > deadline) throw error;
     }
