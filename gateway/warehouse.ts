@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import { isoDay } from '../core/time.ts';
 import type { FinalizedCache } from './cache.ts';
 import type { CoalescingOptions } from './coalesced-loader.ts';
+import { readAnswerText } from './answer-text.ts';
 import { dayRangeLoaders, type FlowRange, type TokenRange } from './day-range-reads.ts';
 import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
@@ -142,6 +143,12 @@ export interface WarehouseReaderParameters {
   readBatch?: CoalescingOptions;
 }
 
+/**
+ * Every answer here is small and bounded (LIMIT): buffered, the embedded endpoint runs the query on an engine thread
+ * instead of opening a result stream on its event loop (docs/adr/0013-gateway-read-path.md).
+ */
+const BUFFERED = { clickhouse_settings: { wait_end_of_query: 1 } } as const;
+
 export const DEFAULT_READ_BATCH: CoalescingOptions = { maxInFlight: 1, maxBatch: 32 };
 
 /** A shared list result is served, while one refresh runs, until it is this many recentCacheMs windows old. */
@@ -185,7 +192,7 @@ export class WarehouseReader {
         ? new LRUCache<string, RecentEntry>({ max: 1_000, ttl: this.recentMs * RECENT_STALE_WINDOWS, ttlResolution: 0 })
         : undefined;
     const loaders = dayRangeLoaders<TokenMetricsRow, AddressFlowRow>(
-      (name, values) => this.request(name, values, 'TabSeparatedRaw', (rs) => rs.text()),
+      (name, values) => this.answerText(name, values),
       this.chainId,
       { ...(params.readBatch ?? DEFAULT_READ_BATCH), maxFlowRows: MAX_FLOW_ROWS },
     );
@@ -248,25 +255,25 @@ export class WarehouseReader {
   }
 
   private execute<T>(name: SqlName, params: Record<string, unknown>): Promise<T[]> {
-    return this.request(name, params, 'JSONEachRow', (rs) => rs.json<T>());
+    return this.guarded(name, async () => {
+      const rs = await this.client.query({ query: SQL[name], query_params: params, format: 'JSONEachRow', ...BUFFERED });
+      return rs.json<T>();
+    });
   }
 
-  private async request<R>(
-    name: SqlName,
-    params: Record<string, unknown>,
-    format: 'JSONEachRow' | 'TabSeparatedRaw',
-    read: (rs: { json<T>(): Promise<T[]>; text(): Promise<string> }) => Promise<R>,
-  ): Promise<R> {
+  /** A statement's TabSeparatedRaw answer as one string (the day-range reads split and filter it as text). */
+  private answerText(name: SqlName, params: Record<string, unknown>): Promise<string> {
+    return this.guarded(name, async () => {
+      const query = `${SQL[name]}\nFORMAT TabSeparatedRaw`;
+      const { stream } = await this.client.exec({ query, query_params: params, ...BUFFERED });
+      return readAnswerText(stream);
+    });
+  }
+
+  /** Runs a warehouse call; its failure is logged with the ClickHouse text and becomes a GatewayUpstreamError. */
+  private async guarded<R>(name: SqlName, call: () => Promise<R>): Promise<R> {
     try {
-      // Every answer here is small and bounded (LIMIT): buffered, the embedded endpoint runs the query on an engine
-      // thread instead of opening a result stream on its event loop (docs/adr/0013-gateway-read-path.md).
-      const rs = await this.client.query({
-        query: SQL[name],
-        query_params: params,
-        format,
-        clickhouse_settings: { wait_end_of_query: 1 },
-      });
-      return await read(rs);
+      return await call();
     } catch (cause) {
       this.logger.error({ msg: 'warehouse query failed', query: name, err: cause });
       throw new GatewayUpstreamError(`warehouse query ${name} failed`, { cause, details: { query: name } });
