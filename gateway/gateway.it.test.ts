@@ -479,6 +479,23 @@ describe('queries against seeded tables', () => {
     expect(Array.isArray(health.consumerLag)).toBe(true);
     expect(codes(await gql(q, {}, READ_KEY))).toEqual(['ORACUL_GATEWAY_FORBIDDEN']);
   });
+
+  it('anomalies: a repeated read is answered whole from the response cache until its shared list is refreshed', async () => {
+    const q = `{ anomalies(first: 3, from: "${day(0)}", to: "${day(10)}") { nodes { anomalyId score } } }`;
+    const ids = (r: GqlResponse) =>
+      data<{ anomalies: { nodes: { anomalyId: string }[] } }>(r).anomalies.nodes.map((n) => n.anomalyId);
+    const first = await gql(q);
+    expect(ids(first)).toEqual(['a006', 'a005', 'a004']);
+    await gql(q); // kept from its second run (admission by second read)
+    const hits = gateway.responses.hits;
+    expect((await gql(q)).body).toEqual(first.body);
+    expect(gateway.responses.hits).toBe(hits + 1);
+    // A newer anomaly: once the list's window has passed, its refresh makes the cached answer stale, and the next
+    // read is executed again on the new rows.
+    await writer.insert({ table: `${database}.anomalies`, format: 'JSONEachRow', values: [anomalyRow(8)] });
+    await new Promise((r) => setTimeout(r, 1_100));
+    await expect.poll(async () => ids(await gql(q)), { timeout: 10_000 }).toEqual(['a008', 'a006', 'a005']);
+  });
 });
 
 describe('validation errors carry stable codes (never a 500, never ClickHouse text)', () => {

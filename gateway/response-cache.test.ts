@@ -13,11 +13,16 @@ describe('cacheableOperation', () => {
         'query Q { ...F } fragment F on Query { tokenMetricsDaily(token: "0x1", from: "a", to: "b") { ...G } } fragment G on TokenMetricsDaily { date }',
       ),
     ).toBe(true);
+    // Shared lists: valid while the reader serves the same rows (checked at each hit).
+    expect(cacheable('{ anomalies(first: 5) { edges { cursor node { anomalyId } } } topTokens(day: "a") { volumeRaw } }')).toBe(
+      true,
+    );
   });
 
   it('refuses other root fields, token lookups, introspection, subscriptions and unknown fragments', () => {
-    expect(cacheable('{ anomalies { edges { cursor } } }')).toBe(false);
-    expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date } tokens { edges { cursor } } }')).toBe(false);
+    expect(cacheable('{ health { status } }')).toBe(false);
+    expect(cacheable('{ anomalies { edges { cursor } } latestBlock { number } }')).toBe(false);
+    expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date } health { status } }')).toBe(false);
     expect(cacheable('{ tokenMetricsDaily(token: "0x1", from: "a", to: "b") { date token { symbol } } }')).toBe(false);
     expect(
       cacheable(
@@ -66,6 +71,33 @@ describe('ResponseCache', () => {
     const withExtensions = { ...result, extensions: { http: { status: 200 } } };
     cache.offer('b', withExtensions, finalized('token:0x1', '2026-01-01', '2026-01-31'));
     expect(cache.get('b')).toBe(withExtensions);
+  });
+
+  it('keeps a result that read a shared list only while the reader still serves the same rows', () => {
+    const rows = [{ anomaly_id: 'a1' }];
+    let served: readonly unknown[] = rows;
+    const checked: string[] = [];
+    const servesRecent = ({ key, rows: read }: { key: string; rows: readonly unknown[] }) => {
+      checked.push(key);
+      return read === served;
+    };
+    const listScope = () => {
+      const scope = new ResponseScope();
+      scope.recent('anomaliesPage|{}', rows);
+      return scope;
+    };
+    // Without a way to check the list at a hit, such a result is not kept.
+    const blind = new ResponseCache({ maxEntries: 10, ttlMs: 60_000, admitOnSecondRead: false });
+    blind.offer('a', result, listScope());
+    expect(blind.get('a')).toBeUndefined();
+
+    const cache = new ResponseCache({ maxEntries: 10, ttlMs: 60_000, admitOnSecondRead: false, servesRecent });
+    cache.offer('a', result, listScope());
+    expect(cache.get('a')).toMatchObject(result);
+    expect(checked).toEqual(['anomaliesPage|{}']);
+    served = [{ anomaly_id: 'a2' }]; // the list was refreshed
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.size).toBe(0);
   });
 
   it('keeps a result from its second run within the TTL: one-off reads never fill the heap', () => {

@@ -2,8 +2,19 @@ import { Kind, type DocumentNode, type ExecutionResult, type SelectionSetNode } 
 import { LRUCache } from 'lru-cache';
 import { secondReadAdmission, type SecondReadAdmission } from './second-read-admission.ts';
 
-/** Root fields whose only warehouse reads are day-range reads the finalized-day cache can vouch for. */
-const CACHEABLE_ROOT_FIELDS = new Set(['tokenMetricsDaily', 'addressFlowsDaily', '__typename']);
+/**
+ * Root fields whose only warehouse reads are day-range reads the finalized-day cache can vouch for, or shared list
+ * reads (gateway.recentCacheMs) whose answer stays valid while the reader serves the same rows.
+ */
+const CACHEABLE_ROOT_FIELDS = new Set([
+  'tokenMetricsDaily',
+  'addressFlowsDaily',
+  'anomalies',
+  'topTokens',
+  'tokens',
+  'dataQuality',
+  '__typename',
+]);
 /** Fields that read something else (token metadata, introspection): their answers may change at any time. */
 const UNCACHEABLE_FIELDS = new Set(['token', '__schema', '__type']);
 
@@ -13,17 +24,33 @@ interface Dependency {
   to: string;
 }
 
+/** A shared list read: its key in the reader's list cache and the very rows it was answered with. */
+export interface RecentRead {
+  readonly key: string;
+  readonly rows: readonly unknown[];
+}
+
+/** Whether the reader would answer `read.key` with the same rows now (WarehouseReader.servesRecent). */
+export type ServesRecent = (read: RecentRead) => boolean;
+
 /**
  * What one operation read, filled in while it runs: it may be answered from the response cache next time only
- * if every warehouse read it made covered closed, final days (the finalized-day cache accepted or served them).
+ * if every warehouse read it made covered closed, final days (the finalized-day cache accepted or served them)
+ * or was a shared list read, which the reader must still serve when the cached answer is used.
  */
 export class ResponseScope {
   private cacheable = true;
   readonly dependencies: Dependency[] = [];
+  readonly recentReads: RecentRead[] = [];
 
   /** A day-range read of `entity` whose days are all closed and final. */
   finalized(entity: string, from: string, to: string): void {
     this.dependencies.push({ entity, from, to });
+  }
+
+  /** A shared list read answered with `rows`. */
+  recent(key: string, rows: readonly unknown[]): void {
+    this.recentReads.push({ key, rows });
   }
 
   /** A read of data that may still change: the answer must not be reused. */
@@ -32,7 +59,7 @@ export class ResponseScope {
   }
 
   get reusable(): boolean {
-    return this.cacheable && this.dependencies.length > 0;
+    return this.cacheable && this.dependencies.length + this.recentReads.length > 0;
   }
 }
 
@@ -89,6 +116,7 @@ type SerializedResult = ExecutionResult & { stringify?: (result: ExecutionResult
 interface Entry {
   result: SerializedResult;
   dependencies: readonly Dependency[];
+  recentReads: readonly RecentRead[];
 }
 
 export interface ResponseCacheParameters {
@@ -99,6 +127,8 @@ export interface ResponseCacheParameters {
   maxBytes?: number;
   /** Keep a result from its second run within the TTL (default true; see SecondReadAdmission). */
   admitOnSecondRead?: boolean;
+  /** Checks a result's shared list reads at each hit (none: results that made such reads are not kept). */
+  servesRecent?: ServesRecent;
   now?: () => number;
 }
 
@@ -106,19 +136,23 @@ export interface ResponseCacheParameters {
 export const RESPONSE_CACHE_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
- * Whole GraphQL results of operations that read only closed, final days, keyed by the role and the operation
- * (document, operation name, variables). A hit skips parsing, validation and execution; authentication and the
- * rate limit run before it, and only error-free results are kept. Evicted like the finalized-day cache: a new
- * version of (entity, day) on the mart topics drops every result that read it.
+ * Whole GraphQL results of operations that read only closed, final days or shared lists, keyed by the role and the
+ * operation (document, operation name, variables). A hit skips parsing, validation and execution; authentication and
+ * the rate limit run before it, and only error-free results are kept. Evicted like the finalized-day cache: a new
+ * version of (entity, day) on the mart topics drops every result that read it. A result that read a shared list
+ * (anomalies, topTokens, tokens, dataQuality) is used only while the reader still answers that list with the same
+ * rows: it is exactly as fresh as executing the operation again (gateway.recentCacheMs).
  */
 export class ResponseCache {
   private readonly lru: LRUCache<string, Entry> | undefined;
   private readonly byEntity = new Map<string, Set<string>>();
   private readonly admission: SecondReadAdmission | undefined;
+  private readonly servesRecent: ServesRecent | undefined;
   hits = 0;
 
   constructor(params: ResponseCacheParameters) {
     const now = params.now ?? Date.now;
+    this.servesRecent = params.servesRecent;
     this.lru =
       params.maxEntries > 0
         ? new LRUCache<string, Entry>({
@@ -139,15 +173,22 @@ export class ResponseCache {
     return JSON.stringify([role, operationName ?? null, query, variables ?? null]);
   }
 
+  /** The stored result, unless a shared list it read has since been refreshed (then it is dropped). */
   get(key: string): ExecutionResult | undefined {
     const entry = this.lru?.get(key);
-    if (entry) this.hits += 1;
-    return entry?.result;
+    if (!entry) return undefined;
+    if (!entry.recentReads.every((read) => this.servesRecent?.(read) === true)) {
+      this.lru!.delete(key);
+      return undefined;
+    }
+    this.hits += 1;
+    return entry.result;
   }
 
   /** Keeps `result` when the operation read only finalized days, nothing failed, and it ran before (admission). */
   offer(key: string, result: ExecutionResult, scope: ResponseScope): void {
     if (!this.lru || !scope.reusable || result.errors?.length) return;
+    if (scope.recentReads.length > 0 && !this.servesRecent) return;
     if (this.admission && !this.admission.admit(key)) return;
     const dependencies = [...scope.dependencies];
     // Serialised once, when stored: a hit hands Yoga this text (its `stringify` hook) instead of serialising the
@@ -156,7 +197,7 @@ export class ResponseCache {
     const size = key.length + json.length;
     if (size > this.lru.maxSize) return;
     const stored: SerializedResult = result.extensions ? result : { ...result, stringify: () => json };
-    this.lru.set(key, { result: stored, dependencies }, { size });
+    this.lru.set(key, { result: stored, dependencies, recentReads: [...scope.recentReads] }, { size });
     for (const d of dependencies) {
       let keys = this.byEntity.get(d.entity);
       if (!keys) this.byEntity.set(d.entity, (keys = new Set()));

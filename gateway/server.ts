@@ -101,7 +101,12 @@ function createRuntime(params: StartGatewayParameters, logger: Logger): Runtime 
   const gw = config.gateway;
   const client = createWarehouseClient({ config, role: 'readonly' });
   const cache = new FinalizedCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
-  const responses = new ResponseCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
+  const responses = new ResponseCache({
+    maxEntries: gw.cacheEntries,
+    ttlMs: gw.cacheTtlS * 1000,
+    // Bound before any request: the reader is built next.
+    servesRecent: (read) => reader.servesRecent(read),
+  });
   const reader = new WarehouseReader({
     client,
     chainId: gw.chainId,

@@ -52,9 +52,11 @@ describe('no string-built SQL in gateway/', () => {
       for (const match of text.matchAll(/\.(query|command|exec|insert)\(\s*\{([^}]*)/g))
         calls.push(`${path}: ${match[0].replace(/\s+/g, ' ')}`);
     }
-    // The single call site, in WarehouseReader.request: the statement by name, the values as parameters.
+    // The two call sites, in WarehouseReader: the statement by name (the day-range reads' with its output format),
+    // the values as parameters.
     expect(calls).toEqual([
-      'warehouse.ts: .query({ query: SQL[name], query_params: params, format, clickhouse_settings: { wait_end_of_query: 1 ',
+      "warehouse.ts: .query({ query: SQL[name], query_params: params, format: 'JSONEachRow', ...BUFFERED ",
+      'warehouse.ts: .exec({ query: SQL[name] + TAB_SEPARATED_RAW, query_params: params, ...BUFFERED ',
     ]);
   });
 

@@ -9,7 +9,7 @@ import { readAnswerText } from './answer-text.ts';
 import { dayRangeLoaders, type FlowRange, type TokenRange } from './day-range-reads.ts';
 import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
-import type { ResponseScope } from './response-cache.ts';
+import type { RecentRead, ResponseScope } from './response-cache.ts';
 import { SQL, type SqlName } from './sql.ts';
 
 /** Rows exactly as the warehouse returns them (JSONEachRow, 64-bit integers and decimals as strings). */
@@ -149,6 +149,9 @@ export interface WarehouseReaderParameters {
  */
 const BUFFERED = { clickhouse_settings: { wait_end_of_query: 1 } } as const;
 
+/** The day-range reads' output format, appended to their constant statement (exec sends the text as it is). */
+const TAB_SEPARATED_RAW = '\nFORMAT TabSeparatedRaw';
+
 export const DEFAULT_READ_BATCH: CoalescingOptions = { maxInFlight: 1, maxBatch: 32 };
 
 /** A shared list result is served, while one refresh runs, until it is this many recentCacheMs windows old. */
@@ -157,6 +160,9 @@ export const RECENT_STALE_WINDOWS = 5;
 interface RecentEntry {
   rows: unknown[];
   at: number;
+  /** What refreshes it. */
+  name: SqlName;
+  params: Record<string, unknown>;
 }
 
 /** Statements whose results may be shared for recentCacheMs (lists of changing data; the live path is subscriptions). */
@@ -205,17 +211,35 @@ export class WarehouseReader {
    * lists, recent) calls. Only a query actually sent is charged to `budget` (the operation's),
    * and one over it is refused before it is sent.
    */
-  run<T>(name: SqlName, params: Record<string, unknown>, budget?: WarehouseBudget): Promise<T[]> {
+  run<T>(name: SqlName, params: Record<string, unknown>, budget?: WarehouseBudget, scope?: ResponseScope): Promise<T[]> {
     const key = `${name}|${JSON.stringify(params)}`;
     const recent = RECENT_CACHEABLE.has(name) ? this.recent : undefined;
+    if (!recent) scope?.uncacheable();
     const hit = recent?.get(key);
     if (hit) {
-      // Past its window: still the answer, and one refresh (not charged to this operation: it was answered).
-      if (performance.now() - hit.at >= this.recentMs && !this.inFlight.has(key))
-        this.track(key, this.fetchList<T>(name, params, key, recent)).catch(() => undefined);
+      this.refreshIfPast(key, hit);
+      scope?.recent(key, hit.rows);
       return Promise.resolve(hit.rows as T[]);
     }
-    return this.shared(key, name, budget, () => this.fetchList<T>(name, params, key, recent));
+    const rows = this.shared(key, name, budget, () => this.fetchList<T>(name, params, key, recent));
+    return scope && recent ? rows.then((r) => (scope.recent(key, r), r)) : rows;
+  }
+
+  /**
+   * True when a read of `key` would be answered with these very `rows` now (a cached response that read them is as
+   * fresh as running it again); like such a read, it starts the list's refresh when past its window.
+   */
+  servesRecent({ key, rows }: RecentRead): boolean {
+    const hit = this.recent?.get(key);
+    if (hit?.rows !== rows) return false;
+    this.refreshIfPast(key, hit);
+    return true;
+  }
+
+  /** Past its window a list is still the answer, and one refresh runs (not charged to the operation: it was answered). */
+  private refreshIfPast(key: string, entry: RecentEntry): void {
+    if (performance.now() - entry.at < this.recentMs || this.inFlight.has(key)) return;
+    this.track(key, this.fetchList(entry.name, entry.params, key, this.recent)).catch(() => undefined);
   }
 
   /** Sends a statement and keeps a list result for recentCacheMs. */
@@ -226,7 +250,7 @@ export class WarehouseReader {
     recent: LRUCache<string, RecentEntry> | undefined,
   ): Promise<T[]> {
     return this.execute<T>(name, params).then((rows) => {
-      recent?.set(key, { rows, at: performance.now() });
+      recent?.set(key, { rows, at: performance.now(), name, params });
       return rows;
     });
   }
@@ -264,8 +288,7 @@ export class WarehouseReader {
   /** A statement's TabSeparatedRaw answer as one string (the day-range reads split and filter it as text). */
   private answerText(name: SqlName, params: Record<string, unknown>): Promise<string> {
     return this.guarded(name, async () => {
-      const query = `${SQL[name]}\nFORMAT TabSeparatedRaw`;
-      const { stream } = await this.client.exec({ query, query_params: params, ...BUFFERED });
+      const { stream } = await this.client.exec({ query: SQL[name] + TAB_SEPARATED_RAW, query_params: params, ...BUFFERED });
       return readAnswerText(stream);
     });
   }
@@ -289,8 +312,8 @@ export class WarehouseReader {
     }
   }
 
-  tokensPage(after: string, limit: number, budget?: WarehouseBudget): Promise<TokenRow[]> {
-    return this.run<TokenRow>('tokensPage', { chain_id: this.chainId, after, limit }, budget);
+  tokensPage(after: string, limit: number, budget?: WarehouseBudget, scope?: ResponseScope): Promise<TokenRow[]> {
+    return this.run<TokenRow>('tokensPage', { chain_id: this.chainId, after, limit }, budget, scope);
   }
 
   tokensByAddress(addresses: readonly string[], budget?: WarehouseBudget): Promise<TokenRow[]> {
@@ -344,11 +367,18 @@ export class WarehouseReader {
     );
   }
 
-  topTokens(day: string, by: TopTokensOrder, limit: number, budget?: WarehouseBudget): Promise<TokenMetricsRow[]> {
-    return this.run<TokenMetricsRow>('topTokens', { chain_id: this.chainId, day, limit, ...TOP_TOKENS_ORDER[by] }, budget);
+  topTokens(
+    day: string,
+    by: TopTokensOrder,
+    limit: number,
+    budget?: WarehouseBudget,
+    scope?: ResponseScope,
+  ): Promise<TokenMetricsRow[]> {
+    const params = { chain_id: this.chainId, day, limit, ...TOP_TOKENS_ORDER[by] };
+    return this.run<TokenMetricsRow>('topTokens', params, budget, scope);
   }
 
-  anomalies(filter: AnomalyFilter, budget?: WarehouseBudget): Promise<AnomalyRow[]> {
+  anomalies(filter: AnomalyFilter, budget?: WarehouseBudget, scope?: ResponseScope): Promise<AnomalyRow[]> {
     return this.run<AnomalyRow>(
       'anomaliesPage',
       {
@@ -366,11 +396,19 @@ export class WarehouseReader {
         limit: filter.limit,
       },
       budget,
+      scope,
     );
   }
 
-  dataQuality(from: string, to: string, status: string, limit: number, budget?: WarehouseBudget): Promise<DataQualityRow[]> {
-    return this.run<DataQualityRow>('dataQuality', { from, to, status, limit }, budget);
+  dataQuality(
+    from: string,
+    to: string,
+    status: string,
+    limit: number,
+    budget?: WarehouseBudget,
+    scope?: ResponseScope,
+  ): Promise<DataQualityRow[]> {
+    return this.run<DataQualityRow>('dataQuality', { from, to, status, limit }, budget, scope);
   }
 
   async latestBlock(budget?: WarehouseBudget): Promise<{ block_number: string; block_timestamp: string } | undefined> {

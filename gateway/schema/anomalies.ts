@@ -186,6 +186,6 @@ builder.queryFields((t) => ({
       ...anomaliesPaging.args(t.arg),
     },
     resolve: (_root, args, ctx) =>
-      anomaliesPaging.page(args.first, (limit) => ctx.reader.anomalies(anomalyFilter(args, limit), ctx.budget)),
+      anomaliesPaging.page(args.first, (limit) => ctx.reader.anomalies(anomalyFilter(args, limit), ctx.budget, ctx.scope)),
   }),
 }));

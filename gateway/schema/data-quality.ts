@@ -46,6 +46,6 @@ builder.queryFields((t) => ({
       first: dataQualityFirst.declare(t.arg),
     },
     read: (args, ctx) =>
-      ctx.reader.dataQuality(args.from, args.to, args.status ?? '', dataQualityFirst.check(args.first), ctx.budget),
+      ctx.reader.dataQuality(args.from, args.to, args.status ?? '', dataQualityFirst.check(args.first), ctx.budget, ctx.scope),
   }),
 }));

@@ -59,6 +59,6 @@ builder.queryFields((t) => ({
     description: 'Tracked tokens with metadata, ordered by address.',
     args: tokensPaging.args(t.arg),
     resolve: (_root, args, ctx) =>
-      tokensPaging.page(args.first, (limit) => ctx.reader.tokensPage(tokensAfter(args.after), limit, ctx.budget)),
+      tokensPaging.page(args.first, (limit) => ctx.reader.tokensPage(tokensAfter(args.after), limit, ctx.budget, ctx.scope)),
   }),
 }));

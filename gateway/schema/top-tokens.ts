@@ -25,6 +25,6 @@ builder.queryFields((t) => ({
       first: topTokensFirst.declare(t.arg),
     },
     resolve: (_root, args, ctx) =>
-      ctx.reader.topTokens(args.day, args.by as TopTokensOrder, topTokensFirst.check(args.first), ctx.budget),
+      ctx.reader.topTokens(args.day, args.by as TopTokensOrder, topTokensFirst.check(args.first), ctx.budget, ctx.scope),
   }),
 }));
