@@ -14,7 +14,7 @@ import { FlushPipeline } from './flush-pipeline.ts';
 import { waitForGroupCatchUp } from './group-lag.ts';
 import { RecordMapper } from './record-mapper.ts';
 import { createRowEncoder } from './row-binary/row-encoder.ts';
-import { byTopic, nextOffset, SinkBuffer, type TopicOffset } from './sink-buffer.ts';
+import { byTopic, nextOffset, SinkBuffer, tpKey, type TopicOffset } from './sink-buffer.ts';
 import { createSinkRetry } from './sink-retry.ts';
 import type { ClickHouseSink, CreateClickHouseSinkOptions, SinkCounters, SinkStats } from './sink-types.ts';
 import { TableInserter } from './table-inserter.ts';
@@ -75,7 +75,7 @@ function sinkSettings<N extends TopicName>(config: OraculConfig, options: Create
  *
  * - reads committed records only (isolation read_committed), decodes them with the topic's Serde,
  *   maps them to rows and buffers them across partitions up to `maxRows` / `maxWaitMs` (or `minRows` once no insert
- *   runs);
+ *   runs and the consumer has caught up);
  * - inserts (RowBinary encoded while sent when `rowBinary` columns are given, else JSONEachRow), then commits the offsets it covered: at-least-once delivery, and an
  *   exactly-once effect through the tables' ReplacingMergeTree keys and versions (a replayed batch
  *   re-inserts identical rows, which FINAL collapses);
@@ -106,6 +106,8 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
   private readonly abort = new AbortController();
   private readonly counters: SinkCounters = { records: 0, rows: 0, batches: 0, deadLettered: 0, insertFailures: 0 };
   private readonly committed = new Map<string, TopicOffset>();
+  /** topic|partition → records after the last fetched batch of it (its offset lag): 0 everywhere is caught up. */
+  private readonly fetchLag = new Map<string, number>();
   private readonly buffer: SinkBuffer;
   private readonly inserter: TableInserter;
   private readonly mapper: RecordMapper<N>;
@@ -182,6 +184,7 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       format: this.inserter.format,
       buffer: this.buffer,
       minRows: settings.minRows,
+      caughtUp: () => this.caughtUp(),
       // A batch that filled up while the previous insert ran goes right after it, not at the next timer tick.
       onIdle: () => this.flushIfDue(),
       insert,
@@ -276,6 +279,12 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       });
   }
 
+  /** Every partition fetched so far was read to its end (a partition not fetched yet does not count). */
+  private caughtUp(): boolean {
+    for (const lag of this.fetchLag.values()) if (lag > 0) return false;
+    return true;
+  }
+
   /** A new member of the group's consumer; superviseConsumer (started in start()) replaces one that crashed for good. */
   private createConsumer(): Consumer {
     const { groupId, sessionTimeoutMs, maxWaitMs, topics } = this.settings;
@@ -290,6 +299,8 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       maxWaitTimeInMs: Math.min(500, maxWaitMs),
     });
     const topicSet = new Set<string>(topics);
+    // A new assignment: the lags of partitions this member may no longer own must not hold batches back.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.fetchLag.clear());
     // Batches made only of transaction markers (or aborted records) never reach eachBatch:
     // move the commit position past them so the group does not show a false lag.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
@@ -327,8 +338,11 @@ class KafkaClickHouseSink<N extends TopicName> implements ClickHouseSink {
       }
       // Past the transaction marker that may close the batch.
       this.buffer.markPending(batch.topic, batch.partition, nextOffset(batch.lastOffset()));
-      observeConsumerLag(this.settings.stage, batch.topic, batch.partition, Number(batch.offsetLag()));
-      // At the end of what was fetched: a batch due by time, or one big enough while the warehouse has nothing to do.
+      const lag = Number(batch.offsetLag());
+      this.fetchLag.set(tpKey(batch.topic, batch.partition), lag);
+      observeConsumerLag(this.settings.stage, batch.topic, batch.partition, lag);
+      // At the end of what was fetched: a batch due by time, or one big enough while the warehouse has nothing to do
+      // and nothing more waits in Kafka (a backlog fills the batch up to maxRows instead).
       if (this.pipeline.dueByTime) await this.pipeline.flush('time', true);
       else if (this.pipeline.ready) await this.pipeline.flush('ready', true);
     });

@@ -125,6 +125,15 @@ describe('FlushPipeline', () => {
     expect(h.pipeline.ready).toBe(true);
   });
 
+  it('a batch of minRows waits while the consumer has not read everything (a backlog fills it up instead)', async () => {
+    let caughtUp = false;
+    const h = harness({ minRows: 2, caughtUp: () => caughtUp });
+    fill(h.buffer, 0, 3);
+    expect(h.pipeline.ready).toBe(false);
+    caughtUp = true;
+    expect(h.pipeline.ready).toBe(true);
+  });
+
   it('after a failed background batch nothing is committed until the consumer restarts', async () => {
     const failure = new Error('injected after the insert');
     const h = harness({

@@ -15,6 +15,13 @@ export interface FlushPipelineParameters {
   readonly buffer: SinkBuffer;
   /** Rows that make a batch {@link FlushPipeline.ready} while no insert runs (default: never). */
   readonly minRows?: number;
+  /**
+   * Whether the consumer has read everything there is (default: always). While it has not (a backlog), a half-full
+   * batch is not sent early: the next fetch fills it, so a backfill makes fewer, larger inserts (a half-full first
+   * batch split the rows of a backlog into one insert more per table, scripts/bench/sinks.ts); once caught up, a batch
+   * of minRows goes as soon as no insert runs.
+   */
+  readonly caughtUp?: () => boolean;
   /** Called when a background insert has committed (the sink checks whether the next batch is due or ready). */
   readonly onIdle?: () => void;
   /** One INSERT of the row sets (a batch: one set per record). */
@@ -56,9 +63,10 @@ export class FlushPipeline {
     return !this.inflightRunning && this.p.buffer.isDue;
   }
 
-  /** No insert runs and the batch holds at least `minRows`: sending it now keeps the warehouse busy. */
+  /** No insert runs, the batch holds at least `minRows` and nothing more is waiting: sending it now keeps the warehouse busy. */
   get ready(): boolean {
-    return !this.inflightRunning && this.p.buffer.bufferedRows >= (this.p.minRows ?? Infinity);
+    const { buffer, minRows, caughtUp } = this.p;
+    return !this.inflightRunning && buffer.bufferedRows >= (minRows ?? Infinity) && (caughtUp?.() ?? true);
   }
 
   /** Runs `fn` after every earlier locked call, whether it failed or not. */

@@ -50,8 +50,8 @@ export interface SinkBatchOptions {
   maxWaitMs?: number;
   /**
    * Insert a batch of at least this many rows without waiting for `maxWaitMs` once no insert is running and the
-   * records read so far are buffered (default half of maxRows): a backlog keeps the warehouse busy from its first
-   * batch on, and trickling records (live blocks) still wait for `maxWaitMs`.
+   * consumer has read everything there is (default half of maxRows); a backlog fills batches up to `maxRows` instead
+   * (fewer, larger inserts), and trickling records (live blocks) still wait for `maxWaitMs`.
    */
   minRows?: number;
 }
