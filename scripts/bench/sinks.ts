@@ -3,7 +3,7 @@
  * the same rows, in one run, on mainnet-shaped synthetic blocks (150 transactions, 400 logs each).
  *
  *   ORACUL_BENCH_PORT_OFFSET=500 npx tsx scripts/bench/sinks.ts [--blocks 300] [--repeat 3] [--no-json] [--verbose]
- *     [--external]
+ *     [--external] [--no-warmup] [--max-rows 50000]
  *
  * 1. Starts a stack of its own (bench-stack.ts: ports = test ports + ORACUL_BENCH_PORT_OFFSET) and migrates three
  *    databases with identical tables: one the sinks write (RowBinary), one for the direct insert, one for the old
@@ -11,8 +11,9 @@
  * 2. Untimed: builds the blocks (scripts/test/synthetic-chain.ts → normalise → the source's Avro records) and
  *    produces them to the raw topics in committed transactions; maps the same records to rows and encodes them as
  *    RowBinary once per table.
- * 3. Timed, one after another (sinks and direct `--repeat` times, alternating, on emptied tables; the run with the
- *    median ratio is printed):
+ * 3. Untimed unless --no-warmup: one sinks pass (JIT, first inserts into the new tables: one-time costs of a process),
+ *    logged as `cold`. Timed, one after another (sinks and direct `--repeat` times, alternating, on emptied tables;
+ *    the run with the median ratio is printed):
  *    - sinks: the three raw sinks read every record, decode Avro, map, encode RowBinary while inserting, commit;
  *      the clock stops when every sink's committed offsets reach the end of its topic;
  *    - direct: the RowBinary bytes of each table posted in one INSERT to the same endpoint (no Kafka, no Avro, no
@@ -28,6 +29,7 @@
  * `measureSinks()` runs steps 2–4 on a stack that is already up (scripts/bench/ingest.ts can call it).
  */
 import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -66,6 +68,12 @@ export interface SinkBenchParameters {
   json?: boolean;
   /** Sinks + direct measurements, alternating (default 1); the median ratio is reported. */
   repeat?: number;
+  /**
+   * One untimed sinks pass first (default true): JIT compilation of the transcoders and the Kafka client, and the
+   * warehouse's first inserts into the new tables, are one-time costs of a process (like joining the group), not the
+   * steady state of a backfill. Its figure is logged as `cold`.
+   */
+  warmup?: boolean;
   /** Rows per sink insert (default config.ingest.sinkMaxRows). */
   maxRows?: number;
   log?: (line: string) => void;
@@ -77,6 +85,11 @@ export interface PhaseMeasure {
   hrtimeUs: [number, number];
   wallMs: number;
   cpuMs: number;
+  /** Of cpuMs: kernel time (page faults of fresh memory, socket copies). */
+  systemCpuMs: number;
+  /** Garbage collection pauses on the main thread, and minor page faults of this process, over the phase. */
+  gcMs: number;
+  pageFaults: number;
   rowsPerS: number;
   loadBefore: number[];
   loadAfter: number[];
@@ -115,16 +128,29 @@ async function measure(rows: number, fn: () => Promise<void>): Promise<PhaseMeas
   const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   const services = Object.entries(servicePids).map(([name, pid]) => [name, pid, processCpuSeconds(pid)] as const);
   const cpu = process.cpuUsage();
+  const faults = process.resourceUsage().minorPageFault;
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const hrStart = process.hrtime.bigint();
   const started = performance.now();
   await fn();
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const pageFaults = process.resourceUsage().minorPageFault - faults;
+  // GC entries are delivered asynchronously: let the last ones of the phase arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc.disconnect();
   return {
     rows,
     hrtimeUs: [Number(hrStart / 1000n), Number(process.hrtime.bigint() / 1000n)],
     wallMs: Math.round(wallMs),
     cpuMs: Math.round((used.user + used.system) / 1000),
+    systemCpuMs: Math.round(used.system / 1000),
+    gcMs: Math.round(gcMs),
+    pageFaults,
     rowsPerS: Math.round((rows / wallMs) * 1000),
     loadBefore,
     loadAfter: loadavg().map((l) => Number(l.toFixed(2))),
@@ -171,6 +197,7 @@ async function runSinks(
     // The clock stops when every sink's own commits reach the ends (polled locally every 5 ms: polling the
     // group offsets from Kafka this often would load the process being measured).
     const deadline = Date.now() + 600_000;
+    log(`  clock starts at ${new Date().toISOString()}`);
     measured = await measure(rows, async () => {
       while (!sinks.every((s) => reachedEnd(s, ends))) {
         if (Date.now() > deadline) throw new Error('sinks did not catch up within 10 minutes');
@@ -334,19 +361,27 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
     // Sinks and direct insert alternate, `repeat` times, on emptied tables: the load of a shared machine moves
     // both, and the median ratio is what to compare between runs.
     const runs: SinkBenchResult['runs'] = [];
-    for (let i = 1; i <= repeat; i += 1) {
+    const sinksPass = async (i: number): Promise<PhaseMeasure> => {
       for (const database of [databases.sinks, databases.direct]) {
         for (const t of TABLES) await admin.command({ query: `TRUNCATE TABLE ${database}.${t.table}` });
       }
-      // (a) the raw sinks, RowBinary
       const groupPrefix = `bench-sinks-rb-${run}-${i}`;
       await startGroupsAtRunStart(groupPrefix);
-      const sinks = await runSinks(
+      const batch = { maxRows, maxWaitMs: 200 };
+      return runSinks(
         counts.total,
-        createRawChainSinks(common, { serdes, kafka, clickhouse: rbClient, groupPrefix, batch: { maxRows, maxWaitMs: 200 } }),
+        createRawChainSinks(common, { serdes, kafka, clickhouse: rbClient, groupPrefix, batch }),
         ends,
         log,
       );
+    };
+    if (params.warmup ?? true) {
+      const cold = await sinksPass(0);
+      log(`warm-up (untimed): cold sinks ${cold.rowsPerS} rows/s (${cold.wallMs} ms, CPU ${cold.cpuMs} ms)`);
+    }
+    for (let i = 1; i <= repeat; i += 1) {
+      // (a) the raw sinks, RowBinary
+      const sinks = await sinksPass(i);
       const landed = (await countRows(admin, databases.sinks)).join('/');
       if (landed !== expected) throw new Error(`sinks landed ${landed} rows, expected ${expected}`);
 
@@ -367,7 +402,8 @@ export async function measureSinks(params: SinkBenchParameters): Promise<SinkBen
       if (landedDirect !== expected) throw new Error(`direct insert landed ${landedDirect} rows, expected ${expected}`);
       const ratio = Number((sinks.rowsPerS / directMeasure.rowsPerS).toFixed(3));
       log(
-        `run ${i}: sinks ${sinks.rowsPerS} rows/s (${sinks.wallMs} ms, CPU ${sinks.cpuMs} ms, services ${JSON.stringify(sinks.serviceCpuMs)}), ` +
+        `run ${i}: sinks ${sinks.rowsPerS} rows/s (${sinks.wallMs} ms, CPU ${sinks.cpuMs} ms of which system ` +
+          `${sinks.systemCpuMs}, GC ${sinks.gcMs} ms, ${sinks.pageFaults} page faults, services ${JSON.stringify(sinks.serviceCpuMs)}), ` +
           `direct ${directMeasure.rowsPerS} rows/s (${directMeasure.wallMs} ms, services ${JSON.stringify(directMeasure.serviceCpuMs)}), ratio ${ratio}`,
       );
       runs.push({ sinks, direct: { ...directMeasure, perTable }, ratio });
@@ -436,6 +472,8 @@ async function main(): Promise<void> {
       blocks: numberArg('blocks', 300),
       json: !process.argv.includes('--no-json'),
       repeat: numberArg('repeat', 3),
+      warmup: !process.argv.includes('--no-warmup'),
+      ...(process.argv.includes('--max-rows') ? { maxRows: numberArg('max-rows', 50_000) } : {}),
     });
     printResult(result);
     console.log(JSON.stringify(result));
