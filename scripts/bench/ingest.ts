@@ -5,12 +5,16 @@
  *
  *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 2000] [--batch-size 25]
  *     [--concurrency 8] [--workers 0,1] [--tx-blocks 200] [--sink-wait-ms 1000] [--latency-ms 0]
- *     [--scenarios baseline,source,e2e] [--external]
+ *     [--scenarios baseline,insert-baseline,source,e2e] [--external]
  *
  * Scenarios, each on a fresh block range of the same server, in one run (ratios are what a noisy machine keeps):
  * - baseline: the irreducible part of the source's work — the same JSON-RPC batch requests (eth_getBlockByNumber
  *   with transactions + eth_getBlockReceipts, `--batch-size` blocks per request, `--concurrency` batches in flight),
  *   fetched and JSON.parse'd, nothing else;
+ * - insert-baseline: the irreducible part of end-to-end work, paired with e2e — the same fetch + JSON.parse, and each
+ *   block's rows (normalised and mapped to raw-table rows in this process) inserted straight into the raw tables as
+ *   RowBinary, `ingest.sinkMaxRows` rows per INSERT, one INSERT in flight per table as the sinks batch; no Kafka, no
+ *   Avro. Checked in ClickHouse with FINAL like e2e;
  * - source: `runBlockSource` backfill into Kafka (committed);
  * - e2e: the source and the three raw sinks at once; the clock stops when the sinks have committed everything, then
  *   every block, transaction and log is checked in ClickHouse with FINAL;
@@ -23,6 +27,7 @@
  * e2e/source.
  */
 import type { ChildProcess } from 'node:child_process';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,8 +36,11 @@ import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
-import { createRawChainSinks } from '../../processors/sinks/index.ts';
-import { runBlockSource } from '../../processors/sources/index.ts';
+import { blockRows, createRawChainSinks, logRows, transactionRows, type SinkRow } from '../../processors/sinks/index.ts';
+import { RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from '../../processors/sinks/raw-columns.ts';
+import { insertRowBinary } from '../../processors/sinks/row-binary/insert-row-binary.ts';
+import { createRowEncoder } from '../../processors/sinks/row-binary/row-encoder.ts';
+import { normalizeBlock, normalizeReceipts, runBlockSource, toBlockRecords } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
 import { processCpuSeconds, stackPids, startBenchStack } from './bench-stack.ts';
@@ -47,7 +55,7 @@ const TX_BLOCKS = numberArg('tx-blocks', 200);
 const SINK_WAIT_MS = numberArg('sink-wait-ms', 1000);
 const SINK_BLOCKS = numberArg('sink-blocks', 300);
 const LATENCY_MS = numberArg('latency-ms', 0);
-const SCENARIOS = (textArg('scenarios') ?? 'baseline,source,e2e').split(',');
+const SCENARIOS = (textArg('scenarios') ?? 'baseline,insert-baseline,source,e2e').split(',');
 const FIRST = 20_000_000;
 const DATABASE = 'oracul_bench_ingest';
 
@@ -74,8 +82,13 @@ async function measure<T>(fn: () => Promise<T>): Promise<Measured & { value: T }
   return { value, wallS, cpuS: (cpu.user + cpu.system) / 1e6, othersCpuS, load1: loadavg()[0]! };
 }
 
-/** The baseline: the source's RPC requests for [from, to], fetched and parsed, `CONCURRENCY` batches in flight. */
-async function fetchAndParse(url: string, from: number, to: number): Promise<number> {
+type BlockSink = (block: unknown, receipts: unknown[]) => void;
+
+/**
+ * The baseline: the source's RPC requests for [from, to], fetched and parsed, `CONCURRENCY` batches in flight; each
+ * parsed block and its receipts go to `onBlock` when given (the insert baseline).
+ */
+async function fetchAndParse(url: string, from: number, to: number, onBlock?: BlockSink): Promise<number> {
   let next = from;
   let logs = 0;
   // Its own keep-alive agent: sockets the server closed while idle between scenarios are never reused.
@@ -83,7 +96,7 @@ async function fetchAndParse(url: string, from: number, to: number): Promise<num
   let retries = 0;
   // A keep-alive socket the server closes as it is reused fails with ECONNRESET: sent again, as the source's
   // RPC client does.
-  const post = async (calls: { method: string; params: unknown[] }[]): Promise<{ result: unknown }[]> => {
+  const post = async (calls: { method: string; params: unknown[] }[]): Promise<{ id: number; result: unknown }[]> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await postOnce(calls);
@@ -94,12 +107,12 @@ async function fetchAndParse(url: string, from: number, to: number): Promise<num
     }
   };
   const postOnce = (calls: { method: string; params: unknown[] }[]) =>
-    new Promise<{ result: unknown }[]>((resolve, reject) => {
+    new Promise<{ id: number; result: unknown }[]>((resolve, reject) => {
       const body = JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c })));
       const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { result: unknown }[]));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: number; result: unknown }[]));
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -111,17 +124,86 @@ async function fetchAndParse(url: string, from: number, to: number): Promise<num
       const last = Math.min(first + BATCH - 1, to);
       next = last + 1;
       const numbers = Array.from({ length: last - first + 1 }, (_, i) => `0x${(first + i).toString(16)}`);
-      const [, receipts] = await Promise.all([
+      const [blocks, receipts] = await Promise.all([
         post(numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [n, true] }))),
         post(numbers.map((n) => ({ method: 'eth_getBlockReceipts', params: [n] }))),
       ]);
       for (const r of receipts) for (const receipt of r.result as { logs: unknown[] }[]) logs += receipt.logs.length;
+      if (onBlock) {
+        // Batch answers may come in any order: paired by request id.
+        const receiptsById = new Map(receipts.map((r) => [r.id, r.result as unknown[]]));
+        for (const b of blocks) onBlock(b.result, receiptsById.get(b.id)!);
+      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
   agent.destroy();
   if (retries > 0) console.error(`baseline: ${retries} requests sent again after ECONNRESET`);
   return logs;
+}
+
+const RAW_TABLES = [
+  { table: 'raw_blocks', columns: RAW_BLOCKS_COLUMNS },
+  { table: 'raw_transactions', columns: RAW_TRANSACTIONS_COLUMNS },
+  { table: 'raw_logs', columns: RAW_LOGS_COLUMNS },
+] as const;
+
+/**
+ * The insert baseline's second half: each parsed block's rows (normalised, mapped by raw-rows.ts as the sinks' general
+ * path maps them) inserted straight into the raw tables as RowBinary, `maxRows` rows per INSERT and one INSERT in
+ * flight per table, as the sinks batch; no Kafka, no Avro.
+ */
+function directRawInserter(clickhouse: ClickHouseClient, maxRows: number): { add: BlockSink; end(): Promise<void> } {
+  const tables = RAW_TABLES.map((t) => ({
+    encoder: createRowEncoder(t.table, t.columns),
+    rows: [] as SinkRow[],
+    inflight: Promise.resolve(),
+  }));
+  const flush = (t: (typeof tables)[number]) => {
+    const rows = t.rows;
+    t.rows = [];
+    t.inflight = t.inflight.then(() => insertRowBinary(clickhouse, t.encoder, [rows]));
+    // Seen by end(); a failure must not also surface as an unhandled rejection before that.
+    t.inflight.catch(() => undefined);
+  };
+  return {
+    add(json, receiptsJson) {
+      const { block, transactions } = normalizeBlock(json, 1);
+      const { logs, receipts } = normalizeReceipts(receiptsJson, block, transactions);
+      const bundle = {
+        block: { ...block, logCount: logs.length },
+        transactions: transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
+        logs,
+      };
+      const records = toBlockRecords(bundle, 1, Date.now());
+      tables[0]!.rows.push(...blockRows(records.block));
+      for (const r of records.transactions) tables[1]!.rows.push(...transactionRows(r));
+      for (const r of records.logs) tables[2]!.rows.push(...logRows(r));
+      for (const t of tables) if (t.rows.length >= maxRows) flush(t);
+    },
+    async end() {
+      for (const t of tables) if (t.rows.length > 0) flush(t);
+      await Promise.all(tables.map((t) => t.inflight));
+    },
+  };
+}
+
+/** Blocks, transactions and logs of [from, to] in the raw tables (FINAL: each once). */
+async function landedRows(
+  clickhouse: ClickHouseClient,
+  from: number,
+  to: number,
+): Promise<{ blocks: number; txs: number; logs: number }> {
+  const rs = await clickhouse.query({
+    query: `SELECT
+        (SELECT count() FROM raw_blocks FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS blocks,
+        (SELECT count() FROM raw_transactions FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS txs,
+        (SELECT count() FROM raw_logs FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS logs`,
+    query_params: { f: from, t: to },
+    format: 'JSONEachRow',
+  });
+  const [c] = await rs.json<{ blocks: string; txs: string; logs: string }>();
+  return { blocks: Number(c!.blocks), txs: Number(c!.txs), logs: Number(c!.logs) };
 }
 
 const stack = await startBenchStack(['kafka', 'registry', 'warehouse'], {
@@ -233,6 +315,23 @@ try {
         record({ ...common_('baseline', m, m.value), concurrency: CONCURRENCY, batch: BATCH });
         continue;
       }
+      if (scenario === 'insert-baseline') {
+        const m = await measure(async () => {
+          const inserter = directRawInserter(clickhouse, config.ingest.sinkMaxRows);
+          const logs = await fetchAndParse(server!.url, from, to, inserter.add);
+          await inserter.end();
+          return logs;
+        });
+        const c = await landedRows(clickhouse, from, to);
+        if (c.blocks !== BLOCKS || c.logs !== m.value) throw new Error(`insert baseline landed ${JSON.stringify(c)}`);
+        record({
+          ...common_(scenario, m, m.value),
+          concurrency: CONCURRENCY,
+          batch: BATCH,
+          landed_blocks_txs_logs: `${c.blocks}/${c.txs}/${c.logs}`,
+        });
+        continue;
+      }
       const sinks =
         scenario === 'e2e'
           ? createRawChainSinks(common, {
@@ -275,17 +374,9 @@ try {
       const sinkRecords = sinks.reduce((n, sink) => n + sink.stats().records, 0);
       if (sinks.length > 0) {
         for (const sink of sinks) await sink.stop();
-        const rs = await clickhouse.query({
-          query: `SELECT
-              (SELECT count() FROM raw_blocks FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS blocks,
-              (SELECT count() FROM raw_transactions FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS txs,
-              (SELECT count() FROM raw_logs FINAL WHERE block_number BETWEEN {f:UInt64} AND {t:UInt64}) AS logs`,
-          query_params: { f: from, t: to },
-          format: 'JSONEachRow',
-        });
-        const [c] = await rs.json<{ blocks: string; txs: string; logs: string }>();
-        landed = `${c!.blocks}/${c!.txs}/${c!.logs}`;
-        if (Number(c!.blocks) !== BLOCKS || Number(c!.txs) !== summary.transactions || Number(c!.logs) !== summary.logs) {
+        const c = await landedRows(clickhouse, from, to);
+        landed = `${c.blocks}/${c.txs}/${c.logs}`;
+        if (c.blocks !== BLOCKS || c.txs !== summary.transactions || c.logs !== summary.logs) {
           throw new Error(`landed ${landed}, expected ${BLOCKS}/${summary.transactions}/${summary.logs}`);
         }
       }
@@ -319,6 +410,7 @@ const ratio = (a: string, b: string) => {
   return x !== undefined && y !== undefined ? `${((100 * x) / y).toFixed(0)} %` : 'n/a';
 };
 console.log(`source / baseline (fetch + JSON.parse): ${ratio('source', 'baseline')}   e2e / source: ${ratio('e2e', 'source')}`);
+console.log(`e2e / insert-baseline (fetch + JSON.parse + rows inserted straight, RowBinary): ${ratio('e2e', 'insert-baseline')}`);
 for (const r of results.filter((x) => x.ratio !== undefined))
   console.log(`${String(r.scenario)}: ratio to its paired baseline ${String(r.ratio)}`);
 console.log(`peak RSS of the bench process (source, workers, sinks): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
