@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayRangeLoaders, splitLines, type FlowRange, type TokenRange } from './day-range-reads.ts';
+import { dayRangeLoaders, newestPerDay, splitLines, type FlowRange, type TokenRange } from './day-range-reads.ts';
 import type { SqlName } from './sql.ts';
 
 /** Latest rows of a serving table, as the statements of gateway/sql.ts answer them (one row per key here). */
@@ -36,19 +36,39 @@ function engine(sent: { name: SqlName; params: Record<string, unknown> }[]) {
         counts.set(r.entity, n);
         return n <= limit;
       })
-      .map((r) => {
+      .flatMap((r) => {
         const json = JSON.stringify({ e: r.entity, d: r.date, t: r.token, note: 'a\tb' });
-        return flows ? `${r.entity}\t${r.date}\t${r.token}\t${json}` : `${r.entity}\t${r.date}\t${json}`;
+        return flows ? [`${r.entity}\t${r.date}\t${r.token}\t${json}`] : storedVersions(r, json);
       })
       .map((line) => `${line}\n`)
       .join('');
   };
 }
 
+/**
+ * The token statement sends every stored version, in no order: the latest (version 10, inserted last) and, around
+ * it, an older version, a version-9 row (shorter text, larger number than '10' as text), a same-version row inserted
+ * earlier; the 5th day of each month has a newer deleted version, so that day is gone.
+ */
+const DELETED_DAY = day(5);
+function storedVersions(r: Stored, json: string): string[] {
+  const line = (version: string, insertedAt: string, deleted: 0 | 1, row: string) =>
+    `${r.entity}\t${r.date}\t${version}\t${insertedAt}\t${deleted}\t${row}`;
+  const stale = JSON.stringify({ stale: true });
+  const lines = [
+    line('9', '2026-02-01 00:00:00.000', 0, stale),
+    line('10', '2026-02-01 00:00:00.999', 0, json),
+    line('10', '2026-02-01 00:00:00.100', 0, stale),
+    line('2', '2026-02-02 00:00:00.000', 0, stale),
+  ];
+  if (r.date === DELETED_DAY) lines.push(line('11', '2026-02-03 00:00:00.000', 1, stale));
+  return r.date.endsWith('1') ? lines.reverse() : lines;
+}
+
 /** What one statement per read answers: the reference. */
 const expectedTokens = (k: TokenRange) =>
   tokenRows
-    .filter((r) => r.entity === k.token && r.date >= k.from && r.date <= k.to)
+    .filter((r) => r.entity === k.token && r.date >= k.from && r.date <= k.to && r.date !== DELETED_DAY)
     .map((r) => ({ e: r.entity, d: r.date, t: r.token, note: 'a\tb' }));
 const expectedFlows = (k: FlowRange, limit: number) =>
   flowRows
@@ -117,5 +137,26 @@ describe('splitLines', () => {
 
   it('refuses a line without its key columns', () => {
     expect(() => splitLines('0xa\t{"d":1}\n', 2)).toThrow(/without its 2 key columns/);
+  });
+});
+
+describe('newestPerDay', () => {
+  const line = (date: string, version: string, insertedAt: string, deleted = false) => ({
+    date,
+    token: '0xa',
+    json: `${date}/${version}/${insertedAt}`,
+    version,
+    insertedAt,
+    deleted,
+  });
+
+  it('keeps lines already in date order with one version per day, except deleted days', () => {
+    const lines = [line(day(1), '3', 'a'), line(day(2), '1', 'a', true), line(day(3), '7', 'a')];
+    expect(newestPerDay(lines).map((l) => l.date)).toEqual([day(1), day(3)]);
+  });
+
+  it('keeps per day the highest version (as a number), then the later insert, in date order', () => {
+    const lines = [line(day(2), '9', 'b'), line(day(1), '1', 'a'), line(day(2), '10', 'a'), line(day(2), '10', 'c')];
+    expect(newestPerDay(lines).map((l) => l.json)).toEqual([`${day(1)}/1/a`, `${day(2)}/10/c`]);
   });
 });

@@ -37,7 +37,7 @@ export function dayRangeLoaders<TokenRow, FlowRow>(
     entityOf: (k) => k.token,
     same: sameRange,
     tokenFilterOf: () => '',
-    keyColumns: 2,
+    keyColumns: VERSIONED_KEY_COLUMNS,
     limit: Number.POSITIVE_INFINITY,
   };
   const flowShape: ReadShape<FlowRange> = {
@@ -76,13 +76,20 @@ interface ReadShape<K> {
   same(a: K, b: K): boolean;
   /** The token a read keeps ('' = every token). */
   tokenFilterOf(key: K): string;
-  /** Columns before `row`: entity and date, and the token for flows. */
-  keyColumns: 2 | 3;
+  /** Columns before `row`: entity and date, then the token (flows) or version, inserted_at and is_deleted (tokens). */
+  keyColumns: KeyColumns;
   /** The statement's row limit per entity. */
   limit: number;
 }
 
 const sameRange = (a: DayRange, b: DayRange): boolean => a.from === b.from && a.to === b.to;
+
+/**
+ * 2: `entity, date`; 3: `entity, date, token` (flows: versions resolved in SQL); 5: `entity, date, version,
+ * inserted_at, is_deleted` (tokens: every stored version, resolved here by newestPerDay).
+ */
+type KeyColumns = 2 | 3 | 5;
+const VERSIONED_KEY_COLUMNS = 5;
 
 interface DayRange {
   readonly from: string;
@@ -113,7 +120,7 @@ async function answerInRounds<K extends DayRange, Row>(
   const answers = await Promise.all(
     rounds.map((round) =>
       sendRound(round).then(
-        (text) => splitLines(text, shape.keyColumns),
+        (text) => linesByEntity(text, shape.keyColumns),
         (error: unknown) => error as Error,
       ),
     ),
@@ -139,7 +146,7 @@ async function answerAlone<K extends DayRange, Row>(
   sendRound: (round: readonly K[]) => Promise<string>,
 ): Promise<Row[] | Error> {
   try {
-    const lines = splitLines(await sendRound([key]), shape.keyColumns).get(shape.entityOf(key)) ?? [];
+    const lines = linesByEntity(await sendRound([key]), shape.keyColumns).get(shape.entityOf(key)) ?? [];
     return parseRows<Row>(linesWithin(lines, key, shape.tokenFilterOf(key), shape.limit));
   } catch (error) {
     return error as Error;
@@ -151,6 +158,50 @@ interface Line {
   readonly date: string;
   readonly token: string;
   readonly json: string;
+  /** Versioned answers only (5 key columns): the row's version, insert time (text) and deletion flag. */
+  readonly version?: string;
+  readonly insertedAt?: string;
+  readonly deleted?: boolean;
+}
+
+/** The answer's lines per entity; a versioned answer keeps only each day's newest version (newestPerDay). */
+function linesByEntity(text: string, keyColumns: KeyColumns): Map<string, Line[]> {
+  const byEntity = splitLines(text, keyColumns);
+  if (keyColumns === VERSIONED_KEY_COLUMNS) for (const [entity, lines] of byEntity) byEntity.set(entity, newestPerDay(lines));
+  return byEntity;
+}
+
+/**
+ * What `FINAL` keeps of one entity's stored versions, in date order: per day the highest version, the later insert
+ * on a tie, and no day whose newest version is deleted. Versions are UInt64 text without leading zeros (longer is
+ * larger); insert times are DateTime64(3) text, which sorts as it reads.
+ */
+export function newestPerDay(lines: readonly Line[]): Line[] {
+  // Usual case, one merged part: already in date order with one version per day.
+  const sorted = isOneVersionPerDayInOrder(lines) ? lines : [...lines].sort(newestFirstPerDay);
+  const kept: Line[] = [];
+  let day = '';
+  for (const line of sorted) {
+    if (line.date === day) continue;
+    day = line.date;
+    if (!line.deleted) kept.push(line);
+  }
+  return kept;
+}
+
+function isOneVersionPerDayInOrder(lines: readonly Line[]): boolean {
+  for (let i = 1; i < lines.length; i++) if (lines[i - 1]!.date >= lines[i]!.date) return false;
+  return true;
+}
+
+function newestFirstPerDay(a: Line, b: Line): number {
+  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
+  const va = a.version ?? '';
+  const vb = b.version ?? '';
+  if (va !== vb) return va.length !== vb.length ? vb.length - va.length : va < vb ? 1 : -1;
+  const ia = a.insertedAt ?? '';
+  const ib = b.insertedAt ?? '';
+  return ia === ib ? 0 : ia < ib ? 1 : -1;
 }
 
 /** The row texts of one read, in the statement's order: its days, its token, at most `limit`. */
@@ -170,33 +221,45 @@ function parseRows<Row>(json: readonly string[]): Row[] {
 }
 
 /**
- * `entity<TAB>date[<TAB>token]<TAB>json` lines, grouped by entity in line order. JSON text never holds a raw tab or
- * newline (both are escaped inside strings), so the key columns end at the first tabs and a row at the newline.
+ * `entity<TAB>key columns<TAB>json` lines (see KeyColumns), grouped by entity in line order. JSON text never holds a
+ * raw tab or newline (both are escaped inside strings), so the key columns end at the first tabs and a row at the
+ * newline.
  */
-export function splitLines(text: string, keyColumns: 2 | 3): Map<string, Line[]> {
+export function splitLines(text: string, keyColumns: KeyColumns): Map<string, Line[]> {
   const byEntity = new Map<string, Line[]>();
+  const tabs: number[] = [];
   let start = 0;
   while (start < text.length) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
-    const entityEnd = text.indexOf('\t', start);
-    const dateEnd = entityEnd === -1 ? -1 : text.indexOf('\t', entityEnd + 1);
-    const keyEnd = keyColumns === 3 && dateEnd !== -1 ? text.indexOf('\t', dateEnd + 1) : dateEnd;
-    if (keyEnd === -1 || keyEnd > end) {
+    tabs.length = 0;
+    for (let at = start - 1, i = 0; i < keyColumns; i++) {
+      at = text.indexOf('\t', at + 1);
+      if (at === -1 || at > end) break;
+      tabs.push(at);
+    }
+    if (tabs.length < keyColumns) {
       throw new GatewayUpstreamError(`warehouse answer line without its ${keyColumns} key columns`, {
         details: { line: text.slice(start, Math.min(end, start + 80)) },
       });
     }
-    const entity = text.slice(start, entityEnd);
-    const line: Line = {
-      date: text.slice(entityEnd + 1, dateEnd),
-      token: keyColumns === 3 ? text.slice(dateEnd + 1, keyEnd) : entity,
-      json: text.slice(keyEnd + 1, end),
-    };
+    const entity = text.slice(start, tabs[0]);
     const held = byEntity.get(entity);
+    const line = lineOf(text, entity, tabs, end, keyColumns);
     if (held) held.push(line);
     else byEntity.set(entity, [line]);
     start = end + 1;
   }
   return byEntity;
+}
+
+/** The key columns after the entity, found at `tabs`, and the row text up to `end`. */
+function lineOf(text: string, entity: string, tabs: readonly number[], end: number, keyColumns: KeyColumns): Line {
+  const date = text.slice(tabs[0]! + 1, tabs[1]);
+  const json = text.slice(tabs[keyColumns - 1]! + 1, end);
+  if (keyColumns === 2) return { date, token: entity, json };
+  if (keyColumns === 3) return { date, token: text.slice(tabs[1]! + 1, tabs[2]), json };
+  const version = text.slice(tabs[1]! + 1, tabs[2]);
+  const insertedAt = text.slice(tabs[2]! + 1, tabs[3]);
+  return { date, token: entity, json, version, insertedAt, deleted: text.charCodeAt(tabs[3]! + 1) === 49 /* '1' */ };
 }

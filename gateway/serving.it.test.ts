@@ -12,7 +12,8 @@ import { FINAL_REFERENCE_SQL } from './sql.ts';
 import { MAX_FLOW_ROWS, WarehouseReader } from './warehouse.ts';
 
 /**
- * The gateway's day-range reads (serving tables of migration 0011, versions resolved with LIMIT 1 BY) return
+ * The gateway's day-range reads (serving tables of migration 0011, versions resolved with LIMIT 1 BY for flows and
+ * by newestPerDay in the gateway for token metrics) return
  * exactly what FINAL on the marts returns, on the real engine behind the real endpoint, for data with many
  * versions per key arriving out of order in separate parts, retractions (transfer_count 0 → is_deleted),
  * days revived after a retraction, replays of the same version, nulls, 256-bit extremes, both yearly
