@@ -5,7 +5,7 @@
  *
  *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 2000] [--batch-size 25]
  *     [--concurrency 8] [--workers 0,1] [--tx-blocks 200] [--sink-wait-ms 1000] [--latency-ms 0]
- *     [--scenarios baseline,insert-baseline,source,e2e] [--external]
+ *     [--scenarios baseline,floor,insert-baseline,source,e2e] [--external]
  *
  * Scenarios, each on a fresh block range of the same server, in one run (ratios are what a noisy machine keeps):
  * - baseline: the irreducible part of the source's work — the same JSON-RPC batch requests (eth_getBlockByNumber
@@ -15,6 +15,11 @@
  *   block's rows (normalised and mapped to raw-table rows in this process) inserted straight into the raw tables as
  *   RowBinary, `ingest.sinkMaxRows` rows per INSERT, one INSERT in flight per table as the sinks batch; no Kafka, no
  *   Avro. Checked in ClickHouse with FINAL like e2e;
+ * - floor: the irreducible part of end-to-end work, paired with e2e — the same fetch + JSON.parse, then the same
+ *   raw-table rows (every column, the values the production path gives them) written straight from the parsed JSON
+ *   into RowBinary by `ingest-floor.ts` (no normalised records, no row objects; ingest-floor.test.ts proves the bytes
+ *   equal to normalize → rows → row encoder on recorded mainnet and synthetic blocks), inserted with the same
+ *   `ingest.sinkMaxRows` INSERT sizes, one in flight per table, and checked with FINAL like e2e;
  * - source: `runBlockSource` backfill into Kafka (committed);
  * - e2e: the source and the three raw sinks at once; the clock stops when the sinks have committed everything, then
  *   every block, transaction and log is checked in ClickHouse with FINAL;
@@ -44,6 +49,7 @@ import { normalizeBlock, normalizeReceipts, runBlockSource, toBlockRecords } fro
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
 import { processCpuSeconds, stackPids, startBenchStack } from './bench-stack.ts';
+import { floorInserter } from './ingest-floor.ts';
 import { getLogsParseLoop, measureTransfersIngest, startSyntheticServer } from './ingest-transfers.ts';
 import { measureSinks } from './sinks.ts';
 
@@ -55,7 +61,7 @@ const TX_BLOCKS = numberArg('tx-blocks', 200);
 const SINK_WAIT_MS = numberArg('sink-wait-ms', 1000);
 const SINK_BLOCKS = numberArg('sink-blocks', 300);
 const LATENCY_MS = numberArg('latency-ms', 0);
-const SCENARIOS = (textArg('scenarios') ?? 'baseline,insert-baseline,source,e2e').split(',');
+const SCENARIOS = (textArg('scenarios') ?? 'baseline,floor,insert-baseline,source,e2e').split(',');
 const FIRST = 20_000_000;
 const DATABASE = 'oracul_bench_ingest';
 
@@ -315,15 +321,18 @@ try {
         record({ ...common_('baseline', m, m.value), concurrency: CONCURRENCY, batch: BATCH });
         continue;
       }
-      if (scenario === 'insert-baseline') {
+      if (scenario === 'insert-baseline' || scenario === 'floor') {
         const m = await measure(async () => {
-          const inserter = directRawInserter(clickhouse, config.ingest.sinkMaxRows);
+          const inserter =
+            scenario === 'floor'
+              ? floorInserter(clickhouse, config.ingest.sinkMaxRows)
+              : directRawInserter(clickhouse, config.ingest.sinkMaxRows);
           const logs = await fetchAndParse(server!.url, from, to, inserter.add);
           await inserter.end();
           return logs;
         });
         const c = await landedRows(clickhouse, from, to);
-        if (c.blocks !== BLOCKS || c.logs !== m.value) throw new Error(`insert baseline landed ${JSON.stringify(c)}`);
+        if (c.blocks !== BLOCKS || c.logs !== m.value) throw new Error(`${scenario} landed ${JSON.stringify(c)}`);
         record({
           ...common_(scenario, m, m.value),
           concurrency: CONCURRENCY,
@@ -411,6 +420,10 @@ const ratio = (a: string, b: string) => {
 };
 console.log(`source / baseline (fetch + JSON.parse): ${ratio('source', 'baseline')}   e2e / source: ${ratio('e2e', 'source')}`);
 console.log(`e2e / insert-baseline (fetch + JSON.parse + rows inserted straight, RowBinary): ${ratio('e2e', 'insert-baseline')}`);
+console.log(
+  `e2e / floor (fetch + JSON.parse + the same rows written from the JSON into RowBinary and inserted): ${ratio('e2e', 'floor')}` +
+    `   insert-baseline / floor: ${ratio('insert-baseline', 'floor')}`,
+);
 for (const r of results.filter((x) => x.ratio !== undefined))
   console.log(`${String(r.scenario)}: ratio to its paired baseline ${String(r.ratio)}`);
 console.log(`peak RSS of the bench process (source, workers, sinks): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
