@@ -147,24 +147,61 @@ describe('token_metrics_daily windows', () => {
     expect(rows()).toEqual([]);
   });
 
-  it('coalesces updates per window until the next punctuation (on_punctuate)', () => {
+  it('coalesces updates per window until the next punctuation or the next hour of stream time (on_punctuate)', () => {
     const { driver, rows } = setup({ updates: 'on_punctuate' });
     driver.pipe(transfer({ at: '2024-01-01T10:00:00Z', amount: 1n }));
-    driver.pipe(transfer({ at: '2024-01-01T11:00:00Z', amount: 2n }));
-    driver.pipe(transfer({ at: '2024-01-02T00:10:00Z', amount: 4n }));
+    driver.pipe(transfer({ at: '2024-01-01T10:40:00Z', amount: 2n }));
     expect(rows()).toEqual([]);
     driver.punctuate({ caughtUp: false });
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: false, v: 1, n: 2, volume: 3n }]);
+    driver.punctuate({ caughtUp: false });
+    expect(rows()).toEqual([]);
+    driver.pipe(transfer({ at: '2024-01-01T12:00:00Z', amount: 8n })); // a later hour, nothing pending
+    expect(rows()).toEqual([]);
+    // Stream time enters a later hour: the pending change is emitted at its own hour's stream time, before the record.
+    driver.pipe(transfer({ at: '2024-01-02T00:10:00Z', amount: 4n }));
+    const crossing = rows();
+    expect(crossing.map(pick)).toEqual([{ date: '2024-01-01', final: false, v: 2, n: 3, volume: 11n }]);
+    expect(crossing[0]!.emitted_at).toBe(Date.parse('2024-01-01T12:00:00Z'));
+    driver.pipe(transfer({ at: '2024-01-02T02:00:00Z', amount: 16n })); // emits 01-02's hour 00, then closes 01-01
     expect(rows().map(pick)).toEqual([
-      { date: '2024-01-01', final: false, v: 1, n: 2, volume: 3n },
       { date: '2024-01-02', final: false, v: 1, n: 1, volume: 4n },
+      { date: '2024-01-01', final: true, v: 3, n: 3, volume: 11n },
     ]);
     driver.punctuate({ caughtUp: false });
-    expect(rows()).toEqual([]);
-    driver.pipe(transfer({ at: '2024-01-01T12:00:00Z', amount: 8n }));
-    driver.pipe(transfer({ at: '2024-01-02T02:00:00Z', amount: 16n })); // closes 01-01: the final supersedes its pending update
-    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: true, v: 2, n: 3, volume: 11n }]);
-    driver.punctuate({ caughtUp: false });
     expect(rows().map(pick)).toEqual([{ date: '2024-01-02', final: false, v: 2, n: 2, volume: 20n }]);
+  });
+
+  it('carries each change in an update of the hour it happened in, whatever the punctuation cadence', () => {
+    // In order, with gaps of hours and several transfers per hour, over two days.
+    const times = [0, 5, 59, 61, 62, 180, 181, 600, 1439, 1441, 1500, 1501, 1502, 2000, 2878].map(
+      (minute) => Date.parse('2024-01-01T00:00:00Z') + minute * 60_000,
+    );
+    const truth = new Map<number, number>();
+    for (const t of times) truth.set(Math.floor(t / HOUR_MS), (truth.get(Math.floor(t / HOUR_MS)) ?? 0) + 1);
+    for (const every of [1, 2, 5, 100]) {
+      const { driver, rows } = setup({ updates: 'on_punctuate' });
+      const byHour = new Map<number, number>();
+      const lastCount = new Map<string, number>();
+      const attribute = (): void => {
+        for (const r of rows()) {
+          const delta = r.transfer_count - (lastCount.get(r.date) ?? 0);
+          lastCount.set(r.date, r.transfer_count);
+          if (delta === 0) continue;
+          expect(r.is_final, `a final carrying ${delta} unemitted transfers (every ${every})`).toBe(false);
+          const hour = Math.floor(r.emitted_at / HOUR_MS);
+          byHour.set(hour, (byHour.get(hour) ?? 0) + delta);
+        }
+      };
+      times.forEach((at, i) => {
+        driver.pipe(transfer({ at: new Date(at).toISOString() }));
+        if ((i + 1) % every === 0) driver.punctuate({ caughtUp: false });
+        attribute();
+      });
+      driver.punctuate({ caughtUp: false });
+      attribute();
+      expect(byHour, `punctuation every ${every} records`).toEqual(truth);
+    }
   });
 
   it('purges windows after retention; a later retraction is routed late, not applied', () => {

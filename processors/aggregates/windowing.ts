@@ -20,7 +20,9 @@ export interface WindowingConfig {
   /**
    * `every_record`: an update record per change (tests, low volume). `on_punctuate`: changed windows are marked
    * dirty and one update per window is emitted at the next punctuation (before each commit), like Kafka
-   * Streams' record cache. Finals are emitted when a window closes in both modes. Default `on_punctuate`.
+   * Streams' record cache, and when stream time enters a later hour (so each update's increment lies in the hour of
+   * its `emitted_at`, whatever the commit cadence). Finals are emitted when a window closes in both modes. Default
+   * `on_punctuate`.
    */
   readonly updates: 'every_record' | 'on_punctuate';
   /** A price older than this (relative to the transfer) does not price it: USD is null. Default 2 h (config prices.stalenessLimitS). */
