@@ -21,15 +21,18 @@
  *   equal to normalize → rows → row encoder on recorded mainnet and synthetic blocks), inserted with the same
  *   `ingest.sinkMaxRows` INSERT sizes, one in flight per table, and checked with FINAL like e2e;
  * - source: `runBlockSource` backfill into Kafka (committed);
- * - e2e: the source and the three raw sinks at once; the clock stops when the sinks have committed everything, then
- *   every block, transaction and log is checked in ClickHouse with FINAL;
+ * - e2e: the source and the three raw sinks at once, in this one process and on one JS thread (the source's prepare
+ *   workers aside) as deployed: `oracul start` (compose/k8s `ingest`) runs the block source and the raw sinks in one
+ *   process (scripts/platform/start-platform.ts; `oracul worker --sinks` runs the derived sinks, not these). The clock
+ *   stops when the sinks have committed everything, then every block, transaction and log is checked in ClickHouse
+ *   with FINAL; `sink_inserts` counts the INSERTs per table;
  * - sinks: `scripts/bench/sinks.ts` — the raw sinks (Kafka → RowBinary → ClickHouse) against a direct INSERT of the
  *   same RowBinary bytes (`--sink-blocks`, default 300);
  * - transfers: `scripts/bench/ingest-transfers.ts` — the transfers-only backfill into eth.logs.raw against an
  *   eth_getLogs + JSON.parse loop over the same ranges.
  * Each line prints wall time, process CPU (all threads of this process; the replay server runs in a child process,
- * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline and
- * e2e/source.
+ * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline,
+ * e2e/source, e2e/insert-baseline and e2e/floor.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -400,6 +403,8 @@ try {
         rpc_retries: summary.rpcRetries,
         landed_blocks_txs_logs: landed,
         sink_records: sinks.length > 0 ? sinkRecords : null,
+        /** INSERTs per table (blocks/transactions/logs): each one is fixed work for the warehouse. */
+        sink_inserts: sinks.length > 0 ? sinks.map((sink) => sink.stats().batches).join('/') : null,
         ...summary.timings,
       });
     }
