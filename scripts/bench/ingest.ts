@@ -34,12 +34,13 @@
  * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline,
  * e2e/source, e2e/insert-baseline and e2e/floor.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { createKafka } from '../../core/kafka/client.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
@@ -53,6 +54,7 @@ import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
 import { processCpuSeconds, stackPids, startBenchStack } from './bench-stack.ts';
 import { floorInserter } from './ingest-floor.ts';
+import type { SinksChildParams } from './ingest-sinks-child.ts';
 import { getLogsParseLoop, measureTransfersIngest, startSyntheticServer } from './ingest-transfers.ts';
 import { measureSinks } from './sinks.ts';
 
@@ -193,6 +195,43 @@ function directRawInserter(clickhouse: ClickHouseClient, maxRows: number): { add
     async end() {
       for (const t of tables) if (t.rows.length > 0) flush(t);
       await Promise.all(tables.map((t) => t.inflight));
+    },
+  };
+}
+
+interface SinksChild {
+  child: ChildProcess;
+  /** Tells the child the source is done; resolves with what its sinks consumed once they caught up and stopped. */
+  finish(): Promise<{ records: number; inserts: string; cpuS: number }>;
+}
+
+/** The raw sinks in their own process (ingest-sinks-child.ts), consuming once this resolves. */
+async function startSinksChild(config: unknown, params: SinksChildParams): Promise<SinksChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/ingest-sinks-child.ts'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      ORACUL_BENCH_SINKS_CONFIG: JSON.stringify(config),
+      ORACUL_BENCH_SINKS_PARAMS: JSON.stringify(params),
+    },
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`sinks child exited with ${code}`));
+      child.once('exit', onExit);
+      lines.once('line', (line) => {
+        child.off('exit', onExit);
+        resolve(line);
+      });
+    });
+  await nextLine();
+  return {
+    child,
+    async finish() {
+      const result = nextLine();
+      child.stdin!.end('{"wait":true}\n');
+      return JSON.parse(await result) as { records: number; inserts: string; cpuS: number };
     },
   };
 }
@@ -344,12 +383,15 @@ try {
         });
         continue;
       }
+      const split = scenario === 'e2e-split';
+      const sinkParams = { groupPrefix: `bench-ingest-${from}`, maxRows: config.ingest.sinkMaxRows, maxWaitMs: SINK_WAIT_MS };
+      // e2e-split: made here only for their group ids and topics; the child process makes and runs its own.
       const sinks =
-        scenario === 'e2e'
+        scenario === 'e2e' || split
           ? createRawChainSinks(common, {
               serdes,
-              groupPrefix: `bench-ingest-${from}`,
-              batch: { maxRows: config.ingest.sinkMaxRows, maxWaitMs: SINK_WAIT_MS },
+              groupPrefix: sinkParams.groupPrefix,
+              batch: { maxRows: sinkParams.maxRows, maxWaitMs: sinkParams.maxWaitMs },
             })
           : [];
       // The bench's broker keeps earlier runs' records: each sink group starts at the topic's current end, so it reads
@@ -363,8 +405,10 @@ try {
           partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
         });
       }
-      for (const sink of sinks) await sink.start();
+      const child = split ? await startSinksChild(config, sinkParams) : undefined;
+      if (!split) for (const sink of sinks) await sink.start();
       let sourceS = 0;
+      let childResult: { records: number; inserts: string; cpuS: number } | undefined;
       const m = await measure(async () => {
         const started = performance.now();
         const summary = await runBlockSource(
@@ -378,14 +422,16 @@ try {
           { from, to },
         );
         sourceS = (performance.now() - started) / 1000;
-        for (const sink of sinks) await sink.waitUntilCaughtUp({ timeoutMs: 600_000, pollMs: 100 });
+        if (child) childResult = await child.finish();
+        else for (const sink of sinks) await sink.waitUntilCaughtUp({ timeoutMs: 600_000, pollMs: 100 });
         return summary;
       });
       const summary = m.value;
       let landed: string | null = null;
-      const sinkRecords = sinks.reduce((n, sink) => n + sink.stats().records, 0);
+      const sinkRecords = childResult?.records ?? sinks.reduce((n, sink) => n + sink.stats().records, 0);
+      if (childResult) m.othersCpuS.sinks_process = Number(childResult.cpuS.toFixed(2));
       if (sinks.length > 0) {
-        for (const sink of sinks) await sink.stop();
+        if (!split) for (const sink of sinks) await sink.stop();
         const c = await landedRows(clickhouse, from, to);
         landed = `${c.blocks}/${c.txs}/${c.logs}`;
         if (c.blocks !== BLOCKS || c.txs !== summary.transactions || c.logs !== summary.logs) {
@@ -404,7 +450,7 @@ try {
         landed_blocks_txs_logs: landed,
         sink_records: sinks.length > 0 ? sinkRecords : null,
         /** INSERTs per table (blocks/transactions/logs): each one is fixed work for the warehouse. */
-        sink_inserts: sinks.length > 0 ? sinks.map((sink) => sink.stats().batches).join('/') : null,
+        sink_inserts: childResult?.inserts ?? (sinks.length > 0 ? sinks.map((sink) => sink.stats().batches).join('/') : null),
         ...summary.timings,
       });
     }
@@ -425,6 +471,9 @@ const ratio = (a: string, b: string) => {
 };
 console.log(`source / baseline (fetch + JSON.parse): ${ratio('source', 'baseline')}   e2e / source: ${ratio('e2e', 'source')}`);
 console.log(`e2e / insert-baseline (fetch + JSON.parse + rows inserted straight, RowBinary): ${ratio('e2e', 'insert-baseline')}`);
+console.log(
+  `e2e-split (sinks in their own process) / floor: ${ratio('e2e-split', 'floor')}   e2e-split / source: ${ratio('e2e-split', 'source')}`,
+);
 console.log(
   `e2e / floor (fetch + JSON.parse + the same rows written from the JSON into RowBinary and inserted): ${ratio('e2e', 'floor')}` +
     `   insert-baseline / floor: ${ratio('insert-baseline', 'floor')}`,
