@@ -5,7 +5,7 @@
  *
  *   ORACUL_BENCH_PORT_OFFSET=1300 npx tsx scripts/bench/ingest.ts [--blocks 2000] [--batch-size 25]
  *     [--concurrency 8] [--workers 0,1] [--tx-blocks 200] [--sink-wait-ms 1000] [--latency-ms 0]
- *     [--scenarios baseline,floor,insert-baseline,source,e2e] [--external]
+ *     [--scenarios baseline,floor,insert-baseline,source,e2e,e2e-split] [--external]
  *
  * Scenarios, each on a fresh block range of the same server, in one run (ratios are what a noisy machine keeps):
  * - baseline: the irreducible part of the source's work — the same JSON-RPC batch requests (eth_getBlockByNumber
@@ -26,13 +26,17 @@
  *   process (scripts/platform/start-platform.ts; `oracul worker --sinks` runs the derived sinks, not these). The clock
  *   stops when the sinks have committed everything, then every block, transaction and log is checked in ClickHouse
  *   with FINAL; `sink_inserts` counts the INSERTs per table;
+ * - e2e-split: the same with the raw sinks in their own process (ingest-sinks-child.ts), as a backfill runs them
+ *   (`oracul backfill` in one process, the sinks in `oracul ingest sinks` or the running `oracul start`;
+ *   docs/runbooks/backfill.md): the source and the sinks no longer share a JS thread. `sinks_process` is the child's
+ *   CPU in the window;
  * - sinks: `scripts/bench/sinks.ts` — the raw sinks (Kafka → RowBinary → ClickHouse) against a direct INSERT of the
  *   same RowBinary bytes (`--sink-blocks`, default 300);
  * - transfers: `scripts/bench/ingest-transfers.ts` — the transfers-only backfill into eth.logs.raw against an
  *   eth_getLogs + JSON.parse loop over the same ranges.
  * Each line prints wall time, process CPU (all threads of this process; the replay server runs in a child process,
  * the broker, registry and warehouse in theirs) and the load average. Ends with the ratios source/baseline,
- * e2e/source, e2e/insert-baseline and e2e/floor.
+ * e2e/source, e2e/insert-baseline, e2e/floor and e2e-split/floor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ClickHouseClient } from '@clickhouse/client';
