@@ -19,7 +19,9 @@
  * 4. Per scenario, at a fixed --rate for --duration seconds (requests evenly spaced, 32 keep-alive connections, in
  *    this process: scripts/bench/paced-load.ts; `--generator autocannon` for autocannon's per-second bursts), random
  *    arguments per request: first the statement the gateway sends for it, POSTed directly to the warehouse
- *    endpoint as the read-only user with the same parameters ("direct"), then the GraphQL request ("gateway").
+ *    endpoint as the read-only user with the same parameters ("direct"), the same request through a bare forwarding
+ *    process (scripts/bench/gateway-proxy.ts, "proxy": what an extra process hop alone costs, the paired baseline of
+ *    the overhead ratio), then the GraphQL request ("gateway").
  *    Scenarios: tokenMetricsDaily 90 days (random token and window: finalized-day cache misses),
  *    addressFlowsDaily 90 days (random address and window), anomalies(first: 50), tokenMetricsDaily 90 days
  *    over 20 hot windows (the finalized-day cache); and, direct only, the FINAL reads the gateway sent before
@@ -38,6 +40,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -195,6 +198,22 @@ async function seed(): Promise<void> {
   }
 }
 
+/** scripts/bench/gateway-proxy.ts in its own process, forwarding to the warehouse endpoint; resolves with its URL. */
+async function startProxyProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/gateway-proxy.ts'), config.clickhouse.url],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`gateway proxy exited with ${code}`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, child };
+}
+
 function startGatewayProcess(): ChildProcess {
   const dir = mkdtempSync(join(tmpdir(), 'oracul-bench-config-'));
   for (const file of readdirSync(join(REPO_ROOT, 'config')).filter((f) => /\.ya?ml$/.test(f) && f !== 'gateway.yml')) {
@@ -349,6 +368,8 @@ function processCpuS(pid: number | undefined): number {
 interface Probes {
   gatewayPid: number | undefined;
   warehousePid: number | undefined;
+  /** The bare forwarding proxy (scripts/bench/gateway-proxy.ts): the paired baseline of the gateway's overhead. */
+  proxy: { url: string; pid: number | undefined };
 }
 
 interface Measured {
@@ -466,6 +487,14 @@ async function runScenario(origin: string, probes: Probes, scenario: Scenario, r
   const direct = await load(directTarget, probes, rate, duration);
   console.log(`${scenario.name.padEnd(50)} direct   ${direct.line}`);
   if (scenario.directOnly) return;
+  // The same requests through a bare forwarding process (its CPU is in the gateway column of this line).
+  const proxy = await load(
+    { ...directTarget, url: probes.proxy.url },
+    { ...probes, gatewayPid: probes.proxy.pid },
+    rate,
+    duration,
+  );
+  console.log(`${scenario.name.padEnd(50)} proxy    ${proxy.line}`);
   const gatewayTarget = {
     url: `${origin}/graphql`,
     headers: { 'content-type': 'application/json', 'x-api-key': KEY },
@@ -474,7 +503,8 @@ async function runScenario(origin: string, probes: Probes, scenario: Scenario, r
   const gateway = await load(gatewayTarget, probes, rate, duration);
   console.log(`${scenario.name.padEnd(50)} gateway  ${gateway.line}`);
   console.log(
-    `${''.padEnd(50)} ratio gateway/direct p50 ${(gateway.p50 / Math.max(1, direct.p50)).toFixed(2)}, p99 ${(gateway.p99 / Math.max(1, direct.p99)).toFixed(2)}`,
+    `${''.padEnd(50)} ratio gateway/direct p50 ${(gateway.p50 / Math.max(1, direct.p50)).toFixed(2)}, p99 ${(gateway.p99 / Math.max(1, direct.p99)).toFixed(2)}; ` +
+      `proxy/direct p50 ${(proxy.p50 / Math.max(1, direct.p50)).toFixed(2)}, p99 ${(proxy.p99 / Math.max(1, direct.p99)).toFixed(2)}`,
   );
 }
 
@@ -554,6 +584,7 @@ async function main(): Promise<void> {
   await rm(paths.componentStateDir('registry'), { recursive: true, force: true });
   await timed('stack up', () => stackUp(common));
   let child: ChildProcess | undefined;
+  let proxy: { url: string; child: ChildProcess } | undefined;
   try {
     if (await seeded()) {
       console.log(
@@ -571,7 +602,12 @@ async function main(): Promise<void> {
     child = startGatewayProcess();
     const origin = `http://127.0.0.1:${GATEWAY_PORT}`;
     await timed('gateway ready', () => waitReady(origin));
-    const probes: Probes = { gatewayPid: child.pid, warehousePid: (await readPidRecord(paths.pidFile('warehouse')))?.pid };
+    proxy = await startProxyProcess();
+    const probes: Probes = {
+      gatewayPid: child.pid,
+      warehousePid: (await readPidRecord(paths.pidFile('warehouse')))?.pid,
+      proxy: { url: proxy.url, pid: proxy.child.pid },
+    };
     const selected = scenarios.filter((s) => !ONLY || ONLY.some((o) => s.name.includes(o)));
     console.log(
       `\nload: ${RATE} req/s for ${DURATION} s per scenario and target (${GENERATOR === 'autocannon' ? 'autocannon overallRate: per-second bursts' : "evenly spaced arrivals, latency from each request's due time"}, 32 connections, this process; gateway: child process)\n`,
@@ -584,6 +620,7 @@ async function main(): Promise<void> {
     if (!ONLY || ONLY.includes('subscription')) await subscriptionLatency(`ws://127.0.0.1:${GATEWAY_PORT}/graphql`);
   } finally {
     child?.kill('SIGTERM');
+    proxy?.child.kill('SIGTERM');
     await stackDown(common);
   }
 }
