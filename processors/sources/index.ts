@@ -42,6 +42,7 @@ export {
 export { BlockNotFoundError } from './fetch/errors.ts';
 export type { LogStrategy } from './fetch/log-strategy.ts';
 export { normalizeBlock, type NormalizedBlock } from './normalize/normalize-block.ts';
+export { blockBundleOfRpc, toBlockBundle } from './normalize/block-bundle.ts';
 export { normalizeLogs, normalizeReceipts, type NormalizedReceipts } from './normalize/normalize-logs.ts';
 export type {
   BlockBundle,

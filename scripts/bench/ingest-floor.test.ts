@@ -4,7 +4,7 @@ import { blockRows, logRows, transactionRows } from '../../processors/sinks/raw-
 import { BinaryWriter } from '../../processors/sinks/row-binary/binary-writer.ts';
 import { createRowEncoder } from '../../processors/sinks/row-binary/row-encoder.ts';
 import type { SinkRow } from '../../processors/sinks/sink-types.ts';
-import { normalizeBlock, normalizeReceipts, toBlockRecords } from '../../processors/sources/index.ts';
+import { blockBundleOfRpc, toBlockRecords } from '../../processors/sources/index.ts';
 import type { ChainData, RpcJson } from '../test/chain-data.ts';
 import { loadRecordedChain } from '../test/recorded-chain.ts';
 import { createSyntheticChain } from '../test/synthetic-chain.ts';
@@ -29,14 +29,7 @@ function receiptsOf(chain: ChainData, n: number): RpcJson[] {
 function productionBytes(blocks: readonly { block: unknown; receipts: unknown[] }[]): Buffer[] {
   const rows: SinkRow[][] = [[], [], []];
   for (const { block: json, receipts: receiptsJson } of blocks) {
-    const { block, transactions } = normalizeBlock(json, 1);
-    const { logs, receipts } = normalizeReceipts(receiptsJson, block, transactions);
-    const bundle = {
-      block: { ...block, logCount: logs.length },
-      transactions: transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
-      logs,
-    };
-    const records = toBlockRecords(bundle, VERSION, OBSERVED_AT);
+    const records = toBlockRecords(blockBundleOfRpc(json, receiptsJson, 1), VERSION, OBSERVED_AT);
     rows[0]!.push(...blockRows(records.block));
     for (const r of records.transactions) rows[1]!.push(...transactionRows(r));
     for (const r of records.logs) rows[2]!.push(...logRows(r));

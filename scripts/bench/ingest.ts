@@ -53,7 +53,7 @@ import { blockRows, createRawChainSinks, logRows, transactionRows, type SinkRow 
 import { RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from '../../processors/sinks/raw-columns.ts';
 import { insertRowBinary } from '../../processors/sinks/row-binary/insert-row-binary.ts';
 import { createRowEncoder } from '../../processors/sinks/row-binary/row-encoder.ts';
-import { normalizeBlock, normalizeReceipts, runBlockSource, toBlockRecords } from '../../processors/sources/index.ts';
+import { blockBundleOfRpc, runBlockSource, toBlockRecords } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import { numberArg, textArg } from './args.ts';
 import { processCpuSeconds, stackPids, startBenchStack } from './bench-stack.ts';
@@ -183,14 +183,7 @@ function directRawInserter(clickhouse: ClickHouseClient, maxRows: number): { add
   };
   return {
     add(json, receiptsJson) {
-      const { block, transactions } = normalizeBlock(json, 1);
-      const { logs, receipts } = normalizeReceipts(receiptsJson, block, transactions);
-      const bundle = {
-        block: { ...block, logCount: logs.length },
-        transactions: transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
-        logs,
-      };
-      const records = toBlockRecords(bundle, 1, Date.now());
+      const records = toBlockRecords(blockBundleOfRpc(json, receiptsJson, 1), 1, Date.now());
       tables[0]!.rows.push(...blockRows(records.block));
       for (const r of records.transactions) tables[1]!.rows.push(...transactionRows(r));
       for (const r of records.logs) tables[2]!.rows.push(...logRows(r));

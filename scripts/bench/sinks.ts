@@ -51,7 +51,7 @@ import {
   type ClickHouseSink,
   type SinkRow,
 } from '../../processors/sinks/index.ts';
-import { normalizeBlock, normalizeReceipts, toBlockRecords } from '../../processors/sources/index.ts';
+import { blockBundleOfRpc, toBlockRecords } from '../../processors/sources/index.ts';
 import { createSchemaRegistrySerdes, topicKeys, type Serdes } from '../../schemas/index.ts';
 import { createSyntheticChain } from '../test/synthetic-chain.ts';
 import { numberArg } from './args.ts';
@@ -245,14 +245,7 @@ async function produceBlocks(kafka: Kafka, serdes: Serdes, first: number, blocks
         'eth.logs.raw': [],
       };
       for (let n = first + at; n < first + Math.min(blocks, at + PER_TXN); n += 1) {
-        const { block, transactions } = normalizeBlock(chain.blockByNumber(n), 1);
-        const { logs, receipts } = normalizeReceipts(chain.receiptsOf(n)!, block, transactions);
-        const bundle = {
-          block: { ...block, logCount: logs.length },
-          transactions: transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
-          logs,
-        };
-        const records = toBlockRecords(bundle, 1, Date.now());
+        const records = toBlockRecords(blockBundleOfRpc(chain.blockByNumber(n), chain.receiptsOf(n)!, 1), 1, Date.now());
         const key = topicKeys.block(1, n);
         messages['eth.blocks.raw'].push({ key, value: await serdes.forTopic('eth.blocks.raw').serialize(records.block) });
         rowsOf['eth.blocks.raw'].push(...blockRows(records.block));

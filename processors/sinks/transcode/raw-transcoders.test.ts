@@ -2,7 +2,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { readAvroSchema, type BlockRecord, type LogBatch, type TransactionBatch } from '../../../schemas/index.ts';
 import { schemaNameOf } from '../../../schemas/topics.ts';
-import { normalizeBlock, normalizeReceipts, toBlockRecords } from '../../sources/index.ts';
+import { blockBundleOfRpc, toBlockRecords } from '../../sources/index.ts';
 import { createSyntheticChain } from '../../../scripts/test/synthetic-chain.ts';
 import { RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from '../raw-columns.ts';
 import { blockRows, logRows, transactionRows } from '../raw-rows.ts';
@@ -139,17 +139,7 @@ describe('raw transcoders: Avro bytes → RowBinary, as the general path', () =>
   it('mainnet-shaped synthetic blocks', () => {
     const chain = createSyntheticChain({ firstBlock: 20_000_000, count: 3 });
     for (let n = 20_000_000; n < 20_000_003; n += 1) {
-      const { block, transactions } = normalizeBlock(chain.blockByNumber(n), 1);
-      const { logs, receipts } = normalizeReceipts(chain.receiptsOf(n)!, block, transactions);
-      const records = toBlockRecords(
-        {
-          block: { ...block, logCount: logs.length },
-          transactions: transactions.map((t, k) => ({ ...t, receipt: receipts[k]! })),
-          logs,
-        },
-        1,
-        1_700_000_000_000,
-      );
+      const records = toBlockRecords(blockBundleOfRpc(chain.blockByNumber(n), chain.receiptsOf(n)!, 1), 1, 1_700_000_000_000);
       expectSame('blocks', records.block);
       for (const r of records.transactions) expectSame('transactions', r);
       for (const r of records.logs) expectSame('logs', r);

@@ -8,6 +8,7 @@ import { ChainDataMismatchError } from '../normalize/mismatch-error.ts';
 import { toQuantity } from '../normalize/hex.ts';
 import { normalizeBlock, type NormalizedBlock } from '../normalize/normalize-block.ts';
 import { normalizeLogs, normalizeReceipts, type NormalizedReceipts } from '../normalize/normalize-logs.ts';
+import { toBlockBundle } from '../normalize/block-bundle.ts';
 import type { BlockBundle } from '../normalize/records.ts';
 import { RpcMethodUnsupportedError, RpcNoEndpointError } from '../rpc/errors.ts';
 import type { RpcClient } from '../rpc/rpc-client.ts';
@@ -139,14 +140,7 @@ async function fetchOnce(
     blocks = await fetchBlocks(ctx, sorted, options);
     parts = strategy === 'logs' ? await byLogRanges(ctx, blocks, options) : await byReceipts(ctx, blocks, false, options);
   }
-  return blocks.map(({ block, transactions }, i) => {
-    const { logs, receipts } = parts[i]!;
-    return {
-      block: { ...block, logCount: logs.length },
-      transactions: receipts.length === 0 ? transactions : transactions.map((tx, k) => ({ ...tx, receipt: receipts[k]! })),
-      logs,
-    };
-  });
+  return blocks.map((block, i) => toBlockBundle(block, parts[i]!));
 }
 
 async function fetchBlocks(ctx: FetchContext, numbers: readonly number[], options: FetchOptions): Promise<NormalizedBlock[]> {
