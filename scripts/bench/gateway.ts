@@ -418,7 +418,7 @@ async function load(target: LoadTarget, probes: Probes, rate: number, duration: 
   const perRequest = (s: number) => (Number.isFinite(s) ? `${((s * 1000) / n).toFixed(2)}` : '–');
   const line =
     `p50 ${String(result.p50).padStart(4)} ms  p99 ${String(result.p99).padStart(4)} ms  max ${String(result.max).padStart(5)} ms  ` +
-    `${result.rps.toFixed(0).padStart(3)} req/s  ${result.errors} err  wall ${wall.toFixed(1)} s  ` +
+    `${result.rps.toFixed(0).padStart(3)} req/s  ${result.errors} err${result.errorKinds ? ` (${result.errorKinds})` : ''}  wall ${wall.toFixed(1)} s  ` +
     `CPU/request ms: loadgen ${perRequest(own)}, gateway ${perRequest(gw)}, warehouse ${perRequest(wh)}  load ${loadavg()[0]!.toFixed(1)}`;
   return { p50: result.p50, p99: result.p99, max: result.max, rps: result.rps, errors: result.errors, line };
 }
@@ -429,6 +429,8 @@ interface LoadFigures {
   readonly max: number;
   readonly rps: number;
   readonly errors: number;
+  /** What failed, e.g. "ECONNRESET 1" (paced load only). */
+  readonly errorKinds?: string;
   readonly total: number;
 }
 
@@ -437,7 +439,8 @@ async function evenLoad(target: LoadTarget, next: () => PacedRequest, rate: numb
   const r = await pacedLoad({ url: target.url, headers: target.headers, rate, durationS: duration, connections: 32, next });
   const ms = (q: number) => Math.round(quantileOf(r.latenciesMs, q));
   const total = r.latenciesMs.length + r.errors;
-  return { p50: ms(0.5), p99: ms(0.99), max: ms(1), rps: total / duration, errors: r.errors, total };
+  const errorKinds = [...r.errorKinds].map(([kind, n]) => `${kind} ${n}`).join(', ');
+  return { p50: ms(0.5), p99: ms(0.99), max: ms(1), rps: total / duration, errors: r.errors, errorKinds, total };
 }
 
 /** autocannon's overallRate: each connection's per-second quota sent at once from every second's start. */

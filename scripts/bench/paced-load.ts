@@ -31,6 +31,8 @@ export interface PacedLoadResult {
   /** Milliseconds from when each completed request was due to its last response byte, ascending. */
   readonly latenciesMs: Float64Array;
   readonly errors: number;
+  /** Failed requests by kind: `HTTP <status>` or the socket error's code (e.g. ECONNRESET). */
+  readonly errorKinds: ReadonlyMap<string, number>;
   readonly wallS: number;
 }
 
@@ -41,6 +43,11 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
   const intervalMs = 1000 / options.rate;
   const latencies: number[] = [];
   let errors = 0;
+  const errorKinds = new Map<string, number>();
+  const failed = (kind: string): void => {
+    errors += 1;
+    errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+  };
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
   for (let i = 0; i < total; i++) {
@@ -49,19 +56,19 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
     if (wait > 1) await sleep(wait);
     inFlight.push(
       send(agent, url, options, options.next()).then(
-        (ok) => (ok ? latencies.push(performance.now() - due) : (errors += 1), undefined),
-        () => void (errors += 1),
+        (status) => (status === 'ok' ? latencies.push(performance.now() - due) : failed(status), undefined),
+        (err: unknown) => failed((err as NodeJS.ErrnoException).code ?? String(err)),
       ),
     );
   }
   await Promise.all(inFlight);
   const wallS = (performance.now() - start) / 1000;
   agent.destroy();
-  return { latenciesMs: Float64Array.from(latencies).sort(), errors, wallS };
+  return { latenciesMs: Float64Array.from(latencies).sort(), errors, errorKinds, wallS };
 }
 
-/** One POST; resolves true on a 2xx with its body read, false on another status. */
-function send(agent: Agent, url: URL, options: PacedLoadOptions, request: PacedRequest): Promise<boolean> {
+/** One POST; resolves 'ok' on a 2xx with its body read, `HTTP <status>` on another status. */
+function send(agent: Agent, url: URL, options: PacedLoadOptions, request: PacedRequest): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -74,7 +81,8 @@ function send(agent: Agent, url: URL, options: PacedLoadOptions, request: PacedR
       },
       (res) => {
         res.on('data', () => undefined);
-        res.on('end', () => resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300));
+        const status = res.statusCode ?? 0;
+        res.on('end', () => resolve(status >= 200 && status < 300 ? 'ok' : `HTTP ${status}`));
         res.on('error', reject);
       },
     );
