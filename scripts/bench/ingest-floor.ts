@@ -16,6 +16,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Readable } from 'node:stream';
 import { RAW_BLOCKS_COLUMNS, RAW_LOGS_COLUMNS, RAW_TRANSACTIONS_COLUMNS } from '../../processors/sinks/raw-columns.ts';
 import { BinaryWriter } from '../../processors/sinks/row-binary/binary-writer.ts';
+import { ADDRESS20, HASH32, HEX_DATA, LOWER_HEX } from '../../processors/sinks/transcode/column-writers.ts';
 
 /** Provider data the floor cannot write the way the production path would (the bench stops on it). */
 export class FloorDataError extends Error {
@@ -35,17 +36,9 @@ for (let i = 0; i < 16; i += 1) {
   NIBBLE[upper] = i + 1;
 }
 
-const HASH = 66;
-const ADDRESS = 42;
-const DATA = -1;
-
 function fail(what: string, field: string, value: unknown): FloorDataError {
   return new FloorDataError(`${what}: ${field} ${JSON.stringify(value)?.slice(0, 80)}`);
 }
-
-/** Byte → 1 for `0`–`9` and `a`–`f`: the common case, checked 4 bytes per step. */
-const IS_LOWER = new Uint8Array(256);
-for (const c of '0123456789abcdef') IS_LOWER[c.charCodeAt(0)] = 1;
 
 /**
  * A String column of lowercase 0x-hex from `v` (hash, address, or even-length data): the string copied as it is
@@ -56,7 +49,7 @@ for (const c of '0123456789abcdef') IS_LOWER[c.charCodeAt(0)] = 1;
 function hex(w: BinaryWriter, v: unknown, width: number, what: string, field: string): void {
   if (typeof v !== 'string') throw fail(what, field, v);
   const len = v.length;
-  if (width === DATA ? len < 2 || len % 2 !== 0 : len !== width) throw fail(what, field, v);
+  if (width === HEX_DATA ? len < 2 || len % 2 !== 0 : len !== width) throw fail(what, field, v);
   w.varUInt(len);
   w.ensure(len);
   const b = w.buf;
@@ -68,9 +61,9 @@ function hex(w: BinaryWriter, v: unknown, width: number, what: string, field: st
   let i = start + 2;
   for (; ok && i + 4 <= end; i += 4) {
     const x = view.getUint32(i, true);
-    ok = (IS_LOWER[x & 0xff]! & IS_LOWER[(x >>> 8) & 0xff]! & IS_LOWER[(x >>> 16) & 0xff]! & IS_LOWER[x >>> 24]!) === 1;
+    ok = (LOWER_HEX[x & 0xff]! & LOWER_HEX[(x >>> 8) & 0xff]! & LOWER_HEX[(x >>> 16) & 0xff]! & LOWER_HEX[x >>> 24]!) === 1;
   }
-  for (; ok && i < end; i += 1) ok = IS_LOWER[b[i]!] === 1;
+  for (; ok && i < end; i += 1) ok = LOWER_HEX[b[i]!] === 1;
   if (!ok) lowercaseInPlace(b, start, end, () => fail(what, field, v));
   w.pos = end;
 }
@@ -184,8 +177,8 @@ function envelopeOf(b: Record<string, unknown>, chainId: number, version: number
   scratch.u64(chainId);
   scratch.u64(number);
   const hashAt = scratch.pos + 1;
-  hex(scratch, b.hash, HASH, what, 'hash');
-  const hash = scratch.buf.toString('latin1', hashAt, hashAt + HASH);
+  hex(scratch, b.hash, HASH32, what, 'hash');
+  const hash = scratch.buf.toString('latin1', hashAt, hashAt + HASH32);
   scratch.u64(small(b.timestamp, what, 'timestamp') * 1000);
   const head = Buffer.from(scratch.slice());
   scratch.u64(version);
@@ -201,8 +194,8 @@ const sameHash = (v: unknown, lower: string): boolean =>
 function writeBlockRow(w: BinaryWriter, b: Record<string, unknown>, env: Envelope, txCount: number, logCount: number): void {
   const what = `block ${env.number}`;
   w.raw(env.head);
-  hex(w, b.parentHash, HASH, what, 'parentHash');
-  hex(w, b.miner, ADDRESS, what, 'miner');
+  hex(w, b.parentHash, HASH32, what, 'parentHash');
+  hex(w, b.miner, ADDRESS20, what, 'miner');
   w.u64(safe(b.gasLimit, what, 'gasLimit'));
   w.u64(safe(b.gasUsed, what, 'gasUsed'));
   nullableUInt256(w, b.baseFeePerGas, what, 'baseFeePerGas');
@@ -231,11 +224,11 @@ function writeTransactionRow(
   w.raw(env.head);
   w.u32(position);
   const hashAt = w.pos + 1;
-  hex(w, t.hash, HASH, what, 'hash');
-  const hash = w.buf.toString('latin1', hashAt, hashAt + HASH);
+  hex(w, t.hash, HASH32, what, 'hash');
+  const hash = w.buf.toString('latin1', hashAt, hashAt + HASH32);
   if (!sameHash(r.transactionHash, hash)) throw fail(what, 'receipt transactionHash', r.transactionHash);
-  hex(w, t.from, ADDRESS, what, 'from');
-  nullableHex(w, t.to, ADDRESS, what, 'to');
+  hex(w, t.from, ADDRESS20, what, 'from');
+  nullableHex(w, t.to, ADDRESS20, what, 'to');
   uint256(w, t.value, what, 'value');
   w.u64(safe(t.nonce, what, 'nonce'));
   w.u64(safe(t.gas, what, 'gas'));
@@ -245,7 +238,7 @@ function writeTransactionRow(
   const type = isAbsent(t.type) ? 0 : small(t.type, what, 'type');
   if (type > 0xff) throw fail(what, 'type', t.type);
   w.u8(type);
-  hex(w, t.input, DATA, what, 'input');
+  hex(w, t.input, HEX_DATA, what, 'input');
   if (isAbsent(r.status)) w.u8(1);
   else {
     const status = small(r.status, what, 'status');
@@ -256,7 +249,7 @@ function writeTransactionRow(
   w.u8(0);
   w.u64(safe(r.gasUsed, what, 'receipt gasUsed'));
   nullableUInt256(w, r.effectiveGasPrice, what, 'effectiveGasPrice');
-  nullableHex(w, r.contractAddress, ADDRESS, what, 'contractAddress');
+  nullableHex(w, r.contractAddress, ADDRESS20, what, 'contractAddress');
   w.raw(env.tail);
   return hash;
 }
@@ -285,10 +278,10 @@ function writeLogRows(
     w.u32(txIndex);
     w.string(txHash);
     w.u32(next);
-    hex(w, l.address, ADDRESS, what, 'address');
+    hex(w, l.address, ADDRESS20, what, 'address');
     w.varUInt(topics.length);
-    for (const topic of topics) hex(w, topic, HASH, what, 'topics');
-    hex(w, l.data, DATA, what, 'data');
+    for (const topic of topics) hex(w, topic, HASH32, what, 'topics');
+    hex(w, l.data, HEX_DATA, what, 'data');
     w.raw(env.tail);
     next += 1;
   }

@@ -9,7 +9,7 @@ import { DECLINE, type AvroCursor } from './avro-cursor.ts';
  */
 
 /** Byte → 1 for `0`–`9` and `a`–`f` (the lowercase hex raw-validate.ts requires). */
-const LOWER_HEX = new Uint8Array(256);
+export const LOWER_HEX = new Uint8Array(256);
 for (const c of '0123456789abcdef') LOWER_HEX[c.charCodeAt(0)] = 1;
 
 /** Hash (66 chars), address (42) or hex data (-1: any even length): what raw-validate.ts's rules accept. */
