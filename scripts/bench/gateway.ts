@@ -40,7 +40,6 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -61,6 +60,7 @@ import { stackDown, stackPaths, stackUp } from '../../infra/stack/index.ts';
 import { createSchemaRegistrySerdes, type Anomaly } from '../../schemas/index.ts';
 import { testConfig, testStackEnv } from '../test/test-config.ts';
 import { numberArg, textArg } from './args.ts';
+import { spawnListeningScript } from './listening-script.ts';
 import { pacedLoad, quantileOf, type PacedRequest } from './paced-load.ts';
 
 const RATE = numberArg('rate', 200);
@@ -200,18 +200,7 @@ async function seed(): Promise<void> {
 
 /** scripts/bench/gateway-proxy.ts in its own process, forwarding to the warehouse endpoint; resolves with its URL. */
 async function startProxyProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/gateway-proxy.ts'), config.clickhouse.url],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`gateway proxy exited with ${code}`)));
-  });
-  return { url: (JSON.parse(line) as { url: string }).url, child };
+  return spawnListeningScript(join(REPO_ROOT, 'scripts/bench/gateway-proxy.ts'), [config.clickhouse.url]);
 }
 
 function startGatewayProcess(): ChildProcess {

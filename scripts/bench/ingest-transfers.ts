@@ -14,11 +14,10 @@
  *
  * `measureTransfersIngest` is exported so scripts/bench/ingest.ts can run it as one of its scenarios.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { Common } from '../../core/common.ts';
 import { ensureDeclaredTopics } from '../../core/kafka/ensure-topics.ts';
@@ -33,6 +32,7 @@ import {
 } from '../../processors/sources/transfers/index.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
 import { startBenchStack } from './bench-stack.ts';
+import { spawnListeningScript } from './listening-script.ts';
 
 export interface PassFigures {
   wallS: number;
@@ -213,25 +213,10 @@ export async function startSyntheticServer(
   count: number,
   options: { latencyMs?: number; cacheBlocks?: number } = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const args = [
-    '--import',
-    'tsx',
-    'scripts/test/rpc-replay-server.ts',
-    '--synthetic',
-    '--first',
-    String(first),
-    '--count',
-    String(count),
-  ];
+  const args = ['--synthetic', '--first', String(first), '--count', String(count)];
   if (options.latencyMs) args.push('--latency-ms', String(options.latencyMs));
   if (options.cacheBlocks !== undefined) args.push('--cache-blocks', String(options.cacheBlocks));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`replay server exited with ${code}`)));
-  });
-  return { url: (JSON.parse(line) as { url: string }).url, child };
+  return spawnListeningScript('scripts/test/rpc-replay-server.ts', args);
 }
 
 async function main(): Promise<void> {
