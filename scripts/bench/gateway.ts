@@ -461,6 +461,11 @@ function directBody(sql: string, format: string, params: Record<string, unknown>
   return { path: `/?${search.toString()}`, body: `${sql}\nFORMAT ${format}` };
 }
 
+/** `p50 <a/b>, p99 <a/b>` (a base under 1 ms counts as 1 ms). */
+function ratiosTo(a: Measured, base: Measured): string {
+  return `p50 ${(a.p50 / Math.max(1, base.p50)).toFixed(2)}, p99 ${(a.p99 / Math.max(1, base.p99)).toFixed(2)}`;
+}
+
 async function runScenario(origin: string, probes: Probes, scenario: Scenario, rate: number, duration: number): Promise<void> {
   const directTarget = {
     url: config.clickhouse.url,
@@ -494,10 +499,7 @@ async function runScenario(origin: string, probes: Probes, scenario: Scenario, r
   };
   const gateway = await load(gatewayTarget, probes, rate, duration);
   console.log(`${scenario.name.padEnd(50)} gateway  ${gateway.line}`);
-  console.log(
-    `${''.padEnd(50)} ratio gateway/direct p50 ${(gateway.p50 / Math.max(1, direct.p50)).toFixed(2)}, p99 ${(gateway.p99 / Math.max(1, direct.p99)).toFixed(2)}; ` +
-      `proxy/direct p50 ${(proxy.p50 / Math.max(1, direct.p50)).toFixed(2)}, p99 ${(proxy.p99 / Math.max(1, direct.p99)).toFixed(2)}`,
-  );
+  console.log(`${''.padEnd(50)} ratio gateway/direct ${ratiosTo(gateway, direct)}; proxy/direct ${ratiosTo(proxy, direct)}`);
 }
 
 async function subscriptionLatency(wsUrl: string): Promise<void> {

@@ -42,12 +42,8 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
   const total = Math.round(options.rate * options.durationS);
   const intervalMs = 1000 / options.rate;
   const latencies: number[] = [];
-  let errors = 0;
   const errorKinds = new Map<string, number>();
-  const failed = (kind: string): void => {
-    errors += 1;
-    errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
-  };
+  const failed = (kind: string): void => void errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
   for (let i = 0; i < total; i++) {
@@ -64,6 +60,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
   await Promise.all(inFlight);
   const wallS = (performance.now() - start) / 1000;
   agent.destroy();
+  const errors = [...errorKinds.values()].reduce((sum, n) => sum + n, 0);
   return { latenciesMs: Float64Array.from(latencies).sort(), errors, errorKinds, wallS };
 }
 
