@@ -1,40 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Batch, Kafka } from 'kafkajs';
-import { Packr } from 'msgpackr';
 import type { Logger } from 'pino';
+import { INDEX_RECORD_KEY, afterRecord, decodeIndex, type ChangelogIndex, type StoreCheckpoint } from './checkpoint.ts';
+import { parseRecordKey } from './checkpoint-format.ts';
 import { StateRestoreError } from './errors.ts';
-import type { LmdbTaskState } from './lmdbTaskState.ts';
-import type { Plain } from './types.ts';
+import type { LmdbTaskState, RestoredRecord } from './lmdbTaskState.ts';
 
 /**
- * Changelog topics: one compacted topic per (application, processor, store), one partition per input partition.
- * Record key = the store key (UTF-8), value = the store's Plain value as msgpack, or null (tombstone) for a delete.
- * A task writes its changelog records in the same Kafka transaction as its outputs and input offsets, so the
- * committed changelog is exactly the committed state; any worker can rebuild a task's store from it.
+ * The changelog of a stage: one compacted topic, one partition per input partition, holding the snapshot and delta
+ * records of every store of the task (state/checkpoint-format.ts, ADR 0019). A task writes its records in the same
+ * Kafka transaction as its outputs and input offset, so the committed changelog is exactly the committed state; any
+ * worker can rebuild a task's stores from it.
  */
 
-// Plain values only: records are structures-free so any reader (and a future version) decodes them alone.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true });
-
-export function changelogTopicName(appId: string, processor: string, store: string): string {
-  return `${appId}-${processor}-${store}-changelog`;
-}
-
-export function encodeChangelogValue(plain: Plain | undefined): Buffer | null {
-  return plain === undefined ? null : packr.pack(plain);
-}
-
-export function decodeChangelogValue(buffer: Buffer | null): Plain | undefined {
-  return buffer === null ? undefined : (packr.unpack(buffer) as Plain);
+export function changelogTopicName(appId: string, stage: string): string {
+  return `${appId}-${stage}-changelog`;
 }
 
 export interface RestoreProgress {
   readonly store: string;
   readonly topic: string;
   readonly partition: number;
+  /** Changelog records of this store applied so far. */
   readonly restoredRecords: number;
-  /** Offsets still to read (approximate: compaction leaves holes). */
+  /** Offsets of the task's changelog partition still to read (approximate: compaction leaves holes). */
   readonly remainingOffsets: number;
 }
 
@@ -43,8 +33,8 @@ export interface RestoreParameters {
   readonly logger: Logger;
   readonly state: LmdbTaskState;
   readonly partition: number;
-  /** Store name → changelog topic. */
-  readonly stores: Readonly<Record<string, string>>;
+  /** The stage's changelog topic. */
+  readonly topic: string;
   /** Called at most every `progressIntervalMs` and once at the end (metrics, `oracul status`). */
   readonly onProgress?: (progress: readonly RestoreProgress[]) => void;
   readonly progressIntervalMs?: number;
@@ -53,190 +43,255 @@ export interface RestoreParameters {
 }
 
 export interface RestoreResult {
+  /** Changelog records applied (each holds many entries). */
   readonly restoredRecords: number;
+  /** Store entries written (puts and deletes). */
+  readonly restoredEntries: number;
   readonly durationMs: number;
-  /** Stores that needed no restore (their recorded changelog offset was already at the end). */
-  readonly upToDate: readonly string[];
+  /** The disk was already at the end of the changelog: nothing was read. */
+  readonly upToDate: boolean;
 }
 
+/** The restore's position and what it applied so far, per store. */
 interface Pending {
-  store: string;
-  topic: string;
+  readonly topic: string;
   next: number;
-  end: number;
-  restored: number;
+  readonly end: number;
+  records: number;
+  entries: number;
+  readonly perStore: Map<string, number>;
+  readonly checkpoints: Map<string, StoreCheckpoint>;
+  /** Store → first offset to apply: its records before its current snapshot are superseded (index, empty disk). */
+  readonly applyFrom: Map<string, number>;
 }
+
+/** How far back from the end an empty-disk restore looks for the last committed index record. */
+const INDEX_TAIL_OFFSETS = 1_024;
 
 /**
- * Brings a task's LMDB stores up to the end of their changelogs, starting at the offset recorded in LMDB (0 for
- * an empty disk). A store already at the end reads nothing. Runs before the task processes its first record.
+ * Brings a task's LMDB stores up to the end of the changelog, starting at the position recorded in LMDB. An empty
+ * disk starts at the oldest current snapshot named by the last index record (the log start without one). A disk
+ * already at the end reads nothing. Runs before the task processes its first record.
  *
  * The end is the high watermark at the start. The caller fences the task's transactional id first, so no
- * transaction is open on the changelog partitions and the restore reads up to that end (markers included).
+ * transaction is open on the changelog partition and the restore reads up to that end (markers included).
  */
 export async function restoreTaskState(params: RestoreParameters): Promise<RestoreResult> {
-  const { logger, partition } = params;
+  const { logger, partition, topic } = params;
   const started = performance.now();
-  const { pending, upToDate } = await planRestore(params);
-  if (pending.length === 0) {
-    logger.info({ msg: 'state up to date, nothing to restore', partition, stores: upToDate });
-    return { restoredRecords: 0, durationMs: performance.now() - started, upToDate };
+  const pending = await planRestore(params);
+  if (pending.next >= pending.end) {
+    // Record the end: the task's first records land there (an empty changelog, or one already applied).
+    params.state.applyRestored([], { offset: pending.end, checkpoints: pending.checkpoints });
+    logger.info({ msg: 'state up to date, nothing to restore', partition, topic });
+    return { restoredRecords: 0, restoredEntries: 0, durationMs: performance.now() - started, upToDate: true };
   }
-  logger.info({
-    msg: 'restoring state from changelog',
-    partition,
-    stores: pending.map((p) => ({ store: p.store, topic: p.topic, from: p.next, to: p.end })),
-  });
+  logger.info({ msg: 'restoring state from changelog', partition, topic, from: pending.next, to: pending.end });
   const report = (): void => reportProgress(params, pending);
-  await replayChangelogs(params, pending, report);
-  const restoredRecords = pending.reduce((n, p) => n + p.restored, 0);
+  await replayChangelog(params, pending, report);
   const durationMs = performance.now() - started;
   report();
-  logger.info({ msg: 'state restored', partition, restored_records: restoredRecords, duration_ms: Math.round(durationMs) });
-  return { restoredRecords, durationMs, upToDate };
+  logger.info({
+    msg: 'state restored',
+    partition,
+    restored_records: pending.records,
+    restored_entries: pending.entries,
+    duration_ms: Math.round(durationMs),
+  });
+  return { restoredRecords: pending.records, restoredEntries: pending.entries, durationMs, upToDate: false };
 }
 
-/** Each store's range to read: from its recorded changelog offset (or the log start) to the current end. */
-async function planRestore(params: RestoreParameters): Promise<{ pending: Pending[]; upToDate: string[] }> {
-  const { logger, state, partition } = params;
+/** The range to read: from the recorded position (an empty disk: from the index, or the log start) to the end. */
+async function planRestore(params: RestoreParameters): Promise<Pending> {
+  const { logger, state, partition, topic } = params;
+  const { low, end } = await offsetsOf(params);
+  let recorded = state.changelogOffset();
+  if (recorded !== undefined && recorded > end) {
+    // The changelog is shorter than what this disk applied: it was recreated. The disk is not trustworthy.
+    logger.warn({ msg: 'changelog behind local state: wiping the stores and restoring', topic, partition, recorded, end });
+    state.resetAll();
+    recorded = undefined;
+  }
+  const checkpoints = new Map(state.storeNames.map((store) => [store, state.checkpointOf(store)]));
+  const pending = { topic, next: Math.max(recorded ?? low, low), end, records: 0, entries: 0, perStore: new Map(), checkpoints };
+  if (recorded !== undefined || end <= low) return { ...pending, applyFrom: new Map() };
+  const index = await lastIndex(params, Math.max(low, end - INDEX_TAIL_OFFSETS), end);
+  const applyFrom = new Map(state.storeNames.map((store) => [store, Math.max(low, index?.get(store) ?? low)]));
+  const next = Math.min(...applyFrom.values(), end);
+  logger.info({
+    msg: 'empty disk: restoring from the current snapshots',
+    partition,
+    topic,
+    index: index !== undefined,
+    from: next,
+  });
+  return { ...pending, next, applyFrom };
+}
+
+async function offsetsOf(params: RestoreParameters): Promise<{ low: number; end: number }> {
+  const { partition, topic } = params;
   const admin = params.kafka.admin();
   await admin.connect();
-  const pending: Pending[] = [];
-  const upToDate: string[] = [];
   try {
-    for (const [store, topic] of Object.entries(params.stores)) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const own = offsets.find((o) => o.partition === partition);
-      if (own === undefined)
-        throw new StateRestoreError(`changelog ${topic} has no partition ${partition}`, { topic, partition });
-      const end = Number(own.high);
-      const low = Number(own.low);
-      let next = state.changelogOffset(store) ?? 0;
-      if (next > end) {
-        // The changelog is shorter than what this disk applied: it was recreated. The disk is not trustworthy.
-        logger.warn({ msg: 'changelog behind local state: wiping the store and restoring', store, topic, partition, next, end });
-        state.resetStore(store);
-        next = 0;
-      }
-      if (next < low) next = low;
-      if (next >= end) upToDate.push(store);
-      else pending.push({ store, topic, next, end, restored: 0 });
-    }
+    const own = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+    if (own === undefined) throw new StateRestoreError(`changelog ${topic} has no partition ${partition}`, { topic, partition });
+    return { low: Number(own.low), end: Number(own.high) };
   } finally {
     await admin.disconnect();
   }
-  return { pending, upToDate };
 }
 
-function reportProgress(params: RestoreParameters, pending: readonly Pending[]): void {
-  const progress = pending.map((p) => ({
-    store: p.store,
-    topic: p.topic,
+/** The last committed index record in [from, end), if any (state/checkpoint.ts). */
+async function lastIndex(params: RestoreParameters, from: number, end: number): Promise<ChangelogIndex | undefined> {
+  let index: ChangelogIndex | undefined;
+  await readRange(params, { from, end }, (batch) => {
+    for (const message of batch.messages) {
+      if (message.value !== null && message.key?.toString('utf8') === INDEX_RECORD_KEY) index = decodeIndex(message.value);
+    }
+    return batch.messages.length;
+  });
+  return index;
+}
+
+function reportProgress(params: RestoreParameters, pending: Pending): void {
+  const progress = params.state.storeNames.map((store) => ({
+    store,
+    topic: pending.topic,
     partition: params.partition,
-    restoredRecords: p.restored,
-    remainingOffsets: Math.max(0, p.end - p.next),
+    restoredRecords: pending.perStore.get(store) ?? 0,
+    remainingOffsets: Math.max(0, pending.end - pending.next),
   }));
   params.onProgress?.(progress);
-  params.logger.info({ msg: 'restore progress', partition: params.partition, progress });
+  params.logger.info({
+    msg: 'restore progress',
+    partition: params.partition,
+    restored_records: pending.records,
+    remaining_offsets: Math.max(0, pending.end - pending.next),
+  });
 }
 
-/** When the replay last moved and last reported, and the first failure of its batch handler. */
-interface ReplayClock {
-  lastProgressAt: number;
+/** Reads the pending range into LMDB, then records the end so an unchanged changelog restores nothing next time. */
+async function replayChangelog(params: RestoreParameters, pending: Pending, report: () => void): Promise<void> {
+  const progressIntervalMs = params.progressIntervalMs ?? 2_000;
+  let lastProgressAt = performance.now();
+  const range = { from: pending.next, end: pending.end };
+  await readRange(params, range, (batch) => {
+    const applied = applyBatch(params.state, pending, batch);
+    if (applied > 0 && performance.now() - lastProgressAt >= progressIntervalMs) {
+      lastProgressAt = performance.now();
+      report();
+    }
+    return applied;
+  });
+  pending.next = pending.end;
+  params.state.applyRestored([], { offset: pending.end, checkpoints: pending.checkpoints });
+}
+
+/** Where a range read stands: its position, when it last moved, and the first failure of its batch handler. */
+interface RangeRead {
+  next: number;
   lastRecordAt: number;
   failure?: unknown;
 }
 
-/** Reads the pending ranges with a throwaway consumer into LMDB, until every store reached its end offset. */
-async function replayChangelogs(params: RestoreParameters, pending: readonly Pending[], report: () => void): Promise<void> {
-  const { partition } = params;
-  const byTopic = new Map(pending.map((p) => [p.topic, p]));
-  const progressIntervalMs = params.progressIntervalMs ?? 2_000;
-  const clock: ReplayClock = { lastProgressAt: performance.now(), lastRecordAt: performance.now() };
+/**
+ * Reads the task's changelog partition from `from` until the position reaches `end`, with a throwaway consumer
+ * (read_committed), handing each fetched batch to `onBatch` (which returns how many records it used).
+ */
+async function readRange(
+  params: RestoreParameters,
+  range: { readonly from: number; readonly end: number },
+  onBatch: (batch: Batch) => number,
+): Promise<void> {
+  const { partition, topic } = params;
+  const read: RangeRead = { next: range.from, lastRecordAt: performance.now() };
   const consumer = params.kafka.consumer({
     groupId: `oracul-restore-${randomUUID()}`,
     readUncommitted: false,
     maxBytes: 64 * 1024 * 1024,
     maxBytesPerPartition: 32 * 1024 * 1024,
     sessionTimeout: 30_000,
+    // Everything to read is already there: a long poll would only delay the disconnect at the end (kafkajs waits for
+    // the fetch in flight), which cost every restore the default 5 s.
+    maxWaitTimeInMs: 50,
     allowAutoTopicCreation: false,
   });
   // kafkajs reports every fetched batch here, including batches of only transaction markers or aborted records
   // (never passed to eachBatch): their last offset moves the position past the changelog's final marker.
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-    const p = byTopic.get(event.payload.topic);
-    if (p === undefined || event.payload.partition !== partition) return;
-    p.next = Math.max(p.next, Number(event.payload.lastOffset) + 1);
-    clock.lastRecordAt = performance.now();
+    if (event.payload.topic !== topic || event.payload.partition !== partition) return;
+    read.next = Math.max(read.next, Number(event.payload.lastOffset) + 1);
+    read.lastRecordAt = performance.now();
   });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: pending.map((p) => p.topic), fromBeginning: false });
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
     await consumer.run({
       autoCommit: false,
       // Resolving advances the fetch position (nothing is committed: the group is throwaway).
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
-        const p = byTopic.get(batch.topic);
-        if (p === undefined || batch.partition !== partition) return;
+        if (batch.topic !== topic || batch.partition !== partition || read.failure !== undefined) return;
         try {
-          if (applyBatch(params.state, p, batch) === 0) return;
-          clock.lastRecordAt = performance.now();
-          if (performance.now() - clock.lastProgressAt >= progressIntervalMs) {
-            clock.lastProgressAt = performance.now();
-            report();
-          }
+          if (onBatch(batch) > 0) read.lastRecordAt = performance.now();
         } catch (error) {
-          clock.failure = error;
+          read.failure = error;
         }
       },
     });
-    for (const p of pending) consumer.seek({ topic: p.topic, partition, offset: String(p.next) });
-    clock.lastRecordAt = performance.now();
-    await waitUntilRestored(params, pending, clock);
-    // Record the end so an unchanged changelog restores nothing next time.
-    for (const p of pending) if (p.next < p.end) params.state.applyRestored(p.store, [], p.end);
+    consumer.seek({ topic, partition, offset: String(range.from) });
+    read.lastRecordAt = performance.now();
+    await waitUntilRead(params, read, range.end);
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
 }
 
-/** Applies a fetched batch's records at or past the store's position; returns how many it applied. */
+/** Applies a fetched batch's records at or past the position, in offset order; returns how many it applied. */
 function applyBatch(state: LmdbTaskState, p: Pending, batch: Batch): number {
-  const records: [string, Plain | undefined][] = [];
+  const records: RestoredRecord[] = [];
   let last = p.next - 1;
   for (const message of batch.messages) {
     const offset = Number(message.offset);
-    if (offset < p.next) continue;
-    if (message.key === null) continue;
-    records.push([message.key.toString('utf8'), decodeChangelogValue(message.value)]);
+    if (offset < p.next || message.key === null) continue;
     last = offset;
+    const text = message.key.toString('utf8');
+    // Tombstones remove records an older snapshot replaced; the index only steers an empty-disk restore.
+    if (message.value === null || text === INDEX_RECORD_KEY) continue;
+    const key = parseRecordKey(text);
+    if (offset < (p.applyFrom.get(key.store) ?? 0)) continue; // superseded by the store's current snapshot
+    records.push({ key, value: message.value });
+    const checkpoint = p.checkpoints.get(key.store);
+    if (checkpoint !== undefined) p.checkpoints.set(key.store, afterRecord(checkpoint, key, message.value.length, offset));
+    p.perStore.set(key.store, (p.perStore.get(key.store) ?? 0) + 1);
   }
-  if (records.length === 0) return 0;
+  if (last < p.next) return 0;
   // batch.lastOffset() includes a trailing commit marker, which eachBatch never sees.
   const next = Math.max(last + 1, Number(batch.lastOffset()) + 1);
-  state.applyRestored(p.store, records, next);
+  p.entries += state.applyRestored(records, { offset: next, checkpoints: p.checkpoints });
   p.next = next;
-  p.restored += records.length;
-  return records.length;
+  p.records += records.length;
+  return Math.max(1, records.length);
 }
 
 /**
- * Done when every store's position reached the end offset. The task's producer was fenced before the restore, so
- * no transaction is open on these partitions: the last stable offset is the end. Throws the batch handler's
- * failure, or a retryable StateRestoreError when nothing arrived for `stallTimeoutMs`.
+ * Done when the position reached the end offset. The task's producer was fenced before the restore, so no
+ * transaction is open on the partition: the last stable offset is the end. Throws the batch handler's failure, or
+ * a retryable StateRestoreError when nothing arrived for `stallTimeoutMs`.
  */
-async function waitUntilRestored(params: RestoreParameters, pending: readonly Pending[], clock: ReplayClock): Promise<void> {
+async function waitUntilRead(params: RestoreParameters, read: RangeRead, end: number): Promise<void> {
   const stallTimeoutMs = params.stallTimeoutMs ?? 30_000;
   for (;;) {
-    if (clock.failure !== undefined) throw clock.failure;
-    if (pending.every((p) => p.next >= p.end)) return;
-    if (performance.now() - clock.lastRecordAt > stallTimeoutMs) {
+    if (read.failure !== undefined) throw read.failure;
+    if (read.next >= end) return;
+    if (performance.now() - read.lastRecordAt > stallTimeoutMs) {
       throw new StateRestoreError('changelog restore stalled', {
         partition: params.partition,
-        stores: pending.map((p) => ({ store: p.store, next: p.next, end: p.end })),
+        topic: params.topic,
+        next: read.next,
+        end,
       });
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

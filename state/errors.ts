@@ -15,3 +15,22 @@ export class StateRestoreError extends RetryableError {
     super('ORACUL_STATE_RESTORE_FAILED', message, { ...options, details });
   }
 }
+
+/** A changelog record this version cannot read (unknown format, truncated value, foreign key): the restore stops. */
+export class StateCheckpointFormatError extends NonRetryableError {
+  override readonly name = 'StateCheckpointFormatError';
+  constructor(message: string, details: Record<string, unknown>, options: Omit<OraculErrorOptions, 'details'> = {}) {
+    super('ORACUL_STATE_CHECKPOINT_FORMAT', message, { ...options, details });
+  }
+}
+
+/**
+ * A task's changelog records did not land where its recorded position said (another writer, or a position lost):
+ * the transaction aborts and the task reopens, restoring its position from the changelog.
+ */
+export class ChangelogPositionError extends RetryableError {
+  override readonly name = 'ChangelogPositionError';
+  constructor(message: string, details: Record<string, unknown>, options: Omit<OraculErrorOptions, 'details'> = {}) {
+    super('ORACUL_STATE_CHANGELOG_POSITION', message, { ...options, details });
+  }
+}

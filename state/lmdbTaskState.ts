@@ -1,30 +1,32 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { checkpointOfPlain, checkpointToPlain, type StoreCheckpoint } from './checkpoint.ts';
+import { decodeStateValue, forEachEntry, type CheckpointRecordKey, type StoreDelta } from './checkpoint-format.ts';
 import type { Entry, KeyRange, KeyValueView, Plain, StateCodec } from './types.ts';
 import { StateStoreError } from './errors.ts';
 import { inKeyRange } from './key-range.ts';
 
+export type { StoreDelta } from './checkpoint-format.ts';
+
 /**
  * The on-disk state of one task (one processor × one input partition): one LMDB named database per store plus a
- * `__meta` database with the changelog position of each store.
+ * `__meta` database with the task's changelog position and each store's checkpoint (ADR 0019).
  *
- * Values are stored as the codec's Plain form (msgpack, lmdb-js's default encoding); reads decode them through
- * the codec and keep the decoded value in a bounded cache, since the hot path reads the same window again and
- * again. Writes never happen record by record: the runtime applies a whole committed batch in one LMDB write
- * transaction together with the new changelog offsets, so the store is always the state after some committed
- * batch (Kafka Streams' checkpoint, but atomic with the data instead of a separate file).
+ * Values are stored as the bytes the changelog carries (msgpack of the codec's Plain form), so a commit encodes a
+ * value once for both and a restore writes the changelog's bytes without decoding them. Reads decode through the
+ * codec and keep the decoded value in a bounded cache, since the hot path reads the same window again and again.
+ * Writes never happen record by record: the runtime applies a whole committed batch in one LMDB write transaction
+ * together with the new changelog position, so the store is always the state after some committed batch (Kafka
+ * Streams' checkpoint, but atomic with the data instead of a separate file).
  */
 
 const META_DB = '__meta';
 const CACHE_LIMIT = 250_000;
-
-/** One store's net changes of a batch: `undefined` deletes the key. */
-export type StoreDelta = Map<string, Plain | undefined>;
-
-export interface TaskStateMeta {
-  /** Next changelog offset to read per store, i.e. everything before it is applied. */
-  readonly changelogOffsets: Readonly<Record<string, number>>;
-}
+/** Layout of the stores' values; a disk written in another layout is wiped and restored from the changelog. */
+const STATE_FORMAT = 2;
+const FORMAT_KEY = 'format';
+const OFFSET_KEY = 'changelog:offset';
+const checkpointKey = (store: string): string => `checkpoint:${store}`;
 
 export interface OpenTaskStateParameters {
   readonly path: string;
@@ -34,20 +36,36 @@ export interface OpenTaskStateParameters {
   readonly wipe?: boolean;
 }
 
+/** What a commit or a restored batch moves the changelog position to. */
+export interface ChangelogPosition {
+  /** Next offset to read in the task's changelog partition. */
+  readonly offset: number;
+  /** The checkpoints of the stores whose records this batch wrote. */
+  readonly checkpoints: ReadonlyMap<string, StoreCheckpoint>;
+}
+
+/** A changelog record read by a restore, to apply to its store. */
+export interface RestoredRecord {
+  readonly key: CheckpointRecordKey;
+  readonly value: Buffer;
+}
+
+type BytesDatabase = Database<Buffer, string>;
+
 /** A decoded, cached read view over one LMDB database. */
 class LmdbStoreView<V> implements KeyValueView<V> {
   private cache = new Map<string, V | undefined>();
 
   constructor(
     readonly name: string,
-    private readonly db: Database<Plain, string>,
+    private readonly db: BytesDatabase,
     private readonly codec: StateCodec<V>,
   ) {}
 
   get(key: string): V | undefined {
     if (this.cache.has(key)) return this.cache.get(key);
-    const plain = this.db.get(key);
-    const value = plain === undefined ? undefined : this.codec.decode(plain, key);
+    const bytes = this.db.get(key);
+    const value = bytes === undefined ? undefined : this.codec.decode(decodeStateValue(bytes), key);
     if (this.cache.size >= CACHE_LIMIT) this.cache = new Map();
     this.cache.set(key, value);
     return value;
@@ -68,15 +86,15 @@ class LmdbStoreView<V> implements KeyValueView<V> {
       if (reverse && lower !== undefined && (range.gt !== undefined ? key <= range.gt : key < lower)) return;
       if (!inKeyRange(key, range)) continue;
       const cached = this.cache.get(key);
-      yield [key, cached !== undefined ? cached : this.codec.decode(value, key)];
+      yield [key, cached !== undefined ? cached : this.codec.decode(decodeStateValue(value), key)];
       if (++n >= limit) return;
     }
   }
 
   /** Keeps the cache coherent with a committed batch. */
   noteCommitted(delta: StoreDelta): void {
-    for (const [key, plain] of delta) {
-      if (plain === undefined) this.cache.set(key, undefined);
+    for (const [key, bytes] of delta) {
+      if (bytes === undefined) this.cache.set(key, undefined);
       else this.cache.delete(key); // decoded lazily on the next read
     }
   }
@@ -89,7 +107,7 @@ class LmdbStoreView<V> implements KeyValueView<V> {
 export class LmdbTaskState {
   private readonly root: RootDatabase<Plain, string>;
   private readonly meta: Database<Plain, string>;
-  private readonly dbs = new Map<string, Database<Plain, string>>();
+  private readonly dbs = new Map<string, BytesDatabase>();
   private readonly views = new Map<string, LmdbStoreView<unknown>>();
 
   private constructor(readonly params: OpenTaskStateParameters) {
@@ -102,10 +120,11 @@ export class LmdbTaskState {
     }
     this.meta = this.root.openDB<Plain, string>({ name: META_DB });
     for (const [name, codec] of Object.entries(params.stores)) {
-      const db = this.root.openDB<Plain, string>({ name });
+      const db = this.root.openDB<Buffer, string>({ name, encoding: 'binary' });
       this.dbs.set(name, db);
       this.views.set(name, new LmdbStoreView(name, db, codec));
     }
+    if (this.meta.get(FORMAT_KEY) !== STATE_FORMAT) this.resetAll();
   }
 
   static open(params: OpenTaskStateParameters): LmdbTaskState {
@@ -114,6 +133,10 @@ export class LmdbTaskState {
 
   get path(): string {
     return this.params.path;
+  }
+
+  get storeNames(): string[] {
+    return [...this.dbs.keys()];
   }
 
   view<V>(store: string): KeyValueView<V> {
@@ -130,9 +153,19 @@ export class LmdbTaskState {
     return keys;
   }
 
-  changelogOffset(store: string): number | undefined {
-    const value = this.meta.get(`changelog:${store}`);
+  /** Every committed entry of a store as the changelog's value bytes, in key order (a snapshot's content). */
+  *entries(store: string): Iterable<readonly [string, Buffer]> {
+    for (const { key, value } of this.db(store).getRange()) yield [key, value];
+  }
+
+  /** Next offset to read in the task's changelog partition (undefined: nothing applied yet). */
+  changelogOffset(): number | undefined {
+    const value = this.meta.get(OFFSET_KEY);
     return typeof value === 'number' ? value : undefined;
+  }
+
+  checkpointOf(store: string): StoreCheckpoint {
+    return checkpointOfPlain(this.meta.get(checkpointKey(store)));
   }
 
   /** Number of entries in a store (restore progress, tests). */
@@ -141,51 +174,65 @@ export class LmdbTaskState {
   }
 
   /**
-   * Applies one committed batch: every store delta and the new changelog offsets, in one LMDB write transaction.
-   * A crash leaves either the old or the new state, both consistent with their recorded offsets.
+   * Applies one committed batch: every store delta, the stores' checkpoints and the changelog position, in one LMDB
+   * write transaction. A crash leaves either the old or the new state, both consistent with their recorded position.
    */
-  commit(deltas: ReadonlyMap<string, StoreDelta>, changelogOffsets: Readonly<Record<string, number>>): void {
+  commit(deltas: ReadonlyMap<string, StoreDelta>, position: ChangelogPosition | undefined): void {
     this.root.transactionSync(() => {
       for (const [store, delta] of deltas) {
         const db = this.db(store);
-        for (const [key, plain] of delta) {
-          if (plain === undefined) db.removeSync(key);
-          else db.putSync(key, plain);
+        for (const [key, bytes] of delta) {
+          if (bytes === undefined) db.removeSync(key);
+          else db.putSync(key, bytes);
         }
       }
-      for (const [store, offset] of Object.entries(changelogOffsets)) this.meta.putSync(`changelog:${store}`, offset);
+      if (position !== undefined) this.putPosition(position);
     });
     for (const [store, delta] of deltas) this.views.get(store)?.noteCommitted(delta);
   }
 
-  /** Writes restored changelog records of one store (raw Plain values) and its new offset, in one transaction. */
-  applyRestored(store: string, records: readonly (readonly [string, Plain | undefined])[], nextOffset: number): void {
-    const db = this.db(store);
+  /**
+   * Applies changelog records read by a restore, in offset order, and the position after them, in one transaction.
+   * A snapshot's first part empties its store first. Returns the number of entries written.
+   */
+  applyRestored(records: readonly RestoredRecord[], position: ChangelogPosition): number {
+    let entries = 0;
     this.root.transactionSync(() => {
-      for (const [key, plain] of records) {
-        if (plain === undefined) db.removeSync(key);
-        else db.putSync(key, plain);
+      for (const { key, value } of records) {
+        const db = this.db(key.store);
+        if (key.kind === 'snapshot' && key.seq === 0) db.clearSync();
+        entries += forEachEntry(value, (entryKey, bytes) => {
+          if (bytes === undefined) db.removeSync(entryKey);
+          else db.putSync(entryKey, bytes);
+        });
       }
-      this.meta.putSync(`changelog:${store}`, nextOffset);
+      this.putPosition(position);
     });
-    this.views.get(store)?.clearCache();
+    for (const view of this.views.values()) view.clearCache();
+    return entries;
   }
 
-  /** Drops a store's content and offset: its changelog no longer matches (e.g. it was deleted and recreated). */
-  resetStore(store: string): void {
-    const db = this.db(store);
+  /** Drops every store and the changelog position: the disk does not match the changelog (or its layout is old). */
+  resetAll(): void {
     this.root.transactionSync(() => {
-      db.clearSync();
-      this.meta.removeSync(`changelog:${store}`);
+      for (const db of this.dbs.values()) db.clearSync();
+      this.meta.clearSync();
+      this.meta.putSync(FORMAT_KEY, STATE_FORMAT);
     });
-    this.views.get(store)?.clearCache();
+    for (const view of this.views.values()) view.clearCache();
   }
 
   async close(): Promise<void> {
     await this.root.close();
   }
 
-  private db(store: string): Database<Plain, string> {
+  private putPosition(position: ChangelogPosition): void {
+    for (const [store, checkpoint] of position.checkpoints)
+      this.meta.putSync(checkpointKey(store), checkpointToPlain(checkpoint));
+    this.meta.putSync(OFFSET_KEY, position.offset);
+  }
+
+  private db(store: string): BytesDatabase {
     const db = this.dbs.get(store);
     if (db === undefined) throw new StateStoreError(`unknown store ${store}`, { store, path: this.path });
     return db;

@@ -6,9 +6,18 @@ import { observeRestoreProgress, stageTally, type StageTally } from '../../core/
 import type { DeadLetter } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
 import { deadLetterTopicOf, type TopicName } from '../../schemas/topics.ts';
-import { changelogTopicName, encodeChangelogValue, restoreTaskState, type RestoreResult } from '../../state/changelog.ts';
-import { LmdbTaskState, type StoreDelta } from '../../state/lmdbTaskState.ts';
-import type { Plain, StateCodec } from '../../state/types.ts';
+import { changelogTopicName, restoreTaskState, type RestoreResult } from '../../state/changelog.ts';
+import {
+  commitRecords,
+  snapshotDue,
+  type ChangelogRecord,
+  type StoreCheckpoint,
+  type StoreCommit,
+} from '../../state/checkpoint.ts';
+import { ChangelogPositionError } from '../../state/errors.ts';
+import { encodeStateValue } from '../../state/checkpoint-format.ts';
+import { LmdbTaskState, type ChangelogPosition, type StoreDelta } from '../../state/lmdbTaskState.ts';
+import type { StateCodec } from '../../state/types.ts';
 import { UndeclaredOutputTopicError } from '../core/errors.ts';
 import type { InputRecord, OutputRecord, ProcessorContext, ProcessResult } from '../core/processor.ts';
 import type { KeyValueView, StateChange, StateView, StoreValues } from '../core/state.ts';
@@ -152,7 +161,7 @@ export class StreamTask {
   readonly stats: TaskStats = { records: 0, outputs: 0, deadLetters: 0, transactions: 0, lastError: null, restore: null };
   private readonly storeNames: string[];
   private readonly codecs: Record<string, StateCodec<unknown>>;
-  private readonly changelogTopics: Record<string, string>;
+  private readonly changelogTopic: string;
   private readonly baseView: StateView<ErasedStores>;
   private readonly feedCursors = new Map<string, number>();
   private lock: Promise<unknown> = Promise.resolve();
@@ -169,9 +178,7 @@ export class StreamTask {
     this.codecs = taskStoresOf(ctx.stage);
     // Processors see their own stores only; the source-offset store is the runtime's.
     this.storeNames = Object.keys(this.codecs).filter((s) => s !== SOURCE_OFFSET_STORE);
-    this.changelogTopics = Object.fromEntries(
-      Object.keys(this.codecs).map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)]),
-    );
+    this.changelogTopic = changelogTopicName(ctx.appId, ctx.stage.name);
     const view: Record<string, KeyValueView<unknown>> = {};
     for (const store of this.storeNames) view[store] = state.view(store);
     this.baseView = view;
@@ -199,7 +206,7 @@ export class StreamTask {
         logger,
         state,
         partition: ctx.partition,
-        stores: Object.fromEntries(Object.keys(stores).map((s) => [s, changelogTopicName(ctx.appId, ctx.stage.name, s)])),
+        topic: changelogTopicName(ctx.appId, ctx.stage.name),
         onProgress: (progress) => observeRestoreProgress(ctx.stage.name, progress),
       });
     } catch (error) {
@@ -293,12 +300,17 @@ export class StreamTask {
     await this.processRecords(run, messages);
     await this.punctuate(run, idleAdvance);
     const deltas = this.netDeltas(run.batch.changes());
-    if (lastOffset !== undefined) deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, lastOffset + 1]]));
-    const changelog = this.changelogRecords(deltas);
+    if (lastOffset !== undefined)
+      deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, encodeStateValue(lastOffset + 1)]]));
+    const { records: changelog, checkpoints } = this.changelogRecords(deltas);
     if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) return;
-    const changelogOffsets = await this.commitInKafka([...run.produced, ...changelog], deltas, lastOffset);
-    // Only now the state: committed in Kafka, so safe to make durable locally.
-    this.state.commit(deltas, changelogOffsets);
+    const produced = changelog.map((r) => this.changelogMessage(r));
+    const firstOffset = await this.commitInKafka([...run.produced, ...produced], lastOffset, changelog.length > 0);
+    // Only now the state: committed in Kafka, so safe to make durable locally. This task is the only writer of its
+    // changelog partition: its records are contiguous, then the transaction's marker.
+    const position: ChangelogPosition | undefined =
+      firstOffset === undefined ? undefined : { offset: firstOffset + changelog.length + 1, checkpoints };
+    this.state.commit(deltas, position);
     for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
     this.countCommitted(run, changelog.length, lastOffset, started);
   }
@@ -425,35 +437,53 @@ export class StreamTask {
     return result;
   }
 
-  /** The batch's net state deltas as changelog records, in this task's changelog partitions. */
-  private changelogRecords(deltas: ReadonlyMap<string, StoreDelta>): Produced[] {
-    const changelog: Produced[] = [];
-    for (const [store, delta] of deltas) {
-      const topic = this.changelogTopics[store] as string;
-      for (const [key, plain] of delta) {
-        changelog.push({ topic, message: { key, value: encodeChangelogValue(plain), partition: this.ctx.partition } });
-      }
-    }
-    return changelog;
+  /**
+   * The batch's changelog records: per store, its net delta as delta records and, when the store's deltas have
+   * outgrown its last snapshot, a new snapshot of its committed state first; then the index (state/checkpoint.ts).
+   * They land from the position LMDB recorded: this task is the partition's only writer.
+   */
+  private changelogRecords(deltas: ReadonlyMap<string, StoreDelta>): {
+    records: ChangelogRecord[];
+    checkpoints: Map<string, StoreCheckpoint>;
+  } {
+    const stores = Object.keys(this.codecs).map((store): StoreCommit => {
+      const checkpoint = this.state.checkpointOf(store);
+      const committed = snapshotDue(checkpoint) ? () => this.state.entries(store) : undefined;
+      return { store, checkpoint, delta: deltas.get(store), committed };
+    });
+    return commitRecords(stores, this.expectedChangelogOffset());
+  }
+
+  private expectedChangelogOffset(): number {
+    const offset = this.state.changelogOffset();
+    if (offset === undefined) throw new ChangelogPositionError('no changelog position recorded', { partition: this.partition });
+    return offset;
+  }
+
+  private changelogMessage(record: ChangelogRecord): Produced {
+    return { topic: this.changelogTopic, message: { key: record.key, value: record.value, partition: this.ctx.partition } };
   }
 
   /**
-   * 4. One Kafka transaction: outputs, dead letters, changelog, input offset. Returns the changelog offsets the
-   * committed records reach, per store (what LMDB records as restored-to).
+   * 4. One Kafka transaction: outputs, dead letters, changelog, input offset. Returns the offset of the first
+   * changelog record it wrote (undefined: none).
    */
   private async commitInKafka(
     records: readonly Produced[],
-    deltas: ReadonlyMap<string, StoreDelta>,
     lastOffset: number | undefined,
-  ): Promise<Record<string, number>> {
+    writesChangelog: boolean,
+  ): Promise<number | undefined> {
     const txn = await this.producer.transaction();
     try {
       const firstOffsets = await this.sendInRequests(txn, records);
-      const changelogOffsets: Record<string, number> = {};
-      for (const [store, delta] of deltas) {
-        const first = firstOffsets.get(this.changelogTopics[store] as string);
-        // This task is the only writer of its changelog partition: its records are contiguous, then the marker.
-        if (first !== undefined) changelogOffsets[store] = first + delta.size + 1;
+      const first = firstOffsets.get(this.changelogTopic);
+      // The index and the checkpoints name offsets computed before sending: they must be where the records landed.
+      if (writesChangelog && first !== this.state.changelogOffset()) {
+        throw new ChangelogPositionError('changelog records did not land at the recorded position', {
+          partition: this.partition,
+          expected: this.state.changelogOffset(),
+          landed: first,
+        });
       }
       if (lastOffset !== undefined) {
         const { stage } = this.ctx;
@@ -468,7 +498,7 @@ export class StreamTask {
         });
       }
       await txn.commit();
-      return changelogOffsets;
+      return first;
     } catch (error) {
       await txn.abort().catch(() => undefined);
       this.stats.lastError = error instanceof Error ? error.message : String(error);
@@ -530,7 +560,7 @@ export class StreamTask {
     for (const change of changes) {
       const delta = deltaOf(change.store);
       if (change.op === 'put')
-        delta.set(change.key, (this.codecs[change.store] as StateCodec<unknown>).encode(change.value) as Plain);
+        delta.set(change.key, encodeStateValue((this.codecs[change.store] as StateCodec<unknown>).encode(change.value)));
       else if (change.op === 'delete') delta.set(change.key, undefined);
       else {
         for (const key of this.state.keysInRange(change.store, change.gte, change.lt)) delta.set(key, undefined);

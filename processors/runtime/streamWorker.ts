@@ -8,7 +8,6 @@ import { metrics, observeConsumerLag, observeTaskClosed, observeTaskOpened } fro
 import type { Serdes } from '../../schemas/serde.ts';
 import { changelogTopicName } from '../../state/changelog.ts';
 import { GlobalFeed } from './globalFeed.ts';
-import { taskStoresOf } from './streamTask.ts';
 import { kafkaTopicOf, type AnyStageSpec } from './stage.ts';
 import { StreamTask, type TaskStats } from './streamTask.ts';
 
@@ -65,17 +64,18 @@ export function consumerGroupOf(appId: string, stage: string): string {
   return `${appId}-${stage}`;
 }
 
-/** The changelog topics of a stage: compacted, one partition per input partition. */
+/** The changelog topic of a stage: compacted, one partition per input partition (its tasks' stores, ADR 0019). */
 export function changelogTopicsOf(appId: string, stage: AnyStageSpec, topics: readonly TopicConfig[]): TopicConfig[] {
   const input = topics.find((t) => t.name === stage.inputTopic);
-  const partitions = input?.partitions ?? 1;
-  return Object.keys(taskStoresOf(stage)).map((store) => ({
-    name: changelogTopicName(appId, stage.name, store),
-    partitions,
-    replicationFactor: input?.replicationFactor ?? 1,
-    cleanupPolicy: 'compact',
-    key: 'state store key',
-  }));
+  return [
+    {
+      name: changelogTopicName(appId, stage.name),
+      partitions: input?.partitions ?? 1,
+      replicationFactor: input?.replicationFactor ?? 1,
+      cleanupPolicy: 'compact',
+      key: '<store>/<d|s>/<generation>/<seq>: delta and snapshot records of the task stores (state/checkpoint-format.ts)',
+    },
+  ];
 }
 
 export async function startStreamWorker(params: StreamWorkerParameters): Promise<StreamWorker> {
