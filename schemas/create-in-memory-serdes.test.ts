@@ -21,7 +21,7 @@ describe('createInMemorySerdes', () => {
     const registered = await serdes.registerAll();
     expect(registered).toHaveLength(Object.keys(TOPICS).length);
     const ids = new Map(registered.map((r) => [r.topic, r.id]));
-    expect(ids.get('erc20.transfers')).toBe(ids.get('erc20.transfers.by-address'));
+    expect(ids.get('erc20.transfer-batches.by-token')).toBe(ids.get('erc20.transfer-batches.by-address'));
     expect(ids.get('eth.logs.raw.dlq')).toBe(ids.get('anomalies.dlq'));
     expect(ids.get('eth.logs.raw')).not.toBe(ids.get('eth.blocks.raw'));
   });

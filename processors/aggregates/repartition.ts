@@ -1,20 +1,20 @@
-import type { TransferKind } from '../../schemas/generated/types.ts';
+import type { TransferBatchLegs, TransferKind } from '../../schemas/generated/types.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 
 /**
- * Repartitioning: the stateless step between `erc20.transfers` and the aggregates. The erc20-decoder publishes both
- * partitionings (keys `tokenPartitionKey` and `addressPartitionKey` of erc20/transfer.ts); this module turns a
- * by-address copy into the address's leg. A repartition key is the
- * Kafka record key of the repartition topic, so every record that updates one aggregate row lands in one
- * partition, hence one task, hence one state store and one watermark.
+ * Repartitioning: the stateless step between the decoder and the aggregates. The erc20-decoder publishes both
+ * partitionings as batch records (`erc20.transfer-batches.by-token` / `.by-address`, erc20/transfer-batch.ts,
+ * ADR 0018), each row routed by its per-entity key (`tokenPartitionKey` and `addressPartitionKey` of
+ * erc20/transfer.ts); this module turns a by-address row into the address legs its batch carries. Every row that
+ * updates one aggregate row lands in one partition, hence one task, hence one state store and one watermark.
  *
- * - by token: key `<chainId>:<token>`; one record per transfer (the transfer itself). Partitions
- *   `token_metrics_daily` by (chain, token).
- * - by address: key `<chainId>:<address>:<token>`; up to two records per transfer, the sender's `out` leg and the
- *   receiver's `in` leg (each transfer counts for both), none for the zero address (mint/burn counterparty,
- *   not an account). Keying by (address, token) rather than address alone spreads hot addresses (routers,
- *   exchanges) over partitions by token; it is exactly the aggregation key minus the day.
+ * - by token: key `<chainId>:<token>`; each transfer once (the transfer itself). Partitions `token_metrics_daily`
+ *   by (chain, token).
+ * - by address: key `<chainId>:<address>:<token>`; the sender's `out` leg and the receiver's `in` leg (each
+ *   transfer counts for both), none for the zero address (mint/burn counterparty, not an account). Keying by
+ *   (address, token) rather than address alone spreads hot addresses (routers, exchanges) over partitions by token;
+ *   it is exactly the aggregation key minus the day.
  */
 
 /** One side of a transfer, seen from one address. */
@@ -63,4 +63,10 @@ export function addressLegsOf(t: Erc20Transfer): AddressLeg[] {
   if (t.from_address !== ZERO_ADDRESS) legs.push(leg(t, 'out'));
   if (t.to_address !== ZERO_ADDRESS) legs.push(leg(t, 'in'));
   return legs;
+}
+
+/** The legs of a by-address batch row: its `legs` column says which of the transfer's legs its partition takes. */
+export function addressLegsOfRow(t: Erc20Transfer, legs: TransferBatchLegs): AddressLeg[] {
+  const all = addressLegsOf(t);
+  return legs === 'both' ? all : all.filter((l) => l.direction === legs);
 }

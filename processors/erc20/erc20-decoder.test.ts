@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LogBatch, Transfer, TransferReject } from '../../schemas/generated/types.ts';
+import type { LogBatch, Transfer, TransferBatch, TransferReject } from '../../schemas/generated/types.ts';
 import { createTestDriver } from '../core/testDriver.ts';
 import { createErc20DecoderProcessor, type Erc20DecoderInput } from './erc20-decoder.ts';
+import { legsOfBatch, transfersOfBatch } from './transfer-batch.ts';
 import { TRANSFER_TOPIC } from './transfer-event.ts';
 
 const TOKEN = '0x' + 'ab'.repeat(20);
@@ -45,7 +46,7 @@ const transferLog = (logIndex: number, from: string, to: string, value: bigint):
   data: amount(value),
 });
 
-describe('erc20-decoder (block logs → transfers, by-address copies, rejects)', () => {
+describe("erc20-decoder (block logs → transfers, the hops' batches, rejects)", () => {
   it('emits the transfer by token and once per distinct non-zero participant, with metadata from the global table', () => {
     const driver = createTestDriver(createErc20DecoderProcessor());
     driver.pipe({
@@ -77,13 +78,20 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
       version: 10,
       block_timestamp: 1_700_000_120_000,
     });
-    // A→B: two copies; mint to A: one (zero skipped); self-transfer A→A: one.
-    expect(byTopic('erc20.transfers.by-address').map((o) => o.key)).toEqual([
-      `1:${A}:${TOKEN}`,
-      `1:${B}:${TOKEN}`,
-      `1:${A}:${TOKEN}`,
-      `1:${A}:${TOKEN}`,
-    ]);
+    // A→B: two copies; mint to A: one (zero skipped); self-transfer A→A: one. A copy is a by-address batch row
+    // (one batch per partition, keyed by its first row's participant); `both` = one row for two participants.
+    const participantKeys = byTopic('erc20.transfer-batches.by-address').flatMap((o) => {
+      const batch = o.value as TransferBatch;
+      const legs = legsOfBatch(batch);
+      return transfersOfBatch(batch).flatMap((t, i) => {
+        const keys = [`1:${t.from_address}:${TOKEN}`, `1:${t.to_address}:${TOKEN}`];
+        return legs[i] === 'out' ? [keys[0]] : legs[i] === 'in' ? [keys[1]] : [...new Set(keys)];
+      });
+    });
+    expect(participantKeys.sort()).toEqual([`1:${A}:${TOKEN}`, `1:${B}:${TOKEN}`, `1:${A}:${TOKEN}`, `1:${A}:${TOKEN}`].sort());
+    // The by-token batch carries the three transfers, as erc20.transfers does.
+    const byToken = byTopic('erc20.transfer-batches.by-token').flatMap((o) => transfersOfBatch(o.value as TransferBatch));
+    expect(byToken).toEqual(byTopic('erc20.transfers').map((o) => o.value));
   });
 
   it('rejects ERC-721 logs with a reason and retracts a reorged block with the reorg record version', () => {
@@ -100,6 +108,10 @@ describe('erc20-decoder (block logs → transfers, by-address copies, rejects)',
     const out = driver.pipe(block(20, 'b1', [], 'reorg', 8));
     const retracted = out.filter((o) => o.topic === 'erc20.transfers').map((o) => o.value as Transfer);
     expect(retracted).toEqual([expect.objectContaining({ kind: 'retraction', amount_raw: '9', version: 8, block_number: 20 })]);
+    const retractedRows = out
+      .filter((o) => o.topic === 'erc20.transfer-batches.by-token')
+      .flatMap((o) => transfersOfBatch(o.value as TransferBatch));
+    expect(retractedRows).toEqual(retracted);
     expect(out.filter((o) => o.topic === 'erc20.rejects').map((o) => (o.value as TransferReject).kind)).toEqual(['retraction']);
     expect(driver.store('reject_counts').get('erc721_four_topics')).toBe(0);
     // Retracting twice does nothing: the block's logs were forgotten.

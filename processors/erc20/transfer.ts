@@ -87,8 +87,11 @@ function fixedDigits(n: number, width: number): string | undefined {
   return digits.length > width ? undefined : digits.padStart(width, '0');
 }
 
+/** The fields of a log position its checkpoint is made of. */
+export type CheckpointFields = Pick<EvmLog, 'block_timestamp' | 'chain_id' | 'block_number' | 'tx_index' | 'log_index'>;
+
 /** encodeCheckpoint on plain numbers without BigInt conversions; anything unusual goes through it (and its errors). */
-function checkpointOf(log: EvmLog): string {
+export function checkpointOf(log: CheckpointFields): string {
   const ts = fixedDigits(log.block_timestamp, W.timestampMs);
   const chain = fixedDigits(log.chain_id, W.chainId);
   const block = fixedDigits(log.block_number, W.blockNumber);

@@ -16,12 +16,15 @@ describe('kafkaTopicOf', () => {
   });
 
   it('gives every stage the topics a test injects, and the topic name for the others', () => {
-    const kafkaTopics = { 'erc20.transfers': 'it-1.erc20.transfers', 'market.prices.raw': 'it-1.market.prices.raw' } as const;
+    const kafkaTopics = {
+      'erc20.transfer-batches.by-token': 'it-1.erc20.transfer-batches.by-token',
+      'market.prices.raw': 'it-1.market.prices.raw',
+    } as const;
     const stages = oraculStages({ config, kafkaTopics });
     expect(stages.map((s) => [s.name, kafkaTopicOf(s, s.inputTopic)])).toEqual([
       ['erc20-decoder', 'eth.logs.raw'],
-      ['token-metrics-daily', 'it-1.erc20.transfers'],
-      ['address-flows-daily', 'erc20.transfers.by-address'],
+      ['token-metrics-daily', 'it-1.erc20.transfer-batches.by-token'],
+      ['address-flows-daily', 'erc20.transfer-batches.by-address'],
       ['token-anomalies', 'token.metrics.daily'],
       ['address-anomalies', 'address.flows.daily'],
     ]);

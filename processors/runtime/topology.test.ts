@@ -5,7 +5,9 @@ import { createTestDriver } from '../core/testDriver.ts';
 import type { OutputRecord } from '../core/processor.ts';
 import { chunkBySize } from './streamTask.ts';
 import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
-import { addressFlowsStage, erc20DecoderStage, tokenMetricsStage } from './topology.ts';
+import { testConfig } from '../../scripts/test/test-config.ts';
+import { partitionOfKey } from '../../schemas/topic-keys.ts';
+import { addressFlowsStage, erc20DecoderStage, hopPartitionsOf, oraculStages, tokenMetricsStage } from './topology.ts';
 import type { AnyStageSpec } from './stage.ts';
 
 /**
@@ -47,15 +49,37 @@ describe('topology Avro mapping', () => {
       stream.logBatches.map((b) => ({ value: b, key: `1:${b.block_number}` })),
       stream.tokens,
     );
-    const byToken = decoded.filter((r) => r.topic === 'erc20.transfers');
-    const byAddress = decoded.filter((r) => r.topic === 'erc20.transfers.by-address');
-    expect(byToken.length).toBeGreaterThan(500);
+    const transfers = decoded.filter((r) => r.topic === 'erc20.transfers');
+    const byToken = decoded.filter((r) => r.topic === 'erc20.transfer-batches.by-token');
+    const byAddress = decoded.filter((r) => r.topic === 'erc20.transfer-batches.by-address');
+    expect(transfers.length).toBeGreaterThan(500);
+    // One batch per block part and partition: fewer records than transfers on both hops.
+    expect(byToken.length).toBeLessThan(transfers.length);
     expect(byAddress.length).toBeGreaterThan(byToken.length);
     const tokens = await run(tokenMetricsStage(), byToken, stream.prices);
     expect(tokens.some((r) => r.topic === 'token.metrics.daily' && (r.value as { is_final: boolean }).is_final)).toBe(true);
     expect(tokens.some((r) => r.topic === 'erc20.transfers.late')).toBe(true);
     const flows = await run(addressFlowsStage(), byAddress, stream.prices);
     expect(flows.some((r) => r.topic === 'address.flows.daily')).toBe(true);
+  });
+});
+
+describe('internal hop partitions', () => {
+  it('the decoder of oraculStages groups batch rows by the partition counts the config declares', () => {
+    const config = testConfig();
+    const topics = config.kafka.topics.map((t) => (t.name.startsWith('erc20.transfer-batches.') ? { ...t, partitions: 3 } : t));
+    expect(hopPartitionsOf(topics)).toEqual({ byToken: 3, byAddress: 3 });
+    const [decoder] = oraculStages({ config: { ...config, kafka: { ...config.kafka, topics } } });
+    const stream = generateSyntheticStream({ seed: 2, days: 1, blocksPerDay: 24, transfersPerBlock: 8, addresses: 50 });
+    const driver = createTestDriver(decoder!.processor);
+    for (const token of stream.tokens) driver.pipe({ kind: 'token', token });
+    for (const batch of stream.logBatches) driver.pipe({ kind: 'logs', batch });
+    const batches = driver.outputs('erc20.transfer-batches.by-token');
+    expect(batches.length).toBeGreaterThan(0);
+    for (const b of batches) {
+      const { token_address, chain_id } = b.value as { token_address: string[]; chain_id: number };
+      for (const token of token_address) expect(partitionOfKey(`${chain_id}:${token}`, 3)).toBe(partitionOfKey(b.key!, 3));
+    }
   });
 });
 

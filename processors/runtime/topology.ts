@@ -6,6 +6,7 @@ import type {
   TokenMetadata as TokenMetadataRecord,
   TokenMetricsDaily as TokenMetricsRecord,
   Transfer,
+  TransferBatch,
 } from '../../schemas/generated/types.ts';
 import type { OutputRecord } from '../core/processor.ts';
 import { KEY_SEPARATOR } from '../core/windowKey.ts';
@@ -16,7 +17,7 @@ import {
 } from '../aggregates/address-flows-daily.ts';
 import { isLateEvent, type LateEvent } from '../aggregates/daily-aggregator.ts';
 import type { PriceTick } from '../aggregates/prices.ts';
-import { addressLegsOf, type AddressLeg } from '../aggregates/repartition.ts';
+import { addressLegsOfRow, type AddressLeg } from '../aggregates/repartition.ts';
 import {
   createTokenMetricsDailyProcessor,
   type TokenMetricsDaily,
@@ -31,7 +32,8 @@ import {
   type Erc20DecoderStores,
 } from '../erc20/erc20-decoder.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
-import type { OraculConfig } from '../../config/schema.ts';
+import { DEFAULT_HOP_PARTITIONS, legsOfBatch, transfersOfBatch, type HopPartitions } from '../erc20/transfer-batch.ts';
+import type { OraculConfig, TopicConfig } from '../../config/schema.ts';
 import { createAddressAnomaliesProcessor, createTokenAnomaliesProcessor } from '../anomalies/index.ts';
 import type { StageSpec, AnyStageSpec, AvroOutput, KafkaTopics } from './stage.ts';
 import type { TopicName } from '../../schemas/topics.ts';
@@ -39,19 +41,21 @@ import type { TopicName } from '../../schemas/topics.ts';
 /**
  * The Oracul topology: which processor reads which topic and writes which topics.
  *
- *   eth.logs.raw ──erc20-decoder──▶ erc20.transfers (by token) ──token-metrics-daily──▶ token.metrics.daily ──token-anomalies──▶ anomalies
- *        (+ erc20.tokens global)  ├▶ erc20.transfers.by-address ──address-flows-daily──▶ address.flows.daily ──address-anomalies──▶ anomalies
- *                                 └▶ erc20.rejects            (both + market.prices.raw global) ──▶ erc20.transfers.late
+ *   eth.logs.raw ──erc20-decoder──▶ erc20.transfer-batches.by-token ──token-metrics-daily──▶ token.metrics.daily ──token-anomalies──▶ anomalies
+ *        (+ erc20.tokens global)  ├▶ erc20.transfer-batches.by-address ──address-flows-daily──▶ address.flows.daily ──address-anomalies──▶ anomalies
+ *                                 ├▶ erc20.transfers (sink, users)   (both + market.prices.raw global) ──▶ erc20.transfers.late
+ *                                 └▶ erc20.rejects
  *
  * Each arrow is a consumer group; every stage runs exactly-once (see streamTask.ts). The ClickHouse sinks read
- * the output topics (read_committed) independently.
+ * the output topics (read_committed) independently. The two internal hops carry one batch record per decoded block
+ * part and partition (ADR 0018); an aggregate stage expands a batch into one input per transfer (or address leg).
  */
 
 /** A domain input that remembers the Avro record it came from (late events are published as that record). */
 type WithSource<T> = T & { readonly source: Transfer };
 
 /** The record as the aggregators' transfer: same names and units, the amount as a bigint (see erc20/transfer.ts). */
-function toDomainTransfer(t: Transfer): WithSource<Erc20Transfer> {
+export function toDomainTransfer(t: Transfer): WithSource<Erc20Transfer> {
   const { version: _version, ...fields } = t;
   return { ...fields, amount_raw: BigInt(t.amount_raw), source: t };
 }
@@ -90,6 +94,8 @@ const nonNegative = (ms: number): number => Math.max(0, ms);
 
 export interface TopologyParameters {
   readonly windowing?: Partial<WindowingConfig>;
+  /** Partition counts of the internal hop topics; default those of config/kafka.yml (DEFAULT_HOP_PARTITIONS). */
+  readonly hopPartitions?: HopPartitions;
   /** Kafka topics for topic names that are not their own (tests run on topics of their own); default none. */
   readonly kafkaTopics?: KafkaTopics;
 }
@@ -100,9 +106,9 @@ export function erc20DecoderStage(
   return {
     name: 'erc20-decoder',
     inputTopic: 'eth.logs.raw',
-    processor: createErc20DecoderProcessor(),
+    processor: createErc20DecoderProcessor({ hopPartitions: params.hopPartitions }),
     toInputs: (value) => [{ kind: 'logs', batch: value as LogBatch }],
-    toAvro: (output) => ({ topic: output.topic as 'erc20.transfers', key: output.key, value: output.value }),
+    toAvro: (output) => ({ topic: output.topic as TopicName, key: output.key, value: output.value }),
     globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ kind: 'token', token: value as TokenMetadataRecord }) }],
     kafkaTopics: params.kafkaTopics,
   };
@@ -185,9 +191,9 @@ export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec
   const output = { name: processor.name, graceMs: graceOf(params), topic: 'token.metrics.daily' as const };
   return {
     name: processor.name,
-    inputTopic: 'erc20.transfers',
+    inputTopic: 'erc20.transfer-batches.by-token',
     processor,
-    toInputs: (value) => [toDomainTransfer(value as Transfer)],
+    toInputs: (value) => transfersOfBatch(value as TransferBatch).map(toDomainTransfer),
     toAvro: (record: OutputRecord<TokenMetricsOutput>) =>
       windowOutput<TokenMetricsOutput, Erc20Transfer, TokenMetricsRecord>(record, output, tokenMetricsRecord),
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
@@ -200,22 +206,24 @@ export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec
   const output = { name: processor.name, graceMs: graceOf(params), topic: 'address.flows.daily' as const };
   return {
     name: processor.name,
-    inputTopic: 'erc20.transfers.by-address',
+    inputTopic: 'erc20.transfer-batches.by-address',
     processor,
-    toInputs: (value, meta) => {
-      const transfer = value as Transfer;
-      const domain = toDomainTransfer(transfer);
-      // The key names the participant this copy is for: `<chain>:<address>:<token>`.
-      const address = meta.key?.split(':')[1];
-      return addressLegsOf(domain)
-        .filter((leg) => leg.address === address)
-        .map((leg): WithSource<AddressLeg> => ({ ...leg, source: transfer }));
-    },
+    toInputs: (value) => addressLegInputsOf(value as TransferBatch),
     toAvro: (record: OutputRecord<AddressFlowsOutput>) =>
       windowOutput<AddressFlowsOutput, AddressLeg, AddressFlowsRecord>(record, output, addressFlowsRecord),
     globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
     kafkaTopics: params.kafkaTopics,
   } satisfies AnyStageSpec;
+}
+
+/** A by-address batch → the address legs it carries, in row order (out before in within a row). */
+function addressLegInputsOf(batch: TransferBatch): WithSource<AddressLeg>[] {
+  const legs = legsOfBatch(batch);
+  const inputs: WithSource<AddressLeg>[] = [];
+  transfersOfBatch(batch).forEach((transfer, i) => {
+    for (const leg of addressLegsOfRow(toDomainTransfer(transfer), legs[i]!)) inputs.push({ ...leg, source: transfer });
+  });
+  return inputs;
 }
 
 /**
@@ -260,8 +268,19 @@ export function addressAnomaliesStage(config: OraculConfig, params: TopologyPara
  * they are included when a config is given.
  */
 export function oraculStages(params: TopologyParameters & { readonly config?: OraculConfig } = {}): AnyStageSpec[] {
+  if (params.config !== undefined && params.hopPartitions === undefined)
+    params = { ...params, hopPartitions: hopPartitionsOf(params.config.kafka.topics) };
   const stages = [erc20DecoderStage(params), tokenMetricsStage(params), addressFlowsStage(params)];
   if (params.config !== undefined)
     stages.push(tokenAnomaliesStage(params.config, params), addressAnomaliesStage(params.config, params));
   return stages;
+}
+
+/** The partition counts of the internal hop topics as declared (the decoder groups batch rows by them). */
+export function hopPartitionsOf(topics: readonly TopicConfig[]): HopPartitions {
+  const count = (name: TopicName, fallback: number): number => topics.find((t) => t.name === name)?.partitions ?? fallback;
+  return {
+    byToken: count('erc20.transfer-batches.by-token', DEFAULT_HOP_PARTITIONS.byToken),
+    byAddress: count('erc20.transfer-batches.by-address', DEFAULT_HOP_PARTITIONS.byAddress),
+  };
 }

@@ -249,6 +249,61 @@ export const TOKEN_METADATA_SOURCE = ['seed', 'rpc'] as const;
 /** seed: dwh/seeds/erc20_token_metadata.csv. rpc: read from the contract over JSON-RPC. */
 export type TokenMetadataSource = (typeof TOKEN_METADATA_SOURCE)[number];
 
+/** The ERC-20 transfers of one decoded block (or block part) that land in one partition of an internal hop, as columns (topics erc20.transfer-batches.by-token, key: the '<chain_id>:<token_address>' of its first row; erc20.transfer-batches.by-address, key: the '<chain_id>:<address>:<token_address>' of its first row's first leg). Row i of every column is one transfer, in the decoder's order (log order within the block); each row rebuilds the erc20.transfers record exactly (checkpoint, amount_decimal, is_mint and is_burn are derived, as the decoder derives them). Internal: users and sinks read erc20.transfers. ADR 0018. */
+export interface TransferBatch {
+  /** Kind of every row: transfer (a canonical block's transfers) or retraction (all of them undone by a reorg). */
+  kind: TransferKind;
+  /** EIP-155 chain id (1 = Ethereum mainnet). */
+  chain_id: number;
+  /** Height of the block of every row. */
+  block_number: number;
+  /** Hash of the block of every row (of the orphaned block, for a retraction). */
+  block_hash: Hash;
+  /** Block timestamp of every row, UTC epoch milliseconds; the event time of daily windows. */
+  block_timestamp: TimestampMillis;
+  /** Fixed-width sortable checkpoint (block_timestamp, chain_id, block_number, 0, 0) of the block; each row's own is rebuilt from its tx_index and log_index (schemas/checkpoint.ts). */
+  checkpoint: string;
+  /** Version of every row (LogBatch.version of the observation; a retraction carries the reorg record's higher version). */
+  version: number;
+  /** Per row: hash of the transaction that emitted the event. */
+  tx_hash: Hash[];
+  /** Per row: position of that transaction in the block. */
+  tx_index: number[];
+  /** Per row: position of the log in the block. */
+  log_index: number[];
+  /** Per row: ERC-20 contract that emitted the event. */
+  token_address: Address[];
+  /** Per row: sender; the zero address for a mint. */
+  from_address: Address[];
+  /** Per row: receiver; the zero address for a burn. */
+  to_address: Address[];
+  /** Per row: amount in the token's base units, exact uint256 as a decimal string. */
+  amount_raw: Uint256[];
+  /** Per row: token decimals; null when unknown. */
+  decimals: Array<number | null>;
+  /** Per row: token symbol; null when unknown. */
+  symbol: Array<string | null>;
+  /** Per row: which encoding of the Transfer event the log used. */
+  form: TransferForm[];
+  /** Per row, on erc20.transfer-batches.by-address only (empty on by-token): the address legs this batch carries for the row. */
+  legs: TransferBatchLegs[];
+}
+
+/** Every TransferKind symbol, in schema order. */
+export const TRANSFER_KIND = ['transfer', 'retraction'] as const;
+/** transfer: a transfer of a canonical block. retraction: the same transfer (all fields repeated) was orphaned by a reorg; consumers undo its effect. */
+export type TransferKind = (typeof TRANSFER_KIND)[number];
+
+/** Every TransferForm symbol, in schema order. */
+export const TRANSFER_FORM = ['standard', 'legacy'] as const;
+/** standard: 3 topics (signature, indexed from, indexed to) and 32 bytes of data. legacy: 1 topic and 96 bytes of data (from, to and value not indexed), emitted by some early tokens. */
+export type TransferForm = (typeof TRANSFER_FORM)[number];
+
+/** Every TransferBatchLegs symbol, in schema order. */
+export const TRANSFER_BATCH_LEGS = ['out', 'in', 'both'] as const;
+/** Which address legs of a row belong to this partition. out: the sender's; in: the receiver's; both: the sender's then the receiver's (a self-transfer, or two participants whose keys share the partition). */
+export type TransferBatchLegs = (typeof TRANSFER_BATCH_LEGS)[number];
+
 /** A decoded ERC-20 Transfer(address,address,uint256) event, or its retraction after a reorg (topic erc20.transfers, key '<chain_id>:<token_address>'; repartitioned by participant address on erc20.transfers.by-address). Identity: (chain_id, block_hash, log_index). */
 export interface Transfer {
   /** Whether this record adds a transfer or retracts one emitted earlier. */
@@ -292,16 +347,6 @@ export interface Transfer {
   /** Version of the raw observation this record derives from (LogBatch.version): a retraction carries the reorg record's higher version, so it supersedes the transfer in erc20_transfers. */
   version: number;
 }
-
-/** Every TransferKind symbol, in schema order. */
-export const TRANSFER_KIND = ['transfer', 'retraction'] as const;
-/** transfer: a transfer of a canonical block. retraction: the same transfer (all fields repeated) was orphaned by a reorg; consumers undo its effect. */
-export type TransferKind = (typeof TRANSFER_KIND)[number];
-
-/** Every TransferForm symbol, in schema order. */
-export const TRANSFER_FORM = ['standard', 'legacy'] as const;
-/** standard: 3 topics (signature, indexed from, indexed to) and 32 bytes of data. legacy: 1 topic and 96 bytes of data (from, to and value not indexed), emitted by some early tokens. */
-export type TransferForm = (typeof TRANSFER_FORM)[number];
 
 /** A transfer that reached a windowed aggregator after its daily window had closed (past the grace period), so it was not counted (topic erc20.transfers.late, key '<chain_id>:<token_address>'). Late events are counted and kept here, never dropped silently; a backfill or a correction job can replay them. */
 export interface LateTransfer {
@@ -552,6 +597,7 @@ export interface SchemaTypes {
   'dq.checks': DataQualityCheck;
   'erc20.rejects': TransferReject;
   'erc20.tokens': TokenMetadata;
+  'erc20.transfer-batches': TransferBatch;
   'erc20.transfers': Transfer;
   'erc20.transfers.late': LateTransfer;
   'eth.blocks.raw': BlockRecord;
@@ -562,4 +608,4 @@ export interface SchemaTypes {
 }
 
 /** Every schema name, sorted. */
-export const SCHEMA_NAMES = ['address.flows.daily', 'anomalies', 'dead-letter', 'dq.checks', 'erc20.rejects', 'erc20.tokens', 'erc20.transfers', 'erc20.transfers.late', 'eth.blocks.raw', 'eth.logs.raw', 'eth.transactions.raw', 'market.prices.raw', 'token.metrics.daily'] as const;
+export const SCHEMA_NAMES = ['address.flows.daily', 'anomalies', 'dead-letter', 'dq.checks', 'erc20.rejects', 'erc20.tokens', 'erc20.transfer-batches', 'erc20.transfers', 'erc20.transfers.late', 'eth.blocks.raw', 'eth.logs.raw', 'eth.transactions.raw', 'market.prices.raw', 'token.metrics.daily'] as const;

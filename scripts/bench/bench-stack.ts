@@ -11,7 +11,7 @@ import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
 import { createErc20DecoderProcessor } from '../../processors/erc20/erc20-decoder.ts';
 import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
-import type { Serdes } from '../../schemas/index.ts';
+import type { Serdes, TransferBatch } from '../../schemas/index.ts';
 import type { TopicName } from '../../schemas/topics.ts';
 
 /**
@@ -94,9 +94,18 @@ export async function peakRssMiB(pid: number = process.pid): Promise<number | nu
   }
 }
 
+/** What the set-up produced: transfers, address legs, batch records of both hops (the stages' input), prices. */
+export interface SyntheticTransfers {
+  readonly transfers: number;
+  readonly legs: number;
+  readonly inputRecords: number;
+  readonly prices: number;
+}
+
 /**
- * Untimed set-up of the stream benchmarks: a synthetic multi-day chain decoded by the real decoder, and its transfers,
- * by-address copies and prices produced to their topics in committed transactions of 10,000 records.
+ * Untimed set-up of the stream benchmarks: a synthetic multi-day chain decoded by the real decoder, and what it
+ * publishes (`erc20.transfers`, the batches of both internal hops) and the prices produced to their topics in
+ * committed transactions of 10,000 records.
  */
 export async function produceSyntheticTransfers(params: {
   kafka: Kafka;
@@ -106,7 +115,7 @@ export async function produceSyntheticTransfers(params: {
   days: number;
   blocksPerDay: number;
   transfersPerBlock: number;
-}): Promise<{ transfers: number; legs: number; prices: number }> {
+}): Promise<SyntheticTransfers> {
   const stream = generateSyntheticStream({
     seed: params.seed,
     days: params.days,
@@ -118,7 +127,8 @@ export async function produceSyntheticTransfers(params: {
   for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });
   const records = new Map<TopicName, { key: string; value: unknown }[]>([
     ['erc20.transfers', []],
-    ['erc20.transfers.by-address', []],
+    ['erc20.transfer-batches.by-token', []],
+    ['erc20.transfer-batches.by-address', []],
     ['market.prices.raw', stream.prices.map((p) => ({ key: `${p.chain_id}:${p.token_address}`, value: p }))],
   ]);
   for (const batch of stream.logBatches) {
@@ -128,7 +138,13 @@ export async function produceSyntheticTransfers(params: {
   }
   const producer = params.kafka.producer({ transactionalId: `${params.appId}-setup`, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  for (const topic of ['market.prices.raw', 'erc20.transfers', 'erc20.transfers.by-address'] as const) {
+  const topics = [
+    'market.prices.raw',
+    'erc20.transfers',
+    'erc20.transfer-batches.by-token',
+    'erc20.transfer-batches.by-address',
+  ] as const;
+  for (const topic of topics) {
     const list = records.get(topic) ?? [];
     const serde = params.serdes.forTopic(topic);
     for (let i = 0; i < list.length; i += 10_000) {
@@ -144,9 +160,13 @@ export async function produceSyntheticTransfers(params: {
     }
   }
   await producer.disconnect();
+  const byToken = records.get('erc20.transfer-batches.by-token') ?? [];
+  const byAddress = records.get('erc20.transfer-batches.by-address') ?? [];
+  const legsOf = (value: unknown): number => (value as TransferBatch).legs.reduce((n, legs) => n + (legs === 'both' ? 2 : 1), 0);
   return {
     transfers: records.get('erc20.transfers')?.length ?? 0,
-    legs: records.get('erc20.transfers.by-address')?.length ?? 0,
+    legs: byAddress.reduce((n, r) => n + legsOf(r.value), 0),
+    inputRecords: byToken.length + byAddress.length,
     prices: stream.prices.length,
   };
 }

@@ -1,15 +1,16 @@
 /**
  * Scaling demo: the aggregate stages run as `oracul worker` processes sharing the partitions of
- * `erc20.transfers` / `erc20.transfers.by-address` (6 each). Two workers start on a backlog; their throughput is
+ * `erc20.transfer-batches.by-token` / `.by-address` (6 each). Two workers start on a backlog; their throughput is
  * measured; a third joins: the groups rebalance, the moved tasks restore their state from the changelogs on the
  * newcomer's empty disk, and the throughput is measured again. Everything runs on the bench stack
  * (ORACUL_BENCH_PORT_OFFSET, default 700; use 750 beside other benches).
  *
  *   npx tsx scripts/bench/scaling.ts [--days 3] [--blocks-per-day 2000] [--transfers-per-block 20] [--window-s 20]
  *
- * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and its transfers, by-address
- * copies and prices are produced to Kafka in transactions. Throughput = input records committed per second by the
- * two stages' consumer groups (sum over partitions), sampled every second. Prints the figures, the rebalance and
+ * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and what it publishes (the batch
+ * records of both internal hops, one per block and partition, and `erc20.transfers`) and the prices are produced to
+ * Kafka in transactions. Throughput = input (batch) records committed per second by the two stages' consumer groups
+ * (sum over partitions), sampled every second. Prints the figures, the rebalance and
  * restore time seen by the third worker (its `partitions assigned`, `state restored` and `task started` logs), and
  * the workers' peak RSS.
  */
@@ -122,7 +123,7 @@ try {
   await resetTopics(admin, config, logger, stages, appId);
 
   // ---- setup (untimed): decode the synthetic chain and produce its transfers ----
-  const { transfers, legs } = await produceSyntheticTransfers({
+  const { transfers, legs, inputRecords } = await produceSyntheticTransfers({
     kafka,
     serdes,
     appId,
@@ -131,7 +132,7 @@ try {
     blocksPerDay: BLOCKS_PER_DAY,
     transfersPerBlock: PER_BLOCK,
   });
-  const totalInput = transfers + legs;
+  const totalInput = inputRecords;
 
   // ---- two workers ----
   const a = startWorker('w1');
@@ -184,7 +185,7 @@ try {
 
   console.log(`scaling demo — aggregate stages (token-metrics-daily, address-flows-daily), exactly-once, Avro, local Kafka`);
   console.log(
-    `  input: ${fmt(transfers)} transfers + ${fmt(legs)} by-address copies = ${fmt(totalInput)} records, 6 partitions per input topic`,
+    `  input: ${fmt(transfers)} transfers (${fmt(legs)} address legs) in ${fmt(totalInput)} batch records, 6 partitions per input topic`,
   );
   console.log(
     `  2 workers: ${fmt(before.perS)} input records/s over ${WINDOW_S} s (per second: ${before.samples.map(fmt).join(' ')})`,

@@ -37,7 +37,7 @@ import { createTestDriver } from '../../core/testDriver.ts';
 import type { Erc20Transfer } from '../../erc20/transfer.ts';
 import { runDqChecks } from '../../dq/checks.ts';
 import { collectTransfersOnly } from '../../runtime/status/transfers-only.ts';
-import { addressFlowsStage, erc20DecoderStage, tokenMetricsStage } from '../../runtime/topology.ts';
+import { addressFlowsStage, erc20DecoderStage, toDomainTransfer, tokenMetricsStage } from '../../runtime/topology.ts';
 import { createRawChainSinks, runSinkUntilCaughtUp } from '../../sinks/index.ts';
 import { runBlockSource } from '../loop/block-source.ts';
 import { TRANSFER_TOPIC0 } from './normalize-transfers.ts';
@@ -133,12 +133,7 @@ function runProcessors(batches: readonly LogBatch[]): {
     if (o.topic === 'address.flows.daily') flows.push(addressStage.toAvro(o as never).value as AddressFlowsDaily);
   });
   for (const t of transfers) {
-    const [domain] = tokenStage.toInputs(t, {
-      key: `${t.chain_id}:${t.token_address}`,
-      partition: 0,
-      offset: '0',
-      timestampMs: 0,
-    } as never);
+    const domain = toDomainTransfer(t);
     tokenDriver.pipe(domain);
     for (const leg of addressLegsOf(domain as Erc20Transfer)) addressDriver.pipe(leg);
   }

@@ -1,0 +1,206 @@
+import { NonRetryableError } from '../../core/errors.ts';
+import type { Transfer, TransferBatch, TransferBatchLegs, TransferKind } from '../../schemas/generated/types.ts';
+import { partitionOfKey } from '../../schemas/topic-keys.ts';
+import { formatAmount } from './amount.ts';
+import type { EvmLog } from './log.ts';
+import { addressPartitionKey, checkpointOf, tokenPartitionKey, type Erc20Transfer } from './transfer.ts';
+import { ZERO_ADDRESS } from './transfer-event.ts';
+
+/**
+ * The internal hops between the decoder and the daily aggregates (ADR 0018): per decoded block (part), one
+ * `TransferBatch` per partition of `erc20.transfer-batches.by-token` / `.by-address`, its rows in the decoder's
+ * order, each row exactly one `erc20.transfers` record (fields shared by the block are stored once, fields the
+ * decoder derives are derived again by the same functions). A batch is keyed by its first row's per-entity key, so
+ * the default partitioner puts it in the partition each of its rows' own keys hashes to.
+ */
+
+/** Partition counts of the two internal hop topics (config/kafka.yml); the decoder groups rows by them. */
+export interface HopPartitions {
+  readonly byToken: number;
+  readonly byAddress: number;
+}
+
+/** The partition counts config/kafka.yml declares (a unit test keeps them equal). */
+export const DEFAULT_HOP_PARTITIONS: HopPartitions = { byToken: 6, byAddress: 6 };
+
+/** The fields every row of a batch shares: the block, and the kind and version of the observation. */
+export type BatchBlock = Pick<EvmLog, 'chain_id' | 'block_number' | 'block_hash' | 'block_timestamp'> & {
+  readonly kind: TransferKind;
+  readonly version: number;
+};
+
+/** A batch record and the key it is produced under. */
+export interface KeyedBatch {
+  readonly key: string;
+  readonly value: TransferBatch;
+}
+
+/** A batch whose columns disagree in length: it cannot stand for any list of transfers (dead-lettered whole). */
+export class MalformedTransferBatchError extends NonRetryableError {
+  override readonly name = 'MalformedTransferBatchError';
+  constructor(column: string, length: number, rows: number, block: { chain_id: number; block_number: number }) {
+    super('ORACUL_TRANSFER_BATCH_MALFORMED', `transfer batch column ${column} has ${length} values for ${rows} rows`, {
+      details: { column, length, rows, chain_id: block.chain_id, block_number: block.block_number },
+    });
+  }
+}
+
+function emptyBatch(block: BatchBlock): TransferBatch {
+  return {
+    kind: block.kind,
+    chain_id: block.chain_id,
+    block_number: block.block_number,
+    block_hash: block.block_hash as TransferBatch['block_hash'],
+    block_timestamp: block.block_timestamp,
+    checkpoint: checkpointOf({ ...block, tx_index: 0, log_index: 0 }),
+    version: block.version,
+    tx_hash: [],
+    tx_index: [],
+    log_index: [],
+    token_address: [],
+    from_address: [],
+    to_address: [],
+    amount_raw: [],
+    decimals: [],
+    symbol: [],
+    form: [],
+    legs: [],
+  };
+}
+
+function pushRow(batch: TransferBatch, t: Erc20Transfer): void {
+  batch.tx_hash.push(t.tx_hash as TransferBatch['tx_hash'][number]);
+  batch.tx_index.push(t.tx_index);
+  batch.log_index.push(t.log_index);
+  batch.token_address.push(t.token_address as TransferBatch['token_address'][number]);
+  batch.from_address.push(t.from_address as TransferBatch['from_address'][number]);
+  batch.to_address.push(t.to_address as TransferBatch['to_address'][number]);
+  batch.amount_raw.push(t.amount_raw.toString() as TransferBatch['amount_raw'][number]);
+  batch.decimals.push(t.decimals);
+  batch.symbol.push(t.symbol);
+  batch.form.push(t.form);
+}
+
+/** Batches by partition, in the order their first row came; a batch's key is its first row's key. */
+class PartitionedBatches {
+  private readonly batches = new Map<number, KeyedBatch>();
+  constructor(
+    private readonly block: BatchBlock,
+    private readonly partitions: number,
+  ) {}
+
+  /** The batch of the partition `key` hashes to (created under `key` if it is the first row there). */
+  batchFor(key: string): TransferBatch {
+    const partition = partitionOfKey(key, this.partitions);
+    let batch = this.batches.get(partition);
+    if (batch === undefined) {
+      batch = { key, value: emptyBatch(this.block) };
+      this.batches.set(partition, batch);
+    }
+    return batch.value;
+  }
+
+  list(): KeyedBatch[] {
+    return [...this.batches.values()];
+  }
+}
+
+/** `erc20.transfer-batches.by-token`: each transfer once, in the partition of `<chain>:<token>`. */
+export function tokenBatchesOf(transfers: readonly Erc20Transfer[], block: BatchBlock, partitions: number): KeyedBatch[] {
+  const batches = new PartitionedBatches(block, partitions);
+  for (const t of transfers) pushRow(batches.batchFor(tokenPartitionKey(t)), t);
+  return batches.list();
+}
+
+const legKey = (t: Erc20Transfer, address: string): string =>
+  addressPartitionKey({ chain_id: t.chain_id, address, token_address: t.token_address });
+
+/**
+ * `erc20.transfer-batches.by-address`: each transfer in the partition of each non-zero participant's
+ * `<chain>:<address>:<token>`, with the legs that partition takes: the sender's `out` leg, the receiver's `in` leg,
+ * or `both` (out then in, as the per-participant records came before) when they share a partition.
+ */
+export function addressBatchesOf(transfers: readonly Erc20Transfer[], block: BatchBlock, partitions: number): KeyedBatch[] {
+  const batches = new PartitionedBatches(block, partitions);
+  const add = (t: Erc20Transfer, key: string, legs: TransferBatchLegs): void => {
+    const batch = batches.batchFor(key);
+    pushRow(batch, t);
+    batch.legs.push(legs);
+  };
+  for (const t of transfers) {
+    const outKey = t.from_address === ZERO_ADDRESS ? undefined : legKey(t, t.from_address);
+    const inKey = t.to_address === ZERO_ADDRESS ? undefined : legKey(t, t.to_address);
+    if (outKey !== undefined && inKey !== undefined && partitionOfKey(outKey, partitions) === partitionOfKey(inKey, partitions))
+      add(t, outKey, 'both');
+    else {
+      if (outKey !== undefined) add(t, outKey, 'out');
+      if (inKey !== undefined) add(t, inKey, 'in');
+    }
+  }
+  return batches.list();
+}
+
+const ROW_COLUMNS = [
+  'tx_index',
+  'log_index',
+  'token_address',
+  'from_address',
+  'to_address',
+  'amount_raw',
+  'decimals',
+  'symbol',
+  'form',
+] as const satisfies readonly (keyof TransferBatch)[];
+
+/** The number of rows of a batch, after checking that every row column has one value per row. */
+export function rowCountOf(batch: TransferBatch): number {
+  const rows = batch.tx_hash.length;
+  for (const column of ROW_COLUMNS)
+    if (batch[column].length !== rows) throw new MalformedTransferBatchError(column, batch[column].length, rows, batch);
+  return rows;
+}
+
+/** Row `i` as the `erc20.transfers` record the decoder published for it, field for field. */
+function transferOfRow(batch: TransferBatch, i: number): Transfer {
+  const from = batch.from_address[i]!;
+  const to = batch.to_address[i]!;
+  const decimals = batch.decimals[i]!;
+  const position = { ...batch, tx_index: batch.tx_index[i]!, log_index: batch.log_index[i]! };
+  return {
+    kind: batch.kind,
+    chain_id: batch.chain_id,
+    block_number: batch.block_number,
+    block_hash: batch.block_hash,
+    block_timestamp: batch.block_timestamp,
+    tx_hash: batch.tx_hash[i]!,
+    tx_index: position.tx_index,
+    log_index: position.log_index,
+    checkpoint: checkpointOf(position),
+    token_address: batch.token_address[i]!,
+    from_address: from,
+    to_address: to,
+    amount_raw: batch.amount_raw[i]!,
+    amount_decimal: formatAmount(BigInt(batch.amount_raw[i]!), decimals) as Transfer['amount_decimal'],
+    decimals,
+    symbol: batch.symbol[i]!,
+    is_mint: from === ZERO_ADDRESS,
+    is_burn: to === ZERO_ADDRESS,
+    form: batch.form[i]!,
+    version: batch.version,
+  };
+}
+
+/** Every row of a batch as its `erc20.transfers` record, in order. */
+export function transfersOfBatch(batch: TransferBatch): Transfer[] {
+  const rows = rowCountOf(batch);
+  const transfers: Transfer[] = new Array<Transfer>(rows);
+  for (let i = 0; i < rows; i++) transfers[i] = transferOfRow(batch, i);
+  return transfers;
+}
+
+/** The legs column of a by-address batch, checked to have one value per row. */
+export function legsOfBatch(batch: TransferBatch): readonly TransferBatchLegs[] {
+  const rows = rowCountOf(batch);
+  if (batch.legs.length !== rows) throw new MalformedTransferBatchError('legs', batch.legs.length, rows, batch);
+  return batch.legs;
+}
