@@ -1,25 +1,33 @@
 /**
  * Benchmark: the aggregate stages end to end through the real local Kafka with Avro and exactly-once on —
- * transfers/s from `erc20.transfers` (+ its by-address repartition) to committed `token.metrics.daily` and
- * `address.flows.daily`, with W worker processes (`oracul worker`, default 2) sharing the partitions.
+ * transfers/s from the internal hops `erc20.transfer-batches.by-token` / `.by-address` (ADR 0018) to committed
+ * `token.metrics.daily` and `address.flows.daily`, with W worker processes (`oracul worker`, default 2) sharing the
+ * partitions.
  *
  *   npx tsx scripts/bench/pipeline.ts [--days 3] [--blocks-per-day 2000] [--transfers-per-block 20] [--workers 2]
  *
- * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and its transfers, by-address
- * copies and prices are produced to Kafka in transactions. Timed: from the workers' start until both stages'
- * groups have committed their whole input. Prints transfers/s, records/s and the workers' peak RSS.
+ * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and what it publishes
+ * (`erc20.transfers`, the batches of both hops) and the prices are produced to Kafka in transactions. Timed: from the
+ * workers' start until both stages' groups have committed their whole input. Prints transfers/s, input records/s,
+ * the workers' peak RSS, the CPU the workers and the broker used in the window, the load average, and (untimed,
+ * read back after the run) the Kafka records and payload bytes produced per transfer per topic: the decoder's
+ * outputs as the set-up produced them, the stages' outputs and their changelogs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT } from '../../config/load.ts';
 import { createKafka } from '../../core/kafka/client.ts';
-import { resetTopics, waitForStages } from '../../processors/runtime/testing/pipelineHarness.ts';
+import { readCommittedToEnd, resetTopics, waitForStages } from '../../processors/runtime/testing/pipelineHarness.ts';
+import type { AnyStageSpec } from '../../processors/runtime/stage.ts';
+import { changelogTopicsOf } from '../../processors/runtime/streamWorker.ts';
 import { addressFlowsStage, tokenMetricsStage } from '../../processors/runtime/topology.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
-import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './bench-stack.ts';
+import type { Admin, Kafka } from 'kafkajs';
+import type { OraculConfig } from '../../config/schema.ts';
+import { peakRssMiB, processCpuSeconds, produceSyntheticTransfers, stackPids, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
 
 const DAYS = numberArg('days', 3);
@@ -42,7 +50,7 @@ try {
   await resetTopics(admin, config, logger, stages, appId);
 
   // ---- setup (untimed): decode the synthetic chain and produce its transfers ----
-  const { transfers, legs, prices } = await produceSyntheticTransfers({
+  const { transfers, legs, inputRecords, prices } = await produceSyntheticTransfers({
     kafka,
     serdes,
     appId,
@@ -75,29 +83,107 @@ try {
     );
     children.push(child);
   }
+  const kafkaPid = (await stackPids(config, ['kafka'])).kafka;
+  const kafkaCpuBefore = kafkaPid === undefined ? null : processCpuSeconds(kafkaPid);
   await waitForStages(admin, appId, stages, { timeoutMs: 1_800_000 });
   const seconds = (performance.now() - started) / 1000;
+  const load = loadavg();
+  const workerCpu = children.map((c) => (c.pid === undefined ? null : processCpuSeconds(c.pid)));
+  const kafkaCpu = kafkaPid === undefined || kafkaCpuBefore === null ? null : (processCpuSeconds(kafkaPid) ?? 0) - kafkaCpuBefore;
   const rss = await Promise.all(children.map((c) => peakRssMiB(c.pid)));
-  await admin.disconnect();
 
   console.log(
     `pipeline benchmark — ${WORKERS} worker processes, exactly-once, Avro, local Kafka (${config.kafka.brokers.join(',')})`,
   );
   console.log(
-    `  input: ${transfers.toLocaleString('en')} transfers (+ ${legs.toLocaleString('en')} by-address copies, ${prices.toLocaleString('en')} prices), ${DAYS} days`,
+    `  input: ${transfers.toLocaleString('en')} transfers (${legs.toLocaleString('en')} address legs) in ${inputRecords.toLocaleString('en')} batch records, ${prices.toLocaleString('en')} prices, ${DAYS} days`,
   );
   console.log(
     `  time from worker start to all input committed (incl. startup, group join, global-table bootstrap): ${seconds.toFixed(1)} s`,
   );
   console.log(
-    `  throughput: ${Math.round(transfers / seconds).toLocaleString('en')} transfers/s (${Math.round((transfers + legs) / seconds).toLocaleString('en')} input records/s across both stages)`,
+    `  throughput: ${Math.round(transfers / seconds).toLocaleString('en')} transfers/s (${Math.round(inputRecords / seconds).toLocaleString('en')} input records/s across both stages)`,
   );
   console.log(`  target ≥ 100,000 transfers/s: ${transfers / seconds >= 100_000 ? 'met' : 'MISSED'}`);
   console.log(`  workers' peak RSS: ${rss.map((r) => `${r ?? '?'} MiB`).join(', ')}`);
+  const cpu = (s: number | null): string => (s === null ? '?' : `${s.toFixed(1)} s`);
+  console.log(
+    `  process CPU in the window: workers ${workerCpu.map(cpu).join(' + ')}, kafka ${cpu(kafkaCpu)}; load average at the end ${load.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  printPerTransfer(await producedPerTopic(kafka, admin, config, stages, appId), transfers);
+  await admin.disconnect();
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   for (const child of children) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   await stack.stop();
+}
+
+interface TopicVolume {
+  readonly topic: string;
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/**
+ * What the hops and the stages produced, per topic: committed records and their key + value bytes (the payload;
+ * Kafka's batch framing and transaction markers are not counted). The inputs were produced by the set-up exactly as
+ * the decoder stage would produce them; changelogs are summed into one line per stage.
+ */
+async function producedPerTopic(
+  kafka: Kafka,
+  admin: Admin,
+  config: OraculConfig,
+  stages: readonly AnyStageSpec[],
+  appId: string,
+): Promise<TopicVolume[]> {
+  const named = new Set<string>(['erc20.transfers']);
+  for (const stage of stages) for (const t of [stage.inputTopic, ...stage.processor.outputTopics]) named.add(t);
+  const existing = new Set(await admin.listTopics());
+  const volumes: TopicVolume[] = [];
+  for (const topic of named) if (existing.has(topic)) volumes.push(await volumeOf(kafka, admin, topic, topic));
+  for (const stage of stages) {
+    const changelogs = changelogTopicsOf(appId, stage, config.kafka.topics)
+      .map((t) => t.name)
+      .filter((t) => existing.has(t));
+    const parts = await Promise.all(changelogs.map((t) => volumeOf(kafka, admin, t, t)));
+    volumes.push({
+      topic: `changelogs of ${stage.name} (${changelogs.length} topics)`,
+      records: parts.reduce((n, v) => n + v.records, 0),
+      bytes: parts.reduce((n, v) => n + v.bytes, 0),
+    });
+  }
+  return volumes;
+}
+
+async function volumeOf(kafka: Kafka, admin: Admin, topic: string, label: string): Promise<TopicVolume> {
+  let records = 0;
+  let bytes = 0;
+  const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+  if (offsets.every((p) => Number(p.high) === 0)) return { topic: label, records, bytes };
+  await readCommittedToEnd(
+    kafka,
+    admin,
+    topic,
+    async ({ message }) => {
+      records++;
+      bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0);
+    },
+    300_000,
+  );
+  return { topic: label, records, bytes };
+}
+
+function printPerTransfer(volumes: readonly TopicVolume[], transfers: number): void {
+  console.log('  Kafka records and payload bytes (key + value) produced per transfer, per topic:');
+  for (const v of volumes)
+    console.log(
+      `    ${v.topic.padEnd(48)} ${(v.records / transfers).toFixed(3).padStart(8)} records  ${(v.bytes / transfers).toFixed(1).padStart(8)} bytes`,
+    );
+  const records = volumes.reduce((n, v) => n + v.records, 0);
+  const bytes = volumes.reduce((n, v) => n + v.bytes, 0);
+  console.log(
+    `    ${'all of the above'.padEnd(48)} ${(records / transfers).toFixed(3).padStart(8)} records  ${(bytes / transfers).toFixed(1).padStart(8)} bytes`,
+  );
 }
