@@ -59,6 +59,7 @@ describe('LmdbTaskState', () => {
     expect(again.view<number>('counts').get('a')).toBeUndefined();
     expect(again.count('counts')).toBe(1);
     expect(again.changelogOffset()).toBe(5);
+    expect([again.has('counts', 'a'), again.has('counts', 'b')]).toEqual([false, true]);
     expect([...again.entries('counts')].map(([k, v]) => [k, [...v]])).toEqual([['b', [...encodeStateValue(2)]]]);
     await again.close();
   });

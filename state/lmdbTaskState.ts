@@ -153,6 +153,11 @@ export class LmdbTaskState {
     return keys;
   }
 
+  /** Whether the committed state of `store` holds `key`. */
+  has(store: string, key: string): boolean {
+    return this.db(store).doesExist(key);
+  }
+
   /** Every committed entry of a store as the changelog's value bytes, in key order (a snapshot's content). */
   *entries(store: string): Iterable<readonly [string, Buffer]> {
     for (const { key, value } of this.db(store).getRange()) yield [key, value];

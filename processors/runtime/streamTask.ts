@@ -85,6 +85,9 @@ interface BatchRun {
 
 const MAX_REQUEST_BYTES = 512 * 1024;
 
+/** A key's last change in a batch was a delete. */
+const DELETED: unique symbol = Symbol('deleted');
+
 function messageBytes(message: Message): number {
   const key = message.key;
   const value = message.value;
@@ -549,25 +552,33 @@ export class StreamTask {
     });
   }
 
-  /** A batch's changes as net per-key deltas (what LMDB and the changelog need); range deletes become key deletes. */
+  /**
+   * A batch's changes as net per-key deltas (what LMDB and the changelog need): range deletes become key deletes,
+   * each key's last value is encoded once, and a delete of a key the committed state does not hold (written and
+   * removed within the batch, e.g. a window's pending-update mark) is no change at all.
+   */
   private netDeltas(changes: readonly StateChange<ErasedStores>[]): Map<string, StoreDelta> {
-    const deltas = new Map<string, StoreDelta>();
-    const deltaOf = (store: string): StoreDelta => {
-      let delta = deltas.get(store);
-      if (delta === undefined) deltas.set(store, (delta = new Map()));
-      return delta;
-    };
+    const finals = new Map<string, Map<string, unknown>>();
     for (const change of changes) {
-      const delta = deltaOf(change.store);
-      if (change.op === 'put')
-        delta.set(change.key, encodeStateValue((this.codecs[change.store] as StateCodec<unknown>).encode(change.value)));
-      else if (change.op === 'delete') delta.set(change.key, undefined);
+      let last = finals.get(change.store);
+      if (last === undefined) finals.set(change.store, (last = new Map()));
+      if (change.op === 'put') last.set(change.key, change.value);
+      else if (change.op === 'delete') last.set(change.key, DELETED);
       else {
-        for (const key of this.state.keysInRange(change.store, change.gte, change.lt)) delta.set(key, undefined);
-        for (const key of delta.keys()) if (key >= change.gte && key < change.lt) delta.set(key, undefined);
+        for (const key of this.state.keysInRange(change.store, change.gte, change.lt)) last.set(key, DELETED);
+        for (const key of last.keys()) if (key >= change.gte && key < change.lt) last.set(key, DELETED);
       }
     }
-    for (const [store, delta] of deltas) if (delta.size === 0) deltas.delete(store);
+    const deltas = new Map<string, StoreDelta>();
+    for (const [store, last] of finals) {
+      const codec = this.codecs[store] as StateCodec<unknown>;
+      const delta: StoreDelta = new Map();
+      for (const [key, value] of last) {
+        if (value !== DELETED) delta.set(key, encodeStateValue(codec.encode(value)));
+        else if (this.state.has(store, key)) delta.set(key, undefined);
+      }
+      if (delta.size > 0) deltas.set(store, delta);
+    }
     return deltas;
   }
 
