@@ -363,6 +363,40 @@ export const pricesSchema = z
   })
   .prefault({});
 
+/** When an aggregate emits updates of its open windows (processors/aggregates/windowing.ts). */
+function updateCadenceSchema(boundaryMinutes: number, intervalS: number) {
+  return z
+    .strictObject({
+      boundaryMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1440)
+        .refine((m) => 1440 % m === 0, 'must divide a day (1440 minutes)')
+        .default(boundaryMinutes)
+        .describe('Pending updates are emitted whenever stream time enters a later slot of this many minutes'),
+      intervalS: z
+        .number()
+        .min(0)
+        .default(intervalS)
+        .describe('Least wall-clock time between commits that emit pending updates (0: every commit)'),
+    })
+    .prefault({});
+}
+
+export const streamSchema = z
+  .strictObject({
+    updates: z
+      .strictObject({
+        // Hourly: the token scorer's hourly detector reads the hourly increments.
+        tokens: updateCadenceSchema(60, 0),
+        // No boundary inside the day, at most one update per window per 10 s: address windows are most of the volume.
+        addresses: updateCadenceSchema(1440, 10),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const ingestSchema = z
   .strictObject({
     stateDir: z
@@ -432,6 +466,7 @@ export const configSchema = z.strictObject({
   anomalies: anomaliesSchema,
   dq: dqSchema,
   prices: pricesSchema,
+  stream: streamSchema,
   ingest: ingestSchema,
   metrics: metricsSchema,
 });

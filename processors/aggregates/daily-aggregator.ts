@@ -52,8 +52,8 @@ import {
   type PriceTable,
   type PriceTick,
 } from './prices.ts';
-import { DAY_MS, HOUR_MS } from '../../core/time.ts';
-import { DEFAULT_WINDOWING, utcDate, windowStartOf, type WindowingConfig } from './windowing.ts';
+import { DAY_MS } from '../../core/time.ts';
+import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './windowing.ts';
 
 /**
  * The engine shared by the daily aggregates: event-time windows, watermark, close → final, late routing,
@@ -304,13 +304,18 @@ function aggregatorStores<Agg, Bucket>(codecs: {
 }
 
 /**
- * A record whose event time is in a later hour than stream time: the open windows' changes so far all happened in
- * stream time's hour (the previous crossing emitted everything before it), so updates emitted now carry exactly that
- * hour's increments at an `emitted_at` inside it. Updates then depend on event time only, never on when commits
- * happened to punctuate (a loaded machine commits less often), and the scorers' hourly series are reproducible.
+ * A record whose event time is in a later update slot (`updateBoundaryMs`, 1 h by default) than stream time: the open
+ * windows' changes so far all happened in stream time's slot (the previous crossing emitted everything before it), so
+ * updates emitted now carry exactly that slot's increments at an `emitted_at` inside it. Updates then depend on event
+ * time only, never on when commits happened to punctuate (a loaded machine commits less often), and the scorers'
+ * hourly series are reproducible.
  */
-function entersLaterHour(streamTimeMs: number, eventTimeMs: number): boolean {
-  return streamTimeMs >= 0 && Math.floor(eventTimeMs / HOUR_MS) > Math.floor(streamTimeMs / HOUR_MS);
+function updatesDue(config: WindowingConfig, clock: PartitionClock, wallClockMs: number): boolean {
+  return config.updateIntervalMs === 0 || wallClockMs - (clock.updatesEmittedAtMs ?? -Infinity) >= config.updateIntervalMs;
+}
+
+function entersLaterSlot(streamTimeMs: number, eventTimeMs: number, slotMs: number): boolean {
+  return streamTimeMs >= 0 && Math.floor(eventTimeMs / slotMs) > Math.floor(streamTimeMs / slotMs);
 }
 
 /**
@@ -335,7 +340,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     }
     const before = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
     const t = this.spec.timeMsOf(value);
-    if (this.config.updates === 'on_punctuate' && entersLaterHour(before.streamTimeMs, t)) {
+    if (this.config.updates === 'on_punctuate' && entersLaterSlot(before.streamTimeMs, t, this.config.updateBoundaryMs)) {
       this.emitDirty(c, before.streamTimeMs);
     }
     let clock = this.spec.isRetraction(value) ? this.retract(c, before, value, t) : this.add(c, before, value, t);
@@ -343,13 +348,19 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
   }
 
-  /** Punctuation: idle advance of stream time, then one update per window changed since the last punctuation. */
+  /**
+   * Punctuation: idle advance of stream time, then, once `updateIntervalMs` of wall clock passed since the last
+   * emitting punctuation, one update per window changed since the last emission.
+   */
   punctuate(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ctx: PunctuateContext): void {
     const before = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
     let clock = before;
     const target = idleAdvanceTarget(this.config, ctx);
     if (target !== undefined && clock.streamTimeMs >= 0) clock = this.advanceTo(c, clock, target);
-    if (this.config.updates === 'on_punctuate') this.emitDirty(c, clock.streamTimeMs);
+    if (this.config.updates === 'on_punctuate' && updatesDue(this.config, clock, ctx.wallClockMs)) {
+      this.emitDirty(c, clock.streamTimeMs);
+      if (this.config.updateIntervalMs > 0) clock = { ...clock, updatesEmittedAtMs: ctx.wallClockMs };
+    }
     if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
   }
 
@@ -576,13 +587,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     const { closeBefore, purgeBefore } = targetsAt(streamTimeMs, clock, this.config);
     if (closeBefore > clock.closedBeforeMs) this.closeWindowsBetween(c, clock.closedBeforeMs, closeBefore);
     if (purgeBefore > clock.purgedBeforeMs) purgeWindowsBetween(c.txn, clock.purgedBeforeMs, purgeBefore);
-    return {
-      streamTimeMs,
-      closedBeforeMs: closeBefore,
-      purgedBeforeMs: purgeBefore,
-      lateEvents: clock.lateEvents,
-      finalRetractions: clock.finalRetractions,
-    };
+    return { ...clock, streamTimeMs, closedBeforeMs: closeBefore, purgedBeforeMs: purgeBefore };
   }
 
   /** Each window with state between the two cursors: seek its first key, close it, jump past it. */
@@ -629,7 +634,7 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
   spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
   windowing: Partial<WindowingConfig> = {},
 ): Processor<Stores<Agg, Bucket>, Leg | PriceTick, Out | LateEvent<Leg>> {
-  const aggregator = new DailyAggregator(spec, { ...DEFAULT_WINDOWING, ...windowing });
+  const aggregator = new DailyAggregator(spec, windowingOf(windowing));
   return {
     name: spec.name,
     stores: aggregatorStores(spec.codecs),

@@ -20,3 +20,11 @@ export class RetractionMismatchError extends NonRetryableError {
     });
   }
 }
+
+/** A windowing setting the aggregates cannot run with (checked when the processor is built). */
+export class WindowingConfigError extends NonRetryableError {
+  override readonly name = 'WindowingConfigError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('ORACUL_WINDOWING_CONFIG', `invalid windowing: ${message}`, { details });
+  }
+}

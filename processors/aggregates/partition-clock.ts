@@ -13,6 +13,8 @@ export interface PartitionClock {
   readonly lateEvents: number;
   /** Retractions applied to windows that were already final (each re-emits a final). */
   readonly finalRetractions: number;
+  /** Wall clock of the last punctuation that emitted updates, when `updateIntervalMs` > 0 (absent: none yet). */
+  readonly updatesEmittedAtMs?: number;
 }
 
 export const CLOCK_KEY = 'clock';
@@ -66,6 +68,7 @@ export function partitionClockCodec(store: string): StateCodec<PartitionClock> {
         purgedBeforeMs: plainToNumber(o.purgedBeforeMs, store, key),
         lateEvents: plainToNumber(o.lateEvents, store, key),
         finalRetractions: plainToNumber(o.finalRetractions, store, key),
+        ...(o.updatesEmittedAtMs === undefined ? {} : { updatesEmittedAtMs: plainToNumber(o.updatesEmittedAtMs, store, key) }),
       };
     },
   };

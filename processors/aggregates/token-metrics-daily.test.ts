@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../core/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { splitOutputs, type LateEvent } from './daily-aggregator.ts';
-import { RetractionMismatchError } from './errors.ts';
+import { RetractionMismatchError, WindowingConfigError } from './errors.ts';
 import { CLOCK_KEY } from './partition-clock.ts';
 import { addr, price, retraction, transfer, ZERO } from './testing/fixtures.ts';
 import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from './token-metrics-daily.ts';
 import type { WindowingConfig } from './windowing.ts';
-import { HOUR_MS, MINUTE_MS } from '../../core/time.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
 const TOPIC = 'token.metrics.daily';
 const LATE = 'token.metrics.daily.late';
@@ -170,6 +170,36 @@ describe('token_metrics_daily windows', () => {
     ]);
     driver.punctuate({ caughtUp: false });
     expect(rows().map(pick)).toEqual([{ date: '2024-01-02', final: false, v: 2, n: 2, volume: 20n }]);
+  });
+
+  it('emits at most one update per window per wall-clock interval, and no slot boundary inside a day-long slot', () => {
+    const { driver, rows } = setup({ updates: 'on_punctuate', updateBoundaryMs: DAY_MS, updateIntervalMs: 10_000 });
+    driver.pipe(transfer({ at: '2024-01-01T10:00:00Z', amount: 1n }));
+    driver.pipe(transfer({ at: '2024-01-01T15:00:00Z', amount: 2n })); // a later hour: no boundary inside the day
+    expect(rows()).toEqual([]);
+    driver.punctuate({ caughtUp: false }); // the first emitting punctuation
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: false, v: 1, n: 2, volume: 3n }]);
+    driver.pipe(transfer({ at: '2024-01-01T16:00:00Z', amount: 4n }));
+    driver.advanceWallClock(9_999);
+    driver.punctuate({ caughtUp: false }); // within the interval: still pending
+    expect(rows()).toEqual([]);
+    driver.advanceWallClock(1);
+    driver.punctuate({ caughtUp: false });
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: false, v: 2, n: 3, volume: 7n }]);
+    // Entering the next day is a slot boundary: the pending change goes out before the record, then the final.
+    driver.pipe(transfer({ at: '2024-01-01T17:00:00Z', amount: 8n }));
+    driver.pipe(transfer({ at: '2024-01-02T02:00:00Z', amount: 16n }));
+    expect(rows().map(pick)).toEqual([
+      { date: '2024-01-01', final: false, v: 3, n: 4, volume: 15n },
+      { date: '2024-01-01', final: true, v: 4, n: 4, volume: 15n },
+    ]);
+  });
+
+  it('rejects an update slot that does not divide a day', () => {
+    expect(() => createTokenMetricsDailyProcessor({ windowing: { updateBoundaryMs: 7 * HOUR_MS } })).toThrow(
+      WindowingConfigError,
+    );
+    expect(() => createTokenMetricsDailyProcessor({ windowing: { updateIntervalMs: -1 } })).toThrow(/interval/);
   });
 
   it('carries each change in an update of the hour it happened in, whatever the punctuation cadence', () => {

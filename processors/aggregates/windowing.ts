@@ -6,6 +6,7 @@
  * seen, or an idle advance (see {@link WindowingConfig.idleTimeoutMs}). All times are epoch milliseconds.
  */
 import { DAY_MS, dayStartMs, HOUR_MS, isoDay, MINUTE_MS } from '../../core/time.ts';
+import { WindowingConfigError } from './errors.ts';
 
 export interface WindowingConfig {
   /** How long after a day ends its window stays open for out-of-order events. Default 1 h. */
@@ -25,6 +26,18 @@ export interface WindowingConfig {
    * `on_punctuate`.
    */
   readonly updates: 'every_record' | 'on_punctuate';
+  /**
+   * `on_punctuate`: pending updates are emitted whenever stream time enters a later slot of this length (a divisor of
+   * a day), so each update holds one slot's changes whatever the commit cadence. The token aggregate keeps 1 h (the
+   * hourly anomaly detector reads those increments); a day means no boundary inside the day. Default 1 h.
+   */
+  readonly updateBoundaryMs: number;
+  /**
+   * `on_punctuate`: the least wall-clock time between two punctuations that emit pending updates (0: every
+   * punctuation, i.e. every commit). A backfill that commits many times a second then emits each changed window at
+   * most once per interval; a live partition's open windows lag by at most this much. Default 0.
+   */
+  readonly updateIntervalMs: number;
   /** A price older than this (relative to the transfer) does not price it: USD is null. Default 2 h (config prices.stalenessLimitS). */
   readonly priceStalenessMs: number;
 }
@@ -34,8 +47,22 @@ export const DEFAULT_WINDOWING: WindowingConfig = Object.freeze({
   idleTimeoutMs: 5 * MINUTE_MS,
   retentionMs: 2 * DAY_MS,
   updates: 'on_punctuate',
+  updateBoundaryMs: HOUR_MS,
+  updateIntervalMs: 0,
   priceStalenessMs: 2 * HOUR_MS,
 });
+
+/** A windowing config as given, checked: the update boundary must split a day into whole slots. */
+export function windowingOf(overrides: Partial<WindowingConfig> = {}): WindowingConfig {
+  const config = { ...DEFAULT_WINDOWING, ...overrides };
+  const { updateBoundaryMs, updateIntervalMs } = config;
+  if (!(updateBoundaryMs > 0 && DAY_MS % updateBoundaryMs === 0) || !(updateIntervalMs >= 0))
+    throw new WindowingConfigError('update boundary must divide a day and the interval must be ≥ 0', {
+      updateBoundaryMs,
+      updateIntervalMs,
+    });
+  return config;
+}
 
 /** Start of the UTC day containing `timeMs` (23:59:59.999 → that day, 00:00:00.000 → the next). */
 export function windowStartOf(timeMs: number): number {

@@ -23,7 +23,7 @@ import {
   type TokenMetricsDaily,
   type TokenMetricsOutput,
 } from '../aggregates/token-metrics-daily.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { DEFAULT_WINDOWING, type WindowingConfig } from '../aggregates/windowing.ts';
 import {
   createErc20DecoderProcessor,
@@ -92,8 +92,39 @@ function lateRecord(processor: string, late: LateEvent<WithSource<object>>, grac
 const epochDay = (windowStartMs: number): number => Math.floor(windowStartMs / DAY_MS);
 const nonNegative = (ms: number): number => Math.max(0, ms);
 
+/** When an aggregate emits updates of its open windows (see WindowingConfig.updateBoundaryMs / updateIntervalMs). */
+export interface UpdateCadence {
+  readonly boundaryMs: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Tokens: hourly slots (the hourly anomaly detector reads their increments), every commit. Addresses, most of the
+ * output volume: no slot inside the day, at most one update per window per 10 s of wall clock (config `stream.updates`).
+ */
+export const DEFAULT_CADENCE: { readonly tokens: UpdateCadence; readonly addresses: UpdateCadence } = Object.freeze({
+  tokens: { boundaryMs: HOUR_MS, intervalMs: 0 },
+  addresses: { boundaryMs: DAY_MS, intervalMs: 10_000 },
+});
+
+/** The cadences of config `stream.updates`. */
+export function cadenceOf(config: OraculConfig): typeof DEFAULT_CADENCE {
+  const of = (c: { boundaryMinutes: number; intervalS: number }): UpdateCadence => ({
+    boundaryMs: c.boundaryMinutes * MINUTE_MS,
+    intervalMs: c.intervalS * 1000,
+  });
+  return { tokens: of(config.stream.updates.tokens), addresses: of(config.stream.updates.addresses) };
+}
+
+/** A stage's windowing: its cadence, unless the windowing given sets the update fields itself (tests). */
+function windowingWith(params: TopologyParameters, cadence: UpdateCadence): Partial<WindowingConfig> {
+  return { updateBoundaryMs: cadence.boundaryMs, updateIntervalMs: cadence.intervalMs, ...params.windowing };
+}
+
 export interface TopologyParameters {
   readonly windowing?: Partial<WindowingConfig>;
+  /** Update cadence per aggregate; default {@link DEFAULT_CADENCE}. */
+  readonly cadence?: Partial<typeof DEFAULT_CADENCE>;
   /** Partition counts of the internal hop topics; default those of config/kafka.yml (DEFAULT_HOP_PARTITIONS). */
   readonly hopPartitions?: HopPartitions;
   /** Kafka topics for topic names that are not their own (tests run on topics of their own); default none. */
@@ -187,7 +218,8 @@ function addressFlowsRecord(value: AddressFlowsDaily): AddressFlowsRecord {
 }
 
 export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec {
-  const processor = createTokenMetricsDailyProcessor({ windowing: params.windowing });
+  const windowing = windowingWith(params, params.cadence?.tokens ?? DEFAULT_CADENCE.tokens);
+  const processor = createTokenMetricsDailyProcessor({ windowing });
   const output = { name: processor.name, graceMs: graceOf(params), topic: 'token.metrics.daily' as const };
   return {
     name: processor.name,
@@ -202,7 +234,8 @@ export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec
 }
 
 export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec {
-  const processor = createAddressFlowsDailyProcessor({ windowing: params.windowing });
+  const windowing = windowingWith(params, params.cadence?.addresses ?? DEFAULT_CADENCE.addresses);
+  const processor = createAddressFlowsDailyProcessor({ windowing });
   const output = { name: processor.name, graceMs: graceOf(params), topic: 'address.flows.daily' as const };
   return {
     name: processor.name,
@@ -265,11 +298,16 @@ export function addressAnomaliesStage(config: OraculConfig, params: TopologyPara
 
 /**
  * Every stage of the pipeline, in dependency order. The anomaly stages need the `anomalies` config section, so
- * they are included when a config is given.
+ * they are included when a config is given; a config also gives the hop partitions and the update cadences.
  */
 export function oraculStages(params: TopologyParameters & { readonly config?: OraculConfig } = {}): AnyStageSpec[] {
-  if (params.config !== undefined && params.hopPartitions === undefined)
-    params = { ...params, hopPartitions: hopPartitionsOf(params.config.kafka.topics) };
+  if (params.config !== undefined) {
+    params = {
+      ...params,
+      hopPartitions: params.hopPartitions ?? hopPartitionsOf(params.config.kafka.topics),
+      cadence: params.cadence ?? cadenceOf(params.config),
+    };
+  }
   const stages = [erc20DecoderStage(params), tokenMetricsStage(params), addressFlowsStage(params)];
   if (params.config !== undefined)
     stages.push(tokenAnomaliesStage(params.config, params), addressAnomaliesStage(params.config, params));

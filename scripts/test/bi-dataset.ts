@@ -279,7 +279,7 @@ export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}):
   const transfers = [...keyed, ...retractions].sort((a, b) => a.at - b.at).map((k) => k.value);
 
   // The real aggregators.
-  const windowing: WindowingConfig = {
+  const windowing: Partial<WindowingConfig> = {
     graceMs: HOUR,
     idleTimeoutMs: 5 * 60_000,
     retentionMs: 3 * DAY_MS,
