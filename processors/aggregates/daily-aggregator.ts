@@ -315,6 +315,8 @@ function updatesDue(config: WindowingConfig, clock: PartitionClock, wallClockMs:
 }
 
 function entersLaterSlot(streamTimeMs: number, eventTimeMs: number, slotMs: number): boolean {
+  // A day-long slot has no boundary inside the day, and the day's own end needs no update: its final follows.
+  if (slotMs >= DAY_MS) return false;
   return streamTimeMs >= 0 && Math.floor(eventTimeMs / slotMs) > Math.floor(streamTimeMs / slotMs);
 }
 

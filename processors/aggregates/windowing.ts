@@ -29,7 +29,8 @@ export interface WindowingConfig {
   /**
    * `on_punctuate`: pending updates are emitted whenever stream time enters a later slot of this length (a divisor of
    * a day), so each update holds one slot's changes whatever the commit cadence. The token aggregate keeps 1 h (the
-   * hourly anomaly detector reads those increments); a day means no boundary inside the day. Default 1 h.
+   * hourly anomaly detector reads those increments); a day means no boundary at all (the day's final follows its end).
+   * Default 1 h.
    */
   readonly updateBoundaryMs: number;
   /**
