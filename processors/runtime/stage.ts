@@ -39,6 +39,12 @@ export interface StageSpec<S extends StoreValues, In, Out> {
   /** A processor output → the Avro record to produce. */
   toAvro(output: OutputRecord<Out>): AvroOutput;
   readonly globals?: readonly GlobalInput<In>[];
+  /**
+   * Output topics whose partition the stage computes itself (it groups records by partition before producing), with
+   * the partition counts it assumes. The worker refuses to start when a topic has another count: rows would land in
+   * partitions their entity's other records are not in.
+   */
+  readonly assumedPartitions?: Readonly<Partial<Record<TopicName, number>>>;
   /** Kafka topics of this stage's topics where they differ from the topic names (tests run on topics of their own). */
   readonly kafkaTopics?: KafkaTopics;
 }

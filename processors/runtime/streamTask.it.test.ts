@@ -16,7 +16,9 @@ import { numberCodec } from '../core/state.ts';
 import { GlobalFeed } from './globalFeed.ts';
 import type { StageSpec } from './stage.ts';
 import { StreamTask } from './streamTask.ts';
-import { changelogTopicsOf } from './streamWorker.ts';
+import { checkAssumedPartitions, changelogTopicsOf } from './streamWorker.ts';
+import { erc20DecoderStage } from './topology.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 /** JSON for every topic: this test is about the task's transactions, not about Avro. */
 const json: Serde<unknown> = {
@@ -128,4 +130,19 @@ describe('StreamTask global tables (real broker)', () => {
       await t.admin.deleteTopics({ topics: changelogs.map((c) => c.name) }).catch(() => undefined);
     }
   }, 60_000);
+});
+
+describe('a stage that partitions its own outputs (real broker)', () => {
+  const hop = useTestTopic('hop-3', { partitions: 3 });
+
+  it('starts only when the topic has the partition count the stage groups by', async () => {
+    const stage = erc20DecoderStage({ hopPartitions: { byToken: 6, byAddress: 3 } });
+    const kafkaTopics = { 'erc20.transfer-batches.by-token': hop.topic, 'erc20.transfer-batches.by-address': hop.topic };
+    await expect(checkAssumedPartitions(hop.admin, { ...stage, kafkaTopics })).rejects.toThrow(
+      /groups erc20.transfer-batches.by-token by 6 partitions, but the topic has 3/,
+    );
+    await expect(checkAssumedPartitions(hop.admin, { ...stage, kafkaTopics })).rejects.toBeInstanceOf(ConfigError);
+    const matching = erc20DecoderStage({ hopPartitions: { byToken: 3, byAddress: 3 } });
+    await expect(checkAssumedPartitions(hop.admin, { ...matching, kafkaTopics })).resolves.toBeUndefined();
+  });
 });

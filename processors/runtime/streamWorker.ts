@@ -1,11 +1,13 @@
 import { join } from 'node:path';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicConfig } from '../../config/schema.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
 import { superviseConsumer, type SupervisedConsumer } from '../../core/kafka/supervised-consumer.ts';
 import { metrics, observeConsumerLag, observeTaskClosed, observeTaskOpened } from '../../core/metrics/index.ts';
 import type { Serdes } from '../../schemas/serde.ts';
+import type { TopicName } from '../../schemas/topics.ts';
 import { changelogTopicName } from '../../state/changelog.ts';
 import { GlobalFeed } from './globalFeed.ts';
 import { kafkaTopicOf, type AnyStageSpec } from './stage.ts';
@@ -109,8 +111,25 @@ async function ensureChangelogTopics(params: StreamWorkerParameters, logger: Log
   await admin.connect();
   try {
     await ensureTopics(admin, changelogTopicsOf(params.appId, params.stage, params.topics), logger);
+    await checkAssumedPartitions(admin, params.stage);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** The stage's self-partitioned outputs must have the partition counts it groups by (see StageSpec.assumedPartitions). */
+export async function checkAssumedPartitions(admin: Admin, stage: AnyStageSpec): Promise<void> {
+  const assumed = Object.entries(stage.assumedPartitions ?? {}) as [TopicName, number][];
+  if (assumed.length === 0) return;
+  const topics = assumed.map(([topic]) => kafkaTopicOf(stage, topic));
+  const metadata = await admin.fetchTopicMetadata({ topics });
+  for (const [i, [topic, partitions]] of assumed.entries()) {
+    const actual = metadata.topics.find((t) => t.name === topics[i])?.partitions.length;
+    if (actual !== partitions)
+      throw new ConfigError(
+        `stage ${stage.name} groups ${topic} by ${partitions} partitions, but the topic has ${actual ?? 'none'}: fix config/kafka.yml or the topic`,
+        { details: { stage: stage.name, topic: topics[i], assumed: partitions, actual: actual ?? null } },
+      );
   }
 }
 

@@ -134,13 +134,18 @@ export interface TopologyParameters {
 export function erc20DecoderStage(
   params: TopologyParameters = {},
 ): StageSpec<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
+  const hopPartitions = params.hopPartitions ?? DEFAULT_HOP_PARTITIONS;
   return {
     name: 'erc20-decoder',
     inputTopic: 'eth.logs.raw',
-    processor: createErc20DecoderProcessor({ hopPartitions: params.hopPartitions }),
+    processor: createErc20DecoderProcessor({ hopPartitions }),
     toInputs: (value) => [{ kind: 'logs', batch: value as LogBatch }],
     toAvro: (output) => ({ topic: output.topic as TopicName, key: output.key, value: output.value }),
     globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ kind: 'token', token: value as TokenMetadataRecord }) }],
+    assumedPartitions: {
+      'erc20.transfer-batches.by-token': hopPartitions.byToken,
+      'erc20.transfer-batches.by-address': hopPartitions.byAddress,
+    },
     kafkaTopics: params.kafkaTopics,
   };
 }
