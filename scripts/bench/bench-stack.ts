@@ -11,6 +11,7 @@ import { readPidRecord } from '../../infra/stack/process-control.ts';
 import { createTestDriver } from '../../processors/core/testDriver.ts';
 import { createErc20DecoderProcessor } from '../../processors/erc20/erc20-decoder.ts';
 import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
+import { chunkBySize } from '../../processors/runtime/streamTask.ts';
 import type { Serdes, TransferBatch } from '../../schemas/index.ts';
 import type { TopicName } from '../../schemas/topics.ts';
 
@@ -150,12 +151,12 @@ export async function produceSyntheticTransfers(params: {
     for (let i = 0; i < list.length; i += 10_000) {
       const txn = await producer.transaction();
       const chunk = list.slice(i, i + 10_000);
-      for (let j = 0; j < chunk.length; j += 1_000) {
-        const messages = await Promise.all(
-          chunk.slice(j, j + 1_000).map(async (r) => ({ key: r.key, value: await serde.serialize(r.value as never) })),
-        );
-        await txn.send({ topic, messages });
-      }
+      const messages = await Promise.all(
+        chunk.map(async (r) => ({ key: r.key, value: await serde.serialize(r.value as never) })),
+      );
+      // Requests under the broker's message.max.bytes: batch records of big blocks are tens of KB each.
+      for (const request of chunkBySize(new Map([[topic, messages]]), 512 * 1024))
+        await txn.sendBatch({ topicMessages: request });
       await txn.commit();
     }
   }
