@@ -63,45 +63,41 @@ export function parseRecordKey(text: string): CheckpointRecordKey {
   return { store: store as string, kind: kind === 'd' ? 'delta' : 'snapshot', generation: gen, seq: n };
 }
 
-/** An entry's size in a record value. */
-export function entryBytes(key: string, value: Buffer | undefined): number {
-  return 6 + Buffer.byteLength(key) + (value === undefined ? 0 : value.length);
-}
-
 /**
  * Packs entries into record values of at most ~{@link MAX_RECORD_BYTES} each (an entry larger than that gets a
- * value of its own). Always at least one value, so an empty snapshot is a record too.
+ * value of its own). Always at least one value, so an empty snapshot is a record too. Each value is written into one
+ * buffer sized up front (a commit's delta holds thousands of entries: no per-entry allocations).
  */
 export function encodeEntries(entries: Iterable<readonly [string, Buffer | undefined]>): Buffer[] {
   const values: Buffer[] = [];
-  let chunk: Buffer[] = [header()];
+  let chunk: (readonly [string, Buffer | undefined, number])[] = [];
   let bytes = 1;
   for (const [key, value] of entries) {
-    const size = entryBytes(key, value);
+    const keyBytes = Buffer.byteLength(key);
+    const size = 6 + keyBytes + (value === undefined ? 0 : value.length);
     if (bytes > 1 && bytes + size > MAX_RECORD_BYTES) {
-      values.push(Buffer.concat(chunk, bytes));
-      chunk = [header()];
+      values.push(writeRecord(chunk, bytes));
+      chunk = [];
       bytes = 1;
     }
-    chunk.push(...encodeEntry(key, value));
+    chunk.push([key, value, keyBytes]);
     bytes += size;
   }
-  values.push(Buffer.concat(chunk, bytes));
+  values.push(writeRecord(chunk, bytes));
   return values;
 }
 
-function header(): Buffer {
-  return Buffer.from([FORMAT_VERSION]);
-}
-
-function encodeEntry(key: string, value: Buffer | undefined): Buffer[] {
-  const keyBytes = Buffer.from(key, 'utf8');
-  const head = Buffer.allocUnsafe(6);
-  head.writeUInt16LE(keyBytes.length, 0);
-  head.writeInt32LE(value === undefined ? DELETED : value.length, 2);
-  return value === undefined
-    ? [head.subarray(0, 2), keyBytes, head.subarray(2)]
-    : [head.subarray(0, 2), keyBytes, head.subarray(2), value];
+function writeRecord(entries: readonly (readonly [string, Buffer | undefined, number])[], bytes: number): Buffer {
+  const record = Buffer.allocUnsafe(bytes);
+  record[0] = FORMAT_VERSION;
+  let at = 1;
+  for (const [key, value, keyBytes] of entries) {
+    at = record.writeUInt16LE(keyBytes, at);
+    at += record.write(key, at, keyBytes, 'utf8');
+    at = record.writeInt32LE(value === undefined ? DELETED : value.length, at);
+    if (value !== undefined) at += value.copy(record, at);
+  }
+  return record;
 }
 
 /**
