@@ -1,5 +1,4 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
-
+import { Partitioners, type ICustomPartitioner } from 'kafkajs';
 /**
  * Record keys, one builder per key shape, so producers agree byte for byte on
  * what lands in which partition (Kafka hashes the key bytes). Keys are plain
@@ -27,28 +26,62 @@ export const topicKeys = {
   dqCheck: (checkName: string, chainId: number | bigint, subject: string): string => `${checkName}:${chainId}:${subject}`,
 } as const;
 
-type KeyPartitioner = ReturnType<(typeof Partitioners)['DefaultPartitioner']>;
-let defaultPartitioner: KeyPartitioner | undefined;
-const partitionMetadata = new Map<number, PartitionMetadata[]>();
+const M = 0x5bd1e995;
 
 /**
- * The partition the producer (kafkajs' default partitioner: Java-compatible murmur2, positive, modulo the partition
- * count) writes a keyed record to, for a topic of `partitions` partitions. Stream stages never set explicit
- * partitions, so a batch record of an internal hop keyed like its rows lands where each row's own key would
- * (ADR 0018).
+ * Kafka's murmur2 (the Java client's `Utils.murmur2`, which kafkajs' default partitioner ports with 64-bit `Long`
+ * arithmetic) in 32-bit integer arithmetic: the hash only ever keeps the low 32 bits, so `Math.imul` gives the
+ * same result about 10x faster. A unit test compares it with kafkajs' own on random keys.
+ */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  let h = 0x9747b28c ^ length;
+  const whole = length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    let k =
+      (data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    h = Math.imul(h, M) ^ Math.imul(k, M);
+  }
+  switch (length & 3) {
+    case 3:
+      h ^= (data[whole + 2] as number) << 16;
+    // falls through
+    case 2:
+      h ^= (data[whole + 1] as number) << 8;
+    // falls through
+    case 1:
+      h ^= data[whole] as number;
+      h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/**
+ * The partition the producer (kafkajs' default partitioner: Java-compatible murmur2 of the key's UTF-8 bytes,
+ * positive, modulo the partition count) writes a keyed record to, for a topic of `partitions` partitions. Stream
+ * stages never set explicit partitions, so a batch record of an internal hop keyed like its rows lands where each
+ * row's own key would (ADR 0018).
  */
 export function partitionOfKey(key: string, partitions: number): number {
-  defaultPartitioner ??= Partitioners.DefaultPartitioner();
-  let metadata = partitionMetadata.get(partitions);
-  if (metadata === undefined) {
-    metadata = Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-    partitionMetadata.set(partitions, metadata);
-  }
-  return defaultPartitioner({ topic: '', partitionMetadata: metadata, message: { key, value: null } });
+  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
 }
+
+/**
+ * kafkajs' default partitioner with {@link partitionOfKey} for keyed records (the same partitions, without its
+ * 64-bit `Long` murmur2); explicit partitions and keyless records go through kafkajs' own.
+ */
+export const keyPartitioner: ICustomPartitioner = () => {
+  const fallback = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const { message, partitionMetadata } = args;
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    if (message.key === null || message.key === undefined) return fallback(args);
+    const bytes = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
+    return (murmur2(bytes) & 0x7fffffff) % partitionMetadata.length;
+  };
+};

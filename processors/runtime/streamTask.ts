@@ -5,6 +5,7 @@ import { OraculError } from '../../core/errors.ts';
 import { observeRestoreProgress, stageTally, type StageTally } from '../../core/metrics/index.ts';
 import type { DeadLetter } from '../../schemas/generated/types.ts';
 import type { Serdes } from '../../schemas/serde.ts';
+import { keyPartitioner } from '../../schemas/topic-keys.ts';
 import { deadLetterTopicOf, type TopicName } from '../../schemas/topics.ts';
 import { changelogTopicName, restoreTaskState, type RestoreResult } from '../../state/changelog.ts';
 import {
@@ -194,6 +195,7 @@ export class StreamTask {
     const logger = ctx.logger.child({ task: `${ctx.stage.name}-${ctx.partition}`, partition: ctx.partition });
     const producer = ctx.kafka.producer({
       transactionalId: `${ctx.appId}-${ctx.stage.name}-${ctx.partition}`,
+      createPartitioner: keyPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: ctx.transactionTimeoutMs ?? 60_000,
