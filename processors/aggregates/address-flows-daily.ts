@@ -196,7 +196,7 @@ export interface CreateAddressFlowsParameters {
   readonly name?: string;
   /** Default `address.flows.daily`. */
   readonly outputTopic?: string;
-  /** Default `address.flows.daily.late`. */
+  /** Default `erc20.transfers.late` (the topology publishes each late event as its original transfer there). */
   readonly lateTopic?: string;
   readonly windowing?: Partial<WindowingConfig>;
 }
@@ -343,7 +343,7 @@ export function addressFlowsSpec(
   return {
     name,
     outputTopic: params.outputTopic ?? 'address.flows.daily',
-    lateTopic: params.lateTopic ?? 'address.flows.daily.late',
+    lateTopic: params.lateTopic ?? 'erc20.transfers.late',
     sets: ['c', 't'],
     codecs: { windows: addressWindowCodec, buckets: addressBucketCodec },
     keyOf: addressPartitionKey,

@@ -10,7 +10,7 @@ import type { WindowingConfig } from './windowing.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
 const TOPIC = 'token.metrics.daily';
-const LATE = 'token.metrics.daily.late';
+const LATE = 'erc20.transfers.late';
 
 function setup(windowing: Partial<WindowingConfig> = {}) {
   const driver = createTestDriver(createTokenMetricsDailyProcessor({ windowing: { updates: 'every_record', ...windowing } }));

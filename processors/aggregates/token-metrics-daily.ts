@@ -215,7 +215,7 @@ export interface CreateTokenMetricsParameters {
   readonly name?: string;
   /** Default `token.metrics.daily`. */
   readonly outputTopic?: string;
-  /** Default `token.metrics.daily.late`. */
+  /** Default `erc20.transfers.late` (the topology publishes each late event as its original transfer there). */
   readonly lateTopic?: string;
   readonly windowing?: Partial<WindowingConfig>;
 }
@@ -227,7 +227,7 @@ export function tokenMetricsSpec(
   return {
     name,
     outputTopic: params.outputTopic ?? 'token.metrics.daily',
-    lateTopic: params.lateTopic ?? 'token.metrics.daily.late',
+    lateTopic: params.lateTopic ?? 'erc20.transfers.late',
     sets: ['a', 't'],
     codecs: { windows: tokenWindowCodec, buckets: tokenBucketCodec },
     keyOf: tokenPartitionKey,
