@@ -11,7 +11,9 @@
  * workers' start until both stages' groups have committed their whole input. Prints transfers/s, input records/s,
  * the workers' peak RSS, the CPU the workers and the broker used in the window, the load average, and (untimed,
  * read back after the run) the Kafka records and payload bytes produced per transfer per topic: the decoder's
- * outputs as the set-up produced them, the stages' outputs and their changelogs.
+ * outputs as the set-up produced them, the stages' outputs and their changelogs. Then, in the same run, the paired
+ * baseline: the same inputs through a bare transactional consume → produce loop with the same client that produces
+ * what the stages produced (scripts/bench/bare-transactional-loop.ts), and the pipeline's rate as a share of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { OraculConfig } from '../../config/schema.ts';
 import { peakRssMiB, processCpuSeconds, produceSyntheticTransfers, stackPids, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
+import { runBareTransactionalLoop } from './bare-transactional-loop.ts';
 
 const DAYS = numberArg('days', 3);
 const BLOCKS_PER_DAY = numberArg('blocks-per-day', 2000);
@@ -110,7 +113,9 @@ try {
   console.log(
     `  process CPU in the window: workers ${workerCpu.map(cpu).join(' + ')}, kafka ${cpu(kafkaCpu)}; load average at the end ${load.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  printPerTransfer(await producedPerTopic(kafka, admin, config, stages, appId), transfers);
+  const volumes = await producedPerTopic(kafka, admin, config, stages, appId);
+  printPerTransfer(volumes, transfers);
+  await printBareLoop({ admin, volumes, inputRecords, transfers, pipelineSeconds: seconds });
   await admin.disconnect();
 } finally {
   for (const child of children) child.kill('SIGTERM');
@@ -118,6 +123,46 @@ try {
   for (const child of children) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   await stack.stop();
+}
+
+/**
+ * The paired baseline, in the same run: the same input topics through a bare transactional consume → produce loop
+ * with the same client, producing what the stages produced per input record (scripts/bench/bare-transactional-loop.ts).
+ * The pipeline's time includes its workers' start (process, compile, group join, global tables); the loop's only
+ * its group join.
+ */
+async function printBareLoop(run: {
+  admin: Admin;
+  volumes: readonly TopicVolume[];
+  inputRecords: number;
+  transfers: number;
+  pipelineSeconds: number;
+}): Promise<void> {
+  const inputs = new Set<string>(['erc20.transfers', ...stages.map((s) => s.inputTopic)]);
+  const outputs = run.volumes.filter((v) => !inputs.has(v.topic));
+  const records = outputs.reduce((n, v) => n + v.records, 0);
+  const bytes = outputs.reduce((n, v) => n + v.bytes, 0);
+  const bare = await runBareTransactionalLoop({
+    kafka,
+    admin: run.admin,
+    logger,
+    appId,
+    inputTopics: stages.map((s) => s.inputTopic),
+    inputRecords: run.inputRecords,
+    outputsPerInput: records / run.inputRecords,
+    bytesPerOutput: records === 0 ? 1 : bytes / records,
+    partitions: 6,
+  });
+  const bareRate = run.transfers / bare.seconds;
+  const rate = run.transfers / run.pipelineSeconds;
+  console.log(
+    `  baseline, bare transactional consume → produce (same inputs, ${bare.producedRecords.toLocaleString('en')} records of ${Math.round(bytes / Math.max(1, records))} B, ${bare.transactions} transactions, 1 process): ${bare.seconds.toFixed(1)} s, ${bare.cpuSeconds.toFixed(1)} s CPU → ${Math.round(bareRate).toLocaleString('en')} transfers/s`,
+  );
+  console.log(
+    `  pipeline / bare loop: ${((rate / bareRate) * 100).toFixed(1)} % (target ≥ 50 %); load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 interface TopicVolume {
