@@ -310,8 +310,10 @@ function aggregatorStores<Agg, Bucket>(codecs: {
  * time only, never on when commits happened to punctuate (a loaded machine commits less often), and the scorers'
  * hourly series are reproducible.
  */
-function updatesDue(config: WindowingConfig, clock: PartitionClock, wallClockMs: number): boolean {
-  return config.updateIntervalMs === 0 || wallClockMs - (clock.updatesEmittedAtMs ?? -Infinity) >= config.updateIntervalMs;
+/** The interval throttles a backlog only: a drained task shows what it processed at every punctuation. */
+function updatesDue(config: WindowingConfig, clock: PartitionClock, ctx: PunctuateContext): boolean {
+  if (config.updateIntervalMs === 0 || ctx.drained) return true;
+  return ctx.wallClockMs - (clock.updatesEmittedAtMs ?? -Infinity) >= config.updateIntervalMs;
 }
 
 function entersLaterSlot(streamTimeMs: number, eventTimeMs: number, slotMs: number): boolean {
@@ -359,7 +361,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     let clock = before;
     const target = idleAdvanceTarget(this.config, ctx);
     if (target !== undefined && clock.streamTimeMs >= 0) clock = this.advanceTo(c, clock, target);
-    if (this.config.updates === 'on_punctuate' && updatesDue(this.config, clock, ctx.wallClockMs)) {
+    if (this.config.updates === 'on_punctuate' && updatesDue(this.config, clock, ctx)) {
       this.emitDirty(c, clock.streamTimeMs);
       if (this.config.updateIntervalMs > 0) clock = { ...clock, updatesEmittedAtMs: ctx.wallClockMs };
     }

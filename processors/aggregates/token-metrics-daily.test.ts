@@ -186,12 +186,17 @@ describe('token_metrics_daily windows', () => {
     driver.advanceWallClock(1);
     driver.punctuate({ caughtUp: false });
     expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: false, v: 2, n: 3, volume: 7n }]);
+    // A drained task (no backlog) is not throttled: what it processed shows at the next punctuation.
+    driver.pipe(transfer({ at: '2024-01-01T16:30:00Z', amount: 64n }));
+    driver.advanceWallClock(1);
+    driver.punctuate({ caughtUp: false, drained: true });
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: false, v: 3, n: 4, volume: 71n }]);
     // A day-long slot has no boundary at all: the pending change goes out in the day's final, not in an update.
     driver.pipe(transfer({ at: '2024-01-01T17:00:00Z', amount: 8n }));
     driver.pipe(transfer({ at: '2024-01-02T00:30:00Z', amount: 16n }));
     expect(rows()).toEqual([]);
     driver.pipe(transfer({ at: '2024-01-02T02:00:00Z', amount: 32n }));
-    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: true, v: 3, n: 4, volume: 15n }]);
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: true, v: 4, n: 5, volume: 79n }]);
   });
 
   it('rejects an update slot that does not divide a day', () => {

@@ -34,9 +34,10 @@ export interface WindowingConfig {
    */
   readonly updateBoundaryMs: number;
   /**
-   * `on_punctuate`: the least wall-clock time between two punctuations that emit pending updates (0: every
-   * punctuation, i.e. every commit). A backfill that commits many times a second then emits each changed window at
-   * most once per interval; a live partition's open windows lag by at most this much. Default 0.
+   * `on_punctuate`: the least wall-clock time between two punctuations that emit pending updates while the task has a
+   * backlog (0: every punctuation, i.e. every commit). A backfill that commits many times a second then emits each
+   * changed window at most once per interval; a drained (caught-up) task emits at every punctuation, so what it
+   * processed shows at once. Default 0.
    */
   readonly updateIntervalMs: number;
   /** A price older than this (relative to the transfer) does not price it: USD is null. Default 2 h (config prices.stalenessLimitS). */

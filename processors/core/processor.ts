@@ -43,6 +43,11 @@ export interface PunctuateContext extends ProcessorContext {
    * (at chain head). Idle-partition watermark advance is allowed only then: never during a backfill.
    */
   readonly caughtUp: boolean;
+  /**
+   * True when the task has consumed everything in its input partition so far (no backlog), live or not. Throttles
+   * that exist for backlogs (e.g. the aggregates' `updateIntervalMs`) do not apply then: what is processed shows.
+   */
+  readonly drained: boolean;
 }
 
 export interface ProcessResult<S extends StoreValues, Out> {

@@ -29,8 +29,11 @@ export interface TestDriver<S extends StoreValues, In, Out> {
   /** Processes one record, applies its state changes, returns its outputs. */
   pipe(value: In, options?: PipeOptions): readonly OutputRecord<Out>[];
   pipeAll(values: Iterable<In>): void;
-  /** Runs the processor's punctuation at the current wall clock. `caughtUp` defaults to true. */
-  punctuate(options?: { readonly caughtUp?: boolean }): readonly OutputRecord<Out>[];
+  /**
+   * Runs the processor's punctuation at the current wall clock. `caughtUp` defaults to true; `drained` (no backlog)
+   * defaults to `caughtUp`.
+   */
+  punctuate(options?: { readonly caughtUp?: boolean; readonly drained?: boolean }): readonly OutputRecord<Out>[];
   advanceWallClock(ms: number): void;
   readonly wallClockMs: number;
   /** Retained outputs, optionally of one topic. */
@@ -135,7 +138,13 @@ export function createTestDriver<S extends StoreValues, In, Out>(
     punctuate(punctuateOptions = {}) {
       if (processor.punctuate === undefined) return [];
       return apply(
-        processor.punctuate(view, { wallClockMs, partition, lastInputWallClockMs, caughtUp: punctuateOptions.caughtUp ?? true }),
+        processor.punctuate(view, {
+          wallClockMs,
+          partition,
+          lastInputWallClockMs,
+          caughtUp: punctuateOptions.caughtUp ?? true,
+          drained: punctuateOptions.drained ?? punctuateOptions.caughtUp ?? true,
+        }),
       );
     },
     advanceWallClock(ms) {

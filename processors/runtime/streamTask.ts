@@ -412,6 +412,7 @@ export class StreamTask {
       ...run.context,
       lastInputWallClockMs: this.lastInputWallClockMs,
       caughtUp: idleAdvance && this.lastOffsetLag === 0,
+      drained: this.lastOffsetLag === 0,
     });
     await this.emit(run, result);
   }
