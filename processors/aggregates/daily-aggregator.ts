@@ -303,6 +303,12 @@ function aggregatorStores<Agg, Bucket>(codecs: {
   };
 }
 
+/** The interval throttles a backlog only: a drained task shows what it processed at every punctuation. */
+function updatesDue(config: WindowingConfig, clock: PartitionClock, ctx: PunctuateContext): boolean {
+  if (config.updateIntervalMs === 0 || ctx.drained) return true;
+  return ctx.wallClockMs - (clock.updatesEmittedAtMs ?? -Infinity) >= config.updateIntervalMs;
+}
+
 /**
  * A record whose event time is in a later update slot (`updateBoundaryMs`, 1 h by default) than stream time: the open
  * windows' changes so far all happened in stream time's slot (the previous crossing emitted everything before it), so
@@ -310,12 +316,6 @@ function aggregatorStores<Agg, Bucket>(codecs: {
  * time only, never on when commits happened to punctuate (a loaded machine commits less often), and the scorers'
  * hourly series are reproducible.
  */
-/** The interval throttles a backlog only: a drained task shows what it processed at every punctuation. */
-function updatesDue(config: WindowingConfig, clock: PartitionClock, ctx: PunctuateContext): boolean {
-  if (config.updateIntervalMs === 0 || ctx.drained) return true;
-  return ctx.wallClockMs - (clock.updatesEmittedAtMs ?? -Infinity) >= config.updateIntervalMs;
-}
-
 function entersLaterSlot(streamTimeMs: number, eventTimeMs: number, slotMs: number): boolean {
   // A day-long slot has no boundary inside the day, and the day's own end needs no update: its final follows.
   if (slotMs >= DAY_MS) return false;
