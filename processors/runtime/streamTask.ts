@@ -307,14 +307,17 @@ export class StreamTask {
     const deltas = this.netDeltas(run.batch.changes());
     if (lastOffset !== undefined)
       deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, encodeStateValue(lastOffset + 1)]]));
-    const { records: changelog, checkpoints } = this.changelogRecords(deltas);
+    // This task is the only writer of its changelog partition: its records land from the recorded position on,
+    // contiguous, then the transaction's marker.
+    const firstOffset = this.expectedChangelogOffset();
+    const { records: changelog, checkpoints } = this.changelogRecords(deltas, firstOffset);
     if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) return;
     const produced = changelog.map((r) => this.changelogMessage(r));
-    const firstOffset = await this.commitInKafka([...run.produced, ...produced], lastOffset, changelog.length > 0);
-    // Only now the state: committed in Kafka, so safe to make durable locally. This task is the only writer of its
-    // changelog partition: its records are contiguous, then the transaction's marker.
+    const expectedFirst = changelog.length > 0 ? firstOffset : undefined;
+    await this.commitInKafka([...run.produced, ...produced], lastOffset, expectedFirst);
+    // Only now the state: committed in Kafka, so safe to make durable locally.
     const position: ChangelogPosition | undefined =
-      firstOffset === undefined ? undefined : { offset: firstOffset + changelog.length + 1, checkpoints };
+      expectedFirst === undefined ? undefined : { offset: expectedFirst + changelog.length + 1, checkpoints };
     this.state.commit(deltas, position);
     for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
     this.countCommitted(run, changelog.length, lastOffset, started);
@@ -448,7 +451,10 @@ export class StreamTask {
    * outgrown its last snapshot, a new snapshot of its committed state first; then the index (state/checkpoint.ts).
    * They land from the position LMDB recorded: this task is the partition's only writer.
    */
-  private changelogRecords(deltas: ReadonlyMap<string, StoreDelta>): {
+  private changelogRecords(
+    deltas: ReadonlyMap<string, StoreDelta>,
+    firstOffset: number,
+  ): {
     records: ChangelogRecord[];
     checkpoints: Map<string, StoreCheckpoint>;
   } {
@@ -457,7 +463,7 @@ export class StreamTask {
       const committed = snapshotDue(checkpoint) ? () => this.state.entries(store) : undefined;
       return { store, checkpoint, delta: deltas.get(store), committed };
     });
-    return commitRecords(stores, this.expectedChangelogOffset());
+    return commitRecords(stores, firstOffset);
   }
 
   private expectedChangelogOffset(): number {
@@ -471,24 +477,24 @@ export class StreamTask {
   }
 
   /**
-   * 4. One Kafka transaction: outputs, dead letters, changelog, input offset. Returns the offset of the first
-   * changelog record it wrote (undefined: none).
+   * 4. One Kafka transaction: outputs, dead letters, changelog, input offset. `expectedFirst` is where its first
+   * changelog record must land (undefined: it writes none).
    */
   private async commitInKafka(
     records: readonly Produced[],
     lastOffset: number | undefined,
-    writesChangelog: boolean,
-  ): Promise<number | undefined> {
+    expectedFirst: number | undefined,
+  ): Promise<void> {
     const txn = await this.producer.transaction();
     try {
       const firstOffsets = await this.sendInRequests(txn, records);
-      const first = firstOffsets.get(this.changelogTopic);
+      const landed = firstOffsets.get(this.changelogTopic);
       // The index and the checkpoints name offsets computed before sending: they must be where the records landed.
-      if (writesChangelog && first !== this.state.changelogOffset()) {
+      if (expectedFirst !== undefined && landed !== expectedFirst) {
         throw new ChangelogPositionError('changelog records did not land at the recorded position', {
           partition: this.partition,
-          expected: this.state.changelogOffset(),
-          landed: first,
+          expected: expectedFirst,
+          landed,
         });
       }
       if (lastOffset !== undefined) {
@@ -504,7 +510,6 @@ export class StreamTask {
         });
       }
       await txn.commit();
-      return first;
     } catch (error) {
       await txn.abort().catch(() => undefined);
       this.stats.lastError = error instanceof Error ? error.message : String(error);
