@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Batch, Kafka } from 'kafkajs';
+import type { Batch, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INDEX_RECORD_KEY, afterRecord, decodeIndex, type ChangelogIndex, type StoreCheckpoint } from './checkpoint.ts';
 import { parseRecordKey } from './checkpoint-format.ts';
@@ -187,6 +187,21 @@ async function replayChangelog(params: RestoreParameters, pending: Pending, repo
   params.state.applyRestored([], { offset: pending.end, checkpoints: pending.checkpoints });
 }
 
+/** A restore's throwaway consumer (read_committed, large fetches); the restore bench's fetch baseline reads the same way. */
+export function restoreConsumerConfig(): ConsumerConfig {
+  return {
+    groupId: `oracul-restore-${randomUUID()}`,
+    readUncommitted: false,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 32 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    // Everything to read is already there: a long poll would only delay the disconnect at the end (kafkajs waits for
+    // the fetch in flight), which cost every restore the default 5 s.
+    maxWaitTimeInMs: 50,
+    allowAutoTopicCreation: false,
+  };
+}
+
 /** Where a range read stands: its position, when it last moved, and the first failure of its batch handler. */
 interface RangeRead {
   next: number;
@@ -205,17 +220,7 @@ async function readRange(
 ): Promise<void> {
   const { partition, topic } = params;
   const read: RangeRead = { next: range.from, lastRecordAt: performance.now() };
-  const consumer = params.kafka.consumer({
-    groupId: `oracul-restore-${randomUUID()}`,
-    readUncommitted: false,
-    maxBytes: 64 * 1024 * 1024,
-    maxBytesPerPartition: 32 * 1024 * 1024,
-    sessionTimeout: 30_000,
-    // Everything to read is already there: a long poll would only delay the disconnect at the end (kafkajs waits for
-    // the fetch in flight), which cost every restore the default 5 s.
-    maxWaitTimeInMs: 50,
-    allowAutoTopicCreation: false,
-  });
+  const consumer = params.kafka.consumer(restoreConsumerConfig());
   // kafkajs reports every fetched batch here, including batches of only transaction markers or aborted records
   // (never passed to eachBatch): their last offset moves the position past the changelog's final marker.
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {

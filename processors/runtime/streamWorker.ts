@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicConfig } from '../../config/schema.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -228,6 +228,20 @@ class StageTasks {
   }
 }
 
+/** A stage's consumer group member settings (also the pipeline bench's bare loop, which must read the same way). */
+export function stageConsumerConfig(groupId: string): ConsumerConfig {
+  return {
+    groupId,
+    readUncommitted: false,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    allowAutoTopicCreation: false,
+  };
+}
+
 /**
  * The stage's consumer group member. kafkajs gives up on some errors (e.g. no group coordinator while the brokers
  * restart): the stage would stop for good while the process stays up. The supervisor replaces such a consumer
@@ -246,16 +260,7 @@ function superviseStageConsumer(
     logger,
     initialDelayMs: 1_000,
     create: () => {
-      const c = params.kafka.consumer({
-        groupId,
-        readUncommitted: false,
-        sessionTimeout: 30_000,
-        rebalanceTimeout: 60_000,
-        heartbeatInterval: 3_000,
-        maxBytesPerPartition: 8 * 1024 * 1024,
-        maxBytes: 32 * 1024 * 1024,
-        allowAutoTopicCreation: false,
-      });
+      const c = params.kafka.consumer(stageConsumerConfig(groupId));
       c.on(c.events.GROUP_JOIN, (event) => {
         if (c !== consumer.current) return;
         const assigned = new Set(event.payload.memberAssignment[inputTopic] ?? []);

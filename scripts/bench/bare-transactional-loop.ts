@@ -3,6 +3,7 @@ import type { Admin, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs'
 import type { Logger } from 'pino';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
 import { chunkBySize } from '../../processors/runtime/streamTask.ts';
+import { stageConsumerConfig } from '../../processors/runtime/streamWorker.ts';
 
 /**
  * The pipeline bench's paired baseline (issue 14): the Kafka part of the stages alone. A consumer group reads the
@@ -72,17 +73,7 @@ class BareLoop {
     private readonly outputTopic: string,
   ) {
     this.value = Buffer.alloc(Math.max(1, Math.round(params.bytesPerOutput)), 7);
-    // The stream worker's consumer settings (processors/runtime/streamWorker.ts).
-    this.consumer = params.kafka.consumer({
-      groupId: `${params.appId}-bare`,
-      readUncommitted: false,
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      allowAutoTopicCreation: false,
-    });
+    this.consumer = params.kafka.consumer(stageConsumerConfig(`${params.appId}-bare`));
   }
 
   async run(): Promise<void> {

@@ -16,11 +16,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../core/kafka/client.ts';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
-import { restoreTaskState } from '../../state/changelog.ts';
+import { restoreConsumerConfig, restoreTaskState } from '../../state/changelog.ts';
 import {
   EMPTY_CHECKPOINT,
   INDEX_RECORD_KEY,
@@ -30,7 +29,7 @@ import {
   type ChangelogRecord,
 } from '../../state/checkpoint.ts';
 import { encodeEntries, encodeStateValue, forEachEntry, parseRecordKey, type StoreDelta } from '../../state/checkpoint-format.ts';
-import { LmdbTaskState } from '../../state/lmdbTaskState.ts';
+import { LmdbTaskState, type RestoredRecord } from '../../state/lmdbTaskState.ts';
 import type { Plain, StateCodec } from '../../state/types.ts';
 import { peakRssMiB, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
@@ -100,13 +99,7 @@ async function produce(kafka: Kafka, topic: string, transactions: readonly Chang
 
 /** The Kafka part alone: the range the restore needs, read with its consumer settings, nothing applied. */
 async function fetchOnly(kafka: Kafka, topic: string, from: number, end: number): Promise<{ records: number; bytes: number }> {
-  const consumer = kafka.consumer({
-    groupId: `bench-fetch-${randomUUID()}`,
-    readUncommitted: false,
-    maxBytes: 64 * 1024 * 1024,
-    maxBytesPerPartition: 32 * 1024 * 1024,
-    maxWaitTimeInMs: 50,
-  });
+  const consumer = kafka.consumer(restoreConsumerConfig());
   let next = from;
   let records = 0;
   let bytes = 0;
@@ -130,19 +123,19 @@ async function fetchOnly(kafka: Kafka, topic: string, from: number, end: number)
   return { records, bytes };
 }
 
+/** The final state as restored records (built before the disk baseline's clock starts). */
+function recordsOf(finalState: Iterable<readonly [string, Buffer]>): RestoredRecord[] {
+  return encodeEntries(finalState).map((value, seq) => ({ key: { store: STORE, kind: 'delta', generation: 0, seq }, value }));
+}
+
 /** The disk part alone: every key of the final state written once into a fresh LMDB (one transaction). */
-function lmdbOnly(finalState: Iterable<readonly [string, Buffer]>): number {
+async function lmdbOnly(records: readonly RestoredRecord[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'oracul-bench-lmdb-'));
+  const state = LmdbTaskState.open({ path: dir, stores: { [STORE]: plainCodec } });
   try {
-    const state = LmdbTaskState.open({ path: dir, stores: { [STORE]: plainCodec } });
-    const records = encodeEntries(finalState).map((value, seq) => ({
-      key: { store: STORE, kind: 'delta' as const, generation: 0, seq },
-      value,
-    }));
-    const entries = state.applyRestored(records, { offset: 0, checkpoints: new Map() });
-    void state.close();
-    return entries;
+    return state.applyRestored(records, { offset: 0, checkpoints: new Map() });
   } finally {
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -181,7 +174,8 @@ try {
   const lastIndex = transactions.at(-1)?.at(-1);
   const from = lastIndex === undefined ? 0 : Math.max(0, decodeIndex(lastIndex.value as Buffer).get(STORE) ?? 0);
   const fetched = await measure(() => fetchOnly(kafka, topic, from, end));
-  const disk = await measure(async () => lmdbOnly(finalState));
+  const finalRecords = recordsOf(finalState);
+  const disk = await measure(() => lmdbOnly(finalRecords));
   console.log(`  load after: ${load()}`);
 
   const line = (name: string, m: Measured<unknown>, detail: string): void =>
