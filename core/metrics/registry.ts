@@ -40,7 +40,7 @@ function histogram<L extends string>(
   return new Histogram({ name, help, labelNames, buckets, registers });
 }
 
-// ---- stream stages (processors/runtime) ---------------------------------------------------------------------
+// ---- stream stages (processors/engine) ---------------------------------------------------------------------
 
 export const stageRecordsIn = counter(
   'oracul_stage_records_in_total',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { addressFlowsSpec, createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
 import { splitOutputs } from './daily-aggregator.ts';
 import { addressPartitionKey } from '../erc20/transfer.ts';

@@ -1,4 +1,4 @@
-import type { Processor } from '../core/processor.ts';
+import type { Processor } from '../engine/processor.ts';
 import {
   plainObject,
   plainToBigint,
@@ -9,7 +9,7 @@ import {
   plainToString,
   type Plain,
   type StateCodec,
-} from '../core/state.ts';
+} from '../engine/state.ts';
 import { addressPartitionKey } from '../erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import {

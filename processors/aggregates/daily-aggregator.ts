@@ -1,4 +1,4 @@
-import type { OutputRecord, Processor, ProcessResult, PunctuateContext } from '../core/processor.ts';
+import type { OutputRecord, Processor, ProcessResult, PunctuateContext } from '../engine/processor.ts';
 import {
   numberCodec,
   type Entry,
@@ -8,8 +8,8 @@ import {
   type StateView,
   type StoreSpecs,
   type StoreValues,
-} from '../core/state.ts';
-import { StateTxn } from '../core/stateTxn.ts';
+} from '../engine/state.ts';
+import { StateTxn } from '../engine/stateTxn.ts';
 import {
   ALL_WINDOWS,
   KEY_SEPARATOR,
@@ -22,7 +22,7 @@ import {
   subEntryRange,
   windowRange,
   windowsBetween,
-} from '../core/windowKey.ts';
+} from '../engine/windowKey.ts';
 import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import { RetractionMismatchError } from './errors.ts';
 import {

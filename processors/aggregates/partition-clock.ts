@@ -1,4 +1,4 @@
-import { plainObject, plainToNumber, type StateCodec } from '../core/state.ts';
+import { plainObject, plainToNumber, type StateCodec } from '../engine/state.ts';
 import { closedBefore, type WindowingConfig } from './windowing.ts';
 
 /** Event-time bookkeeping of one task (one input partition), kept in its `meta` store under {@link CLOCK_KEY}. */

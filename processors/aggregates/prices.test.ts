@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryKeyValueStore } from '../core/inMemoryStore.ts';
+import { InMemoryKeyValueStore } from '../engine/inMemoryStore.ts';
 import { PRICE_DECIMALS, parseDecimal } from './decimal.ts';
 import { InvalidPriceError } from './errors.ts';
 import {

@@ -1,6 +1,6 @@
-import type { KeyValueView, StateCodec } from '../core/state.ts';
-import { plainObject, plainToBigint, plainToNumber, plainToString } from '../core/state.ts';
-import { KEY_SEPARATOR, assertLogicalKey, encodeTimeHex, encodeWindowKey, flat } from '../core/windowKey.ts';
+import type { KeyValueView, StateCodec } from '../engine/state.ts';
+import { plainObject, plainToBigint, plainToNumber, plainToString } from '../engine/state.ts';
+import { KEY_SEPARATOR, assertLogicalKey, encodeTimeHex, encodeWindowKey, flat } from '../engine/windowKey.ts';
 import { PRICE_DECIMALS, parseDecimal } from './decimal.ts';
 import { InvalidPriceError } from './errors.ts';
 import { DAY_MS } from '../../core/time.ts';

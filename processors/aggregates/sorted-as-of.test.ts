@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryKeyValueStore } from '../core/inMemoryStore.ts';
+import { InMemoryKeyValueStore } from '../engine/inMemoryStore.ts';
 import { SortedAsOf } from './daily-aggregator.ts';
 import { asOfPrice, assetKey, nextLatest, priceKey, type AsOfPrice, type PricePoint } from './prices.ts';
 import { DAY_MS } from '../../core/time.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS, isoDay } from '../../core/time.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
 import { splitOutputs } from './daily-aggregator.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { splitOutputs, type LateEvent } from './daily-aggregator.ts';
 import { RetractionMismatchError, WindowingConfigError } from './errors.ts';

@@ -1,4 +1,4 @@
-import type { Processor } from '../core/processor.ts';
+import type { Processor } from '../engine/processor.ts';
 import {
   plainObject,
   plainToBigint,
@@ -8,7 +8,7 @@ import {
   plainToNumber,
   plainToString,
   type StateCodec,
-} from '../core/state.ts';
+} from '../engine/state.ts';
 import { tokenPartitionKey, type Erc20Transfer } from '../erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../schemas/generated/types.ts';
-import { StateTxn } from '../core/stateTxn.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { StateTxn } from '../engine/stateTxn.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { createAddressAnomaliesProcessorFromParams, type AddressFlowsInput } from './address-anomalies.ts';
 import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/params.ts';
 import { addVolume, logAddExp, logContribution, nthLargest, rankKey } from './scoring/top-n.ts';

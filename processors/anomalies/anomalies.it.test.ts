@@ -16,7 +16,7 @@ import { testConfig } from '../../scripts/test/test-config.ts';
 import { splitOutputs } from '../aggregates/daily-aggregator.ts';
 import { addr, transfer } from '../aggregates/testing/fixtures.ts';
 import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from '../aggregates/token-metrics-daily.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { startAlertService, type AlertService } from '../alerts/service.ts';
 import { startWebhookServer, type WebhookServer } from '../alerts/testing/webhook-server.ts';

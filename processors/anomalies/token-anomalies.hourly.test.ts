@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.ts';
 import type { Anomaly } from '../../schemas/generated/types.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { createStreamingDetectorState, scoreNextPoint } from './detector/streaming-detector.ts';
 import { hourlyParams } from './intraday-detector/params.ts';
 import { anomalyId, HOURLY_METHOD } from './scoring/engine.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../schemas/generated/types.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { DEFAULT_SCORING_PARAMS, type AnomalyScoringParams } from './scoring/params.ts';
 import { createTokenAnomaliesProcessorFromParams, type TokenMetricsInput } from './token-anomalies.ts';
 import { loadConfig } from '../../config/load.ts';

@@ -1,6 +1,6 @@
 import type { OraculConfig } from '../../config/schema.ts';
 import type { Anomaly } from '../../schemas/generated/types.ts';
-import type { Processor } from '../core/processor.ts';
+import type { Processor } from '../engine/processor.ts';
 import { createScoringProcessor, decimalToNumber, type EntitySpec, type ScorerStores } from './scoring/engine.ts';
 import { scoringParamsFromConfig, type AnomalyScoringParams } from './scoring/params.ts';
 import type { HourlyDetectorParams } from './intraday-detector/hourly.ts';

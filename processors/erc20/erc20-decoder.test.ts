@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogBatch, Transfer, TransferBatch, TransferReject } from '../../schemas/generated/types.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { createErc20DecoderProcessor, type Erc20DecoderInput } from './erc20-decoder.ts';
 import { legsOfBatch, transfersOfBatch } from './transfer-batch.ts';
 import { TRANSFER_TOPIC } from './transfer-event.ts';

@@ -6,9 +6,9 @@ import type {
   TransferKind,
   TransferReject,
 } from '../../schemas/generated/types.ts';
-import type { Processor, ProcessResult } from '../core/processor.ts';
-import { numberCodec, plainObject, plainToNumber, plainToString, type Plain, type StateCodec } from '../core/state.ts';
-import { StateTxn } from '../core/stateTxn.ts';
+import type { Processor, ProcessResult } from '../engine/processor.ts';
+import { numberCodec, plainObject, plainToNumber, plainToString, type Plain, type StateCodec } from '../engine/state.ts';
+import { StateTxn } from '../engine/stateTxn.ts';
 import { decodeTransferLog } from './decode-transfer.ts';
 import type { EvmLog } from './log.ts';
 import { TOKEN_METADATA_STORE, tokenKey, tokenMetadataCodec, type TokenMetadata } from './token-metadata.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogBatch, Transfer } from '../../schemas/generated/types.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from './erc20-decoder.ts';
 import { decodeTransferLog, type TransferDecodeResult } from './decode-transfer.ts';
 import { decodeTransferWithViem } from './decode-transfer-with-viem.ts';

@@ -5,8 +5,8 @@ import {
   plainToNumber,
   plainToString,
   type StateCodec,
-} from '../core/state.ts';
-import { flat } from '../core/windowKey.ts';
+} from '../engine/state.ts';
+import { flat } from '../engine/windowKey.ts';
 
 /** Symbol, name and decimals of one token. Null means unknown (not fetched, not implemented, or garbage). */
 export interface TokenMetadata {

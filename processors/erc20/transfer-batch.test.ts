@@ -4,8 +4,8 @@ import { loadConfig } from '../../config/index.ts';
 import { readAvroSchema } from '../../schemas/avro-schema.ts';
 import type { LogBatch, Transfer, TransferBatch } from '../../schemas/generated/types.ts';
 import { partitionOfKey } from '../../schemas/topic-keys.ts';
-import { createTestDriver } from '../core/testDriver.ts';
-import { generateSyntheticStream } from '../runtime/testing/syntheticTransferStream.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
+import { generateSyntheticStream } from '../engine/testing/syntheticTransferStream.ts';
 import { createErc20DecoderProcessor, type Erc20DecoderInput } from './erc20-decoder.ts';
 import {
   DEFAULT_HOP_PARTITIONS,

@@ -5,15 +5,15 @@ import { createWarehouseClient } from '../../dwh/client.ts';
 import { migrate } from '../../dwh/migrate.ts';
 import type { Transfer } from '../../schemas/generated/types.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
-import { createTestDriver } from '../core/testDriver.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
 import { createErc20DecoderProcessor } from '../erc20/erc20-decoder.ts';
 import {
   expectedAddressFlows,
   expectedTokenMetrics,
   streamedAddressFlows,
   streamedTokenMetrics,
-} from '../runtime/testing/recompute.ts';
-import { generateSyntheticStream, SYNTHETIC_TOKENS } from '../runtime/testing/syntheticTransferStream.ts';
+} from '../engine/testing/recompute.ts';
+import { generateSyntheticStream, SYNTHETIC_TOKENS } from '../engine/testing/syntheticTransferStream.ts';
 import { tokenRow, transferRow } from '../sinks/derived-sinks.ts';
 import { priceRows } from '../sinks/raw-rows.ts';
 import { recompute, type RecomputeResult } from './recompute.ts';

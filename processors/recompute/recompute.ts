@@ -13,9 +13,10 @@ import type { AddressFlowsInput, TokenMetricsInput } from '../anomalies/index.ts
 import { PRICE_LOOKBACK_MS } from '../aggregates/prices.ts';
 import { addressLegsOf } from '../aggregates/repartition.ts';
 import { DEFAULT_WINDOWING, type WindowingConfig } from '../aggregates/windowing.ts';
-import type { OutputRecord } from '../core/processor.ts';
-import { createTestDriver, type TestDriver } from '../core/testDriver.ts';
-import { addressFlowsStage, tokenMetricsStage } from '../runtime/topology.ts';
+import type { OutputRecord } from '../engine/processor.ts';
+import { createTestDriver, type TestDriver } from '../engine/testDriver.ts';
+import { addressFlowsStage } from '../aggregates/address-flows-stage.ts';
+import { tokenMetricsStage } from '../aggregates/token-metrics-stage.ts';
 import { addressFlowsRow, tokenMetricsRow } from '../sinks/derived-sinks.ts';
 import { ADDRESS_MART, TOKEN_MART } from './diff.ts';
 import { domainTransfer, numericInput, priceTick, type PriceRow, type TransferRow } from './input-rows.ts';
@@ -30,7 +31,7 @@ export type { TableResult } from './warehouse.ts';
  * `oracul recompute`: rebuilds the daily marts and their anomalies for closed past days from `erc20_transfers`
  * (FINAL, canonical rows only, as every reader sees them) and `prices_spot`, without re-reading the chain.
  *
- * The SAME processors as the stream run here, in memory (processors/core/testDriver.ts): the token-metrics and
+ * The SAME processors as the stream run here, in memory (processors/engine/testDriver.ts): the token-metrics and
  * address-flows aggregators (their finals, rendered by the topology's own Avro mapping and the sinks' row
  * functions) and the token / address anomaly scorers (fed the stored finals of the `anomalies.historyDays` before
  * the range as their baseline, then the recomputed finals). Input is streamed day by day (JSONEachRow), so memory

@@ -27,9 +27,9 @@ import {
   type TransactionBatch,
 } from '../../schemas/index.ts';
 import { testConfig, testStackEnv } from '../../scripts/test/test-config.ts';
-import { formatStatus, type StatusReport } from '../runtime/status/index.ts';
-import { startStreamWorker, type StreamWorker } from '../runtime/streamWorker.ts';
-import { tokenAnomaliesStage } from '../runtime/topology.ts';
+import { formatStatus, type StatusReport } from '../engine/status/index.ts';
+import { startStreamWorker, type StreamWorker } from '../engine/streamWorker.ts';
+import { tokenAnomaliesStage } from '../anomalies/anomaly-stages.ts';
 import { runSinkUntilCaughtUp } from './clickhouse-sink.ts';
 import { createDeadLettersSink, DEAD_LETTER_TOPICS } from './dead-letters-sink.ts';
 import { createRawChainSinks } from './raw-sinks.ts';

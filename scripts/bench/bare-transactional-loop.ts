@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Admin, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
-import { chunkBySize } from '../../processors/runtime/streamTask.ts';
-import { stageConsumerConfig } from '../../processors/runtime/streamWorker.ts';
+import { chunkBySize } from '../../processors/engine/streamTask.ts';
+import { stageConsumerConfig } from '../../processors/engine/streamWorker.ts';
 
 /**
  * The pipeline bench's paired baseline (issue 14): the Kafka part of the stages alone. A consumer group reads the

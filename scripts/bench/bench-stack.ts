@@ -8,10 +8,10 @@ import type { Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { stackDown, stackPaths, stackUp, type ComponentName } from '../../infra/stack/index.ts';
 import { readPidRecord } from '../../infra/stack/process-control.ts';
-import { createTestDriver } from '../../processors/core/testDriver.ts';
+import { createTestDriver } from '../../processors/engine/testDriver.ts';
 import { createErc20DecoderProcessor } from '../../processors/erc20/erc20-decoder.ts';
-import { generateSyntheticStream } from '../../processors/runtime/testing/syntheticTransferStream.ts';
-import { chunkBySize } from '../../processors/runtime/streamTask.ts';
+import { generateSyntheticStream } from '../../processors/engine/testing/syntheticTransferStream.ts';
+import { chunkBySize } from '../../processors/engine/streamTask.ts';
 import type { Serdes, TransferBatch } from '../../schemas/index.ts';
 import type { TopicName } from '../../schemas/topics.ts';
 

@@ -2,6 +2,9 @@
  * Benchmark: decode + daily window aggregation in one process, no Kafka.
  *
  *   npx tsx scripts/bench/processors.ts [--transfers 200000] [--days 2] [--batch 10000] [--seed 7]
+ *                                       [--tokens 20] [--priced-tokens 19] [--addresses 200000]
+ *   node --expose-gc --import tsx scripts/bench/processors.ts --transfers 1200000 --days 1 --tokens 5000 \
+ *     --priced-tokens 300 --addresses 600000     (a mainnet-sized day: ~400 k active addresses; peak RSS)
  *   node --expose-gc --import tsx scripts/bench/processors.ts …   (also reports heap retained after a full GC)
  *
  * Generates realistic mainnet-like logs (Zipf-distributed tokens and addresses, ~25 % non-Transfer logs, 1 %
@@ -17,7 +20,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DAY_MS } from '../../core/time.ts';
-import { createTestDriver } from '../../processors/core/testDriver.ts';
+import { createTestDriver } from '../../processors/engine/testDriver.ts';
 import { decodeTransferLog } from '../../processors/erc20/decode-transfer.ts';
 import { decodeTransferWithViem } from '../../processors/erc20/decode-transfer-with-viem.ts';
 import type { EvmLog } from '../../processors/erc20/log.ts';
@@ -37,8 +40,10 @@ const DAYS = numberArg('days', 2);
 const BATCH = numberArg('batch', 10_000);
 const SEED = numberArg('seed', 7);
 const CHUNK = 100_000;
-const ADDRESSES = 200_000;
-const TOKENS = 20;
+const ADDRESSES = numberArg('addresses', 200_000);
+const TOKENS = numberArg('tokens', 20);
+/** Tokens with a price tick per minute (the first ones by popularity); the last token is never priced nor known. */
+const PRICED_TOKENS = Math.min(numberArg('priced-tokens', TOKENS - 1), TOKENS - 1);
 const START_S = Date.parse('2024-05-01T00:00:00Z') / 1000;
 
 // ---- deterministic generation (untimed) ----
@@ -141,7 +146,7 @@ function generateChunk(): Item[] {
   while (items.length < CHUNK && emittedTransfers < TRANSFERS) {
     const timestamp = START_S + Math.floor((emittedTransfers / TRANSFERS) * secondsSpan);
     while (nextPriceS <= timestamp) {
-      for (const t of tokens.slice(0, TOKENS - 1)) {
+      for (const t of tokens.slice(0, PRICED_TOKENS)) {
         items.push({
           kind: 'price',
           tick: {

@@ -46,14 +46,14 @@ import { createLogger } from '../../core/logger.ts';
 import { createShutdown } from '../../core/shutdown.ts';
 import { createWarehouseClient } from '../../dwh/client.ts';
 import { stackDown, stackUp } from '../../infra/stack/index.ts';
-import { waitForStages } from '../../processors/runtime/testing/pipelineHarness.ts';
+import { waitForStages } from '../../processors/engine/testing/pipelineHarness.ts';
 import {
   expectedAddressFlows,
   expectedTokenMetrics,
   streamedAddressFlows,
   streamedTokenMetrics,
-} from '../../processors/runtime/testing/recompute.ts';
-import { oraculStages } from '../../processors/runtime/topology.ts';
+} from '../../processors/engine/testing/recompute.ts';
+import { oraculStages } from '../../processors/topology.ts';
 import { createSchemaRegistrySerdes, type Serdes } from '../../schemas/index.ts';
 import type { BlockRecord, Transfer } from '../../schemas/generated/types.ts';
 import { startDevnet, type Devnet } from '../platform/devnet/node.ts';
@@ -352,7 +352,7 @@ describe('oracul start under kill -9, a Kafka restart, a ClickHouse outage and a
       ['oracul-sink-token_metrics_daily', 'token.metrics.daily'],
       ['oracul-sink-address_flows_daily', 'address.flows.daily'],
     ] as const;
-    const { groupCaughtUp } = await import('../../processors/runtime/testing/pipelineHarness.ts');
+    const { groupCaughtUp } = await import('../../processors/engine/testing/pipelineHarness.ts');
     for (const [group, topic] of sinkGroups) {
       await vi.waitFor(async () => expect(await groupCaughtUp(admin, group, topic), `${group} caught up`).toBe(true), {
         timeout: Math.max(1, deadline - Date.now()),

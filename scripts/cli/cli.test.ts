@@ -25,6 +25,20 @@ async function oracul(args: string[], env: Record<string, string>): Promise<{ co
 }
 
 describe('oracul CLI', () => {
+  it('prints the topology: each stage with the stages it reads from, its consumer group and changelog topic', async () => {
+    const result = await oracul(['topology', '--json', '--app-id', 'app'], {});
+    expect(result.code).toBe(0);
+    const stages = JSON.parse(result.stdout) as { name: string; input: string; inputFrom: string[]; consumerGroup: string }[];
+    expect(stages.map((s) => [s.name, s.input, s.inputFrom])).toEqual([
+      ['erc20-decoder', 'eth.logs.raw', []],
+      ['token-metrics-daily', 'erc20.transfer-batches.by-token', ['erc20-decoder']],
+      ['address-flows-daily', 'erc20.transfer-batches.by-address', ['erc20-decoder']],
+      ['token-anomalies', 'token.metrics.daily', ['token-metrics-daily']],
+      ['address-anomalies', 'address.flows.daily', ['address-flows-daily']],
+    ]);
+    expect(stages[0]?.consumerGroup).toBe('app-erc20-decoder');
+  });
+
   it('exits 78 with one line naming the key, the reason and the value on bad config', async () => {
     const result = await oracul(['config', 'check'], { ORACUL_KAFKA_BROKERS: 'not-a-broker' });
     expect(result.code).toBe(78);

@@ -15,6 +15,7 @@ import { registerBackfillCommands } from './commands/backfill.ts';
 import { registerRecomputeCommand } from './commands/recompute.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerTokensCommands } from './commands/tokens.ts';
+import { registerTopologyCommand } from './commands/topology.ts';
 
 const program = new Command()
   .name('oracul')
@@ -37,6 +38,7 @@ registerBackfillCommands(program);
 registerRecomputeCommand(program);
 registerStatusCommand(program);
 registerTokensCommands(program);
+registerTopologyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,8 +7,8 @@ import { stackStatus } from '../../infra/stack/index.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createShutdown } from '../../core/shutdown.ts';
 import { createKafka } from '../../core/kafka/client.ts';
-import { collectStatus } from '../../processors/runtime/status/index.ts';
-import { oraculStages } from '../../processors/runtime/topology.ts';
+import { collectStatus } from '../../processors/engine/status/index.ts';
+import { oraculStages } from '../../processors/topology.ts';
 import { testConfig, testStackEnv } from '../test/test-config.ts';
 
 describe('oracul start (against the running test stack)', () => {

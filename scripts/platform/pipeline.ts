@@ -1,6 +1,6 @@
 /**
  * The composition root of the stream side: the only place that turns configuration into running stages (Kafka
- * clients, serdes, the stages of processors/runtime/topology.ts under stream workers, derived-topic sinks,
+ * clients, serdes, the stages of processors/topology.ts under stream workers, derived-topic sinks,
  * heartbeats) and registers their shutdown in order. `oracul worker` runs it alone; `oracul start` runs it beside
  * the sources, raw sinks, DQ, alerts and the gateway (scripts/cli/commands/start.ts). Nothing under processors/
  * starts itself.
@@ -13,9 +13,9 @@ import { createDerivedSinks } from '../../processors/sinks/derived-sinks.ts';
 import { createPricesSink } from '../../processors/sinks/raw-sinks.ts';
 import { createDeadLettersSink } from '../../processors/sinks/dead-letters-sink.ts';
 import type { ClickHouseSink } from '../../processors/sinks/clickhouse-sink.ts';
-import { startHeartbeat } from '../../processors/runtime/status/heartbeat.ts';
-import { startStreamWorker, type StreamWorker } from '../../processors/runtime/streamWorker.ts';
-import { oraculStages } from '../../processors/runtime/topology.ts';
+import { startHeartbeat } from '../../processors/engine/status/heartbeat.ts';
+import { startStreamWorker, type StreamWorker } from '../../processors/engine/streamWorker.ts';
+import { oraculStages } from '../../processors/topology.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 
 export interface StartPipelineOptions {

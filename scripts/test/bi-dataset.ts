@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DAY_MS, dayStartMs, HOUR_MS as HOUR, isoDay, isoDayStartMs } from '../../core/time.ts';
 import { encodeCheckpoint } from '../../schemas/checkpoint.ts';
-import { createTestDriver } from '../../processors/core/testDriver.ts';
+import { createTestDriver } from '../../processors/engine/testDriver.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
 import { ZERO_ADDRESS } from '../../processors/erc20/transfer-event.ts';
 import { createAddressFlowsDailyProcessor, type AddressFlowsDaily } from '../../processors/aggregates/address-flows-daily.ts';

@@ -17,9 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalySeverity, AnomalyStatus } from '../../../schemas/generated/types.ts';
-import type { Processor, ProcessResult } from '../../core/processor.ts';
-import { plainObject, plainToNumber, plainToString, type Plain, type StateCodec, type StoreSpecs } from '../../core/state.ts';
-import { StateTxn } from '../../core/stateTxn.ts';
+import type { Processor, ProcessResult } from '../../engine/processor.ts';
+import { plainObject, plainToNumber, plainToString, type Plain, type StateCodec, type StoreSpecs } from '../../engine/state.ts';
+import { StateTxn } from '../../engine/stateTxn.ts';
 import { inverseTransform } from '../lib/daily-baseline.ts';
 import {
   closeDay,

@@ -19,7 +19,7 @@
  * day (when a record of a later day arrives). Between recomputations an entity that grows past the threshold is
  * scored at once, so slightly more than N can be scored on a day; never more than K.
  */
-import type { StateTxn } from '../../core/stateTxn.ts';
+import type { StateTxn } from '../../engine/stateTxn.ts';
 
 /** Offset that makes log weights positive for the fixed-width sort key; log W is in about [-50, 1e5]. */
 const KEY_OFFSET = 1e7;

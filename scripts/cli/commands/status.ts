@@ -31,9 +31,9 @@ export function registerStatusCommand(program: Command): void {
         { oraculStages },
         { createWarehouseClient },
       ] = await Promise.all([
-        import('../../../processors/runtime/status/index.ts'),
+        import('../../../processors/engine/status/index.ts'),
         import('../../../core/kafka/client.ts'),
-        import('../../../processors/runtime/topology.ts'),
+        import('../../../processors/topology.ts'),
         import('../../../dwh/client.ts'),
       ]);
       const kafka = createKafka({ config, logger, clientSuffix: 'status' });

@@ -6,7 +6,7 @@
  * the baseline's robustness can be measured for every weekday alignment of the launch.
  */
 import type { Anomaly } from '../../../schemas/generated/types.ts';
-import { createTestDriver } from '../../../processors/core/testDriver.ts';
+import { createTestDriver } from '../../../processors/engine/testDriver.ts';
 import {
   createAddressAnomaliesProcessorFromParams,
   type AddressFlowsInput,

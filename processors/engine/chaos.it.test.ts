@@ -17,7 +17,7 @@ import { testConfig, testStackEnv } from '../../scripts/test/test-config.ts';
 import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
 import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { createPricesSink } from '../sinks/raw-sinks.ts';
-import { oraculStages } from './topology.ts';
+import { oraculStages } from '../topology.ts';
 import { preparePipelineRun, readCommittedToEnd, waitForStages } from './testing/pipelineHarness.ts';
 import { expectedAddressFlows, expectedTokenMetrics, streamedAddressFlows, streamedTokenMetrics } from './testing/recompute.ts';
 import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { kafkaTopicOf } from './stage.ts';
-import { oraculStages } from './topology.ts';
+import { oraculStages } from '../topology.ts';
 
 /** The topic names a stage's Kafka calls use: the topic names themselves unless a test gives its own topics. */
 describe('kafkaTopicOf', () => {

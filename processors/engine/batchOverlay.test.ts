@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryKeyValueStore } from '../core/inMemoryStore.ts';
-import type { KeyRange, StateChange, StateView } from '../core/state.ts';
+import { InMemoryKeyValueStore } from './inMemoryStore.ts';
+import type { KeyRange, StateChange, StateView } from './state.ts';
 import { BatchOverlay } from './batchOverlay.ts';
 
 /** Randomised model check: the overlay over a committed store reads exactly like the store with the writes applied. */

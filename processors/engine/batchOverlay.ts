@@ -1,4 +1,4 @@
-import type { Entry, KeyRange, KeyValueView, StateChange, StateView } from '../core/state.ts';
+import type { Entry, KeyRange, KeyValueView, StateChange, StateView } from './state.ts';
 import { inKeyRange } from '../../state/key-range.ts';
 
 type ErasedStores = Record<string, unknown>;

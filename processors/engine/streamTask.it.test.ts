@@ -11,13 +11,13 @@ import type { Serde, Serdes } from '../../schemas/serde.ts';
 import type { TopicName } from '../../schemas/topics.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { useTestTopic } from '../../scripts/test/test-topic.ts';
-import type { Processor } from '../core/processor.ts';
-import { numberCodec } from '../core/state.ts';
+import type { Processor } from './processor.ts';
+import { numberCodec } from './state.ts';
 import { GlobalFeed } from './globalFeed.ts';
 import type { StageSpec } from './stage.ts';
 import { StreamTask } from './streamTask.ts';
 import { checkAssumedPartitions, changelogTopicsOf } from './streamWorker.ts';
-import { erc20DecoderStage } from './topology.ts';
+import { erc20DecoderStage } from '../erc20/erc20-decoder-stage.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 /** JSON for every topic: this test is about the task's transactions, not about Avro. */

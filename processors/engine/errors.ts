@@ -35,3 +35,11 @@ export class StateKeyError extends NonRetryableError {
     super('ORACUL_STATE_KEY', `invalid state key ${JSON.stringify(key.slice(0, 120))}: ${message}`, { details: { key } });
   }
 }
+
+/** A topology that cannot run as declared (a duplicate or malformed stage name, an unknown topic, a stage out of order). */
+export class TopologyError extends NonRetryableError {
+  override readonly name = 'TopologyError';
+  constructor(stage: string, message: string) {
+    super('ORACUL_TOPOLOGY_INVALID', `topology stage ${stage}: ${message}`, { details: { stage } });
+  }
+}

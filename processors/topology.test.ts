@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemorySerdes } from '../../schemas/index.ts';
-import type { TopicName } from '../../schemas/topics.ts';
-import { createTestDriver } from '../core/testDriver.ts';
-import type { OutputRecord } from '../core/processor.ts';
-import { chunkBySize } from './streamTask.ts';
-import { generateSyntheticStream } from './testing/syntheticTransferStream.ts';
-import { testConfig } from '../../scripts/test/test-config.ts';
-import { partitionOfKey } from '../../schemas/topic-keys.ts';
-import { addressFlowsStage, erc20DecoderStage, hopPartitionsOf, oraculStages, tokenMetricsStage } from './topology.ts';
-import type { AnyStageSpec } from './stage.ts';
+import { createInMemorySerdes } from '../schemas/index.ts';
+import type { TopicName } from '../schemas/topics.ts';
+import { createTestDriver } from './engine/testDriver.ts';
+import type { OutputRecord } from './engine/processor.ts';
+import { chunkBySize } from './engine/streamTask.ts';
+import { generateSyntheticStream } from './engine/testing/syntheticTransferStream.ts';
+import { testConfig } from '../scripts/test/test-config.ts';
+import { partitionOfKey } from '../schemas/topic-keys.ts';
+import { addressFlowsStage } from './aggregates/address-flows-stage.ts';
+import { erc20DecoderStage } from './erc20/erc20-decoder-stage.ts';
+import { hopPartitionsOf, oraculStages } from './topology.ts';
+import { tokenMetricsStage } from './aggregates/token-metrics-stage.ts';
+import type { AnyStageSpec } from './engine/stage.ts';
 
 /**
  * The topology's Avro mapping, without Kafka: the generated stream goes through every stage's processor via the

@@ -1,6 +1,6 @@
 import type { ConsumedTopicName, TopicName } from '../../schemas/topics.ts';
-import type { OutputRecord, Processor } from '../core/processor.ts';
-import type { StoreValues } from '../core/state.ts';
+import type { OutputRecord, Processor } from './processor.ts';
+import type { StoreValues } from './state.ts';
 
 /**
  * One stage of the topology: a processor bound to an input topic, with the mapping between the topics' Avro

@@ -17,7 +17,7 @@ import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { startStreamWorker, type StreamWorker } from './streamWorker.ts';
 import { preparePipelineRun, waitForStages } from './testing/pipelineHarness.ts';
 import { erc20TransferLogs, erc721Logs, generateSyntheticStream, legWords } from './testing/syntheticTransferStream.ts';
-import { oraculStages } from './topology.ts';
+import { oraculStages } from '../topology.ts';
 
 /**
  * Prometheus metrics of a real pipeline run: the three stream stages and the derived ClickHouse sinks on the local

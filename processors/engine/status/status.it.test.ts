@@ -12,7 +12,7 @@ import { createLogger } from '../../../core/logger.ts';
 import { createSchemaRegistrySerdes } from '../../../schemas/index.ts';
 import { testConfig, testStackEnv } from '../../../scripts/test/test-config.ts';
 import { consumerGroupOf, startStreamWorker, type StreamWorker } from '../streamWorker.ts';
-import { tokenAnomaliesStage } from '../topology.ts';
+import { tokenAnomaliesStage } from '../../anomalies/anomaly-stages.ts';
 import { collectStatus, formatStatus, readHeartbeats, type StatusReport } from './status.ts';
 import { startHeartbeat, type Heartbeat } from './heartbeat.ts';
 

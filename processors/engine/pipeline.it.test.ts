@@ -16,7 +16,7 @@ import { createDerivedSinks } from '../sinks/derived-sinks.ts';
 import { createPricesSink } from '../sinks/raw-sinks.ts';
 import type { ClickHouseSink } from '../sinks/clickhouse-sink.ts';
 import { startStreamWorker, type StreamWorker } from './streamWorker.ts';
-import { oraculStages } from './topology.ts';
+import { oraculStages } from '../topology.ts';
 import { preparePipelineRun, readCommittedToEnd, waitForStages } from './testing/pipelineHarness.ts';
 import { expectedAddressFlows, expectedTokenMetrics, streamedAddressFlows, streamedTokenMetrics } from './testing/recompute.ts';
 import { erc20TransferLogs, erc721Logs, generateSyntheticStream, legWords } from './testing/syntheticTransferStream.ts';

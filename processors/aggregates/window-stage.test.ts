@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createTestDriver } from '../core/testDriver.ts';
-import { createTokenMetricsDailyProcessor } from '../aggregates/token-metrics-daily.ts';
-import { TOKEN, transfer } from '../aggregates/testing/fixtures.ts';
-import { entityKeyOf } from './topology.ts';
+import { createTestDriver } from '../engine/testDriver.ts';
+import { createTokenMetricsDailyProcessor } from './token-metrics-daily.ts';
+import { TOKEN, transfer } from './testing/fixtures.ts';
+import { entityKeyOf } from './window-stage.ts';
 
 describe('aggregate record keys (token.metrics.daily, address.flows.daily)', () => {
   it('drop the window day, so every day of an entity goes to one partition (the anomaly task keeping its baseline)', () => {

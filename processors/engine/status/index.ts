@@ -1,4 +1,4 @@
-// Public surface of processors/runtime/status/: explicit re-exports only.
+// Public surface of processors/engine/status/: explicit re-exports only.
 export {
   HEARTBEAT_VERSION,
   startHeartbeat,

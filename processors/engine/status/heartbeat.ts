@@ -30,7 +30,7 @@ export function workerStatusTopic(appId: string, replicationFactor = 1): TopicCo
     partitions: 1,
     replicationFactor,
     cleanupPolicy: 'compact',
-    key: 'worker id <host>:<pid>. Compacted: the latest heartbeat of every worker (JSON, see processors/runtime/status/heartbeat.ts)',
+    key: 'worker id <host>:<pid>. Compacted: the latest heartbeat of every worker (JSON, see processors/engine/status/heartbeat.ts)',
   };
 }
 
