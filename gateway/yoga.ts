@@ -7,6 +7,7 @@ import type { HealthProbe } from './health.ts';
 import { WarehouseBudget, type SubscriptionSlots } from './limits.ts';
 import type { LiveFeed } from './live.ts';
 import { useArmor } from './plugins/use-armor.ts';
+import { useCompiledQueries } from './plugins/use-compiled-queries.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { maskedErrors } from './plugins/use-masked-errors.ts';
 import { useNoIntrospection } from './plugins/use-no-introspection.ts';
@@ -36,7 +37,7 @@ export interface GatewayYogaParameters {
   services: GatewayServices;
 }
 
-/** graphql-yoga over the gateway schema, with the gateway's plugins in order: response cache first, error codes last. */
+/** graphql-yoga over the gateway schema, with the gateway's plugins in order: response cache first, compiled queries before error codes, error codes last. */
 export function createGatewayYoga({ gw, introspection, graphiql, logger, services }: GatewayYogaParameters): GatewayYoga {
   return createYoga<ServerContext, GatewayContext>({
     schema: buildSchema(),
@@ -62,6 +63,7 @@ export function createGatewayYoga({ gw, introspection, graphiql, logger, service
       ...useArmor(gw, introspection),
       ...(introspection ? [] : [useNoIntrospection()]),
       useWarehouseLimit(gw.maxWarehouseQueriesPerOperation),
+      useCompiledQueries(),
       useErrorCodes(),
     ],
     context: (serverContext: Pick<ServerContext, 'principal' | 'socket' | 'req' | 'info'>) =>

@@ -12,7 +12,7 @@ export function maskedErrors(logger: Logger): { maskError: (error: unknown) => E
     maskError: (error: unknown) => {
       const gql = isGraphQLErrorLike(error) ? error : undefined;
       const original = gql?.originalError ?? error;
-      const code = gql?.extensions.code ?? (isGraphQLErrorLike(original) ? original.extensions.code : undefined);
+      const code = gql?.extensions?.code ?? (isGraphQLErrorLike(original) ? original.extensions?.code : undefined);
       if (gql && typeof code === 'string' && code.startsWith('ORACUL_GATEWAY_')) return gql;
       // A rule that throws while validating (GraphQL Armor) or the parser: a client error, not a failure.
       if (isGraphQLErrorLike(original) && !original.originalError && !original.path) return withCode(original);
@@ -20,6 +20,8 @@ export function maskedErrors(logger: Logger): { maskError: (error: unknown) => E
       if (!upstream) logger.error({ msg: 'unexpected gateway error', err: original });
       return createGraphQLError(upstream ? 'upstream unavailable; retry later' : 'internal error', {
         nodes: gql?.nodes,
+        source: gql?.source,
+        positions: gql?.positions,
         path: gql?.path,
         extensions: { code: upstream ? GATEWAY_ERROR_CODES.unavailable : GATEWAY_ERROR_CODES.internal },
       });
