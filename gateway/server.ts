@@ -15,6 +15,7 @@ import { SubscriptionSlots } from './limits.ts';
 import { LiveFeed } from './live.ts';
 import { ResponseCache } from './response-cache.ts';
 import { WarehouseReader } from './warehouse.ts';
+import { textStatements, type TextStatements } from './text-statements.ts';
 import { serveGraphqlWs, type GraphqlWs } from './websocket.ts';
 import { createGatewayYoga, type GatewayServices } from './yoga.ts';
 
@@ -44,6 +45,8 @@ export interface Gateway {
 /** The gateway's long-lived parts: the warehouse client and caches, the live feed, the health probe. */
 interface Runtime extends GatewayServices {
   client: ReturnType<typeof createWarehouseClient>;
+  /** The day-range statements' own connections. */
+  statements: TextStatements;
 }
 
 /**
@@ -100,6 +103,7 @@ function createRuntime(params: StartGatewayParameters, logger: Logger): Runtime 
   const { config } = params;
   const gw = config.gateway;
   const client = createWarehouseClient({ config, role: 'readonly' });
+  const statements = textStatements(config.clickhouse);
   const cache = new FinalizedCache({ maxEntries: gw.cacheEntries, ttlMs: gw.cacheTtlS * 1000 });
   const responses = new ResponseCache({
     maxEntries: gw.cacheEntries,
@@ -114,6 +118,7 @@ function createRuntime(params: StartGatewayParameters, logger: Logger): Runtime 
     cache,
     recentCacheMs: gw.recentCacheMs,
     readBatch: gw.readBatch,
+    sendText: statements.send,
   });
   const kafka = createKafka({ config, logger, clientSuffix: 'gateway' });
   const live = new LiveFeed({
@@ -129,7 +134,7 @@ function createRuntime(params: StartGatewayParameters, logger: Logger): Runtime 
   });
   const health = new HealthProbe({ config, kafka, reader, live, logger });
   const subscriptions = new SubscriptionSlots(gw.maxSubscriptionsPerKey, gw.maxSubscriptionsPerConnection);
-  return { client, reader, responses, live, health, subscriptions };
+  return { client, statements, reader, responses, live, health, subscriptions };
 }
 
 /** node:http around the handler; a handler that throws answers 500 (or ends a response already under way). */
@@ -155,6 +160,7 @@ async function listen(server: Server, host: string, port: number, runtime: Runti
     await runtime.health.close();
     await runtime.live.stop().catch(() => undefined);
     await runtime.client.close().catch(() => undefined);
+    runtime.statements.close();
     throw error;
   });
   return (server.address() as AddressInfo).port;
@@ -168,6 +174,7 @@ async function shutdown(server: Server, ws: GraphqlWs, runtime: Runtime, logger:
   await runtime.live.stop().catch((error: unknown) => logger.warn({ msg: 'live feed stop failed', err: error }));
   await runtime.health.close();
   await runtime.client.close();
+  runtime.statements.close();
 }
 
 /** `fn` run at most once; every call returns the first call's promise. */

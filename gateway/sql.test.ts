@@ -52,12 +52,14 @@ describe('no string-built SQL in gateway/', () => {
       for (const match of text.matchAll(/\.(query|command|exec|insert)\(\s*\{([^}]*)/g))
         calls.push(`${path}: ${match[0].replace(/\s+/g, ' ')}`);
     }
-    // The two call sites, in WarehouseReader: the statement by name (the day-range reads' with its output format),
-    // the values as parameters.
+    // The call sites, in WarehouseReader: the statement by name (the day-range reads' with its output format), the
+    // values as parameters; the day-range reads go out through gateway/text-statements.ts the same way.
     expect(calls).toEqual([
       "warehouse.ts: .query({ query: SQL[name], query_params: params, format: 'JSONEachRow', ...BUFFERED ",
       'warehouse.ts: .exec({ query: SQL[name] + TAB_SEPARATED_RAW, query_params: params, ...BUFFERED ',
     ]);
+    const sends = files.flatMap(({ path, text }) => [...text.matchAll(/\bsend\(SQL[^)]*\)/g)].map((m) => `${path}: ${m[0]}`));
+    expect(sends).toEqual(['warehouse.ts: send(SQL[name] + TAB_SEPARATED_RAW, params)']);
   });
 
   it('gateway/sql.ts holds only constant statements whose values are {name:Type} placeholders', () => {

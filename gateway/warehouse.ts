@@ -11,6 +11,7 @@ import { GatewayUpstreamError } from './errors.ts';
 import type { WarehouseBudget } from './limits.ts';
 import type { RecentRead, ResponseScope } from './response-cache.ts';
 import { SQL, type SqlName } from './sql.ts';
+import type { SendStatementText } from './text-statements.ts';
 
 /** Rows exactly as the warehouse returns them (JSONEachRow, 64-bit integers and decimals as strings). */
 export interface TokenRow {
@@ -141,6 +142,8 @@ export interface WarehouseReaderParameters {
   recentCacheMs?: number;
   /** How concurrent day-range reads are coalesced into one statement (default: 1 in flight, 32 per statement). */
   readBatch?: CoalescingOptions;
+  /** Sends the day-range statements (gateway/text-statements.ts); default: through `client`. */
+  sendText?: SendStatementText;
 }
 
 /**
@@ -176,6 +179,7 @@ const RECENT_CACHEABLE = new Set<SqlName>(['anomaliesPage', 'topTokens', 'tokens
 export class WarehouseReader {
   readonly cache: FinalizedCache;
   private readonly client: ClickHouseClient;
+  private readonly sendText: SendStatementText | undefined;
   private readonly chainId: string;
   private readonly logger: Logger;
   /** Identical statements in flight share one warehouse call (the embedded engine runs parameterised queries one at a time). */
@@ -187,6 +191,7 @@ export class WarehouseReader {
 
   constructor(params: WarehouseReaderParameters) {
     this.client = params.client;
+    this.sendText = params.sendText;
     this.chainId = String(params.chainId);
     this.logger = params.logger;
     this.cache = params.cache;
@@ -287,7 +292,9 @@ export class WarehouseReader {
 
   /** A statement's TabSeparatedRaw answer as one string (the day-range reads split and filter it as text). */
   private answerText(name: SqlName, params: Record<string, unknown>): Promise<string> {
+    const send = this.sendText;
     return this.guarded(name, async () => {
+      if (send) return send(SQL[name] + TAB_SEPARATED_RAW, params);
       const { stream } = await this.client.exec({ query: SQL[name] + TAB_SEPARATED_RAW, query_params: params, ...BUFFERED });
       return readAnswerText(stream);
     });
