@@ -271,11 +271,13 @@ type Stores<Agg, Bucket> = AggregatorStores<Agg, Bucket>;
 
 const PRICE_SEGMENT_PREFIX = WINDOW_START_HEX_DIGITS + 1 + assetKey(1, ZERO_ADDRESS).length;
 
-/** One `process`/`punctuate` invocation: its transaction, the view it reads, and the price reader over it. */
+/** One `process`/`processBatch`/`punctuate` invocation: its transaction, the view it reads, the price reader over it. */
 interface Call<Agg, Bucket, O> {
   readonly txn: StateTxn<AggregatorStores<Agg, Bucket>, O>;
   readonly state: StateView<AggregatorStores<Agg, Bucket>>;
   readonly prices: StatePriceReader;
+  /** As-of prices looked up in this call by `asset|time` (a block's legs share both); cleared by a price tick. */
+  readonly runningPrices: Map<string, AsOfPrice | null>;
 }
 
 /** The stores of a daily aggregate (layout in {@link AggregatorStores}). */
@@ -333,7 +335,15 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   ) {}
 
   begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
-    return { txn: new StateTxn(state), state, prices: new StatePriceReader(state.prices, state.price_latest, state.price_days) };
+    const txn = new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state);
+    // The price table as this call left it: a tick earlier in the call prices the legs after it (processBatch).
+    const erased = txn as StateTxn<Stores<Agg, Bucket>, unknown>;
+    const prices = new StatePriceReader(
+      new TxnView<Stores<Agg, Bucket>, 'prices'>(erased, 'prices'),
+      new TxnView<Stores<Agg, Bucket>, 'price_latest'>(erased, 'price_latest'),
+      new TxnView<Stores<Agg, Bucket>, 'price_days'>(erased, 'price_days'),
+    );
+    return { txn, state, prices, runningPrices: new Map() };
   }
 
   /** A record: a price tick updates the price table; a leg changes its window or is routed late; stream time advances. */
@@ -446,8 +456,18 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     const delta = this.applyMembers(c, leg, wk, sign);
     const t = this.spec.timeMsOf(leg);
     this.applyBucket(c, leg, wk, t, sign);
-    const price = asOfPrice(c.prices, this.spec.assetOf(leg), t, this.config.priceStalenessMs);
-    return this.spec.apply(agg, leg, sign, price, delta);
+    return this.spec.apply(agg, leg, sign, this.runningPrice(c, this.spec.assetOf(leg), t), delta);
+  }
+
+  /** The as-of price a leg's running USD uses, memoised for the call (the price table changes only by ticks). */
+  private runningPrice(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, asset: string, t: number): AsOfPrice | null {
+    const memoKey = asset + KEY_SEPARATOR + t;
+    let price = c.runningPrices.get(memoKey);
+    if (price === undefined) {
+      price = asOfPrice(c.prices, asset, t, this.config.priceStalenessMs);
+      c.runningPrices.set(memoKey, price);
+    }
+    return price;
   }
 
   /** Counts the record's distinct-set members in or out; returns each set's change of distinct count. */
@@ -609,6 +629,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
 
   private applyPrice(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, tick: PriceTick): void {
     const { txn } = c;
+    c.runningPrices.clear();
     const { asset, timeMs, point } = priceEntry(tick);
     const pk = priceKey(asset, timeMs);
     const replaced = txn.get('prices', pk) !== undefined;
@@ -646,6 +667,12 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
     process(state, record): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
       const c = aggregator.begin(state);
       aggregator.process(c, record.value);
+      return c.txn.result();
+    },
+    // One transaction, clock and price memo for a block's legs (or a chunk of price ticks).
+    processBatch(state, records): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
+      const c = aggregator.begin(state);
+      for (const record of records) aggregator.process(c, record.value);
       return c.txn.result();
     },
     punctuate(state, ctx: PunctuateContext): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {

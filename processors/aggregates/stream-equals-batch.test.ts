@@ -311,3 +311,67 @@ describe('streaming finals = batch recomputation', () => {
     });
   }
 });
+
+/**
+ * The runtime hands an aggregate the inputs of one Kafka record in one `processBatch` call (a block's legs; price
+ * ticks in chunks): the outputs, in order, and every store must be what record-by-record `process` calls give, with
+ * chunks that mix ticks and transfers, close days and retract finals midway.
+ */
+describe('processBatch = process record by record', () => {
+  const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta', 'prices', 'price_latest', 'price_days'] as const;
+  type Driver = ReturnType<typeof createTestDriver>;
+
+  function run(s: Scenario, updates: 'on_punctuate' | 'every_record', chunkOf: (() => number) | null) {
+    const windowing = { graceMs: GRACE, priceStalenessMs: STALENESS, retentionMs: 30 * DAY, updates };
+    const tokens = createTestDriver(createTokenMetricsDailyProcessor({ windowing })) as unknown as Driver;
+    const flows = createTestDriver(createAddressFlowsDailyProcessor({ windowing })) as unknown as Driver;
+    let tokenChunk: unknown[] = [];
+    let flowChunk: unknown[] = [];
+    let size = chunkOf?.() ?? 1;
+    const flush = (): void => {
+      if (chunkOf === null) {
+        for (const v of tokenChunk) tokens.pipe(v);
+        for (const v of flowChunk) flows.pipe(v);
+      } else {
+        tokens.pipeBatch(tokenChunk);
+        flows.pipeBatch(flowChunk);
+        size = chunkOf();
+      }
+      tokenChunk = [];
+      flowChunk = [];
+    };
+    let n = 0;
+    for (const value of s.arrivals) {
+      tokenChunk.push(value);
+      if ('price_usd' in value) flowChunk.push(value);
+      else flowChunk.push(...addressLegsOf(value));
+      if (tokenChunk.length >= size) flush();
+      if (++n % 97 === 0) {
+        flush();
+        tokens.punctuate({ caughtUp: false });
+        flows.punctuate({ caughtUp: false });
+      }
+    }
+    flush();
+    for (const d of [tokens, flows]) {
+      d.advanceWallClock(START + 40 * DAY - d.wallClockMs);
+      d.punctuate({ caughtUp: true });
+    }
+    const storesOf = (d: Driver) => Object.fromEntries(STORES.map((name) => [name, d.store(name).entries()]));
+    return { outputs: [tokens.outputs(), flows.outputs()], stores: [storesOf(tokens), storesOf(flows)] };
+  }
+
+  for (const updates of ['on_punctuate', 'every_record'] as const) {
+    for (const seed of [1, 2]) {
+      it(`${updates}, seed ${seed}`, () => {
+        const s = scenario(seed);
+        const sizes = rng(seed + 100);
+        const byRecord = run(s, updates, null);
+        const byBatch = run(s, updates, () => 1 + Math.floor(sizes() * 60));
+        expect(byBatch.outputs[0]!.length).toBeGreaterThan(100);
+        expect(byBatch.outputs).toEqual(byRecord.outputs);
+        expect(byBatch.stores).toEqual(byRecord.stores);
+      });
+    }
+  }
+});

@@ -23,7 +23,7 @@ import { UndeclaredOutputTopicError } from './errors.ts';
 import type { InputRecord, OutputRecord, ProcessorContext, ProcessResult } from './processor.ts';
 import type { KeyValueView, StateChange, StateView, StoreValues } from './state.ts';
 import { numberCodec } from './state.ts';
-import { StateTxn } from './stateTxn.ts';
+import { processInputs } from './process-inputs.ts';
 import { BatchOverlay } from './batchOverlay.ts';
 import type { GlobalFeed } from './globalFeed.ts';
 import { kafkaTopicOf, type AnyStageSpec } from './stage.ts';
@@ -124,23 +124,6 @@ export function chunkBySize(
   return requests;
 }
 
-/** Per-record pending writes layered over the batch's writes. */
-function viewOver(txn: StateTxn<ErasedStores, unknown>, stores: readonly string[]): StateView<ErasedStores> {
-  const view: Record<string, KeyValueView<unknown>> = {};
-  for (const store of stores) {
-    view[store] = { get: (key) => txn.get(store, key), range: (range) => txn.range(store, range) };
-  }
-  return view;
-}
-
-function applyTo(txn: StateTxn<ErasedStores, unknown>, changes: readonly StateChange<ErasedStores>[]): void {
-  for (const change of changes) {
-    if (change.op === 'put') txn.put(change.store, change.key, change.value);
-    else if (change.op === 'delete') txn.delete(change.store, change.key);
-    else txn.deleteRange(change.store, change.gte, change.lt);
-  }
-}
-
 /**
  * The runtime's own store in every task: the next input offset, written in the same Kafka transaction as the batch's
  * outputs (through its changelog). The group's committed offset alone is not enough when a task opens: without
@@ -149,6 +132,9 @@ function applyTo(txn: StateTxn<ErasedStores, unknown>, changes: readonly StateCh
  * transaction markers are written before the fencing InitProducerId returns, and the restore reads it to its end.
  */
 export const SOURCE_OFFSET_STORE = '__source';
+
+/** Global-table entries per processor call: one call per chunk, not per price tick, when a feed's backlog is applied. */
+const GLOBAL_ENTRIES_PER_CALL = 1024;
 const SOURCE_OFFSET_KEY = 'next_offset';
 const sourceOffsetCodec = numberCodec(SOURCE_OFFSET_STORE);
 
@@ -347,18 +333,14 @@ export class StreamTask {
       if (feed === undefined) continue;
       const end = feed.values.length;
       feedEnds.set(global.topic, end);
+      const inputs: InputRecord<unknown>[] = [];
       for (let i = this.feedCursors.get(global.topic) ?? 0; i < end; i++) {
         const input = global.toInput(feed.values[i]);
-        if (input === null) continue;
-        const record: InputRecord<unknown> = {
-          topic: global.topic,
-          partition: -1,
-          offset: i,
-          key: null,
-          value: input,
-          timestampMs: 0,
-        };
-        await this.emit(run, this.ctx.stage.processor.process(run.batch.view, record, run.context));
+        if (input !== null) inputs.push({ topic: global.topic, partition: -1, offset: i, key: null, value: input, timestampMs: 0 });
+      }
+      for (let at = 0; at < inputs.length; at += GLOBAL_ENTRIES_PER_CALL) {
+        const chunk = inputs.slice(at, at + GLOBAL_ENTRIES_PER_CALL);
+        await this.emit(run, processInputs(this.ctx.stage.processor, run.batch.view, chunk, run.context));
       }
     }
     return feedEnds;
@@ -379,7 +361,7 @@ export class StreamTask {
     }
   }
 
-  /** One record's inputs against its own pending writes over the batch's; merged into the batch only if all succeed. */
+  /** One record's inputs in one all-or-nothing call (processInputs); merged into the batch only if it succeeds. */
   private async processRecord(run: BatchRun, message: KafkaMessage, bytes: Buffer): Promise<void> {
     const { stage } = this.ctx;
     const meta = {
@@ -390,20 +372,12 @@ export class StreamTask {
       timestampMs: Number(message.timestamp),
     };
     const value = await this.ctx.serdes.forTopic(stage.inputTopic).deserialize(bytes);
-    const own = new StateTxn<ErasedStores, unknown>(run.batch.view);
-    const ownView = viewOver(own, this.storeNames);
-    const outputs: OutputRecord<unknown>[] = [];
-    for (const input of stage.toInputs(value, meta)) {
-      const result = stage.processor.process(ownView, { ...meta, value: input }, run.context) as ProcessResult<
-        ErasedStores,
-        unknown
-      >;
-      applyTo(own, result.stateChanges);
-      this.checkDeclared(result.outputs);
-      outputs.push(...result.outputs);
-    }
-    const serialized = await this.serializeOutputs(outputs, run.tally);
-    run.batch.apply(own.result().stateChanges as readonly StateChange<ErasedStores>[]);
+    const inputs = stage.toInputs(value, meta).map((input) => ({ ...meta, value: input }));
+    if (inputs.length === 0) return;
+    const result = processInputs(stage.processor, run.batch.view, inputs, run.context) as ProcessResult<ErasedStores, unknown>;
+    this.checkDeclared(result.outputs);
+    const serialized = await this.serializeOutputs(result.outputs, run.tally);
+    run.batch.apply(result.stateChanges);
     run.produced.push(...serialized);
   }
 

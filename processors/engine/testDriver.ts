@@ -1,5 +1,6 @@
 import { StateSerdeError, UndeclaredOutputTopicError, UnknownStoreError } from './errors.ts';
 import { InMemoryKeyValueStore } from './inMemoryStore.ts';
+import { processInputs } from './process-inputs.ts';
 import type { InputRecord, OutputRecord, ProcessResult, Processor } from './processor.ts';
 import type { Entry, KeyValueView, Plain, StateChange, StateCodec, StateView, StoreValues } from './state.ts';
 
@@ -29,6 +30,11 @@ export interface TestDriver<S extends StoreValues, In, Out> {
   /** Processes one record, applies its state changes, returns its outputs. */
   pipe(value: In, options?: PipeOptions): readonly OutputRecord<Out>[];
   pipeAll(values: Iterable<In>): void;
+  /**
+   * Processes records as the runtime processes the inputs of one Kafka record: one all-or-nothing call
+   * (`processBatch` when the processor has it, see processInputs). Returns their outputs.
+   */
+  pipeBatch(values: readonly In[], options?: PipeOptions): readonly OutputRecord<Out>[];
   /**
    * Runs the processor's punctuation at the current wall clock. `caughtUp` defaults to true; `drained` (no backlog)
    * defaults to `caughtUp`.
@@ -118,22 +124,30 @@ export function createTestDriver<S extends StoreValues, In, Out>(
     return result.outputs;
   };
 
+  const inputRecord = (value: In, pipeOptions: PipeOptions): InputRecord<In> => {
+    stats.records++;
+    lastInputWallClockMs = wallClockMs;
+    return {
+      topic: pipeOptions.topic ?? inputTopic,
+      partition,
+      offset: offset++,
+      key: pipeOptions.key ?? null,
+      value,
+      timestampMs: pipeOptions.timestampMs ?? wallClockMs,
+    };
+  };
+
   return {
     pipe(value, pipeOptions = {}) {
-      const record: InputRecord<In> = {
-        topic: pipeOptions.topic ?? inputTopic,
-        partition,
-        offset: offset++,
-        key: pipeOptions.key ?? null,
-        value,
-        timestampMs: pipeOptions.timestampMs ?? wallClockMs,
-      };
-      stats.records++;
-      lastInputWallClockMs = wallClockMs;
-      return apply(processor.process(view, record, { wallClockMs, partition }));
+      return apply(processor.process(view, inputRecord(value, pipeOptions), { wallClockMs, partition }));
     },
     pipeAll(values) {
       for (const value of values) this.pipe(value);
+    },
+    pipeBatch(values, pipeOptions = {}) {
+      if (values.length === 0) return [];
+      const records = values.map((value) => inputRecord(value, pipeOptions));
+      return apply(processInputs(processor, view, records, { wallClockMs, partition }));
     },
     punctuate(punctuateOptions = {}) {
       if (processor.punctuate === undefined) return [];
