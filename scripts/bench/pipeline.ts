@@ -5,6 +5,7 @@
  * partitions.
  *
  *   npx tsx scripts/bench/pipeline.ts [--days 3] [--blocks-per-day 2000] [--transfers-per-block 20] [--workers 2]
+ *                                     [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and what it publishes
  * (`erc20.transfers`, the batches of both hops) and the prices are produced to Kafka in transactions. Timed: from the
@@ -31,13 +32,16 @@ import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import type { Admin, Kafka } from 'kafkajs';
 import type { OraculConfig } from '../../config/schema.ts';
 import { peakRssMiB, processCpuSeconds, produceSyntheticTransfers, stackPids, startBenchStack } from './bench-stack.ts';
-import { numberArg } from './args.ts';
+import { numberArg, textArg } from './args.ts';
 import { runBareTransactionalLoop } from './bare-transactional-loop.ts';
+import { sampleStageProgress } from './stage-progress.ts';
 
 const DAYS = numberArg('days', 3);
 const BLOCKS_PER_DAY = numberArg('blocks-per-day', 2000);
 const PER_BLOCK = numberArg('transfers-per-block', 20);
 const WORKERS = numberArg('workers', 2);
+/** Node flags for the worker processes (e.g. `--cpu-prof`: the profiles are written when they exit after the run). */
+const WORKER_NODE_OPTIONS = (textArg('worker-node-options') ?? '').split(' ').filter((flag) => flag !== '');
 
 const stack = await startBenchStack(['kafka', 'registry']);
 const { config, logger } = stack.common;
@@ -78,7 +82,17 @@ try {
     dirs.push(dir);
     const child = spawn(
       process.execPath,
-      ['scripts/oracul.mjs', 'worker', '--app-id', appId, '--state-dir', dir, '--stage', ...stages.map((s) => s.name)],
+      [
+        ...WORKER_NODE_OPTIONS,
+        'scripts/oracul.mjs',
+        'worker',
+        '--app-id',
+        appId,
+        '--state-dir',
+        dir,
+        '--stage',
+        ...stages.map((s) => s.name),
+      ],
       {
         cwd: REPO_ROOT,
         env,
@@ -89,8 +103,10 @@ try {
   }
   const kafkaPid = (await stackPids(config, ['kafka'])).kafka;
   const kafkaCpuBefore = kafkaPid === undefined ? null : processCpuSeconds(kafkaPid);
+  const progress = sampleStageProgress(admin, appId, stages, started);
   await waitForStages(admin, appId, stages, { timeoutMs: 1_800_000 });
   const seconds = (performance.now() - started) / 1000;
+  const phases = await progress.stop();
   const load = loadavg();
   const workerCpu = children.map((c) => (c.pid === undefined ? null : processCpuSeconds(c.pid)));
   const kafkaCpu = kafkaPid === undefined || kafkaCpuBefore === null ? null : (processCpuSeconds(kafkaPid) ?? 0) - kafkaCpuBefore;
@@ -108,7 +124,10 @@ try {
   console.log(
     `  throughput: ${Math.round(transfers / seconds).toLocaleString('en')} transfers/s (${Math.round(inputRecords / seconds).toLocaleString('en')} input records/s across both stages)`,
   );
-  console.log(`  target ≥ 100,000 transfers/s: ${transfers / seconds >= 100_000 ? 'met' : 'MISSED'}`);
+  console.log(
+    `  first committed offset after ${phases.firstCommitS?.toFixed(1) ?? '?'} s (start-up, group join, global tables, restores); 10 % → 90 % of the input in ${phases.steadyS?.toFixed(1) ?? '?'} s: ${phases.steadyS === null ? '?' : Math.round((0.8 * transfers) / phases.steadyS).toLocaleString('en')} transfers/s steady`,
+  );
+  console.log(`  target ≥ 50,000 transfers/s on an idle machine (issue 14): ${transfers / seconds >= 50_000 ? 'met' : 'MISSED'}`);
   console.log(`  workers' peak RSS: ${rss.map((r) => `${r ?? '?'} MiB`).join(', ')}`);
   const cpu = (s: number | null): string => (s === null ? '?' : `${s.toFixed(1)} s`);
   console.log(
@@ -120,8 +139,12 @@ try {
   await admin.disconnect();
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  for (const child of children) child.kill('SIGKILL');
+  // A graceful stop (profiles, if asked for, are written at exit), then whatever is left is killed.
+  await Promise.race([
+    Promise.all(children.map((c) => (c.exitCode === null ? new Promise((resolve) => c.once('exit', resolve)) : null))),
+    new Promise((resolve) => setTimeout(resolve, 15_000)),
+  ]);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   await stack.stop();
 }
