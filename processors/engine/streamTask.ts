@@ -336,7 +336,8 @@ export class StreamTask {
       const inputs: InputRecord<unknown>[] = [];
       for (let i = this.feedCursors.get(global.topic) ?? 0; i < end; i++) {
         const input = global.toInput(feed.values[i]);
-        if (input !== null) inputs.push({ topic: global.topic, partition: -1, offset: i, key: null, value: input, timestampMs: 0 });
+        if (input !== null)
+          inputs.push({ topic: global.topic, partition: -1, offset: i, key: null, value: input, timestampMs: 0 });
       }
       for (let at = 0; at < inputs.length; at += GLOBAL_ENTRIES_PER_CALL) {
         const chunk = inputs.slice(at, at + GLOBAL_ENTRIES_PER_CALL);

@@ -14,7 +14,7 @@ import { PRICE_LOOKBACK_MS } from '../aggregates/prices.ts';
 import { addressLegsOf } from '../aggregates/repartition.ts';
 import { DEFAULT_WINDOWING, type WindowingConfig } from '../aggregates/windowing.ts';
 import type { OutputRecord } from '../engine/processor.ts';
-import { createTestDriver, type TestDriver } from '../engine/testDriver.ts';
+import { createInMemoryTask, type InMemoryTask } from '../engine/inMemoryTask.ts';
 import { addressFlowsStage } from '../aggregates/address-flows-stage.ts';
 import { tokenMetricsStage } from '../aggregates/token-metrics-stage.ts';
 import { addressFlowsRow, tokenMetricsRow } from '../sinks/derived-sinks.ts';
@@ -31,7 +31,7 @@ export type { TableResult } from './warehouse.ts';
  * `oracul recompute`: rebuilds the daily marts and their anomalies for closed past days from `erc20_transfers`
  * (FINAL, canonical rows only, as every reader sees them) and `prices_spot`, without re-reading the chain.
  *
- * The SAME processors as the stream run here, in memory (processors/engine/testDriver.ts): the token-metrics and
+ * The SAME processors as the stream run here, each as an in-memory task (processors/engine/inMemoryTask.ts): the token-metrics and
  * address-flows aggregators (their finals, rendered by the topology's own Avro mapping and the sinks' row
  * functions) and the token / address anomaly scorers (fed the stored finals of the `anomalies.historyDays` before
  * the range as their baseline, then the recomputed finals). Input is streamed day by day (JSONEachRow), so memory
@@ -90,22 +90,19 @@ export interface RecomputeResult {
   readonly totals: { transfers: number; written: number; removed: number };
 }
 
-type AnyDriver = TestDriver<Record<string, unknown>, unknown, unknown>;
+type AnyTask = InMemoryTask<Record<string, unknown>, unknown, unknown>;
 
-/** Drives a processor in memory; outputs go to `sink`. */
-function driver(processor: unknown, sink: (output: OutputRecord<unknown>) => void): AnyDriver {
-  return createTestDriver(processor as Parameters<typeof createTestDriver>[0], {
-    verifySerde: false,
-    onOutput: sink,
-  }) as AnyDriver;
+/** Runs a processor as one in-memory task; outputs go to `sink`. */
+function task(processor: unknown, sink: (output: OutputRecord<unknown>) => void): AnyTask {
+  return createInMemoryTask(processor as Parameters<typeof createInMemoryTask>[0], { onOutput: sink }) as AnyTask;
 }
 
 /** The stream's processors, in memory, and what they emitted since the last {@link Engines.take}. */
 interface Engines {
-  readonly tokens: AnyDriver;
-  readonly addresses: AnyDriver;
-  readonly tokenScorer: AnyDriver;
-  readonly addressScorer: AnyDriver;
+  readonly tokens: AnyTask;
+  readonly addresses: AnyTask;
+  readonly tokenScorer: AnyTask;
+  readonly addressScorer: AnyTask;
   /** The day's finals and anomalies, handed over and forgotten. */
   take(): { tokenFinals: TokenMetricsRecord[]; addressFinals: AddressFlowsRecord[]; raised: Anomaly[] };
 }
@@ -125,16 +122,16 @@ function createEngines(config: OraculConfig): Engines {
   let raised: Anomaly[] = [];
   const collect = (output: OutputRecord<unknown>): void => void raised.push(output.value as Anomaly);
   return {
-    tokens: driver(tokenStage.processor, (output) => {
+    tokens: task(tokenStage.processor, (output) => {
       if (output.topic !== 'token.metrics.daily') return; // late events cannot occur in time order
       tokenFinals.push(tokenStage.toAvro(output).value as TokenMetricsRecord);
     }),
-    addresses: driver(addressStage.processor, (output) => {
+    addresses: task(addressStage.processor, (output) => {
       if (output.topic !== 'address.flows.daily') return;
       addressFinals.push(addressStage.toAvro(output).value as AddressFlowsRecord);
     }),
-    tokenScorer: driver(createTokenAnomaliesProcessor(config), collect),
-    addressScorer: driver(createAddressAnomaliesProcessor(config), collect),
+    tokenScorer: task(createTokenAnomaliesProcessor(config), collect),
+    addressScorer: task(createAddressAnomaliesProcessor(config), collect),
     take() {
       const taken = { tokenFinals, addressFinals, raised };
       [tokenFinals, addressFinals, raised] = [[], [], []];
@@ -189,11 +186,11 @@ async function loadBaselines(run: RunContext, firstDay: string): Promise<void> {
   let history = 0;
   await streamRows<TokenMetricsInput & { day_text: string }>(client, TOKEN_BASELINE, range, (r) => {
     history++;
-    engines.tokenScorer.pipe(numericInput({ ...r, date: r.day_text }));
+    engines.tokenScorer.process([numericInput({ ...r, date: r.day_text })]);
   });
   await streamRows<AddressFlowsInput & { day_text: string }>(client, ADDRESS_BASELINE, range, (r) => {
     history++;
-    engines.addressScorer.pipe(numericInput({ ...r, date: r.day_text }));
+    engines.addressScorer.process([numericInput({ ...r, date: r.day_text })]);
   });
   engines.take(); // anomalies of history days are the stream's business
   run.logger.info({ msg: 'scorer baselines loaded', history_rows: history, from: historyFrom });
@@ -204,8 +201,8 @@ async function pipePrices(run: RunContext, fromMs: number, toMs: number): Promis
   const { tokens, addresses } = run.engines;
   await streamRows<PriceRow>(run.client, PRICES_BETWEEN, { chain: run.chainId, from: fromMs, to: toMs }, (r) => {
     const tick = priceTick(run.chainId, r);
-    tokens.pipe(tick);
-    addresses.pipe(tick);
+    tokens.process([tick]);
+    addresses.process([tick]);
   });
 }
 
@@ -237,8 +234,8 @@ async function pipeTransfers(run: RunContext, day: string, onTransfers: (transfe
   let transfers = 0;
   await streamRows<TransferRow>(run.client, TRANSFERS_OF_DAY, { chain: run.chainId, day }, (row) => {
     const transfer = domainTransfer(row);
-    tokens.pipe(transfer);
-    for (const leg of addressLegsOf(transfer)) addresses.pipe(leg);
+    tokens.process([transfer]);
+    addresses.process(addressLegsOf(transfer));
     transfers++;
     if (transfers % 10_000 === 0) onTransfers(transfers);
   });
@@ -264,9 +261,9 @@ async function upsertDay(run: RunContext, target: DayTarget, dayResult: DayResul
   const tokenVersions = await upsertMart(target, TOKEN_MART, tokenRows, dayResult.token_metrics_daily);
   const addressRows = addresses.map((f) => addressFlowsRow(f));
   const addressVersions = await upsertMart(target, ADDRESS_MART, addressRows, dayResult.address_flows_daily);
-  for (const f of tokens) engines.tokenScorer.pipe({ ...f, version: tokenVersions.get(f.token_address) ?? f.version });
+  for (const f of tokens) engines.tokenScorer.process([{ ...f, version: tokenVersions.get(f.token_address) ?? f.version }]);
   for (const f of addresses) {
-    engines.addressScorer.pipe({ ...f, version: addressVersions.get(`${f.address}|${f.token_address}`) ?? f.version });
+    engines.addressScorer.process([{ ...f, version: addressVersions.get(`${f.address}|${f.token_address}`) ?? f.version }]);
   }
   await upsertAnomalies(target, engines.take().raised, dayResult.anomalies);
 }

@@ -9,7 +9,7 @@
  *
  * Generates realistic mainnet-like logs (Zipf-distributed tokens and addresses, ~25 % non-Transfer logs, 1 %
  * ERC-721 transfers, a reorg of 0.1 % of the blocks, a price tick per token per minute) in chunks outside the timed
- * sections, as `eth.logs.raw` records (one per block), then runs the real processors through the in-memory driver,
+ * sections, as `eth.logs.raw` records (one per block), then runs the real processors through in-memory tasks (processors/engine/inMemoryTask.ts),
  * stage by stage per batch (a batch is a commit interval: each aggregate punctuates after it, emitting coalesced
  * updates):
  *   1. erc20-decoder (decode + metadata + records by token and by address) → transfers
@@ -20,7 +20,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DAY_MS } from '../../core/time.ts';
-import { createTestDriver } from '../../processors/engine/testDriver.ts';
+import { createInMemoryTask } from '../../processors/engine/inMemoryTask.ts';
 import { decodeTransferLog } from '../../processors/erc20/decode-transfer.ts';
 import { decodeTransferWithViem } from '../../processors/erc20/decode-transfer-with-viem.ts';
 import type { EvmLog } from '../../processors/erc20/log.ts';
@@ -216,18 +216,15 @@ function generateChunk(): Item[] {
 let tokenOutputs = 0;
 let flowOutputs = 0;
 let lateOutputs = 0;
-const decoderDriver = createTestDriver(createErc20DecoderProcessor(), {
-  verifySerde: false,
+const decoderTask = createInMemoryTask(createErc20DecoderProcessor(), {
   initialState: { tokens: metadata },
   onOutput: () => undefined,
 });
 const windowing = { updates: 'on_punctuate' as const };
-const tokenDriver = createTestDriver(createTokenMetricsDailyProcessor({ windowing }), {
-  verifySerde: false,
+const tokenTask = createInMemoryTask(createTokenMetricsDailyProcessor({ windowing }), {
   onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : tokenOutputs++),
 });
-const flowDriver = createTestDriver(createAddressFlowsDailyProcessor({ windowing }), {
-  verifySerde: false,
+const flowTask = createInMemoryTask(createAddressFlowsDailyProcessor({ windowing }), {
   onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : flowOutputs++),
 });
 
@@ -284,7 +281,7 @@ for (;;) {
       ticks = null;
       logs += item.batch.logs.length;
       const block: Erc20Transfer[] = [];
-      for (const out of decoderDriver.pipe({ kind: 'logs', batch: item.batch } satisfies Erc20DecoderInput)) {
+      for (const out of decoderTask.process([{ kind: 'logs', batch: item.batch } satisfies Erc20DecoderInput])) {
         if (out.topic === ERC20_TOPICS.rejects) rejects++;
         else if (out.topic === ERC20_TOPICS.transfers) {
           transfers++;
@@ -300,8 +297,8 @@ for (;;) {
     // 2. token metrics
     t0 = performance.now();
     c0 = cpuMs();
-    for (const group of groups) tokenDriver.pipeBatch(group);
-    tokenDriver.punctuate({ caughtUp: false });
+    for (const group of groups) tokenTask.process(group);
+    tokenTask.punctuate({ caughtUp: false });
     time.token += cpuMs() - c0;
     wall.token += performance.now() - t0;
     // 3. address flows
@@ -317,9 +314,9 @@ for (;;) {
           inputs.push(...own);
         }
       }
-      flowDriver.pipeBatch(inputs);
+      flowTask.process(inputs);
     }
-    flowDriver.punctuate({ caughtUp: false });
+    flowTask.punctuate({ caughtUp: false });
     time.address += cpuMs() - c0;
     wall.address += performance.now() - t0;
   }
@@ -327,8 +324,8 @@ for (;;) {
 // Close the last day: the partitions go idle at the head.
 {
   for (const [d, stage] of [
-    [tokenDriver, 'token'],
-    [flowDriver, 'address'],
+    [tokenTask, 'token'],
+    [flowTask, 'address'],
   ] as const) {
     const t0 = performance.now();
     const c0 = cpuMs();
@@ -359,10 +356,10 @@ console.log(
   `outputs: ${tokenOutputs.toLocaleString('en-US')} token rows, ${flowOutputs.toLocaleString('en-US')} address rows, ${lateOutputs} late`,
 );
 console.log(
-  `state: token ${tokenDriver.store('windows').size} windows / ${tokenDriver.store('distinct').size} distinct / ${tokenDriver.store('buckets').size} buckets; address ${flowDriver.store('windows').size} windows / ${flowDriver.store('distinct').size} distinct / ${flowDriver.store('buckets').size} buckets`,
+  `state: token ${tokenTask.store('windows').size} windows / ${tokenTask.store('distinct').size} distinct / ${tokenTask.store('buckets').size} buckets; address ${flowTask.store('windows').size} windows / ${flowTask.store('distinct').size} distinct / ${flowTask.store('buckets').size} buckets`,
 );
 console.log(
-  `state writes per transfer: token ${(tokenDriver.stats.stateChanges / transfers).toFixed(1)}, address ${(flowDriver.stats.stateChanges / transfers).toFixed(1)} (after per-call coalescing); outputs per transfer: ${((tokenOutputs + flowOutputs + lateOutputs) / transfers).toFixed(2)}`,
+  `state writes per transfer: token ${(tokenTask.stats.stateChanges / transfers).toFixed(1)}, address ${(flowTask.stats.stateChanges / transfers).toFixed(1)} (after per-call coalescing); outputs per transfer: ${((tokenOutputs + flowOutputs + lateOutputs) / transfers).toFixed(2)}`,
 );
 console.log('');
 console.log(`decoder alone, fast path         ${rate(fastRate, 1000)} logs`);
