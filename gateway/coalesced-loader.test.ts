@@ -34,6 +34,38 @@ describe('coalescedLoader', () => {
     expect(await answer).toBe(10);
   });
 
+  it('sends the next statement once the previous one answered, while its answer is still being processed', async () => {
+    const answered: (() => void)[] = [];
+    const processed: (() => void)[] = [];
+    const sent: (readonly number[])[] = [];
+    const loader = coalescedLoader<number, number>(
+      (keys, statementAnswered) => {
+        sent.push(keys);
+        answered.push(statementAnswered);
+        return new Promise((resolve) => processed.push(() => resolve(keys.map((k) => k * 10))));
+      },
+      { maxInFlight: 1, maxBatch: 8 },
+    );
+    const first = loader.load(1);
+    await tick();
+    const second = loader.load(2);
+    await tick();
+    expect(sent).toEqual([[1]]);
+    answered[0]!(); // the warehouse answered; the first batch is still parsing
+    answered[0]!(); // idempotent: one slot is freed once
+    await tick();
+    expect(sent).toEqual([[1], [2]]);
+    const third = loader.load(3);
+    await tick();
+    expect(sent).toEqual([[1], [2]]); // the second statement holds the only slot
+    processed[0]!();
+    processed[1]!();
+    await tick();
+    expect(sent).toEqual([[1], [2], [3]]); // a batch that settles frees its slot if it has not yet
+    processed[2]!();
+    expect(await Promise.all([first, second, third])).toEqual([10, 20, 30]);
+  });
+
   it('queues reads that arrive while the slots are busy into the next statement, in arrival order', async () => {
     const m = manualBatches();
     const loader = coalescedLoader(m.batch, { maxInFlight: 1, maxBatch: 3 });

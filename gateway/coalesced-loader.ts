@@ -14,19 +14,27 @@ export interface CoalescingOptions {
  * alone, at once (no added latency), and a loaded one sends fewer, larger statements; the engine's fixed cost per
  * statement (planning, opening parts, the endpoint's HTTP work) is shared by the reads of a batch, so the cost per
  * read falls as the rate rises instead of the queue growing. Results are never cached here (cache: false): the
- * finalized-day cache decides what may be reused.
+ * finalized-day cache decides what may be reused. A batch calls `answered` when its statements have answered: what it
+ * does with the answers after that (split, parse) no longer holds the next statement back.
  */
 export function coalescedLoader<K, V>(
-  batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+  batch: (keys: readonly K[], answered: () => void) => Promise<readonly (V | Error)[]>,
   options: CoalescingOptions,
 ): DataLoader<K, V> {
   const slots = new Slots(options.maxInFlight);
   return new DataLoader<K, V>(
     async (keys) => {
+      // The slot is the statement's: `answered` frees it once the warehouse has answered, so the next statement
+      // goes out while this answer is still being split and parsed (at the latest, when the batch settles).
+      let held = true;
+      const answered = () => {
+        if (held) slots.release();
+        held = false;
+      };
       try {
-        return await batch(keys);
+        return await batch(keys, answered);
       } finally {
-        slots.release();
+        answered();
       }
     },
     {

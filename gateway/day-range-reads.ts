@@ -48,15 +48,15 @@ export function dayRangeLoaders<TokenRow, FlowRow>(
     limit: options.maxFlowRows,
   };
   const tokens = coalescedLoader<TokenRange, TokenRow[]>(
-    (keys) =>
-      answerInRounds(keys, tokenShape, (round) =>
+    (keys, answered) =>
+      answerInRounds(keys, tokenShape, answered, (round) =>
         send('tokenMetricsDaily', { chain_id: chainId, tokens: round.map((k) => k.token), ...hullOf(round) }),
       ),
     options,
   );
   const flows = coalescedLoader<FlowRange, FlowRow[]>(
-    (keys) =>
-      answerInRounds(keys, flowShape, (round) =>
+    (keys, answered) =>
+      answerInRounds(keys, flowShape, answered, (round) =>
         send('addressFlowsDaily', {
           chain_id: chainId,
           addresses: round.map((k) => k.address),
@@ -106,10 +106,14 @@ function hullOf(round: readonly DayRange[]): { from: string; to: string } {
   return { from, to };
 }
 
-/** One statement per round; every key gets its entity's lines within its own range (none: an empty list). */
+/**
+ * One statement per round; every key gets its entity's lines within its own range (none: an empty list). `answered`
+ * is called once every statement has answered, before the answers are split and parsed.
+ */
 async function answerInRounds<K extends DayRange, Row>(
   keys: readonly K[],
   shape: ReadShape<K>,
+  answered: () => void,
   sendRound: (round: readonly K[]) => Promise<string>,
 ): Promise<(Row[] | Error)[]> {
   const { rounds, roundOf } = roundsByEntity(
@@ -117,14 +121,9 @@ async function answerInRounds<K extends DayRange, Row>(
     (k) => shape.entityOf(k),
     (a, b) => shape.same(a, b),
   );
-  const answers = await Promise.all(
-    rounds.map((round) =>
-      sendRound(round).then(
-        (text) => linesByEntity(text, shape.keyColumns),
-        (error: unknown) => error as Error,
-      ),
-    ),
-  );
+  const texts = await Promise.all(rounds.map((round) => sendRound(round).catch((error: unknown) => error as Error)));
+  answered();
+  const answers = texts.map((text) => (text instanceof Error ? text : linesByEntity(text, shape.keyColumns)));
   return Promise.all(
     keys.map(async (key, i) => {
       const round = roundOf[i]!;
