@@ -5,6 +5,10 @@
  *   ORACUL_TEST_PORT_OFFSET=3100 npx tsx scripts/bench/gateway.ts [--rate 200] [--duration 20] [--low-rate 5 (0: none)]
  *     [--tokens 10000] [--addresses 137000] [--days 365] [--anomalies 20000] [--events 300] [--only a,b]
  *     [--profile-gateway dir] [--gateway-node-options '--max-semi-space-size=32']
+ *   (a CPU profile of the gateway: --profile-gateway <dir>, which passes --cpu-prof on the command line; Node refuses
+ *   --cpu-prof in NODE_OPTIONS, which --gateway-node-options sets. Summarise it with
+ *   scripts/bench/gateway/profile-summary.ts; scripts/bench/gateway/cpu.ts measures the gateway's CPU per request
+ *   over a stub endpoint, without the stack.)
  *
  * 1. Starts the local stack (Kafka, registry, warehouse endpoint) on the test ports of ORACUL_TEST_PORT_OFFSET
  *    in its own state dir (.infra/bench-gateway-<offset>). Kafka's and the registry's state are wiped; the
