@@ -1,5 +1,4 @@
 import type { AddressFlowsDaily as AddressFlowsRecord, TransferBatch } from '../../schemas/generated/types.ts';
-import type { OutputRecord } from '../engine/processor.ts';
 import type { AnyStageSpec } from '../engine/stage.ts';
 import { legsOfBatch, transfersOfBatch } from '../erc20/transfer-batch.ts';
 import { createAddressFlowsDailyProcessor, type AddressFlowsDaily, type AddressFlowsOutput } from './address-flows-daily.ts';
@@ -7,12 +6,10 @@ import { addressLegsOfRow, type AddressLeg } from './repartition.ts';
 import {
   DEFAULT_CADENCE,
   epochDay,
-  graceOf,
   nonNegative,
-  toDomainPrice,
   toDomainTransfer,
   windowingWith,
-  windowOutput,
+  windowStage,
   type TopologyParameters,
   type WithSource,
 } from './window-stage.ts';
@@ -20,18 +17,16 @@ import {
 /** The `address_flows_daily` stage: by-address transfer batches (and the price table) → `address.flows.daily`. */
 export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec {
   const windowing = windowingWith(params, params.cadence?.addresses ?? DEFAULT_CADENCE.addresses);
-  const processor = createAddressFlowsDailyProcessor({ windowing });
-  const output = { name: processor.name, graceMs: graceOf(params), topic: 'address.flows.daily' as const };
-  return {
-    name: processor.name,
-    inputTopic: 'erc20.transfer-batches.by-address',
-    processor,
-    toInputs: (value) => addressLegInputsOf(value as TransferBatch),
-    toAvro: (record: OutputRecord<AddressFlowsOutput>) =>
-      windowOutput<AddressFlowsOutput, AddressLeg, AddressFlowsRecord>(record, output, addressFlowsRecord),
-    globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
-    kafkaTopics: params.kafkaTopics,
-  } satisfies AnyStageSpec;
+  return windowStage<AddressFlowsOutput, AddressLeg, AddressFlowsRecord>(
+    {
+      processor: createAddressFlowsDailyProcessor({ windowing }),
+      inputTopic: 'erc20.transfer-batches.by-address',
+      topic: 'address.flows.daily',
+      toInputs: (value) => addressLegInputsOf(value as TransferBatch),
+      toRecord: addressFlowsRecord,
+    },
+    params,
+  );
 }
 
 /** A by-address batch → the address legs it carries, in row order (out before in within a row). */

@@ -1,5 +1,4 @@
 import type { TokenMetricsDaily as TokenMetricsRecord, TransferBatch } from '../../schemas/generated/types.ts';
-import type { OutputRecord } from '../engine/processor.ts';
 import type { AnyStageSpec } from '../engine/stage.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { transfersOfBatch } from '../erc20/transfer-batch.ts';
@@ -7,30 +6,26 @@ import { createTokenMetricsDailyProcessor, type TokenMetricsDaily, type TokenMet
 import {
   DEFAULT_CADENCE,
   epochDay,
-  graceOf,
   nonNegative,
-  toDomainPrice,
   toDomainTransfer,
   windowingWith,
-  windowOutput,
+  windowStage,
   type TopologyParameters,
 } from './window-stage.ts';
 
 /** The `token_metrics_daily` stage: by-token transfer batches (and the price table) → `token.metrics.daily`. */
 export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec {
   const windowing = windowingWith(params, params.cadence?.tokens ?? DEFAULT_CADENCE.tokens);
-  const processor = createTokenMetricsDailyProcessor({ windowing });
-  const output = { name: processor.name, graceMs: graceOf(params), topic: 'token.metrics.daily' as const };
-  return {
-    name: processor.name,
-    inputTopic: 'erc20.transfer-batches.by-token',
-    processor,
-    toInputs: (value) => transfersOfBatch(value as TransferBatch).map(toDomainTransfer),
-    toAvro: (record: OutputRecord<TokenMetricsOutput>) =>
-      windowOutput<TokenMetricsOutput, Erc20Transfer, TokenMetricsRecord>(record, output, tokenMetricsRecord),
-    globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
-    kafkaTopics: params.kafkaTopics,
-  } satisfies AnyStageSpec;
+  return windowStage<TokenMetricsOutput, Erc20Transfer, TokenMetricsRecord>(
+    {
+      processor: createTokenMetricsDailyProcessor({ windowing }),
+      inputTopic: 'erc20.transfer-batches.by-token',
+      topic: 'token.metrics.daily',
+      toInputs: (value) => transfersOfBatch(value as TransferBatch).map(toDomainTransfer),
+      toRecord: tokenMetricsRecord,
+    },
+    params,
+  );
 }
 
 function tokenMetricsRecord(value: TokenMetricsDaily): TokenMetricsRecord {

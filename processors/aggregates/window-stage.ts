@@ -1,9 +1,9 @@
 import type { LateTransfer, PriceTick as PriceTickRecord, Transfer } from '../../schemas/generated/types.ts';
-import type { TopicName } from '../../schemas/topics.ts';
+import type { ConsumedTopicName, TopicName } from '../../schemas/topics.ts';
 import type { OraculConfig } from '../../config/schema.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import type { OutputRecord } from '../engine/processor.ts';
-import type { AvroOutput, KafkaTopics } from '../engine/stage.ts';
+import type { AnyStageSpec, AvroOutput, KafkaTopics } from '../engine/stage.ts';
 import { KEY_SEPARATOR } from '../engine/windowKey.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import type { HopPartitions } from '../erc20/transfer-batch.ts';
@@ -98,13 +98,39 @@ export function windowingWith(params: TopologyParameters, cadence: UpdateCadence
   return { updateBoundaryMs: cadence.boundaryMs, updateIntervalMs: cadence.intervalMs, ...params.windowing };
 }
 
-export const graceOf = (params: TopologyParameters): number => params.windowing?.graceMs ?? DEFAULT_WINDOWING.graceMs;
+const graceOf = (params: TopologyParameters): number => params.windowing?.graceMs ?? DEFAULT_WINDOWING.graceMs;
+
+/** What makes one daily-window stage: its processor, its input and mart topics, and the Avro mapping both ways. */
+export interface WindowStageParts<Out extends object, Event extends object, Rec> {
+  readonly processor: AnyStageSpec['processor'];
+  readonly inputTopic: ConsumedTopicName;
+  readonly topic: TopicName;
+  toInputs(value: unknown): readonly unknown[];
+  toRecord(value: Exclude<Out, LateEvent<Event>>): Rec;
+}
+
+/** A daily-window stage: its parts, the price table as a global, late events to `erc20.transfers.late`. */
+export function windowStage<Out extends object, Event extends object, Rec>(
+  parts: WindowStageParts<Out, Event, Rec>,
+  params: TopologyParameters,
+): AnyStageSpec {
+  const output = { name: parts.processor.name, graceMs: graceOf(params), topic: parts.topic };
+  return {
+    name: parts.processor.name,
+    inputTopic: parts.inputTopic,
+    processor: parts.processor,
+    toInputs: (value) => parts.toInputs(value),
+    toAvro: (record: OutputRecord<Out>) => windowOutput<Out, Event, Rec>(record, output, (v) => parts.toRecord(v)),
+    globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
+    kafkaTopics: params.kafkaTopics,
+  } satisfies AnyStageSpec;
+}
 
 /**
  * A window stage's Avro output: a late event (behind the watermark by more than the grace period) goes to
  * `erc20.transfers.late`, an aggregate to the stage's mart topic under its entity key.
  */
-export function windowOutput<Out extends object, Event extends object, Rec>(
+function windowOutput<Out extends object, Event extends object, Rec>(
   output: OutputRecord<Out>,
   stage: { readonly name: string; readonly graceMs: number; readonly topic: TopicName },
   toRecord: (value: Exclude<Out, LateEvent<Event>>) => Rec,
