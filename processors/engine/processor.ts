@@ -73,5 +73,3 @@ export interface Processor<S extends StoreValues, In, Out> {
   /** Time-driven work: emitting coalesced updates, idle-partition watermark advance, closing windows. */
   punctuate?(state: StateView<S>, ctx: PunctuateContext): ProcessResult<S, Out>;
 }
-
-export const EMPTY_RESULT: ProcessResult<never, never> = Object.freeze({ stateChanges: [], outputs: [] });

@@ -99,11 +99,6 @@ export function subEntryRange(windowStartMs: number, key: string): { gte: string
   return { gte: base + KEY_SEPARATOR, lt: base + AFTER_SEPARATOR };
 }
 
-/** Every physical key of windows that start before `windowStartMs` (retention: one range delete). */
-export function windowsBefore(windowStartMs: number): { gte: string; lt: string } {
-  return { gte: '', lt: encodeWindowStart(windowStartMs) };
-}
-
 let lastTime = -1;
 let lastTimeHex = '';
 

@@ -36,7 +36,7 @@ export interface PriceRow {
 
 const bool = (value: unknown): boolean => value === true || value === 1;
 
-/** A canonical `erc20_transfers` row as the processors' domain transfer (what topology.ts builds from Avro). */
+/** A canonical `erc20_transfers` row as the processors' domain transfer (what window-stage.ts's toDomainTransfer builds from Avro). */
 export function domainTransfer(r: TransferRow): Erc20Transfer {
   return {
     kind: 'transfer',
