@@ -12,8 +12,9 @@ export interface CreateWarehouseClientParameters {
 }
 
 /**
- * The only way application code reaches ClickHouse: @clickhouse/client with a URL,
- * so the embedded engine endpoint and a real server or cluster are interchangeable.
+ * How application code reaches ClickHouse: @clickhouse/client with a URL, so the embedded engine endpoint and a real
+ * server or cluster are interchangeable. One exception, over the same HTTP interface, user and settings: the
+ * gateway's two day-range statements go over its own keep-alive connections (gateway/text-statements.ts, ADR 0020).
  */
 export function createWarehouseClient(params: CreateWarehouseClientParameters): ClickHouseClient {
   const { clickhouse } = params.config;
