@@ -69,4 +69,22 @@ describe('textStatements', () => {
     await expect(failed).resolves.toBeInstanceOf(WarehouseHttpError);
     await expect(failed).resolves.toMatchObject({ status: 500, message: expect.stringContaining('DB::Exception') as unknown });
   });
+
+  it('speaks TLS to an https:// warehouse (here a plain-HTTP server, so the handshake fails instead of being refused)', async () => {
+    const { port } = server.address() as AddressInfo;
+    const tls = textStatements({
+      url: `https://127.0.0.1:${port}`,
+      database: 'oracul',
+      readonlyUsername: 'reader',
+      readonlyPassword: 'secret',
+      requestTimeoutMs: 5_000,
+    } as OraculConfig['clickhouse']);
+    try {
+      const failed = await tls.send('SELECT 1', {}).catch((error: unknown) => error as Error);
+      expect(failed).toBeInstanceOf(Error);
+      expect((failed as Error & { code?: string }).code).toMatch(/^(EPROTO|ERR_SSL_|ECONNRESET)/);
+    } finally {
+      tls.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { OraculConfig } from '../config/schema.ts';
 import { readAnswerText } from './answer-text.ts';
 
@@ -29,7 +30,7 @@ export class WarehouseHttpError extends Error {
 const IDLE_SOCKET_MS = 2_500;
 
 /**
- * The day-range statements over node:http keep-alive connections, as the read-only user, with the same transport
+ * The day-range statements over node:http(s) keep-alive connections, as the read-only user, with the same transport
  * parameters @clickhouse/client sends (database, buffered answer, 64-bit integers quoted) and the values as
  * `param_<name>` query parameters bound by the server. @clickhouse/client spent ~0.35 ms of CPU per statement more
  * than this (query id, URL and settings objects, per-request timers, its socket pool; docs/adr/0020): on the
@@ -37,7 +38,9 @@ const IDLE_SOCKET_MS = 2_500;
  */
 export function textStatements(clickhouse: OraculConfig['clickhouse']): TextStatements {
   const url = new URL(clickhouse.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: 16, timeout: IDLE_SOCKET_MS });
+  // A ClickHouse server is usually reached over TLS; the embedded endpoint over plain HTTP.
+  const transport = url.protocol === 'https:' ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: 16, timeout: IDLE_SOCKET_MS });
   const base = new URLSearchParams({
     database: clickhouse.database,
     wait_end_of_query: '1',
@@ -51,7 +54,7 @@ export function textStatements(clickhouse: OraculConfig['clickhouse']): TextStat
   const path = `${url.pathname.replace(/\/$/, '')}/?`;
   const send: SendStatementText = (sql, params) =>
     new Promise<string>((resolve, reject) => {
-      const outgoing = request(
+      const outgoing = transport.request(
         { agent, host: url.hostname, port: url.port, method: 'POST', path: `${path}${base}&${bindings(params)}`, headers },
         (answer) => {
           const text = readAnswerText(answer);
