@@ -23,40 +23,11 @@ import { WarehouseReader } from '../../../gateway/warehouse.ts';
 import { createGatewayYoga } from '../../../gateway/yoga.ts';
 import { testConfig } from '../../test/test-config.ts';
 import { numberArg } from '../args.ts';
+import { tokenAddress, tokenLine } from './stub-rows.ts';
 
 const N = numberArg('n', 3000);
 const KEY = 'layers-key';
 const FIRST_DAY = '2025-01-01';
-const tokenAddress = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}`;
-
-function tokenLine(token: string, date: string): string {
-  const row = {
-    date,
-    chain_id: '1',
-    token_address: token,
-    symbol: 'TKN',
-    decimals: 18,
-    volume_raw: '123456789012345678901234',
-    volume_usd: '98765.123456789012345678',
-    minted_raw: '0',
-    burned_raw: '1000000000000000000',
-    transfer_count: '1234',
-    priced_transfer_count: '1200',
-    tx_count: '1100',
-    unique_addresses: '456',
-    price_open: '1.0001',
-    price_high: '1.0100',
-    price_low: '0.9900',
-    price_close: '1.0002',
-    price_source: 'coingecko',
-    price_staleness_ms: '60000',
-    version: '1767225600000',
-    is_final: true,
-    emitted_at: `${date} 23:59:59.999`,
-    inserted_at: `${date} 23:59:59.999`,
-  };
-  return `${token}\t${date}\t1767225600000\t${date} 23:59:59.999\t0\t${JSON.stringify(row)}`;
-}
 
 function answerFor(params: Record<string, unknown>): string {
   const days: string[] = [];
