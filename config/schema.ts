@@ -386,6 +386,15 @@ function updateCadenceSchema(boundaryMinutes: number, intervalS: number) {
 
 export const streamSchema = z
   .strictObject({
+    commitIntervalMs: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        'Processing time after which a stream task commits its Kafka transaction and takes the rest of a fetched batch in the next one (then heartbeats, so a rebalance is not held up by a backlog)',
+      ),
     updates: z
       .strictObject({
         // Hourly: the token scorer's hourly detector reads the hourly increments.

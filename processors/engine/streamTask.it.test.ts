@@ -130,6 +130,105 @@ describe('StreamTask global tables (real broker)', () => {
       await t.admin.deleteTopics({ topics: changelogs.map((c) => c.name) }).catch(() => undefined);
     }
   }, 60_000);
+
+  it('commits a fetch in transactions of bounded processing time, drained only after the last record', async () => {
+    const outputTopic = t.topic as TopicName;
+    const punctuations: boolean[] = [];
+    const processor: Processor<ProbeStores, ProbeInput, ProbeOutput> = {
+      name: 'interval-probe',
+      stores: { seen: { codec: numberCodec('seen'), doc: 'records processed' } },
+      outputTopics: [outputTopic],
+      process(state, record) {
+        const value = record.value as { record: string };
+        const seen = (state.seen.get('count') ?? 0) + 1;
+        return {
+          stateChanges: [{ op: 'put', store: 'seen', key: 'count', value: seen }],
+          outputs: [{ topic: outputTopic, key: value.record, value: { record: value.record, globals: [String(seen)] } }],
+        };
+      },
+      punctuate(_state, ctx) {
+        punctuations.push(ctx.drained);
+        return { stateChanges: [], outputs: [] };
+      },
+    };
+    const stage: StageSpec<ProbeStores, ProbeInput, ProbeOutput> = {
+      name: processor.name,
+      inputTopic: 'eth.logs.raw',
+      processor,
+      toInputs: (value) => [{ record: String(value) }],
+      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
+      kafkaTopics: { 'eth.logs.raw': input.topic },
+    };
+    const changelogs = changelogTopicsOf(`${appId}-interval`, stage, config.kafka.topics);
+    await ensureTopics(t.admin, changelogs, logger);
+    await pRetry(() => t.admin.fetchTopicMetadata({ topics: changelogs.map((c) => c.name) }), { retries: 20, minTimeout: 250 });
+    const outputs: ProbeOutput[] = [];
+    const capturing: Serdes = {
+      forTopic: (topic) =>
+        ({
+          serialize: async (value: unknown) => {
+            if (topic === outputTopic) outputs.push(value as ProbeOutput);
+            return json.serialize(value);
+          },
+          deserialize: json.deserialize,
+        }) as never,
+      frameEncoder: () => Promise.reject(new Error('the stream task does not use frame encoders')),
+      registerAll: async () => [],
+    };
+    const groupId = `${appId}-interval-group`;
+    const task = await StreamTask.open({
+      kafka: t.kafka,
+      logger,
+      serdes: capturing,
+      stage,
+      appId: `${appId}-interval`,
+      groupId,
+      partition: 0,
+      statePath: join(stateDir, 'interval-task'),
+      globals: new Map(),
+    });
+    const fetched: KafkaMessage[] = ['a', 'b', 'c', 'd'].map((value, offset) => ({
+      key: Buffer.from(value),
+      value: Buffer.from(JSON.stringify(value)),
+      timestamp: String(Date.now()),
+      attributes: 0,
+      offset: String(offset),
+      headers: {},
+    }));
+    try {
+      // A commit interval of 0 ms: every transaction takes exactly one record, as the worker's loop would go on.
+      let rest = fetched;
+      const taken: number[] = [];
+      while (rest.length > 0) {
+        const n = await task.processBatch(rest, 0, 0);
+        taken.push(n);
+        rest = rest.slice(n);
+      }
+      expect(taken).toEqual([1, 1, 1, 1]);
+      expect(task.stats.transactions).toBe(4);
+      expect(outputs.map((o) => [o.record, o.globals[0]])).toEqual([
+        ['a', '1'],
+        ['b', '2'],
+        ['c', '3'],
+        ['d', '4'],
+      ]);
+      // The records left in the fetch are a backlog: only the transaction that took the last one sees the task drained.
+      expect(punctuations).toEqual([false, false, false, true]);
+      const [offsets] = await t.admin.fetchOffsets({ groupId, topics: [input.topic] });
+      expect(offsets?.partitions.find((p) => p.partition === 0)?.offset).toBe('4');
+      // Without a limit the whole fetch is one transaction.
+      expect(
+        await task.processBatch(
+          fetched.map((m) => ({ ...m, offset: String(Number(m.offset) + 4) })),
+          0,
+        ),
+      ).toBe(4);
+      expect(task.stats.transactions).toBe(5);
+    } finally {
+      await task.close();
+      await t.admin.deleteTopics({ topics: changelogs.map((c) => c.name) }).catch(() => undefined);
+    }
+  }, 60_000);
 });
 
 describe('a stage that partitions its own outputs (real broker)', () => {

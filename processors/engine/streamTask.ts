@@ -252,23 +252,27 @@ export class StreamTask {
   }
 
   /**
-   * Processes consumed records as one transaction. Records below the committed offset (already processed by a
-   * previous owner) are skipped; the input offset committed is the last record's + 1.
+   * Processes consumed records from the start of `all` as one transaction and returns how many of them it took: all
+   * of them, or fewer when processing them has taken `maxMs` (at least one record is always taken). A fetch of a
+   * backlog holds a whole partition's records; committing it in transactions of bounded time lets the worker
+   * heartbeat, hand partitions over on a rebalance and keep transactions short (config `stream.commitIntervalMs`).
+   * Records below the committed offset (already processed by a previous owner) are skipped; the input offset
+   * committed is the last taken record's + 1.
    */
-  async processBatch(all: readonly KafkaMessage[], offsetLag: number): Promise<void> {
+  async processBatch(all: readonly KafkaMessage[], offsetLag: number, maxMs = Number.POSITIVE_INFINITY): Promise<number> {
     const messages = this.committedOffset > 0 ? all.filter((m) => Number(m.offset) >= this.committedOffset) : all;
-    if (messages.length < all.length) {
+    const skipped = all.length - messages.length;
+    if (skipped > 0) {
       this.ctx.logger.info({
         msg: 'skipped records committed by the previous owner',
-        skipped: all.length - messages.length,
+        skipped,
         committed_offset: this.committedOffset,
       });
     }
-    if (messages.length === 0) return;
-    this.lastOffsetLag = offsetLag;
+    if (messages.length === 0) return all.length;
     this.lastInputWallClockMs = Date.now();
-    const last = Number((messages[messages.length - 1] as KafkaMessage).offset);
-    await this.transaction(messages, last);
+    const taken = await this.transaction(messages, { offsetLag, deadlineMs: performance.now() + maxMs });
+    return skipped + taken;
   }
 
   /** Wall-clock punctuation of an idle task: one transaction if the processor has anything to say. */
@@ -277,18 +281,22 @@ export class StreamTask {
   }
 
   /**
-   * One batch as one Kafka transaction: global entries, records, punctuation, then outputs, changelog and input
-   * offset committed together, and only then the state made durable in LMDB.
+   * One transaction: global entries, records (from the first, until `input.deadlineMs`), punctuation, then outputs,
+   * changelog and input offset committed together, and only then the state made durable in LMDB. Returns the number
+   * of records taken.
    */
   private async transaction(
     messages: readonly KafkaMessage[],
-    lastOffset: number | undefined,
+    input: { readonly offsetLag: number; readonly deadlineMs: number } | undefined,
     idleAdvance = false,
-  ): Promise<void> {
+  ): Promise<number> {
     const started = performance.now();
     const run = this.newBatchRun();
     const feedEnds = await this.applyGlobals(run);
-    await this.processRecords(run, messages);
+    const taken = await this.processRecords(run, messages, input?.deadlineMs ?? Number.POSITIVE_INFINITY);
+    // The records left of this fetch are a backlog too: the punctuation must not see the task as drained.
+    if (input !== undefined) this.lastOffsetLag = input.offsetLag + (messages.length - taken);
+    const lastOffset = taken === 0 ? undefined : Number((messages[taken - 1] as KafkaMessage).offset);
     await this.punctuate(run, idleAdvance);
     const deltas = this.netDeltas(run.batch.changes());
     if (lastOffset !== undefined)
@@ -297,7 +305,7 @@ export class StreamTask {
     // contiguous, then the transaction's marker.
     const firstOffset = this.expectedChangelogOffset();
     const { records: changelog, checkpoints } = this.changelogRecords(deltas, firstOffset);
-    if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) return;
+    if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) return taken;
     const produced = changelog.map((r) => this.changelogMessage(r));
     const expectedFirst = changelog.length > 0 ? firstOffset : undefined;
     await this.commitInKafka([...run.produced, ...produced], lastOffset, expectedFirst);
@@ -307,6 +315,7 @@ export class StreamTask {
     this.state.commit(deltas, position);
     for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
     this.countCommitted(run, changelog.length, lastOffset, started);
+    return taken;
   }
 
   private newBatchRun(): BatchRun {
@@ -347,9 +356,13 @@ export class StreamTask {
     return feedEnds;
   }
 
-  /** 2. The records: each one all-or-nothing, so a failing record is dead-lettered without partial state. */
-  private async processRecords(run: BatchRun, messages: readonly KafkaMessage[]): Promise<void> {
+  /**
+   * 2. The records in order until the deadline has passed (at least one); returns how many were taken. Each one is
+   * all-or-nothing, so a failing record is dead-lettered without partial state.
+   */
+  private async processRecords(run: BatchRun, messages: readonly KafkaMessage[], deadlineMs: number): Promise<number> {
     for (const message of messages) {
+      if (run.records > 0 && performance.now() >= deadlineMs) break;
       run.records++;
       try {
         if (message.value === null) continue; // tombstones carry nothing for a processor
@@ -360,6 +373,7 @@ export class StreamTask {
         run.produced.push(await this.deadLetter(message, error, run.context.wallClockMs));
       }
     }
+    return run.records;
   }
 
   /** One record's inputs in one all-or-nothing call (processInputs); merged into the batch only if it succeeds. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Admin, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicConfig } from '../../config/schema.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -38,7 +38,15 @@ export interface StreamWorkerParameters {
   /** How often idle tasks are punctuated. Default 10 s. */
   readonly punctuateIntervalMs?: number;
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * Processing time after which a task commits its transaction and takes the rest of a fetch in the next one (config
+   * `stream.commitIntervalMs`). Default {@link DEFAULT_COMMIT_INTERVAL_MS}.
+   */
+  readonly commitIntervalMs?: number;
 }
+
+/** Kafka Streams commits every 100 ms under exactly-once; a backfill's transactions here cost a few ms each. */
+const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 
 export interface StreamWorker {
   readonly stage: string;
@@ -287,7 +295,11 @@ function superviseStageConsumer(
   return consumer;
 }
 
-/** One fetched batch through its partition's task, as one transaction. */
+/**
+ * One fetched batch through its partition's task, in transactions of at most the commit interval each, with a
+ * heartbeat after each: a backlog's fetch holds a whole partition, and a member that worked through it in one go
+ * would hold every partition it was first given (a rebalance waits for its next heartbeat) while the others idle.
+ */
 async function processBatch(
   params: StreamWorkerParameters,
   logger: Logger,
@@ -297,20 +309,27 @@ async function processBatch(
   const { stage } = params;
   if (!isRunning() || isStale() || batch.isEmpty()) return;
   const task = await tasks.taskFor(batch.partition);
-  try {
-    await task.exclusive(() => task.processBatch(batch.messages, Number(batch.offsetLag())));
-  } catch (error) {
-    // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
-    // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
-    logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
-    tasks.lastError = workerError(error);
-    metrics.stageBatchFailures.inc({ stage: stage.name });
-    await tasks.close(batch.partition).catch(() => undefined);
-    throw error;
+  const maxMs = params.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+  let rest = batch.messages;
+  while (rest.length > 0 && isRunning() && !isStale()) {
+    const pending = rest;
+    let taken: number;
+    try {
+      taken = await task.exclusive(() => task.processBatch(pending, Number(batch.offsetLag()), maxMs));
+    } catch (error) {
+      // The transaction's fate is unknown (a commit can fail after the broker wrote it): drop the task so the
+      // retry reopens it, which re-reads the committed offset after fencing and skips what was committed.
+      logger.error({ msg: 'batch failed: reopening the task', partition: batch.partition, err: error });
+      tasks.lastError = workerError(error);
+      metrics.stageBatchFailures.inc({ stage: stage.name });
+      await tasks.close(batch.partition).catch(() => undefined);
+      throw error;
+    }
+    resolveOffset((pending[taken - 1] as KafkaMessage).offset);
+    rest = pending.slice(taken);
+    observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()) + rest.length);
+    await heartbeat();
   }
-  resolveOffset(batch.lastOffset());
-  observeConsumerLag(stage.name, stage.inputTopic, batch.partition, Number(batch.offsetLag()));
-  await heartbeat();
 }
 
 /** Idle tasks are punctuated on a wall-clock timer (closing windows when no record arrives). */

@@ -62,6 +62,7 @@ export async function startPipeline(common: Common, options: StartPipelineOption
       topics: config.kafka.topics,
       wipeState: options.wipeState,
       idleAdvance: options.idleAdvance,
+      commitIntervalMs: config.stream.commitIntervalMs,
     });
     shutdown.add(`worker ${stage.name}`, () => worker.stop());
     workers.push(worker);
