@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAmount } from './amount.ts';
+import { formatAmount, formatDigits } from './amount.ts';
 
 describe('formatAmount', () => {
   it('scales exactly, without floats', () => {
@@ -17,5 +17,20 @@ describe('formatAmount', () => {
 
   it('is null when decimals are unknown or invalid, never assuming 18', () => {
     for (const decimals of [null, -1, 256, 1.5, Number.NaN]) expect(formatAmount(10n ** 18n, decimals)).toBeNull();
+  });
+});
+
+describe('formatDigits', () => {
+  it('equals formatAmount on the amount’s decimal digits', () => {
+    let seed = 12345;
+    const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const amounts = [0n, 1n, 10n, 100n, 2n ** 256n - 1n, 2n ** 255n, 10n ** 18n, 10n ** 77n, 123456789n, 1000000n];
+    for (let i = 0; i < 300; i++) {
+      const digits = Array.from({ length: 1 + Math.floor(rand() * 78) }, () => Math.floor(rand() * 10)).join('');
+      amounts.push(BigInt(digits) * 10n ** BigInt(Math.floor(rand() * 20)));
+    }
+    for (const amount of amounts)
+      for (const decimals of [0, 1, 2, 6, 8, 18, 19, 77, 78, 79, 100, 255])
+        expect(formatDigits(amount.toString(), decimals)).toBe(formatAmount(amount, decimals));
   });
 });

@@ -16,3 +16,19 @@ export function isValidDecimals(decimals: number | null | undefined): decimals i
 export function formatAmount(raw: bigint, decimals: number | null): string | null {
   return isValidDecimals(decimals) ? formatUnits(raw, decimals) : null;
 }
+
+/**
+ * formatAmount for an amount already rendered as decimal digits (a uint256's `toString()`, no sign), with decimals
+ * already checked by isValidDecimals: the same string without converting the bigint to decimal a second time (the
+ * decoder renders each amount once, for `amount_raw`). A unit test compares it with formatAmount.
+ * @example formatDigits('109000000000000000000', 18) // "109"
+ */
+export function formatDigits(digits: string, decimals: number): string {
+  if (decimals === 0) return digits;
+  const padded = digits.length > decimals ? digits : digits.padStart(decimals + 1, '0');
+  const point = padded.length - decimals;
+  // The fraction without its trailing zeros (formatUnits drops them); none left → no point at all.
+  let end = padded.length;
+  while (end > point && padded.charCodeAt(end - 1) === 48 /* '0' */) end--;
+  return end === point ? padded.slice(0, point) : `${padded.slice(0, point)}.${padded.slice(point, end)}`;
+}

@@ -3,17 +3,18 @@ import type {
   TokenMetadata as TokenMetadataRecord,
   Transfer,
   TransferBatch,
-  TransferKind,
   TransferReject,
 } from '../../schemas/generated/types.ts';
 import type { Processor, ProcessResult } from '../engine/processor.ts';
 import { numberCodec, plainObject, plainToNumber, plainToString, type Plain, type StateCodec } from '../engine/state.ts';
 import { StateTxn } from '../engine/stateTxn.ts';
-import { decodeTransferLog } from './decode-transfer.ts';
+import { formatDigits, isValidDecimals } from './amount.ts';
+import { decodeTransferLog, type DecodedTransfer } from './decode-transfer.ts';
 import type { EvmLog } from './log.ts';
 import { TOKEN_METADATA_STORE, tokenKey, tokenMetadataCodec, type TokenMetadata } from './token-metadata.ts';
-import { toReject, toTransfer, tokenPartitionKey, type Erc20Reject, type Erc20Transfer } from './transfer.ts';
-import { addressBatchesOf, DEFAULT_HOP_PARTITIONS, tokenBatchesOf, type HopPartitions } from './transfer-batch.ts';
+import { blockCheckpointPrefix, checkpointAt, toReject, type Erc20Reject } from './transfer.ts';
+import { DEFAULT_HOP_PARTITIONS, HopBatches, hopTokenOf, type HopPartitions, type HopToken } from './transfer-batch.ts';
+import { ZERO_ADDRESS } from './transfer-event.ts';
 
 /**
  * The ERC-20 decoding stage: `eth.logs.raw` (one record per block or block part) → `erc20.transfers` (one record
@@ -72,11 +73,6 @@ const recentCodec: StateCodec<readonly RecentLog[]> = {
 
 const blockPrefix = (blockNumber: number): string => String(blockNumber).padStart(16, '0');
 
-/** The published record: the domain transfer with the amount as a decimal string and the observation's version. */
-function transferRecord(t: Erc20Transfer, version: number): Transfer {
-  return { ...t, amount_raw: t.amount_raw.toString(), version } as Transfer;
-}
-
 function rejectRecord(r: Erc20Reject, version: number): TransferReject {
   return { ...r, version } as TransferReject;
 }
@@ -92,27 +88,120 @@ type DecoderTxn = StateTxn<Erc20DecoderStores, Erc20DecoderOutput>;
 /** A log's block fields, from its `eth.logs.raw` record. */
 type BlockFields = Pick<EvmLog, 'chain_id' | 'block_number' | 'block_hash' | 'block_timestamp'>;
 
+/** What the records of a token's logs take from the `tokens` store and from its keys. */
+interface TokenInfo {
+  readonly hop: HopToken;
+  /** Valid decimals, or null (unknown or garbage: no amount_decimal). */
+  readonly decimals: number | null;
+  readonly symbol: string | null;
+}
+
 /**
- * Decodes one log and emits what it yields: the transfer on `erc20.transfers` (and into `decoded`, for the block's
- * batches), or the reject (counted per reason). `retraction` emits the same records as retractions. False for a log
- * that is not a Transfer event.
+ * One `process` call on a block part (or its retraction): the block's fields, the kind and version every record of
+ * the call carries, the checkpoint head shared by its logs, the token lookups, and the hop batches being filled.
+ * Work that is the same for every log of the block is done here once instead of per log.
  */
-function decodeInto(txn: DecoderTxn, log: EvmLog, version: number, retraction: boolean, decoded: Erc20Transfer[]): boolean {
+class BlockCall {
+  readonly block: BlockFields;
+  readonly retraction: boolean;
+  readonly version: number;
+  readonly batches: HopBatches;
+  private readonly checkpointPrefix: string | undefined;
+  /** Token address → what its records need. The `tokens` store only changes on token inputs, never within a call. */
+  private readonly tokens = new Map<string, TokenInfo>();
+
+  constructor(
+    readonly txn: DecoderTxn,
+    batch: LogBatch,
+    private readonly partitions: HopPartitions,
+  ) {
+    this.block = {
+      chain_id: batch.chain_id,
+      block_number: batch.block_number,
+      block_hash: batch.block_hash,
+      block_timestamp: batch.block_timestamp,
+    };
+    this.retraction = batch.kind === 'reorg';
+    this.version = batch.version;
+    this.checkpointPrefix = blockCheckpointPrefix(this.block);
+    this.batches = new HopBatches(
+      { ...this.block, kind: this.retraction ? 'retraction' : 'transfer', version: this.version },
+      partitions,
+    );
+  }
+
+  checkpoint(log: RecentLog): string {
+    return checkpointAt(this.checkpointPrefix, this.block, log.tx_index, log.log_index);
+  }
+
+  token(address: string): TokenInfo {
+    let info = this.tokens.get(address);
+    if (info === undefined) {
+      const key = tokenKey(this.block.chain_id, address);
+      const metadata = this.txn.get(TOKEN_METADATA_STORE, key);
+      info = {
+        hop: hopTokenOf(key, address, this.partitions),
+        decimals: metadata !== undefined && isValidDecimals(metadata.decimals) ? metadata.decimals : null,
+        symbol: metadata?.symbol ?? null,
+      };
+      this.tokens.set(address, info);
+    }
+    return info;
+  }
+}
+
+/**
+ * The `erc20.transfers` record of a decoded log, built in one go: the fields (and their order) of
+ * `{ ...toTransfer(log, decoded, metadata, kind), amount_raw: amount.toString(), version }`, the amount rendered
+ * to decimal once for both amount fields.
+ */
+function transferRecordOf(call: BlockCall, log: RecentLog, decoded: DecodedTransfer, token: TokenInfo): Transfer {
+  const amount = decoded.amount.toString();
+  const block = call.block;
+  return {
+    kind: call.retraction ? 'retraction' : 'transfer',
+    chain_id: block.chain_id,
+    block_number: block.block_number,
+    block_hash: block.block_hash,
+    block_timestamp: block.block_timestamp,
+    tx_hash: log.tx_hash,
+    tx_index: log.tx_index,
+    log_index: log.log_index,
+    checkpoint: call.checkpoint(log),
+    token_address: log.address,
+    from_address: decoded.from,
+    to_address: decoded.to,
+    amount_raw: amount,
+    amount_decimal: token.decimals === null ? null : formatDigits(amount, token.decimals),
+    decimals: token.decimals,
+    symbol: token.symbol,
+    is_mint: decoded.from === ZERO_ADDRESS,
+    is_burn: decoded.to === ZERO_ADDRESS,
+    form: decoded.form,
+    version: call.version,
+  } as Transfer;
+}
+
+/**
+ * Decodes one log and emits what it yields: the transfer on `erc20.transfers` (and as rows of the call's hop
+ * batches), or the reject (counted per reason); in a retraction call, the same records as retractions. False for a
+ * log that is not a Transfer event.
+ */
+function decodeLog(call: BlockCall, log: RecentLog): boolean {
   const result = decodeTransferLog(log.topics, log.data);
   if (result.kind === 'not_transfer') return false;
-  const key = tokenKey(log.chain_id, log.address);
+  const token = call.token(log.address);
   if (result.kind === 'transfer') {
-    const transfer = toTransfer(log, result, txn.get(TOKEN_METADATA_STORE, key), retraction ? 'retraction' : 'transfer');
-    txn.emit(ERC20_TOPICS.transfers, tokenPartitionKey(transfer), transferRecord(transfer, version));
-    decoded.push(transfer);
+    const record = transferRecordOf(call, log, result, token);
+    call.txn.emit(ERC20_TOPICS.transfers, token.hop.key, record);
+    call.batches.add(record, token.hop);
     return true;
   }
+  // Rejects are rare: the straightforward way.
+  const { txn, retraction } = call;
   txn.put('reject_counts', result.reason, (txn.get('reject_counts', result.reason) ?? 0) + (retraction ? -1 : 1));
-  txn.emit(
-    ERC20_TOPICS.rejects,
-    key,
-    rejectRecord(toReject(log, result.reason, retraction ? 'retraction' : 'rejection'), version),
-  );
+  const reject = toReject({ ...call.block, ...log }, result.reason, retraction ? 'retraction' : 'rejection');
+  txn.emit(ERC20_TOPICS.rejects, token.hop.key, rejectRecord(reject, call.version));
   return true;
 }
 
@@ -133,53 +222,44 @@ function putToken(txn: DecoderTxn, t: TokenMetadataRecord): void {
  * at least once (it re-publishes the blocks after its last checkpoint after a crash), so the same block part can
  * arrive twice: a part this stage already decoded emits nothing again.
  */
-function decodeBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields, depth: number): Erc20Transfer[] {
-  const decoded: Erc20Transfer[] = [];
+function decodeBlock(call: BlockCall, batch: LogBatch, depth: number): void {
+  const { txn } = call;
   const recentKey = `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`;
-  if (txn.get('recent', recentKey) !== undefined) return decoded;
+  if (txn.get('recent', recentKey) !== undefined) return;
   const kept: RecentLog[] = [];
   for (const l of batch.logs) {
-    const recent: RecentLog = {
-      tx_hash: l.tx_hash,
-      tx_index: l.tx_index,
-      log_index: l.log_index,
-      address: l.address,
-      topics: l.topics,
-      data: l.data,
-    };
-    if (decodeInto(txn, { ...block, ...recent }, batch.version, false, decoded)) kept.push(recent);
+    if (decodeLog(call, l))
+      kept.push({
+        tx_hash: l.tx_hash,
+        tx_index: l.tx_index,
+        log_index: l.log_index,
+        address: l.address,
+        topics: l.topics,
+        data: l.data,
+      });
   }
   if (kept.length > 0) txn.put('recent', recentKey, kept);
   if (batch.block_number > depth) txn.deleteRange('recent', '', blockPrefix(batch.block_number - depth));
-  return decoded;
 }
 
 /** An orphaned block: re-emits its remembered logs' records as retractions carrying the reorg record's version. */
-function retractBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields): Erc20Transfer[] {
-  const decoded: Erc20Transfer[] = [];
+function retractBlock(call: BlockCall, batch: LogBatch): void {
+  const { txn } = call;
   const prefix = `${blockPrefix(batch.block_number)}|${batch.block_hash}|`;
   const entries = [...txn.range('recent', { gte: prefix, lt: `${prefix}~` })];
   for (const [key, logs] of entries) {
-    for (const l of logs) decodeInto(txn, { ...block, ...l }, batch.version, true, decoded);
+    for (const l of logs) decodeLog(call, l);
     txn.delete('recent', key);
   }
-  return decoded;
 }
 
 /**
  * The block part's transfers (or retractions) on the internal hops: one batch record per partition of each
  * repartition topic, rows in log order, keyed so that it lands where each row's own key would (ADR 0018).
  */
-function emitBatches(
-  txn: DecoderTxn,
-  transfers: readonly Erc20Transfer[],
-  block: BlockFields & { readonly kind: TransferKind; readonly version: number },
-  partitions: HopPartitions,
-): void {
-  if (transfers.length === 0) return;
-  for (const b of tokenBatchesOf(transfers, block, partitions.byToken)) txn.emit(ERC20_TOPICS.batchesByToken, b.key, b.value);
-  for (const b of addressBatchesOf(transfers, block, partitions.byAddress))
-    txn.emit(ERC20_TOPICS.batchesByAddress, b.key, b.value);
+function emitBatches(call: BlockCall): void {
+  for (const b of call.batches.tokenBatches()) call.txn.emit(ERC20_TOPICS.batchesByToken, b.key, b.value);
+  for (const b of call.batches.addressBatches()) call.txn.emit(ERC20_TOPICS.batchesByAddress, b.key, b.value);
 }
 
 export function createErc20DecoderProcessor(
@@ -203,19 +283,15 @@ export function createErc20DecoderProcessor(
         return txn.result();
       }
       const batch = input.batch;
-      const block: BlockFields = {
-        chain_id: batch.chain_id,
-        block_number: batch.block_number,
-        block_hash: batch.block_hash,
-        block_timestamp: batch.block_timestamp,
-      };
-      const version = batch.version;
-      if (batch.kind === 'block')
-        emitBatches(txn, decodeBlock(txn, batch, block, depth), { ...block, kind: 'transfer', version }, partitions);
-      else if (batch.kind === 'reorg')
-        emitBatches(txn, retractBlock(txn, batch, block), { ...block, kind: 'retraction', version }, partitions);
-      // finalize: blocks up to block_number can no longer be reorged.
-      else txn.deleteRange('recent', '', blockPrefix(batch.block_number + 1));
+      if (batch.kind === 'finalize') {
+        // Blocks up to block_number can no longer be reorged.
+        txn.deleteRange('recent', '', blockPrefix(batch.block_number + 1));
+        return txn.result();
+      }
+      const call = new BlockCall(txn, batch, partitions);
+      if (batch.kind === 'block') decodeBlock(call, batch, depth);
+      else retractBlock(call, batch);
+      emitBatches(call);
       return txn.result();
     },
   };

@@ -1,9 +1,9 @@
 import { NonRetryableError } from '../../core/errors.ts';
 import type { Transfer, TransferBatch, TransferBatchLegs, TransferKind } from '../../schemas/generated/types.ts';
-import { partitionOfKey } from '../../schemas/topic-keys.ts';
 import { formatAmount } from './amount.ts';
 import type { EvmLog } from './log.ts';
-import { addressPartitionKey, checkpointOf, tokenPartitionKey, type Erc20Transfer } from './transfer.ts';
+import { partitionOfParts } from './key-partition.ts';
+import { checkpointOf } from './transfer.ts';
 import { ZERO_ADDRESS } from './transfer-event.ts';
 
 /**
@@ -45,14 +45,14 @@ export class MalformedTransferBatchError extends NonRetryableError {
   }
 }
 
-function emptyBatch(block: BatchBlock): TransferBatch {
+function emptyBatch(block: BatchBlock, checkpoint: string): TransferBatch {
   return {
     kind: block.kind,
     chain_id: block.chain_id,
     block_number: block.block_number,
     block_hash: block.block_hash as TransferBatch['block_hash'],
     block_timestamp: block.block_timestamp,
-    checkpoint: checkpointOf({ ...block, tx_index: 0, log_index: 0 }),
+    checkpoint,
     version: block.version,
     tx_hash: [],
     tx_index: [],
@@ -68,76 +68,112 @@ function emptyBatch(block: BatchBlock): TransferBatch {
   };
 }
 
-function pushRow(batch: TransferBatch, t: Erc20Transfer): void {
-  batch.tx_hash.push(t.tx_hash as TransferBatch['tx_hash'][number]);
+/** Appends a transfer record as a row (its amount is already the decimal string a row carries). */
+function pushRow(batch: TransferBatch, t: Transfer): void {
+  batch.tx_hash.push(t.tx_hash);
   batch.tx_index.push(t.tx_index);
   batch.log_index.push(t.log_index);
-  batch.token_address.push(t.token_address as TransferBatch['token_address'][number]);
-  batch.from_address.push(t.from_address as TransferBatch['from_address'][number]);
-  batch.to_address.push(t.to_address as TransferBatch['to_address'][number]);
-  batch.amount_raw.push(t.amount_raw.toString() as TransferBatch['amount_raw'][number]);
+  batch.token_address.push(t.token_address);
+  batch.from_address.push(t.from_address);
+  batch.to_address.push(t.to_address);
+  batch.amount_raw.push(t.amount_raw);
   batch.decimals.push(t.decimals);
   batch.symbol.push(t.symbol);
   batch.form.push(t.form);
 }
 
-/** Batches by partition, in the order their first row came; a batch's key is its first row's key. */
+/**
+ * Batches by partition, in the order their first row came; a batch's key is its first row's key. The caller hashes
+ * a row's key parts once (partitionOfParts) and builds the key string only to open a batch.
+ */
 class PartitionedBatches {
-  private readonly batches = new Map<number, KeyedBatch>();
-  constructor(
-    private readonly block: BatchBlock,
-    private readonly partitions: number,
-  ) {}
+  private readonly byPartition: (KeyedBatch | undefined)[] = [];
+  private readonly inOrder: KeyedBatch[] = [];
+  constructor(private readonly newBatch: () => TransferBatch) {}
 
-  /** The batch of the partition `key` hashes to (created under `key` if it is the first row there). */
-  batchFor(key: string): TransferBatch {
-    const partition = partitionOfKey(key, this.partitions);
-    let batch = this.batches.get(partition);
-    if (batch === undefined) {
-      batch = { key, value: emptyBatch(this.block) };
-      this.batches.set(partition, batch);
-    }
+  at(partition: number): TransferBatch | undefined {
+    return this.byPartition[partition]?.value;
+  }
+
+  open(partition: number, key: string): TransferBatch {
+    const batch = { key, value: this.newBatch() };
+    this.byPartition[partition] = batch;
+    this.inOrder.push(batch);
     return batch.value;
   }
 
-  list(): KeyedBatch[] {
-    return [...this.batches.values()];
+  list(): readonly KeyedBatch[] {
+    return this.inOrder;
   }
 }
-
-/** `erc20.transfer-batches.by-token`: each transfer once, in the partition of `<chain>:<token>`. */
-export function tokenBatchesOf(transfers: readonly Erc20Transfer[], block: BatchBlock, partitions: number): KeyedBatch[] {
-  const batches = new PartitionedBatches(block, partitions);
-  for (const t of transfers) pushRow(batches.batchFor(tokenPartitionKey(t)), t);
-  return batches.list();
-}
-
-const legKey = (t: Erc20Transfer, address: string): string =>
-  addressPartitionKey({ chain_id: t.chain_id, address, token_address: t.token_address });
 
 /**
- * `erc20.transfer-batches.by-address`: each transfer in the partition of each non-zero participant's
- * `<chain>:<address>:<token>`, with the legs that partition takes: the sender's `out` leg, the receiver's `in` leg,
- * or `both` (out then in, as the per-participant records came before) when they share a partition.
+ * How the hops route a token's rows: the `erc20.transfers` key `<chain>:<token>` (tokenPartitionKey) and its
+ * by-token partition, and the tail `:<token>` of its by-address keys. Worked out once per token and block.
  */
-export function addressBatchesOf(transfers: readonly Erc20Transfer[], block: BatchBlock, partitions: number): KeyedBatch[] {
-  const batches = new PartitionedBatches(block, partitions);
-  const add = (t: Erc20Transfer, key: string, legs: TransferBatchLegs): void => {
-    const batch = batches.batchFor(key);
-    pushRow(batch, t);
-    batch.legs.push(legs);
-  };
-  for (const t of transfers) {
-    const outKey = t.from_address === ZERO_ADDRESS ? undefined : legKey(t, t.from_address);
-    const inKey = t.to_address === ZERO_ADDRESS ? undefined : legKey(t, t.to_address);
-    if (outKey !== undefined && inKey !== undefined && partitionOfKey(outKey, partitions) === partitionOfKey(inKey, partitions))
-      add(t, outKey, 'both');
+export interface HopToken {
+  readonly key: string;
+  readonly partition: number;
+  readonly keyTail: string;
+}
+
+/** The HopToken of `key` = tokenPartitionKey({ chain_id, token_address }). */
+export function hopTokenOf(key: string, tokenAddress: string, partitions: HopPartitions): HopToken {
+  return { key, partition: partitionOfParts(key, '', '', partitions.byToken), keyTail: `:${tokenAddress}` };
+}
+
+/**
+ * One block part's rows on both hops, added transfer record by transfer record in the decoder's order:
+ * - `erc20.transfer-batches.by-token`: each transfer once, in the partition of `<chain>:<token>`;
+ * - `.by-address`: each transfer in the partition of each non-zero participant's `<chain>:<address>:<token>`
+ *   (addressPartitionKey), with the legs that partition takes: the sender's `out` leg, the receiver's `in` leg, or
+ *   `both` (out then in, as the per-participant records came before) when they share a partition.
+ */
+export class HopBatches {
+  private readonly byToken: PartitionedBatches;
+  private readonly byAddress: PartitionedBatches;
+  /** `<chain>:`, the head of every by-address key. */
+  private readonly chainHead: string;
+  private checkpoint: string | undefined;
+
+  constructor(
+    block: BatchBlock,
+    private readonly partitions: HopPartitions,
+  ) {
+    // A batch's checkpoint is its block's (tx 0, log 0), computed once, when the first batch opens.
+    const newBatch = (): TransferBatch =>
+      emptyBatch(block, (this.checkpoint ??= checkpointOf({ ...block, tx_index: 0, log_index: 0 })));
+    this.byToken = new PartitionedBatches(newBatch);
+    this.byAddress = new PartitionedBatches(newBatch);
+    this.chainHead = `${block.chain_id}:`;
+  }
+
+  /** Adds a transfer record of token `token` (its `erc20.transfers` record, in decoder order). */
+  add(t: Transfer, token: HopToken): void {
+    pushRow(this.byToken.at(token.partition) ?? this.byToken.open(token.partition, token.key), t);
+    const n = this.partitions.byAddress;
+    const out = t.from_address === ZERO_ADDRESS ? -1 : partitionOfParts(this.chainHead, t.from_address, token.keyTail, n);
+    const into = t.to_address === ZERO_ADDRESS ? -1 : partitionOfParts(this.chainHead, t.to_address, token.keyTail, n);
+    if (out >= 0 && out === into) this.addLeg(t, out, t.from_address, token, 'both');
     else {
-      if (outKey !== undefined) add(t, outKey, 'out');
-      if (inKey !== undefined) add(t, inKey, 'in');
+      if (out >= 0) this.addLeg(t, out, t.from_address, token, 'out');
+      if (into >= 0) this.addLeg(t, into, t.to_address, token, 'in');
     }
   }
-  return batches.list();
+
+  tokenBatches(): readonly KeyedBatch[] {
+    return this.byToken.list();
+  }
+
+  addressBatches(): readonly KeyedBatch[] {
+    return this.byAddress.list();
+  }
+
+  private addLeg(t: Transfer, partition: number, address: string, token: HopToken, legs: TransferBatchLegs): void {
+    const batch = this.byAddress.at(partition) ?? this.byAddress.open(partition, this.chainHead + address + token.keyTail);
+    pushRow(batch, t);
+    batch.legs.push(legs);
+  }
 }
 
 const ROW_COLUMNS = [

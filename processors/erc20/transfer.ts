@@ -90,22 +90,47 @@ function fixedDigits(n: number, width: number): string | undefined {
 /** The fields of a log position its checkpoint is made of. */
 export type CheckpointFields = Pick<EvmLog, 'block_timestamp' | 'chain_id' | 'block_number' | 'tx_index' | 'log_index'>;
 
+/** The fields of a block its checkpoints start with. */
+export type BlockCheckpointFields = Pick<EvmLog, 'block_timestamp' | 'chain_id' | 'block_number'>;
+
+/**
+ * The first three parts of every checkpoint of a block (timestamp, chain, block), computed once per block; undefined
+ * when one does not fit on the fast path (then checkpointAt leaves it to encodeCheckpoint and its errors).
+ */
+export function blockCheckpointPrefix(block: BlockCheckpointFields): string | undefined {
+  const ts = fixedDigits(block.block_timestamp, W.timestampMs);
+  const chain = fixedDigits(block.chain_id, W.chainId);
+  const number = fixedDigits(block.block_number, W.blockNumber);
+  return ts !== undefined && chain !== undefined && number !== undefined ? ts + chain + number : undefined;
+}
+
+/**
+ * checkpointOf({ ...block, tx_index, log_index }) given `prefix` = blockCheckpointPrefix(block): the decoder's per-log
+ * call, the block's parts computed once and no position object built.
+ */
+export function checkpointAt(
+  prefix: string | undefined,
+  block: BlockCheckpointFields,
+  txIndex: number,
+  logIndex: number,
+): string {
+  if (prefix !== undefined) {
+    const tx = fixedDigits(txIndex, W.txIndex);
+    const index = fixedDigits(logIndex, W.logIndex);
+    if (tx !== undefined && index !== undefined) return prefix + tx + index;
+  }
+  return encodeCheckpoint({
+    timestampMs: block.block_timestamp,
+    chainId: block.chain_id,
+    blockNumber: block.block_number,
+    txIndex,
+    logIndex,
+  });
+}
+
 /** encodeCheckpoint on plain numbers without BigInt conversions; anything unusual goes through it (and its errors). */
 export function checkpointOf(log: CheckpointFields): string {
-  const ts = fixedDigits(log.block_timestamp, W.timestampMs);
-  const chain = fixedDigits(log.chain_id, W.chainId);
-  const block = fixedDigits(log.block_number, W.blockNumber);
-  const tx = fixedDigits(log.tx_index, W.txIndex);
-  const index = fixedDigits(log.log_index, W.logIndex);
-  if (ts !== undefined && chain !== undefined && block !== undefined && tx !== undefined && index !== undefined)
-    return ts + chain + block + tx + index;
-  return encodeCheckpoint({
-    timestampMs: log.block_timestamp,
-    chainId: log.chain_id,
-    blockNumber: log.block_number,
-    txIndex: log.tx_index,
-    logIndex: log.log_index,
-  });
+  return checkpointAt(blockCheckpointPrefix(log), log, log.tx_index, log.log_index);
 }
 
 function positionOf(log: EvmLog): TransferLogPosition {
