@@ -45,7 +45,19 @@ export class MalformedTransferBatchError extends NonRetryableError {
   }
 }
 
-function emptyBatch(block: BatchBlock, checkpoint: string): TransferBatch {
+/** A partition's batch being filled: its first row's key, its rows (transfer records) and, by address, their legs. */
+interface PendingBatch {
+  readonly key: string;
+  readonly rows: Transfer[];
+  readonly legs: TransferBatchLegs[];
+}
+
+/**
+ * The batch record of a partition's rows, its columns built once the rows are known: exactly sized arrays (a block
+ * part has a few rows per partition, and arrays grown row by row would carry 17-slot stores per column).
+ */
+function batchOf(block: BatchBlock, checkpoint: string, pending: PendingBatch): TransferBatch {
+  const rows = pending.rows;
   return {
     kind: block.kind,
     chain_id: block.chain_id,
@@ -54,32 +66,18 @@ function emptyBatch(block: BatchBlock, checkpoint: string): TransferBatch {
     block_timestamp: block.block_timestamp,
     checkpoint,
     version: block.version,
-    tx_hash: [],
-    tx_index: [],
-    log_index: [],
-    token_address: [],
-    from_address: [],
-    to_address: [],
-    amount_raw: [],
-    decimals: [],
-    symbol: [],
-    form: [],
-    legs: [],
+    tx_hash: rows.map((t) => t.tx_hash),
+    tx_index: rows.map((t) => t.tx_index),
+    log_index: rows.map((t) => t.log_index),
+    token_address: rows.map((t) => t.token_address),
+    from_address: rows.map((t) => t.from_address),
+    to_address: rows.map((t) => t.to_address),
+    amount_raw: rows.map((t) => t.amount_raw),
+    decimals: rows.map((t) => t.decimals),
+    symbol: rows.map((t) => t.symbol),
+    form: rows.map((t) => t.form),
+    legs: pending.legs,
   };
-}
-
-/** Appends a transfer record as a row (its amount is already the decimal string a row carries). */
-function pushRow(batch: TransferBatch, t: Transfer): void {
-  batch.tx_hash.push(t.tx_hash);
-  batch.tx_index.push(t.tx_index);
-  batch.log_index.push(t.log_index);
-  batch.token_address.push(t.token_address);
-  batch.from_address.push(t.from_address);
-  batch.to_address.push(t.to_address);
-  batch.amount_raw.push(t.amount_raw);
-  batch.decimals.push(t.decimals);
-  batch.symbol.push(t.symbol);
-  batch.form.push(t.form);
 }
 
 /**
@@ -87,23 +85,26 @@ function pushRow(batch: TransferBatch, t: Transfer): void {
  * a row's key parts once (partitionOfParts) and builds the key string only to open a batch.
  */
 class PartitionedBatches {
-  private readonly byPartition: (KeyedBatch | undefined)[] = [];
-  private readonly inOrder: KeyedBatch[] = [];
-  constructor(private readonly newBatch: () => TransferBatch) {}
+  private readonly byPartition: (PendingBatch | undefined)[] = [];
+  private readonly inOrder: PendingBatch[] = [];
 
-  at(partition: number): TransferBatch | undefined {
-    return this.byPartition[partition]?.value;
+  at(partition: number): PendingBatch | undefined {
+    return this.byPartition[partition];
   }
 
-  open(partition: number, key: string): TransferBatch {
-    const batch = { key, value: this.newBatch() };
+  open(partition: number, key: string): PendingBatch {
+    const batch: PendingBatch = { key, rows: [], legs: [] };
     this.byPartition[partition] = batch;
     this.inOrder.push(batch);
-    return batch.value;
+    return batch;
   }
 
-  list(): readonly KeyedBatch[] {
-    return this.inOrder;
+  get size(): number {
+    return this.inOrder.length;
+  }
+
+  list(block: BatchBlock, checkpoint: string): KeyedBatch[] {
+    return this.inOrder.map((b) => ({ key: b.key, value: batchOf(block, checkpoint, b) }));
   }
 }
 
@@ -130,27 +131,22 @@ export function hopTokenOf(key: string, tokenAddress: string, partitions: HopPar
  *   `both` (out then in, as the per-participant records came before) when they share a partition.
  */
 export class HopBatches {
-  private readonly byToken: PartitionedBatches;
-  private readonly byAddress: PartitionedBatches;
+  private readonly byToken = new PartitionedBatches();
+  private readonly byAddress = new PartitionedBatches();
   /** `<chain>:`, the head of every by-address key. */
   private readonly chainHead: string;
-  private checkpoint: string | undefined;
+  private batchCheckpoint: string | undefined;
 
   constructor(
-    block: BatchBlock,
+    private readonly block: BatchBlock,
     private readonly partitions: HopPartitions,
   ) {
-    // A batch's checkpoint is its block's (tx 0, log 0), computed once, when the first batch opens.
-    const newBatch = (): TransferBatch =>
-      emptyBatch(block, (this.checkpoint ??= checkpointOf({ ...block, tx_index: 0, log_index: 0 })));
-    this.byToken = new PartitionedBatches(newBatch);
-    this.byAddress = new PartitionedBatches(newBatch);
     this.chainHead = `${block.chain_id}:`;
   }
 
   /** Adds a transfer record of token `token` (its `erc20.transfers` record, in decoder order). */
   add(t: Transfer, token: HopToken): void {
-    pushRow(this.byToken.at(token.partition) ?? this.byToken.open(token.partition, token.key), t);
+    (this.byToken.at(token.partition) ?? this.byToken.open(token.partition, token.key)).rows.push(t);
     const n = this.partitions.byAddress;
     const out = t.from_address === ZERO_ADDRESS ? -1 : partitionOfParts(this.chainHead, t.from_address, token.keyTail, n);
     const into = t.to_address === ZERO_ADDRESS ? -1 : partitionOfParts(this.chainHead, t.to_address, token.keyTail, n);
@@ -161,17 +157,24 @@ export class HopBatches {
     }
   }
 
-  tokenBatches(): readonly KeyedBatch[] {
-    return this.byToken.list();
+  tokenBatches(): KeyedBatch[] {
+    return this.listed(this.byToken);
   }
 
-  addressBatches(): readonly KeyedBatch[] {
-    return this.byAddress.list();
+  addressBatches(): KeyedBatch[] {
+    return this.listed(this.byAddress);
+  }
+
+  /** The batch records of one hop; each carries the block's (tx 0, log 0) checkpoint, computed once. */
+  private listed(batches: PartitionedBatches): KeyedBatch[] {
+    if (batches.size === 0) return [];
+    this.batchCheckpoint ??= checkpointOf({ ...this.block, tx_index: 0, log_index: 0 });
+    return batches.list(this.block, this.batchCheckpoint);
   }
 
   private addLeg(t: Transfer, partition: number, address: string, token: HopToken, legs: TransferBatchLegs): void {
     const batch = this.byAddress.at(partition) ?? this.byAddress.open(partition, this.chainHead + address + token.keyTail);
-    pushRow(batch, t);
+    batch.rows.push(t);
     batch.legs.push(legs);
   }
 }

@@ -82,10 +82,23 @@ const W = CHECKPOINT_WIDTHS;
 
 /** `n` as exactly `width` decimal digits, or undefined when it is not a non-negative safe integer that fits. */
 function fixedDigits(n: number, width: number): string | undefined {
+  if (n >= 0 && n < SMALL_DIGITS && Number.isInteger(n)) {
+    const table = (smallDigits[width] ??= []);
+    return (table[n] ??= padDigits(n, width));
+  }
+  return padDigits(n, width);
+}
+
+function padDigits(n: number, width: number): string | undefined {
   if (!Number.isSafeInteger(n) || n < 0) return undefined;
   const digits = String(n);
   return digits.length > width ? undefined : digits.padStart(width, '0');
 }
+
+/** Below this, fixedDigits answers from a table: tx and log indices are small, and every log's checkpoint has two. */
+const SMALL_DIGITS = 1024;
+/** Per width, fixedDigits(n) of n < SMALL_DIGITS, filled as they are asked for. */
+const smallDigits: (string | undefined)[][] = [];
 
 /** The fields of a log position its checkpoint is made of. */
 export type CheckpointFields = Pick<EvmLog, 'block_timestamp' | 'chain_id' | 'block_number' | 'tx_index' | 'log_index'>;
