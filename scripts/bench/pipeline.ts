@@ -68,6 +68,9 @@ try {
     transfersPerBlock: PER_BLOCK,
   });
 
+  // Nothing to measure (e.g. a decoder change that emits nothing): fail now, not in a bare loop waiting for input.
+  if (transfers === 0 || inputRecords === 0) throw new Error(`the synthetic chain produced ${transfers} transfers`);
+
   // ---- timed: W worker processes run both aggregate stages until every input is committed ----
   const env = {
     ...process.env,
