@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Log, LogBatch, TokenMetadata } from '../../schemas/generated/types.ts';
 import type { Processor, ProcessResult } from '../engine/processor.ts';
+import type { StoreSpec } from '../engine/state.ts';
 import { createTestDriver } from '../engine/testDriver.ts';
 import {
   createErc20DecoderProcessor,
@@ -200,15 +201,33 @@ function streamOf(seed: number, blocks: number): Erc20DecoderInput[] {
 function runBoth(inputs: readonly Erc20DecoderInput[], params: CreateErc20DecoderProcessorParameters = {}): Set<string> {
   const pair = bothAgreeing(createErc20DecoderProcessor(params), createReferenceErc20DecoderProcessor(params));
   const driver = createTestDriver(pair);
+  // The reference alone over stores without the in-memory segment hints: the hints must not change what is stored.
+  const reference = createReferenceErc20DecoderProcessor(params);
+  const plain = createTestDriver({
+    ...reference,
+    stores: {
+      tokens: unhinted(reference.stores.tokens),
+      reject_counts: unhinted(reference.stores.reject_counts),
+      recent: unhinted(reference.stores.recent),
+    },
+  });
   for (const input of inputs) {
-    try {
-      driver.pipe(input);
-    } catch {
-      // Both threw the same error (checked in bothAgreeing); the runtime would dead-letter the record.
+    for (const d of [driver, plain]) {
+      try {
+        d.pipe(input);
+      } catch {
+        // Both threw the same error (checked in bothAgreeing); the runtime would dead-letter the record.
+      }
     }
   }
+  for (const store of ['tokens', 'reject_counts', 'recent'] as const)
+    expect(JSON.stringify(driver.store(store).entries())).toBe(JSON.stringify(plain.store(store).entries()));
   expect(pair.calls).toBe(inputs.length);
   return pair.seen;
+}
+
+function unhinted<V>(spec: StoreSpec<V>): StoreSpec<V> {
+  return { codec: spec.codec, doc: spec.doc };
 }
 
 describe('erc20-decoder equals the straightforward reference', () => {

@@ -73,6 +73,13 @@ const recentCodec: StateCodec<readonly RecentLog[]> = {
 
 const blockPrefix = (blockNumber: number): string => String(blockNumber).padStart(16, '0');
 
+/**
+ * `recent` keys start with the 16-digit block number; their first 14 digits group them by 100 blocks. With that
+ * segment hint the in-memory store (recompute, benchmarks, tests; LMDB ignores it) prunes a block every block by
+ * re-sorting the oldest 100-block segment at most, instead of the whole retained window.
+ */
+const RECENT_SEGMENT_PREFIX = 14;
+
 function rejectRecord(r: Erc20Reject, version: number): TransferReject {
   return { ...r, version } as TransferReject;
 }
@@ -272,7 +279,11 @@ export function createErc20DecoderProcessor(
     stores: {
       tokens: { codec: tokenMetadataCodec, doc: 'token metadata by <chainId>:<address> (global table erc20.tokens)' },
       reject_counts: { codec: numberCodec('reject_counts'), doc: 'canonical rejected Transfer-topic logs per reason' },
-      recent: { codec: recentCodec, doc: 'Transfer-topic logs of recent blocks, to retract them on a reorg' },
+      recent: {
+        codec: recentCodec,
+        segmentPrefixLength: RECENT_SEGMENT_PREFIX,
+        doc: 'Transfer-topic logs of recent blocks, to retract them on a reorg',
+      },
     },
     outputTopics: [ERC20_TOPICS.transfers, ERC20_TOPICS.batchesByToken, ERC20_TOPICS.batchesByAddress, ERC20_TOPICS.rejects],
     process(state, record): ProcessResult<Erc20DecoderStores, Erc20DecoderOutput> {
