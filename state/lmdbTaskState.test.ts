@@ -64,23 +64,6 @@ describe('LmdbTaskState', () => {
     await again.close();
   });
 
-  it('reads a key written by a commit as the value the batch wrote, and one without it decoded from LMDB', async () => {
-    const state = open();
-    const view = state.view<{ a: string; n: number }>('objs');
-    expect(view.get('w')).toBeUndefined(); // cached as absent
-    const written = { a: 'x', n: 1 };
-    state.commit(
-      new Map([['objs', delta({ w: { a: 'x', n: 1 }, d: { a: 'y', n: 2 } })]]),
-      undefined,
-      new Map([['objs', new Map([['w', written]])]]),
-    );
-    expect(view.get('w')).toBe(written); // the batch's value itself, no LMDB read
-    expect(view.get('d')).toEqual({ a: 'y', n: 2 }); // not handed over: read and decoded
-    state.commit(new Map([['objs', delta({ w: undefined })]]), undefined, new Map([['objs', new Map()]]));
-    expect(view.get('w')).toBeUndefined();
-    await state.close();
-  });
-
   it('range-scans in key order with every bound kind, forward and reverse', async () => {
     const state = open();
     const values: Record<string, number> = {};

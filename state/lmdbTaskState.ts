@@ -66,7 +66,8 @@ class LmdbStoreView<V> implements KeyValueView<V> {
     if (this.cache.has(key)) return this.cache.get(key);
     const bytes = this.db.get(key);
     const value = bytes === undefined ? undefined : this.codec.decode(decodeStateValue(bytes), key);
-    this.remember(key, value);
+    if (this.cache.size >= CACHE_LIMIT) this.cache = new Map();
+    this.cache.set(key, value);
     return value;
   }
 
@@ -90,22 +91,12 @@ class LmdbStoreView<V> implements KeyValueView<V> {
     }
   }
 
-  /**
-   * Keeps the cache coherent with a committed batch. A written key keeps the value the batch wrote when the caller
-   * has it (the same value its bytes decode to): the hot path reads the windows it just wrote in the next batch, and
-   * re-reading them from LMDB and decoding them cost about a tenth of a worker's time. Otherwise it is decoded lazily.
-   */
-  noteCommitted(delta: StoreDelta, written: ReadonlyMap<string, unknown> | undefined): void {
+  /** Keeps the cache coherent with a committed batch. */
+  noteCommitted(delta: StoreDelta): void {
     for (const [key, bytes] of delta) {
       if (bytes === undefined) this.cache.set(key, undefined);
-      else if (written?.has(key) === true) this.remember(key, written.get(key) as V);
-      else this.cache.delete(key);
+      else this.cache.delete(key); // decoded lazily on the next read
     }
-  }
-
-  private remember(key: string, value: V | undefined): void {
-    if (this.cache.size >= CACHE_LIMIT) this.cache = new Map();
-    this.cache.set(key, value);
   }
 
   clearCache(): void {
@@ -190,13 +181,8 @@ export class LmdbTaskState {
   /**
    * Applies one committed batch: every store delta, the stores' checkpoints and the changelog position, in one LMDB
    * write transaction. A crash leaves either the old or the new state, both consistent with their recorded position.
-   * `written` (optional): per store, the decoded values the deltas encode, kept by the read cache.
    */
-  commit(
-    deltas: ReadonlyMap<string, StoreDelta>,
-    position: ChangelogPosition | undefined,
-    written?: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
-  ): void {
+  commit(deltas: ReadonlyMap<string, StoreDelta>, position: ChangelogPosition | undefined): void {
     this.root.transactionSync(() => {
       for (const [store, delta] of deltas) {
         const db = this.db(store);
@@ -207,7 +193,7 @@ export class LmdbTaskState {
       }
       if (position !== undefined) this.putPosition(position);
     });
-    for (const [store, delta] of deltas) this.views.get(store)?.noteCommitted(delta, written?.get(store));
+    for (const [store, delta] of deltas) this.views.get(store)?.noteCommitted(delta);
   }
 
   /**

@@ -298,7 +298,7 @@ export class StreamTask {
     if (input !== undefined) this.lastOffsetLag = input.offsetLag + (messages.length - taken);
     const lastOffset = taken === 0 ? undefined : Number((messages[taken - 1] as KafkaMessage).offset);
     await this.punctuate(run, idleAdvance);
-    const { deltas, written } = this.netDeltas(run.batch.changes());
+    const deltas = this.netDeltas(run.batch.changes());
     if (lastOffset !== undefined)
       deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, encodeStateValue(lastOffset + 1)]]));
     // This task is the only writer of its changelog partition: its records land from the recorded position on,
@@ -312,7 +312,7 @@ export class StreamTask {
     // Only now the state: committed in Kafka, so safe to make durable locally.
     const position: ChangelogPosition | undefined =
       expectedFirst === undefined ? undefined : { offset: expectedFirst + changelog.length + 1, checkpoints };
-    this.state.commit(deltas, position, written);
+    this.state.commit(deltas, position);
     for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
     this.countCommitted(run, changelog.length, lastOffset, started);
     return taken;
@@ -554,11 +554,7 @@ export class StreamTask {
    * each key's last value is encoded once, and a delete of a key the committed state does not hold (written and
    * removed within the batch, e.g. a window's pending-update mark) is no change at all.
    */
-  private netDeltas(changes: readonly StateChange<ErasedStores>[]): {
-    deltas: Map<string, StoreDelta>;
-    /** Per store, each key's last written value (deleted keys too, as DELETED: the read cache ignores them). */
-    written: Map<string, Map<string, unknown>>;
-  } {
+  private netDeltas(changes: readonly StateChange<ErasedStores>[]): Map<string, StoreDelta> {
     const finals = new Map<string, Map<string, unknown>>();
     for (const change of changes) {
       let last = finals.get(change.store);
@@ -580,7 +576,7 @@ export class StreamTask {
       }
       if (delta.size > 0) deltas.set(store, delta);
     }
-    return { deltas, written: finals };
+    return deltas;
   }
 
   private async deadLetter(message: KafkaMessage, error: OraculError, wallClockMs: number): Promise<Produced> {
