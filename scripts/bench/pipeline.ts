@@ -5,7 +5,9 @@
  * partitions.
  *
  *   npx tsx scripts/bench/pipeline.ts [--days 3] [--blocks-per-day 2000] [--transfers-per-block 20] [--workers 2]
- *                                     [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *                                     [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--join-delay 0]
+ *   --join-delay S: the workers after the first start S seconds later, as when a worker joins a running backfill (the
+ *   first then has to hand partitions over in a rebalance).
  *
  * Setup (untimed): the synthetic stream is decoded by the real decoder (in memory) and what it publishes
  * (`erc20.transfers`, the batches of both hops) and the prices are produced to Kafka in transactions. Timed: from the
@@ -17,6 +19,7 @@
  * what the stages produced (scripts/bench/bare-transactional-loop.ts), and the pipeline's rate as a share of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +45,8 @@ const PER_BLOCK = numberArg('transfers-per-block', 20);
 const WORKERS = numberArg('workers', 2);
 /** Node flags for the worker processes (e.g. `--cpu-prof`: the profiles are written when they exit after the run). */
 const WORKER_NODE_OPTIONS = (textArg('worker-node-options') ?? '').split(' ').filter((flag) => flag !== '');
+/** Seconds between the first worker's start and the others' (0: all at once). */
+const JOIN_DELAY_S = numberArg('join-delay', 0);
 
 const stack = await startBenchStack(['kafka', 'registry']);
 const { config, logger } = stack.common;
@@ -81,6 +86,7 @@ try {
   };
   const started = performance.now();
   for (let w = 0; w < WORKERS; w++) {
+    if (w === 1 && JOIN_DELAY_S > 0) await sleep(JOIN_DELAY_S * 1000);
     const dir = mkdtempSync(join(tmpdir(), 'oracul-bench-pipeline-'));
     dirs.push(dir);
     const child = spawn(
@@ -116,7 +122,7 @@ try {
   const rss = await Promise.all(children.map((c) => peakRssMiB(c.pid)));
 
   console.log(
-    `pipeline benchmark — ${WORKERS} worker processes, exactly-once, Avro, local Kafka (${config.kafka.brokers.join(',')})`,
+    `pipeline benchmark — ${WORKERS} worker processes${JOIN_DELAY_S > 0 ? ` (all but the first started ${JOIN_DELAY_S} s later)` : ''}, exactly-once, Avro, local Kafka (${config.kafka.brokers.join(',')})`,
   );
   console.log(
     `  input: ${transfers.toLocaleString('en')} transfers (${legs.toLocaleString('en')} address legs) in ${inputRecords.toLocaleString('en')} batch records, ${prices.toLocaleString('en')} prices, ${DAYS} days`,
