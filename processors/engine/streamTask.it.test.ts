@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { Admin, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
@@ -14,7 +15,7 @@ import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import type { Processor } from './processor.ts';
 import { numberCodec } from './state.ts';
 import { GlobalFeed } from './globalFeed.ts';
-import type { StageSpec } from './stage.ts';
+import type { AnyStageSpec, StageSpec } from './stage.ts';
 import { StreamTask } from './streamTask.ts';
 import { checkAssumedPartitions, changelogTopicsOf } from './streamWorker.ts';
 import { erc20DecoderStage } from '../erc20/erc20-decoder-stage.ts';
@@ -30,6 +31,30 @@ type ProbeStores = { seen: number };
 type ProbeInput = { global: string } | { record: string };
 type ProbeOutput = { record: string; globals: string[] };
 
+/** Serdes that record every value serialised for `outputTopic` into `outputs` (JSON on the wire). */
+function capturingSerdes(outputTopic: string, outputs: ProbeOutput[]): Serdes {
+  return {
+    forTopic: (topic) =>
+      ({
+        serialize: async (value: unknown) => {
+          if (topic === outputTopic) outputs.push(value as ProbeOutput);
+          return json.serialize(value);
+        },
+        deserialize: json.deserialize,
+      }) as never,
+    frameEncoder: () => Promise.reject(new Error('the stream task does not use frame encoders')),
+    registerAll: async () => [],
+  };
+}
+
+/** Creates the stage's changelog topics and waits until they have a leader (metadata requests fail before). */
+async function createChangelogs(admin: Admin, logger: Logger, appId: string, stage: AnyStageSpec): Promise<string[]> {
+  const changelogs = changelogTopicsOf(appId, stage, testConfig().kafka.topics);
+  await ensureTopics(admin, changelogs, logger);
+  await pRetry(() => admin.fetchTopicMetadata({ topics: changelogs.map((c) => c.name) }), { retries: 20, minTimeout: 250 });
+  return changelogs.map((c) => c.name);
+}
+
 /**
  * StreamTask against the real broker: the global feed keeps receiving while a task's transaction runs (its consumer
  * is independent of the task), and an entry that arrives then must be applied by a later transaction, not skipped.
@@ -39,7 +64,6 @@ type ProbeOutput = { record: string; globals: string[] };
  */
 describe('StreamTask global tables (real broker)', () => {
   const logger = createLogger({ level: 'silent' });
-  const config = testConfig();
   const t = useTestTopic('task-out');
   // The stage's input: its group offsets are committed in the task's transactions.
   const input = useTestTopic('task-in');
@@ -74,25 +98,11 @@ describe('StreamTask global tables (real broker)', () => {
       globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ global: String(value) }) }],
       kafkaTopics: { 'eth.logs.raw': input.topic },
     };
-    const changelogs = changelogTopicsOf(appId, stage, config.kafka.topics);
-    await ensureTopics(t.admin, changelogs, logger);
-    // Until the new partitions have a leader, metadata requests for them fail.
-    await pRetry(() => t.admin.fetchTopicMetadata({ topics: changelogs.map((c) => c.name) }), { retries: 20, minTimeout: 250 });
+    const changelogs = await createChangelogs(t.admin, logger, appId, stage);
     // Never started: the test appends to it as its consumer would, at the moments it chooses.
     const feed = new GlobalFeed<unknown>(t.kafka, logger, 'erc20.tokens', json as Serde<unknown>);
     const outputs: ProbeOutput[] = [];
-    const capturing: Serdes = {
-      forTopic: (topic) =>
-        ({
-          serialize: async (value: unknown) => {
-            if (topic === outputTopic) outputs.push(value as ProbeOutput);
-            return json.serialize(value);
-          },
-          deserialize: json.deserialize,
-        }) as never,
-      frameEncoder: () => Promise.reject(new Error('the stream task does not use frame encoders')),
-      registerAll: async () => [],
-    };
+    const capturing = capturingSerdes(outputTopic, outputs);
     const task = await StreamTask.open({
       kafka: t.kafka,
       logger,
@@ -127,7 +137,7 @@ describe('StreamTask global tables (real broker)', () => {
       ]);
     } finally {
       await task.close();
-      await t.admin.deleteTopics({ topics: changelogs.map((c) => c.name) }).catch(() => undefined);
+      await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
     }
   }, 60_000);
 
@@ -159,22 +169,9 @@ describe('StreamTask global tables (real broker)', () => {
       toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
       kafkaTopics: { 'eth.logs.raw': input.topic },
     };
-    const changelogs = changelogTopicsOf(`${appId}-interval`, stage, config.kafka.topics);
-    await ensureTopics(t.admin, changelogs, logger);
-    await pRetry(() => t.admin.fetchTopicMetadata({ topics: changelogs.map((c) => c.name) }), { retries: 20, minTimeout: 250 });
+    const changelogs = await createChangelogs(t.admin, logger, `${appId}-interval`, stage);
     const outputs: ProbeOutput[] = [];
-    const capturing: Serdes = {
-      forTopic: (topic) =>
-        ({
-          serialize: async (value: unknown) => {
-            if (topic === outputTopic) outputs.push(value as ProbeOutput);
-            return json.serialize(value);
-          },
-          deserialize: json.deserialize,
-        }) as never,
-      frameEncoder: () => Promise.reject(new Error('the stream task does not use frame encoders')),
-      registerAll: async () => [],
-    };
+    const capturing = capturingSerdes(outputTopic, outputs);
     const groupId = `${appId}-interval-group`;
     const task = await StreamTask.open({
       kafka: t.kafka,
@@ -226,7 +223,7 @@ describe('StreamTask global tables (real broker)', () => {
       expect(task.stats.transactions).toBe(5);
     } finally {
       await task.close();
-      await t.admin.deleteTopics({ topics: changelogs.map((c) => c.name) }).catch(() => undefined);
+      await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
     }
   }, 60_000);
 });
