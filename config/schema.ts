@@ -384,6 +384,12 @@ function updateCadenceSchema(boundaryMinutes: number, intervalS: number) {
     .prefault({});
 }
 
+/**
+ * `stream.commitIntervalMs` unless configured (also the stream worker's default). Kafka Streams commits every 100 ms
+ * under exactly-once; a backfill's transactions here cost a few ms each.
+ */
+export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
 export const streamSchema = z
   .strictObject({
     commitIntervalMs: z
@@ -391,7 +397,7 @@ export const streamSchema = z
       .int()
       .min(10)
       .max(60_000)
-      .default(1000)
+      .default(DEFAULT_COMMIT_INTERVAL_MS)
       .describe(
         'Processing time after which a stream task commits its Kafka transaction and takes the rest of a fetched batch in the next one (then heartbeats, so a rebalance is not held up by a backlog)',
       ),

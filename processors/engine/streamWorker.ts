@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Admin, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { TopicConfig } from '../../config/schema.ts';
+import { DEFAULT_COMMIT_INTERVAL_MS, type TopicConfig } from '../../config/schema.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
 import { superviseConsumer, type SupervisedConsumer } from '../../core/kafka/supervised-consumer.ts';
@@ -44,9 +44,6 @@ export interface StreamWorkerParameters {
    */
   readonly commitIntervalMs?: number;
 }
-
-/** Kafka Streams commits every 100 ms under exactly-once; a backfill's transactions here cost a few ms each. */
-const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 
 export interface StreamWorker {
   readonly stage: string;
