@@ -47,6 +47,18 @@ function capturingSerdes(outputTopic: string, outputs: ProbeOutput[]): Serdes {
   };
 }
 
+/** A consumed input record whose value is `value` as JSON, at `offset`. */
+function message(offset: number, value: string): KafkaMessage {
+  return {
+    key: Buffer.from(value),
+    value: Buffer.from(JSON.stringify(value)),
+    timestamp: String(Date.now()),
+    attributes: 0,
+    offset: String(offset),
+    headers: {},
+  };
+}
+
 /** Creates the stage's changelog topics and waits until they have a leader (metadata requests fail before). */
 async function createChangelogs(admin: Admin, logger: Logger, appId: string, stage: AnyStageSpec): Promise<string[]> {
   const changelogs = changelogTopicsOf(appId, stage, testConfig().kafka.topics);
@@ -114,14 +126,6 @@ describe('StreamTask global tables (real broker)', () => {
       statePath: join(stateDir, 'task'),
       globals: new Map([['erc20.tokens', feed]]),
     });
-    const message = (offset: number, value: string): KafkaMessage => ({
-      key: Buffer.from(value),
-      value: Buffer.from(JSON.stringify(value)),
-      timestamp: String(Date.now()),
-      attributes: 0,
-      offset: String(offset),
-      headers: {},
-    });
     try {
       feed.values.push('token-a');
       // While the first batch is processed, a second entry reaches the feed.
@@ -184,14 +188,7 @@ describe('StreamTask global tables (real broker)', () => {
       statePath: join(stateDir, 'interval-task'),
       globals: new Map(),
     });
-    const fetched: KafkaMessage[] = ['a', 'b', 'c', 'd'].map((value, offset) => ({
-      key: Buffer.from(value),
-      value: Buffer.from(JSON.stringify(value)),
-      timestamp: String(Date.now()),
-      attributes: 0,
-      offset: String(offset),
-      headers: {},
-    }));
+    const fetched = ['a', 'b', 'c', 'd'].map((value, offset) => message(offset, value));
     try {
       // A commit interval of 0 ms: every transaction takes exactly one record, as the worker's loop would go on.
       let rest = fetched;
