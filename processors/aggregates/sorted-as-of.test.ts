@@ -4,17 +4,12 @@ import { SortedAsOf } from './daily-aggregator.ts';
 import { asOfPrice, assetKey, nextLatest, priceKey, type AsOfPrice, type PricePoint } from './prices.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { windowStartOf } from './windowing.ts';
+import { xorshift32 } from '../../core/xorshift.ts';
 
 /** The close pass's as-of table must answer exactly as the per-time join (asOfPrice) does. */
 describe('SortedAsOf', () => {
   it('matches asOfPrice for every time of the window, random ticks, several staleness limits', () => {
-    let s = 12345;
-    const rand = (): number => {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      return (s >>> 0) / 2 ** 32;
-    };
+    const rand = xorshift32(12345);
     const asset = assetKey(1, '0x' + 'ab'.repeat(20));
     const ws = windowStartOf(Date.parse('2024-05-02T00:00:00Z'));
     for (let round = 0; round < 6; round++) {

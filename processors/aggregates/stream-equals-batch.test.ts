@@ -8,6 +8,7 @@ import type { PriceTick } from './prices.ts';
 import { addressLegsOf, type AddressLeg } from './repartition.ts';
 import { addr, retraction, transfer, ZERO } from './testing/fixtures.ts';
 import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from './token-metrics-daily.ts';
+import { xorshift32 } from '../../core/xorshift.ts';
 
 /**
  * Property: a random multi-day stream (several tokens, mints, burns, huge amounts, price gaps, reorg
@@ -22,16 +23,6 @@ const GRACE = HOUR;
 const STALENESS = 2 * HOUR;
 const START = Date.parse('2024-01-01T00:00:00Z');
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 interface Token {
   readonly address: string;
   readonly decimals: number | null;
@@ -44,7 +35,7 @@ interface Scenario {
 }
 
 function scenario(seed: number): Scenario {
-  const rand = rng(seed);
+  const rand = xorshift32(seed);
   const int = (n: number): number => Math.floor(rand() * n);
   const tokens: Token[] = [
     { address: '0x' + '11'.repeat(20), decimals: 18 },
@@ -365,7 +356,7 @@ describe('processBatch = process record by record', () => {
     for (const seed of [1, 2]) {
       it(`${updates}, seed ${seed}`, () => {
         const s = scenario(seed);
-        const sizes = rng(seed + 100);
+        const sizes = xorshift32(seed + 100);
         const byRecord = run(s, updates, null);
         const byBatch = run(s, updates, () => 1 + Math.floor(sizes() * 60));
         expect(byBatch.outputs[0]!.length).toBeGreaterThan(100);

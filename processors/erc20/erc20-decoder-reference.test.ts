@@ -12,6 +12,7 @@ import {
 } from './erc20-decoder.ts';
 import { createReferenceErc20DecoderProcessor } from './testing/reference-erc20-decoder.ts';
 import { TRANSFER_TOPIC } from './transfer-event.ts';
+import { xorshift32 } from '../../core/xorshift.ts';
 
 /**
  * The tuned erc20-decoder against the straightforward reference (testing/reference-erc20-decoder.ts) on random
@@ -58,21 +59,11 @@ function bothAgreeing(tuned: Decoder, reference: Decoder): Decoder & { calls: nu
 
 // ---- a seeded random stream of block parts, reorgs, finalize records and token rows ----
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 const hex = (n: number | bigint, width: number): string => n.toString(16).padStart(width, '0');
 const ZERO_WORD = '0x' + '0'.repeat(64);
 
 function streamOf(seed: number, blocks: number): Erc20DecoderInput[] {
-  const rand = rng(seed);
+  const rand = xorshift32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const chance = (p: number): boolean => rand() < p;
   // Tokens: known with valid decimals, decimals 0 and 255, null or out-of-range decimals, a null symbol, a mixed-case

@@ -34,6 +34,7 @@ import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../../processors/aggregates/repartition.ts';
 import { createTokenMetricsDailyProcessor } from '../../processors/aggregates/token-metrics-daily.ts';
 import { numberArg } from './args.ts';
+import { xorshift32 } from '../../core/xorshift.ts';
 
 const TRANSFERS = numberArg('transfers', 200_000);
 const DAYS = numberArg('days', 2);
@@ -47,13 +48,7 @@ const PRICED_TOKENS = Math.min(numberArg('priced-tokens', TOKENS - 1), TOKENS - 
 const START_S = Date.parse('2024-05-01T00:00:00Z') / 1000;
 
 // ---- deterministic generation (untimed) ----
-let s = SEED >>> 0 || 1;
-const rand = (): number => {
-  s ^= s << 13;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  return (s >>> 0) / 2 ** 32;
-};
+const rand = xorshift32(SEED);
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
 function zipf(n: number, exponent: number): () => number {

@@ -9,6 +9,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { hardhat } from 'viem/chains';
 import { compileTestContracts, type CompiledContract } from '../platform/devnet/compile.ts';
 import { DEVNET_PRIVATE_KEYS, type Devnet } from '../platform/devnet/node.ts';
+import { xorshift32 } from '../../core/xorshift.ts';
 
 export interface TrafficStats {
   sent: number;
@@ -46,13 +47,7 @@ export async function prepareErc20Traffic(params: StartErc20TrafficParameters): 
   const compiled = await compileTestContracts();
   const token: CompiledContract = compiled.OraculTestToken!;
 
-  let s = (params.seed ?? 7) >>> 0 || 1;
-  const rand = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const rand = xorshift32(params.seed ?? 7);
   const recipients: Hex[] = Array.from({ length: params.recipients ?? 40 }, (_, i) => {
     const hex = (0x1000 + i).toString(16).padStart(4, '0');
     return `0x${'5eed'.repeat(9)}${hex}` as Hex;

@@ -14,6 +14,7 @@ import { closeDay, createDailyScorerState } from '../../processors/anomalies/lib
 import { severityOf, type Severity } from '../../processors/anomalies/lib/severity.ts';
 import { invalidField, type HexRule } from '../../processors/sinks/raw-validate.ts';
 import type { DeadLetter } from '../../schemas/index.ts';
+import { xorshift32 } from '../../core/xorshift.ts';
 
 /**
  * A realistic multi-day warehouse for the BI tests and for trying the dashboards locally: generated ERC-20
@@ -159,16 +160,6 @@ export interface GenerateDemoDatasetParameters {
 const CHAIN_ID = 1;
 const METHOD = 'robust_zscore';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 const hex = (rand: () => number, bytes: number): string =>
   Array.from({ length: bytes }, () =>
     Math.floor(rand() * 256)
@@ -198,7 +189,7 @@ export function anomalyId(
 export function generateDemoDataset(params: GenerateDemoDatasetParameters = {}): DemoDataset {
   const nowMs = params.nowMs ?? Date.now();
   const days = params.days ?? 35;
-  const rand = rng(params.seed ?? 20_240_101);
+  const rand = xorshift32(params.seed ?? 20_240_101);
   const todayStart = dayStartMs(nowMs);
   const start = todayStart - days * DAY_MS;
   const yesterday = isoDay(todayStart - DAY_MS);

@@ -2,6 +2,7 @@ import type { Log, LogBatch, PriceTick, TokenMetadata } from '../../../schemas/g
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../../core/time.ts';
 import { encodeCheckpoint } from '../../../schemas/checkpoint.ts';
 import { TRANSFER_TOPIC } from '../../erc20/transfer-event.ts';
+import { xorshift32 } from '../../../core/xorshift.ts';
 
 /**
  * A generated multi-day chain of ERC-20 activity for the stream-engine integration, chaos and pipeline tests:
@@ -71,7 +72,7 @@ export function legWords(log: Log): string[] {
 }
 
 export function generateSyntheticStream(params: SyntheticStreamParameters = {}): SyntheticStream {
-  const rand = xorshift(params.seed ?? 42);
+  const rand = xorshift32(params.seed ?? 42);
   const days = params.days ?? 3;
   const blocksPerDay = params.blocksPerDay ?? 288;
   const startMs = params.startMs ?? Date.parse('2024-03-01T00:00:00Z');
@@ -89,17 +90,6 @@ export function generateSyntheticStream(params: SyntheticStreamParameters = {}):
       reorgBlock: publication.reorgBlock,
       outOfOrderBlocks: publication.outOfOrder,
     },
-  };
-}
-
-/** xorshift32: uniform in [0, 1), deterministic for a seed. */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
   };
 }
 
