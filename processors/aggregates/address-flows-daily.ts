@@ -15,6 +15,7 @@ import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import {
   createDailyAggregator,
   type AggregatorStores,
+  type StateLayout,
   type AsOfLookup,
   type DailyAggregateSpec,
   type EmitContext,
@@ -199,6 +200,8 @@ export interface CreateAddressFlowsParameters {
   /** Default `erc20.transfers.late` (the topology publishes each late event as its original transfer there). */
   readonly lateTopic?: string;
   readonly windowing?: Partial<WindowingConfig>;
+  /** State layout (tests compare layouts); default: small windows inline (ADR 0023). */
+  readonly layout?: StateLayout;
 }
 
 /** A new (window, address, token) aggregate: nothing flowed yet. */
@@ -379,5 +382,5 @@ export type AddressFlowsOutput = AddressFlowsDaily | LateEvent<AddressLeg>;
 export function createAddressFlowsDailyProcessor(
   params: CreateAddressFlowsParameters = {},
 ): Processor<AddressFlowsStores, AddressLeg | PriceTick, AddressFlowsOutput> {
-  return createDailyAggregator(addressFlowsSpec(params), params.windowing);
+  return createDailyAggregator(addressFlowsSpec(params), params.windowing, params.layout);
 }

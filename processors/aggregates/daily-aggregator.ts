@@ -53,6 +53,15 @@ import {
   type PriceTick,
 } from './prices.ts';
 import { DAY_MS } from '../../core/time.ts';
+import {
+  SMALL_WINDOW_LIMIT,
+  bucketsInTimeOrder,
+  emptyParts,
+  factCount,
+  storedWindowCodec,
+  type SmallParts,
+  type StoredWindow,
+} from './small-window.ts';
 import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './windowing.ts';
 
 /**
@@ -61,18 +70,20 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
  * record contributes to its window (scalars, distinct-set members, USD buckets) and how a window renders.
  *
  * Stores (all window-keyed ones use `windowStart ‖ key [‖ sub]`, see core/windowKey.ts):
- * - `windows`  `ws|key`            the aggregate (counts, raw sums, running USD, version, final flag);
+ * - `windows`  `ws|key`            the aggregate (counts, raw sums, running USD, version, final flag) and, while the
+ *              window is small, its members and buckets (small-window.ts, ADR 0023);
  * - `distinct` `ws|key|<set><member>` → count: counted multisets, so a retraction removes exactly one
- *              occurrence and a distinct count drops only when the last occurrence goes;
+ *              occurrence and a distinct count drops only when the last occurrence goes (windows grown past small);
  * - `buckets`  `ws|key|<time>`      raw sums per event timestamp, from which a final's USD is recomputed exactly
- *              against the price table (so finals do not depend on the order prices and transfers arrived);
+ *              against the price table (so finals do not depend on the order prices and transfers arrived; windows
+ *              grown past small);
  * - `dirty`    `ws|key`             windows changed since the last punctuation (`on_punctuate` updates);
  * - `late`     `ws|<identity>`      events routed late, so their retraction is routed late too;
  * - `prices`   `day|asset|<time>`  price points; `price_days` `ws|asset` daily OHLC;
  * - `meta`     `clock`             the partition clock (stream time, closed/purged cursors, counters).
  */
 export type AggregatorStores<Agg, Bucket> = {
-  windows: Agg;
+  windows: StoredWindow<Agg, Bucket>;
   buckets: Bucket;
   distinct: number;
   dirty: number;
@@ -287,7 +298,11 @@ function aggregatorStores<Agg, Bucket>(codecs: {
 }): StoreSpecs<Stores<Agg, Bucket>> {
   const windowKeyed = { segmentPrefixLength: WINDOW_START_HEX_DIGITS } as const;
   return {
-    windows: { codec: codecs.windows, ...windowKeyed, doc: 'aggregate per (window, key)' },
+    windows: {
+      codec: storedWindowCodec(codecs.windows, codecs.buckets),
+      ...windowKeyed,
+      doc: 'aggregate per (window, key), with its members and buckets while small',
+    },
     buckets: { codec: codecs.buckets, ...windowKeyed, doc: 'raw sums per (window, key, event time) for exact USD' },
     distinct: { codec: numberCodec('distinct'), ...windowKeyed, doc: 'counted multisets per (window, key, set)' },
     dirty: { codec: numberCodec('dirty'), ...windowKeyed, doc: 'windows changed since the last punctuation' },
@@ -332,6 +347,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   constructor(
     private readonly spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
     private readonly config: WindowingConfig,
+    private readonly smallWindowLimit: number,
   ) {}
 
   begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
@@ -405,13 +421,13 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     }
     if (ws < clock.purgedBeforeMs) return this.routeLate(c, clock, 'window_purged', leg, ws, key);
     const wk = encodeWindowKey(ws, key);
-    const agg = this.applyLeg(c, leg, wk, ws, -1);
+    const window = this.applyLeg(c, leg, wk, ws, -1);
     if (ws >= clock.closedBeforeMs) {
-      this.changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, agg);
+      this.changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, window);
       return clock;
     }
     const asOf = new MemoAsOf(c.prices, this.spec.assetOfKey(key), this.config.priceStalenessMs, new Map());
-    this.finalize(c, ws, key, agg, this.bucketsOf(c, ws, key), asOf);
+    this.finalize(c, ws, key, window, this.bucketsOf(c, ws, key, window), asOf);
     return { ...clock, finalRetractions: clock.finalRetractions + 1 };
   }
 
@@ -448,15 +464,37 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     return { ...clock, lateEvents: clock.lateEvents + 1 };
   }
 
-  /** Applies a record's contribution (±1) to its window; returns the new aggregate (version unchanged). */
-  private applyLeg(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, leg: Leg, wk: string, ws: number, sign: 1 | -1): Agg {
-    const current = c.txn.get('windows', wk);
-    if (current === undefined && sign < 0) throw new RetractionMismatchError(this.spec.name, wk, 'a record');
-    const agg = current ?? this.spec.create(leg, ws);
-    const delta = this.applyMembers(c, leg, wk, sign);
+  /**
+   * Applies a record's contribution (±1) to its window: the aggregate (version unchanged), the distinct sets and the
+   * bucket, inside the window entry while it stays small, else in the `distinct` and `buckets` stores.
+   */
+  private applyLeg(
+    c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
+    leg: Leg,
+    wk: string,
+    ws: number,
+    sign: 1 | -1,
+  ): StoredWindow<Agg, Bucket> {
+    const stored = c.txn.get('windows', wk);
+    if (stored === undefined && sign < 0) throw new RetractionMismatchError(this.spec.name, wk, 'a record');
+    const agg = stored?.agg ?? this.spec.create(leg, ws);
+    const parts = stored === undefined ? emptyParts<Bucket>() : stored.small;
     const t = this.spec.timeMsOf(leg);
-    this.applyBucket(c, leg, wk, t, sign);
-    return this.spec.apply(agg, leg, sign, this.runningPrice(c, this.spec.assetOf(leg), t), delta);
+    let small: SmallParts<Bucket> | undefined;
+    let delta: number[];
+    if (parts === undefined) {
+      delta = this.applyMembers(storeMembers(c.txn, wk), leg, wk, sign);
+      this.applyBucket(storeBuckets(c.txn, wk), leg, t, sign);
+    } else {
+      const members = new Map(parts.members);
+      const buckets = new Map(parts.buckets);
+      delta = this.applyMembers(members, leg, wk, sign);
+      this.applyBucket(buckets, leg, t, sign);
+      small = { members, buckets };
+      if (factCount(small) > this.smallWindowLimit) small = spill(c.txn, wk, small);
+    }
+    const next = this.spec.apply(agg, leg, sign, this.runningPrice(c, this.spec.assetOf(leg), t), delta);
+    return small === undefined ? { agg: next } : { agg: next, small };
   }
 
   /** The as-of price a leg's running USD uses, memoised for the call (the price table changes only by ticks). */
@@ -471,17 +509,16 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   }
 
   /** Counts the record's distinct-set members in or out; returns each set's change of distinct count. */
-  private applyMembers(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, leg: Leg, wk: string, sign: 1 | -1): number[] {
-    const { txn } = c;
+  private applyMembers(counts: Slots<string, number>, leg: Leg, wk: string, sign: 1 | -1): number[] {
     const delta: number[] = [];
     for (let i = 0; i < this.spec.sets.length; i++) delta.push(0);
     for (const [setIndex, member] of this.spec.membersOf(leg)) {
-      const dk = flat(wk + KEY_SEPARATOR + (this.spec.sets[setIndex] as string) + member);
-      const count = txn.get('distinct', dk) ?? 0;
+      const mk = (this.spec.sets[setIndex] as string) + member;
+      const count = counts.get(mk) ?? 0;
       const next = count + sign;
       if (next < 0) throw new RetractionMismatchError(this.spec.name, wk, `member ${member}`);
-      if (next === 0) txn.delete('distinct', dk);
-      else txn.put('distinct', dk, next);
+      if (next === 0) counts.delete(mk);
+      else counts.set(mk, next);
       if (count === 0) delta[setIndex] = (delta[setIndex] ?? 0) + 1;
       else if (next === 0) delta[setIndex] = (delta[setIndex] ?? 0) - 1;
     }
@@ -489,13 +526,12 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   }
 
   /** The record's change to the raw sums of its event time's bucket. */
-  private applyBucket(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, leg: Leg, wk: string, t: number, sign: 1 | -1): void {
-    const bk = flat(wk + KEY_SEPARATOR + encodeTimeHex(t));
-    const previous = c.txn.get('buckets', bk);
+  private applyBucket(buckets: Slots<number, Bucket>, leg: Leg, t: number, sign: 1 | -1): void {
+    const previous = buckets.get(t);
     const bucket = this.spec.applyToBucket(previous, leg, sign);
     if (bucket === previous) return;
-    if (bucket === undefined) c.txn.delete('buckets', bk);
-    else c.txn.put('buckets', bk, bucket);
+    if (bucket === undefined) buckets.delete(t);
+    else buckets.set(t, bucket);
   }
 
   /** Exact USD from the window's buckets, then the next version as final; stores and emits it. */
@@ -503,16 +539,24 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
     ws: number,
     key: string,
-    agg: Agg,
+    window: StoredWindow<Agg, Bucket>,
     buckets: readonly (readonly [number, Bucket])[],
     asOf: AsOfLookup,
   ): void {
+    const { agg } = window;
     const settled = this.spec.withState(this.spec.settle(agg, buckets, asOf), agg.version + 1, true);
-    c.txn.put('windows', encodeWindowKey(ws, key), settled);
+    c.txn.put('windows', encodeWindowKey(ws, key), withAgg(window, settled));
     this.emit(c, ws + DAY_MS - 1, ws, key, settled);
   }
 
-  private bucketsOf(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number, key: string): [number, Bucket][] {
+  /** A window's buckets in event-time order, from the window itself while it is small. */
+  private bucketsOf(
+    c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
+    ws: number,
+    key: string,
+    window: StoredWindow<Agg, Bucket>,
+  ): [number, Bucket][] {
+    if (window.small !== undefined) return bucketsInTimeOrder(window.small);
     const range = subEntryRange(ws, key);
     const out: [number, Bucket][] = [];
     for (const [bk, bucket] of c.txn.range('buckets', range)) out.push([parseInt(bk.slice(range.gte.length), 16), bucket]);
@@ -526,26 +570,31 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   private closeWindow(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): void {
     const asOfFor = this.asOfTables(c, ws);
     const range = windowRange(ws);
-    const open: [string, Agg][] = [];
-    for (const [wk, agg] of c.txn.range('windows', range)) if (!agg.final) open.push([wk, agg]);
+    type Open = [string, StoredWindow<Agg, Bucket>];
+    const open: Open[] = [];
+    for (const entry of c.txn.range('windows', range)) if (!entry[1].agg.final) open.push([entry[0], entry[1]]);
     for (let i = 1; i < open.length; i++) {
-      if (bySubEntryOrder(open[i - 1] as [string, Agg], open[i] as [string, Agg]) > 0) {
+      if (bySubEntryOrder(open[i - 1] as Open, open[i] as Open) > 0) {
         open.sort(bySubEntryOrder);
         break;
       }
     }
     const buckets = c.txn.range('buckets', range)[Symbol.iterator]();
     let next = buckets.next();
-    for (const [wk, agg] of open) {
-      const prefix = wk + KEY_SEPARATOR;
-      const own: [number, Bucket][] = [];
-      while (next.done !== true && next.value[0] < prefix) next = buckets.next();
-      while (next.done !== true && next.value[0].startsWith(prefix)) {
-        own.push([parseInt(next.value[0].slice(prefix.length), 16), next.value[1]]);
-        next = buckets.next();
+    for (const [wk, window] of open) {
+      let own: [number, Bucket][];
+      if (window.small !== undefined) own = bucketsInTimeOrder(window.small);
+      else {
+        const prefix = wk + KEY_SEPARATOR;
+        own = [];
+        while (next.done !== true && next.value[0] < prefix) next = buckets.next();
+        while (next.done !== true && next.value[0].startsWith(prefix)) {
+          own.push([parseInt(next.value[0].slice(prefix.length), 16), next.value[1]]);
+          next = buckets.next();
+        }
       }
       const key = wk.slice(WINDOW_START_HEX_DIGITS + 1);
-      this.finalize(c, ws, key, agg, own, asOfFor(key));
+      this.finalize(c, ws, key, window, own, asOfFor(key));
     }
   }
 
@@ -578,14 +627,15 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     wk: string,
     ws: number,
     key: string,
-    agg: Agg,
+    window: StoredWindow<Agg, Bucket>,
   ): void {
     if (this.config.updates === 'every_record') {
+      const { agg } = window;
       const next = this.spec.withState(agg, agg.version + 1, false);
-      c.txn.put('windows', wk, next);
+      c.txn.put('windows', wk, withAgg(window, next));
       this.emit(c, streamTimeMs, ws, key, next);
     } else {
-      c.txn.put('windows', wk, agg);
+      c.txn.put('windows', wk, window);
       if (c.txn.get('dirty', wk) === undefined) c.txn.put('dirty', wk, 1);
     }
   }
@@ -595,10 +645,11 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     const { txn } = c;
     const dirty = [...txn.range('dirty', ALL_WINDOWS)];
     for (const [wk] of dirty) {
-      const agg = txn.get('windows', wk);
-      if (agg === undefined || agg.final) continue;
+      const window = txn.get('windows', wk);
+      if (window === undefined || window.agg.final) continue;
+      const { agg } = window;
       const next = this.spec.withState(agg, agg.version + 1, false);
-      txn.put('windows', wk, next);
+      txn.put('windows', wk, withAgg(window, next));
       const { windowStartMs, key } = decodeWindowKey(wk);
       this.emit(c, streamTimeMs, windowStartMs, key, next);
     }
@@ -642,12 +693,61 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   }
 }
 
+/** The map operations the member and bucket counting needs: a Map (a small window's parts) or a store through a txn. */
+interface Slots<K, V> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): unknown;
+  delete(key: K): unknown;
+}
+
+/** A grown window's members: `distinct` entries `wk|<set><member>`. */
+function storeMembers<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string): Slots<string, number> {
+  const keyOf = (mk: string): string => flat(wk + KEY_SEPARATOR + mk);
+  return {
+    get: (mk) => txn.get('distinct', keyOf(mk)),
+    set: (mk, count) => txn.put('distinct', keyOf(mk), count),
+    delete: (mk) => txn.delete('distinct', keyOf(mk)),
+  };
+}
+
+/** A grown window's buckets: `buckets` entries `wk|<time hex>`. */
+function storeBuckets<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string): Slots<number, Bucket> {
+  const keyOf = (t: number): string => flat(wk + KEY_SEPARATOR + encodeTimeHex(t));
+  return {
+    get: (t) => txn.get('buckets', keyOf(t)),
+    set: (t, bucket) => txn.put('buckets', keyOf(t), bucket),
+    delete: (t) => txn.delete('buckets', keyOf(t)),
+  };
+}
+
+/** Moves a window that outgrew small into the `distinct` and `buckets` stores, for good; returns no small parts. */
+function spill<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string, parts: SmallParts<Bucket>): undefined {
+  const members = storeMembers(txn, wk);
+  for (const [mk, count] of parts.members) members.set(mk, count);
+  const buckets = storeBuckets(txn, wk);
+  for (const [t, bucket] of parts.buckets) buckets.set(t, bucket);
+  return undefined;
+}
+
+function withAgg<Agg, Bucket>(window: StoredWindow<Agg, Bucket>, agg: Agg): StoredWindow<Agg, Bucket> {
+  return window.small === undefined ? { agg } : { agg, small: window.small };
+}
+
 /** Drops the window-keyed state of the windows in [fromMs, beforeMs), and the price points they no longer need. */
 function purgeWindowsBetween<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, fromMs: number, beforeMs: number): void {
   const { gte, lt } = windowsBetween(fromMs, beforeMs);
   for (const store of ['windows', 'buckets', 'distinct', 'dirty', 'late', 'price_days'] as const) txn.deleteRange(store, gte, lt);
   const prices = windowsBetween(Math.max(0, fromMs - PRICE_LOOKBACK_MS), Math.max(0, beforeMs - PRICE_LOOKBACK_MS));
   if (prices.lt > prices.gte) txn.deleteRange('prices', prices.gte, prices.lt);
+}
+
+/** How a daily aggregate lays out its state (same outputs whatever the layout). */
+export interface StateLayout {
+  /**
+   * Most members + buckets a window keeps inside its `windows` entry before they move to their stores (ADR 0023);
+   * 0 puts every fact in its store from the start (the layout before). Default {@link SMALL_WINDOW_LIMIT}.
+   */
+  readonly smallWindowLimit?: number;
 }
 
 /**
@@ -658,8 +758,9 @@ function purgeWindowsBetween<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, 
 export function createDailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out>(
   spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
   windowing: Partial<WindowingConfig> = {},
+  layout: StateLayout = {},
 ): Processor<Stores<Agg, Bucket>, Leg | PriceTick, Out | LateEvent<Leg>> {
-  const aggregator = new DailyAggregator(spec, windowingOf(windowing));
+  const aggregator = new DailyAggregator(spec, windowingOf(windowing), layout.smallWindowLimit ?? SMALL_WINDOW_LIMIT);
   return {
     name: spec.name,
     stores: aggregatorStores(spec.codecs),

@@ -366,3 +366,69 @@ describe('processBatch = process record by record', () => {
     }
   }
 });
+
+/**
+ * ADR 0023: a window keeps its members and buckets in its own entry while small and moves them to the `distinct` and
+ * `buckets` stores once it grows. Whatever the layout, every output (updates and finals, in order) must be the one
+ * the store-per-fact layout gives, and state written in that layout (before the change) must carry on exactly.
+ */
+describe('small windows inline = every fact in its store', () => {
+  type Driver = ReturnType<typeof createTestDriver>;
+  const windowing = { graceMs: GRACE, priceStalenessMs: STALENESS, retentionMs: 30 * DAY, updates: 'on_punctuate' as const };
+  const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta', 'prices', 'price_latest', 'price_days'] as const;
+
+  function drivers(smallWindowLimit?: number, initial?: readonly Driver[]): Driver[] {
+    const layout = smallWindowLimit === undefined ? {} : { smallWindowLimit };
+    const stateOf = (i: number) =>
+      initial === undefined ? undefined : Object.fromEntries(STORES.map((n) => [n, initial[i]!.store(n).entries()]));
+    return [
+      createTestDriver(createTokenMetricsDailyProcessor({ windowing, layout }), { initialState: stateOf(0) }),
+      createTestDriver(createAddressFlowsDailyProcessor({ windowing, layout }), { initialState: stateOf(1) }),
+    ] as unknown as Driver[];
+  }
+
+  /** Pipes arrivals [from, to) into both drivers, punctuating every 53 records; returns the outputs of this part. */
+  function feed([tokens, flows]: Driver[], s: Scenario, from: number, to: number, end: boolean): unknown[][] {
+    for (let i = from; i < to; i++) {
+      const value = s.arrivals[i]!;
+      tokens!.pipe(value);
+      if ('price_usd' in value) flows!.pipe(value);
+      else flows!.pipeBatch(addressLegsOf(value));
+      if (i % 53 === 0) for (const d of [tokens!, flows!]) d.punctuate({ caughtUp: false });
+    }
+    if (end)
+      for (const d of [tokens!, flows!]) {
+        d.advanceWallClock(START + 40 * DAY - d.wallClockMs);
+        d.punctuate({ caughtUp: true });
+      }
+    return [tokens!.drainOutputs(), flows!.drainOutputs()];
+  }
+
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: same outputs, and state of the old layout carries on`, () => {
+      const s = scenario(seed);
+      const n = s.arrivals.length;
+      const half = Math.floor(n / 2);
+      const reference = drivers(0);
+      const expected = feed(reference, s, 0, n, true);
+      const inline = drivers();
+      const before = feed(inline, s, 0, n, false);
+      // Both kinds of window occurred (before the end purges them): small ones and grown ones.
+      const flows = inline[1]!;
+      const windows = flows.store('windows').entries() as [string, { small?: unknown }][];
+      expect(windows.some(([, w]) => w.small !== undefined)).toBe(true);
+      expect(windows.some(([, w]) => w.small === undefined)).toBe(true);
+      expect(flows.store('distinct').entries().length).toBeGreaterThan(0);
+      const atEnd = feed(inline, s, n, n, true);
+      expect(before.map((part, i) => [...part, ...atEnd[i]!])).toEqual(expected);
+
+      // Half the stream in the old layout, the rest with small windows, on top of that state.
+      const old = drivers(0);
+      const first = feed(old, s, 0, half, false);
+      const carried = drivers(undefined, old);
+      for (const [i, d] of carried.entries()) d.advanceWallClock(old[i]!.wallClockMs - d.wallClockMs);
+      const second = feed(carried, s, half, n, true);
+      expect(first.map((part, i) => [...part, ...second[i]!])).toEqual(expected);
+    });
+  }
+});

@@ -14,6 +14,7 @@ import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import {
   createDailyAggregator,
   type AggregatorStores,
+  type StateLayout,
   type DailyAggregateSpec,
   type EmitContext,
   type LateEvent,
@@ -218,6 +219,8 @@ export interface CreateTokenMetricsParameters {
   /** Default `erc20.transfers.late` (the topology publishes each late event as its original transfer there). */
   readonly lateTopic?: string;
   readonly windowing?: Partial<WindowingConfig>;
+  /** State layout (tests compare layouts); default: small windows inline (ADR 0023). */
+  readonly layout?: StateLayout;
 }
 
 export function tokenMetricsSpec(
@@ -352,5 +355,5 @@ export type TokenMetricsOutput = TokenMetricsDaily | LateEvent<Erc20Transfer>;
 export function createTokenMetricsDailyProcessor(
   params: CreateTokenMetricsParameters = {},
 ): Processor<TokenMetricsStores, Erc20Transfer | PriceTick, TokenMetricsOutput> {
-  return createDailyAggregator(tokenMetricsSpec(params), params.windowing);
+  return createDailyAggregator(tokenMetricsSpec(params), params.windowing, params.layout);
 }
