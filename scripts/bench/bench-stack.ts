@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.ts';
 import type { Common } from '../../core/common.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createShutdown } from '../../core/shutdown.ts';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { stackDown, stackPaths, stackUp, type ComponentName } from '../../infra/stack/index.ts';
 import { readPidRecord } from '../../infra/stack/process-control.ts';
@@ -95,6 +95,16 @@ export async function peakRssMiB(pid: number = process.pid): Promise<number | nu
   }
 }
 
+/**
+ * Deletes the topics that earlier runs of a benchmark left on its broker: their changelogs and bare-loop outputs are
+ * named after the run's app id (`<prefix><time>-…`), and the bench's state dir is kept between runs, so without this
+ * every mainnet-sized day left ~10 GB behind (74 GB had piled up by 2026-12-07 and filled the disk).
+ */
+export async function deleteEarlierRunTopics(admin: Admin, prefix: string): Promise<void> {
+  const stale = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+  if (stale.length > 0) await admin.deleteTopics({ topics: stale, timeout: 60_000 });
+}
+
 /** What the set-up produced: transfers, address legs, batch records of both hops (the stages' input), prices. */
 export interface SyntheticTransfers {
   readonly transfers: number;
@@ -116,13 +126,15 @@ export async function produceSyntheticTransfers(params: {
   days: number;
   blocksPerDay: number;
   transfersPerBlock: number;
+  /** The chain's address pool (default 100 000). */
+  addresses?: number;
 }): Promise<SyntheticTransfers> {
   const stream = generateSyntheticStream({
     seed: params.seed,
     days: params.days,
     blocksPerDay: params.blocksPerDay,
     transfersPerBlock: params.transfersPerBlock,
-    addresses: 100_000,
+    addresses: params.addresses ?? 100_000,
   });
   const decoder = createTestDriver(createErc20DecoderProcessor(), { verifySerde: false });
   for (const token of stream.tokens) decoder.pipe({ kind: 'token', token });

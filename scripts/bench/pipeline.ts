@@ -6,6 +6,10 @@
  *
  *   npx tsx scripts/bench/pipeline.ts [--days 3] [--blocks-per-day 2000] [--transfers-per-block 20] [--workers 2]
  *                                     [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--join-delay 0]
+ *                                     [--addresses 100000]
+ *   --addresses N: the synthetic chain's address pool (skewed). A mainnet day has ~1 M (address, token) windows for
+ *   ~2.4 M legs (2.5 legs a window); with the chain's 5 tokens, 300 000 addresses give about that shape on a 1.2 M-transfer
+ *   day, the default 100 000 give 5.3 legs a window.
  *   --join-delay S: the workers after the first start S seconds later, as when a worker joins a running backfill (the
  *   first then has to hand partitions over in a rebalance).
  *
@@ -34,7 +38,14 @@ import { tokenMetricsStage } from '../../processors/aggregates/token-metrics-sta
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
 import type { Admin, Kafka } from 'kafkajs';
 import type { OraculConfig } from '../../config/schema.ts';
-import { peakRssMiB, processCpuSeconds, produceSyntheticTransfers, stackPids, startBenchStack } from './bench-stack.ts';
+import {
+  deleteEarlierRunTopics,
+  peakRssMiB,
+  processCpuSeconds,
+  produceSyntheticTransfers,
+  stackPids,
+  startBenchStack,
+} from './bench-stack.ts';
 import { numberArg, textArg } from './args.ts';
 import { runBareTransactionalLoop } from './bare-transactional-loop.ts';
 import { sampleStageProgress } from './stage-progress.ts';
@@ -47,6 +58,7 @@ const WORKERS = numberArg('workers', 2);
 const WORKER_NODE_OPTIONS = (textArg('worker-node-options') ?? '').split(' ').filter((flag) => flag !== '');
 /** Seconds between the first worker's start and the others' (0: all at once). */
 const JOIN_DELAY_S = numberArg('join-delay', 0);
+const ADDRESSES = numberArg('addresses', 100_000);
 
 const stack = await startBenchStack(['kafka', 'registry']);
 const { config, logger } = stack.common;
@@ -60,6 +72,7 @@ try {
   await serdes.registerAll();
   const admin = kafka.admin();
   await admin.connect();
+  await deleteEarlierRunTopics(admin, 'bench-');
   await resetTopics(admin, config, logger, stages, appId);
 
   // ---- setup (untimed): decode the synthetic chain and produce its transfers ----
@@ -71,6 +84,7 @@ try {
     days: DAYS,
     blocksPerDay: BLOCKS_PER_DAY,
     transfersPerBlock: PER_BLOCK,
+    addresses: ADDRESSES,
   });
 
   // Nothing to measure (e.g. a decoder change that emits nothing): fail now, not in a bare loop waiting for input.

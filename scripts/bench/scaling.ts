@@ -28,7 +28,7 @@ import { consumerGroupOf } from '../../processors/engine/streamWorker.ts';
 import { addressFlowsStage } from '../../processors/aggregates/address-flows-stage.ts';
 import { tokenMetricsStage } from '../../processors/aggregates/token-metrics-stage.ts';
 import { createSchemaRegistrySerdes } from '../../schemas/index.ts';
-import { peakRssMiB, produceSyntheticTransfers, startBenchStack } from './bench-stack.ts';
+import { deleteEarlierRunTopics, peakRssMiB, produceSyntheticTransfers, startBenchStack } from './bench-stack.ts';
 import { numberArg } from './args.ts';
 
 const DAYS = numberArg('days', 3);
@@ -121,6 +121,7 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 try {
   await serdes.registerAll();
   await admin.connect();
+  await deleteEarlierRunTopics(admin, 'scaling-');
   await resetTopics(admin, config, logger, stages, appId);
 
   // ---- setup (untimed): decode the synthetic chain and produce its transfers ----
