@@ -23,6 +23,14 @@ export interface ProcessOptions {
   readonly topic?: string;
 }
 
+/** What a task applied: input records, state changes (puts, deletes, range deletes) in all and per store, outputs. */
+export interface InMemoryTaskStats {
+  readonly records: number;
+  readonly stateChanges: number;
+  readonly stateChangesByStore: ReadonlyMap<string, number>;
+  readonly outputs: number;
+}
+
 export interface InMemoryTask<S extends StoreValues, In, Out> {
   /** Processes values as one Kafka record's inputs (one all-or-nothing call, processInputs); returns their outputs. */
   process(values: readonly In[], options?: ProcessOptions): readonly OutputRecord<Out>[];
@@ -31,7 +39,7 @@ export interface InMemoryTask<S extends StoreValues, In, Out> {
   advanceWallClock(ms: number): void;
   readonly wallClockMs: number;
   store<N extends keyof S & string>(name: N): InMemoryKeyValueStore<S[N]>;
-  readonly stats: { readonly records: number; readonly stateChanges: number; readonly outputs: number };
+  readonly stats: InMemoryTaskStats;
 }
 
 /**
@@ -50,7 +58,7 @@ export function createInMemoryTask<S extends StoreValues, In, Out>(
   let wallClockMs = options.wallClockMs ?? 0;
   let lastInputWallClockMs: number | null = null;
   let offset = 0;
-  const stats = { records: 0, stateChanges: 0, outputs: 0 };
+  const stats = { records: 0, stateChanges: 0, outputs: 0, stateChangesByStore: new Map<string, number>() };
   const outputTopics = new Set(processor.outputTopics);
   const storeOf = (name: string): InMemoryKeyValueStore<unknown> => {
     const store = (stores as Record<string, InMemoryKeyValueStore<unknown>>)[name];
@@ -67,6 +75,8 @@ export function createInMemoryTask<S extends StoreValues, In, Out>(
       else store.apply(change);
     }
     stats.stateChanges += result.stateChanges.length;
+    for (const { store } of result.stateChanges)
+      stats.stateChangesByStore.set(store, (stats.stateChangesByStore.get(store) ?? 0) + 1);
     stats.outputs += result.outputs.length;
     for (const output of result.outputs) {
       if (!outputTopics.has(output.topic)) throw new UndeclaredOutputTopicError(processor.name, output.topic);

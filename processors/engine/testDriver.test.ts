@@ -28,7 +28,7 @@ describe('createTestDriver', () => {
     driver.pipe({ key: 'a', amount: 2n ** 255n - 1n });
     expect(driver.store('totals').get('a')).toBe(2n ** 256n);
     expect(driver.outputs().map((o) => o.value.total)).toEqual([2n ** 255n + 1n, 5n, 2n ** 256n]);
-    expect(driver.stats).toEqual({ records: 3, stateChanges: 3, outputs: 3 });
+    expect(driver.stats).toEqual({ records: 3, stateChanges: 3, stateChangesByStore: new Map([['totals', 3]]), outputs: 3 });
   });
 
   it('rejects writes to undeclared stores', () => {

@@ -1,5 +1,5 @@
 import { StateSerdeError, UnknownStoreError } from './errors.ts';
-import { createInMemoryTask, type ProcessOptions } from './inMemoryTask.ts';
+import { createInMemoryTask, type InMemoryTaskStats, type ProcessOptions } from './inMemoryTask.ts';
 import { InMemoryKeyValueStore } from './inMemoryStore.ts';
 import type { OutputRecord, Processor } from './processor.ts';
 import type { Entry, KeyValueView, Plain, StateCodec, StoreValues } from './state.ts';
@@ -41,7 +41,7 @@ export interface TestDriver<S extends StoreValues, In, Out> {
   /** Returns and forgets retained outputs, optionally of one topic. */
   drainOutputs(topic?: string): OutputRecord<Out>[];
   store<N extends keyof S & string>(name: N): InMemoryKeyValueStore<S[N]>;
-  readonly stats: { readonly records: number; readonly stateChanges: number; readonly outputs: number };
+  readonly stats: InMemoryTaskStats;
 }
 
 /**

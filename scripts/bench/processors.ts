@@ -334,6 +334,13 @@ for (;;) {
 const total = time.decode + time.token + time.address;
 const wallTotal = wall.decode + wall.token + wall.address;
 const rate = (n: number, ms: number): string => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')}/s`;
+/** `store n.nn` per transfer, largest first (stores under 0.005 left out). */
+const writesByStore = (byStore: ReadonlyMap<string, number>): string =>
+  [...byStore]
+    .filter(([, n]) => n / transfers >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([store, n]) => `${store} ${(n / transfers).toFixed(2)}`)
+    .join(', ');
 const rssMb = process.resourceUsage().maxRSS / 1024;
 const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
 // With `node --expose-gc --import tsx …`, also report what state actually retains.
@@ -356,6 +363,8 @@ console.log(
 console.log(
   `state writes per transfer: token ${(tokenTask.stats.stateChanges / transfers).toFixed(1)}, address ${(flowTask.stats.stateChanges / transfers).toFixed(1)} (after per-call coalescing); outputs per transfer: ${((tokenOutputs + flowOutputs + lateOutputs) / transfers).toFixed(2)}`,
 );
+console.log(`  by store, per transfer: token ${writesByStore(tokenTask.stats.stateChangesByStore)}`);
+console.log(`                          address ${writesByStore(flowTask.stats.stateChangesByStore)}`);
 console.log('');
 console.log(`decoder alone, fast path         ${rate(fastRate, 1000)} logs`);
 console.log(`decoder alone, viem decodeEventLog ${rate(viemRate, 1000)} logs   (fast path ×${(fastRate / viemRate).toFixed(1)})`);
