@@ -68,6 +68,10 @@ const appId = `bench-${Date.now()}`;
 const stages = [tokenMetricsStage(), addressFlowsStage()];
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
+// However the bench ends (a crash skips the clean-up below), its workers must not outlive it.
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
 try {
   await serdes.registerAll();
   const admin = kafka.admin();

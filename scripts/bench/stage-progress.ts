@@ -30,12 +30,15 @@ export function sampleStageProgress(
 ): { stop(): Promise<ProgressSummary> } {
   const samples: ProgressSample[] = [];
   let running = true;
+  // A failed sample (e.g. the broker went away) ends the sampling and surfaces in stop(): a rejection nobody awaits
+  // yet would crash the bench past its clean-up and leave its worker processes running.
   const loop = (async () => {
     while (running) {
       samples.push({ atS: (performance.now() - startedMs) / 1000, share: await committedShare(admin, appId, stages) });
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   })();
+  loop.catch(() => undefined);
   return {
     async stop() {
       running = false;
