@@ -308,10 +308,12 @@ describe('streaming finals = batch recomputation', () => {
  * ticks in chunks): the outputs, in order, and every store must be what record-by-record `process` calls give, with
  * chunks that mix ticks and transfers, close days and retract finals midway.
  */
-describe('processBatch = process record by record', () => {
-  const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta', 'prices', 'price_latest', 'price_days'] as const;
-  type Driver = ReturnType<typeof createTestDriver>;
+type Driver = ReturnType<typeof createTestDriver>;
+const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta', 'prices', 'price_latest', 'price_days'] as const;
+/** Every store of an aggregate driver, as its entries. */
+const storesOf = (d: Driver) => Object.fromEntries(STORES.map((name) => [name, d.store(name).entries()]));
 
+describe('processBatch = process record by record', () => {
   function run(s: Scenario, updates: 'on_punctuate' | 'every_record', chunkOf: (() => number) | null) {
     const windowing = { graceMs: GRACE, priceStalenessMs: STALENESS, retentionMs: 30 * DAY, updates };
     const tokens = createTestDriver(createTokenMetricsDailyProcessor({ windowing })) as unknown as Driver;
@@ -348,7 +350,6 @@ describe('processBatch = process record by record', () => {
       d.advanceWallClock(START + 40 * DAY - d.wallClockMs);
       d.punctuate({ caughtUp: true });
     }
-    const storesOf = (d: Driver) => Object.fromEntries(STORES.map((name) => [name, d.store(name).entries()]));
     return { outputs: [tokens.outputs(), flows.outputs()], stores: [storesOf(tokens), storesOf(flows)] };
   }
 
@@ -373,14 +374,11 @@ describe('processBatch = process record by record', () => {
  * the store-per-fact layout gives, and state written in that layout (before the change) must carry on exactly.
  */
 describe('small windows inline = every fact in its store', () => {
-  type Driver = ReturnType<typeof createTestDriver>;
   const windowing = { graceMs: GRACE, priceStalenessMs: STALENESS, retentionMs: 30 * DAY, updates: 'on_punctuate' as const };
-  const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta', 'prices', 'price_latest', 'price_days'] as const;
 
   function drivers(smallWindowLimit?: number, initial?: readonly Driver[]): Driver[] {
     const layout = smallWindowLimit === undefined ? {} : { smallWindowLimit };
-    const stateOf = (i: number) =>
-      initial === undefined ? undefined : Object.fromEntries(STORES.map((n) => [n, initial[i]!.store(n).entries()]));
+    const stateOf = (i: number) => (initial === undefined ? undefined : storesOf(initial[i]!));
     return [
       createTestDriver(createTokenMetricsDailyProcessor({ windowing, layout }), { initialState: stateOf(0) }),
       createTestDriver(createAddressFlowsDailyProcessor({ windowing, layout }), { initialState: stateOf(1) }),
