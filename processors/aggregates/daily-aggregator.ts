@@ -54,9 +54,9 @@ import {
 } from './prices.ts';
 import { DAY_MS } from '../../core/time.ts';
 import {
+  EMPTY_PARTS,
   SMALL_WINDOW_LIMIT,
   bucketsInTimeOrder,
-  emptyParts,
   factCount,
   storedWindowCodec,
   type SmallParts,
@@ -478,7 +478,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     const stored = c.txn.get('windows', wk);
     if (stored === undefined && sign < 0) throw new RetractionMismatchError(this.spec.name, wk, 'a record');
     const agg = stored?.agg ?? this.spec.create(leg, ws);
-    const parts = stored === undefined ? emptyParts<Bucket>() : stored.small;
+    const parts: SmallParts<Bucket> | undefined = stored === undefined ? EMPTY_PARTS : stored.small;
     const t = this.spec.timeMsOf(leg);
     let small: SmallParts<Bucket> | undefined;
     let delta: number[];

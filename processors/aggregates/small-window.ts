@@ -29,9 +29,11 @@ export interface StoredWindow<Agg, Bucket> {
   readonly small?: SmallParts<Bucket>;
 }
 
-export function emptyParts<Bucket>(): SmallParts<Bucket> {
-  return { members: new Map(), buckets: new Map() };
-}
+/** A new window's parts: read-only, shared (a window's maps are copied before they change). */
+export const EMPTY_PARTS: SmallParts<never> = Object.freeze({
+  members: new Map<string, number>(),
+  buckets: new Map<number, never>(),
+});
 
 export function factCount(parts: SmallParts<unknown>): number {
   return parts.members.size + parts.buckets.size;
