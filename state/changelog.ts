@@ -264,6 +264,8 @@ function applyBatch(state: LmdbTaskState, p: Pending, batch: Batch): number {
     // Tombstones remove records an older snapshot replaced; the index only steers an empty-disk restore.
     if (message.value === null || text === INDEX_RECORD_KEY) continue;
     const key = parseRecordKey(text);
+    // A store the stage no longer declares (removed by an upgrade, e.g. the per-task price tables, ADR 0024).
+    if (!p.checkpoints.has(key.store)) continue;
     if (offset < (p.applyFrom.get(key.store) ?? 0)) continue; // superseded by the store's current snapshot
     records.push({ key, value: message.value });
     const checkpoint = p.checkpoints.get(key.store);

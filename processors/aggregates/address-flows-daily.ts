@@ -25,7 +25,7 @@ import {
 } from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
-import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
+import { assetKey, type AsOfPrice, type PriceTable, type PriceTick } from './prices.ts';
 import type { AddressLeg } from './repartition.ts';
 import type { WindowingConfig } from './windowing.ts';
 
@@ -202,6 +202,8 @@ export interface CreateAddressFlowsParameters {
   readonly windowing?: Partial<WindowingConfig>;
   /** State layout (tests compare layouts); default: small windows inline (ADR 0023). */
   readonly layout?: StateLayout;
+  /** The price table the as-of join reads (the stage's, filled by the engine); default: one of its own (ADR 0024). */
+  readonly prices?: PriceTable;
 }
 
 /** A new (window, address, token) aggregate: nothing flowed yet. */
@@ -382,5 +384,5 @@ export type AddressFlowsOutput = AddressFlowsDaily | LateEvent<AddressLeg>;
 export function createAddressFlowsDailyProcessor(
   params: CreateAddressFlowsParameters = {},
 ): Processor<AddressFlowsStores, AddressLeg | PriceTick, AddressFlowsOutput> {
-  return createDailyAggregator(addressFlowsSpec(params), params.windowing, params.layout);
+  return createDailyAggregator(addressFlowsSpec(params), params.windowing, params.layout, params.prices);
 }

@@ -3,6 +3,7 @@ import type { AnyStageSpec } from '../engine/stage.ts';
 import { legsOfBatch, transfersOfBatch } from '../erc20/transfer-batch.ts';
 import { createAddressFlowsDailyProcessor, type AddressFlowsDaily, type AddressFlowsOutput } from './address-flows-daily.ts';
 import { addressLegsOfRow, type AddressLeg } from './repartition.ts';
+import { PriceTable } from './prices.ts';
 import {
   DEFAULT_CADENCE,
   epochDay,
@@ -17,9 +18,11 @@ import {
 /** The `address_flows_daily` stage: by-address transfer batches (and the price table) → `address.flows.daily`. */
 export function addressFlowsStage(params: TopologyParameters = {}): AnyStageSpec {
   const windowing = windowingWith(params, params.cadence?.addresses ?? DEFAULT_CADENCE.addresses);
+  const prices = new PriceTable();
   return windowStage<AddressFlowsOutput, AddressLeg, AddressFlowsRecord>(
     {
-      processor: createAddressFlowsDailyProcessor({ windowing }),
+      processor: createAddressFlowsDailyProcessor({ windowing, prices }),
+      prices,
       inputTopic: 'erc20.transfer-batches.by-address',
       topic: 'address.flows.daily',
       toInputs: (value) => addressLegInputsOf(value as TransferBatch),

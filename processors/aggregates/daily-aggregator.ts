@@ -1,14 +1,5 @@
 import type { OutputRecord, Processor, ProcessResult, PunctuateContext } from '../engine/processor.ts';
-import {
-  numberCodec,
-  type Entry,
-  type KeyRange,
-  type KeyValueView,
-  type StateCodec,
-  type StateView,
-  type StoreSpecs,
-  type StoreValues,
-} from '../engine/state.ts';
+import { numberCodec, type StateCodec, type StateView, type StoreSpecs } from '../engine/state.ts';
 import { StateTxn } from '../engine/stateTxn.ts';
 import {
   ALL_WINDOWS,
@@ -23,7 +14,6 @@ import {
   windowRange,
   windowsBetween,
 } from '../engine/windowKey.ts';
-import { ZERO_ADDRESS } from '../erc20/transfer-event.ts';
 import { RetractionMismatchError } from './errors.ts';
 import {
   CLOCK_KEY,
@@ -33,25 +23,7 @@ import {
   targetsAt,
   type PartitionClock,
 } from './partition-clock.ts';
-import {
-  PRICE_LOOKBACK_MS,
-  assetKey,
-  isPriceTick,
-  asOfPrice,
-  asOfPriceCodec,
-  nextLatest,
-  nextPriceDay,
-  priceDayCodec,
-  priceDayKey,
-  priceEntry,
-  priceKey,
-  pricePointCodec,
-  type AsOfPrice,
-  type PriceDay,
-  type PricePoint,
-  type PriceTable,
-  type PriceTick,
-} from './prices.ts';
+import { PriceTable, isPriceTick, type AsOfPrice, type PriceReader, type PriceTick } from './prices.ts';
 import { DAY_MS } from '../../core/time.ts';
 import {
   EMPTY_PARTS,
@@ -66,7 +38,7 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
 
 /**
  * The engine shared by the daily aggregates: event-time windows, watermark, close → final, late routing,
- * versions, retractions, retention, the price table. An aggregate supplies a {@link DailyAggregateSpec}: how a
+ * versions, retractions, retention, the as-of join against the stage's price table. An aggregate supplies a {@link DailyAggregateSpec}: how a
  * record contributes to its window (scalars, distinct-set members, USD buckets) and how a window renders.
  *
  * Stores (all window-keyed ones use `windowStart ‖ key [‖ sub]`, see core/windowKey.ts):
@@ -79,7 +51,6 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
  *              grown past small);
  * - `dirty`    `ws|key`             windows changed since the last punctuation (`on_punctuate` updates);
  * - `late`     `ws|<identity>`      events routed late, so their retraction is routed late too;
- * - `prices`   `day|asset|<time>`  price points; `price_days` `ws|asset` daily OHLC;
  * - `meta`     `clock`             the partition clock (stream time, closed/purged cursors, counters).
  */
 export type AggregatorStores<Agg, Bucket> = {
@@ -89,9 +60,6 @@ export type AggregatorStores<Agg, Bucket> = {
   dirty: number;
   late: number;
   meta: PartitionClock;
-  prices: PricePoint;
-  price_latest: AsOfPrice;
-  price_days: PriceDay;
 };
 
 /** Fields the engine manages on every aggregate. */
@@ -130,112 +98,11 @@ export interface EmitContext {
   readonly prices: PriceReader;
 }
 
-export interface PriceReader {
-  /** Daily OHLC of an asset, if any tick fell inside the day. */
-  day(asset: string, windowStartMs: number): PriceDay | undefined;
-  /** Latest price at or before a time, within PRICE_LOOKBACK_MS (for staleness reporting). */
-  latestAt(asset: string, timeMs: number): AsOfPrice | null;
-}
-
 export type Member = readonly [setIndex: number, member: string];
 
-/** The as-of join for one asset, memoised per close pass (buckets of many keys share block timestamps). */
+/** The as-of join for one asset at the aggregate's staleness limit (a closing window's buckets). */
 export interface AsOfLookup {
   at(timeMs: number): AsOfPrice | null;
-}
-
-class MemoAsOf implements AsOfLookup {
-  constructor(
-    private readonly prices: PriceTable,
-    private readonly asset: string,
-    private readonly stalenessMs: number,
-    private readonly memo: Map<string, AsOfPrice | null>,
-  ) {}
-
-  at(timeMs: number): AsOfPrice | null {
-    const memoKey = this.asset + KEY_SEPARATOR + timeMs;
-    let price = this.memo.get(memoKey);
-    if (price === undefined) {
-      price = asOfPrice(this.prices, this.asset, timeMs, this.stalenessMs);
-      this.memo.set(memoKey, price);
-    }
-    return price;
-  }
-}
-
-/**
- * The as-of join for one asset over one closing window, from one ordered scan of the asset's price points that
- * can price the window (the window's day and the days the staleness limit reaches back into), then a binary
- * search per bucket time: the same answer as {@link asOfPrice} per time, without a store seek per bucket.
- */
-export class SortedAsOf implements AsOfLookup {
-  private readonly times: number[] = [];
-  private readonly points: AsOfPrice[] = [];
-
-  constructor(
-    prices: PriceTable,
-    asset: string,
-    windowStartMs: number,
-    private readonly stalenessMs: number,
-  ) {
-    // asOfPrice returns the newest point at or before t when t − point ≤ staleness: for t in the window, points in
-    // [ws − staleness, ws + 1 day) decide, and they lie in the days from windowStartOf(ws − staleness) to ws.
-    for (let day = windowStartOf(windowStartMs - stalenessMs); day <= windowStartMs; day += DAY_MS) {
-      if (day < 0) continue;
-      const prefix = encodeWindowKey(day, asset) + KEY_SEPARATOR;
-      for (const [key, point] of prices.points.range({ gte: prefix, lt: prefix + '~' })) {
-        const timeMs = parseInt(key.slice(prefix.length), 16);
-        this.times.push(timeMs);
-        this.points.push({ priceE: point.priceE, timestampMs: timeMs, source: point.source });
-      }
-    }
-  }
-
-  at(timeMs: number): AsOfPrice | null {
-    const times = this.times;
-    let lo = 0;
-    let hi = times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((times[mid] as number) <= timeMs) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return null;
-    const point = this.points[lo - 1] as AsOfPrice;
-    return timeMs - point.timestampMs <= this.stalenessMs ? point : null;
-  }
-}
-
-class StatePriceReader implements PriceReader, PriceTable {
-  constructor(
-    readonly points: KeyValueView<PricePoint>,
-    readonly latest: KeyValueView<AsOfPrice>,
-    private readonly days: KeyValueView<PriceDay>,
-  ) {}
-
-  day(asset: string, windowStartMs: number): PriceDay | undefined {
-    return this.days.get(priceDayKey(windowStartMs, asset));
-  }
-
-  latestAt(asset: string, timeMs: number): AsOfPrice | null {
-    return asOfPrice(this, asset, timeMs, PRICE_LOOKBACK_MS);
-  }
-}
-
-/** A store view over a transaction (read-your-writes), for helpers that take a view. */
-class TxnView<S extends StoreValues, N extends keyof S & string> implements KeyValueView<S[N]> {
-  constructor(
-    private readonly txn: StateTxn<S, unknown>,
-    private readonly store: N,
-  ) {}
-
-  get(key: string): S[N] | undefined {
-    return this.txn.get(this.store, key);
-  }
-
-  range(range: KeyRange): Iterable<Entry<S[N]>> {
-    return this.txn.range(this.store, range);
-  }
 }
 
 /** Orders window keys as their sub-entries (`wk|…`) are ordered. */
@@ -280,15 +147,10 @@ export interface DailyAggregateSpec<Leg extends object, Agg extends WindowState,
 
 type Stores<Agg, Bucket> = AggregatorStores<Agg, Bucket>;
 
-const PRICE_SEGMENT_PREFIX = WINDOW_START_HEX_DIGITS + 1 + assetKey(1, ZERO_ADDRESS).length;
-
-/** One `process`/`processBatch`/`punctuate` invocation: its transaction, the view it reads, the price reader over it. */
+/** One `process`/`processBatch`/`punctuate` invocation: its transaction and the view it reads. */
 interface Call<Agg, Bucket, O> {
   readonly txn: StateTxn<AggregatorStores<Agg, Bucket>, O>;
   readonly state: StateView<AggregatorStores<Agg, Bucket>>;
-  readonly prices: StatePriceReader;
-  /** As-of prices looked up in this call by `asset|time` (a block's legs share both); cleared by a price tick. */
-  readonly runningPrices: Map<string, AsOfPrice | null>;
 }
 
 /** The stores of a daily aggregate (layout in {@link AggregatorStores}). */
@@ -308,15 +170,6 @@ function aggregatorStores<Agg, Bucket>(codecs: {
     dirty: { codec: numberCodec('dirty'), ...windowKeyed, doc: 'windows changed since the last punctuation' },
     late: { codec: numberCodec('late'), ...windowKeyed, doc: 'identities of events routed late' },
     meta: { codec: partitionClockCodec('meta'), doc: 'partition clock' },
-    // Segment = (day, asset) for mainnet-length asset keys, so a tick re-sorts ≤ 1 asset-day (other chain ids
-    // only shift the boundary: segments are an ordering-neutral grouping).
-    prices: {
-      codec: pricePointCodec('prices'),
-      segmentPrefixLength: PRICE_SEGMENT_PREFIX,
-      doc: 'price points by (day, asset, time)',
-    },
-    price_latest: { codec: asOfPriceCodec('price_latest'), doc: 'newest price point per asset (as-of fast path)' },
-    price_days: { codec: priceDayCodec('price_days'), ...windowKeyed, doc: 'daily OHLC by (day, asset)' },
   };
 }
 
@@ -348,24 +201,17 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     private readonly spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
     private readonly config: WindowingConfig,
     private readonly smallWindowLimit: number,
+    private readonly prices: PriceTable,
   ) {}
 
   begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
-    const txn = new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state);
-    // The price table as this call left it: a tick earlier in the call prices the legs after it (processBatch).
-    const erased = txn as StateTxn<Stores<Agg, Bucket>, unknown>;
-    const prices = new StatePriceReader(
-      new TxnView<Stores<Agg, Bucket>, 'prices'>(erased, 'prices'),
-      new TxnView<Stores<Agg, Bucket>, 'price_latest'>(erased, 'price_latest'),
-      new TxnView<Stores<Agg, Bucket>, 'price_days'>(erased, 'price_days'),
-    );
-    return { txn, state, prices, runningPrices: new Map() };
+    return { txn: new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state), state };
   }
 
-  /** A record: a price tick updates the price table; a leg changes its window or is routed late; stream time advances. */
+  /** A record: a price tick goes into the price table (a tick earlier in a batch prices the legs after it); a leg changes its window or is routed late; stream time advances. */
   process(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, value: Leg | PriceTick): void {
     if (isPriceTick(value)) {
-      this.applyPrice(c, value);
+      this.prices.add(value);
       return;
     }
     const before = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
@@ -426,8 +272,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       this.changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, window);
       return clock;
     }
-    const asOf = new MemoAsOf(c.prices, this.spec.assetOfKey(key), this.config.priceStalenessMs, new Map());
-    this.finalize(c, ws, key, window, this.bucketsOf(c, ws, key, window), asOf);
+    this.finalize(c, ws, key, window, this.bucketsOf(c, ws, key, window), this.asOfLookup(this.spec.assetOfKey(key)));
     return { ...clock, finalRetractions: clock.finalRetractions + 1 };
   }
 
@@ -446,7 +291,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       streamTimeMs,
       version: agg.version,
       referenceMs,
-      prices: c.prices,
+      prices: this.prices,
     };
     c.txn.emit(this.spec.outputTopic, key + KEY_SEPARATOR + ctx.date, this.spec.toOutput(agg, key, ctx));
   }
@@ -493,19 +338,9 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       small = { members, buckets };
       if (factCount(small) > this.smallWindowLimit) small = spill(c.txn, wk, small);
     }
-    const next = this.spec.apply(agg, leg, sign, this.runningPrice(c, this.spec.assetOf(leg), t), delta);
+    const price = this.prices.asOf(this.spec.assetOf(leg), t, this.config.priceStalenessMs);
+    const next = this.spec.apply(agg, leg, sign, price, delta);
     return small === undefined ? { agg: next } : { agg: next, small };
-  }
-
-  /** The as-of price a leg's running USD uses, memoised for the call (the price table changes only by ticks). */
-  private runningPrice(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, asset: string, t: number): AsOfPrice | null {
-    const memoKey = asset + KEY_SEPARATOR + t;
-    let price = c.runningPrices.get(memoKey);
-    if (price === undefined) {
-      price = asOfPrice(c.prices, asset, t, this.config.priceStalenessMs);
-      c.runningPrices.set(memoKey, price);
-    }
-    return price;
   }
 
   /** Counts the record's distinct-set members in or out; returns each set's change of distinct count. */
@@ -568,7 +403,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
    * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
    */
   private closeWindow(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): void {
-    const asOfFor = this.asOfTables(c, ws);
+    const asOfFor = this.asOfLookups();
     const range = windowRange(ws);
     type Open = [string, StoredWindow<Agg, Bucket>];
     const open: Open[] = [];
@@ -598,25 +433,23 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     }
   }
 
-  /**
-   * One as-of table per asset for the whole closing window (keys of one token share it), unless the staleness
-   * limit reaches past the retained price days (then the per-time lookup is the reference).
-   */
-  private asOfTables(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): (key: string) => AsOfLookup {
-    const tables = new Map<string, AsOfLookup>();
-    const memo = new Map<string, AsOfPrice | null>();
+  /** The as-of join at the staleness limit for one asset. */
+  private asOfLookup(asset: string): AsOfLookup {
     const stalenessMs = this.config.priceStalenessMs;
+    return { at: (timeMs) => this.prices.asOf(asset, timeMs, stalenessMs) };
+  }
+
+  /** One as-of lookup per asset for a whole closing window (keys of one token share it). */
+  private asOfLookups(): (key: string) => AsOfLookup {
+    const lookups = new Map<string, AsOfLookup>();
     return (key) => {
       const asset = this.spec.assetOfKey(key);
-      let table = tables.get(asset);
-      if (table === undefined) {
-        table =
-          stalenessMs <= PRICE_LOOKBACK_MS
-            ? new SortedAsOf(c.prices, asset, ws, stalenessMs)
-            : new MemoAsOf(c.prices, asset, stalenessMs, memo);
-        tables.set(asset, table);
+      let lookup = lookups.get(asset);
+      if (lookup === undefined) {
+        lookup = this.asOfLookup(asset);
+        lookups.set(asset, lookup);
       }
-      return table;
+      return lookup;
     };
   }
 
@@ -677,20 +510,6 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     }
     c.txn.deleteRange('dirty', between.gte, between.lt);
   }
-
-  private applyPrice(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, tick: PriceTick): void {
-    const { txn } = c;
-    c.runningPrices.clear();
-    const { asset, timeMs, point } = priceEntry(tick);
-    const pk = priceKey(asset, timeMs);
-    const replaced = txn.get('prices', pk) !== undefined;
-    txn.put('prices', pk, point);
-    const dk = priceDayKey(windowStartOf(timeMs), asset);
-    const view = new TxnView<Stores<Agg, Bucket>, 'prices'>(txn as StateTxn<Stores<Agg, Bucket>, unknown>, 'prices');
-    txn.put('price_days', dk, nextPriceDay(view, txn.get('price_days', dk), replaced, asset, timeMs, point));
-    const latest = nextLatest(txn.get('price_latest', asset), timeMs, point);
-    if (latest !== undefined) txn.put('price_latest', asset, latest);
-  }
 }
 
 /** The map operations the member and bucket counting needs: a Map (a small window's parts) or a store through a txn. */
@@ -733,12 +552,10 @@ function withAgg<Agg, Bucket>(window: StoredWindow<Agg, Bucket>, agg: Agg): Stor
   return window.small === undefined ? { agg } : { agg, small: window.small };
 }
 
-/** Drops the window-keyed state of the windows in [fromMs, beforeMs), and the price points they no longer need. */
+/** Drops the window-keyed state of the windows in [fromMs, beforeMs). */
 function purgeWindowsBetween<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, fromMs: number, beforeMs: number): void {
   const { gte, lt } = windowsBetween(fromMs, beforeMs);
-  for (const store of ['windows', 'buckets', 'distinct', 'dirty', 'late', 'price_days'] as const) txn.deleteRange(store, gte, lt);
-  const prices = windowsBetween(Math.max(0, fromMs - PRICE_LOOKBACK_MS), Math.max(0, beforeMs - PRICE_LOOKBACK_MS));
-  if (prices.lt > prices.gte) txn.deleteRange('prices', prices.gte, prices.lt);
+  for (const store of ['windows', 'buckets', 'distinct', 'dirty', 'late'] as const) txn.deleteRange(store, gte, lt);
 }
 
 /** How a daily aggregate lays out its state (same outputs whatever the layout). */
@@ -751,16 +568,19 @@ export interface StateLayout {
 }
 
 /**
- * Builds a daily windowed aggregate processor from a spec.
- * Input: the spec's records and price ticks (told apart by `price_usd`). Output: update/final records on
+ * Builds a daily windowed aggregate processor from a spec, joining against `prices` (the stage's table, which the
+ * engine fills from `market.prices.raw`; default: a table of the processor's own).
+ * Input: the spec's records and price ticks (told apart by `price_usd`; a tick goes into the table). Output: update/final records on
  * `outputTopic` (`is_final` flag + version, one topic), {@link LateEvent}s on `lateTopic`.
  */
 export function createDailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out>(
   spec: DailyAggregateSpec<Leg, Agg, Bucket, Out>,
   windowing: Partial<WindowingConfig> = {},
   layout: StateLayout = {},
+  prices: PriceTable = new PriceTable(),
 ): Processor<Stores<Agg, Bucket>, Leg | PriceTick, Out | LateEvent<Leg>> {
-  const aggregator = new DailyAggregator(spec, windowingOf(windowing), layout.smallWindowLimit ?? SMALL_WINDOW_LIMIT);
+  const limit = layout.smallWindowLimit ?? SMALL_WINDOW_LIMIT;
+  const aggregator = new DailyAggregator(spec, windowingOf(windowing), limit, prices);
   return {
     name: spec.name,
     stores: aggregatorStores(spec.codecs),
@@ -770,7 +590,7 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
       aggregator.process(c, record.value);
       return c.txn.result();
     },
-    // One transaction, clock and price memo for a block's legs (or a chunk of price ticks).
+    // One transaction and clock for a block's legs.
     processBatch(state, records): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
       const c = aggregator.begin(state);
       for (const record of records) aggregator.process(c, record.value);

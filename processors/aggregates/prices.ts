@@ -1,6 +1,4 @@
-import type { KeyValueView, StateCodec } from '../engine/state.ts';
-import { plainObject, plainToBigint, plainToNumber, plainToString } from '../engine/state.ts';
-import { KEY_SEPARATOR, assertLogicalKey, encodeTimeHex, encodeWindowKey, flat } from '../engine/windowKey.ts';
+import { assertLogicalKey, flat } from '../engine/windowKey.ts';
 import { PRICE_DECIMALS, parseDecimal } from './decimal.ts';
 import { InvalidPriceError } from './errors.ts';
 import { DAY_MS } from '../../core/time.ts';
@@ -22,14 +20,9 @@ export function isPriceTick(value: object): value is PriceTick {
   return 'price_usd' in value;
 }
 
-/** A stored price: USD × 10^PRICE_DECIMALS. */
-export interface PricePoint {
-  readonly priceE: bigint;
-  readonly source: string;
-}
-
-/** The result of the as-of join. */
+/** A price observation, the result of the as-of join. */
 export interface AsOfPrice {
+  /** USD × 10^PRICE_DECIMALS. */
   readonly priceE: bigint;
   readonly timestampMs: number;
   readonly source: string;
@@ -64,168 +57,141 @@ export function assetKey(chainId: number, tokenAddress: string): string {
   return lastAsset;
 }
 
-/**
- * Prices store key: `day ‖ asset ‖ time` (both times as 12 hex ms). Day first, like window stores: a day's
- * prices are one segment, purged with one range delete, and an as-of lookup is a reverse seek within ≤ 2 days.
- */
-export function priceKey(asset: string, timeMs: number): string {
-  return encodeWindowKey(windowStartOf(timeMs), asset, encodeTimeHex(timeMs));
-}
-
-export function priceDayKey(windowStartMs: number, asset: string): string {
-  return encodeWindowKey(windowStartMs, asset);
-}
-
-/** Parses and validates a tick into its store entries. @throws InvalidPriceError */
-export function priceEntry(tick: PriceTick): { asset: string; timeMs: number; point: PricePoint } {
+/** Parses and validates a tick: its asset and price point. @throws InvalidPriceError */
+export function priceEntry(tick: PriceTick): { asset: string; point: AsOfPrice } {
   const priceE = parseDecimal(tick.price_usd, PRICE_DECIMALS);
   if (priceE < 0n) throw new InvalidPriceError(tick.price_usd, 'negative');
   if (!Number.isSafeInteger(tick.timestamp) || tick.timestamp < 0)
     throw new InvalidPriceError(tick.price_usd, `bad timestamp ${tick.timestamp}`);
   const asset = assetKey(tick.chain_id, tick.token_address);
   assertLogicalKey(asset);
-  return { asset, timeMs: tick.timestamp * 1000, point: { priceE, source: tick.source } };
+  return { asset, point: { priceE, timestampMs: tick.timestamp * 1000, source: tick.source } };
 }
 
-/**
- * The day's OHLC after adding a tick. Incremental when the tick is new; recomputed from the day's ticks when it
- * replaces an existing observation (so a corrected price cannot leave a stale high or low behind).
- */
-export function nextPriceDay(
-  prices: KeyValueView<PricePoint>,
-  previous: PriceDay | undefined,
-  replaced: boolean,
-  asset: string,
-  timeMs: number,
-  point: PricePoint,
-): PriceDay {
-  if (previous === undefined) {
-    return {
-      openMs: timeMs,
-      open: point.priceE,
-      high: point.priceE,
-      low: point.priceE,
-      closeMs: timeMs,
-      close: point.priceE,
-      source: point.source,
-    };
-  }
-  if (!replaced) {
-    const p = point.priceE;
-    return {
-      openMs: timeMs < previous.openMs ? timeMs : previous.openMs,
-      open: timeMs < previous.openMs ? p : previous.open,
-      high: p > previous.high ? p : previous.high,
-      low: p < previous.low ? p : previous.low,
-      closeMs: timeMs > previous.closeMs ? timeMs : previous.closeMs,
-      close: timeMs > previous.closeMs ? p : previous.close,
-      source: timeMs > previous.closeMs ? point.source : previous.source,
-    };
-  }
-  // Recompute from the stored ticks, with this tick's value substituted.
-  const day = windowStartOf(timeMs);
-  const prefix = encodeWindowKey(day, asset) + KEY_SEPARATOR;
-  let result: PriceDay | undefined;
-  for (const [key, stored] of prices.range({ gte: prefix, lt: prefix + '~' })) {
-    const t = parseInt(key.slice(prefix.length), 16);
-    const value = t === timeMs ? point : stored;
-    result = nextPriceDay(prices, result, false, asset, t, value);
-  }
-  return result ?? nextPriceDay(prices, undefined, false, asset, timeMs, point);
+/** What an aggregate reads of the price table when it renders a window. */
+export interface PriceReader {
+  /** Daily OHLC of an asset, if any tick fell inside the day. */
+  day(asset: string, windowStartMs: number): PriceDay | undefined;
+  /** Latest price at or before a time, within PRICE_LOOKBACK_MS (for staleness reporting). */
+  latestAt(asset: string, timeMs: number): AsOfPrice | null;
 }
 
-/**
- * The latest price at or before `timeMs`, looking back at most `lookbackMs`; null when there is none.
- * This is the as-of join: the transfer's timestamp picks the price, not the processing time.
- */
-export function latestPriceAtOrBefore(
-  prices: KeyValueView<PricePoint>,
-  asset: string,
-  timeMs: number,
-  lookbackMs: number,
-): AsOfPrice | null {
-  const oldest = timeMs - lookbackMs;
-  for (let day = windowStartOf(timeMs); day + DAY_MS > oldest && day >= 0; day -= DAY_MS) {
-    const prefix = encodeWindowKey(day, asset) + KEY_SEPARATOR;
-    const upper = day === windowStartOf(timeMs) ? prefix + encodeTimeHex(timeMs) : prefix + '~';
-    for (const [key, point] of prices.range({ gte: prefix, lte: upper, reverse: true, limit: 1 })) {
-      const t = parseInt(key.slice(prefix.length), 16);
-      return t >= oldest ? { priceE: point.priceE, timestampMs: t, source: point.source } : null;
+/** One asset's ticks in time order (one per time: a later tick of the same time replaces it). */
+class AssetPrices {
+  readonly times: number[] = [];
+  readonly points: AsOfPrice[] = [];
+  /** OHLC per window start, computed on first read, dropped when a tick lands in its day. */
+  private readonly days = new Map<number, PriceDay | undefined>();
+
+  /** Index of the newest tick at or before `timeMs`; -1 when there is none. */
+  indexAtOrBefore(timeMs: number): number {
+    const times = this.times;
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((times[mid] as number) <= timeMs) lo = mid + 1;
+      else hi = mid;
     }
+    return lo - 1;
   }
-  return null;
-}
 
-/** The price views an as-of join reads: every point, and the newest point per asset (`price_latest`). */
-export interface PriceTable {
-  readonly points: KeyValueView<PricePoint>;
-  readonly latest: KeyValueView<AsOfPrice>;
+  add(point: AsOfPrice): void {
+    const timeMs = point.timestampMs;
+    const n = this.times.length;
+    if (n === 0 || (this.times[n - 1] as number) < timeMs) {
+      this.times.push(timeMs);
+      this.points.push(point);
+    } else {
+      const i = this.indexAtOrBefore(timeMs);
+      if (i >= 0 && this.times[i] === timeMs) this.points[i] = point;
+      else {
+        this.times.splice(i + 1, 0, timeMs);
+        this.points.splice(i + 1, 0, point);
+      }
+    }
+    this.days.delete(windowStartOf(timeMs));
+  }
+
+  day(windowStartMs: number): PriceDay | undefined {
+    if (this.days.has(windowStartMs)) return this.days.get(windowStartMs);
+    const day = this.ohlc(windowStartMs);
+    this.days.set(windowStartMs, day);
+    return day;
+  }
+
+  private ohlc(windowStartMs: number): PriceDay | undefined {
+    const first = this.indexAtOrBefore(windowStartMs - 1) + 1;
+    const last = this.indexAtOrBefore(windowStartMs + DAY_MS - 1);
+    if (last < first) return undefined;
+    const open = this.points[first] as AsOfPrice;
+    const close = this.points[last] as AsOfPrice;
+    let high = open.priceE;
+    let low = open.priceE;
+    for (let i = first + 1; i <= last; i++) {
+      const p = (this.points[i] as AsOfPrice).priceE;
+      if (p > high) high = p;
+      if (p < low) low = p;
+    }
+    return {
+      openMs: open.timestampMs,
+      open: open.priceE,
+      high,
+      low,
+      closeMs: close.timestampMs,
+      close: close.priceE,
+      source: close.source,
+    };
+  }
 }
 
 /**
- * {@link latestPriceAtOrBefore} with a fast path: when the asset's newest tick is at or before `timeMs` (live
- * processing: prices trail transfers) it is the answer and no range scan runs; an asset without ticks is null
- * at once. Only a transfer older than the newest tick (out of order, backfill) scans.
+ * The spot prices an aggregate stage joins against (Kafka Streams' global table): every tick of `market.prices.raw`
+ * per asset, in time order, in memory. A stage's tasks in one worker share one table, filled from the topic by the
+ * worker's global feed before any task starts (so it is rebuilt from its source topic, never written to a task's state
+ * or changelog, ADR 0024); a processor driven without the engine (tests, `oracul recompute`) fills its own table from
+ * the ticks piped to it. It keeps what the topic holds: a few ticks per tracked token and minute, ~60 bytes each.
  */
-export function asOfPrice(table: PriceTable, asset: string, timeMs: number, lookbackMs: number): AsOfPrice | null {
-  const newest = table.latest.get(asset);
-  if (newest === undefined) return null;
-  if (newest.timestampMs <= timeMs) return timeMs - newest.timestampMs <= lookbackMs ? newest : null;
-  return latestPriceAtOrBefore(table.points, asset, timeMs, lookbackMs);
-}
+export class PriceTable implements PriceReader {
+  private readonly assets = new Map<string, AssetPrices>();
+  private ticks = 0;
 
-/** The newest tick of an asset after a tick arrives (a replaced newest tick takes the new value). */
-export function nextLatest(previous: AsOfPrice | undefined, timeMs: number, point: PricePoint): AsOfPrice | undefined {
-  if (previous !== undefined && previous.timestampMs > timeMs) return undefined;
-  return { priceE: point.priceE, timestampMs: timeMs, source: point.source };
-}
+  /** Adds a tick (a tick of the same asset and time replaces the earlier one). @throws InvalidPriceError */
+  add(tick: PriceTick): void {
+    const { asset, point } = priceEntry(tick);
+    let prices = this.assets.get(asset);
+    if (prices === undefined) {
+      prices = new AssetPrices();
+      this.assets.set(asset, prices);
+    }
+    const before = prices.times.length;
+    prices.add(point);
+    this.ticks += prices.times.length - before;
+  }
 
-export function asOfPriceCodec(store: string): StateCodec<AsOfPrice> {
-  return {
-    encode: (p) => ({ priceE: p.priceE.toString(), timestampMs: p.timestampMs, source: p.source }),
-    decode: (plain, key) => {
-      const o = plainObject(plain, store, key);
-      return {
-        priceE: plainToBigint(o.priceE, store, key),
-        timestampMs: plainToNumber(o.timestampMs, store, key),
-        source: plainToString(o.source, store, key),
-      };
-    },
-  };
-}
+  /** Ticks held (one per asset and time). */
+  get size(): number {
+    return this.ticks;
+  }
 
-export function pricePointCodec(store: string): StateCodec<PricePoint> {
-  return {
-    encode: (p) => ({ priceE: p.priceE.toString(), source: p.source }),
-    decode: (plain, key) => {
-      const o = plainObject(plain, store, key);
-      return { priceE: plainToBigint(o.priceE, store, key), source: plainToString(o.source, store, key) };
-    },
-  };
-}
+  /**
+   * The as-of join: the newest tick at or before `timeMs` (the transfer's time picks the price, not the processing
+   * time), or null when there is none or it is older than `lookbackMs`.
+   */
+  asOf(asset: string, timeMs: number, lookbackMs: number): AsOfPrice | null {
+    const prices = this.assets.get(asset);
+    if (prices === undefined) return null;
+    const i = prices.indexAtOrBefore(timeMs);
+    if (i < 0) return null;
+    const point = prices.points[i] as AsOfPrice;
+    return timeMs - point.timestampMs <= lookbackMs ? point : null;
+  }
 
-export function priceDayCodec(store: string): StateCodec<PriceDay> {
-  return {
-    encode: (d) => ({
-      openMs: d.openMs,
-      open: d.open.toString(),
-      high: d.high.toString(),
-      low: d.low.toString(),
-      closeMs: d.closeMs,
-      close: d.close.toString(),
-      source: d.source,
-    }),
-    decode: (plain, key) => {
-      const o = plainObject(plain, store, key);
-      return {
-        openMs: plainToNumber(o.openMs, store, key),
-        open: plainToBigint(o.open, store, key),
-        high: plainToBigint(o.high, store, key),
-        low: plainToBigint(o.low, store, key),
-        closeMs: plainToNumber(o.closeMs, store, key),
-        close: plainToBigint(o.close, store, key),
-        source: plainToString(o.source, store, key),
-      };
-    },
-  };
+  day(asset: string, windowStartMs: number): PriceDay | undefined {
+    return this.assets.get(asset)?.day(windowStartMs);
+  }
+
+  latestAt(asset: string, timeMs: number): AsOfPrice | null {
+    return this.asOf(asset, timeMs, PRICE_LOOKBACK_MS);
+  }
 }

@@ -4,7 +4,7 @@ import { createTestDriver } from '../engine/testDriver.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
 import { splitOutputs } from './daily-aggregator.ts';
-import type { PriceTick } from './prices.ts';
+import { PriceTable, type PriceTick } from './prices.ts';
 import { addressLegsOf, type AddressLeg } from './repartition.ts';
 import { addr, retraction, transfer, ZERO } from './testing/fixtures.ts';
 import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from './token-metrics-daily.ts';
@@ -309,7 +309,7 @@ describe('streaming finals = batch recomputation', () => {
  * chunks that mix ticks and transfers, close days and retract finals midway.
  */
 type Driver = ReturnType<typeof createTestDriver>;
-const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta', 'prices', 'price_latest', 'price_days'] as const;
+const STORES = ['windows', 'buckets', 'distinct', 'dirty', 'late', 'meta'] as const;
 /** Every store of an aggregate driver, as its entries. */
 const storesOf = (d: Driver) => Object.fromEntries(STORES.map((name) => [name, d.store(name).entries()]));
 
@@ -373,20 +373,27 @@ describe('processBatch = process record by record', () => {
  * `buckets` stores once it grows. Whatever the layout, every output (updates and finals, in order) must be the one
  * the store-per-fact layout gives, and state written in that layout (before the change) must carry on exactly.
  */
+type Drivers = { readonly drivers: Driver[]; readonly prices: readonly [PriceTable, PriceTable] };
+
 describe('small windows inline = every fact in its store', () => {
   const windowing = { graceMs: GRACE, priceStalenessMs: STALENESS, retentionMs: 30 * DAY, updates: 'on_punctuate' as const };
 
-  function drivers(smallWindowLimit?: number, initial?: readonly Driver[]): Driver[] {
+  /** Both aggregates' drivers, on `initial`'s state and over its price tables (a worker restart keeps its tables). */
+  function drivers(smallWindowLimit?: number, initial?: Drivers): Drivers {
     const layout = smallWindowLimit === undefined ? {} : { smallWindowLimit };
-    const stateOf = (i: number) => (initial === undefined ? undefined : storesOf(initial[i]!));
-    return [
-      createTestDriver(createTokenMetricsDailyProcessor({ windowing, layout }), { initialState: stateOf(0) }),
-      createTestDriver(createAddressFlowsDailyProcessor({ windowing, layout }), { initialState: stateOf(1) }),
+    const prices = initial?.prices ?? [new PriceTable(), new PriceTable()];
+    const stateOf = (i: number) => (initial === undefined ? undefined : storesOf(initial.drivers[i]!));
+    const tokens = createTokenMetricsDailyProcessor({ windowing, layout, prices: prices[0] });
+    const flows = createAddressFlowsDailyProcessor({ windowing, layout, prices: prices[1] });
+    const drivers = [
+      createTestDriver(tokens, { initialState: stateOf(0) }),
+      createTestDriver(flows, { initialState: stateOf(1) }),
     ] as unknown as Driver[];
+    return { drivers, prices };
   }
 
   /** Pipes arrivals [from, to) into both drivers, punctuating every 53 records; returns the outputs of this part. */
-  function feed([tokens, flows]: Driver[], s: Scenario, from: number, to: number, end: boolean): unknown[][] {
+  function feed({ drivers: [tokens, flows] }: Drivers, s: Scenario, from: number, to: number, end: boolean): unknown[][] {
     for (let i = from; i < to; i++) {
       const value = s.arrivals[i]!;
       tokens!.pipe(value);
@@ -412,7 +419,7 @@ describe('small windows inline = every fact in its store', () => {
       const inline = drivers();
       const before = feed(inline, s, 0, n, false);
       // Both kinds of window occurred (before the end purges them): small ones and grown ones.
-      const flows = inline[1]!;
+      const flows = inline.drivers[1]!;
       const windows = flows.store('windows').entries() as [string, { small?: unknown }][];
       expect(windows.some(([, w]) => w.small !== undefined)).toBe(true);
       expect(windows.some(([, w]) => w.small === undefined)).toBe(true);
@@ -424,7 +431,7 @@ describe('small windows inline = every fact in its store', () => {
       const old = drivers(0);
       const first = feed(old, s, 0, half, false);
       const carried = drivers(undefined, old);
-      for (const [i, d] of carried.entries()) d.advanceWallClock(old[i]!.wallClockMs - d.wallClockMs);
+      for (const [i, d] of carried.drivers.entries()) d.advanceWallClock(old.drivers[i]!.wallClockMs - d.wallClockMs);
       const second = feed(carried, s, half, n, true);
       expect(first.map((part, i) => [...part, ...second[i]!])).toEqual(expected);
     });

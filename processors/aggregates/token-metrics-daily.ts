@@ -23,7 +23,7 @@ import {
 } from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
 import { RetractionMismatchError } from './errors.ts';
-import { assetKey, type AsOfPrice, type PriceTick } from './prices.ts';
+import { assetKey, type AsOfPrice, type PriceTable, type PriceTick } from './prices.ts';
 import type { WindowingConfig } from './windowing.ts';
 
 /**
@@ -221,6 +221,8 @@ export interface CreateTokenMetricsParameters {
   readonly windowing?: Partial<WindowingConfig>;
   /** State layout (tests compare layouts); default: small windows inline (ADR 0023). */
   readonly layout?: StateLayout;
+  /** The price table the as-of join reads (the stage's, filled by the engine); default: one of its own (ADR 0024). */
+  readonly prices?: PriceTable;
 }
 
 export function tokenMetricsSpec(
@@ -355,5 +357,5 @@ export type TokenMetricsOutput = TokenMetricsDaily | LateEvent<Erc20Transfer>;
 export function createTokenMetricsDailyProcessor(
   params: CreateTokenMetricsParameters = {},
 ): Processor<TokenMetricsStores, Erc20Transfer | PriceTick, TokenMetricsOutput> {
-  return createDailyAggregator(tokenMetricsSpec(params), params.windowing, params.layout);
+  return createDailyAggregator(tokenMetricsSpec(params), params.windowing, params.layout, params.prices);
 }

@@ -3,6 +3,7 @@ import type { AnyStageSpec } from '../engine/stage.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import { transfersOfBatch } from '../erc20/transfer-batch.ts';
 import { createTokenMetricsDailyProcessor, type TokenMetricsDaily, type TokenMetricsOutput } from './token-metrics-daily.ts';
+import { PriceTable } from './prices.ts';
 import {
   DEFAULT_CADENCE,
   epochDay,
@@ -16,9 +17,11 @@ import {
 /** The `token_metrics_daily` stage: by-token transfer batches (and the price table) → `token.metrics.daily`. */
 export function tokenMetricsStage(params: TopologyParameters = {}): AnyStageSpec {
   const windowing = windowingWith(params, params.cadence?.tokens ?? DEFAULT_CADENCE.tokens);
+  const prices = new PriceTable();
   return windowStage<TokenMetricsOutput, Erc20Transfer, TokenMetricsRecord>(
     {
-      processor: createTokenMetricsDailyProcessor({ windowing }),
+      processor: createTokenMetricsDailyProcessor({ windowing, prices }),
+      prices,
       inputTopic: 'erc20.transfer-batches.by-token',
       topic: 'token.metrics.daily',
       toInputs: (value) => transfersOfBatch(value as TransferBatch).map(toDomainTransfer),

@@ -8,7 +8,7 @@ import { KEY_SEPARATOR } from '../engine/windowKey.ts';
 import type { Erc20Transfer } from '../erc20/transfer.ts';
 import type { HopPartitions } from '../erc20/transfer-batch.ts';
 import { isLateEvent, type LateEvent } from './daily-aggregator.ts';
-import type { PriceTick } from './prices.ts';
+import type { PriceTable, PriceTick } from './prices.ts';
 import type { AddressLeg } from './repartition.ts';
 import { DEFAULT_WINDOWING, type WindowingConfig } from './windowing.ts';
 
@@ -37,7 +37,7 @@ export function toDomainTransfer(t: Transfer): WithSource<Erc20Transfer> {
   return { ...fields, amount_raw: BigInt(t.amount_raw), source: t };
 }
 
-/** Price ticks of the global table; gaps (null price) carry no price and are skipped, never forward-filled. */
+/** A `market.prices.raw` record as a tick; gaps (null price) carry no price and are skipped, never forward-filled. */
 export function toDomainPrice(value: unknown): PriceTick | null {
   const tick = value as PriceTickRecord;
   if (tick.price_usd === null) return null;
@@ -48,6 +48,11 @@ export function toDomainPrice(value: unknown): PriceTick | null {
     price_usd: tick.price_usd,
     source: tick.source,
   };
+}
+
+function addPrice(prices: PriceTable, value: unknown): void {
+  const tick = toDomainPrice(value);
+  if (tick !== null) prices.add(tick);
 }
 
 function lateRecord(processor: string, late: LateEvent<WithSource<object>>, graceMs: number): LateTransfer {
@@ -103,6 +108,8 @@ const graceOf = (params: TopologyParameters): number => params.windowing?.graceM
 /** What makes one daily-window stage: its processor, its input and mart topics, and the Avro mapping both ways. */
 export interface WindowStageParts<Out extends object, Event extends object, Rec> {
   readonly processor: AnyStageSpec['processor'];
+  /** The table the processor joins against: the stage's global table of `market.prices.raw`. */
+  readonly prices: PriceTable;
   readonly inputTopic: ConsumedTopicName;
   readonly topic: TopicName;
   toInputs(value: unknown): readonly unknown[];
@@ -121,7 +128,7 @@ export function windowStage<Out extends object, Event extends object, Rec>(
     processor: parts.processor,
     toInputs: (value) => parts.toInputs(value),
     toAvro: (record: OutputRecord<Out>) => windowOutput<Out, Event, Rec>(record, output, (v) => parts.toRecord(v)),
-    globals: [{ topic: 'market.prices.raw', toInput: toDomainPrice }],
+    globals: [{ topic: 'market.prices.raw', apply: (value) => addPrice(parts.prices, value) }],
     kafkaTopics: params.kafkaTopics,
   } satisfies AnyStageSpec;
 }

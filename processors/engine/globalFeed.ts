@@ -4,28 +4,41 @@ import type { Logger } from 'pino';
 import { superviseConsumer, type SupervisedConsumer } from '../../core/kafka/supervised-consumer.ts';
 import type { Serde } from '../../schemas/serde.ts';
 
+export interface GlobalFeedParameters<T> {
+  readonly kafka: Kafka;
+  readonly logger: Logger;
+  readonly topic: string;
+  readonly serde: Serde<T>;
+  /** Adds one read value to the table the stage's tasks share (stage.ts GlobalTable). */
+  readonly apply: (value: T) => void;
+}
+
 /**
- * A topic read in full by every worker (Kafka Streams' global table): price ticks, token metadata. Values are
- * kept in arrival order; tasks inject the ones they have not seen yet before each batch, so a task's view of the
- * table is part of its own transactional state. `ready` resolves once the feed has read everything that was in
- * the topic when it started (bootstrap), which every task waits for before its first record. A consumer that
- * kafkajs gives up on is replaced and goes on from the last position read.
+ * A topic read in full by every worker into the stage's global table (Kafka Streams' global table): price ticks,
+ * token metadata. Each value is applied to the table as it is read, once per worker, not once per task, and it is
+ * never written to a task's state or changelog (ADR 0024). `ready` resolves once the feed has read everything that
+ * was in the topic when it started (bootstrap); the worker starts no task before. A value that cannot be decoded or
+ * that the table refuses is logged with its offset and skipped (counted). A consumer that kafkajs gives up on is
+ * replaced and goes on from the last position read.
  */
 export class GlobalFeed<T> {
-  readonly values: T[] = [];
+  /** Values applied to the table. */
+  applied = 0;
   private consumer: SupervisedConsumer | undefined;
   private readonly positions = new Map<number, number>();
   private ends = new Map<number, number>();
   private readyResolve: (() => void) | undefined;
   readonly ready: Promise<void>;
-  decodeErrors = 0;
+  /** Values skipped: not decodable, or refused by the table. */
+  skipped = 0;
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  readonly topic: string;
 
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly logger: Logger,
-    readonly topic: string,
-    private readonly serde: Serde<T>,
-  ) {
+  constructor(private readonly params: GlobalFeedParameters<T>) {
+    this.kafka = params.kafka;
+    this.logger = params.logger;
+    this.topic = params.topic;
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
   }
 
@@ -79,20 +92,7 @@ export class GlobalFeed<T> {
         for (const message of batch.messages) {
           // Already read by a consumer this one replaced (its first fetch can race the seek below).
           if (Number(message.offset) < (this.positions.get(batch.partition) ?? 0)) continue;
-          if (message.value !== null) {
-            try {
-              this.values.push(await this.serde.deserialize(message.value));
-            } catch (error) {
-              this.decodeErrors++;
-              this.logger.error({
-                msg: 'global feed record not decodable: skipped',
-                topic: this.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                err: error,
-              });
-            }
-          }
+          if (message.value !== null) await this.applyValue(message.value, batch.partition, message.offset);
           // Per record, so a replacement consumer (after a crash) neither skips nor repeats a value.
           this.advance(batch.partition, Number(message.offset) + 1);
         }
@@ -102,6 +102,16 @@ export class GlobalFeed<T> {
     });
     // A replacement after a crash goes on where the previous consumer stopped (the group commits nothing).
     for (const [partition, offset] of this.positions) consumer.seek({ topic: this.topic, partition, offset: String(offset) });
+  }
+
+  private async applyValue(bytes: Buffer, partition: number, offset: string): Promise<void> {
+    try {
+      this.params.apply(await this.params.serde.deserialize(bytes));
+      this.applied++;
+    } catch (error) {
+      this.skipped++;
+      this.logger.error({ msg: 'global table record not applied: skipped', topic: this.topic, partition, offset, err: error });
+    }
   }
 
   private advance(partition: number, next: number): void {
@@ -116,7 +126,7 @@ export class GlobalFeed<T> {
     if (this.readyResolve === undefined) return;
     this.readyResolve();
     this.readyResolve = undefined;
-    this.logger.info({ msg: 'global feed bootstrapped', topic: this.topic, records: this.values.length });
+    this.logger.info({ msg: 'global table bootstrapped', topic: this.topic, records: this.applied, skipped: this.skipped });
   }
 
   async stop(): Promise<void> {

@@ -16,11 +16,15 @@ export interface InputMeta {
   readonly timestampMs: number;
 }
 
-/** A topic every task of the stage reads in full (Kafka Streams' global table), e.g. prices or token metadata. */
-export interface GlobalInput<In> {
+/**
+ * A topic each worker reads in full into one in-memory table that the stage's tasks share (Kafka Streams' global
+ * table), e.g. prices or token metadata: rebuilt from its topic at every worker start, never part of a task's state
+ * or changelog (ADR 0024). The stage's processor reads the same table object.
+ */
+export interface GlobalTable {
   readonly topic: TopicName;
-  /** The Avro value → a processor input, or null to ignore the record. */
-  toInput(value: unknown): In | null;
+  /** Adds one record of the topic (its Avro value) to the table. @throws an OraculError for a value it refuses */
+  apply(value: unknown): void;
 }
 
 export interface AvroOutput {
@@ -38,7 +42,7 @@ export interface StageSpec<S extends StoreValues, In, Out> {
   toInputs(value: unknown, meta: InputMeta): readonly In[];
   /** A processor output → the Avro record to produce. */
   toAvro(output: OutputRecord<Out>): AvroOutput;
-  readonly globals?: readonly GlobalInput<In>[];
+  readonly globals?: readonly GlobalTable[];
   /**
    * Output topics whose partition the stage computes itself (it groups records by partition before producing), with
    * the partition counts it assumes. The worker refuses to start when a topic has another count: rows would land in

@@ -13,8 +13,7 @@ import type { TopicName } from '../../schemas/topics.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import type { Processor } from './processor.ts';
-import { numberCodec } from './state.ts';
-import { GlobalFeed } from './globalFeed.ts';
+import { numberCodec, type StateChange } from './state.ts';
 import type { AnyStageSpec, StageSpec } from './stage.ts';
 import { StreamTask } from './streamTask.ts';
 import { checkAssumedPartitions, changelogTopicsOf } from './streamWorker.ts';
@@ -28,7 +27,7 @@ const json: Serde<unknown> = {
 } as Serde<unknown>;
 
 type ProbeStores = { seen: number };
-type ProbeInput = { global: string } | { record: string };
+type ProbeInput = { record: string };
 type ProbeOutput = { record: string; globals: string[] };
 
 /** Serdes that record every value serialised for `outputTopic` into `outputs` (JSON on the wire). */
@@ -67,14 +66,8 @@ async function createChangelogs(admin: Admin, logger: Logger, appId: string, sta
   return changelogs.map((c) => c.name);
 }
 
-/**
- * StreamTask against the real broker: the global feed keeps receiving while a task's transaction runs (its consumer
- * is independent of the task), and an entry that arrives then must be applied by a later transaction, not skipped.
- * The task once moved its cursor to the feed's length at commit time, past entries it had never applied: token
- * metadata that arrived mid-batch was lost for the life of the process, so every later transfer of the token was
- * decoded without decimals and its daily volume_usd stayed null.
- */
-describe('StreamTask global tables (real broker)', () => {
+/** StreamTask against the real broker: how it cuts a fetch into transactions, and its checks at start. */
+describe('StreamTask (real broker)', () => {
   const logger = createLogger({ level: 'silent' });
   const t = useTestTopic('task-out');
   // The stage's input: its group offsets are committed in the task's transactions.
@@ -82,68 +75,6 @@ describe('StreamTask global tables (real broker)', () => {
   const appId = `task-it-${randomUUID().slice(0, 8)}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'oracul-task-it-'));
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
-
-  it('applies a global entry that arrived while a transaction was in flight in the next transaction', async () => {
-    const outputTopic = t.topic as TopicName;
-    let arrivesDuringTransaction: (() => void) | undefined;
-    const processor: Processor<ProbeStores, ProbeInput, ProbeOutput> = {
-      name: 'feed-probe',
-      stores: { seen: { codec: numberCodec('seen'), doc: 'global entries applied' } },
-      outputTopics: [outputTopic],
-      process(state, record) {
-        const value = record.value;
-        if ('global' in value) return { stateChanges: [{ op: 'put', store: 'seen', key: value.global, value: 1 }], outputs: [] };
-        arrivesDuringTransaction?.();
-        const globals = [...state.seen.range({ gte: '', lt: '~' })].map(([key]) => key);
-        return {
-          stateChanges: [],
-          outputs: [{ topic: outputTopic, key: value.record, value: { record: value.record, globals } }],
-        };
-      },
-    };
-    const stage: StageSpec<ProbeStores, ProbeInput, ProbeOutput> = {
-      name: processor.name,
-      inputTopic: 'eth.logs.raw',
-      processor,
-      toInputs: (value) => [{ record: String(value) }],
-      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
-      globals: [{ topic: 'erc20.tokens', toInput: (value) => ({ global: String(value) }) }],
-      kafkaTopics: { 'eth.logs.raw': input.topic },
-    };
-    const changelogs = await createChangelogs(t.admin, logger, appId, stage);
-    // Never started: the test appends to it as its consumer would, at the moments it chooses.
-    const feed = new GlobalFeed<unknown>(t.kafka, logger, 'erc20.tokens', json as Serde<unknown>);
-    const outputs: ProbeOutput[] = [];
-    const capturing = capturingSerdes(outputTopic, outputs);
-    const task = await StreamTask.open({
-      kafka: t.kafka,
-      logger,
-      serdes: capturing,
-      stage,
-      appId,
-      groupId: `${appId}-group`,
-      partition: 0,
-      statePath: join(stateDir, 'task'),
-      globals: new Map([['erc20.tokens', feed]]),
-    });
-    try {
-      feed.values.push('token-a');
-      // While the first batch is processed, a second entry reaches the feed.
-      arrivesDuringTransaction = () => {
-        feed.values.push('token-b');
-        arrivesDuringTransaction = undefined;
-      };
-      await task.processBatch([message(0, 'first')], 0);
-      await task.processBatch([message(1, 'second')], 0);
-      expect(outputs).toEqual([
-        { record: 'first', globals: ['token-a'] },
-        { record: 'second', globals: ['token-a', 'token-b'] },
-      ]);
-    } finally {
-      await task.close();
-      await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
-    }
-  }, 60_000);
 
   it('commits a fetch in transactions of bounded processing time, drained only after the last record', async () => {
     const outputTopic = t.topic as TopicName;
@@ -186,7 +117,6 @@ describe('StreamTask global tables (real broker)', () => {
       groupId,
       partition: 0,
       statePath: join(stateDir, 'interval-task'),
-      globals: new Map(),
     });
     const fetched = ['a', 'b', 'c', 'd'].map((value, offset) => message(offset, value));
     try {
@@ -220,6 +150,72 @@ describe('StreamTask global tables (real broker)', () => {
       expect(task.stats.transactions).toBe(5);
     } finally {
       await task.close();
+      await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it('restores on an empty disk from a changelog that holds records of a store the processor no longer declares', async () => {
+    // Before ADR 0024 every aggregate task kept the price table in stores of its own: their records stay in the
+    // changelog, and an upgraded task that restores it must skip them, not fail on an unknown store.
+    const outputTopic = t.topic as TopicName;
+    type Stores = { seen: number; dropped: number };
+    const counting = (declared: 'both' | 'seen'): Processor<Stores, ProbeInput, ProbeOutput> => ({
+      name: 'upgrade-probe',
+      stores: {
+        seen: { codec: numberCodec('seen'), doc: 'records processed' },
+        ...(declared === 'both' ? { dropped: { codec: numberCodec('dropped'), doc: 'a store the upgrade removes' } } : {}),
+      } as Processor<Stores, ProbeInput, ProbeOutput>['stores'],
+      outputTopics: [outputTopic],
+      process(state, record) {
+        const seen = (state.seen.get('count') ?? 0) + 1;
+        const changes: StateChange<Stores>[] = [{ op: 'put', store: 'seen', key: 'count', value: seen }];
+        if (declared === 'both') changes.push({ op: 'put', store: 'dropped', key: record.value.record, value: 1 });
+        return {
+          stateChanges: changes,
+          outputs: [
+            { topic: outputTopic, key: record.value.record, value: { record: record.value.record, globals: [String(seen)] } },
+          ],
+        };
+      },
+    });
+    const stageOf = (processor: Processor<Stores, ProbeInput, ProbeOutput>): StageSpec<Stores, ProbeInput, ProbeOutput> => ({
+      name: processor.name,
+      inputTopic: 'eth.logs.raw',
+      processor,
+      toInputs: (value) => [{ record: String(value) }],
+      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
+      kafkaTopics: { 'eth.logs.raw': input.topic },
+    });
+    const upgradeAppId = `${appId}-upgrade`;
+    const changelogs = await createChangelogs(t.admin, logger, upgradeAppId, stageOf(counting('both')));
+    const outputs: ProbeOutput[] = [];
+    const open = (declared: 'both' | 'seen', path: string) =>
+      StreamTask.open({
+        kafka: t.kafka,
+        logger,
+        serdes: capturingSerdes(outputTopic, outputs),
+        stage: stageOf(counting(declared)),
+        appId: upgradeAppId,
+        groupId: `${upgradeAppId}-group`,
+        partition: 0,
+        statePath: join(stateDir, path),
+      });
+    try {
+      const before = await open('both', 'upgrade-before');
+      await before.processBatch([message(0, 'a'), message(1, 'b')], 0).finally(() => before.close());
+      const after = await open('seen', 'upgrade-after');
+      try {
+        expect(after.stats.restore?.restoredRecords).toBeGreaterThan(0);
+        await after.processBatch([message(2, 'c')], 0);
+      } finally {
+        await after.close();
+      }
+      expect(outputs.map((o) => [o.record, o.globals[0]])).toEqual([
+        ['a', '1'],
+        ['b', '2'],
+        ['c', '3'],
+      ]);
+    } finally {
       await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
     }
   }, 60_000);

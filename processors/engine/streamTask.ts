@@ -20,12 +20,11 @@ import { encodeStateValue } from '../../state/checkpoint-format.ts';
 import { LmdbTaskState, type ChangelogPosition, type StoreDelta } from '../../state/lmdbTaskState.ts';
 import type { StateCodec } from '../../state/types.ts';
 import { UndeclaredOutputTopicError } from './errors.ts';
-import type { InputRecord, OutputRecord, ProcessorContext, ProcessResult } from './processor.ts';
+import type { OutputRecord, ProcessorContext, ProcessResult } from './processor.ts';
 import type { KeyValueView, StateChange, StateView, StoreValues } from './state.ts';
 import { numberCodec } from './state.ts';
 import { processInputs } from './process-inputs.ts';
 import { BatchOverlay } from './batchOverlay.ts';
-import type { GlobalFeed } from './globalFeed.ts';
 import { kafkaTopicOf, type AnyStageSpec } from './stage.ts';
 
 /**
@@ -54,7 +53,6 @@ export interface StreamTaskContext {
   /** LMDB directory of this task. */
   readonly statePath: string;
   readonly wipeState?: boolean;
-  readonly globals: ReadonlyMap<string, GlobalFeed<unknown>>;
   readonly transactionTimeoutMs?: number;
 }
 
@@ -134,7 +132,6 @@ export function chunkBySize(
 export const SOURCE_OFFSET_STORE = '__source';
 
 /** Global-table entries per processor call: one call per chunk, not per price tick, when a feed's backlog is applied. */
-const GLOBAL_ENTRIES_PER_CALL = 1024;
 const SOURCE_OFFSET_KEY = 'next_offset';
 const sourceOffsetCodec = numberCodec(SOURCE_OFFSET_STORE);
 
@@ -153,7 +150,6 @@ export class StreamTask {
   private readonly codecs: Record<string, StateCodec<unknown>>;
   private readonly changelogTopic: string;
   private readonly baseView: StateView<ErasedStores>;
-  private readonly feedCursors = new Map<string, number>();
   private lock: Promise<unknown> = Promise.resolve();
   private lastInputWallClockMs: number | null = null;
   lastOffsetLag = Number.POSITIVE_INFINITY;
@@ -292,7 +288,6 @@ export class StreamTask {
   ): Promise<number> {
     const started = performance.now();
     const run = this.newBatchRun();
-    const feedEnds = await this.applyGlobals(run);
     const taken = await this.processRecords(run, messages, input?.deadlineMs ?? Number.POSITIVE_INFINITY);
     // The records left of this fetch are a backlog too: the punctuation must not see the task as drained.
     if (input !== undefined) this.lastOffsetLag = input.offsetLag + (messages.length - taken);
@@ -313,7 +308,6 @@ export class StreamTask {
     const position: ChangelogPosition | undefined =
       expectedFirst === undefined ? undefined : { offset: expectedFirst + changelog.length + 1, checkpoints };
     this.state.commit(deltas, position);
-    for (const [topic, end] of feedEnds) this.feedCursors.set(topic, end);
     this.countCommitted(run, changelog.length, lastOffset, started);
     return taken;
   }
@@ -331,33 +325,7 @@ export class StreamTask {
   }
 
   /**
-   * 1. Global tables: entries this task has not applied yet, before any record that may join against them. The feed
-   * keeps receiving while this transaction runs: only the entries applied here count as applied at commit, so the
-   * returned feed ends become the cursors once the transaction committed.
-   */
-  private async applyGlobals(run: BatchRun): Promise<Map<string, number>> {
-    const feedEnds = new Map<string, number>();
-    for (const global of this.ctx.stage.globals ?? []) {
-      const feed = this.ctx.globals.get(global.topic);
-      if (feed === undefined) continue;
-      const end = feed.values.length;
-      feedEnds.set(global.topic, end);
-      const inputs: InputRecord<unknown>[] = [];
-      for (let i = this.feedCursors.get(global.topic) ?? 0; i < end; i++) {
-        const input = global.toInput(feed.values[i]);
-        if (input !== null)
-          inputs.push({ topic: global.topic, partition: -1, offset: i, key: null, value: input, timestampMs: 0 });
-      }
-      for (let at = 0; at < inputs.length; at += GLOBAL_ENTRIES_PER_CALL) {
-        const chunk = inputs.slice(at, at + GLOBAL_ENTRIES_PER_CALL);
-        await this.emit(run, processInputs(this.ctx.stage.processor, run.batch.view, chunk, run.context));
-      }
-    }
-    return feedEnds;
-  }
-
-  /**
-   * 2. The records in order until the deadline has passed (at least one); returns how many were taken. Each one is
+   * The records in order until the deadline has passed (at least one); returns how many were taken. Each one is
    * all-or-nothing, so a failing record is dead-lettered without partial state.
    */
   private async processRecords(run: BatchRun, messages: readonly KafkaMessage[], deadlineMs: number): Promise<number> {

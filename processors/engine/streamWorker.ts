@@ -91,7 +91,7 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
   const groupId = consumerGroupOf(appId, stage.name);
   await ensureChangelogTopics(params, logger);
   const globals = await startGlobalFeeds(params, logger);
-  const tasks = new StageTasks(params, logger, groupId, globals);
+  const tasks = new StageTasks(params, logger, groupId);
   const consumer = superviseStageConsumer(params, logger, groupId, tasks);
   await consumer.start();
   const timer = startIdlePunctuation(params, tasks);
@@ -105,7 +105,7 @@ export async function startStreamWorker(params: StreamWorkerParameters): Promise
       clearInterval(timer);
       await consumer.stop().catch((err: unknown) => logger.error({ msg: 'consumer disconnect failed', err }));
       await tasks.closeAll();
-      for (const feed of globals.values()) await feed.stop();
+      for (const feed of globals) await feed.stop();
       logger.info({ msg: 'worker stopped', group: groupId });
     },
   };
@@ -138,14 +138,15 @@ export async function checkAssumedPartitions(admin: Admin, stage: AnyStageSpec):
   }
 }
 
-/** The stage's global tables, each read to its end before any task starts. Keyed by topic name. */
-async function startGlobalFeeds(params: StreamWorkerParameters, logger: Logger): Promise<Map<string, GlobalFeed<unknown>>> {
+/** The stage's global tables, each filled from its topic's start to its end before any task starts. */
+async function startGlobalFeeds(params: StreamWorkerParameters, logger: Logger): Promise<GlobalFeed<unknown>[]> {
   const { kafka, stage } = params;
-  const globals = new Map<string, GlobalFeed<unknown>>();
+  const globals: GlobalFeed<unknown>[] = [];
   for (const global of stage.globals ?? []) {
     const serde = params.serdes.forTopic(global.topic) as never;
-    const feed = new GlobalFeed<unknown>(kafka, logger, kafkaTopicOf(stage, global.topic), serde);
-    globals.set(global.topic, feed);
+    const topic = kafkaTopicOf(stage, global.topic);
+    const feed = new GlobalFeed<unknown>({ kafka, logger, topic, serde, apply: (value) => global.apply(value) });
+    globals.push(feed);
     await feed.start();
     await feed.ready;
   }
@@ -163,7 +164,6 @@ class StageTasks {
     private readonly params: StreamWorkerParameters,
     private readonly logger: Logger,
     private readonly groupId: string,
-    private readonly globals: ReadonlyMap<string, GlobalFeed<unknown>>,
   ) {}
 
   taskFor(partition: number): Promise<StreamTask> {
@@ -190,7 +190,6 @@ class StageTasks {
       partition,
       statePath: join(params.stateDir, stage.name, String(partition)),
       wipeState: params.wipeState,
-      globals: this.globals,
     });
     this.tasks.set(partition, task);
     observeTaskOpened(stage.name, task.stats.restore);

@@ -18,7 +18,7 @@ function stage(name: string, input: string, outputs: string[], globals: string[]
     processor,
     toInputs: (value) => [value],
     toAvro: (o) => ({ topic: o.topic, key: o.key, value: o.value }),
-    globals: globals.map((topic) => ({ topic, toInput: (v: unknown) => v })),
+    globals: globals.map((topic) => ({ topic, apply: () => undefined })),
   } as AnyStageSpec;
 }
 

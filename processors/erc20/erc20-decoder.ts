@@ -11,7 +11,7 @@ import { StateTxn } from '../engine/stateTxn.ts';
 import { formatDigits, isValidDecimals } from './amount.ts';
 import { decodeTransferLog, type DecodedTransfer } from './decode-transfer.ts';
 import type { EvmLog } from './log.ts';
-import { TOKEN_METADATA_STORE, tokenKey, tokenMetadataCodec, type TokenMetadata } from './token-metadata.ts';
+import { TokenTable, tokenKey } from './token-metadata.ts';
 import { blockCheckpointPrefix, checkpointAt, toReject, type Erc20Reject } from './transfer.ts';
 import { DEFAULT_HOP_PARTITIONS, HopBatches, hopTokenOf, type HopPartitions, type HopToken } from './transfer-batch.ts';
 import { ZERO_ADDRESS } from './transfer-event.ts';
@@ -25,11 +25,10 @@ import { ZERO_ADDRESS } from './transfer-event.ts';
  * Reorgs: the source publishes a `reorg` record (no logs) for an orphaned block. To retract what was derived
  * from it, the stage remembers the Transfer-topic logs of recent blocks (`recent`, pruned by `finalize` records
  * and by a block-depth limit) and re-emits them as retractions carrying the reorg record's higher version.
- * Token metadata arrives through the `erc20.tokens` global table (seed rows and RPC-resolved rows).
+ * Token metadata comes from the stage's global table of `erc20.tokens` (seed rows and RPC-resolved rows, ADR 0024).
  */
 
 export type Erc20DecoderStores = {
-  tokens: TokenMetadata;
   reject_counts: number;
   /** `<block_number 16 digits>|<block_hash>|<part>` → the block part's Transfer-topic logs. */
   recent: readonly RecentLog[];
@@ -88,6 +87,8 @@ export interface CreateErc20DecoderProcessorParameters {
   readonly recentDepth?: number;
   /** Partition counts of the internal hop topics (config/kafka.yml); default DEFAULT_HOP_PARTITIONS. */
   readonly hopPartitions?: HopPartitions;
+  /** The token metadata the decoder reads (the stage's global table); default: a table of its own. */
+  readonly tokens?: TokenTable;
 }
 
 type DecoderTxn = StateTxn<Erc20DecoderStores, Erc20DecoderOutput>;
@@ -95,7 +96,7 @@ type DecoderTxn = StateTxn<Erc20DecoderStores, Erc20DecoderOutput>;
 /** A log's block fields, from its `eth.logs.raw` record. */
 type BlockFields = Pick<EvmLog, 'chain_id' | 'block_number' | 'block_hash' | 'block_timestamp'>;
 
-/** What the records of a token's logs take from the `tokens` store and from its keys. */
+/** What the records of a token's logs take from the token table and from its keys. */
 interface TokenInfo {
   readonly hop: HopToken;
   /** Valid decimals, or null (unknown or garbage: no amount_decimal). */
@@ -114,13 +115,14 @@ class BlockCall {
   readonly version: number;
   readonly batches: HopBatches;
   private readonly checkpointPrefix: string | undefined;
-  /** Token address → what its records need. The `tokens` store only changes on token inputs, never within a call. */
+  /** Token address → what its records need, looked up once per call. */
   private readonly tokens = new Map<string, TokenInfo>();
 
   constructor(
     readonly txn: DecoderTxn,
     batch: LogBatch,
     private readonly partitions: HopPartitions,
+    private readonly table: TokenTable,
   ) {
     this.block = {
       chain_id: batch.chain_id,
@@ -145,7 +147,7 @@ class BlockCall {
     let info = this.tokens.get(address);
     if (info === undefined) {
       const key = tokenKey(this.block.chain_id, address);
-      const metadata = this.txn.get(TOKEN_METADATA_STORE, key);
+      const metadata = this.table.get(key);
       info = {
         hop: hopTokenOf(key, address, this.partitions),
         decimals: metadata !== undefined && isValidDecimals(metadata.decimals) ? metadata.decimals : null,
@@ -212,18 +214,6 @@ function decodeLog(call: BlockCall, log: RecentLog): boolean {
   return true;
 }
 
-/** A token row of the `erc20.tokens` global table → the `tokens` store. */
-function putToken(txn: DecoderTxn, t: TokenMetadataRecord): void {
-  txn.put(TOKEN_METADATA_STORE, tokenKey(t.chain_id, t.address), {
-    chain_id: t.chain_id,
-    address: t.address.toLowerCase(),
-    symbol: t.symbol,
-    name: t.name,
-    decimals: t.decimals,
-    source: t.source,
-  });
-}
-
 /**
  * A block part: decodes its logs once and remembers its Transfer-topic logs for a later reorg. The source publishes
  * at least once (it re-publishes the blocks after its last checkpoint after a crash), so the same block part can
@@ -274,10 +264,10 @@ export function createErc20DecoderProcessor(
 ): Processor<Erc20DecoderStores, Erc20DecoderInput, Erc20DecoderOutput> {
   const depth = params.recentDepth ?? DEFAULT_RECENT_DEPTH;
   const partitions = params.hopPartitions ?? DEFAULT_HOP_PARTITIONS;
+  const tokens = params.tokens ?? new TokenTable();
   return {
     name: 'erc20-decoder',
     stores: {
-      tokens: { codec: tokenMetadataCodec, doc: 'token metadata by <chainId>:<address> (global table erc20.tokens)' },
       reject_counts: { codec: numberCodec('reject_counts'), doc: 'canonical rejected Transfer-topic logs per reason' },
       recent: {
         codec: recentCodec,
@@ -290,7 +280,7 @@ export function createErc20DecoderProcessor(
       const txn = new StateTxn<Erc20DecoderStores, Erc20DecoderOutput>(state);
       const input = record.value;
       if (input.kind === 'token') {
-        putToken(txn, input.token);
+        tokens.add(input.token);
         return txn.result();
       }
       const batch = input.batch;
@@ -299,7 +289,7 @@ export function createErc20DecoderProcessor(
         txn.deleteRange('recent', '', blockPrefix(batch.block_number + 1));
         return txn.result();
       }
-      const call = new BlockCall(txn, batch, partitions);
+      const call = new BlockCall(txn, batch, partitions, tokens);
       if (batch.kind === 'block') decodeBlock(call, batch, depth);
       else retractBlock(call, batch);
       emitBatches(call);

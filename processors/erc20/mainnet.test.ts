@@ -7,7 +7,7 @@ import { decodeTransferLog, type TransferDecodeResult } from './decode-transfer.
 import { decodeTransferWithViem } from './decode-transfer-with-viem.ts';
 import type { EvmLog } from './log.ts';
 import type { RejectReason } from './reject-reason.ts';
-import { tokenKey, type TokenMetadata } from './token-metadata.ts';
+import { TokenTable, type TokenMetadata } from './token-metadata.ts';
 import { toTransfer, type Erc20Transfer } from './transfer.ts';
 import {
   SQD_BLOCKS,
@@ -124,15 +124,19 @@ describe('real mainnet logs (ethereum-etl recordings)', () => {
   it('blocks 17173049–17173050 through the erc20-decoder: amounts scaled by known decimals, null otherwise', () => {
     const dir = etlPath('test_stream', 'blocks_17173049_17173050');
     const logs = readJsonLines(join(dir, 'expected_logs.json')).map((row) => evmLogFromEtlJson(row));
-    const meta = (address: string, symbol: string, decimals: number): [string, TokenMetadata] => [
-      tokenKey(1, address),
-      { chain_id: 1, address, symbol, name: null, decimals, source: 'seed' },
-    ];
+    const meta = (address: string, symbol: string, decimals: number): TokenMetadata => ({
+      chain_id: 1,
+      address,
+      symbol,
+      name: null,
+      decimals,
+      source: 'seed',
+    });
     const WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2';
     const USDT = '0xdac17f958d2ee523a2206206994597c13d831ec7';
-    const driver = createTestDriver(createErc20DecoderProcessor(), {
-      initialState: { tokens: [meta(WETH, 'WETH', 18), meta(USDT, 'USDT', 6)] },
-    });
+    const tokens = new TokenTable();
+    for (const token of [meta(WETH, 'WETH', 18), meta(USDT, 'USDT', 6)]) tokens.add(token);
+    const driver = createTestDriver(createErc20DecoderProcessor({ tokens }));
     driver.pipeAll(blockBatchesOf(logs));
     const transfers = driver.outputs(ERC20_TOPICS.transfers).map((o) => o.value as Transfer);
     expect(transfers).toHaveLength(282);

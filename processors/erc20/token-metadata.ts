@@ -1,11 +1,3 @@
-import {
-  plainObject,
-  plainToNullableNumber,
-  plainToNullableString,
-  plainToNumber,
-  plainToString,
-  type StateCodec,
-} from '../engine/state.ts';
 import { flat } from '../engine/windowKey.ts';
 
 /** Symbol, name and decimals of one token. Null means unknown (not fetched, not implemented, or garbage). */
@@ -25,7 +17,7 @@ let lastChain = NaN;
 let lastAddress = '';
 let lastKey = '';
 
-/** Key of a token in the `tokens` store and of its records: `<chainId>:<address>`. */
+/** Key of a token in the token table and of its records: `<chainId>:<address>`. */
 export function tokenKey(chainId: number, address: string): string {
   if (address === lastAddress && chainId === lastChain) return lastKey;
   lastChain = chainId;
@@ -34,27 +26,33 @@ export function tokenKey(chainId: number, address: string): string {
   return lastKey;
 }
 
-export const TOKEN_METADATA_STORE = 'tokens';
+/**
+ * Token metadata by `<chainId>:<address>`: the decoder stage's global table of `erc20.tokens` (seed rows and
+ * RPC-resolved rows; a later row of a token replaces the earlier). The stage's tasks in one worker share it, filled
+ * from the topic before any task starts, never written to a task's state or changelog (ADR 0024); a decoder driven
+ * without the engine fills its own from the token inputs piped to it.
+ */
+export class TokenTable {
+  private readonly tokens = new Map<string, TokenMetadata>();
 
-export const tokenMetadataCodec: StateCodec<TokenMetadata> = {
-  encode: (m) => ({
-    chain_id: m.chain_id,
-    address: m.address,
-    symbol: m.symbol,
-    name: m.name,
-    decimals: m.decimals,
-    source: m.source,
-  }),
-  decode: (plain, key) => {
-    const o = plainObject(plain, TOKEN_METADATA_STORE, key);
-    const source = plainToString(o.source, TOKEN_METADATA_STORE, key);
-    return {
-      chain_id: plainToNumber(o.chain_id, TOKEN_METADATA_STORE, key),
-      address: plainToString(o.address, TOKEN_METADATA_STORE, key),
-      symbol: plainToNullableString(o.symbol, TOKEN_METADATA_STORE, key),
-      name: plainToNullableString(o.name, TOKEN_METADATA_STORE, key),
-      decimals: plainToNullableNumber(o.decimals, TOKEN_METADATA_STORE, key),
-      source: source === 'seed' ? 'seed' : 'rpc',
-    };
-  },
-};
+  /** Adds a token's row (an `erc20.tokens` record), replacing an earlier row of the token. */
+  add(t: TokenMetadata): void {
+    this.tokens.set(tokenKey(t.chain_id, t.address.toLowerCase()), {
+      chain_id: t.chain_id,
+      address: t.address.toLowerCase(),
+      symbol: t.symbol,
+      name: t.name,
+      decimals: t.decimals,
+      source: t.source,
+    });
+  }
+
+  /** The metadata of a token by its key ({@link tokenKey}). */
+  get(key: string): TokenMetadata | undefined {
+    return this.tokens.get(key);
+  }
+
+  get size(): number {
+    return this.tokens.size;
+  }
+}

@@ -24,7 +24,7 @@ import { createInMemoryTask } from '../../processors/engine/inMemoryTask.ts';
 import { decodeTransferLog } from '../../processors/erc20/decode-transfer.ts';
 import { decodeTransferWithViem } from '../../processors/erc20/decode-transfer-with-viem.ts';
 import type { EvmLog } from '../../processors/erc20/log.ts';
-import { tokenKey, type TokenMetadata } from '../../processors/erc20/token-metadata.ts';
+import { TokenTable, tokenKey, type TokenMetadata } from '../../processors/erc20/token-metadata.ts';
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
 import { TRANSFER_TOPIC } from '../../processors/erc20/transfer-event.ts';
 import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from '../../processors/erc20/erc20-decoder.ts';
@@ -211,10 +211,9 @@ function generateChunk(): Item[] {
 let tokenOutputs = 0;
 let flowOutputs = 0;
 let lateOutputs = 0;
-const decoderTask = createInMemoryTask(createErc20DecoderProcessor(), {
-  initialState: { tokens: metadata },
-  onOutput: () => undefined,
-});
+const tokenTable = new TokenTable();
+for (const [, token] of metadata) tokenTable.add(token);
+const decoderTask = createInMemoryTask(createErc20DecoderProcessor({ tokens: tokenTable }), { onOutput: () => undefined });
 const windowing = { updates: 'on_punctuate' as const };
 const tokenTask = createInMemoryTask(createTokenMetricsDailyProcessor({ windowing }), {
   onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : tokenOutputs++),

@@ -20,7 +20,7 @@ import {
   type RecentLog,
 } from '../erc20-decoder.ts';
 import type { EvmLog } from '../log.ts';
-import { TOKEN_METADATA_STORE, tokenKey } from '../token-metadata.ts';
+import { tokenKey, type TokenMetadata } from '../token-metadata.ts';
 import {
   addressPartitionKey,
   checkpointOf,
@@ -54,12 +54,19 @@ function rejectRecord(r: Erc20Reject, version: number): TransferReject {
   return { ...r, version } as TransferReject;
 }
 
-function decodeInto(txn: DecoderTxn, log: EvmLog, version: number, retraction: boolean, decoded: Erc20Transfer[]): boolean {
+function decodeInto(
+  txn: DecoderTxn,
+  tokens: ReadonlyMap<string, TokenMetadata>,
+  log: EvmLog,
+  version: number,
+  retraction: boolean,
+  decoded: Erc20Transfer[],
+): boolean {
   const result = decodeTransferLog(log.topics, log.data);
   if (result.kind === 'not_transfer') return false;
   const key = tokenKey(log.chain_id, log.address);
   if (result.kind === 'transfer') {
-    const transfer = toTransfer(log, result, txn.get(TOKEN_METADATA_STORE, key), retraction ? 'retraction' : 'transfer');
+    const transfer = toTransfer(log, result, tokens.get(key), retraction ? 'retraction' : 'transfer');
     txn.emit(ERC20_TOPICS.transfers, tokenPartitionKey(transfer), transferRecord(transfer, version));
     decoded.push(transfer);
     return true;
@@ -73,7 +80,13 @@ function decodeInto(txn: DecoderTxn, log: EvmLog, version: number, retraction: b
   return true;
 }
 
-function decodeBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields, depth: number): Erc20Transfer[] {
+function decodeBlock(
+  txn: DecoderTxn,
+  tokens: ReadonlyMap<string, TokenMetadata>,
+  batch: LogBatch,
+  block: BlockFields,
+  depth: number,
+): Erc20Transfer[] {
   const decoded: Erc20Transfer[] = [];
   const recentKey = `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`;
   if (txn.get('recent', recentKey) !== undefined) return decoded;
@@ -87,19 +100,24 @@ function decodeBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields, depth
       topics: l.topics,
       data: l.data,
     };
-    if (decodeInto(txn, { ...block, ...recent }, batch.version, false, decoded)) kept.push(recent);
+    if (decodeInto(txn, tokens, { ...block, ...recent }, batch.version, false, decoded)) kept.push(recent);
   }
   if (kept.length > 0) txn.put('recent', recentKey, kept);
   if (batch.block_number > depth) txn.deleteRange('recent', '', blockPrefix(batch.block_number - depth));
   return decoded;
 }
 
-function retractBlock(txn: DecoderTxn, batch: LogBatch, block: BlockFields): Erc20Transfer[] {
+function retractBlock(
+  txn: DecoderTxn,
+  tokens: ReadonlyMap<string, TokenMetadata>,
+  batch: LogBatch,
+  block: BlockFields,
+): Erc20Transfer[] {
   const decoded: Erc20Transfer[] = [];
   const prefix = `${blockPrefix(batch.block_number)}|${batch.block_hash}|`;
   const entries = [...txn.range('recent', { gte: prefix, lt: `${prefix}~` })];
   for (const [key, logs] of entries) {
-    for (const l of logs) decodeInto(txn, { ...block, ...l }, batch.version, true, decoded);
+    for (const l of logs) decodeInto(txn, tokens, { ...block, ...l }, batch.version, true, decoded);
     txn.delete('recent', key);
   }
   return decoded;
@@ -206,6 +224,7 @@ export function createReferenceErc20DecoderProcessor(
   const depth = params.recentDepth ?? 256;
   const partitions = params.hopPartitions ?? DEFAULT_HOP_PARTITIONS;
   const tuned = createErc20DecoderProcessor(params);
+  const tokens = new Map<string, TokenMetadata>();
   return {
     name: tuned.name,
     stores: tuned.stores,
@@ -215,7 +234,7 @@ export function createReferenceErc20DecoderProcessor(
       const input = record.value;
       if (input.kind === 'token') {
         const t = input.token;
-        txn.put(TOKEN_METADATA_STORE, tokenKey(t.chain_id, t.address), {
+        tokens.set(tokenKey(t.chain_id, t.address.toLowerCase()), {
           chain_id: t.chain_id,
           address: t.address.toLowerCase(),
           symbol: t.symbol,
@@ -235,8 +254,9 @@ export function createReferenceErc20DecoderProcessor(
       const version = batch.version;
       const kind: TransferKind = batch.kind === 'reorg' ? 'retraction' : 'transfer';
       if (batch.kind === 'block')
-        emitBatches(txn, decodeBlock(txn, batch, block, depth), { ...block, kind, version }, partitions);
-      else if (batch.kind === 'reorg') emitBatches(txn, retractBlock(txn, batch, block), { ...block, kind, version }, partitions);
+        emitBatches(txn, decodeBlock(txn, tokens, batch, block, depth), { ...block, kind, version }, partitions);
+      else if (batch.kind === 'reorg')
+        emitBatches(txn, retractBlock(txn, tokens, batch, block), { ...block, kind, version }, partitions);
       else txn.deleteRange('recent', '', blockPrefix(batch.block_number + 1));
       return txn.result();
     },
