@@ -49,7 +49,8 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
  * - `buckets`  `ws|key|<time>`      raw sums per event timestamp, from which a final's USD is recomputed exactly
  *              against the price table (so finals do not depend on the order prices and transfers arrived; windows
  *              grown past small);
- * - `dirty`    `ws|key`             windows changed since the last punctuation (`on_punctuate` updates);
+ * - `dirty`    `ws|key`             windows changed since their last update (`on_punctuate` updates): volatile, kept in
+ *              the task's memory only; the windows' own `pending` flags rebuild it when a task opens;
  * - `late`     `ws|<identity>`      events routed late, so their retraction is routed late too;
  * - `meta`     `clock`             the partition clock (stream time, closed/purged cursors, counters).
  */
@@ -147,6 +148,9 @@ export interface DailyAggregateSpec<Leg extends object, Agg extends WindowState,
 
 type Stores<Agg, Bucket> = AggregatorStores<Agg, Bucket>;
 
+/** A `dirty` key outside every window's range: the marks were rebuilt since the task opened. */
+const DIRTY_MARKS_REBUILT = '~rebuilt';
+
 /** One `process`/`processBatch`/`punctuate` invocation: its transaction and the view it reads. */
 interface Call<Agg, Bucket, O> {
   readonly txn: StateTxn<AggregatorStores<Agg, Bucket>, O>;
@@ -167,7 +171,12 @@ function aggregatorStores<Agg, Bucket>(codecs: {
     },
     buckets: { codec: codecs.buckets, ...windowKeyed, doc: 'raw sums per (window, key, event time) for exact USD' },
     distinct: { codec: numberCodec('distinct'), ...windowKeyed, doc: 'counted multisets per (window, key, set)' },
-    dirty: { codec: numberCodec('dirty'), ...windowKeyed, doc: 'windows changed since the last punctuation' },
+    dirty: {
+      codec: numberCodec('dirty'),
+      ...windowKeyed,
+      volatile: true,
+      doc: 'windows changed since their last update (in memory; rebuilt from the windows when a task opens)',
+    },
     late: { codec: numberCodec('late'), ...windowKeyed, doc: 'identities of events routed late' },
     meta: { codec: partitionClockCodec('meta'), doc: 'partition clock' },
   };
@@ -205,7 +214,10 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   ) {}
 
   begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
-    return { txn: new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state), state };
+    const c = { txn: new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state), state };
+    if (this.config.updates === 'on_punctuate' && c.txn.get('dirty', DIRTY_MARKS_REBUILT) === undefined)
+      this.rebuildDirtyMarks(c);
+    return c;
   }
 
   /** A record: a price tick goes into the price table (a tick earlier in a batch prices the legs after it); a leg changes its window or is routed late; stream time advances. */
@@ -238,6 +250,18 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       if (this.config.updateIntervalMs > 0) clock = { ...clock, updatesEmittedAtMs: ctx.wallClockMs };
     }
     if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
+  }
+
+  /**
+   * The `dirty` marks live in the task's memory only, so they are empty when a task opens (a restart, a crash, a move).
+   * The first call after that marks again every open window whose entry says it is pending: an update that was due
+   * is still emitted, and one that was not is not. One scan of the open days' windows per task start.
+   */
+  private rebuildDirtyMarks(c: Call<Agg, Bucket, Out | LateEvent<Leg>>): void {
+    const clock = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
+    const open = { gte: windowsBetween(clock.closedBeforeMs, clock.closedBeforeMs).gte, lt: ALL_WINDOWS.lt };
+    for (const [wk, window] of c.txn.range('windows', open)) if (window.pending === true) c.txn.put('dirty', wk, 1);
+    c.txn.put('dirty', DIRTY_MARKS_REBUILT, 1);
   }
 
   /** A new record: into its open window, or late when the window has closed. */
@@ -468,7 +492,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       c.txn.put('windows', wk, withAgg(window, next));
       this.emit(c, streamTimeMs, ws, key, next);
     } else {
-      c.txn.put('windows', wk, window);
+      c.txn.put('windows', wk, window.pending === true ? window : { ...window, pending: true });
       if (c.txn.get('dirty', wk) === undefined) c.txn.put('dirty', wk, 1);
     }
   }
@@ -548,6 +572,7 @@ function spill<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string
   return undefined;
 }
 
+/** The window with a new aggregate that is emitted now: its parts kept, no longer pending. */
 function withAgg<Agg, Bucket>(window: StoredWindow<Agg, Bucket>, agg: Agg): StoredWindow<Agg, Bucket> {
   return window.small === undefined ? { agg } : { agg, small: window.small };
 }

@@ -48,6 +48,14 @@ describe('stored window codec (ADR 0023)', () => {
     expect(roundTrip({ agg })).toEqual({ agg });
   });
 
+  it('round-trips the pending flag (ADR 0025) of grown and small windows; a window not pending has none', () => {
+    const small = { members: new Map([['c0x' + '02'.repeat(20), 1]]), buckets: new Map([[1_704_099_600_000, bucket(1n)]]) };
+    expect(roundTrip({ agg, pending: true })).toEqual({ agg, pending: true });
+    expect(roundTrip({ agg, small, pending: true })).toEqual({ agg, small, pending: true });
+    expect(roundTrip({ agg, small })).not.toHaveProperty('pending');
+    expect(() => codec.decode({ agg: addressWindowCodec.encode(agg), pending: 1 }, 'wk')).toThrow(/windows, key wk: pending/);
+  });
+
   it('rejects malformed small parts with the store and key', () => {
     const plain = { agg: addressWindowCodec.encode(agg), members: ['c0x01'], buckets: [] };
     expect(() => codec.decode(plain, 'wk')).toThrow(StateSerdeError);

@@ -27,6 +27,11 @@ export interface StoredWindow<Agg, Bucket> {
    * stores (a window that grew, or one written before this layout: its entry is the aggregate alone).
    */
   readonly small?: SmallParts<Bucket>;
+  /**
+   * Changed since its last emitted update (`on_punctuate` updates). Written with the window, which each change and
+   * each emission writes anyway, so the task's volatile `dirty` marks can be rebuilt from it after a restart.
+   */
+  readonly pending?: true;
 }
 
 /** A new window's parts: read-only, shared (a window's maps are copied before they change). */
@@ -45,9 +50,10 @@ export function bucketsInTimeOrder<Bucket>(parts: SmallParts<Bucket>): [number, 
 }
 
 /**
- * A stored window as a Plain value. A window without small parts is encoded as its aggregate alone (the layout
- * before ADR 0023, so existing state keeps its meaning); a small one as `{ agg, members: [member, count, …],
- * buckets: [time, bucket, …] }`. No aggregate codec writes an `agg` field, so the two cannot be confused.
+ * A stored window as a Plain value. A window without small parts and not pending is encoded as its aggregate alone
+ * (the layout before ADR 0023, so existing state keeps its meaning); otherwise as `{ agg, members: [member, count, …],
+ * buckets: [time, bucket, …], pending: true }`, the parts only while small, `pending` only when set. No aggregate
+ * codec writes an `agg` field, so the two cannot be confused.
  */
 export function storedWindowCodec<Agg, Bucket>(
   aggCodec: StateCodec<Agg>,
@@ -56,17 +62,27 @@ export function storedWindowCodec<Agg, Bucket>(
   return {
     encode(window) {
       const agg = aggCodec.encode(window.agg);
-      if (window.small === undefined) return agg;
-      const members: Plain[] = [];
-      for (const [member, count] of window.small.members) members.push(member, count);
-      const buckets: Plain[] = [];
-      for (const [timeMs, bucket] of window.small.buckets) buckets.push(timeMs, bucketCodec.encode(bucket));
-      return { agg, members, buckets };
+      if (window.small === undefined && window.pending !== true) return agg;
+      const encoded: { [field: string]: Plain } = { agg };
+      if (window.small !== undefined) {
+        const members: Plain[] = [];
+        for (const [member, count] of window.small.members) members.push(member, count);
+        const buckets: Plain[] = [];
+        for (const [timeMs, bucket] of window.small.buckets) buckets.push(timeMs, bucketCodec.encode(bucket));
+        encoded.members = members;
+        encoded.buckets = buckets;
+      }
+      if (window.pending === true) encoded.pending = true;
+      return encoded;
     },
     decode(plain, key) {
       const o = plainObject(plain, 'windows', key);
       if (!('agg' in o)) return { agg: aggCodec.decode(plain, key) };
-      return { agg: aggCodec.decode(o.agg ?? null, key), small: partsOf(o, bucketCodec, key) };
+      const agg = aggCodec.decode(o.agg ?? null, key);
+      const small = 'members' in o ? partsOf(o, bucketCodec, key) : undefined;
+      if (o.pending !== undefined && o.pending !== true) throw new StateSerdeError('windows', key, `pending: expected true`);
+      const window: StoredWindow<Agg, Bucket> = small === undefined ? { agg } : { agg, small };
+      return o.pending === true ? { ...window, pending: true } : window;
     },
   };
 }

@@ -41,6 +41,12 @@ export interface StoreSpec<V> {
   readonly segmentPrefixLength?: number;
   /** What the store holds, in one line (for readers of the processor; nothing reads it at run time). */
   readonly doc: string;
+  /**
+   * Kept in the task's memory only: changed through the same transactions, but never written to LMDB or the
+   * changelog, and empty when a task opens (after a restart, a crash or a move). For what a processor can rebuild
+   * from its other stores (the aggregates' pending-update marks, rebuilt from their windows' `pending` flags).
+   */
+  readonly volatile?: boolean;
 }
 
 export type StoreSpecs<S extends StoreValues> = { readonly [N in keyof S]: StoreSpec<S[N]> };

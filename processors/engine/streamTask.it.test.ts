@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ensureTopics } from '../../core/kafka/ensure-topics.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { Serde, Serdes } from '../../schemas/serde.ts';
@@ -150,6 +150,92 @@ describe('StreamTask (real broker)', () => {
       expect(task.stats.transactions).toBe(5);
     } finally {
       await task.close();
+      await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it('keeps a volatile store in memory across batches, out of LMDB and the changelog, empty when the task reopens', async () => {
+    const outputTopic = t.topic as TopicName;
+    type Stores = { seen: number; marks: number };
+    // Each record adds a mark and outputs how many marks the task holds.
+    const processor: Processor<Stores, ProbeInput, ProbeOutput> = {
+      name: 'volatile-probe',
+      stores: {
+        seen: { codec: numberCodec('seen'), doc: 'records processed' },
+        marks: { codec: numberCodec('marks'), doc: 'in memory only', volatile: true },
+      },
+      outputTopics: [outputTopic],
+      process(state, record) {
+        const marks = [...state.marks.range({ gte: '', lt: '~' })].length + 1;
+        const seen = (state.seen.get('count') ?? 0) + 1;
+        return {
+          stateChanges: [
+            { op: 'put', store: 'seen', key: 'count', value: seen },
+            { op: 'put', store: 'marks', key: record.value.record, value: 1 },
+          ],
+          outputs: [
+            {
+              topic: outputTopic,
+              key: record.value.record,
+              value: { record: record.value.record, globals: [`${seen}/${marks}`] },
+            },
+          ],
+        };
+      },
+    };
+    const stage: StageSpec<Stores, ProbeInput, ProbeOutput> = {
+      name: processor.name,
+      inputTopic: 'eth.logs.raw',
+      processor,
+      toInputs: (value) => [{ record: String(value) }],
+      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
+      kafkaTopics: { 'eth.logs.raw': input.topic },
+    };
+    const volatileAppId = `${appId}-volatile`;
+    const changelogs = await createChangelogs(t.admin, logger, volatileAppId, stage);
+    const outputs: ProbeOutput[] = [];
+    const open = (path: string) =>
+      StreamTask.open({
+        kafka: t.kafka,
+        logger,
+        serdes: capturingSerdes(outputTopic, outputs),
+        stage,
+        appId: volatileAppId,
+        groupId: `${volatileAppId}-group`,
+        partition: 0,
+        statePath: join(stateDir, path),
+      });
+    try {
+      const first = await open('volatile-first');
+      try {
+        await first.processBatch([message(0, 'a')], 0);
+        await first.processBatch([message(1, 'b')], 0);
+      } finally {
+        await first.close();
+      }
+      // The same disk, then an empty one: the durable count carries on, the marks start empty both times.
+      for (const path of ['volatile-first', 'volatile-second']) {
+        const reopened = await open(path);
+        const offset = outputs.length;
+        await reopened.processBatch([message(offset, `r${offset}`)], 0).finally(() => reopened.close());
+      }
+      expect(outputs.map((o) => o.globals[0])).toEqual(['1/1', '2/2', '3/1', '4/1']);
+      const stores = new Set<string>();
+      const consumer = t.kafka.consumer({ groupId: `${volatileAppId}-reader`, readUncommitted: false });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: changelogs[0]!, fromBeginning: true });
+        let read = 0;
+        await consumer.run({
+          eachMessage: async ({ message: m }) => void (read++, stores.add(m.key?.toString('utf8').split('/')[0] ?? '')),
+        });
+        await vi.waitFor(() => expect(read).toBeGreaterThanOrEqual(4), { timeout: 20_000, interval: 100 });
+      } finally {
+        await consumer.disconnect();
+      }
+      expect(stores).toContain('seen');
+      expect(stores).not.toContain('marks');
+    } finally {
       await t.admin.deleteTopics({ topics: changelogs }).catch(() => undefined);
     }
   }, 60_000);

@@ -21,7 +21,8 @@ import { LmdbTaskState, type ChangelogPosition, type StoreDelta } from '../../st
 import type { StateCodec } from '../../state/types.ts';
 import { UndeclaredOutputTopicError } from './errors.ts';
 import type { OutputRecord, ProcessorContext, ProcessResult } from './processor.ts';
-import type { KeyValueView, StateChange, StateView, StoreValues } from './state.ts';
+import type { KeyValueView, StateChange, StateView, StoreSpec, StoreValues } from './state.ts';
+import { InMemoryKeyValueStore } from './inMemoryStore.ts';
 import { numberCodec } from './state.ts';
 import { processInputs } from './process-inputs.ts';
 import { BatchOverlay } from './batchOverlay.ts';
@@ -135,19 +136,28 @@ export const SOURCE_OFFSET_STORE = '__source';
 const SOURCE_OFFSET_KEY = 'next_offset';
 const sourceOffsetCodec = numberCodec(SOURCE_OFFSET_STORE);
 
-/** A stage's stores as the runtime keeps them: the processor's, plus the source-offset store. */
+type ErasedStoreSpecs = Record<string, StoreSpec<unknown>>;
+
+/** A stage's stores in LMDB and its changelog: the processor's (volatile ones aside), plus the source-offset store. */
 export function taskStoresOf(stage: AnyStageSpec): Record<string, StateCodec<unknown>> {
-  const stores = stage.processor.stores as Record<string, { codec: StateCodec<unknown> }>;
+  const stores = Object.entries(stage.processor.stores as ErasedStoreSpecs).filter(([, spec]) => spec.volatile !== true);
   return {
-    ...Object.fromEntries(Object.entries(stores).map(([name, spec]) => [name, spec.codec])),
+    ...Object.fromEntries(stores.map(([name, spec]) => [name, spec.codec])),
     [SOURCE_OFFSET_STORE]: sourceOffsetCodec as StateCodec<unknown>,
   };
+}
+
+/** The processor's volatile stores (StoreSpec.volatile): kept in the task's memory, empty when it opens. */
+function volatileStoresOf(stage: AnyStageSpec): Map<string, InMemoryKeyValueStore<unknown>> {
+  const stores = Object.entries(stage.processor.stores as ErasedStoreSpecs).filter(([, spec]) => spec.volatile === true);
+  return new Map(stores.map(([name, spec]) => [name, new InMemoryKeyValueStore(name, spec.segmentPrefixLength ?? 0)]));
 }
 
 export class StreamTask {
   readonly stats: TaskStats = { records: 0, outputs: 0, deadLetters: 0, transactions: 0, lastError: null, restore: null };
   private readonly storeNames: string[];
   private readonly codecs: Record<string, StateCodec<unknown>>;
+  private readonly volatileStores: Map<string, InMemoryKeyValueStore<unknown>>;
   private readonly changelogTopic: string;
   private readonly baseView: StateView<ErasedStores>;
   private lock: Promise<unknown> = Promise.resolve();
@@ -162,11 +172,14 @@ export class StreamTask {
     private readonly producer: Producer,
   ) {
     this.codecs = taskStoresOf(ctx.stage);
+    this.volatileStores = volatileStoresOf(ctx.stage);
     // Processors see their own stores only; the source-offset store is the runtime's.
-    this.storeNames = Object.keys(this.codecs).filter((s) => s !== SOURCE_OFFSET_STORE);
+    const durable = Object.keys(this.codecs).filter((s) => s !== SOURCE_OFFSET_STORE);
+    this.storeNames = [...durable, ...this.volatileStores.keys()];
     this.changelogTopic = changelogTopicName(ctx.appId, ctx.stage.name);
     const view: Record<string, KeyValueView<unknown>> = {};
-    for (const store of this.storeNames) view[store] = state.view(store);
+    for (const store of durable) view[store] = state.view(store);
+    for (const [store, memory] of this.volatileStores) view[store] = memory;
     this.baseView = view;
   }
 
@@ -293,14 +306,18 @@ export class StreamTask {
     if (input !== undefined) this.lastOffsetLag = input.offsetLag + (messages.length - taken);
     const lastOffset = taken === 0 ? undefined : Number((messages[taken - 1] as KafkaMessage).offset);
     await this.punctuate(run, idleAdvance);
-    const deltas = this.netDeltas(run.batch.changes());
+    const changes = run.batch.changes();
+    const deltas = this.netDeltas(changes.filter((change) => !this.volatileStores.has(change.store)));
     if (lastOffset !== undefined)
       deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, encodeStateValue(lastOffset + 1)]]));
     // This task is the only writer of its changelog partition: its records land from the recorded position on,
     // contiguous, then the transaction's marker.
     const firstOffset = this.expectedChangelogOffset();
     const { records: changelog, checkpoints } = this.changelogRecords(deltas, firstOffset);
-    if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) return taken;
+    if (lastOffset === undefined && run.produced.length === 0 && changelog.length === 0) {
+      this.applyVolatile(changes);
+      return taken;
+    }
     const produced = changelog.map((r) => this.changelogMessage(r));
     const expectedFirst = changelog.length > 0 ? firstOffset : undefined;
     await this.commitInKafka([...run.produced, ...produced], lastOffset, expectedFirst);
@@ -308,6 +325,7 @@ export class StreamTask {
     const position: ChangelogPosition | undefined =
       expectedFirst === undefined ? undefined : { offset: expectedFirst + changelog.length + 1, checkpoints };
     this.state.commit(deltas, position);
+    this.applyVolatile(changes);
     this.countCommitted(run, changelog.length, lastOffset, started);
     return taken;
   }
@@ -515,6 +533,11 @@ export class StreamTask {
       last_offset: lastOffset,
       duration_ms: Math.round(performance.now() - started),
     });
+  }
+
+  /** The batch's changes to volatile stores, once nothing durable of the batch can fail any more. */
+  private applyVolatile(changes: readonly StateChange<ErasedStores>[]): void {
+    for (const change of changes) this.volatileStores.get(change.store)?.apply(change);
   }
 
   /**
