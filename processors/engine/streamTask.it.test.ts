@@ -13,7 +13,7 @@ import type { TopicName } from '../../schemas/topics.ts';
 import { testConfig } from '../../scripts/test/test-config.ts';
 import { useTestTopic } from '../../scripts/test/test-topic.ts';
 import type { Processor } from './processor.ts';
-import { numberCodec, type StateChange } from './state.ts';
+import { numberCodec, type StateChange, type StoreValues } from './state.ts';
 import type { AnyStageSpec, StageSpec } from './stage.ts';
 import { StreamTask } from './streamTask.ts';
 import { checkAssumedPartitions, changelogTopicsOf } from './streamWorker.ts';
@@ -76,6 +76,18 @@ describe('StreamTask (real broker)', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'oracul-task-it-'));
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
+  /** A stage of a probe processor: `eth.logs.raw` read from the test's input topic, outputs produced as they are. */
+  const probeStage = <S extends StoreValues>(
+    processor: Processor<S, ProbeInput, ProbeOutput>,
+  ): StageSpec<S, ProbeInput, ProbeOutput> => ({
+    name: processor.name,
+    inputTopic: 'eth.logs.raw',
+    processor,
+    toInputs: (value) => [{ record: String(value) }],
+    toAvro: (output) => ({ topic: output.topic as TopicName, key: output.key, value: output.value }),
+    kafkaTopics: { 'eth.logs.raw': input.topic },
+  });
+
   it('commits a fetch in transactions of bounded processing time, drained only after the last record', async () => {
     const outputTopic = t.topic as TopicName;
     const punctuations: boolean[] = [];
@@ -96,14 +108,7 @@ describe('StreamTask (real broker)', () => {
         return { stateChanges: [], outputs: [] };
       },
     };
-    const stage: StageSpec<ProbeStores, ProbeInput, ProbeOutput> = {
-      name: processor.name,
-      inputTopic: 'eth.logs.raw',
-      processor,
-      toInputs: (value) => [{ record: String(value) }],
-      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
-      kafkaTopics: { 'eth.logs.raw': input.topic },
-    };
+    const stage = probeStage(processor);
     const changelogs = await createChangelogs(t.admin, logger, `${appId}-interval`, stage);
     const outputs: ProbeOutput[] = [];
     const capturing = capturingSerdes(outputTopic, outputs);
@@ -183,14 +188,7 @@ describe('StreamTask (real broker)', () => {
         };
       },
     };
-    const stage: StageSpec<Stores, ProbeInput, ProbeOutput> = {
-      name: processor.name,
-      inputTopic: 'eth.logs.raw',
-      processor,
-      toInputs: (value) => [{ record: String(value) }],
-      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
-      kafkaTopics: { 'eth.logs.raw': input.topic },
-    };
+    const stage = probeStage(processor);
     const volatileAppId = `${appId}-volatile`;
     const changelogs = await createChangelogs(t.admin, logger, volatileAppId, stage);
     const outputs: ProbeOutput[] = [];
@@ -264,14 +262,7 @@ describe('StreamTask (real broker)', () => {
         };
       },
     });
-    const stageOf = (processor: Processor<Stores, ProbeInput, ProbeOutput>): StageSpec<Stores, ProbeInput, ProbeOutput> => ({
-      name: processor.name,
-      inputTopic: 'eth.logs.raw',
-      processor,
-      toInputs: (value) => [{ record: String(value) }],
-      toAvro: (output) => ({ topic: outputTopic, key: output.key, value: output.value }),
-      kafkaTopics: { 'eth.logs.raw': input.topic },
-    });
+    const stageOf = (processor: Processor<Stores, ProbeInput, ProbeOutput>) => probeStage(processor);
     const upgradeAppId = `${appId}-upgrade`;
     const changelogs = await createChangelogs(t.admin, logger, upgradeAppId, stageOf(counting('both')));
     const outputs: ProbeOutput[] = [];

@@ -20,7 +20,7 @@ import {
   type RecentLog,
 } from '../erc20-decoder.ts';
 import type { EvmLog } from '../log.ts';
-import { tokenKey, type TokenMetadata } from '../token-metadata.ts';
+import { TokenTable, tokenKey } from '../token-metadata.ts';
 import {
   addressPartitionKey,
   checkpointOf,
@@ -56,7 +56,7 @@ function rejectRecord(r: Erc20Reject, version: number): TransferReject {
 
 function decodeInto(
   txn: DecoderTxn,
-  tokens: ReadonlyMap<string, TokenMetadata>,
+  tokens: TokenTable,
   log: EvmLog,
   version: number,
   retraction: boolean,
@@ -80,13 +80,7 @@ function decodeInto(
   return true;
 }
 
-function decodeBlock(
-  txn: DecoderTxn,
-  tokens: ReadonlyMap<string, TokenMetadata>,
-  batch: LogBatch,
-  block: BlockFields,
-  depth: number,
-): Erc20Transfer[] {
+function decodeBlock(txn: DecoderTxn, tokens: TokenTable, batch: LogBatch, block: BlockFields, depth: number): Erc20Transfer[] {
   const decoded: Erc20Transfer[] = [];
   const recentKey = `${blockPrefix(batch.block_number)}|${batch.block_hash}|${batch.part}`;
   if (txn.get('recent', recentKey) !== undefined) return decoded;
@@ -107,12 +101,7 @@ function decodeBlock(
   return decoded;
 }
 
-function retractBlock(
-  txn: DecoderTxn,
-  tokens: ReadonlyMap<string, TokenMetadata>,
-  batch: LogBatch,
-  block: BlockFields,
-): Erc20Transfer[] {
+function retractBlock(txn: DecoderTxn, tokens: TokenTable, batch: LogBatch, block: BlockFields): Erc20Transfer[] {
   const decoded: Erc20Transfer[] = [];
   const prefix = `${blockPrefix(batch.block_number)}|${batch.block_hash}|`;
   const entries = [...txn.range('recent', { gte: prefix, lt: `${prefix}~` })];
@@ -224,7 +213,7 @@ export function createReferenceErc20DecoderProcessor(
   const depth = params.recentDepth ?? 256;
   const partitions = params.hopPartitions ?? DEFAULT_HOP_PARTITIONS;
   const tuned = createErc20DecoderProcessor(params);
-  const tokens = new Map<string, TokenMetadata>();
+  const tokens = new TokenTable();
   return {
     name: tuned.name,
     stores: tuned.stores,
@@ -233,15 +222,7 @@ export function createReferenceErc20DecoderProcessor(
       const txn: DecoderTxn = new StateTxn(state);
       const input = record.value;
       if (input.kind === 'token') {
-        const t = input.token;
-        tokens.set(tokenKey(t.chain_id, t.address.toLowerCase()), {
-          chain_id: t.chain_id,
-          address: t.address.toLowerCase(),
-          symbol: t.symbol,
-          name: t.name,
-          decimals: t.decimals,
-          source: t.source,
-        });
+        tokens.add(input.token);
         return txn.result();
       }
       const batch = input.batch;
