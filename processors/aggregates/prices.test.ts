@@ -116,4 +116,30 @@ describe('daily OHLC', () => {
     expect(table.day(asset, ws - DAY_MS)).toMatchObject({ open: E('0.5'), close: E('0.5') });
     expect(table.day(asset, ws + 2 * DAY_MS)).toBeUndefined();
   });
+
+  it('kept up to date as ticks arrive (newer, older, corrections) equals the OHLC computed from all ticks at once', () => {
+    const asset = assetKey(1, TOKEN);
+    const rand = xorshift32(777);
+    const ws = at('2024-03-01T00:00:00Z');
+    const live = new PriceTable();
+    const ticks: ReturnType<typeof price>[] = [];
+    let latest = ws;
+    for (let i = 0; i < 600; i++) {
+      // Mostly the next minute; sometimes an older second, sometimes a correction of an earlier tick.
+      const r = rand();
+      const timeMs =
+        r < 0.8
+          ? (latest += 300_000)
+          : r < 0.9
+            ? ws + Math.floor((rand() * (latest - ws)) / 1000) * 1000
+            : ticks[Math.floor(rand() * ticks.length)]!.timestamp * 1000;
+      const tick = { ...price(timeMs / 1000, String(1 + Math.floor(rand() * 1e6) / 1e4)), source: `s${i}` };
+      ticks.push(tick);
+      live.add(tick);
+      const day = ws + Math.floor(rand() * 2) * DAY_MS;
+      const fresh = new PriceTable();
+      for (const t of ticks) fresh.add(t);
+      expect(live.day(asset, day), `after tick ${i}`).toEqual(fresh.day(asset, day));
+    }
+  });
 });

@@ -98,19 +98,23 @@ class AssetPrices {
 
   add(point: AsOfPrice): void {
     const timeMs = point.timestampMs;
+    const day = windowStartOf(timeMs);
     const n = this.times.length;
     if (n === 0 || (this.times[n - 1] as number) < timeMs) {
+      // The usual case, a newer tick: its day's OHLC, if computed, takes it in place (live days get a tick a minute).
       this.times.push(timeMs);
       this.points.push(point);
-    } else {
-      const i = this.indexAtOrBefore(timeMs);
-      if (i >= 0 && this.times[i] === timeMs) this.points[i] = point;
-      else {
-        this.times.splice(i + 1, 0, timeMs);
-        this.points.splice(i + 1, 0, point);
-      }
+      if (this.days.has(day)) this.days.set(day, withLatestTick(this.days.get(day), point));
+      return;
     }
-    this.days.delete(windowStartOf(timeMs));
+    const i = this.indexAtOrBefore(timeMs);
+    if (i >= 0 && this.times[i] === timeMs) this.points[i] = point;
+    else {
+      this.times.splice(i + 1, 0, timeMs);
+      this.points.splice(i + 1, 0, point);
+    }
+    // A replaced or an older tick: recomputed on the next read (a corrected high must not stay).
+    this.days.delete(day);
   }
 
   day(windowStartMs: number): PriceDay | undefined {
@@ -143,6 +147,21 @@ class AssetPrices {
       source: close.source,
     };
   }
+}
+
+/** A day's OHLC after a tick newer than every tick of the day. */
+function withLatestTick(day: PriceDay | undefined, point: AsOfPrice): PriceDay {
+  const p = point.priceE;
+  if (day === undefined)
+    return { openMs: point.timestampMs, open: p, high: p, low: p, closeMs: point.timestampMs, close: p, source: point.source };
+  return {
+    ...day,
+    high: p > day.high ? p : day.high,
+    low: p < day.low ? p : day.low,
+    closeMs: point.timestampMs,
+    close: p,
+    source: point.source,
+  };
 }
 
 /**
