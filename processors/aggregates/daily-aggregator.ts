@@ -7,6 +7,7 @@ import {
   WINDOW_START_HEX_DIGITS,
   assertLogicalKey,
   decodeWindowKey,
+  encodeWindowStart,
   encodeTimeHex,
   encodeWindowKey,
   flat,
@@ -38,8 +39,9 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
 
 /**
  * The engine shared by the daily aggregates: event-time windows, watermark, close → final, late routing,
- * versions, retractions, retention, the as-of join against the stage's price table. An aggregate supplies a {@link DailyAggregateSpec}: how a
- * record contributes to its window (scalars, distinct-set members, USD buckets) and how a window renders.
+ * versions, retractions, retention, the as-of join against the stage's price table. An aggregate supplies a
+ * {@link DailyAggregateSpec}: how a record contributes to its window (scalars, distinct-set members, USD buckets)
+ * and how a window renders.
  *
  * Stores (all window-keyed ones use `windowStart ‖ key [‖ sub]`, see core/windowKey.ts):
  * - `windows`  `ws|key`            the aggregate (counts, raw sums, running USD, version, final flag) and, while the
@@ -220,7 +222,10 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     return c;
   }
 
-  /** A record: a price tick goes into the price table (a tick earlier in a batch prices the legs after it); a leg changes its window or is routed late; stream time advances. */
+  /**
+   * A record: a price tick goes into the price table (a tick earlier in a batch prices the legs after it); a leg
+   * changes its window or is routed late; stream time advances.
+   */
   process(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, value: Leg | PriceTick): void {
     if (isPriceTick(value)) {
       this.prices.add(value);
@@ -259,7 +264,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
    */
   private rebuildDirtyMarks(c: Call<Agg, Bucket, Out | LateEvent<Leg>>): void {
     const clock = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
-    const open = { gte: windowsBetween(clock.closedBeforeMs, clock.closedBeforeMs).gte, lt: ALL_WINDOWS.lt };
+    const open = { gte: encodeWindowStart(clock.closedBeforeMs), lt: ALL_WINDOWS.lt };
     for (const [wk, window] of c.txn.range('windows', open)) if (window.pending === true) c.txn.put('dirty', wk, 1);
     c.txn.put('dirty', DIRTY_MARKS_REBUILT, 1);
   }
@@ -427,7 +432,6 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
    * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
    */
   private closeWindow(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): void {
-    const asOfFor = this.asOfLookups();
     const range = windowRange(ws);
     type Open = [string, StoredWindow<Agg, Bucket>];
     const open: Open[] = [];
@@ -453,7 +457,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
         }
       }
       const key = wk.slice(WINDOW_START_HEX_DIGITS + 1);
-      this.finalize(c, ws, key, window, own, asOfFor(key));
+      this.finalize(c, ws, key, window, own, this.asOfLookup(this.spec.assetOfKey(key)));
     }
   }
 
@@ -461,20 +465,6 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   private asOfLookup(asset: string): AsOfLookup {
     const stalenessMs = this.config.priceStalenessMs;
     return { at: (timeMs) => this.prices.asOf(asset, timeMs, stalenessMs) };
-  }
-
-  /** One as-of lookup per asset for a whole closing window (keys of one token share it). */
-  private asOfLookups(): (key: string) => AsOfLookup {
-    const lookups = new Map<string, AsOfLookup>();
-    return (key) => {
-      const asset = this.spec.assetOfKey(key);
-      let lookup = lookups.get(asset);
-      if (lookup === undefined) {
-        lookup = this.asOfLookup(asset);
-        lookups.set(asset, lookup);
-      }
-      return lookup;
-    };
   }
 
   /** After a change to an open window: an update now, or a dirty mark for the next punctuation. */

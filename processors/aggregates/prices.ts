@@ -2,6 +2,7 @@ import { assertLogicalKey, flat } from '../engine/windowKey.ts';
 import { PRICE_DECIMALS, parseDecimal } from './decimal.ts';
 import { InvalidPriceError } from './errors.ts';
 import { DAY_MS } from '../../core/time.ts';
+import { upperBound } from '../anomalies/lib/descriptive.ts';
 import { windowStartOf } from './windowing.ts';
 
 /** One spot price observation (`prices_spot`): the price of a token in USD at a time. */
@@ -80,20 +81,15 @@ export interface PriceReader {
 class AssetPrices {
   readonly times: number[] = [];
   readonly points: AsOfPrice[] = [];
-  /** OHLC per window start, computed on first read, dropped when a tick lands in its day. */
+  /**
+   * OHLC per window start, computed on first read; a newer tick updates its day in place, an older or replacing one
+   * drops it.
+   */
   private readonly days = new Map<number, PriceDay | undefined>();
 
   /** Index of the newest tick at or before `timeMs`; -1 when there is none. */
   indexAtOrBefore(timeMs: number): number {
-    const times = this.times;
-    let lo = 0;
-    let hi = times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((times[mid] as number) <= timeMs) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
+    return upperBound(this.times, timeMs) - 1;
   }
 
   add(point: AsOfPrice): void {
@@ -124,28 +120,13 @@ class AssetPrices {
     return day;
   }
 
+  /** The day's ticks folded in time order, as they would have arrived one after the other. */
   private ohlc(windowStartMs: number): PriceDay | undefined {
-    const first = this.indexAtOrBefore(windowStartMs - 1) + 1;
     const last = this.indexAtOrBefore(windowStartMs + DAY_MS - 1);
-    if (last < first) return undefined;
-    const open = this.points[first] as AsOfPrice;
-    const close = this.points[last] as AsOfPrice;
-    let high = open.priceE;
-    let low = open.priceE;
-    for (let i = first + 1; i <= last; i++) {
-      const p = (this.points[i] as AsOfPrice).priceE;
-      if (p > high) high = p;
-      if (p < low) low = p;
-    }
-    return {
-      openMs: open.timestampMs,
-      open: open.priceE,
-      high,
-      low,
-      closeMs: close.timestampMs,
-      close: close.priceE,
-      source: close.source,
-    };
+    let day: PriceDay | undefined;
+    for (let i = this.indexAtOrBefore(windowStartMs - 1) + 1; i <= last; i++)
+      day = withLatestTick(day, this.points[i] as AsOfPrice);
+    return day;
   }
 }
 
@@ -169,7 +150,7 @@ function withLatestTick(day: PriceDay | undefined, point: AsOfPrice): PriceDay {
  * per asset, in time order, in memory. A stage's tasks in one worker share one table, filled from the topic by the
  * worker's global feed before any task starts (so it is rebuilt from its source topic, never written to a task's state
  * or changelog, ADR 0024); a processor driven without the engine (tests, `oracul recompute`) fills its own table from
- * the ticks piped to it. It keeps what the topic holds: a few ticks per tracked token and minute, ~60 bytes each.
+ * the ticks piped to it. It keeps what the topic holds: a few ticks per tracked token and minute, ~60–100 bytes each.
  */
 export class PriceTable implements PriceReader {
   private readonly assets = new Map<string, AssetPrices>();

@@ -34,11 +34,11 @@ export class GlobalFeed<T> {
   private readonly kafka: Kafka;
   private readonly logger: Logger;
   readonly topic: string;
+  private readonly serde: Serde<T>;
+  private readonly apply: (value: T) => void;
 
-  constructor(private readonly params: GlobalFeedParameters<T>) {
-    this.kafka = params.kafka;
-    this.logger = params.logger;
-    this.topic = params.topic;
+  constructor(params: GlobalFeedParameters<T>) {
+    ({ kafka: this.kafka, logger: this.logger, topic: this.topic, serde: this.serde, apply: this.apply } = params);
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
   }
 
@@ -106,7 +106,7 @@ export class GlobalFeed<T> {
 
   private async applyValue(bytes: Buffer, partition: number, offset: string): Promise<void> {
     try {
-      this.params.apply(await this.params.serde.deserialize(bytes));
+      this.apply(await this.serde.deserialize(bytes));
       this.applied++;
     } catch (error) {
       this.skipped++;

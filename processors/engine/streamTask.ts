@@ -132,7 +132,6 @@ export function chunkBySize(
  */
 export const SOURCE_OFFSET_STORE = '__source';
 
-/** Global-table entries per processor call: one call per chunk, not per price tick, when a feed's backlog is applied. */
 const SOURCE_OFFSET_KEY = 'next_offset';
 const sourceOffsetCodec = numberCodec(SOURCE_OFFSET_STORE);
 

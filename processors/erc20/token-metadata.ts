@@ -37,9 +37,10 @@ export class TokenTable {
 
   /** Adds a token's row (an `erc20.tokens` record), replacing an earlier row of the token. */
   add(t: TokenMetadata): void {
-    this.tokens.set(tokenKey(t.chain_id, t.address.toLowerCase()), {
+    const address = t.address.toLowerCase();
+    this.tokens.set(tokenKey(t.chain_id, address), {
       chain_id: t.chain_id,
-      address: t.address.toLowerCase(),
+      address,
       symbol: t.symbol,
       name: t.name,
       decimals: t.decimals,
