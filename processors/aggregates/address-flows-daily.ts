@@ -1,5 +1,6 @@
 import type { Processor } from '../engine/processor.ts';
 import {
+  bigintToCompactPlain,
   plainObject,
   plainToBigint,
   plainToBoolean,
@@ -24,6 +25,7 @@ import {
   type WindowState,
 } from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
+import { StateSerdeError } from '../engine/errors.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTable, type PriceTick } from './prices.ts';
 import type { AddressLeg } from './repartition.ts';
@@ -99,13 +101,16 @@ const EMPTY_SIDE: Side = Object.freeze({ raw: 0n, count: 0, usd_scaled: 0n, unpr
 const EMPTY_BUCKET: AddressBucket = Object.freeze({ in_raw: 0n, in_count: 0, out_raw: 0n, out_count: 0 });
 
 const STORE = 'windows';
-const sideToPlain = (s: Side): Plain => ({
-  raw: s.raw.toString(),
-  count: s.count,
-  usd_scaled: s.usd_scaled.toString(),
-  unpriced: s.unpriced,
-});
-function sideFromPlain(plain: Plain | undefined, key: string): Side {
+
+/**
+ * State layout of an address window and bucket (ADR 0026): a positional array, `[layout, …fields]`, with safe-integer
+ * amounts as numbers. An address window's entry is written at every change, emission and close, and is most of the
+ * address stage's LMDB and changelog bytes; as a keyed object its field names alone were ~140 of its ~330 bytes.
+ * Entries written before, as keyed objects, still decode (no stage reset on upgrade).
+ */
+const COMPACT_LAYOUT = 1;
+
+function sideFromObject(plain: Plain | undefined, key: string): Side {
   const o = plainObject(plain ?? null, STORE, key);
   return {
     raw: plainToBigint(o.raw, STORE, key),
@@ -115,41 +120,88 @@ function sideFromPlain(plain: Plain | undefined, key: string): Side {
   };
 }
 
+/** The layout before ADR 0026: a keyed object with decimal strings. */
+function addressWindowFromObject(plain: Plain, key: string): AddressWindow {
+  const o = plainObject(plain, STORE, key);
+  return {
+    chain_id: plainToNumber(o.chain_id, STORE, key),
+    address: plainToString(o.address, STORE, key),
+    token_address: plainToString(o.token_address, STORE, key),
+    symbol: plainToNullableString(o.symbol, STORE, key),
+    decimals: plainToNullableNumber(o.decimals, STORE, key),
+    in: sideFromObject(o.in, key),
+    out: sideFromObject(o.out, key),
+    tx_count: plainToNumber(o.tx_count, STORE, key),
+    counterparties_count: plainToNumber(o.counterparties_count, STORE, key),
+    version: plainToNumber(o.version, STORE, key),
+    final: plainToBoolean(o.final, STORE, key),
+  };
+}
+
+/** The positional fields after the layout tag, in order. */
+const ADDRESS_WINDOW_FIELDS = 17;
+
+function addressWindowFromArray(a: readonly Plain[], key: string): AddressWindow {
+  if (a.length !== ADDRESS_WINDOW_FIELDS + 1 || a[0] !== COMPACT_LAYOUT)
+    throw new StateSerdeError(STORE, key, `expected [${COMPACT_LAYOUT}, …${ADDRESS_WINDOW_FIELDS} fields]`);
+  const side = (at: number): Side => ({
+    raw: plainToBigint(a[at], STORE, key),
+    count: plainToNumber(a[at + 1], STORE, key),
+    usd_scaled: plainToBigint(a[at + 2], STORE, key),
+    unpriced: plainToNumber(a[at + 3], STORE, key),
+  });
+  return {
+    chain_id: plainToNumber(a[1], STORE, key),
+    address: plainToString(a[2], STORE, key),
+    token_address: plainToString(a[3], STORE, key),
+    symbol: plainToNullableString(a[4], STORE, key),
+    decimals: plainToNullableNumber(a[5], STORE, key),
+    in: side(6),
+    out: side(10),
+    tx_count: plainToNumber(a[14], STORE, key),
+    counterparties_count: plainToNumber(a[15], STORE, key),
+    version: plainToNumber(a[16], STORE, key),
+    final: plainToBoolean(a[17], STORE, key),
+  };
+}
+
 export const addressWindowCodec: StateCodec<AddressWindow> = {
-  encode: (w) => ({
-    chain_id: w.chain_id,
-    address: w.address,
-    token_address: w.token_address,
-    symbol: w.symbol,
-    decimals: w.decimals,
-    in: sideToPlain(w.in),
-    out: sideToPlain(w.out),
-    tx_count: w.tx_count,
-    counterparties_count: w.counterparties_count,
-    version: w.version,
-    final: w.final,
-  }),
-  decode: (plain, key) => {
-    const o = plainObject(plain, STORE, key);
-    return {
-      chain_id: plainToNumber(o.chain_id, STORE, key),
-      address: plainToString(o.address, STORE, key),
-      token_address: plainToString(o.token_address, STORE, key),
-      symbol: plainToNullableString(o.symbol, STORE, key),
-      decimals: plainToNullableNumber(o.decimals, STORE, key),
-      in: sideFromPlain(o.in, key),
-      out: sideFromPlain(o.out, key),
-      tx_count: plainToNumber(o.tx_count, STORE, key),
-      counterparties_count: plainToNumber(o.counterparties_count, STORE, key),
-      version: plainToNumber(o.version, STORE, key),
-      final: plainToBoolean(o.final, STORE, key),
-    };
-  },
+  encode: (w) => [
+    COMPACT_LAYOUT,
+    w.chain_id,
+    w.address,
+    w.token_address,
+    w.symbol,
+    w.decimals,
+    bigintToCompactPlain(w.in.raw),
+    w.in.count,
+    bigintToCompactPlain(w.in.usd_scaled),
+    w.in.unpriced,
+    bigintToCompactPlain(w.out.raw),
+    w.out.count,
+    bigintToCompactPlain(w.out.usd_scaled),
+    w.out.unpriced,
+    w.tx_count,
+    w.counterparties_count,
+    w.version,
+    w.final,
+  ],
+  decode: (plain, key) => (Array.isArray(plain) ? addressWindowFromArray(plain, key) : addressWindowFromObject(plain, key)),
 };
 
 export const addressBucketCodec: StateCodec<AddressBucket> = {
-  encode: (b) => ({ in_raw: b.in_raw.toString(), in_count: b.in_count, out_raw: b.out_raw.toString(), out_count: b.out_count }),
+  encode: (b) => [COMPACT_LAYOUT, bigintToCompactPlain(b.in_raw), b.in_count, bigintToCompactPlain(b.out_raw), b.out_count],
   decode: (plain, key) => {
+    if (Array.isArray(plain)) {
+      if (plain.length !== 5 || plain[0] !== COMPACT_LAYOUT)
+        throw new StateSerdeError('buckets', key, `expected [${COMPACT_LAYOUT}, in_raw, in_count, out_raw, out_count]`);
+      return {
+        in_raw: plainToBigint(plain[1], 'buckets', key),
+        in_count: plainToNumber(plain[2], 'buckets', key),
+        out_raw: plainToBigint(plain[3], 'buckets', key),
+        out_count: plainToNumber(plain[4], 'buckets', key),
+      };
+    }
     const o = plainObject(plain, 'buckets', key);
     return {
       in_raw: plainToBigint(o.in_raw, 'buckets', key),
@@ -254,6 +306,10 @@ function applyLeg(
   );
 }
 
+function bucketMismatch(name: string, leg: AddressLeg): RetractionMismatchError {
+  return new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.block_timestamp}`, `a ${leg.direction} amount`);
+}
+
 /** The leg's change to its timestamp's bucket; undefined when the bucket empties. A retraction of more than it holds throws. */
 function bucketWithLeg(
   name: string,
@@ -261,16 +317,14 @@ function bucketWithLeg(
   leg: AddressLeg,
   sign: 1 | -1,
 ): AddressBucket | undefined {
-  const mismatch = (): RetractionMismatchError =>
-    new RetractionMismatchError(name, `${addressPartitionKey(leg)}@${leg.block_timestamp}`, `a ${leg.direction} amount`);
-  if (bucket === undefined && sign < 0) throw mismatch();
+  if (bucket === undefined && sign < 0) throw bucketMismatch(name, leg);
   const b = bucket ?? EMPTY_BUCKET;
   const amount = sign === 1 ? leg.amount_raw : -leg.amount_raw;
   const next: AddressBucket =
     leg.direction === 'in'
       ? { in_raw: b.in_raw + amount, in_count: b.in_count + sign, out_raw: b.out_raw, out_count: b.out_count }
       : { in_raw: b.in_raw, in_count: b.in_count, out_raw: b.out_raw + amount, out_count: b.out_count + sign };
-  if (next.in_count < 0 || next.out_count < 0 || next.in_raw < 0n || next.out_raw < 0n) throw mismatch();
+  if (next.in_count < 0 || next.out_count < 0 || next.in_raw < 0n || next.out_raw < 0n) throw bucketMismatch(name, leg);
   return next.in_count === 0 && next.out_count === 0 ? undefined : next;
 }
 

@@ -53,7 +53,8 @@ export function bucketsInTimeOrder<Bucket>(parts: SmallParts<Bucket>): [number, 
  * A stored window as a Plain value. A window without small parts and not pending is encoded as its aggregate alone
  * (the layout before ADR 0023, so existing state keeps its meaning); otherwise as `{ agg, members: [member, count, …],
  * buckets: [time, bucket, …], pending: true }`, the parts only while small, `pending` only when set. No aggregate
- * codec writes an `agg` field, so the two cannot be confused.
+ * codec writes an `agg` field (an aggregate is a keyed object or, in a compact layout, an array), so the two cannot
+ * be confused.
  */
 export function storedWindowCodec<Agg, Bucket>(
   aggCodec: StateCodec<Agg>,
@@ -76,6 +77,7 @@ export function storedWindowCodec<Agg, Bucket>(
       return encoded;
     },
     decode(plain, key) {
+      if (Array.isArray(plain)) return { agg: aggCodec.decode(plain, key) };
       const o = plainObject(plain, 'windows', key);
       if (!('agg' in o)) return { agg: aggCodec.decode(plain, key) };
       const agg = aggCodec.decode(o.agg ?? null, key);

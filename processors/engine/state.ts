@@ -58,12 +58,22 @@ export function bigintToPlain(value: bigint): string {
   return value.toString();
 }
 
-/** Reads a bigint written by {@link bigintToPlain}. */
+/** Reads a bigint written by {@link bigintToPlain} or {@link bigintToCompactPlain}. */
 export function plainToBigint(plain: Plain | undefined, store: string, key: string): bigint {
+  if (typeof plain === 'number' && Number.isSafeInteger(plain)) return BigInt(plain);
   if (typeof plain !== 'string' || !/^-?[0-9]+$/.test(plain))
-    throw new StateSerdeError(store, key, `expected a decimal bigint string`);
+    throw new StateSerdeError(store, key, `expected a decimal bigint string or a safe integer`);
   return BigInt(plain);
 }
+
+/**
+ * A bigint as compactly as msgpack carries it exactly: a number while it is a safe integer (most raw sums, counts of
+ * base units, zero USD), else its decimal string. {@link plainToBigint} reads both.
+ */
+export function bigintToCompactPlain(value: bigint): number | string {
+  return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function plainToNumber(plain: Plain | undefined, store: string, key: string): number {
   if (typeof plain !== 'number' || !Number.isFinite(plain)) throw new StateSerdeError(store, key, `expected a finite number`);
