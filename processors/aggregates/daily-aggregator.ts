@@ -357,8 +357,8 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     let small: SmallParts<Bucket> | undefined;
     let delta: number[];
     if (parts === undefined) {
-      delta = this.applyMembers(storeMembers(c.txn, wk), leg, wk, sign);
-      this.applyBucket(storeBuckets(c.txn, wk), leg, t, sign);
+      delta = this.applyMembers(new StoreMembers(c.txn, wk), leg, wk, sign);
+      this.applyBucket(new StoreBuckets(c.txn, wk), leg, t, sign);
     } else {
       const members = new Map(parts.members);
       const buckets = new Map(parts.buckets);
@@ -463,8 +463,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
 
   /** The as-of join at the staleness limit for one asset. */
   private asOfLookup(asset: string): AsOfLookup {
-    const stalenessMs = this.config.priceStalenessMs;
-    return { at: (timeMs) => this.prices.asOf(asset, timeMs, stalenessMs) };
+    return new AssetAsOf(this.prices, asset, this.config.priceStalenessMs);
   }
 
   /** After a change to an open window: an update now, or a dirty mark for the next punctuation. */
@@ -526,6 +525,18 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   }
 }
 
+/** One asset's as-of join (made per closing window: a class, see {@link StoreMembers}). */
+class AssetAsOf implements AsOfLookup {
+  constructor(
+    private readonly prices: PriceTable,
+    private readonly asset: string,
+    private readonly stalenessMs: number,
+  ) {}
+  at(timeMs: number): AsOfPrice | null {
+    return this.prices.asOf(this.asset, timeMs, this.stalenessMs);
+  }
+}
+
 /** The map operations the member and bucket counting needs: a Map (a small window's parts) or a store through a txn. */
 interface Slots<K, V> {
   get(key: K): V | undefined;
@@ -533,31 +544,54 @@ interface Slots<K, V> {
   delete(key: K): unknown;
 }
 
-/** A grown window's members: `distinct` entries `wk|<set><member>`. */
-function storeMembers<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string): Slots<string, number> {
-  const keyOf = (mk: string): string => flat(wk + KEY_SEPARATOR + mk);
-  return {
-    get: (mk) => txn.get('distinct', keyOf(mk)),
-    set: (mk, count) => txn.put('distinct', keyOf(mk), count),
-    delete: (mk) => txn.delete('distinct', keyOf(mk)),
-  };
+/**
+ * A grown window's members: `distinct` entries `wk|<set><member>`. Classes, not closures: made per leg of a grown
+ * window, and a closure per call costs an allocation and, under tsx, a `__name` call each.
+ */
+class StoreMembers<Agg, Bucket, O> implements Slots<string, number> {
+  constructor(
+    private readonly txn: StateTxn<Stores<Agg, Bucket>, O>,
+    private readonly wk: string,
+  ) {}
+  private keyOf(mk: string): string {
+    return flat(this.wk + KEY_SEPARATOR + mk);
+  }
+  get(mk: string): number | undefined {
+    return this.txn.get('distinct', this.keyOf(mk));
+  }
+  set(mk: string, count: number): void {
+    this.txn.put('distinct', this.keyOf(mk), count);
+  }
+  delete(mk: string): void {
+    this.txn.delete('distinct', this.keyOf(mk));
+  }
 }
 
 /** A grown window's buckets: `buckets` entries `wk|<time hex>`. */
-function storeBuckets<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string): Slots<number, Bucket> {
-  const keyOf = (t: number): string => flat(wk + KEY_SEPARATOR + encodeTimeHex(t));
-  return {
-    get: (t) => txn.get('buckets', keyOf(t)),
-    set: (t, bucket) => txn.put('buckets', keyOf(t), bucket),
-    delete: (t) => txn.delete('buckets', keyOf(t)),
-  };
+class StoreBuckets<Agg, Bucket, O> implements Slots<number, Bucket> {
+  constructor(
+    private readonly txn: StateTxn<Stores<Agg, Bucket>, O>,
+    private readonly wk: string,
+  ) {}
+  private keyOf(t: number): string {
+    return flat(this.wk + KEY_SEPARATOR + encodeTimeHex(t));
+  }
+  get(t: number): Bucket | undefined {
+    return this.txn.get('buckets', this.keyOf(t));
+  }
+  set(t: number, bucket: Bucket): void {
+    this.txn.put('buckets', this.keyOf(t), bucket);
+  }
+  delete(t: number): void {
+    this.txn.delete('buckets', this.keyOf(t));
+  }
 }
 
 /** Moves a window that outgrew small into the `distinct` and `buckets` stores, for good; returns no small parts. */
 function spill<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string, parts: SmallParts<Bucket>): undefined {
-  const members = storeMembers(txn, wk);
+  const members = new StoreMembers(txn, wk);
   for (const [mk, count] of parts.members) members.set(mk, count);
-  const buckets = storeBuckets(txn, wk);
+  const buckets = new StoreBuckets(txn, wk);
   for (const [t, bucket] of parts.buckets) buckets.set(t, bucket);
   return undefined;
 }
