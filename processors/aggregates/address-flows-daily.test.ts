@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../engine/testDriver.ts';
+import { encodeWindowStart } from '../engine/windowKey.ts';
 import { addressFlowsSpec, createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
 import { splitOutputs } from './daily-aggregator.ts';
 import { addressPartitionKey } from '../erc20/transfer.ts';
@@ -118,5 +119,30 @@ describe('address_flows_daily', () => {
     });
     expect(refinal.get(`${B}@2024-01-01`)).toMatchObject({ is_final: true, inflow_raw: 0n });
     expect((refinal.get(`${A}@2024-01-01`)?.version ?? 0) > (closed.get(`${A}@2024-01-01`)?.version ?? 0)).toBe(true);
+  });
+
+  it('closes a day without rewriting its windows (ADR 0026); versions go on after retractions of its finals', () => {
+    const { driver, pipeTransfer, rows } = setup();
+    const t1 = transfer({ at: '2024-01-01T10:00:00Z', from: A, to: B, amount: 10n });
+    const t2 = transfer({ at: '2024-01-01T11:00:00Z', from: A, to: C, amount: 1n });
+    pipeTransfer(t1);
+    pipeTransfer(t2);
+    const update = rows().get(`${A}@2024-01-01`);
+    const windows = driver.store('windows');
+    const dayOne = windows.entries().filter(([key]) => key.startsWith(encodeWindowStart(Date.parse('2024-01-01'))));
+    expect(dayOne).toHaveLength(3); // A, B and C
+    pipeTransfer(transfer({ at: '2024-01-02T02:00:00Z', from: B, to: C, amount: 1n }));
+    const final = rows().get(`${A}@2024-01-01`);
+    expect(final).toMatchObject({ is_final: true, version: (update?.version ?? NaN) + 1, outflow_raw: 11n });
+    // The close emitted every day-one final and wrote none of their entries: the same objects, not marked final.
+    for (const [key, window] of dayOne) expect(windows.get(key)).toBe(window);
+    expect(dayOne.every(([, w]) => !w.agg.final)).toBe(true);
+
+    pipeTransfer(retraction(t1));
+    const refinal = rows().get(`${A}@2024-01-01`);
+    expect(refinal).toMatchObject({ is_final: true, version: (final?.version ?? NaN) + 1, outflow_raw: 1n });
+    // The retraction's final is written, marked: the next one counts from it.
+    pipeTransfer(retraction(t2));
+    expect(rows().get(`${A}@2024-01-01`)).toMatchObject({ is_final: true, version: (refinal?.version ?? NaN) + 1, outflow_raw: 0n });
   });
 });

@@ -45,7 +45,8 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
  *
  * Stores (all window-keyed ones use `windowStart ‖ key [‖ sub]`, see core/windowKey.ts):
  * - `windows`  `ws|key`            the aggregate (counts, raw sums, running USD, version, final flag) and, while the
- *              window is small, its members and buckets (small-window.ts, ADR 0023);
+ *              window is small, its members and buckets (small-window.ts, ADR 0023). Closing a day does not rewrite
+ *              its entries: a closed day's entry without the final flag had its final at version + 1 (ADR 0026);
  * - `distinct` `ws|key|<set><member>` → count: counted multisets, so a retraction removes exactly one
  *              occurrence and a distinct count drops only when the last occurrence goes (windows grown past small);
  * - `buckets`  `ws|key|<time>`      raw sums per event timestamp, from which a final's USD is recomputed exactly
@@ -301,7 +302,10 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       this.changed(c, Math.max(clock.streamTimeMs, t), wk, ws, key, window);
       return clock;
     }
-    this.finalize(c, ws, key, window, this.bucketsOf(c, ws, key, window), this.asOfLookup(this.spec.assetOfKey(key)));
+    const buckets = this.bucketsOf(c, ws, key, window);
+    const version = lastFinalVersion(window.agg) + 1;
+    const settled = this.emitFinal(c, ws, key, window.agg, buckets, this.asOfLookup(this.spec.assetOfKey(key)), version);
+    c.txn.put('windows', wk, withAgg(window, settled));
     return { ...clock, finalRetractions: clock.finalRetractions + 1 };
   }
 
@@ -398,19 +402,19 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     else buckets.set(t, bucket);
   }
 
-  /** Exact USD from the window's buckets, then the next version as final; stores and emits it. */
-  private finalize(
+  /** The window's final at `version`: exact USD from its buckets at their as-of prices; emitted, and returned. */
+  private emitFinal(
     c: Call<Agg, Bucket, Out | LateEvent<Leg>>,
     ws: number,
     key: string,
-    window: StoredWindow<Agg, Bucket>,
+    agg: Agg,
     buckets: readonly (readonly [number, Bucket])[],
     asOf: AsOfLookup,
-  ): void {
-    const { agg } = window;
-    const settled = this.spec.withState(this.spec.settle(agg, buckets, asOf), agg.version + 1, true);
-    c.txn.put('windows', encodeWindowKey(ws, key), withAgg(window, settled));
+    version: number,
+  ): Agg {
+    const settled = this.spec.withState(this.spec.settle(agg, buckets, asOf), version, true);
     this.emit(c, ws + DAY_MS - 1, ws, key, settled);
+    return settled;
   }
 
   /** A window's buckets in event-time order, from the window itself while it is small. */
@@ -430,6 +434,8 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   /**
    * Closes one window: every key gets its final. One ordered scan of the window's aggregates and one of its
    * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
+   * The entries are not rewritten (ADR 0026): the partition clock's `closedBeforeMs` says the day is final, and
+   * {@link lastFinalVersion} which version its final had.
    */
   private closeWindow(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): void {
     const range = windowRange(ws);
@@ -457,7 +463,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
         }
       }
       const key = wk.slice(WINDOW_START_HEX_DIGITS + 1);
-      this.finalize(c, ws, key, window, own, this.asOfLookup(this.spec.assetOfKey(key)));
+      this.emitFinal(c, ws, key, window.agg, own, this.asOfLookup(this.spec.assetOfKey(key)), window.agg.version + 1);
     }
   }
 
@@ -594,6 +600,15 @@ function spill<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string
   const buckets = new StoreBuckets(txn, wk);
   for (const [t, bucket] of parts.buckets) buckets.set(t, bucket);
   return undefined;
+}
+
+/**
+ * The version of the last final emitted for a window of a closed day. Closing a day emits each window's final at
+ * its version + 1 without rewriting the entry (one write per window and day less: ADR 0026), so an entry not marked
+ * final is one whose final is that close's; a retraction after the close writes its new final, marked.
+ */
+function lastFinalVersion(agg: WindowState): number {
+  return agg.final ? agg.version : agg.version + 1;
 }
 
 /** The window with a new aggregate that is emitted now: its parts kept, no longer pending. */
