@@ -143,6 +143,10 @@ describe('address_flows_daily', () => {
     expect(refinal).toMatchObject({ is_final: true, version: (final?.version ?? NaN) + 1, outflow_raw: 1n });
     // The retraction's final is written, marked: the next one counts from it.
     pipeTransfer(retraction(t2));
-    expect(rows().get(`${A}@2024-01-01`)).toMatchObject({ is_final: true, version: (refinal?.version ?? NaN) + 1, outflow_raw: 0n });
+    expect(rows().get(`${A}@2024-01-01`)).toMatchObject({
+      is_final: true,
+      version: (refinal?.version ?? NaN) + 1,
+      outflow_raw: 0n,
+    });
   });
 });

@@ -5,7 +5,16 @@ import { splitOutputs, type LateEvent } from './daily-aggregator.ts';
 import { RetractionMismatchError, WindowingConfigError } from './errors.ts';
 import { CLOCK_KEY } from './partition-clock.ts';
 import { addr, price, retraction, transfer, ZERO } from './testing/fixtures.ts';
-import { createTokenMetricsDailyProcessor, type TokenMetricsDaily } from './token-metrics-daily.ts';
+import {
+  createTokenMetricsDailyProcessor,
+  tokenBucketCodec,
+  tokenWindowCodec,
+  type TokenMetricsDaily,
+  type TokenWindow,
+} from './token-metrics-daily.ts';
+import { StateSerdeError } from '../engine/errors.ts';
+import type { Plain, StateCodec } from '../engine/state.ts';
+import { decodeStateValue, encodeStateValue } from '../../state/checkpoint-format.ts';
 import type { WindowingConfig } from './windowing.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
@@ -347,5 +356,50 @@ describe('token_metrics_daily values', () => {
     // 3 transfers of 1 token unit at 6 decimals: each 0.0000015 USD; the sum 0.0000045 rounds to 0.000004 (even).
     for (let i = 0; i < 3; i++) driver.pipe(transfer({ at: '2024-01-01T01:00:00Z', amount: 1_000_000n, decimals: 6 }));
     expect(rows().at(-1)?.volume_usd).toBe('0.000004');
+  });
+});
+
+describe('token window and bucket layout (ADR 0026)', () => {
+  const window: TokenWindow = {
+    chain_id: 1,
+    token_address: addr(9),
+    symbol: null,
+    decimals: 6,
+    volume_raw: 2n ** 255n + 3n,
+    minted_raw: 2n ** 53n,
+    burned_raw: 2n ** 53n - 1n,
+    transfer_count: 4,
+    tx_count: 3,
+    unique_addresses: 5,
+    usd_scaled: -(2n ** 70n),
+    unpriced_count: 1,
+    version: 7,
+    final: true,
+  };
+  const through = <V>(c: StateCodec<V>, v: V): V => c.decode(decodeStateValue(encodeStateValue(c.encode(v))), 'k');
+
+  it('round-trips exact amounts on both sides of 2^53 and above 2^255', () => {
+    expect(through(tokenWindowCodec, window)).toEqual(window);
+    for (const b of [
+      { raw: 0n, count: 1 },
+      { raw: 2n ** 256n - 1n, count: 2 },
+    ])
+      expect(through(tokenBucketCodec, b)).toEqual(b);
+  });
+
+  it('reads entries written in the keyed layout before it, and refuses malformed ones with the store and key', () => {
+    const keyed = {
+      ...window,
+      volume_raw: window.volume_raw.toString(),
+      minted_raw: window.minted_raw.toString(),
+      burned_raw: window.burned_raw.toString(),
+      usd_scaled: window.usd_scaled.toString(),
+    };
+    expect(tokenWindowCodec.decode(keyed, 'k')).toEqual(window);
+    expect(tokenBucketCodec.decode({ raw: '12', count: 1 }, 'k')).toEqual({ raw: 12n, count: 1 });
+    const plain = tokenWindowCodec.encode(window) as Plain[];
+    expect(() => tokenWindowCodec.decode(plain.slice(0, -1), 'wk')).toThrow(/windows, key wk: expected \[1/);
+    expect(() => tokenWindowCodec.decode([...plain.slice(0, 5), 'x', ...plain.slice(6)], 'wk')).toThrow(StateSerdeError);
+    expect(() => tokenBucketCodec.decode([2, 1, 1], 'bk')).toThrow(/buckets, key bk/);
   });
 });

@@ -1,5 +1,6 @@
 import type { Processor } from '../engine/processor.ts';
 import {
+  bigintToCompactPlain,
   plainObject,
   plainToBigint,
   plainToBoolean,
@@ -7,6 +8,7 @@ import {
   plainToNullableString,
   plainToNumber,
   plainToString,
+  type Plain,
   type StateCodec,
 } from '../engine/state.ts';
 import { tokenPartitionKey, type Erc20Transfer } from '../erc20/transfer.ts';
@@ -22,6 +24,7 @@ import {
   type WindowState,
 } from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
+import { StateSerdeError } from '../engine/errors.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTable, type PriceTick } from './prices.ts';
 import type { WindowingConfig } from './windowing.ts';
@@ -102,47 +105,81 @@ const SET_ADDRESSES = 0;
 const SET_TXS = 1;
 
 const STORE = 'windows';
+/** Positional entries, as the address windows' (ADR 0026); keyed entries written before still decode. */
+const COMPACT_LAYOUT = 1;
+const TOKEN_WINDOW_FIELDS = 14;
+
+/** The layout before ADR 0026: a keyed object with decimal strings. */
+function tokenWindowFromObject(plain: Plain, key: string): TokenWindow {
+  const o = plainObject(plain, STORE, key);
+  return {
+    chain_id: plainToNumber(o.chain_id, STORE, key),
+    token_address: plainToString(o.token_address, STORE, key),
+    symbol: plainToNullableString(o.symbol, STORE, key),
+    decimals: plainToNullableNumber(o.decimals, STORE, key),
+    volume_raw: plainToBigint(o.volume_raw, STORE, key),
+    minted_raw: plainToBigint(o.minted_raw, STORE, key),
+    burned_raw: plainToBigint(o.burned_raw, STORE, key),
+    transfer_count: plainToNumber(o.transfer_count, STORE, key),
+    tx_count: plainToNumber(o.tx_count, STORE, key),
+    unique_addresses: plainToNumber(o.unique_addresses, STORE, key),
+    usd_scaled: plainToBigint(o.usd_scaled, STORE, key),
+    unpriced_count: plainToNumber(o.unpriced_count, STORE, key),
+    version: plainToNumber(o.version, STORE, key),
+    final: plainToBoolean(o.final, STORE, key),
+  };
+}
+
+function tokenWindowFromArray(a: readonly Plain[], key: string): TokenWindow {
+  if (a.length !== TOKEN_WINDOW_FIELDS + 1 || a[0] !== COMPACT_LAYOUT)
+    throw new StateSerdeError(STORE, key, `expected [${COMPACT_LAYOUT}, …${TOKEN_WINDOW_FIELDS} fields]`);
+  return {
+    chain_id: plainToNumber(a[1], STORE, key),
+    token_address: plainToString(a[2], STORE, key),
+    symbol: plainToNullableString(a[3], STORE, key),
+    decimals: plainToNullableNumber(a[4], STORE, key),
+    volume_raw: plainToBigint(a[5], STORE, key),
+    minted_raw: plainToBigint(a[6], STORE, key),
+    burned_raw: plainToBigint(a[7], STORE, key),
+    transfer_count: plainToNumber(a[8], STORE, key),
+    tx_count: plainToNumber(a[9], STORE, key),
+    unique_addresses: plainToNumber(a[10], STORE, key),
+    usd_scaled: plainToBigint(a[11], STORE, key),
+    unpriced_count: plainToNumber(a[12], STORE, key),
+    version: plainToNumber(a[13], STORE, key),
+    final: plainToBoolean(a[14], STORE, key),
+  };
+}
+
 export const tokenWindowCodec: StateCodec<TokenWindow> = {
-  encode: (w) => ({
-    chain_id: w.chain_id,
-    token_address: w.token_address,
-    symbol: w.symbol,
-    decimals: w.decimals,
-    volume_raw: w.volume_raw.toString(),
-    minted_raw: w.minted_raw.toString(),
-    burned_raw: w.burned_raw.toString(),
-    transfer_count: w.transfer_count,
-    tx_count: w.tx_count,
-    unique_addresses: w.unique_addresses,
-    usd_scaled: w.usd_scaled.toString(),
-    unpriced_count: w.unpriced_count,
-    version: w.version,
-    final: w.final,
-  }),
-  decode: (plain, key) => {
-    const o = plainObject(plain, STORE, key);
-    return {
-      chain_id: plainToNumber(o.chain_id, STORE, key),
-      token_address: plainToString(o.token_address, STORE, key),
-      symbol: plainToNullableString(o.symbol, STORE, key),
-      decimals: plainToNullableNumber(o.decimals, STORE, key),
-      volume_raw: plainToBigint(o.volume_raw, STORE, key),
-      minted_raw: plainToBigint(o.minted_raw, STORE, key),
-      burned_raw: plainToBigint(o.burned_raw, STORE, key),
-      transfer_count: plainToNumber(o.transfer_count, STORE, key),
-      tx_count: plainToNumber(o.tx_count, STORE, key),
-      unique_addresses: plainToNumber(o.unique_addresses, STORE, key),
-      usd_scaled: plainToBigint(o.usd_scaled, STORE, key),
-      unpriced_count: plainToNumber(o.unpriced_count, STORE, key),
-      version: plainToNumber(o.version, STORE, key),
-      final: plainToBoolean(o.final, STORE, key),
-    };
-  },
+  encode: (w) => [
+    COMPACT_LAYOUT,
+    w.chain_id,
+    w.token_address,
+    w.symbol,
+    w.decimals,
+    bigintToCompactPlain(w.volume_raw),
+    bigintToCompactPlain(w.minted_raw),
+    bigintToCompactPlain(w.burned_raw),
+    w.transfer_count,
+    w.tx_count,
+    w.unique_addresses,
+    bigintToCompactPlain(w.usd_scaled),
+    w.unpriced_count,
+    w.version,
+    w.final,
+  ],
+  decode: (plain, key) => (Array.isArray(plain) ? tokenWindowFromArray(plain, key) : tokenWindowFromObject(plain, key)),
 };
 
 export const tokenBucketCodec: StateCodec<TokenBucket> = {
-  encode: (b) => ({ raw: b.raw.toString(), count: b.count }),
+  encode: (b) => [COMPACT_LAYOUT, bigintToCompactPlain(b.raw), b.count],
   decode: (plain, key) => {
+    if (Array.isArray(plain)) {
+      if (plain.length !== 3 || plain[0] !== COMPACT_LAYOUT)
+        throw new StateSerdeError('buckets', key, `expected [${COMPACT_LAYOUT}, raw, count]`);
+      return { raw: plainToBigint(plain[1], 'buckets', key), count: plainToNumber(plain[2], 'buckets', key) };
+    }
     const o = plainObject(plain, 'buckets', key);
     return { raw: plainToBigint(o.raw, 'buckets', key), count: plainToNumber(o.count, 'buckets', key) };
   },
