@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDriver } from '../engine/testDriver.ts';
 import { encodeWindowStart } from '../engine/windowKey.ts';
-import { addressFlowsSpec, createAddressFlowsDailyProcessor, type AddressFlowsDaily } from './address-flows-daily.ts';
+import {
+  addressFlowsSpec,
+  createAddressFlowsDailyProcessor,
+  type AddressBucket,
+  type AddressFlowsDaily,
+  type AddressWindow,
+} from './address-flows-daily.ts';
 import { splitOutputs } from './daily-aggregator.ts';
+import { CLOCK_KEY } from './partition-clock.ts';
+import type { StoredWindow } from './small-window.ts';
 import { addressPartitionKey } from '../erc20/transfer.ts';
 import { addressLegsOf, type AddressLeg } from './repartition.ts';
 import { addr, price, retraction, TOKEN, transfer, ZERO } from './testing/fixtures.ts';
@@ -121,32 +129,63 @@ describe('address_flows_daily', () => {
     expect((refinal.get(`${A}@2024-01-01`)?.version ?? 0) > (closed.get(`${A}@2024-01-01`)?.version ?? 0)).toBe(true);
   });
 
-  it('closes a day without rewriting its windows (ADR 0026); versions go on after retractions of its finals', () => {
+  it('closes a day and emits updates without rewriting windows (ADR 0026, 0027); versions go on after retractions of finals', () => {
     const { driver, pipeTransfer, rows } = setup();
     const t1 = transfer({ at: '2024-01-01T10:00:00Z', from: A, to: B, amount: 10n });
     const t2 = transfer({ at: '2024-01-01T11:00:00Z', from: A, to: C, amount: 1n });
     pipeTransfer(t1);
     pipeTransfer(t2);
-    const update = rows().get(`${A}@2024-01-01`);
     const windows = driver.store('windows');
     const dayOne = windows.entries().filter(([key]) => key.startsWith(encodeWindowStart(Date.parse('2024-01-01'))));
     expect(dayOne).toHaveLength(3); // A, B and C
+    const update = rows().get(`${A}@2024-01-01`);
     pipeTransfer(transfer({ at: '2024-01-02T02:00:00Z', from: B, to: C, amount: 1n }));
     const final = rows().get(`${A}@2024-01-01`);
-    expect(final).toMatchObject({ is_final: true, version: (update?.version ?? NaN) + 1, outflow_raw: 11n });
-    // The close emitted every day-one final and wrote none of their entries: the same objects, not marked final.
+    expect(final).toMatchObject({ is_final: true, outflow_raw: 11n });
+    expect(final?.version).toBeGreaterThan(update?.version ?? Infinity);
+    // The updates and the close emitted every day-one record and wrote none of their entries: the same objects.
     for (const [key, window] of dayOne) expect(windows.get(key)).toBe(window);
-    expect(dayOne.every(([, w]) => !w.agg.final)).toBe(true);
 
     pipeTransfer(retraction(t1));
     const refinal = rows().get(`${A}@2024-01-01`);
-    expect(refinal).toMatchObject({ is_final: true, version: (final?.version ?? NaN) + 1, outflow_raw: 1n });
-    // The retraction's final is written, marked: the next one counts from it.
+    expect(refinal).toMatchObject({ is_final: true, outflow_raw: 1n });
+    expect(refinal?.version).toBeGreaterThan(final?.version ?? Infinity);
+    // The retraction's final is written, marked, with its version: the next one is above it too.
+    expect(windows.get(dayOne[0]![0])?.agg).toMatchObject({ final: true, version: refinal?.version });
     pipeTransfer(retraction(t2));
-    expect(rows().get(`${A}@2024-01-01`)).toMatchObject({
-      is_final: true,
-      version: (refinal?.version ?? NaN) + 1,
-      outflow_raw: 0n,
+    const last = rows().get(`${A}@2024-01-01`);
+    expect(last).toMatchObject({ is_final: true, outflow_raw: 0n });
+    expect(last?.version).toBeGreaterThan(refinal?.version ?? Infinity);
+  });
+
+  it('carries on from state written with versions per key (before ADR 0027): above them, pending updates still due', () => {
+    const first = setup();
+    first.pipeTransfer(transfer({ at: '2024-01-01T10:00:00Z', from: A, to: B, amount: 10n }));
+    first.rows();
+    // The entries as the code before wrote them: A emitted at version 7, B changed since its last update at 4.
+    const entries = first.driver.store('windows').entries() as [string, StoredWindow<AddressWindow, AddressBucket>][];
+    const [ka, a] = entries[0]!;
+    const [kb, b] = entries[1]!;
+    const { lastVersion: _l, flushedAtVersion: _f, ...oldClock } = first.driver.store('meta').get(CLOCK_KEY)!;
+    const driver = createTestDriver(createAddressFlowsDailyProcessor({ windowing: { updates: 'on_punctuate' } }), {
+      initialState: {
+        windows: [
+          [ka, { agg: { ...a.agg, version: 7 }, small: a.small }],
+          [kb, { agg: { ...b.agg, version: 4 }, small: b.small, pending: true }],
+        ],
+        meta: [[CLOCK_KEY, oldClock]],
+      },
     });
+    driver.punctuate({ caughtUp: false });
+    const updates = splitOutputs<AddressFlowsDaily, AddressLeg>(driver.drainOutputs('address.flows.daily')).windows;
+    expect(updates.map((r) => [r.address, r.version])).toEqual([[B, 5]]);
+    for (const leg of addressLegsOf(transfer({ at: '2024-01-01T11:00:00Z', from: A, to: B, amount: 1n })))
+      driver.pipe(leg, { key: addressPartitionKey(leg) });
+    driver.punctuate({ caughtUp: false });
+    const next = splitOutputs<AddressFlowsDaily, AddressLeg>(driver.drainOutputs('address.flows.daily')).windows;
+    expect(next.map((r) => [r.address, r.version])).toEqual([
+      [A, 8],
+      [B, 9],
+    ]);
   });
 });

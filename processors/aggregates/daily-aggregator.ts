@@ -46,14 +46,14 @@ import { utcDate, windowingOf, windowStartOf, type WindowingConfig } from './win
  * Stores (all window-keyed ones use `windowStart ‖ key [‖ sub]`, see core/windowKey.ts):
  * - `windows`  `ws|key`            the aggregate (counts, raw sums, running USD, version, final flag) and, while the
  *              window is small, its members and buckets (small-window.ts, ADR 0023). Closing a day does not rewrite
- *              its entries: a closed day's entry without the final flag had its final at version + 1 (ADR 0026);
+ *              its entries (ADR 0026), and an emission writes nothing: versions are the partition's (ADR 0027);
  * - `distinct` `ws|key|<set><member>` → count: counted multisets, so a retraction removes exactly one
  *              occurrence and a distinct count drops only when the last occurrence goes (windows grown past small);
  * - `buckets`  `ws|key|<time>`      raw sums per event timestamp, from which a final's USD is recomputed exactly
  *              against the price table (so finals do not depend on the order prices and transfers arrived; windows
  *              grown past small);
  * - `dirty`    `ws|key`             windows changed since their last update (`on_punctuate` updates): volatile, kept in
- *              the task's memory only; the windows' own `pending` flags rebuild it when a task opens;
+ *              the task's memory only; the windows' `changedAt` rebuilds it when a task opens (ADR 0027);
  * - `late`     `ws|<identity>`      events routed late, so their retraction is routed late too;
  * - `meta`     `clock`             the partition clock (stream time, closed/purged cursors, counters).
  */
@@ -68,9 +68,13 @@ export type AggregatorStores<Agg, Bucket> = {
 
 /** Fields the engine manages on every aggregate. */
 export interface WindowState {
-  /** Increases by one with every emitted record of this (window, key); the sink keeps the highest. */
+  /**
+   * The version of the last emitted record that was written with the entry (ADR 0027: versions are the partition's,
+   * and most emissions write nothing); every emitted record of a (window, key) has a higher version than the one
+   * before, and the sink keeps the highest.
+   */
   readonly version: number;
-  /** The window has closed and its final record was emitted. */
+  /** The window's final was emitted and written with it (a close alone does not write: ADR 0026). */
   readonly final: boolean;
 }
 
@@ -154,10 +158,14 @@ type Stores<Agg, Bucket> = AggregatorStores<Agg, Bucket>;
 /** A `dirty` key outside every window's range: the marks were rebuilt since the task opened. */
 const DIRTY_MARKS_REBUILT = '~rebuilt';
 
-/** One `process`/`processBatch`/`punctuate` invocation: its transaction and the view it reads. */
+/**
+ * One `process`/`processBatch`/`punctuate` invocation: its transaction, the view it reads, and the partition's
+ * version counters as the call moves them (folded into the partition clock when it is written).
+ */
 interface Call<Agg, Bucket, O> {
   readonly txn: StateTxn<AggregatorStores<Agg, Bucket>, O>;
   readonly state: StateView<AggregatorStores<Agg, Bucket>>;
+  readonly versions: { last: number; flushedAt: number };
 }
 
 /** The stores of a daily aggregate (layout in {@link AggregatorStores}). */
@@ -217,7 +225,10 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   ) {}
 
   begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
-    const c = { txn: new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state), state };
+    const txn = new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state);
+    const clock = txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
+    const versions = { last: clock.lastVersion ?? 0, flushedAt: clock.flushedAtVersion ?? 0 };
+    const c = { txn, state, versions };
     if (this.config.updates === 'on_punctuate' && c.txn.get('dirty', DIRTY_MARKS_REBUILT) === undefined)
       this.rebuildDirtyMarks(c);
     return c;
@@ -238,7 +249,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       this.emitDirty(c, before.streamTimeMs);
     }
     let clock = this.spec.isRetraction(value) ? this.retract(c, before, value, t) : this.add(c, before, value, t);
-    clock = this.advanceTo(c, clock, Math.max(clock.streamTimeMs, t));
+    clock = withVersions(this.advanceTo(c, clock, Math.max(clock.streamTimeMs, t)), c);
     if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
   }
 
@@ -255,19 +266,34 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       this.emitDirty(c, clock.streamTimeMs);
       if (this.config.updateIntervalMs > 0) clock = { ...clock, updatesEmittedAtMs: ctx.wallClockMs };
     }
+    clock = withVersions(clock, c);
     if (clock !== before) c.txn.put('meta', CLOCK_KEY, clock);
   }
 
   /**
    * The `dirty` marks live in the task's memory only, so they are empty when a task opens (a restart, a crash, a move).
-   * The first call after that marks again every open window whose entry says it is pending: an update that was due
-   * is still emitted, and one that was not is not. One scan of the open days' windows per task start.
+   * The first call after that marks again every open window that changed since updates were last emitted (ADR 0027;
+   * ADR 0025's `pending` flag in older entries): an update that was due is still emitted, and one that was not is
+   * not. One scan of the open days' windows per task start.
    */
   private rebuildDirtyMarks(c: Call<Agg, Bucket, Out | LateEvent<Leg>>): void {
     const clock = c.txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
     const open = { gte: encodeWindowStart(clock.closedBeforeMs), lt: ALL_WINDOWS.lt };
-    for (const [wk, window] of c.txn.range('windows', open)) if (window.pending === true) c.txn.put('dirty', wk, 1);
+    const { flushedAt } = c.versions;
+    for (const [wk, window] of c.txn.range('windows', open)) {
+      const due = window.pending === true || (window.changedAt !== undefined && window.changedAt >= flushedAt);
+      if (due) c.txn.put('dirty', wk, 1);
+    }
     c.txn.put('dirty', DIRTY_MARKS_REBUILT, 1);
+  }
+
+  /**
+   * The version of the record about to be emitted for `agg`'s key: the partition's next (ADR 0027), and above any
+   * version the key's entry holds (entries written before ADR 0027 counted versions per key).
+   */
+  private nextVersion(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, agg: Agg): number {
+    c.versions.last = Math.max(c.versions.last, agg.version) + 1;
+    return c.versions.last;
   }
 
   /** A new record: into its open window, or late when the window has closed. */
@@ -303,7 +329,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
       return clock;
     }
     const buckets = this.bucketsOf(c, ws, key, window);
-    const version = lastFinalVersion(window.agg) + 1;
+    const version = this.nextVersion(c, window.agg);
     const settled = this.emitFinal(c, ws, key, window.agg, buckets, this.asOfLookup(this.spec.assetOfKey(key)), version);
     c.txn.put('windows', wk, withAgg(window, settled));
     return { ...clock, finalRetractions: clock.finalRetractions + 1 };
@@ -434,8 +460,8 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   /**
    * Closes one window: every key gets its final. One ordered scan of the window's aggregates and one of its
    * buckets, merged: bucket keys are `wk|time`, so ordering aggregates by `wk|` lines them up with their buckets.
-   * The entries are not rewritten (ADR 0026): the partition clock's `closedBeforeMs` says the day is final, and
-   * {@link lastFinalVersion} which version its final had.
+   * The entries are not rewritten (ADR 0026): the partition clock's `closedBeforeMs` says the day is final, and its
+   * `lastVersion` is above every version emitted so far.
    */
   private closeWindow(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, ws: number): void {
     const range = windowRange(ws);
@@ -463,7 +489,7 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
         }
       }
       const key = wk.slice(WINDOW_START_HEX_DIGITS + 1);
-      this.emitFinal(c, ws, key, window.agg, own, this.asOfLookup(this.spec.assetOfKey(key)), window.agg.version + 1);
+      this.emitFinal(c, ws, key, window.agg, own, this.asOfLookup(this.spec.assetOfKey(key)), this.nextVersion(c, window.agg));
     }
   }
 
@@ -483,28 +509,31 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
   ): void {
     if (this.config.updates === 'every_record') {
       const { agg } = window;
-      const next = this.spec.withState(agg, agg.version + 1, false);
+      const next = this.spec.withState(agg, this.nextVersion(c, agg), false);
       c.txn.put('windows', wk, withAgg(window, next));
       this.emit(c, streamTimeMs, ws, key, next);
     } else {
-      c.txn.put('windows', wk, window.pending === true ? window : { ...window, pending: true });
+      c.txn.put('windows', wk, changedAt(window, c.versions.last));
       if (c.txn.get('dirty', wk) === undefined) c.txn.put('dirty', wk, 1);
     }
   }
 
-  /** One update per dirty window (`on_punctuate`), then no window is dirty. */
+  /**
+   * One update per dirty window (`on_punctuate`), then no window is dirty. Nothing is written per window (ADR 0027):
+   * each update takes the partition's next version, and `flushedAt` moves past every change made before.
+   */
   private emitDirty(c: Call<Agg, Bucket, Out | LateEvent<Leg>>, streamTimeMs: number): void {
     const { txn } = c;
     const dirty = [...txn.range('dirty', ALL_WINDOWS)];
+    let emitted = false;
     for (const [wk] of dirty) {
       const window = txn.get('windows', wk);
       if (window === undefined || window.agg.final) continue;
-      const { agg } = window;
-      const next = this.spec.withState(agg, agg.version + 1, false);
-      txn.put('windows', wk, withAgg(window, next));
       const { windowStartMs, key } = decodeWindowKey(wk);
-      this.emit(c, streamTimeMs, windowStartMs, key, next);
+      this.emit(c, streamTimeMs, windowStartMs, key, this.spec.withState(window.agg, this.nextVersion(c, window.agg), false));
+      emitted = true;
     }
+    if (emitted) c.versions.flushedAt = c.versions.last;
     if (dirty.length > 0) txn.deleteRange('dirty', ALL_WINDOWS.gte, ALL_WINDOWS.lt);
   }
 
@@ -602,16 +631,21 @@ function spill<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string
   return undefined;
 }
 
-/**
- * The version of the last final emitted for a window of a closed day. Closing a day emits each window's final at
- * its version + 1 without rewriting the entry (one write per window and day less: ADR 0026), so an entry not marked
- * final is one whose final is that close's; a retraction after the close writes its new final, marked.
- */
-function lastFinalVersion(agg: WindowState): number {
-  return agg.final ? agg.version : agg.version + 1;
+/** The clock with the call's version counters (the same object when they did not move). */
+function withVersions<Agg, Bucket, O>(clock: PartitionClock, c: Call<Agg, Bucket, O>): PartitionClock {
+  const { last, flushedAt } = c.versions;
+  if ((clock.lastVersion ?? 0) === last && (clock.flushedAtVersion ?? 0) === flushedAt) return clock;
+  return { ...clock, lastVersion: last, flushedAtVersion: flushedAt };
 }
 
-/** The window with a new aggregate that is emitted now: its parts kept, no longer pending. */
+/** The window as a change writes it: its parts kept, changed at the partition's current version (ADR 0027). */
+function changedAt<Agg, Bucket>(window: StoredWindow<Agg, Bucket>, version: number): StoredWindow<Agg, Bucket> {
+  return window.small === undefined
+    ? { agg: window.agg, changedAt: version }
+    : { agg: window.agg, small: window.small, changedAt: version };
+}
+
+/** The window with a new aggregate that is emitted and written now: its parts kept, no update due. */
 function withAgg<Agg, Bucket>(window: StoredWindow<Agg, Bucket>, agg: Agg): StoredWindow<Agg, Bucket> {
   return window.small === undefined ? { agg } : { agg, small: window.small };
 }

@@ -15,6 +15,16 @@ export interface PartitionClock {
   readonly finalRetractions: number;
   /** Wall clock of the last punctuation that emitted updates, when `updateIntervalMs` > 0 (absent: none yet). */
   readonly updatesEmittedAtMs?: number;
+  /**
+   * The highest version this partition has emitted (ADR 0027): every emitted record takes the next one, so a key's
+   * versions increase without its window being rewritten at each emission. Absent: 0.
+   */
+  readonly lastVersion?: number;
+  /**
+   * `lastVersion` when updates of changed windows were last emitted: a window changed since (its entry's
+   * `changedAt` ≥ this) has an update due. Absent: 0.
+   */
+  readonly flushedAtVersion?: number;
 }
 
 export const CLOCK_KEY = 'clock';
@@ -69,6 +79,8 @@ export function partitionClockCodec(store: string): StateCodec<PartitionClock> {
         lateEvents: plainToNumber(o.lateEvents, store, key),
         finalRetractions: plainToNumber(o.finalRetractions, store, key),
         ...(o.updatesEmittedAtMs === undefined ? {} : { updatesEmittedAtMs: plainToNumber(o.updatesEmittedAtMs, store, key) }),
+        ...(o.lastVersion === undefined ? {} : { lastVersion: plainToNumber(o.lastVersion, store, key) }),
+        ...(o.flushedAtVersion === undefined ? {} : { flushedAtVersion: plainToNumber(o.flushedAtVersion, store, key) }),
       };
     },
   };

@@ -48,12 +48,15 @@ describe('stored window codec (ADR 0023)', () => {
     expect(roundTrip({ agg })).toEqual({ agg });
   });
 
-  it('round-trips the pending flag (ADR 0025) of grown and small windows; a window not pending has none', () => {
+  it("round-trips the change mark (ADR 0027) and reads ADR 0025's pending flag, of grown and small windows", () => {
     const small = { members: new Map([['c0x' + '02'.repeat(20), 1]]), buckets: new Map([[1_704_099_600_000, bucket(1n)]]) };
+    expect(roundTrip({ agg, changedAt: 0 })).toEqual({ agg, changedAt: 0 });
+    expect(roundTrip({ agg, small, changedAt: 2 ** 40 })).toEqual({ agg, small, changedAt: 2 ** 40 });
     expect(roundTrip({ agg, pending: true })).toEqual({ agg, pending: true });
     expect(roundTrip({ agg, small, pending: true })).toEqual({ agg, small, pending: true });
-    expect(roundTrip({ agg, small })).not.toHaveProperty('pending');
+    expect(roundTrip({ agg, small })).toEqual({ agg, small });
     expect(() => codec.decode({ agg: addressWindowCodec.encode(agg), pending: 1 }, 'wk')).toThrow(/windows, key wk: pending/);
+    expect(() => codec.decode({ agg: addressWindowCodec.encode(agg), changed_at: -1 }, 'wk')).toThrow(/changed_at/);
   });
 
   it('rejects malformed small parts with the store and key', () => {

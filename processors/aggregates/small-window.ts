@@ -28,9 +28,12 @@ export interface StoredWindow<Agg, Bucket> {
    */
   readonly small?: SmallParts<Bucket>;
   /**
-   * Changed since its last emitted update (`on_punctuate` updates). Written with the window, which each change and
-   * each emission writes anyway, so the task's volatile `dirty` marks can be rebuilt from it after a restart.
+   * The partition's `lastVersion` when the window last changed (ADR 0027), written with the change: the window has
+   * an update due while this is ≥ the clock's `flushedAtVersion`, so the task's volatile `dirty` marks can be rebuilt
+   * after a restart without an emission ever writing the window.
    */
+  readonly changedAt?: number;
+  /** Read from entries written before ADR 0027 (ADR 0025's flag: an update was due); never written. */
   readonly pending?: true;
 }
 
@@ -52,7 +55,8 @@ export function bucketsInTimeOrder<Bucket>(parts: SmallParts<Bucket>): [number, 
 /**
  * A stored window as a Plain value. A window without small parts and not pending is encoded as its aggregate alone
  * (the layout before ADR 0023, so existing state keeps its meaning); otherwise as `{ agg, members: [member, count, …],
- * buckets: [time, bucket, …], pending: true }`, the parts only while small, `pending` only when set. No aggregate
+ * buckets: [time, bucket, …], changed_at }`, the parts only while small, `changed_at` only when set (and ADR 0025's
+ * `pending: true` in entries written before ADR 0027). No aggregate
  * codec writes an `agg` field (an aggregate is a keyed object or, in a compact layout, an array), so the two cannot
  * be confused.
  */
@@ -63,7 +67,7 @@ export function storedWindowCodec<Agg, Bucket>(
   return {
     encode(window) {
       const agg = aggCodec.encode(window.agg);
-      if (window.small === undefined && window.pending !== true) return agg;
+      if (window.small === undefined && window.changedAt === undefined && window.pending !== true) return agg;
       const encoded: { [field: string]: Plain } = { agg };
       if (window.small !== undefined) {
         const members: Plain[] = [];
@@ -73,6 +77,7 @@ export function storedWindowCodec<Agg, Bucket>(
         encoded.members = members;
         encoded.buckets = buckets;
       }
+      if (window.changedAt !== undefined) encoded.changed_at = window.changedAt;
       if (window.pending === true) encoded.pending = true;
       return encoded;
     },
@@ -83,8 +88,15 @@ export function storedWindowCodec<Agg, Bucket>(
       const agg = aggCodec.decode(o.agg ?? null, key);
       const small = 'members' in o ? partsOf(o, bucketCodec, key) : undefined;
       if (o.pending !== undefined && o.pending !== true) throw new StateSerdeError('windows', key, `pending: expected true`);
-      const window: StoredWindow<Agg, Bucket> = small === undefined ? { agg } : { agg, small };
-      return o.pending === true ? { ...window, pending: true } : window;
+      const changedAt = o.changed_at === undefined ? undefined : o.changed_at;
+      if (changedAt !== undefined && !(typeof changedAt === 'number' && Number.isSafeInteger(changedAt) && changedAt >= 0))
+        throw new StateSerdeError('windows', key, `changed_at: expected a version`);
+      return {
+        agg,
+        ...(small === undefined ? {} : { small }),
+        ...(changedAt === undefined ? {} : { changedAt }),
+        ...(o.pending === true ? { pending: true as const } : {}),
+      };
     },
   };
 }

@@ -44,7 +44,7 @@ describe('token_metrics_daily windows', () => {
     expect(rows().map((r) => r.date)).toEqual(['2024-01-01', '2024-01-02']);
   });
 
-  it('emits an update per change and one final when the watermark passes end + grace, versions increasing', () => {
+  it('emits an update per change and one final when the watermark passes end + grace, the partition numbering versions', () => {
     const { driver, rows } = setup();
     driver.pipe(transfer({ at: '2024-01-01T10:00:00Z', amount: 5n }));
     driver.pipe(transfer({ at: '2024-01-01T11:00:00Z', amount: 7n }));
@@ -53,13 +53,13 @@ describe('token_metrics_daily windows', () => {
     expect(rows().map(pick)).toEqual([
       { date: '2024-01-01', final: false, v: 1, n: 1, volume: 5n },
       { date: '2024-01-01', final: false, v: 2, n: 2, volume: 12n },
-      { date: '2024-01-02', final: false, v: 1, n: 1, volume: 1n },
-      { date: '2024-01-02', final: false, v: 2, n: 2, volume: 2n },
+      { date: '2024-01-02', final: false, v: 3, n: 1, volume: 1n },
+      { date: '2024-01-02', final: false, v: 4, n: 2, volume: 2n },
     ]);
     driver.pipe(transfer({ at: '2024-01-02T01:00:00Z', amount: 1n })); // watermark reaches 2024-01-02T00:00
     expect(rows().map(pick)).toEqual([
-      { date: '2024-01-02', final: false, v: 3, n: 3, volume: 3n },
-      { date: '2024-01-01', final: true, v: 3, n: 2, volume: 12n },
+      { date: '2024-01-02', final: false, v: 5, n: 3, volume: 3n },
+      { date: '2024-01-01', final: true, v: 6, n: 2, volume: 12n },
     ]);
   });
 
@@ -115,10 +115,10 @@ describe('token_metrics_daily windows', () => {
     driver.pipe(transfer({ at: '2024-01-01T11:00:00Z', amount: 7n }));
     driver.pipe(transfer({ at: '2024-01-02T05:00:00Z' }));
     const final = rows().find((r) => r.is_final);
-    expect(final).toMatchObject({ date: '2024-01-01', version: 3, transfer_count: 2 });
+    expect(final).toMatchObject({ date: '2024-01-01', version: 4, transfer_count: 2 });
     driver.pipe(retraction(t1));
     expect(rows()).toEqual([
-      expect.objectContaining({ date: '2024-01-01', is_final: true, version: 4, transfer_count: 1, volume_raw: 7n }),
+      expect.objectContaining({ date: '2024-01-01', is_final: true, version: 5, transfer_count: 1, volume_raw: 7n }),
     ]);
     expect(driver.store('meta').get(CLOCK_KEY)?.finalRetractions).toBe(1);
   });
@@ -174,11 +174,11 @@ describe('token_metrics_daily windows', () => {
     expect(crossing[0]!.emitted_at).toBe(Date.parse('2024-01-01T12:00:00Z'));
     driver.pipe(transfer({ at: '2024-01-02T02:00:00Z', amount: 16n })); // emits 01-02's hour 00, then closes 01-01
     expect(rows().map(pick)).toEqual([
-      { date: '2024-01-02', final: false, v: 1, n: 1, volume: 4n },
-      { date: '2024-01-01', final: true, v: 3, n: 3, volume: 11n },
+      { date: '2024-01-02', final: false, v: 3, n: 1, volume: 4n },
+      { date: '2024-01-01', final: true, v: 4, n: 3, volume: 11n },
     ]);
     driver.punctuate({ caughtUp: false });
-    expect(rows().map(pick)).toEqual([{ date: '2024-01-02', final: false, v: 2, n: 2, volume: 20n }]);
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-02', final: false, v: 5, n: 2, volume: 20n }]);
   });
 
   it('emits at most one update per window per wall-clock interval, and no slot boundary inside a day-long slot', () => {
