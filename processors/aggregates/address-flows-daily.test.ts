@@ -188,4 +188,24 @@ describe('address_flows_daily', () => {
       [B, 9],
     ]);
   });
+
+  it("starts a partition's versions at its wall clock in µs, so a stage reset re-emits above the run before it", () => {
+    const run = (wallClockMs: number): AddressFlowsDaily[] => {
+      const driver = createTestDriver(createAddressFlowsDailyProcessor({ windowing: { updates: 'on_punctuate' } }), {
+        wallClockMs,
+      });
+      for (const t of [
+        transfer({ at: '2024-01-01T10:00:00Z', from: A, to: B, amount: 10n }),
+        transfer({ at: '2024-01-02T02:00:00Z', from: A, to: B, amount: 1n }),
+      ])
+        for (const leg of addressLegsOf(t)) driver.pipe(leg, { key: addressPartitionKey(leg) });
+      driver.punctuate({ caughtUp: false });
+      return splitOutputs<AddressFlowsDaily, AddressLeg>(driver.drainOutputs('address.flows.daily')).windows;
+    };
+    const before = run(Date.parse('2026-12-01T00:00:00Z'));
+    const reset = run(Date.parse('2026-12-01T00:00:01Z'));
+    expect(before[0]?.version).toBe(Date.parse('2026-12-01T00:00:00Z') * 1000 + 1);
+    expect(Math.min(...reset.map((r) => r.version))).toBeGreaterThan(Math.max(...before.map((r) => r.version)));
+    expect(Number.isSafeInteger(Date.parse('2200-01-01T00:00:00Z') * 1000 + 2 ** 40)).toBe(true);
+  });
 });

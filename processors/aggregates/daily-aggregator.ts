@@ -1,4 +1,4 @@
-import type { OutputRecord, Processor, ProcessResult, PunctuateContext } from '../engine/processor.ts';
+import type { OutputRecord, Processor, ProcessorContext, ProcessResult, PunctuateContext } from '../engine/processor.ts';
 import { numberCodec, type StateCodec, type StateView, type StoreSpecs } from '../engine/state.ts';
 import { StateTxn } from '../engine/stateTxn.ts';
 import {
@@ -224,10 +224,11 @@ class DailyAggregator<Leg extends object, Agg extends WindowState, Bucket, Out> 
     private readonly prices: PriceTable,
   ) {}
 
-  begin(state: StateView<Stores<Agg, Bucket>>): Call<Agg, Bucket, Out | LateEvent<Leg>> {
+  begin(state: StateView<Stores<Agg, Bucket>>, ctx: ProcessorContext): Call<Agg, Bucket, Out | LateEvent<Leg>> {
     const txn = new StateTxn<Stores<Agg, Bucket>, Out | LateEvent<Leg>>(state);
     const clock = txn.get('meta', CLOCK_KEY) ?? INITIAL_CLOCK;
-    const versions = { last: clock.lastVersion ?? 0, flushedAt: clock.flushedAtVersion ?? 0 };
+    const last = clock.lastVersion ?? firstVersionBase(ctx.wallClockMs);
+    const versions = { last, flushedAt: clock.flushedAtVersion ?? last };
     const c = { txn, state, versions };
     if (this.config.updates === 'on_punctuate' && c.txn.get('dirty', DIRTY_MARKS_REBUILT) === undefined)
       this.rebuildDirtyMarks(c);
@@ -631,6 +632,16 @@ function spill<Agg, Bucket, O>(txn: StateTxn<Stores<Agg, Bucket>, O>, wk: string
   return undefined;
 }
 
+/**
+ * Where a partition without a version counter (new, reset, or written before ADR 0027) starts counting: its wall
+ * clock in µs. A stage reset re-emits every row above the versions the run before it published (it would have had
+ * to emit a million records per second to get ahead), so the sinks' ReplacingMergeTree keeps the new rows; a replay
+ * from a checkpoint restores the counter instead, and numbers the same. Below 2^53 until the year 2255.
+ */
+function firstVersionBase(wallClockMs: number): number {
+  return Math.max(0, Math.floor(wallClockMs)) * 1000;
+}
+
 /** The clock with the call's version counters (the same object when they did not move). */
 function withVersions<Agg, Bucket, O>(clock: PartitionClock, c: Call<Agg, Bucket, O>): PartitionClock {
   const { last, flushedAt } = c.versions;
@@ -683,19 +694,19 @@ export function createDailyAggregator<Leg extends object, Agg extends WindowStat
     name: spec.name,
     stores: aggregatorStores(spec.codecs),
     outputTopics: [spec.outputTopic, spec.lateTopic],
-    process(state, record): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
-      const c = aggregator.begin(state);
+    process(state, record, ctx): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
+      const c = aggregator.begin(state, ctx);
       aggregator.process(c, record.value);
       return c.txn.result();
     },
     // One transaction and clock for a block's legs.
-    processBatch(state, records): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
-      const c = aggregator.begin(state);
+    processBatch(state, records, ctx): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
+      const c = aggregator.begin(state, ctx);
       for (const record of records) aggregator.process(c, record.value);
       return c.txn.result();
     },
     punctuate(state, ctx: PunctuateContext): ProcessResult<Stores<Agg, Bucket>, Out | LateEvent<Leg>> {
-      const c = aggregator.begin(state);
+      const c = aggregator.begin(state, ctx);
       aggregator.punctuate(c, ctx);
       return c.txn.result();
     },

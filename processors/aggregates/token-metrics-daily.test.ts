@@ -141,7 +141,9 @@ describe('token_metrics_daily windows', () => {
     driver.punctuate({ caughtUp: false }); // backfilling: no advance
     expect(rows()).toEqual([]);
     driver.punctuate({ caughtUp: true }); // stream time → 01:00, watermark → 00:00: the day closes
-    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: true, v: 2, n: 1, volume: 1n }]);
+    // The partition's versions start at its first wall clock in µs (ADR 0027): the update was its first.
+    const base = Date.parse('2024-01-01T22:00:00Z') * 1000;
+    expect(rows().map(pick)).toEqual([{ date: '2024-01-01', final: true, v: base + 2, n: 1, volume: 1n }]);
     driver.pipe(transfer({ at: '2024-01-01T23:00:00Z' }));
     expect(driver.outputs(LATE)).toHaveLength(1);
   });
