@@ -1,5 +1,6 @@
 import type { Processor } from '../engine/processor.ts';
 import {
+  POSITIONAL_LAYOUT,
   bigintToCompactPlain,
   plainObject,
   plainToBigint,
@@ -8,6 +9,7 @@ import {
   plainToNullableString,
   plainToNumber,
   plainToString,
+  positionalFields,
   type Plain,
   type StateCodec,
 } from '../engine/state.ts';
@@ -25,7 +27,6 @@ import {
   type WindowState,
 } from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
-import { StateSerdeError } from '../engine/errors.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTable, type PriceTick } from './prices.ts';
 import type { AddressLeg } from './repartition.ts';
@@ -104,11 +105,10 @@ const STORE = 'windows';
 
 /**
  * State layout of an address window and bucket (ADR 0026): a positional array, `[layout, …fields]`, with safe-integer
- * amounts as numbers. An address window's entry is written at every change, emission and close, and is most of the
+ * amounts as numbers. An address window's entry is written whenever the window changes, and is most of the
  * address stage's LMDB and changelog bytes; as a keyed object its field names alone were ~140 of its ~330 bytes.
  * Entries written before, as keyed objects, still decode (no stage reset on upgrade).
  */
-const COMPACT_LAYOUT = 1;
 
 function sideFromObject(plain: Plain | undefined, key: string): Side {
   const o = plainObject(plain ?? null, STORE, key);
@@ -142,8 +142,7 @@ function addressWindowFromObject(plain: Plain, key: string): AddressWindow {
 const ADDRESS_WINDOW_FIELDS = 17;
 
 function addressWindowFromArray(a: readonly Plain[], key: string): AddressWindow {
-  if (a.length !== ADDRESS_WINDOW_FIELDS + 1 || a[0] !== COMPACT_LAYOUT)
-    throw new StateSerdeError(STORE, key, `expected [${COMPACT_LAYOUT}, …${ADDRESS_WINDOW_FIELDS} fields]`);
+  positionalFields(a, ADDRESS_WINDOW_FIELDS, STORE, key);
   const side = (at: number): Side => ({
     raw: plainToBigint(a[at], STORE, key),
     count: plainToNumber(a[at + 1], STORE, key),
@@ -167,7 +166,7 @@ function addressWindowFromArray(a: readonly Plain[], key: string): AddressWindow
 
 export const addressWindowCodec: StateCodec<AddressWindow> = {
   encode: (w) => [
-    COMPACT_LAYOUT,
+    POSITIONAL_LAYOUT,
     w.chain_id,
     w.address,
     w.token_address,
@@ -190,11 +189,10 @@ export const addressWindowCodec: StateCodec<AddressWindow> = {
 };
 
 export const addressBucketCodec: StateCodec<AddressBucket> = {
-  encode: (b) => [COMPACT_LAYOUT, bigintToCompactPlain(b.in_raw), b.in_count, bigintToCompactPlain(b.out_raw), b.out_count],
+  encode: (b) => [POSITIONAL_LAYOUT, bigintToCompactPlain(b.in_raw), b.in_count, bigintToCompactPlain(b.out_raw), b.out_count],
   decode: (plain, key) => {
     if (Array.isArray(plain)) {
-      if (plain.length !== 5 || plain[0] !== COMPACT_LAYOUT)
-        throw new StateSerdeError('buckets', key, `expected [${COMPACT_LAYOUT}, in_raw, in_count, out_raw, out_count]`);
+      positionalFields(plain, 4, 'buckets', key);
       return {
         in_raw: plainToBigint(plain[1], 'buckets', key),
         in_count: plainToNumber(plain[2], 'buckets', key),

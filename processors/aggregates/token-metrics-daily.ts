@@ -1,5 +1,6 @@
 import type { Processor } from '../engine/processor.ts';
 import {
+  POSITIONAL_LAYOUT,
   bigintToCompactPlain,
   plainObject,
   plainToBigint,
@@ -8,6 +9,7 @@ import {
   plainToNullableString,
   plainToNumber,
   plainToString,
+  positionalFields,
   type Plain,
   type StateCodec,
 } from '../engine/state.ts';
@@ -24,7 +26,6 @@ import {
   type WindowState,
 } from './daily-aggregator.ts';
 import { PRICE_DECIMALS, USD_DECIMALS, formatScaled } from './decimal.ts';
-import { StateSerdeError } from '../engine/errors.ts';
 import { RetractionMismatchError } from './errors.ts';
 import { assetKey, type AsOfPrice, type PriceTable, type PriceTick } from './prices.ts';
 import type { WindowingConfig } from './windowing.ts';
@@ -106,7 +107,6 @@ const SET_TXS = 1;
 
 const STORE = 'windows';
 /** Positional entries, as the address windows' (ADR 0026); keyed entries written before still decode. */
-const COMPACT_LAYOUT = 1;
 const TOKEN_WINDOW_FIELDS = 14;
 
 /** The layout before ADR 0026: a keyed object with decimal strings. */
@@ -131,8 +131,7 @@ function tokenWindowFromObject(plain: Plain, key: string): TokenWindow {
 }
 
 function tokenWindowFromArray(a: readonly Plain[], key: string): TokenWindow {
-  if (a.length !== TOKEN_WINDOW_FIELDS + 1 || a[0] !== COMPACT_LAYOUT)
-    throw new StateSerdeError(STORE, key, `expected [${COMPACT_LAYOUT}, …${TOKEN_WINDOW_FIELDS} fields]`);
+  positionalFields(a, TOKEN_WINDOW_FIELDS, STORE, key);
   return {
     chain_id: plainToNumber(a[1], STORE, key),
     token_address: plainToString(a[2], STORE, key),
@@ -153,7 +152,7 @@ function tokenWindowFromArray(a: readonly Plain[], key: string): TokenWindow {
 
 export const tokenWindowCodec: StateCodec<TokenWindow> = {
   encode: (w) => [
-    COMPACT_LAYOUT,
+    POSITIONAL_LAYOUT,
     w.chain_id,
     w.token_address,
     w.symbol,
@@ -173,11 +172,10 @@ export const tokenWindowCodec: StateCodec<TokenWindow> = {
 };
 
 export const tokenBucketCodec: StateCodec<TokenBucket> = {
-  encode: (b) => [COMPACT_LAYOUT, bigintToCompactPlain(b.raw), b.count],
+  encode: (b) => [POSITIONAL_LAYOUT, bigintToCompactPlain(b.raw), b.count],
   decode: (plain, key) => {
     if (Array.isArray(plain)) {
-      if (plain.length !== 3 || plain[0] !== COMPACT_LAYOUT)
-        throw new StateSerdeError('buckets', key, `expected [${COMPACT_LAYOUT}, raw, count]`);
+      positionalFields(plain, 2, 'buckets', key);
       return { raw: plainToBigint(plain[1], 'buckets', key), count: plainToNumber(plain[2], 'buckets', key) };
     }
     const o = plainObject(plain, 'buckets', key);

@@ -98,6 +98,16 @@ export function plainToBoolean(plain: Plain | undefined, store: string, key: str
   return plain;
 }
 
+/** The layout tag that starts a positional entry (ADR 0026): `[POSITIONAL_LAYOUT, …fields]`. */
+export const POSITIONAL_LAYOUT = 1;
+
+/** The fields of a positional entry written as `[POSITIONAL_LAYOUT, …fields]`, checked for its tag and field count. */
+export function positionalFields(plain: readonly Plain[], fields: number, store: string, key: string): readonly Plain[] {
+  if (plain.length !== fields + 1 || plain[0] !== POSITIONAL_LAYOUT)
+    throw new StateSerdeError(store, key, `expected [${POSITIONAL_LAYOUT}, …${fields} fields]`);
+  return plain;
+}
+
 /** The object behind a Plain value, for codecs that read fields. */
 export function plainObject(plain: Plain, store: string, key: string): { readonly [key: string]: Plain } {
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain))
