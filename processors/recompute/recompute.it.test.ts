@@ -145,6 +145,12 @@ describe('recompute: marts and anomalies rebuilt from erc20_transfers', () => {
     const expectedTokens = await expectedTokenMetrics(client, 1, config.prices.stalenessLimitS);
     // A wrong row with a much higher version (e.g. a buggy writer), a row for a key that has no transfers, and an
     // anomaly the data does not support.
+    const stored = await client.query({
+      query: `SELECT max(version) AS v FROM token_metrics_daily WHERE date = '2024-03-02' AND token_address = {t:String}`,
+      query_params: { t: SYNTHETIC_TOKENS.weth },
+      format: 'JSONEachRow',
+    });
+    const corruptedVersion = BigInt(((await stored.json()) as { v: string }[])[0]!.v) + 1000n;
     await client.insert({
       table: 'token_metrics_daily',
       values: [
@@ -158,7 +164,7 @@ describe('recompute: marts and anomalies rebuilt from erc20_transfers', () => {
           transfer_count: 1,
           tx_count: 1,
           unique_addresses: 2,
-          version: 999,
+          version: corruptedVersion.toString(),
           is_final: true,
           emitted_at: '2024-03-02 23:59:59.999',
         },
@@ -231,7 +237,7 @@ describe('recompute: marts and anomalies rebuilt from erc20_transfers', () => {
       query_params: { t: SYNTHETIC_TOKENS.weth },
       format: 'JSONEachRow',
     });
-    expect(await repaired.json()).toEqual([{ version: '1000' }]);
+    expect(await repaired.json()).toEqual([{ version: (corruptedVersion + 1n).toString() }]);
     const withdrawn = await client.query({
       query: `SELECT status, version FROM anomalies FINAL WHERE anomaly_id = {id:String}`,
       query_params: { id: 'f'.repeat(64) },
