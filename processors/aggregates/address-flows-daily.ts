@@ -9,7 +9,7 @@ import {
   plainToNullableString,
   plainToNumber,
   plainToString,
-  positionalFields,
+  assertPositional,
   type Plain,
   type StateCodec,
 } from '../engine/state.ts';
@@ -103,13 +103,6 @@ const EMPTY_BUCKET: AddressBucket = Object.freeze({ in_raw: 0n, in_count: 0, out
 
 const STORE = 'windows';
 
-/**
- * State layout of an address window and bucket (ADR 0026): a positional array, `[layout, …fields]`, with safe-integer
- * amounts as numbers. An address window's entry is written whenever the window changes, and is most of the
- * address stage's LMDB and changelog bytes; as a keyed object its field names alone were ~140 of its ~330 bytes.
- * Entries written before, as keyed objects, still decode (no stage reset on upgrade).
- */
-
 function sideFromObject(plain: Plain | undefined, key: string): Side {
   const o = plainObject(plain ?? null, STORE, key);
   return {
@@ -141,22 +134,26 @@ function addressWindowFromObject(plain: Plain, key: string): AddressWindow {
 /** The positional fields after the layout tag, in order. */
 const ADDRESS_WINDOW_FIELDS = 17;
 
-function addressWindowFromArray(a: readonly Plain[], key: string): AddressWindow {
-  positionalFields(a, ADDRESS_WINDOW_FIELDS, STORE, key);
-  const side = (at: number): Side => ({
+/** A side's four positional fields from index `at`. */
+function sideFromArray(a: readonly Plain[], at: number, key: string): Side {
+  return {
     raw: plainToBigint(a[at], STORE, key),
     count: plainToNumber(a[at + 1], STORE, key),
     usd_scaled: plainToBigint(a[at + 2], STORE, key),
     unpriced: plainToNumber(a[at + 3], STORE, key),
-  });
+  };
+}
+
+function addressWindowFromArray(a: readonly Plain[], key: string): AddressWindow {
+  assertPositional(a, ADDRESS_WINDOW_FIELDS, STORE, key);
   return {
     chain_id: plainToNumber(a[1], STORE, key),
     address: plainToString(a[2], STORE, key),
     token_address: plainToString(a[3], STORE, key),
     symbol: plainToNullableString(a[4], STORE, key),
     decimals: plainToNullableNumber(a[5], STORE, key),
-    in: side(6),
-    out: side(10),
+    in: sideFromArray(a, 6, key),
+    out: sideFromArray(a, 10, key),
     tx_count: plainToNumber(a[14], STORE, key),
     counterparties_count: plainToNumber(a[15], STORE, key),
     version: plainToNumber(a[16], STORE, key),
@@ -164,6 +161,12 @@ function addressWindowFromArray(a: readonly Plain[], key: string): AddressWindow
   };
 }
 
+/**
+ * State layout of an address window and bucket (ADR 0026): a positional array, `[layout, …fields]`, with safe-integer
+ * amounts as numbers. An address window's entry is written whenever the window changes, and is most of the
+ * address stage's LMDB and changelog bytes; as a keyed object its field names alone were ~140 of its ~330 bytes.
+ * Entries written before, as keyed objects, still decode (no stage reset on upgrade).
+ */
 export const addressWindowCodec: StateCodec<AddressWindow> = {
   encode: (w) => [
     POSITIONAL_LAYOUT,
@@ -192,7 +195,7 @@ export const addressBucketCodec: StateCodec<AddressBucket> = {
   encode: (b) => [POSITIONAL_LAYOUT, bigintToCompactPlain(b.in_raw), b.in_count, bigintToCompactPlain(b.out_raw), b.out_count],
   decode: (plain, key) => {
     if (Array.isArray(plain)) {
-      positionalFields(plain, 4, 'buckets', key);
+      assertPositional(plain, 4, 'buckets', key);
       return {
         in_raw: plainToBigint(plain[1], 'buckets', key),
         in_count: plainToNumber(plain[2], 'buckets', key),

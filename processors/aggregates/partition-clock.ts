@@ -17,12 +17,13 @@ export interface PartitionClock {
   readonly updatesEmittedAtMs?: number;
   /**
    * The highest version this partition has emitted (ADR 0027): every emitted record takes the next one, so a key's
-   * versions increase without its window being rewritten at each emission. Absent: 0.
+   * versions increase without its window being rewritten at each emission. Absent (a new partition, or one written
+   * before ADR 0027): the count starts at the first call's wall clock in µs.
    */
   readonly lastVersion?: number;
   /**
    * `lastVersion` when updates of changed windows were last emitted: a window changed since (its entry's
-   * `changedAt` ≥ this) has an update due. Absent: 0.
+   * `changedAt` ≥ this) has an update due. Absent: where the count starts (only ADR 0025's flag marks older entries).
    */
   readonly flushedAtVersion?: number;
 }

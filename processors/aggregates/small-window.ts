@@ -88,15 +88,15 @@ export function storedWindowCodec<Agg, Bucket>(
       const agg = aggCodec.decode(o.agg ?? null, key);
       const small = 'members' in o ? partsOf(o, bucketCodec, key) : undefined;
       if (o.pending !== undefined && o.pending !== true) throw new StateSerdeError('windows', key, `pending: expected true`);
-      const changedAt = o.changed_at === undefined ? undefined : o.changed_at;
+      const changedAt = o.changed_at;
       if (changedAt !== undefined && !(typeof changedAt === 'number' && Number.isSafeInteger(changedAt) && changedAt >= 0))
         throw new StateSerdeError('windows', key, `changed_at: expected a version`);
-      return {
-        agg,
-        ...(small === undefined ? {} : { small }),
-        ...(changedAt === undefined ? {} : { changedAt }),
-        ...(o.pending === true ? { pending: true as const } : {}),
-      };
+      // Read on every get of a window: built field by field, without intermediate objects.
+      const window: { agg: Agg; small?: SmallParts<Bucket>; changedAt?: number; pending?: true } = { agg };
+      if (small !== undefined) window.small = small;
+      if (changedAt !== undefined) window.changedAt = changedAt;
+      if (o.pending === true) window.pending = true;
+      return window;
     },
   };
 }

@@ -9,7 +9,7 @@ import {
   plainToNullableString,
   plainToNumber,
   plainToString,
-  positionalFields,
+  assertPositional,
   type Plain,
   type StateCodec,
 } from '../engine/state.ts';
@@ -131,7 +131,7 @@ function tokenWindowFromObject(plain: Plain, key: string): TokenWindow {
 }
 
 function tokenWindowFromArray(a: readonly Plain[], key: string): TokenWindow {
-  positionalFields(a, TOKEN_WINDOW_FIELDS, STORE, key);
+  assertPositional(a, TOKEN_WINDOW_FIELDS, STORE, key);
   return {
     chain_id: plainToNumber(a[1], STORE, key),
     token_address: plainToString(a[2], STORE, key),
@@ -175,7 +175,7 @@ export const tokenBucketCodec: StateCodec<TokenBucket> = {
   encode: (b) => [POSITIONAL_LAYOUT, bigintToCompactPlain(b.raw), b.count],
   decode: (plain, key) => {
     if (Array.isArray(plain)) {
-      positionalFields(plain, 2, 'buckets', key);
+      assertPositional(plain, 2, 'buckets', key);
       return { raw: plainToBigint(plain[1], 'buckets', key), count: plainToNumber(plain[2], 'buckets', key) };
     }
     const o = plainObject(plain, 'buckets', key);

@@ -101,11 +101,10 @@ export function plainToBoolean(plain: Plain | undefined, store: string, key: str
 /** The layout tag that starts a positional entry (ADR 0026): `[POSITIONAL_LAYOUT, …fields]`. */
 export const POSITIONAL_LAYOUT = 1;
 
-/** The fields of a positional entry written as `[POSITIONAL_LAYOUT, …fields]`, checked for its tag and field count. */
-export function positionalFields(plain: readonly Plain[], fields: number, store: string, key: string): readonly Plain[] {
+/** Throws unless `plain` is a positional entry `[POSITIONAL_LAYOUT, …fields]` with exactly `fields` fields. */
+export function assertPositional(plain: readonly Plain[], fields: number, store: string, key: string): void {
   if (plain.length !== fields + 1 || plain[0] !== POSITIONAL_LAYOUT)
     throw new StateSerdeError(store, key, `expected [${POSITIONAL_LAYOUT}, …${fields} fields]`);
-  return plain;
 }
 
 /** The object behind a Plain value, for codecs that read fields. */
