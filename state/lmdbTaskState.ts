@@ -5,6 +5,7 @@ import { decodeStateValue, forEachEntry, type CheckpointRecordKey, type StoreDel
 import type { Entry, KeyRange, KeyValueView, Plain, StateCodec } from './types.ts';
 import { StateStoreError } from './errors.ts';
 import { inKeyRange } from './key-range.ts';
+import { currentBootId, lostUnflushedCommits, markFlushed, markUnflushed } from './unsynced-state.ts';
 
 export type { StoreDelta } from './checkpoint-format.ts';
 
@@ -17,7 +18,9 @@ export type { StoreDelta } from './checkpoint-format.ts';
  * codec and keep the decoded value in a bounded cache, since the hot path reads the same window again and again.
  * Writes never happen record by record: the runtime applies a whole committed batch in one LMDB write transaction
  * together with the new changelog position, so the store is always the state after some committed batch (Kafka
- * Streams' checkpoint, but atomic with the data instead of a separate file).
+ * Streams' checkpoint, but atomic with the data instead of a separate file). Commits go through a writable map and
+ * are not flushed to disk one by one: a process crash loses none of them, a machine crash wipes the state for a restore
+ * from the changelog (ADR 0028, unsynced-state.ts).
  */
 
 const META_DB = '__meta';
@@ -34,6 +37,20 @@ export interface OpenTaskStateParameters {
   readonly stores: Readonly<Record<string, StateCodec<unknown>>>;
   /** Delete what is on disk first (a worker that must restore from the changelog, e.g. in tests). */
   readonly wipe?: boolean;
+  /**
+   * The kernel's boot id (default: read from /proc; null where the platform has none). With one, commits are not
+   * flushed to disk and a state left unflushed by an earlier boot is wiped (ADR 0028); without, every commit is.
+   */
+  readonly bootId?: string | null;
+}
+
+/**
+ * How the environment writes (ADR 0028). Always through a writable map: LMDB then changes pages in place instead of
+ * copying every page a transaction touches into a buffer and writing it out at commit (a commit of 40 k random puts
+ * into 1.2 M keys cost ~4× the CPU without). Flushing is left to the kernel where a restart can be detected.
+ */
+function writeModeOf(bootId: string | undefined): { useWritemap: true; noSync: boolean } {
+  return { useWritemap: true, noSync: bootId !== undefined };
 }
 
 /** What a commit or a restored batch moves the changelog position to. */
@@ -51,6 +68,12 @@ export interface RestoredRecord {
 }
 
 type BytesDatabase = Database<Buffer, string>;
+
+/** `mdb_env_sync(force)` in the background (lmdb-js has it on the root, outside its type declarations). */
+function flush(root: RootDatabase<Plain, string>): Promise<void> {
+  const env = root as unknown as { sync(callback: (error?: Error | null) => void): void };
+  return new Promise((resolve, reject) => env.sync((error) => (error ? reject(error) : resolve())));
+}
 
 /** A decoded, cached read view over one LMDB database. */
 class LmdbStoreView<V> implements KeyValueView<V> {
@@ -109,12 +132,20 @@ export class LmdbTaskState {
   private readonly meta: Database<Plain, string>;
   private readonly dbs = new Map<string, BytesDatabase>();
   private readonly views = new Map<string, LmdbStoreView<unknown>>();
+  /** The boot whose commits may be unflushed (undefined: every commit is flushed). */
+  private readonly bootId: string | undefined;
+  /** The state on disk was dropped when opening: the machine restarted before its last commits were flushed. */
+  readonly wipedAfterRestart: boolean;
 
   private constructor(readonly params: OpenTaskStateParameters) {
-    if (params.wipe === true) rmSync(params.path, { recursive: true, force: true });
+    this.bootId = params.bootId === undefined ? currentBootId() : (params.bootId ?? undefined);
+    const lost = this.bootId !== undefined && lostUnflushedCommits(params.path, this.bootId);
+    if (params.wipe === true || lost) rmSync(params.path, { recursive: true, force: true });
+    this.wipedAfterRestart = lost && params.wipe !== true;
     mkdirSync(params.path, { recursive: true });
+    if (this.bootId !== undefined) markUnflushed(params.path, this.bootId);
     try {
-      this.root = open<Plain, string>({ path: params.path, maxDbs: 64, compression: false });
+      this.root = open<Plain, string>({ path: params.path, maxDbs: 64, compression: false, ...writeModeOf(this.bootId) });
     } catch (cause) {
       throw new StateStoreError(`cannot open LMDB state at ${params.path}`, { path: params.path }, { cause });
     }
@@ -227,7 +258,12 @@ export class LmdbTaskState {
     for (const view of this.views.values()) view.clearCache();
   }
 
+  /** Flushes every commit to disk (and says so in the marker, so a restart keeps the state), then closes. */
   async close(): Promise<void> {
+    if (this.bootId !== undefined) {
+      await flush(this.root);
+      markFlushed(this.path, this.bootId);
+    }
     await this.root.close();
   }
 

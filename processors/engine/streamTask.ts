@@ -187,6 +187,8 @@ export class StreamTask {
     const stores = taskStoresOf(ctx.stage);
     const state = LmdbTaskState.open({ path: ctx.statePath, stores, wipe: ctx.wipeState });
     const logger = ctx.logger.child({ task: `${ctx.stage.name}-${ctx.partition}`, partition: ctx.partition });
+    if (state.wipedAfterRestart)
+      logger.warn({ msg: 'the machine restarted before the task state was flushed: wiped, restoring from the changelog' });
     const producer = ctx.kafka.producer({
       transactionalId: `${ctx.appId}-${ctx.stage.name}-${ctx.partition}`,
       createPartitioner: keyPartitioner,
