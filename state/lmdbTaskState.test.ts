@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_CHECKPOINT, storeRecords } from './checkpoint.ts';
 import { encodeStateValue, parseRecordKey, type StoreDelta } from './checkpoint-format.ts';
-import { DecodedCache, LmdbTaskState, type RestoredRecord } from './lmdbTaskState.ts';
+import { LmdbTaskState, type RestoredRecord } from './lmdbTaskState.ts';
 import type { Plain, StateCodec } from './types.ts';
 
 const numbers: StateCodec<number> = { encode: (v) => v, decode: (p) => p as number };
@@ -118,49 +118,5 @@ describe('LmdbTaskState', () => {
     expect(state.count('counts')).toBe(0);
     expect(state.changelogOffset()).toBeUndefined();
     await state.close();
-  });
-});
-
-describe('DecodedCache', () => {
-  it('keeps a key used again within a generation, and drops what neither generation holds', () => {
-    const cache = new DecodedCache<number>(2);
-    cache.set('a', 1);
-    cache.set('b', undefined); // known absent
-    cache.set('c', 3); // the newer generation was full: a and b are now the older one
-    expect(cache.lookup('a')).toEqual({ found: true, value: 1 }); // moved back: newer {c, a}, older {b}
-    cache.set('d', 4); // newer full again: older {c, a}, newer {d}; b is dropped
-    expect(cache.lookup('b').found).toBe(false);
-    expect(cache.lookup('c')).toEqual({ found: true, value: 3 }); // newer {d, c}, older {a}
-    cache.set('e', undefined); // older {d, c}, newer {e}; a is dropped
-    expect(cache.lookup('e')).toEqual({ found: true, value: undefined });
-    expect([cache.peek('a'), cache.peek('c'), cache.peek('d')]).toEqual([undefined, 3, 4]);
-    cache.forget('c');
-    expect(cache.lookup('c').found).toBe(false);
-    cache.clear();
-    expect(cache.lookup('d').found).toBe(false);
-  });
-});
-
-describe('LmdbTaskState read cache after a commit', () => {
-  it('serves a committed key as the batch wrote it, a key without its value decoded from LMDB, a delete as absent', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oracul-lmdb-'));
-    const state = LmdbTaskState.open({ path: dir, stores: STORES });
-    const written = { a: 'hello', n: 7 };
-    state.commit(
-      new Map([['objs', delta({ x: written, y: { a: 'y', n: 1 } })]]),
-      undefined,
-      new Map([['objs', new Map([['x', written]])]]),
-    );
-    const view = state.view<{ a: string; n: number }>('objs');
-    expect(view.get('x')).toBe(written); // no read, no decode
-    expect(view.get('y')).toEqual({ a: 'y', n: 1 });
-    state.commit(new Map([['objs', delta({ x: undefined })]]), undefined, new Map([['objs', new Map()]]));
-    expect(view.get('x')).toBeUndefined();
-    expect([...view.range({})].map(([k]) => k)).toEqual(['y']);
-    await state.close();
-    const again = LmdbTaskState.open({ path: dir, stores: STORES });
-    expect([again.view('objs').get('x'), again.view('objs').get('y')]).toEqual([undefined, { a: 'y', n: 1 }]);
-    await again.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -24,8 +24,7 @@ export type { StoreDelta } from './checkpoint-format.ts';
  */
 
 const META_DB = '__meta';
-/** Decoded entries per generation of a store's read cache (up to twice as many kept). */
-const GENERATION_LIMIT = 125_000;
+const CACHE_LIMIT = 250_000;
 /** Layout of the stores' values; a disk written in another layout is wiped and restored from the changelog. */
 const STATE_FORMAT = 2;
 const FORMAT_KEY = 'format';
@@ -76,58 +75,9 @@ function flush(root: RootDatabase<Plain, string>): Promise<void> {
   return new Promise((resolve, reject) => env.sync((error) => (error ? reject(error) : resolve())));
 }
 
-/**
- * Decoded values of recently read or committed keys, in two generations of at most `generationLimit` each: when
- * the newer one is full it becomes the older one, and a hit in the older one moves the entry back. A key read or
- * written again within about a generation stays decoded; the store's hot keys are never all dropped at once.
- * `undefined` is cached too: the key is known to be absent.
- */
-export class DecodedCache<V> {
-  private newer = new Map<string, V | undefined>();
-  private older = new Map<string, V | undefined>();
-
-  constructor(private readonly generationLimit = GENERATION_LIMIT) {}
-
-  /** `found` false: not cached. */
-  lookup(key: string): { found: boolean; value: V | undefined } {
-    const value = this.newer.get(key);
-    if (value !== undefined || this.newer.has(key)) return { found: true, value };
-    if (!this.older.has(key)) return NOT_CACHED;
-    const kept = this.older.get(key);
-    this.set(key, kept);
-    return { found: true, value: kept };
-  }
-
-  /** The cached value, without moving it (scans). */
-  peek(key: string): V | undefined {
-    return this.newer.get(key) ?? this.older.get(key);
-  }
-
-  set(key: string, value: V | undefined): void {
-    if (this.newer.size >= this.generationLimit) {
-      this.older = this.newer;
-      this.newer = new Map();
-    }
-    this.newer.set(key, value);
-    this.older.delete(key);
-  }
-
-  forget(key: string): void {
-    this.newer.delete(key);
-    this.older.delete(key);
-  }
-
-  clear(): void {
-    this.newer = new Map();
-    this.older = new Map();
-  }
-}
-
-const NOT_CACHED = Object.freeze({ found: false, value: undefined });
-
 /** A decoded, cached read view over one LMDB database. */
 class LmdbStoreView<V> implements KeyValueView<V> {
-  private readonly cache = new DecodedCache<V>();
+  private cache = new Map<string, V | undefined>();
 
   constructor(
     readonly name: string,
@@ -136,11 +86,10 @@ class LmdbStoreView<V> implements KeyValueView<V> {
   ) {}
 
   get(key: string): V | undefined {
-    const cached = this.cache.lookup(key);
-    if (cached.found) return cached.value;
-    // The fast read's buffer is reused by the next read: decoded right away, and Plain values hold no bytes.
-    const bytes = this.db.getBinaryFast(key);
+    if (this.cache.has(key)) return this.cache.get(key);
+    const bytes = this.db.get(key);
     const value = bytes === undefined ? undefined : this.codec.decode(decodeStateValue(bytes), key);
+    if (this.cache.size >= CACHE_LIMIT) this.cache = new Map();
     this.cache.set(key, value);
     return value;
   }
@@ -159,27 +108,22 @@ class LmdbStoreView<V> implements KeyValueView<V> {
       if (!reverse && upper !== undefined && (range.lt !== undefined ? key >= range.lt : key > upper)) return;
       if (reverse && lower !== undefined && (range.gt !== undefined ? key <= range.gt : key < lower)) return;
       if (!inKeyRange(key, range)) continue;
-      const cached = this.cache.peek(key);
+      const cached = this.cache.get(key);
       yield [key, cached !== undefined ? cached : this.codec.decode(decodeStateValue(value), key)];
       if (++n >= limit) return;
     }
   }
 
-  /**
-   * Keeps the cache coherent with a committed batch: a written key keeps the value the batch wrote, already decoded
-   * (values are never mutated in place), so the next batch reading it neither reads LMDB nor decodes; a key whose
-   * value is not given is read again.
-   */
-  noteCommitted(delta: StoreDelta, values: ReadonlyMap<string, unknown> | undefined): void {
+  /** Keeps the cache coherent with a committed batch. */
+  noteCommitted(delta: StoreDelta): void {
     for (const [key, bytes] of delta) {
       if (bytes === undefined) this.cache.set(key, undefined);
-      else if (values?.has(key) === true) this.cache.set(key, values.get(key) as V);
-      else this.cache.forget(key);
+      else this.cache.delete(key); // decoded lazily on the next read
     }
   }
 
   clearCache(): void {
-    this.cache.clear();
+    this.cache = new Map();
   }
 }
 
@@ -268,13 +212,8 @@ export class LmdbTaskState {
   /**
    * Applies one committed batch: every store delta, the stores' checkpoints and the changelog position, in one LMDB
    * write transaction. A crash leaves either the old or the new state, both consistent with their recorded position.
-   * `values` (per store, key → the value as the batch wrote it) keeps written keys decoded in the read cache.
    */
-  commit(
-    deltas: ReadonlyMap<string, StoreDelta>,
-    position: ChangelogPosition | undefined,
-    values?: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
-  ): void {
+  commit(deltas: ReadonlyMap<string, StoreDelta>, position: ChangelogPosition | undefined): void {
     this.root.transactionSync(() => {
       for (const [store, delta] of deltas) {
         const db = this.db(store);
@@ -285,7 +224,7 @@ export class LmdbTaskState {
       }
       if (position !== undefined) this.putPosition(position);
     });
-    for (const [store, delta] of deltas) this.views.get(store)?.noteCommitted(delta, values?.get(store));
+    for (const [store, delta] of deltas) this.views.get(store)?.noteCommitted(delta);
   }
 
   /**

@@ -88,12 +88,6 @@ const MAX_REQUEST_BYTES = 512 * 1024;
 /** A key's last change in a batch was a delete. */
 const DELETED: unique symbol = Symbol('deleted');
 
-/** A batch's net changes: per store, the encoded deltas, and each changed key's last value as the batch wrote it. */
-interface NetDeltas {
-  readonly deltas: Map<string, StoreDelta>;
-  readonly values: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
-}
-
 function messageBytes(message: Message): number {
   const key = message.key;
   const value = message.value;
@@ -314,7 +308,7 @@ export class StreamTask {
     const lastOffset = taken === 0 ? undefined : Number((messages[taken - 1] as KafkaMessage).offset);
     await this.punctuate(run, idleAdvance);
     const changes = run.batch.changes();
-    const { deltas, values } = this.netDeltas(changes.filter((change) => !this.volatileStores.has(change.store)));
+    const deltas = this.netDeltas(changes.filter((change) => !this.volatileStores.has(change.store)));
     if (lastOffset !== undefined)
       deltas.set(SOURCE_OFFSET_STORE, new Map([[SOURCE_OFFSET_KEY, encodeStateValue(lastOffset + 1)]]));
     // This task is the only writer of its changelog partition: its records land from the recorded position on,
@@ -331,7 +325,7 @@ export class StreamTask {
     // Only now the state: committed in Kafka, so safe to make durable locally.
     const position: ChangelogPosition | undefined =
       expectedFirst === undefined ? undefined : { offset: expectedFirst + changelog.length + 1, checkpoints };
-    this.state.commit(deltas, position, values);
+    this.state.commit(deltas, position);
     this.applyVolatile(changes);
     this.countCommitted(run, changelog.length, lastOffset, started);
     return taken;
@@ -552,7 +546,7 @@ export class StreamTask {
    * each key's last value is encoded once, and a delete of a key the committed state does not hold (written and
    * removed within the batch, e.g. a window's pending-update mark) is no change at all.
    */
-  private netDeltas(changes: readonly StateChange<ErasedStores>[]): NetDeltas {
+  private netDeltas(changes: readonly StateChange<ErasedStores>[]): Map<string, StoreDelta> {
     const finals = new Map<string, Map<string, unknown>>();
     for (const change of changes) {
       let last = finals.get(change.store);
@@ -574,7 +568,7 @@ export class StreamTask {
       }
       if (delta.size > 0) deltas.set(store, delta);
     }
-    return { deltas, values: finals };
+    return deltas;
   }
 
   private async deadLetter(message: KafkaMessage, error: OraculError, wallClockMs: number): Promise<Produced> {
