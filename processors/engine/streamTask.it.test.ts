@@ -143,8 +143,13 @@ describe('StreamTask (real broker)', () => {
       ]);
       // The records left in the fetch are a backlog: only the transaction that took the last one sees the task drained.
       expect(punctuations).toEqual([false, false, false, true]);
-      const [offsets] = await t.admin.fetchOffsets({ groupId, topics: [input.topic] });
-      expect(offsets?.partitions.find((p) => p.partition === 0)?.offset).toBe('4');
+      // The commit returns once the coordinator decided it; the offsets' commit marker lands in __consumer_offsets just
+      // after, and until then the group still shows the offset before (what KIP-447's require_stable waits for).
+      const committed = async (): Promise<string | undefined> => {
+        const [offsets] = await t.admin.fetchOffsets({ groupId, topics: [input.topic] });
+        return offsets?.partitions.find((p) => p.partition === 0)?.offset;
+      };
+      await expect.poll(committed, { timeout: 10_000, interval: 50 }).toBe('4');
       // Without a limit the whole fetch is one transaction.
       expect(
         await task.processBatch(
