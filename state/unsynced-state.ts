@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 /**
  * Task state is written without flushing to disk (ADR 0028): a commit's pages are in the kernel's page cache as soon
@@ -16,12 +17,14 @@ const MARKER_FILE = 'unsynced-since-boot.json';
 /** Where the kernel publishes the id of the current boot (Linux). */
 const LINUX_BOOT_ID = '/proc/sys/kernel/random/boot_id';
 
-interface Marker {
+const markerSchema = z.object({
   /** The boot during which the state was last opened for writing. */
-  readonly bootId: string;
+  bootId: z.string(),
   /** True once a clean close flushed every commit of that boot to disk. */
-  readonly flushed: boolean;
-}
+  flushed: z.boolean(),
+});
+
+type Marker = z.infer<typeof markerSchema>;
 
 /** The current boot's id, or undefined where the platform does not publish one (writes are then flushed). */
 export function currentBootId(path = LINUX_BOOT_ID): string | undefined {
@@ -39,8 +42,11 @@ export function currentBootId(path = LINUX_BOOT_ID): string | undefined {
  * every commit, or is new.
  */
 export function lostUnflushedCommits(dir: string, bootId: string): boolean {
-  const marker = readMarker(dir);
-  return marker !== undefined && marker.bootId !== bootId && !marker.flushed;
+  const file = join(dir, MARKER_FILE);
+  if (!existsSync(file)) return false;
+  const marker = readMarker(file);
+  // An unreadable marker says nothing of a flush: the state is treated as lost.
+  return marker === undefined || (marker.bootId !== bootId && !marker.flushed);
 }
 
 /** Records that the state at `dir` takes unflushed commits during this boot (before the first one). */
@@ -53,19 +59,14 @@ export function markFlushed(dir: string, bootId: string): void {
   writeMarker(dir, { bootId, flushed: true });
 }
 
-function readMarker(dir: string): Marker | undefined {
-  const file = join(dir, MARKER_FILE);
-  if (!existsSync(file)) return undefined;
+/** The marker in `file`, or undefined when it cannot be read as one. */
+function readMarker(file: string): Marker | undefined {
   try {
-    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (typeof value === 'object' && value !== null && 'bootId' in value && 'flushed' in value) {
-      const { bootId, flushed } = value;
-      if (typeof bootId === 'string' && typeof flushed === 'boolean') return { bootId, flushed };
-    }
+    const parsed = markerSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
   } catch {
-    // unreadable: treated as unflushed by an unknown boot below
+    return undefined;
   }
-  return { bootId: '', flushed: false };
 }
 
 /** Replaces the marker atomically and durably: the marker itself must survive the crash it is about. */
