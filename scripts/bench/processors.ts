@@ -6,6 +6,8 @@
  *   node --expose-gc --import tsx scripts/bench/processors.ts --transfers 1200000 --days 1 --tokens 5000 \
  *     --priced-tokens 300 --addresses 600000     (a mainnet-sized day: ~400 k active addresses; peak RSS)
  *   node --expose-gc --import tsx scripts/bench/processors.ts …   (also reports heap retained after a full GC)
+ *   npx tsx scripts/bench/processors.ts … --columnar   (also the address stage's columnar state kernel, ADR 0022,
+ *     on the same legs, its totals checked exactly against the stage's finals)
  *
  * Generates realistic mainnet-like logs (Zipf-distributed tokens and addresses, ~25 % non-Transfer logs, 1 %
  * ERC-721 transfers, a reorg of 0.1 % of the blocks, a price tick per token per minute) in chunks outside the timed
@@ -28,15 +30,19 @@ import { TokenTable, tokenKey, type TokenMetadata } from '../../processors/erc20
 import type { Erc20Transfer } from '../../processors/erc20/transfer.ts';
 import { TRANSFER_TOPIC } from '../../processors/erc20/transfer-event.ts';
 import { createErc20DecoderProcessor, ERC20_TOPICS, type Erc20DecoderInput } from '../../processors/erc20/erc20-decoder.ts';
-import type { LogBatch, Transfer } from '../../schemas/generated/types.ts';
+import type { LogBatch, Transfer, TransferBatch } from '../../schemas/generated/types.ts';
 import { createAddressFlowsDailyProcessor } from '../../processors/aggregates/address-flows-daily.ts';
 import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../../processors/aggregates/repartition.ts';
 import { createTokenMetricsDailyProcessor } from '../../processors/aggregates/token-metrics-daily.ts';
 import { numberArg } from './args.ts';
 import { xorshift32 } from '../../core/xorshift.ts';
+import { AddressFlowsDay, createTaskIds } from '../../processors/aggregates/columnar/address-flows-day.ts';
+import type { AddressFlowsDaily } from '../../processors/aggregates/address-flows-daily.ts';
 
 const TRANSFERS = numberArg('transfers', 200_000);
+/** Also run the address stage's columnar state kernel on the same legs, checked against its finals (more memory). */
+const COLUMNAR = process.argv.includes('--columnar');
 const DAYS = numberArg('days', 2);
 const BATCH = numberArg('batch', 10_000);
 const SEED = numberArg('seed', 7);
@@ -218,12 +224,35 @@ const windowing = { updates: 'on_punctuate' as const };
 const tokenTask = createInMemoryTask(createTokenMetricsDailyProcessor({ windowing }), {
   onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : tokenOutputs++),
 });
+/** The address stage's last final per (address, token, day): what the columnar kernel is checked against. */
+const flowFinals = new Map<string, AddressFlowsDaily>();
 const flowTask = createInMemoryTask(createAddressFlowsDailyProcessor({ windowing }), {
-  onOutput: (o) => (o.topic.endsWith('.late') ? lateOutputs++ : flowOutputs++),
+  onOutput: (o) => {
+    if (o.topic.endsWith('.late')) {
+      lateOutputs++;
+      return;
+    }
+    flowOutputs++;
+    const row = o.value as AddressFlowsDaily;
+    if (COLUMNAR && row.is_final) flowFinals.set(`${row.address}|${row.token_address}|${row.window_start}`, row);
+  },
 });
 
-const time = { decode: 0, token: 0, address: 0 };
-const wall = { decode: 0, token: 0, address: 0 };
+// The columnar state kernel of the address stage (ADR 0022), on the decoder's by-address batch records: the same
+// legs into per-day tables. Not a processor yet (no prices, emission or checkpoints): it measures what the layout's
+// state work costs, and its totals are checked exactly against the address stage's finals below.
+const taskIds = createTaskIds(ADDRESSES);
+/** Tables sized for a day's legs up front, as a task would size a day like its previous one. */
+const LEGS_PER_DAY = Math.ceil((2 * TRANSFERS) / DAYS);
+const columnarDays = new Map<number, AddressFlowsDay>();
+function columnarDayOf(windowStartMs: number): AddressFlowsDay {
+  let day = columnarDays.get(windowStartMs);
+  if (day === undefined) columnarDays.set(windowStartMs, (day = new AddressFlowsDay(windowStartMs, taskIds, LEGS_PER_DAY)));
+  return day;
+}
+
+const time = { decode: 0, token: 0, address: 0, columnar: 0 };
+const wall = { decode: 0, token: 0, address: 0, columnar: 0 };
 /** CPU time of this thread in ms: the per-core figure, unaffected by other processes on a shared machine. */
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -263,6 +292,7 @@ for (;;) {
     // 1. decode: logs → transfers (prices pass straight to the aggregates). The aggregates get one call per block's
     // transfers (as the runtime calls processBatch per batch record) and per run of consecutive price ticks.
     const groups: (Erc20Transfer | PriceTick)[][] = [];
+    const byAddress: TransferBatch[] = [];
     let ticks: PriceTick[] | null = null;
     let t0 = performance.now();
     let c0 = cpuMs();
@@ -277,6 +307,7 @@ for (;;) {
       const block: Erc20Transfer[] = [];
       for (const out of decoderTask.process([{ kind: 'logs', batch: item.batch } satisfies Erc20DecoderInput])) {
         if (out.topic === ERC20_TOPICS.rejects) rejects++;
+        else if (out.topic === ERC20_TOPICS.batchesByAddress) byAddress.push(out.value as TransferBatch);
         else if (out.topic === ERC20_TOPICS.transfers) {
           transfers++;
           // As the token stage reads the record back: the domain transfer with a bigint amount.
@@ -313,6 +344,14 @@ for (;;) {
     flowTask.punctuate({ caughtUp: false });
     time.address += cpuMs() - c0;
     wall.address += performance.now() - t0;
+    // 3'. the columnar kernel on the same legs
+    t0 = performance.now();
+    c0 = cpuMs();
+    if (COLUMNAR)
+      for (const record of byAddress)
+        columnarDayOf(record.block_timestamp - (record.block_timestamp % DAY_MS)).applyBatch(record);
+    time.columnar += cpuMs() - c0;
+    wall.columnar += performance.now() - t0;
   }
 }
 // Close the last day: the partitions go idle at the head.
@@ -329,6 +368,38 @@ for (;;) {
     wall[stage] += performance.now() - t0;
   }
 }
+
+/** Every kernel row against the address stage's final of the same (address, token, day): exact, or the bench fails. */
+function checkColumnarTotals(): number {
+  let rows = 0;
+  const problems: string[] = [];
+  for (const day of columnarDays.values()) {
+    for (let row = 0; row < day.rowCount; row++) {
+      const t = day.totals(row);
+      const legsOfRow = t.in_count + t.out_count;
+      const final = flowFinals.get(`${t.address}|${t.token_address}|${day.windowStartMs}`);
+      if (final === undefined) {
+        if (legsOfRow !== 0) problems.push(`no final for ${t.address} ${t.token_address} ${day.windowStartMs}`);
+        continue;
+      }
+      rows++;
+      const same =
+        final.inflow_raw === t.inflow_raw &&
+        final.outflow_raw === t.outflow_raw &&
+        final.transfer_count === legsOfRow &&
+        final.tx_count === t.tx_count &&
+        final.counterparties_count === t.counterparties_count;
+      if (!same)
+        problems.push(
+          `${t.address} ${t.token_address} ${day.windowStartMs}: columnar ${JSON.stringify(t, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+        );
+    }
+  }
+  if (rows !== flowFinals.size) problems.push(`${flowFinals.size} finals, ${rows} columnar rows matched`);
+  if (problems.length > 0) throw new Error(`columnar kernel differs from the address stage:\n${problems.slice(0, 5).join('\n')}`);
+  return rows;
+}
+const columnarRowsChecked = COLUMNAR ? checkColumnarTotals() : 0;
 
 const total = time.decode + time.token + time.address;
 const wallTotal = wall.decode + wall.token + wall.address;
@@ -372,6 +443,14 @@ console.log(`stage 2 token_metrics_daily      ${rate(transfers, time.token)} tra
 console.log(
   `stage 3 address_flows_daily      ${rate(transfers, time.address)} transfers (${(time.address / 1000).toFixed(2)} s, ${rate(legs, time.address)} legs)`,
 );
+if (COLUMNAR) {
+  console.log(
+    `stage 3 state in columns (kernel) ${rate(transfers, time.columnar)} transfers (${(time.columnar / 1000).toFixed(2)} s, ${(time.address / time.columnar).toFixed(1)}× stage 3's rate; ADR 0022, state only: no prices, emission or checkpoints)`,
+  );
+  console.log(
+    `  its ${columnarRowsChecked.toLocaleString('en-US')} rows equal the address stage's finals exactly (raw sums, leg, tx and counterparty counts); ${[...columnarDays.values()].reduce((n, d) => n + d.bucketCount, 0).toLocaleString('en-US')} buckets, ${[...columnarDays.values()].reduce((n, d) => n + d.pairCount, 0).toLocaleString('en-US')} distinct pairs; array buffers at the end ${(process.memoryUsage().arrayBuffers / 2 ** 20).toFixed(0)} MB`,
+  );
+}
 console.log(
   `end to end (1 + 2 + 3)           ${rate(transfers, total)} transfers per core   (wall clock on this shared machine: ${rate(transfers, wallTotal)})`,
 );
