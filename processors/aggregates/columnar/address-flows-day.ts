@@ -1,10 +1,12 @@
 import type { TransferBatch } from '../../../schemas/generated/types.ts';
 import { ZERO_ADDRESS } from '../../erc20/transfer-event.ts';
 import { RetractionMismatchError } from '../errors.ts';
+import { DayStateCorruptError, KIND_DELTA, KIND_SNAPSHOT, frame, restoring, unframe, type Sections } from './checkpoint-frame.ts';
 import { CountedPairs } from './counted-pairs.ts';
 import { HexInterner } from './hex-interner.ts';
 import { IntPairIndex } from './int-pair-index.ts';
 import { RowTable, type ColumnSpec } from './row-table.ts';
+import { truncateTo, type TaskIds } from './task-ids.ts';
 import {
   LIMBS,
   LIMB_OPS_BEFORE_NORMALIZE,
@@ -20,19 +22,16 @@ import {
  * pairs; a bucket per (row, event time) with the raw sums a final's USD is settled from. Addresses and tokens are
  * the task's interned ids, transaction hashes the day's. Nothing here allocates per leg.
  *
- * This is the state kernel: the processor around it (prices, emission, versions, late routing, checkpoints) is
- * still daily-aggregator.ts over key-value stores until the engine hosts table state (ADR 0022, amendment).
+ * A batch record is applied all or nothing (ADR 0022, decision 6): a retraction that does not match leaves no trace,
+ * in the day nor in the task's dictionaries. An engine groups a transaction's records with {@link
+ * AddressFlowsDay.beginBatch} … commitBatch / rollbackBatch. Checkpoints are the day's bytes ({@link
+ * AddressFlowsDay.encodeSnapshot}) and the bytes of the rows and pairs changed since ({@link
+ * AddressFlowsDay.encodeDelta}), ADR 0022's refinement of decision 5; the task's dictionaries have their own deltas
+ * (task-ids.ts), restored before the days.
+ *
+ * This is the state kernel: the processor around it (prices, emission, versions, late routing, storing checkpoints)
+ * is still daily-aggregator.ts over key-value stores until the engine hosts table state (ADR 0022, amendment).
  */
-
-/** Dictionaries shared by every day of a task: ids never leave it (outputs carry the strings). */
-export interface TaskIds {
-  readonly addresses: HexInterner;
-  readonly tokens: HexInterner;
-}
-
-export function createTaskIds(expectedAddresses = 4096): TaskIds {
-  return { addresses: new HexInterner(20, expectedAddresses), tokens: new HexInterner(20) };
-}
 
 const ROW_COLUMNS = [
   { name: 'address', type: 'i32' },
@@ -115,16 +114,29 @@ const IN = 1;
 export class AddressFlowsDay {
   readonly rows: RowTable;
   readonly buckets: RowTable;
-  private readonly rowIndex: IntPairIndex;
-  private readonly bucketIndex: IntPairIndex;
+  /** Rebuilt from the key columns on restore: (address, token) → row, (row, offset_ms) → bucket. */
+  private rowIndex: IntPairIndex;
+  private bucketIndex: IntPairIndex;
   private readonly txs: HexInterner;
-  private readonly txPairs: CountedPairs;
-  private readonly counterpartyPairs: CountedPairs;
-  /** One transfer's amount, parsed once for both its legs. */
-  private readonly amount = new Uint32Array(LIMBS);
+  private txPairs: CountedPairs;
+  private counterpartyPairs: CountedPairs;
+  /**
+   * A record's rows, parsed and interned before anything else changes: each row's amount (LIMBS limbs, for both its
+   * legs) and its token, transaction, from and to ids (−1: the zero address). Grown for larger records.
+   */
+  private amounts = new Uint32Array(LIMBS * 256);
+  private keys = new Int32Array(KEYS * 256);
   /** Offsets of the columns within a row, and the stride, of each table. */
   private readonly R: ReturnType<typeof columnOffsets<typeof ROW_COLUMNS>>;
   private readonly B: ReturnType<typeof columnOffsets<typeof BUCKET_COLUMNS>>;
+  /** Whether an explicit batch ({@link beginBatch}) is open. */
+  private explicit = false;
+  /** Sizes of the append-only parts at the explicit batch's start, and at the current applyBatch call's. */
+  private readonly batchSizes = new Int32Array(SIZES);
+  private readonly callSizes = new Int32Array(SIZES);
+  /** The sequence number of the last checkpoint encoded or restored, and the transactions it covered. */
+  private checkpointSequence = 0;
+  private checkpointTxs = 0;
 
   /**
    * @param expectedLegs sizes the tables up front (e.g. the legs of the task's previous day): growing a large typed
@@ -135,34 +147,155 @@ export class AddressFlowsDay {
     private readonly ids: TaskIds,
     expectedLegs = 4096,
   ) {
+    // Ratios of a mainnet-shaped day (scripts/bench/address-day-state.ts): ~0.4 rows, ~0.92 buckets and pairs of each
+    // kind per leg; hash tables (sized in slots) grow past a load of 0.6; transactions grow as needed.
     const legs = Math.max(1024, expectedLegs);
-    this.rows = new RowTable(ROW_COLUMNS, legs / 2);
+    this.rows = new RowTable(ROW_COLUMNS, legs * 0.45);
     this.buckets = new RowTable(BUCKET_COLUMNS, legs);
-    this.rowIndex = new IntPairIndex(legs);
-    this.bucketIndex = new IntPairIndex(legs * 2);
-    this.txs = new HexInterner(32, legs);
-    this.txPairs = new CountedPairs(legs * 2);
-    this.counterpartyPairs = new CountedPairs(legs * 2);
+    this.rowIndex = new IntPairIndex(legs * 0.75);
+    this.bucketIndex = new IntPairIndex(legs * 1.6);
+    this.txs = new HexInterner(32, legs / 4);
+    this.txPairs = new CountedPairs(legs * 1.6);
+    this.counterpartyPairs = new CountedPairs(legs * 1.6);
     this.R = columnOffsets(this.rows, ROW_COLUMNS);
     this.B = columnOffsets(this.buckets, BUCKET_COLUMNS);
   }
 
-  /** Every leg a batch record carries for this task (all its rows must fall in this day). */
+  /**
+   * Every leg a batch record carries for this task (all its rows must fall in this day). All or nothing: when it
+   * throws (a retraction that does not match, a malformed amount or key), the day and the task's dictionaries are as
+   * before the call and the error is the one raised. Outside an explicit batch the call is its own batch; inside one
+   * it is undone alone on a throw, and otherwise kept until the batch commits or rolls back.
+   *
+   * Every row is parsed and interned first (a failure there only takes back the new ids). After that a transfer
+   * record cannot fail on its data, so outside an explicit batch it runs without undo logs, the hot path; only
+   * exhausting memory or int32 ids (a RangeError, after which the task restores from its checkpoint) could stop it
+   * midway. Retractions, which fail when they do not match, and explicit batches log their changes to undo them.
+   */
   applyBatch(batch: AddressBatchColumns): void {
     const sign = batch.kind === 'retraction' ? -1 : 1;
-    const offsetMs = batch.block_timestamp - this.windowStartMs;
-    for (let i = 0; i < batch.tx_hash.length; i++) {
-      const legs = batch.legs[i];
-      const from = batch.from_address[i] as string;
-      const to = batch.to_address[i] as string;
-      parseDecimalToLimbs(batch.amount_raw[i] as string, this.amount);
-      const token = this.ids.tokens.intern(batch.token_address[i] as string);
-      const tx = this.txs.intern(batch.tx_hash[i] as string);
-      const fromId = from === ZERO_ADDRESS ? -1 : this.ids.addresses.intern(from);
-      const toId = to === ZERO_ADDRESS ? -1 : this.ids.addresses.intern(to);
-      if (fromId >= 0 && legs !== 'in') this.applyLeg(fromId, token, OUT, toId, tx, offsetMs, sign);
-      if (toId >= 0 && legs !== 'out') this.applyLeg(toId, token, IN, fromId, tx, offsetMs, sign);
+    const logged = this.explicit || sign < 0;
+    if (logged) this.openCall();
+    this.recordSizes(this.callSizes);
+    try {
+      this.parse(batch);
+      if (logged) this.applyRows(batch, sign);
+    } catch (error) {
+      if (logged) this.undoCall();
+      else this.truncateParts(this.callSizes);
+      throw error;
     }
+    if (!logged) this.applyRows(batch, sign);
+    else if (!this.explicit) this.commitParts();
+  }
+
+  /**
+   * Starts a batch of applyBatch calls (one transaction) kept or undone together. A rollback also takes back the ids
+   * the batch added to the task's dictionaries, which the task's other days may have used meanwhile: while one day has
+   * a batch open, the others take records only inside batches of the same transaction, committed or rolled back with
+   * it (in any order).
+   */
+  beginBatch(): void {
+    if (this.explicit) throw new Error('AddressFlowsDay: a batch is already open (batches do not nest)');
+    this.openParts();
+    this.recordSizes(this.batchSizes);
+    this.explicit = true;
+  }
+
+  commitBatch(): void {
+    this.requireBatch('commitBatch');
+    this.commitParts();
+    this.explicit = false;
+  }
+
+  /** The day and the task's dictionaries as at {@link beginBatch}. */
+  rollbackBatch(): void {
+    this.requireBatch('rollbackBatch');
+    this.rollbackParts(this.batchSizes);
+    this.explicit = false;
+  }
+
+  /**
+   * Every table of the day, to rebuild it with {@link AddressFlowsDay.restore}; the next delta starts here. The
+   * task's dictionaries are not in it (see {@link encodeTaskIdsDelta}). Not inside an open batch.
+   */
+  encodeSnapshot(): Uint8Array {
+    this.requireNoBatch('encodeSnapshot');
+    const sections = [
+      this.rows.encodeSnapshot(),
+      this.buckets.encodeSnapshot(),
+      this.txPairs.encode(),
+      this.counterpartyPairs.encode(),
+      this.txs.encodeFrom(0),
+    ];
+    this.rows.discardChanges();
+    this.buckets.discardChanges();
+    this.txPairs.takeChanges();
+    this.counterpartyPairs.takeChanges();
+    this.checkpointTxs = this.txs.size;
+    return frame(KIND_SNAPSHOT, this.windowStartMs, ++this.checkpointSequence, sections);
+  }
+
+  /**
+   * The rows, buckets and pairs changed, and the transactions interned, since the last checkpoint (delta or
+   * snapshot): what a commit writes (ADR 0022, refinement of decision 5). Every delta must be kept and restored in
+   * order, each carries its sequence number. Not inside an open batch.
+   */
+  encodeDelta(): Uint8Array {
+    this.requireNoBatch('encodeDelta');
+    const sections = [
+      this.rows.encodeRows(this.rows.takeChangedRows()),
+      this.buckets.encodeRows(this.buckets.takeChangedRows()),
+      CountedPairs.encodeChanges(this.txPairs.takeChanges()),
+      CountedPairs.encodeChanges(this.counterpartyPairs.takeChanges()),
+      this.txs.encodeFrom(this.checkpointTxs),
+    ];
+    this.checkpointTxs = this.txs.size;
+    return frame(KIND_DELTA, this.windowStartMs, ++this.checkpointSequence, sections);
+  }
+
+  /**
+   * The day of a snapshot and the deltas encoded after it, in order. `ids` must already hold every id the bytes
+   * refer to (restore the task's dictionaries first). The indexes are rebuilt from the key columns, and the day is
+   * checked whole (ids in range, keys unique, distinct counts = pairs, sums exact) before it is returned.
+   * @throws DayStateCorruptError on bytes that are not such a checkpoint of this day, or do not fit together.
+   */
+  static restore(windowStartMs: number, ids: TaskIds, snapshot: Uint8Array, deltas: readonly Uint8Array[]): AddressFlowsDay {
+    const base = unframe(snapshot, KIND_SNAPSHOT, 'snapshot');
+    const day = new AddressFlowsDay(windowStartMs, ids, 0);
+    day.checkWindow(base.windowStartMs, 'snapshot');
+    const [rows, buckets, txPairs, counterpartyPairs, txs] = base.sections as Sections;
+    restoring('snapshot', () => {
+      day.applyTableBytes(day.rows, rows, true, 'snapshot rows');
+      day.applyTableBytes(day.buckets, buckets, true, 'snapshot buckets');
+      day.txPairs = CountedPairs.decode(txPairs);
+      day.counterpartyPairs = CountedPairs.decode(counterpartyPairs);
+      day.txs.appendEncoded(txs);
+    });
+    let sequence = base.sequence;
+    deltas.forEach((bytes, i) => {
+      const part = `delta ${i}`;
+      const delta = unframe(bytes, KIND_DELTA, part);
+      day.checkWindow(delta.windowStartMs, part);
+      if (delta.sequence !== sequence + 1)
+        throw new DayStateCorruptError(`${part} has sequence ${delta.sequence}, expected ${sequence + 1}`, { part });
+      sequence = delta.sequence;
+      const [rows, buckets, txPairs, counterpartyPairs, txs] = delta.sections as Sections;
+      restoring(part, () => {
+        day.applyTableBytes(day.rows, rows, false, `${part} rows`);
+        day.applyTableBytes(day.buckets, buckets, false, `${part} buckets`);
+        day.txPairs.applyChanges(CountedPairs.decodeChanges(txPairs));
+        day.counterpartyPairs.applyChanges(CountedPairs.decodeChanges(counterpartyPairs));
+        day.txs.appendEncoded(txs);
+      });
+    });
+    day.txPairs.takeChanges();
+    day.counterpartyPairs.takeChanges();
+    day.rebuildIndexes();
+    day.checkRestored();
+    day.checkpointSequence = sequence;
+    day.checkpointTxs = day.txs.size;
+    return day;
   }
 
   get rowCount(): number {
@@ -218,6 +351,41 @@ export class AddressFlowsDay {
     };
   }
 
+  /** Each row's amount into `amounts` and its ids into `keys`: everything about a record that can be malformed. */
+  private parse(batch: AddressBatchColumns): void {
+    const n = batch.tx_hash.length;
+    if (n * KEYS > this.keys.length) {
+      this.keys = new Int32Array(KEYS * 2 * n);
+      this.amounts = new Uint32Array(LIMBS * 2 * n);
+    }
+    const { keys, amounts } = this;
+    const { addresses, tokens } = this.ids;
+    for (let i = 0, k = 0; i < n; i++, k += KEYS) {
+      const from = batch.from_address[i] as string;
+      const to = batch.to_address[i] as string;
+      parseDecimalToLimbs(batch.amount_raw[i] as string, amounts, i * LIMBS);
+      keys[k] = tokens.intern(batch.token_address[i] as string);
+      keys[k + 1] = this.txs.intern(batch.tx_hash[i] as string);
+      keys[k + 2] = from === ZERO_ADDRESS ? -1 : addresses.intern(from);
+      keys[k + 3] = to === ZERO_ADDRESS ? -1 : addresses.intern(to);
+    }
+  }
+
+  /** The legs of a parsed record. */
+  private applyRows(batch: AddressBatchColumns, sign: 1 | -1): void {
+    const offsetMs = batch.block_timestamp - this.windowStartMs;
+    const keys = this.keys;
+    for (let i = 0, k = 0; i < batch.tx_hash.length; i++, k += KEYS) {
+      const legs = batch.legs[i];
+      const token = keys[k] as number;
+      const tx = keys[k + 1] as number;
+      const fromId = keys[k + 2] as number;
+      const toId = keys[k + 3] as number;
+      if (fromId >= 0 && legs !== 'in') this.applyLeg(fromId, token, OUT, toId, tx, offsetMs, sign, i * LIMBS);
+      if (toId >= 0 && legs !== 'out') this.applyLeg(toId, token, IN, fromId, tx, offsetMs, sign, i * LIMBS);
+    }
+  }
+
   /** One leg: the row's sums, counts and distinct members, and its event time's bucket. */
   private applyLeg(
     address: number,
@@ -227,6 +395,7 @@ export class AddressFlowsDay {
     tx: number,
     offsetMs: number,
     sign: 1 | -1,
+    amountAt: number,
   ): void {
     const row = this.rowFor(address, token, sign);
     const { R } = this;
@@ -234,7 +403,7 @@ export class AddressFlowsDay {
     // Fetched after rowFor: adding a row may have replaced the backing array. touch checked the row, so base is in range.
     const data = this.rows.data;
     const base = row * R.stride;
-    addLimbsAt(data, base + (side === IN ? R.inRaw : R.outRaw), this.amount, 0, sign);
+    addLimbsAt(data, base + (side === IN ? R.inRaw : R.outRaw), this.amounts, amountAt, sign);
     data[base + (side === IN ? R.inCount : R.outCount)]! += sign;
     if (sign > 0) {
       if (this.txPairs.add(row, tx)) data[base + R.txCount]! += 1;
@@ -246,21 +415,23 @@ export class AddressFlowsDay {
       if (counterparty >= 0 && this.counterpartyPairs.remove(row, counterparty)) data[base + R.counterparties]! -= 1;
     }
     countOp(data, base, R);
-    this.applyToBucket(row, side, offsetMs, sign);
+    this.applyToBucket(row, side, offsetMs, sign, amountAt);
   }
 
+  /** The row of (address, token), added for a transfer; a retraction of a row never counted is a mismatch. */
   private rowFor(address: number, token: number, sign: 1 | -1): number {
-    const before = this.rowIndex.size;
-    const row = this.rowIndex.idOf(address, token);
-    if (row < before) return row;
     if (sign < 0) {
-      this.rowIndex.truncate(before);
+      const row = this.rowIndex.find(address, token);
+      if (row >= 0) return row;
       throw new RetractionMismatchError(
         'address_flows_daily',
         `${this.ids.addresses.hexOf(address)}:${this.ids.tokens.hexOf(token)}`,
         'a record',
       );
     }
+    const before = this.rowIndex.size;
+    const row = this.rowIndex.idOf(address, token);
+    if (row < before) return row;
     this.rows.addRow();
     const { R } = this;
     const data = this.rows.data;
@@ -269,7 +440,7 @@ export class AddressFlowsDay {
     return row;
   }
 
-  private applyToBucket(row: number, side: number, offsetMs: number, sign: 1 | -1): void {
+  private applyToBucket(row: number, side: number, offsetMs: number, sign: 1 | -1, amountAt: number): void {
     const before = this.bucketIndex.size;
     const bucket = this.bucketIndex.idOf(row, offsetMs);
     const { buckets, B } = this;
@@ -281,7 +452,7 @@ export class AddressFlowsDay {
       data[base + B.row] = row;
       data[base + B.offsetMs] = offsetMs;
     }
-    addLimbsAt(data, base + (side === IN ? B.inRaw : B.outRaw), this.amount, 0, sign);
+    addLimbsAt(data, base + (side === IN ? B.inRaw : B.outRaw), this.amounts, amountAt, sign);
     data[base + (side === IN ? B.inCount : B.outCount)]! += sign;
     countOp(data, base, B);
   }
@@ -289,6 +460,151 @@ export class AddressFlowsDay {
   private mismatch(row: number, what: string): RetractionMismatchError {
     const totals = this.totals(row);
     return new RetractionMismatchError('address_flows_daily', `${totals.address}:${totals.token_address}`, what);
+  }
+
+  /** A logged applyBatch call starts: its own batch, or a savepoint of the explicit one. */
+  private openCall(): void {
+    if (this.explicit) {
+      this.rows.savepoint();
+      this.buckets.savepoint();
+      this.txPairs.savepoint();
+      this.counterpartyPairs.savepoint();
+    } else {
+      this.openParts();
+    }
+  }
+
+  /** A logged call threw: back to its start, the explicit batch (if any) still open. */
+  private undoCall(): void {
+    if (!this.explicit) {
+      this.rollbackParts(this.callSizes);
+      return;
+    }
+    this.rows.rollbackToSavepoint();
+    this.buckets.rollbackToSavepoint();
+    this.txPairs.rollbackToSavepoint();
+    this.counterpartyPairs.rollbackToSavepoint();
+    this.truncateParts(this.callSizes);
+  }
+
+  private openParts(): void {
+    this.rows.beginBatch();
+    this.buckets.beginBatch();
+    this.txPairs.beginBatch();
+    this.counterpartyPairs.beginBatch();
+  }
+
+  private commitParts(): void {
+    this.rows.commitBatch();
+    this.buckets.commitBatch();
+    this.txPairs.commitBatch();
+    this.counterpartyPairs.commitBatch();
+  }
+
+  private rollbackParts(sizes: Int32Array): void {
+    this.rows.rollbackBatch();
+    this.buckets.rollbackBatch();
+    this.txPairs.rollbackBatch();
+    this.counterpartyPairs.rollbackBatch();
+    this.truncateParts(sizes);
+  }
+
+  /** The append-only parts' sizes: the tables' undo does not cover their indexes and interners. */
+  private recordSizes(sizes: Int32Array): void {
+    sizes[ROW_INDEX] = this.rowIndex.size;
+    sizes[BUCKET_INDEX] = this.bucketIndex.size;
+    sizes[TXS] = this.txs.size;
+    sizes[ADDRESSES] = this.ids.addresses.size;
+    sizes[TOKENS] = this.ids.tokens.size;
+  }
+
+  private truncateParts(sizes: Int32Array): void {
+    this.rowIndex.truncate(sizes[ROW_INDEX] as number);
+    this.bucketIndex.truncate(sizes[BUCKET_INDEX] as number);
+    this.txs.truncate(sizes[TXS] as number);
+    // Another day's rollback may have truncated the task's dictionaries further already.
+    truncateTo(this.ids.addresses, sizes[ADDRESSES] as number);
+    truncateTo(this.ids.tokens, sizes[TOKENS] as number);
+  }
+
+  private requireBatch(what: string): void {
+    if (!this.explicit) throw new Error(`AddressFlowsDay.${what}: no batch is open`);
+  }
+
+  private requireNoBatch(what: string): void {
+    if (this.explicit) throw new Error(`AddressFlowsDay.${what}: not allowed while a batch is open`);
+  }
+
+  private checkWindow(windowStartMs: number, part: string): void {
+    if (windowStartMs !== this.windowStartMs)
+      throw new DayStateCorruptError(`${part} is of the day starting ${windowStartMs}, not ${this.windowStartMs}`, {
+        part,
+        windowStartMs,
+      });
+  }
+
+  /**
+   * A table's section: a snapshot must be one, a delta must carry every row it adds (a day's deltas list each new
+   * row), which also bounds what a corrupt row count could make the table allocate.
+   */
+  private applyTableBytes(table: RowTable, bytes: Uint8Array, snapshot: boolean, section: string): void {
+    const header = table.peekEncoded(bytes);
+    if (header.snapshot !== snapshot)
+      throw new DayStateCorruptError(`${section}: a table ${header.snapshot ? 'snapshot' : 'delta'} in its place`, { section });
+    if (header.rowCount - table.rowCount > header.rows)
+      throw new DayStateCorruptError(`${section}: adds rows it does not carry`, { section, ...header });
+    table.applyEncoded(bytes);
+  }
+
+  /** The indexes from the tables' key columns: ids in range, each key once. */
+  private rebuildIndexes(): void {
+    const { R, B } = this;
+    const rowCount = this.rows.rowCount;
+    const bucketCount = this.buckets.rowCount;
+    this.rowIndex = new IntPairIndex(2 * rowCount);
+    this.bucketIndex = new IntPairIndex(2 * bucketCount);
+    let data = this.rows.data;
+    for (let row = 0; row < rowCount; row++) {
+      const address = data[row * R.stride + R.address] as number;
+      const token = data[row * R.stride + R.token] as number;
+      if (!isId(address, this.ids.addresses.size) || !isId(token, this.ids.tokens.size))
+        throw new DayStateCorruptError(`row ${row} refers to ids the task does not hold`, { row, address, token });
+      const first = this.rowIndex.idOf(address, token);
+      if (first !== row) throw new DayStateCorruptError(`row ${row} repeats the key of row ${first}`, { row, first });
+    }
+    data = this.buckets.data;
+    for (let bucket = 0; bucket < bucketCount; bucket++) {
+      const row = data[bucket * B.stride + B.row] as number;
+      const first = isId(row, rowCount) ? this.bucketIndex.idOf(row, data[bucket * B.stride + B.offsetMs] as number) : -1;
+      if (first !== bucket)
+        throw new DayStateCorruptError(`bucket ${bucket} has no row or repeats a key`, { bucket, row, first });
+    }
+  }
+
+  /** Pairs refer to rows and members that exist, distinct counts equal them, and sums are exact. */
+  private checkRestored(): void {
+    const { R, B } = this;
+    const rowCount = this.rows.rowCount;
+    const counts = new Int32Array(2 * rowCount);
+    const tally = (pairs: CountedPairs, members: number, at: number, name: string): void =>
+      pairs.forEach((row, member) => {
+        if (row >= rowCount || member >= members)
+          throw new DayStateCorruptError(`a ${name} pair refers to ids that do not exist`, { row, member });
+        counts[2 * row + at]!++;
+      });
+    tally(this.txPairs, this.txs.size, 0, 'transaction');
+    tally(this.counterpartyPairs, this.ids.addresses.size, 1, 'counterparty');
+    const data = this.rows.data;
+    for (let row = 0; row < rowCount; row++) {
+      const base = row * R.stride;
+      if (data[base + R.txCount] !== counts[2 * row] || data[base + R.counterparties] !== counts[2 * row + 1])
+        throw new DayStateCorruptError(`row ${row}'s distinct counts differ from its pairs`, { row });
+      if (!exactSums(data, base, R)) throw new DayStateCorruptError(`row ${row}'s sums are not exact`, { row });
+    }
+    for (let bucket = 0; bucket < this.buckets.rowCount; bucket++) {
+      if (!exactSums(this.buckets.data, bucket * B.stride, B))
+        throw new DayStateCorruptError(`bucket ${bucket}'s sums are not exact`, { bucket });
+    }
   }
 }
 
@@ -303,3 +619,29 @@ function countOp(data: Float64Array, base: number, columns: SumColumns): void {
   normalizeAt(data, base + columns.outRaw);
   data[base + columns.ops] = 0;
 }
+
+/** Whether a sum's slots (both sides) and operation count are what applying legs leaves: exact integers in bound. */
+function exactSums(data: Float64Array, base: number, columns: SumColumns): boolean {
+  const ops = data[base + columns.ops] as number;
+  if (!(ops >= 0 && ops < LIMB_OPS_BEFORE_NORMALIZE)) return false;
+  for (let k = 0; k < LIMBS; k++) {
+    if (!Number.isSafeInteger(data[base + columns.inRaw + k]) || !Number.isSafeInteger(data[base + columns.outRaw + k]))
+      return false;
+  }
+  return true;
+}
+
+function isId(value: number, size: number): boolean {
+  return value >= 0 && value < size;
+}
+
+/** Ids per parsed row: token, transaction, from, to. */
+const KEYS = 4;
+
+/** Indexes into the recorded sizes of the append-only parts. */
+const ROW_INDEX = 0;
+const BUCKET_INDEX = 1;
+const TXS = 2;
+const ADDRESSES = 3;
+const TOKENS = 4;
+const SIZES = 5;

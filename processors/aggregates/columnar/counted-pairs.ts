@@ -11,6 +11,11 @@ import { NonRetryableError } from '../../../core/errors.ts';
  * once with its latest count. A present key's slot carries its list position (moved with the slot by backward shift
  * and growth), so noting a change costs no second lookup; a key removed and later added again gets a new slot, so
  * the keys removed since the last take keep their positions in a small side set, probed only on insertion.
+ *
+ * Batches (all or nothing, like RowTable's): while one is open, every change logs (row, member, previous count) as
+ * three int32s, and a rollback replays the log newest first through setCount, then drops the change-list entries the
+ * batch appended: {@link CountedPairs.takeChanges} lists exactly what committed work changed. A savepoint marks a
+ * point in the log to return to without ending the batch. Outside a batch nothing is logged.
  */
 
 /** A retraction of a pair that is not there: a duplicate or foreign retraction. The table is left unchanged. */
@@ -62,8 +67,16 @@ export class CountedPairs {
   /** Pairs held before the next insertion doubles the capacity. */
   private maxPairs: number;
   private readonly changes = new ChangeList();
-  /** Keys removed since the last take → their list positions. */
+  /** Keys removed since the last take → their list positions (possibly stale after a rollback: checked on use). */
   private readonly removed = new KeyPositions();
+  private batchOpen = false;
+  /** (row, member, count before the change) per change in the open batch, oldest first. */
+  private undo = new Int32Array(3 * 64);
+  private undoLength = 0;
+  /** The change list's length when the batch began, and the undo log's and the list's at its latest savepoint. */
+  private batchChanges = 0;
+  private savepointUndo = 0;
+  private savepointChanges = 0;
 
   constructor(initialCapacity = 1024) {
     const capacity = powerOfTwoAtLeast(initialCapacity);
@@ -91,10 +104,12 @@ export class CountedPairs {
       const at = slot * STRIDE;
       const count = this.slots[at + COUNT] as number;
       if (count === MAX_COUNT) throw new RangeError(`pair (${row}, ${member}) already occurs ${MAX_COUNT} times`);
+      if (this.batchOpen) this.log(row, member, count);
       this.slots[at + COUNT] = count + 1;
       this.note(at, row, member, count + 1);
       return false;
     }
+    if (this.batchOpen) this.log(row, member, 0);
     this.insert(row, member, 1, hash, ~slot);
     return true;
   }
@@ -108,6 +123,7 @@ export class CountedPairs {
     const slot = this.probe(row, member, hash);
     if (slot < 0) throw new PairUnderflowError(row, member);
     const count = (this.slots[slot * STRIDE + COUNT] as number) - 1;
+    if (this.batchOpen) this.log(row, member, count + 1);
     if (count === 0) {
       this.delete(slot, row, member, hash);
       return true;
@@ -129,6 +145,7 @@ export class CountedPairs {
     checkCount(count);
     const hash = pairHash(row, member);
     const slot = this.probe(row, member, hash);
+    if (this.batchOpen) this.log(row, member, slot < 0 ? 0 : (this.slots[slot * STRIDE + COUNT] as number));
     if (slot < 0) {
       if (count > 0) this.insert(row, member, count, hash, ~slot);
     } else if (count === 0) {
@@ -150,8 +167,45 @@ export class CountedPairs {
 
   /** The keys whose count changed since the last take, each once with its current count (0: removed); starts over. */
   takeChanges(): PairChanges {
+    this.requireNoBatch('takeChanges');
     this.removed.clear();
     return this.changes.take();
+  }
+
+  /** Starts a batch: the changes until {@link commitBatch} or {@link rollbackBatch} are kept or undone together. */
+  beginBatch(): void {
+    if (this.batchOpen) throw new Error('CountedPairs: a batch is already open (batches do not nest)');
+    this.batchOpen = true;
+    this.undoLength = 0;
+    this.batchChanges = this.savepointChanges = this.changes.size;
+    this.savepointUndo = 0;
+  }
+
+  commitBatch(): void {
+    this.requireBatch('commitBatch');
+    this.batchOpen = false;
+    this.undoLength = 0;
+  }
+
+  /** Every count back to what it was when the batch began; the change list as it was then. */
+  rollbackBatch(): void {
+    this.requireBatch('rollbackBatch');
+    this.undoTo(0, this.batchChanges);
+    this.batchOpen = false;
+  }
+
+  /** Inside a batch: marks the point {@link rollbackToSavepoint} returns to, replacing the previous savepoint. */
+  savepoint(): void {
+    this.requireBatch('savepoint');
+    this.savepointUndo = this.undoLength;
+    this.savepointChanges = this.changes.size;
+  }
+
+  /** Undoes the changes since the latest savepoint (the batch's start when there is none); the batch stays open. */
+  rollbackToSavepoint(): void {
+    this.requireBatch('rollbackToSavepoint');
+    this.undoTo(this.savepointUndo, this.savepointChanges);
+    this.batchOpen = true;
   }
 
   /**
@@ -230,6 +284,37 @@ export class CountedPairs {
     return { rows, members, counts };
   }
 
+  /**
+   * Replays the undo log newest first down to entry `from` (setCount, unlogged: the batch is closed meanwhile; the
+   * caller reopens it), then drops the change-list entries from `changes` on: keys first listed after that point are
+   * back at the counts they had when last taken. Keys listed before keep their entries, which the replay reset.
+   */
+  private undoTo(from: number, changes: number): void {
+    this.batchOpen = false;
+    const undo = this.undo;
+    for (let at = 3 * (this.undoLength - 1); at >= 3 * from; at -= 3)
+      this.setCount(undo[at] as number, undo[at + 1] as number, undo[at + 2] as number);
+    this.undoLength = from;
+    this.changes.truncate(changes);
+  }
+
+  /** Appends one undo entry. */
+  private log(row: number, member: number, previous: number): void {
+    const at = 3 * this.undoLength++;
+    if (at === this.undo.length) this.undo = grown(this.undo);
+    this.undo[at] = row;
+    this.undo[at + 1] = member;
+    this.undo[at + 2] = previous;
+  }
+
+  private requireBatch(what: string): void {
+    if (!this.batchOpen) throw new Error(`CountedPairs.${what}: no batch is open`);
+  }
+
+  private requireNoBatch(what: string): void {
+    if (this.batchOpen) throw new Error(`CountedPairs.${what}: not allowed while a batch is open`);
+  }
+
   /** The pair's slot, or ~(the empty slot that ends its probe run). */
   private probe(row: number, member: number, hash: number): number {
     const { slots, mask } = this;
@@ -254,7 +339,9 @@ export class CountedPairs {
   private insert(row: number, member: number, count: number, hash: number, empty: number): void {
     const at = this.place(row, member, count, hash, empty);
     const position = this.removed.size === 0 ? NOT_LISTED : this.removed.get(row, member, hash);
-    if (position === NOT_LISTED) this.slots[at + LISTED] = this.changes.append(row, member, count);
+    // A rollback may have dropped the entry the removed key was listed at (or a later key reused the position).
+    if (position === NOT_LISTED || !this.changes.holds(position, row, member))
+      this.slots[at + LISTED] = this.changes.append(row, member, count);
     else {
       this.changes.setCount(position, count);
       this.slots[at + LISTED] = position;
@@ -325,6 +412,15 @@ class ChangeList {
   private members = new Int32Array(MIN_CAPACITY);
   private counts = new Int32Array(MIN_CAPACITY);
   private length = 0;
+
+  get size(): number {
+    return this.length;
+  }
+
+  /** Drops the entries from `length` on (a rollback's); their positions go stale, which {@link holds} detects. */
+  truncate(length: number): void {
+    this.length = length;
+  }
 
   /** Whether the key is listed at `position` (stale or NOT_LISTED positions are not). */
   holds(position: number, row: number, member: number): boolean {

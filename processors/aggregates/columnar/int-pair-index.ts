@@ -18,8 +18,10 @@ export class IntPairIndex {
   constructor(initialCapacity = 1024) {
     const capacity = 2 ** Math.max(4, Math.ceil(Math.log2(initialCapacity)));
     this.slots = new Int32Array(capacity * SLOT);
-    this.firsts = new Int32Array(capacity);
-    this.seconds = new Int32Array(capacity);
+    // The slots rehash past a load of 0.6, so the pairs fit in 0.6 of them until then.
+    const pairs = Math.ceil(capacity * 0.6) + 1;
+    this.firsts = new Int32Array(pairs);
+    this.seconds = new Int32Array(pairs);
   }
 
   get size(): number {

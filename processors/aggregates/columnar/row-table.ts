@@ -22,14 +22,18 @@ export interface ColumnSpec {
 const TAG_ROWS = 1;
 const TAG_SNAPSHOT = 2;
 const TYPE_CODES = { i32: 1, f64: 2 } as const;
+/** Generations stay below 2^30: a row's state, generation · 2 + mark, is then an int32 for bit operations. */
+const MAX_GENERATION = 2 ** 30 - 1;
 /** Row ids are int32s; the bound also stops a corrupt header from allocating gigabytes. */
 const MAX_ROWS = 2 ** 31 - 1;
 
 /**
  * A growable table of rows with fixed numeric columns (ADR 0022), row-major: one `Float64Array` holds every row
- * contiguously, {@link stride} doubles per row, the columns in schema order within a row. No object per row. A row is
- * updated at random (one leg touches one row), so keeping its values together costs one or two cache lines per update
- * instead of one per column, and saving a row for undo is one contiguous copy.
+ * contiguously, {@link stride} doubles per row, the columns in schema order within a row, then one double the table
+ * keeps for itself (the row's change mark and undo stamp, read at every touch: in the row's own cache lines, so a
+ * touch reads no memory but the row's, instead of side arrays indexed by row). No object per row. A row is updated at
+ * random (one leg touches one row), so keeping its values together costs one or two cache lines per update instead
+ * of one per column, and saving a row for undo is one contiguous copy.
  *
  * Rows are dense ids 0 … rowCount − 1; value k of a column is `data[row · stride + offsetOf(column) + k]`. Columns
  * declared `i32` hold doubles too: integers, exact up to 2^53, which must be int32 when encoded. The backing array is
@@ -38,7 +42,9 @@ const MAX_ROWS = 2 ** 31 - 1;
  * smaller snapshot zero the rows they drop.
  *
  * Writers call {@link touch} before changing a row's values: it records the row for the next checkpoint and, inside a
- * batch, saves the row's values the first time so {@link rollbackBatch} can restore them.
+ * batch, saves the row's values the first time so {@link rollbackBatch} can restore them. A {@link savepoint} inside a
+ * batch starts a new segment of the undo log (rows are saved again at their first touch after it), so
+ * {@link rollbackToSavepoint} can undo one part of a batch, e.g. one failed record of a transaction, and keep the rest.
  *
  * Checkpoint bytes (little-endian throughout; the same bytes as the earlier column-per-array layout wrote):
  * ```
@@ -62,6 +68,8 @@ export class RowTable {
   private readonly offsets: readonly number[];
   private readonly ints: readonly boolean[];
   private readonly rowStride: number;
+  /** The table's own double within a row: undo generation · 2 + change mark (1 while listed in `changed`). */
+  private readonly stateAt: number;
   /** Bytes per row of each column, and of the columns before it, in the encoding. */
   private readonly columnBytes: readonly number[];
   private readonly bytesBefore: readonly number[];
@@ -73,8 +81,7 @@ export class RowTable {
   private rows = 0;
   private capacity: number;
 
-  /** Row → 1 while listed in `changed` (each changed row is listed once). */
-  private marks: Uint8Array;
+  /** The rows changed since the last take, each once (its mark says whether it is listed). */
   private changed: Int32Array;
   private changedCount = 0;
 
@@ -82,8 +89,14 @@ export class RowTable {
   /** rowCount and changedCount when the batch began: what a rollback returns to. */
   private batchRows = 0;
   private batchChanged = 0;
-  /** Row → the batch generation whose undo log holds its values (stamps beat clearing a bitset per batch). */
-  private stamps: Int32Array;
+  /** rowCount, changedCount and undoCount at the latest savepoint (the batch's start when there is none). */
+  private savepointRows = 0;
+  private savepointChanged = 0;
+  private savepointUndo = 0;
+  /**
+   * One per batch and per savepoint; a row's state holds the generation whose undo segment has its copy (stamps beat
+   * clearing a bitset per batch).
+   */
   private generation = 0;
   private undoRows: Int32Array;
   /** The saved rows, `stride` doubles each, in the order of `undoRows`. */
@@ -96,17 +109,17 @@ export class RowTable {
     this.widths = columns.map((spec) => spec.width ?? 1);
     this.ints = columns.map((spec) => spec.type === 'i32');
     this.offsets = prefixSums(this.widths);
-    this.rowStride = this.widths.reduce((sum, w) => sum + w, 0);
+    this.stateAt = this.widths.reduce((sum, w) => sum + w, 0);
+    this.rowStride = this.stateAt + 1;
     columns.forEach((spec, c) => this.offsetByName.set(spec.name, this.offsets[c] as number));
     this.columnBytes = this.widths.map((w, c) => w * (this.ints[c] ? 4 : 8));
     this.bytesBefore = prefixSums(this.columnBytes);
     this.rowBytes = this.columnBytes.reduce((sum, b) => sum + b, 0);
     this.layout = encodeLayout(columns, this.widths);
-    this.capacity = 2 ** Math.max(4, Math.ceil(Math.log2(Math.max(1, initialRows))));
+    // Exactly as asked (a day sized like the previous one): a power of two would waste up to half of a large table.
+    this.capacity = Math.max(16, Math.ceil(initialRows));
     this.values = new Float64Array(this.capacity * this.rowStride);
-    this.marks = new Uint8Array(this.capacity);
     this.changed = new Int32Array(this.capacity);
-    this.stamps = new Int32Array(this.capacity);
     this.undoRows = new Int32Array(64);
     this.undoValues = new Float64Array(64 * this.rowStride);
   }
@@ -115,12 +128,15 @@ export class RowTable {
     return this.rows;
   }
 
-  /** The current backing array, every row contiguous (replaced when the table grows: re-fetch after {@link addRow}). */
+  /**
+   * The current backing array, every row contiguous (replaced when the table grows: re-fetch after {@link addRow}).
+   * Write only the columns: a row's last double is the table's.
+   */
   get data(): Float64Array {
     return this.values;
   }
 
-  /** Doubles per row: the sum of the column widths. */
+  /** Doubles per row: the sum of the column widths, plus the table's own. */
   get stride(): number {
     return this.rowStride;
   }
@@ -149,22 +165,20 @@ export class RowTable {
    */
   touch(row: number): void {
     if ((row | 0) !== row || row < 0 || row >= this.rows) throw new RangeError(`no row ${row} (rowCount ${this.rows})`);
-    if (this.marks[row] === 0) this.mark(row);
-    if (this.batchOpen && row < this.batchRows && this.stamps[row] !== this.generation) this.saveUndo(row);
+    const state = this.values[row * this.rowStride + this.stateAt] as number;
+    if ((state & 1) === 0) this.mark(row);
+    // Rows added since the savepoint need no copy: undoing the segment drops them.
+    if (this.batchOpen && row < this.savepointRows && state >> 1 !== this.generation) this.saveUndo(row);
   }
 
   /** Starts a batch: everything until {@link commitBatch} or {@link rollbackBatch} is kept or undone together. */
   beginBatch(): void {
     if (this.batchOpen) throw new Error('RowTable: a batch is already open (batches do not nest)');
-    if (this.generation === 0x7fffffff) {
-      this.stamps.fill(0);
-      this.generation = 0;
-    }
-    this.generation++;
     this.batchOpen = true;
     this.batchRows = this.rows;
     this.batchChanged = this.changedCount;
     this.undoCount = 0;
+    this.startSegment();
   }
 
   commitBatch(): void {
@@ -176,15 +190,28 @@ export class RowTable {
   /** Restores the touched rows, drops the added ones, and forgets the change marks the batch made. */
   rollbackBatch(): void {
     this.requireBatch('rollbackBatch');
-    const stride = this.rowStride;
-    for (let u = 0; u < this.undoCount; u++)
-      copyDoubles(this.undoValues, u * stride, this.values, (this.undoRows[u] as number) * stride, stride);
-    this.zeroRows(this.batchRows, this.rows);
-    this.rows = this.batchRows;
-    for (let i = this.batchChanged; i < this.changedCount; i++) this.marks[this.changed[i] as number] = 0;
-    this.changedCount = this.batchChanged;
+    this.undoTo(0, this.batchRows, this.batchChanged);
     this.batchOpen = false;
-    this.undoCount = 0;
+  }
+
+  /**
+   * Inside a batch: marks the point {@link rollbackToSavepoint} returns to, replacing the previous savepoint. Costs a
+   * copy of each row at its first touch after it (once per segment instead of once per batch).
+   */
+  savepoint(): void {
+    this.requireBatch('savepoint');
+    this.startSegment();
+  }
+
+  /**
+   * Undoes what the batch did since its latest savepoint (since its start when there is none); the batch stays open
+   * and the savepoint stays where it was.
+   */
+  rollbackToSavepoint(): void {
+    this.requireBatch('rollbackToSavepoint');
+    this.undoTo(this.savepointUndo, this.savepointRows, this.savepointChanged);
+    // The segment's copies are gone: rows touched from here on must be saved again.
+    this.startSegment();
   }
 
   /** The rows changed since the last take, ascending, for the next delta; clears the marks. Not inside a batch. */
@@ -193,6 +220,12 @@ export class RowTable {
     const rows = this.changed.slice(0, this.changedCount).sort();
     this.forgetChanges();
     return rows;
+  }
+
+  /** Forgets the changed rows without listing them (after a snapshot, which carries every row). Not inside a batch. */
+  discardChanges(): void {
+    this.requireNoBatch('discardChanges');
+    this.forgetChanges();
   }
 
   /** Drops every row, keeps the capacity. A checkpoint after a clear must be a snapshot (deltas never shrink). */
@@ -252,6 +285,16 @@ export class RowTable {
     if (rowCount < this.rows) this.zeroRows(rowCount, this.rows);
     this.rows = rowCount;
     this.readValues(view, pos, ids, n);
+  }
+
+  /**
+   * The header of checkpoint bytes, checked as {@link applyEncoded} checks it, without applying anything: lets a caller
+   * bound what a delta may add before the table grows to it.
+   * @throws RowTableCorruptError as {@link applyEncoded}.
+   */
+  peekEncoded(bytes: Uint8Array): { readonly snapshot: boolean; readonly rowCount: number; readonly rows: number } {
+    const { snapshot, rowCount, n } = this.readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { snapshot, rowCount, rows: n };
   }
 
   /**
@@ -332,18 +375,58 @@ export class RowTable {
   }
 
   private mark(row: number): void {
-    this.marks[row] = 1;
+    const at = row * this.rowStride + this.stateAt;
+    this.values[at] = (this.values[at] as number) | 1;
     this.changed[this.changedCount++] = row;
   }
 
+  /** Unmarks the rows listed at `from` … changedCount − 1 and drops them from the list. */
+  private unmarkFrom(from: number): void {
+    const { values, rowStride: stride, stateAt } = this;
+    for (let i = from; i < this.changedCount; i++) {
+      const at = (this.changed[i] as number) * stride + stateAt;
+      values[at] = (values[at] as number) & ~1;
+    }
+    this.changedCount = from;
+  }
+
   private forgetChanges(): void {
-    for (let i = 0; i < this.changedCount; i++) this.marks[this.changed[i] as number] = 0;
-    this.changedCount = 0;
+    this.unmarkFrom(0);
+  }
+
+  /** A new undo segment from here: the savepoint's marks, and a generation so rows are saved again at first touch. */
+  private startSegment(): void {
+    if (this.generation === MAX_GENERATION) {
+      // Every row counts as unsaved again (marks kept): at worst a row is copied twice in a segment, which undo tolerates.
+      for (let at = this.stateAt; at < this.rows * this.rowStride; at += this.rowStride)
+        this.values[at] = (this.values[at] as number) & 1;
+      this.generation = 0;
+    }
+    this.generation++;
+    this.savepointRows = this.rows;
+    this.savepointChanged = this.changedCount;
+    this.savepointUndo = this.undoCount;
+  }
+
+  /**
+   * Restores the rows saved at undo entries `from` … undoCount − 1, newest first (a row saved in several segments
+   * ends with its oldest copy), then drops the rows from `rows` on and the change marks from `changed` on.
+   */
+  private undoTo(from: number, rows: number, changed: number): void {
+    const stride = this.rowStride;
+    for (let u = this.undoCount - 1; u >= from; u--)
+      copyDoubles(this.undoValues, u * stride, this.values, (this.undoRows[u] as number) * stride, stride);
+    this.undoCount = from;
+    this.zeroRows(rows, this.rows);
+    this.rows = rows;
+    // After the copies, which restored each row's state as it was at its save.
+    this.unmarkFrom(changed);
   }
 
   /** Saves the row's values to the undo log: one contiguous copy of `stride` doubles. */
   private saveUndo(row: number): void {
-    this.stamps[row] = this.generation;
+    const at = row * this.rowStride + this.stateAt;
+    this.values[at] = (this.generation << 1) | ((this.values[at] as number) & 1);
     const u = this.undoCount++;
     if (u === this.undoRows.length) this.growUndo();
     this.undoRows[u] = row;
@@ -368,9 +451,7 @@ export class RowTable {
     let capacity = this.capacity;
     while (capacity < rows) capacity *= 2;
     this.values = resized(this.values, new Float64Array(capacity * this.rowStride));
-    this.marks = resized(this.marks, new Uint8Array(capacity));
     this.changed = resized(this.changed, new Int32Array(capacity));
-    this.stamps = resized(this.stamps, new Int32Array(capacity));
     this.capacity = capacity;
   }
 
