@@ -37,7 +37,8 @@ import { addressLegsOf, type AddressLeg } from '../../processors/aggregates/repa
 import { createTokenMetricsDailyProcessor } from '../../processors/aggregates/token-metrics-daily.ts';
 import { numberArg } from './args.ts';
 import { xorshift32 } from '../../core/xorshift.ts';
-import { AddressFlowsDay, createTaskIds } from '../../processors/aggregates/columnar/address-flows-day.ts';
+import { AddressFlowsDay } from '../../processors/aggregates/columnar/address-flows-day.ts';
+import { createTaskIds } from '../../processors/aggregates/columnar/task-ids.ts';
 import type { AddressFlowsDaily } from '../../processors/aggregates/address-flows-daily.ts';
 
 const TRANSFERS = numberArg('transfers', 200_000);
