@@ -21,6 +21,7 @@ import { AddressFlowsDay, type AddressBatchColumns } from '../../processors/aggr
 import { createTaskIds } from '../../processors/aggregates/columnar/task-ids.ts';
 import { LIMBS, parseDecimalToLimbs } from '../../processors/aggregates/columnar/uint256-limbs.ts';
 import { numberArg } from './args.ts';
+import { zipf } from './zipf.ts';
 
 const TRANSFERS = numberArg('transfers', 300_000);
 const ADDRESSES = numberArg('addresses', 600_000);
@@ -30,30 +31,13 @@ const PER_BLOCK = 170;
 const DAY = Date.parse('2024-05-01T00:00:00Z');
 const rand = xorshift32(SEED);
 
-function zipf(n: number, exponent: number): () => number {
-  const cumulative = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) cumulative[i] = total += 1 / (i + 1) ** exponent;
-  return () => {
-    const x = rand() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cumulative[mid] as number) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
 type Hex = `0x${string}`;
 const hex = (n: number, width: number): Hex => `0x${n.toString(16).padStart(width, '0')}`;
 
 /** The day's batch records in arrival order, retractions included. */
 function generateBatches(): AddressBatchColumns[] {
-  const pickAddress = zipf(ADDRESSES, 1.05);
-  const pickToken = zipf(TOKENS, 1.2);
+  const pickAddress = zipf(ADDRESSES, 1.05, rand);
+  const pickToken = zipf(TOKENS, 1.2, rand);
   const addresses = Array.from({ length: ADDRESSES }, (_, i) => hex(0x100000 + i * 7919, 40));
   const tokens = Array.from({ length: TOKENS }, (_, i) => hex(0xa0000 + i, 40));
   const batches: AddressBatchColumns[] = [];

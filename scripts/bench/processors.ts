@@ -36,6 +36,7 @@ import type { PriceTick } from '../../processors/aggregates/prices.ts';
 import { addressLegsOf, type AddressLeg } from '../../processors/aggregates/repartition.ts';
 import { createTokenMetricsDailyProcessor } from '../../processors/aggregates/token-metrics-daily.ts';
 import { numberArg } from './args.ts';
+import { zipf } from './zipf.ts';
 import { xorshift32 } from '../../core/xorshift.ts';
 import { AddressFlowsDay } from '../../processors/aggregates/columnar/address-flows-day.ts';
 import { createTaskIds } from '../../processors/aggregates/columnar/task-ids.ts';
@@ -58,30 +59,13 @@ const START_S = Date.parse('2024-05-01T00:00:00Z') / 1000;
 const rand = xorshift32(SEED);
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
-function zipf(n: number, exponent: number): () => number {
-  const cumulative = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) cumulative[i] = total += 1 / (i + 1) ** exponent;
-  return () => {
-    const x = rand() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cumulative[mid] as number) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
 const tokens = Array.from({ length: TOKENS }, (_, i) => ({
   address: '0x' + hex(0xa0000 + i, 40),
   decimals: [18, 6, 6, 18, 8][i % 5] as number,
 }));
 const addressTopics = Array.from({ length: ADDRESSES }, (_, i) => '0x' + '0'.repeat(24) + hex(0x100000 + i * 7919, 40));
-const pickToken = zipf(TOKENS, 1.2);
-const pickAddress = zipf(ADDRESSES, 1.05);
+const pickToken = zipf(TOKENS, 1.2, rand);
+const pickAddress = zipf(ADDRESSES, 1.05, rand);
 const OTHER_TOPICS = [
   '0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925', // Approval
   '0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822', // Uniswap V2 Swap

@@ -22,6 +22,7 @@ import { CountedPairs } from './counted-pairs.ts';
 import { InternerCorruptError, InvalidHexKeyError } from './hex-interner.ts';
 import { RowTableCorruptError } from './row-table.ts';
 import { InvalidAmountError } from './uint256-limbs.ts';
+import { thrown } from './testing/thrown.ts';
 
 const DAY = Date.parse('2024-01-01T00:00:00Z');
 /** The batch schema types hashes and addresses as `0x…` template strings. */
@@ -153,15 +154,6 @@ function imageOf(day: AddressFlowsDay, ids: TaskIds): DayImage {
     pairs: day.pairCount,
     ids: taskIdsSizes(ids),
   };
-}
-
-function thrown(fn: () => void): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { xorshift32 } from '../../../core/xorshift.ts';
 import { HexInterner, InternerCorruptError, InvalidHexKeyError } from './hex-interner.ts';
+import { thrown } from './testing/thrown.ts';
 
 /** A random lowercase key of `width` bytes. */
 function keyGen(seed: number, width: number): () => string {
@@ -41,15 +42,6 @@ class Reference {
   truncate(size: number): void {
     for (const key of this.keys.splice(size)) this.ids.delete(key);
   }
-}
-
-function caught(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 function expectSame(interner: HexInterner, reference: Reference): void {
@@ -219,7 +211,7 @@ describe('HexInterner', () => {
     const target = new HexInterner(20);
     const rejects = (bytes: Uint8Array): void => {
       const size = target.size;
-      expect(caught(() => target.appendEncoded(bytes))).toMatchObject({ code: 'ORACUL_INTERNER_CORRUPT', retryable: false });
+      expect(thrown(() => target.appendEncoded(bytes))).toMatchObject({ code: 'ORACUL_INTERNER_CORRUPT', retryable: false });
       expect(target.size).toBe(size);
     };
     rejects(tail); // a gap
@@ -242,7 +234,7 @@ describe('HexInterner', () => {
 
     target.appendEncoded(tail);
     for (const key of keys) expect(target.find(key)).toBe(source.find(key));
-    expect(caught(() => target.appendEncoded(head))).toBeInstanceOf(InternerCorruptError);
+    expect(thrown(() => target.appendEncoded(head))).toBeInstanceOf(InternerCorruptError);
   });
 
   it('throws InvalidHexKeyError for every malformed key, from intern and find', () => {
@@ -273,7 +265,7 @@ describe('HexInterner', () => {
     }
     expect(interner.size).toBe(1);
     const long = '0x' + 'z'.repeat(200);
-    expect(caught(() => interner.intern(long))).toMatchObject({
+    expect(thrown(() => interner.intern(long))).toMatchObject({
       code: 'ORACUL_INVALID_HEX_KEY',
       retryable: false,
       details: { key: long.slice(0, 80), byteWidth: 20 },

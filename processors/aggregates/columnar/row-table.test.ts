@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { xorshift32 } from '../../../core/xorshift.ts';
 import { RowTable, RowTableCorruptError, type ColumnSpec } from './row-table.ts';
+import { thrown } from './testing/thrown.ts';
 
 const SCHEMA: readonly ColumnSpec[] = [
   { name: 'count', type: 'i32' },
@@ -38,15 +39,6 @@ function expectZeroTail(table: RowTable): void {
 }
 
 const clone = (rows: number[][]): number[][] => rows.map((row) => [...row]);
-
-function caught(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** A value for column `c`: any int32, or a double that is an exact large integer, a fraction or a negative. */
 function valueFor(c: number, random: () => number): number {
@@ -374,7 +366,7 @@ describe('RowTable', () => {
     target.applyEncoded(snapshot);
     const before = dump(target);
     const rejects = (bytes: Uint8Array, reason: RegExp): void => {
-      expect(caught(() => target.applyEncoded(bytes))).toMatchObject({
+      expect(thrown(() => target.applyEncoded(bytes))).toMatchObject({
         code: 'ORACUL_ROW_TABLE_CORRUPT',
         retryable: false,
         message: expect.stringMatching(reason),
@@ -413,7 +405,7 @@ describe('RowTable', () => {
     const short = snapshot.slice();
     view(short).setUint32(headerBytes - 8, 5, true);
     rejects(short, /snapshot/);
-    expect(caught(() => target.applyEncoded(badTag))).toBeInstanceOf(RowTableCorruptError);
+    expect(thrown(() => target.applyEncoded(badTag))).toBeInstanceOf(RowTableCorruptError);
   });
 
   it('encodes column by column, i32 columns as int32: the bytes of the column-per-array layout', () => {

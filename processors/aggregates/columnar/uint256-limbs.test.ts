@@ -14,6 +14,7 @@ import {
   rowToBigInt,
   setRowFromBigInt,
 } from './uint256-limbs.ts';
+import { thrown } from './testing/thrown.ts';
 
 const MAX = 2n ** 256n - 1n;
 
@@ -54,15 +55,6 @@ function limbsOf(value: bigint): Uint32Array {
   const out = new Uint32Array(LIMBS);
   parseDecimalToLimbs(value.toString(), out);
   return out;
-}
-
-function thrown(fn: () => void): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('parsing amounts into limbs', () => {
