@@ -20,6 +20,7 @@ import {
 } from './task-ids.ts';
 import { CountedPairs } from './counted-pairs.ts';
 import { InternerCorruptError, InvalidHexKeyError } from './hex-interner.ts';
+import { LegLogCorruptError } from './leg-log.ts';
 import { RowTableCorruptError } from './row-table.ts';
 import { InvalidAmountError } from './uint256-limbs.ts';
 import { thrown } from './testing/thrown.ts';
@@ -350,6 +351,45 @@ describe('AddressFlowsDay (columnar address_flows_daily state)', () => {
     expect(day.bucketCount).toBe(2);
   });
 
+  it('logs a retraction as negative legs, which forEachBucket nets per (row, event time)', () => {
+    const ids = createTaskIds();
+    const day = new AddressFlowsDay(DAY, ids);
+    const [A, B] = [addr(1), addr(2)];
+    const record = (time: number, hashes: number[], amounts: string[]): AddressBatchColumns => ({
+      kind: 'transfer',
+      block_timestamp: DAY + time,
+      tx_hash: hashes.map((h) => hex(tx(h))),
+      token_address: hashes.map(() => hex(token(0))),
+      from_address: hashes.map(() => hex(A)),
+      to_address: hashes.map(() => hex(B)),
+      amount_raw: amounts,
+      legs: hashes.map(() => 'both' as const),
+    });
+    const early = record(1000, [1, 2], ['5', (2n ** 256n - 1n).toString()]);
+    const late = record(2000, [3], ['7']);
+    day.applyBatch(early);
+    day.applyBatch(late);
+    expect([day.legCount, day.bucketCount]).toEqual([6, 4]);
+    day.applyBatch(asRetraction(early));
+    // Two more entries per row: the log only grows, and the retracted (row, time) pairs stay buckets, at zero.
+    expect([day.legCount, day.bucketCount]).toEqual([10, 4]);
+    const buckets: AddressFlowsBucket[] = [];
+    day.forEachBucket((b) => buckets.push(b));
+    const [a, b] = [day.rowOf(A, token(0)), day.rowOf(B, token(0))];
+    expect(buckets).toEqual([
+      { row: a, offset_ms: 1000, in_raw: 0n, out_raw: 0n, in_count: 0, out_count: 0 },
+      { row: b, offset_ms: 1000, in_raw: 0n, out_raw: 0n, in_count: 0, out_count: 0 },
+      { row: a, offset_ms: 2000, in_raw: 0n, out_raw: 7n, in_count: 0, out_count: 1 },
+      { row: b, offset_ms: 2000, in_raw: 7n, out_raw: 0n, in_count: 1, out_count: 0 },
+    ] satisfies AddressFlowsBucket[]);
+    // A failing retraction appends nothing (the log is truncated back), a rolled-back batch neither.
+    expect(() => day.applyBatch(asRetraction(early))).toThrow(RetractionMismatchError);
+    day.beginBatch();
+    day.applyBatch(record(3000, [4], ['1']));
+    day.rollbackBatch();
+    expect([day.legCount, day.bucketCount]).toEqual([10, 4]);
+  });
+
   it('rejects a retraction of legs it never counted', () => {
     const day = new AddressFlowsDay(DAY, createTaskIds());
     const rand = xorshift32(3);
@@ -432,6 +472,9 @@ describe('AddressFlowsDay (columnar address_flows_daily state)', () => {
       return AddressFlowsDay.restore(window, restoredIds, base, deltas);
     };
     expect(imageOf(restore(snapshot, [first, second]), ids)).toEqual(imageOf(day, ids));
+    // The whole day's log (rows the snapshot lacks included), for a log referring to rows that do not exist.
+    const later = restore(snapshot, [first, second]).encodeSnapshot();
+    expect(day.rowCount).toBeGreaterThan(restore(snapshot, []).rowCount);
 
     const edited = (bytes: Uint8Array, edit: (view: DataView) => void): Uint8Array => {
       const copy = bytes.slice();
@@ -455,7 +498,7 @@ describe('AddressFlowsDay (columnar address_flows_daily state)', () => {
         'version',
         () =>
           restore(
-            edited(snapshot, (v) => v.setUint16(4, 2, true)),
+            edited(snapshot, (v) => v.setUint16(4, 1, true)),
             [],
           ),
         /version/,
@@ -486,6 +529,23 @@ describe('AddressFlowsDay (columnar address_flows_daily state)', () => {
       ],
       ['a pair missing', () => restore(snapshot, [withSection(first, 2, emptyPairs()), second]), /distinct counts/],
       ['a table delta for a snapshot', () => restore(withSection(snapshot, 0, section(first, 0)), []), /delta in its place/],
+      [
+        'a log tail missing',
+        () => restore(snapshot, [withSection(first, 1, section(second, 1)), second]),
+        /gap/,
+        LegLogCorruptError,
+      ],
+      [
+        'a log tail twice',
+        () => restore(snapshot, [first, withSection(second, 1, section(first, 1))]),
+        /overlap/,
+        LegLogCorruptError,
+      ],
+      [
+        'legs of rows that do not exist',
+        () => restore(withSection(snapshot, 1, section(later, 1)), []),
+        /row that does not exist/,
+      ],
       [
         'transactions missing',
         () => restore(snapshot, [withSection(first, 4, section(snapshot, 4)), second]),

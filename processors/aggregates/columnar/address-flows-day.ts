@@ -5,6 +5,7 @@ import { DayStateCorruptError, KIND_DELTA, KIND_SNAPSHOT, frame, restoring, unfr
 import { CountedPairs } from './counted-pairs.ts';
 import { HexInterner } from './hex-interner.ts';
 import { IntPairIndex } from './int-pair-index.ts';
+import { LegLog } from './leg-log.ts';
 import { RowTable, type ColumnSpec } from './row-table.ts';
 import { truncateTo, type TaskIds } from './task-ids.ts';
 import {
@@ -19,13 +20,14 @@ import {
 /**
  * One open UTC day of `address_flows_daily` in columns (ADR 0022): a row per (address, token) with exact raw sums
  * as uint256 limbs, counts, and distinct transaction and counterparty counts kept exact by counted (row, member)
- * pairs; a bucket per (row, event time) with the raw sums a final's USD is settled from. Addresses and tokens are
- * the task's interned ids, transaction hashes the day's. Nothing here allocates per leg.
+ * pairs; a log of every leg (row, event time, side, sign, amount), append-only, from which the raw sums per (row,
+ * event time) a final's USD is settled from are aggregated on demand ({@link AddressFlowsDay.forEachBucket}).
+ * Addresses and tokens are the task's interned ids, transaction hashes the day's. Nothing here allocates per leg.
  *
  * A batch record is applied all or nothing (ADR 0022, decision 6): a retraction that does not match leaves no trace,
  * in the day nor in the task's dictionaries. An engine groups a transaction's records with {@link
  * AddressFlowsDay.beginBatch} … commitBatch / rollbackBatch. Checkpoints are the day's bytes ({@link
- * AddressFlowsDay.encodeSnapshot}) and the bytes of the rows and pairs changed since ({@link
+ * AddressFlowsDay.encodeSnapshot}) and the bytes of the rows and pairs changed and the legs logged since ({@link
  * AddressFlowsDay.encodeDelta}), ADR 0022's refinement of decision 5; the task's dictionaries have their own deltas
  * (task-ids.ts), restored before the days.
  *
@@ -43,17 +45,6 @@ const ROW_COLUMNS = [
   { name: 'tx_count', type: 'i32' },
   { name: 'counterparties', type: 'i32' },
   /** Limb operations since the row's sums were last normalised (exactness bound, uint256-limbs.ts). */
-  { name: 'ops', type: 'i32' },
-] as const satisfies readonly ColumnSpec[];
-
-const BUCKET_COLUMNS = [
-  { name: 'row', type: 'i32' },
-  /** Event time minus the window start, ms (a day fits an int32). */
-  { name: 'offset_ms', type: 'i32' },
-  { name: 'in_raw', type: 'f64', width: LIMBS },
-  { name: 'out_raw', type: 'f64', width: LIMBS },
-  { name: 'in_count', type: 'i32' },
-  { name: 'out_count', type: 'i32' },
   { name: 'ops', type: 'i32' },
 ] as const satisfies readonly ColumnSpec[];
 
@@ -91,7 +82,10 @@ export interface AddressFlowsTotals {
   readonly counterparties_count: number;
 }
 
-/** A bucket rendered exactly: the raw sums of a row's legs at one event time. */
+/**
+ * A bucket rendered exactly: the net raw sums of a row's legs at one event time (a (row, event time) whose legs were
+ * all retracted is still a bucket, with zero sums and counts).
+ */
 export interface AddressFlowsBucket {
   readonly row: number;
   /** Event time minus the window start. */
@@ -113,10 +107,10 @@ const IN = 1;
 
 export class AddressFlowsDay {
   readonly rows: RowTable;
-  readonly buckets: RowTable;
-  /** Rebuilt from the key columns on restore: (address, token) → row, (row, offset_ms) → bucket. */
+  /** Every leg applied, in order; a retraction's legs are entries of sign −1. */
+  readonly legs: LegLog;
+  /** Rebuilt from the key columns on restore: (address, token) → row. */
   private rowIndex: IntPairIndex;
-  private bucketIndex: IntPairIndex;
   private readonly txs: HexInterner;
   private txPairs: CountedPairs;
   private counterpartyPairs: CountedPairs;
@@ -126,9 +120,8 @@ export class AddressFlowsDay {
    */
   private amounts = new Uint32Array(LIMBS * 256);
   private keys = new Int32Array(KEYS * 256);
-  /** Offsets of the columns within a row, and the stride, of each table. */
+  /** Offsets of the columns within a row, and the stride, of the row table. */
   private readonly R: ReturnType<typeof columnOffsets<typeof ROW_COLUMNS>>;
-  private readonly B: ReturnType<typeof columnOffsets<typeof BUCKET_COLUMNS>>;
   /** Whether an explicit batch ({@link beginBatch}) is open. */
   private explicit = false;
   /** Sizes of the append-only parts at the explicit batch's start, and at the current applyBatch call's. */
@@ -137,6 +130,7 @@ export class AddressFlowsDay {
   /** The sequence number of the last checkpoint encoded or restored, and the transactions it covered. */
   private checkpointSequence = 0;
   private checkpointTxs = 0;
+  private checkpointLegs = 0;
 
   /**
    * @param expectedLegs sizes the tables up front (e.g. the legs of the task's previous day): growing a large typed
@@ -147,18 +141,16 @@ export class AddressFlowsDay {
     private readonly ids: TaskIds,
     expectedLegs = 4096,
   ) {
-    // Ratios of a mainnet-shaped day (scripts/bench/address-day-state.ts): ~0.4 rows, ~0.92 buckets and pairs of each
-    // kind per leg; hash tables (sized in slots) grow past a load of 0.6; transactions grow as needed.
+    // Ratios of a mainnet-shaped day (scripts/bench/address-day-state.ts): ~0.4 rows and ~0.92 pairs of each kind per
+    // leg, one log entry per leg; hash tables (sized in slots) grow past a load of 0.6; transactions grow as needed.
     const legs = Math.max(1024, expectedLegs);
     this.rows = new RowTable(ROW_COLUMNS, legs * 0.45);
-    this.buckets = new RowTable(BUCKET_COLUMNS, legs);
+    this.legs = new LegLog(legs);
     this.rowIndex = new IntPairIndex(legs * 0.75);
-    this.bucketIndex = new IntPairIndex(legs * 1.6);
     this.txs = new HexInterner(32, legs / 4);
     this.txPairs = new CountedPairs(legs * 1.6);
     this.counterpartyPairs = new CountedPairs(legs * 1.6);
     this.R = columnOffsets(this.rows, ROW_COLUMNS);
-    this.B = columnOffsets(this.buckets, BUCKET_COLUMNS);
   }
 
   /**
@@ -223,13 +215,13 @@ export class AddressFlowsDay {
     this.requireNoBatch('encodeSnapshot');
     const sections = [
       this.rows.encodeSnapshot(),
-      this.buckets.encodeSnapshot(),
+      this.legs.encodeFrom(0),
       this.txPairs.encode(),
       this.counterpartyPairs.encode(),
       this.txs.encodeFrom(0),
     ];
     this.rows.discardChanges();
-    this.buckets.discardChanges();
+    this.checkpointLegs = this.legs.length;
     this.txPairs.takeChanges();
     this.counterpartyPairs.takeChanges();
     this.checkpointTxs = this.txs.size;
@@ -237,7 +229,7 @@ export class AddressFlowsDay {
   }
 
   /**
-   * The rows, buckets and pairs changed, and the transactions interned, since the last checkpoint (delta or
+   * The rows and pairs changed, and the legs logged and transactions interned, since the last checkpoint (delta or
    * snapshot): what a commit writes (ADR 0022, refinement of decision 5). Every delta must be kept and restored in
    * order, each carries its sequence number. Not inside an open batch.
    */
@@ -245,29 +237,31 @@ export class AddressFlowsDay {
     this.requireNoBatch('encodeDelta');
     const sections = [
       this.rows.encodeRows(this.rows.takeChangedRows()),
-      this.buckets.encodeRows(this.buckets.takeChangedRows()),
+      this.legs.encodeFrom(this.checkpointLegs),
       CountedPairs.encodeChanges(this.txPairs.takeChanges()),
       CountedPairs.encodeChanges(this.counterpartyPairs.takeChanges()),
       this.txs.encodeFrom(this.checkpointTxs),
     ];
     this.checkpointTxs = this.txs.size;
+    this.checkpointLegs = this.legs.length;
     return frame(KIND_DELTA, this.windowStartMs, ++this.checkpointSequence, sections);
   }
 
   /**
    * The day of a snapshot and the deltas encoded after it, in order. `ids` must already hold every id the bytes
-   * refer to (restore the task's dictionaries first). The indexes are rebuilt from the key columns, and the day is
-   * checked whole (ids in range, keys unique, distinct counts = pairs, sums exact) before it is returned.
+   * refer to (restore the task's dictionaries first). The row index is rebuilt from the key columns, and the day is
+   * checked whole (ids in range, keys unique, distinct counts = pairs, sums exact, logged legs of existing rows)
+   * before it is returned.
    * @throws DayStateCorruptError on bytes that are not such a checkpoint of this day, or do not fit together.
    */
   static restore(windowStartMs: number, ids: TaskIds, snapshot: Uint8Array, deltas: readonly Uint8Array[]): AddressFlowsDay {
     const base = unframe(snapshot, KIND_SNAPSHOT, 'snapshot');
     const day = new AddressFlowsDay(windowStartMs, ids, 0);
     day.checkWindow(base.windowStartMs, 'snapshot');
-    const [rows, buckets, txPairs, counterpartyPairs, txs] = base.sections as Sections;
+    const [rows, legs, txPairs, counterpartyPairs, txs] = base.sections as Sections;
     restoring('snapshot', () => {
       day.applyTableBytes(day.rows, rows, true, 'snapshot rows');
-      day.applyTableBytes(day.buckets, buckets, true, 'snapshot buckets');
+      day.legs.appendEncoded(legs);
       day.txPairs = CountedPairs.decode(txPairs);
       day.counterpartyPairs = CountedPairs.decode(counterpartyPairs);
       day.txs.appendEncoded(txs);
@@ -280,10 +274,10 @@ export class AddressFlowsDay {
       if (delta.sequence !== sequence + 1)
         throw new DayStateCorruptError(`${part} has sequence ${delta.sequence}, expected ${sequence + 1}`, { part });
       sequence = delta.sequence;
-      const [rows, buckets, txPairs, counterpartyPairs, txs] = delta.sections as Sections;
+      const [rows, legs, txPairs, counterpartyPairs, txs] = delta.sections as Sections;
       restoring(part, () => {
         day.applyTableBytes(day.rows, rows, false, `${part} rows`);
-        day.applyTableBytes(day.buckets, buckets, false, `${part} buckets`);
+        day.legs.appendEncoded(legs);
         day.txPairs.applyChanges(CountedPairs.decodeChanges(txPairs));
         day.counterpartyPairs.applyChanges(CountedPairs.decodeChanges(counterpartyPairs));
         day.txs.appendEncoded(txs);
@@ -295,6 +289,7 @@ export class AddressFlowsDay {
     day.checkRestored();
     day.checkpointSequence = sequence;
     day.checkpointTxs = day.txs.size;
+    day.checkpointLegs = day.legs.length;
     return day;
   }
 
@@ -302,29 +297,29 @@ export class AddressFlowsDay {
     return this.rows.rowCount;
   }
 
+  /**
+   * The (row, event time) pairs with any leg logged, retracted ones included (as the buckets of {@link forEachBucket}).
+   * Aggregates the log (a sort of its entries) unless it is unchanged since the last call: not for hot paths.
+   */
   get bucketCount(): number {
-    return this.buckets.rowCount;
+    return this.legs.bucketCount();
+  }
+
+  /** Legs logged (a retraction's legs included). */
+  get legCount(): number {
+    return this.legs.length;
   }
 
   get pairCount(): number {
     return this.txPairs.size + this.counterpartyPairs.size;
   }
 
-  /** Each bucket's raw sums (what a final's USD is settled from), in the order buckets were created. */
+  /**
+   * Each bucket's net raw sums (what a final's USD is settled from): per (row, event time) with any leg logged, in the
+   * order of each one's first leg. Aggregated from the log here (a sort of its entries): not for hot paths.
+   */
   forEachBucket(fn: (bucket: AddressFlowsBucket) => void): void {
-    const { B } = this;
-    const data = this.buckets.data;
-    for (let bucket = 0; bucket < this.buckets.rowCount; bucket++) {
-      const base = bucket * B.stride;
-      fn({
-        row: data[base + B.row] as number,
-        offset_ms: data[base + B.offsetMs] as number,
-        in_raw: limbsAtToBigInt(data, base + B.inRaw),
-        out_raw: limbsAtToBigInt(data, base + B.outRaw),
-        in_count: data[base + B.inCount] as number,
-        out_count: data[base + B.outCount] as number,
-      });
-    }
+    this.legs.forEachBucket(fn);
   }
 
   /** The row of (address, token), or −1. */
@@ -415,7 +410,7 @@ export class AddressFlowsDay {
       if (counterparty >= 0 && this.counterpartyPairs.remove(row, counterparty)) data[base + R.counterparties]! -= 1;
     }
     countOp(data, base, R);
-    this.applyToBucket(row, side, offsetMs, sign, amountAt);
+    this.legs.append(row, offsetMs, side === IN, sign, this.amounts, amountAt);
   }
 
   /** The row of (address, token), added for a transfer; a retraction of a row never counted is a mismatch. */
@@ -440,23 +435,6 @@ export class AddressFlowsDay {
     return row;
   }
 
-  private applyToBucket(row: number, side: number, offsetMs: number, sign: 1 | -1, amountAt: number): void {
-    const before = this.bucketIndex.size;
-    const bucket = this.bucketIndex.idOf(row, offsetMs);
-    const { buckets, B } = this;
-    if (bucket === before) buckets.addRow();
-    buckets.touch(bucket);
-    const data = buckets.data;
-    const base = bucket * B.stride;
-    if (bucket === before) {
-      data[base + B.row] = row;
-      data[base + B.offsetMs] = offsetMs;
-    }
-    addLimbsAt(data, base + (side === IN ? B.inRaw : B.outRaw), this.amounts, amountAt, sign);
-    data[base + (side === IN ? B.inCount : B.outCount)]! += sign;
-    countOp(data, base, B);
-  }
-
   private mismatch(row: number, what: string): RetractionMismatchError {
     const totals = this.totals(row);
     return new RetractionMismatchError('address_flows_daily', `${totals.address}:${totals.token_address}`, what);
@@ -466,7 +444,6 @@ export class AddressFlowsDay {
   private openCall(): void {
     if (this.explicit) {
       this.rows.savepoint();
-      this.buckets.savepoint();
       this.txPairs.savepoint();
       this.counterpartyPairs.savepoint();
     } else {
@@ -481,7 +458,6 @@ export class AddressFlowsDay {
       return;
     }
     this.rows.rollbackToSavepoint();
-    this.buckets.rollbackToSavepoint();
     this.txPairs.rollbackToSavepoint();
     this.counterpartyPairs.rollbackToSavepoint();
     this.truncateParts(this.callSizes);
@@ -489,30 +465,27 @@ export class AddressFlowsDay {
 
   private openParts(): void {
     this.rows.beginBatch();
-    this.buckets.beginBatch();
     this.txPairs.beginBatch();
     this.counterpartyPairs.beginBatch();
   }
 
   private commitParts(): void {
     this.rows.commitBatch();
-    this.buckets.commitBatch();
     this.txPairs.commitBatch();
     this.counterpartyPairs.commitBatch();
   }
 
   private rollbackParts(sizes: Int32Array): void {
     this.rows.rollbackBatch();
-    this.buckets.rollbackBatch();
     this.txPairs.rollbackBatch();
     this.counterpartyPairs.rollbackBatch();
     this.truncateParts(sizes);
   }
 
-  /** The append-only parts' sizes: the tables' undo does not cover their indexes and interners. */
+  /** The append-only parts' sizes: the tables' undo does not cover their index, the leg log and the interners. */
   private recordSizes(sizes: Int32Array): void {
     sizes[ROW_INDEX] = this.rowIndex.size;
-    sizes[BUCKET_INDEX] = this.bucketIndex.size;
+    sizes[LEGS] = this.legs.length;
     sizes[TXS] = this.txs.size;
     sizes[ADDRESSES] = this.ids.addresses.size;
     sizes[TOKENS] = this.ids.tokens.size;
@@ -520,7 +493,7 @@ export class AddressFlowsDay {
 
   private truncateParts(sizes: Int32Array): void {
     this.rowIndex.truncate(sizes[ROW_INDEX] as number);
-    this.bucketIndex.truncate(sizes[BUCKET_INDEX] as number);
+    this.legs.truncate(sizes[LEGS] as number);
     this.txs.truncate(sizes[TXS] as number);
     // Another day's rollback may have truncated the task's dictionaries further already.
     truncateTo(this.ids.addresses, sizes[ADDRESSES] as number);
@@ -556,14 +529,12 @@ export class AddressFlowsDay {
     table.applyEncoded(bytes);
   }
 
-  /** The indexes from the tables' key columns: ids in range, each key once. */
+  /** The row index from the table's key columns: ids in range, each key once. */
   private rebuildIndexes(): void {
-    const { R, B } = this;
+    const { R } = this;
     const rowCount = this.rows.rowCount;
-    const bucketCount = this.buckets.rowCount;
     this.rowIndex = new IntPairIndex(2 * rowCount);
-    this.bucketIndex = new IntPairIndex(2 * bucketCount);
-    let data = this.rows.data;
+    const data = this.rows.data;
     for (let row = 0; row < rowCount; row++) {
       const address = data[row * R.stride + R.address] as number;
       const token = data[row * R.stride + R.token] as number;
@@ -572,18 +543,11 @@ export class AddressFlowsDay {
       const first = this.rowIndex.idOf(address, token);
       if (first !== row) throw new DayStateCorruptError(`row ${row} repeats the key of row ${first}`, { row, first });
     }
-    data = this.buckets.data;
-    for (let bucket = 0; bucket < bucketCount; bucket++) {
-      const row = data[bucket * B.stride + B.row] as number;
-      const first = isId(row, rowCount) ? this.bucketIndex.idOf(row, data[bucket * B.stride + B.offsetMs] as number) : -1;
-      if (first !== bucket)
-        throw new DayStateCorruptError(`bucket ${bucket} has no row or repeats a key`, { bucket, row, first });
-    }
   }
 
-  /** Pairs refer to rows and members that exist, distinct counts equal them, and sums are exact. */
+  /** Pairs and logged legs refer to rows (and members) that exist, distinct counts equal the pairs, sums are exact. */
   private checkRestored(): void {
-    const { R, B } = this;
+    const { R } = this;
     const rowCount = this.rows.rowCount;
     const counts = new Int32Array(2 * rowCount);
     const tally = (pairs: CountedPairs, members: number, at: number, name: string): void =>
@@ -601,10 +565,9 @@ export class AddressFlowsDay {
         throw new DayStateCorruptError(`row ${row}'s distinct counts differ from its pairs`, { row });
       if (!exactSums(data, base, R)) throw new DayStateCorruptError(`row ${row}'s sums are not exact`, { row });
     }
-    for (let bucket = 0; bucket < this.buckets.rowCount; bucket++) {
-      if (!exactSums(this.buckets.data, bucket * B.stride, B))
-        throw new DayStateCorruptError(`bucket ${bucket}'s sums are not exact`, { bucket });
-    }
+    const entry = this.legs.firstEntryBeyond(rowCount);
+    if (entry >= 0)
+      throw new DayStateCorruptError(`logged leg ${entry} refers to a row that does not exist`, { entry, rowCount });
   }
 }
 
@@ -640,7 +603,7 @@ const KEYS = 4;
 
 /** Indexes into the recorded sizes of the append-only parts. */
 const ROW_INDEX = 0;
-const BUCKET_INDEX = 1;
+const LEGS = 1;
 const TXS = 2;
 const ADDRESSES = 3;
 const TOKENS = 4;

@@ -1,6 +1,7 @@
 import { NonRetryableError } from '../../../core/errors.ts';
 import { PairsCorruptError } from './counted-pairs.ts';
 import { InternerCorruptError } from './hex-interner.ts';
+import { LegLogCorruptError } from './leg-log.ts';
 import { RowTableCorruptError } from './row-table.ts';
 
 /** Checkpoint bytes a day (or a task's dictionaries) cannot be restored from; `cause` is the part's own error. */
@@ -13,14 +14,16 @@ export class DayStateCorruptError extends NonRetryableError {
 
 /*
  * Checkpoint container, little-endian:
- *   u32 magic 0x4c4f434f ("OCOL")   u16 version 1   u16 kind (1 day snapshot, 2 day delta, 3 task ids delta)
+ *   u32 magic 0x4c4f434f ("OCOL")   u16 version 2   u16 kind (1 day snapshot, 2 day delta, 3 task ids delta)
  *   f64 windowStartMs (0 for task ids)   u32 sequence (1, 2, … per day; 0 for task ids)   u32 section count
  *   per section: u32 length, then that many bytes (a part's own encoding)
- * A day's sections: rows, buckets (RowTable snapshot or delta), transaction pairs, counterparty pairs (CountedPairs
- * snapshot or changes), transactions (HexInterner.encodeFrom). Task ids: addresses, tokens (HexInterner.encodeFrom).
+ * A day's sections: rows (RowTable snapshot or delta), legs (LegLog.encodeFrom: the whole log in a snapshot, its tail
+ * in a delta), transaction pairs, counterparty pairs (CountedPairs snapshot or changes), transactions
+ * (HexInterner.encodeFrom). Task ids: addresses, tokens (HexInterner.encodeFrom).
+ * Version 2: a day's second section is the leg log (version 1 had a RowTable of buckets per (row, event time) there).
  */
 const MAGIC = 0x4c4f434f;
-const VERSION = 1;
+const VERSION = 2;
 export const KIND_SNAPSHOT = 1;
 export const KIND_DELTA = 2;
 export const KIND_TASK_IDS = 3;
@@ -77,7 +80,12 @@ export function unframe(
 
 /** A part's own corrupt error, as the day's (cause kept); anything else unchanged. */
 export function corruptPart(error: unknown, part: string): unknown {
-  if (error instanceof RowTableCorruptError || error instanceof PairsCorruptError || error instanceof InternerCorruptError)
+  if (
+    error instanceof RowTableCorruptError ||
+    error instanceof PairsCorruptError ||
+    error instanceof InternerCorruptError ||
+    error instanceof LegLogCorruptError
+  )
     return new DayStateCorruptError(`${part}: ${error.message}`, { part, code: error.code }, error);
   return error;
 }
