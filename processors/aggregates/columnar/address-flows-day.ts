@@ -209,7 +209,7 @@ export class AddressFlowsDay {
 
   /**
    * Every table of the day, to rebuild it with {@link AddressFlowsDay.restore}; the next delta starts here. The
-   * task's dictionaries are not in it (see {@link encodeTaskIdsDelta}). Not inside an open batch.
+   * task's dictionaries are not in it (task-ids.ts has their deltas). Not inside an open batch.
    */
   encodeSnapshot(): Uint8Array {
     this.requireNoBatch('encodeSnapshot');
@@ -285,7 +285,7 @@ export class AddressFlowsDay {
     });
     day.txPairs.takeChanges();
     day.counterpartyPairs.takeChanges();
-    day.rebuildIndexes();
+    day.rebuildRowIndex();
     day.checkRestored();
     day.checkpointSequence = sequence;
     day.checkpointTxs = day.txs.size;
@@ -299,7 +299,7 @@ export class AddressFlowsDay {
 
   /**
    * The (row, event time) pairs with any leg logged, retracted ones included (as the buckets of {@link forEachBucket}).
-   * Aggregates the log (a sort of its entries) unless it is unchanged since the last call: not for hot paths.
+   * Aggregates the log (a sort of its entries): not for hot paths.
    */
   get bucketCount(): number {
     return this.legs.bucketCount();
@@ -381,7 +381,7 @@ export class AddressFlowsDay {
     }
   }
 
-  /** One leg: the row's sums, counts and distinct members, and its event time's bucket. */
+  /** One leg: the row's sums, counts and distinct members, and its entry in the leg log. */
   private applyLeg(
     address: number,
     token: number,
@@ -530,7 +530,7 @@ export class AddressFlowsDay {
   }
 
   /** The row index from the table's key columns: ids in range, each key once. */
-  private rebuildIndexes(): void {
+  private rebuildRowIndex(): void {
     const { R } = this;
     const rowCount = this.rows.rowCount;
     this.rowIndex = new IntPairIndex(2 * rowCount);

@@ -41,11 +41,6 @@ export class LegLog {
   /** The same memory as uint32s, for the limbs. */
   private limbs: Uint32Array;
   private count = 0;
-  /** Changed by every truncation and restore, so a cached bucket count keyed by (length, epoch) stays right. */
-  private epoch = 0;
-  private cachedBuckets = -1;
-  private cachedAt = -1;
-  private cachedEpoch = -1;
 
   constructor(initialEntries = 1024) {
     const capacity = Math.max(16, Math.ceil(initialEntries));
@@ -77,7 +72,6 @@ export class LegLog {
       throw new RangeError(`cannot truncate a log of ${this.count} legs to ${length}`);
     if (length === this.count) return;
     this.count = length;
-    this.epoch++;
   }
 
   /** The index of the first entry whose row is not in 0 … rowCount − 1, or −1. */
@@ -134,16 +128,11 @@ export class LegLog {
     const entries = this.entries;
     for (let i = this.count * STRIDE, pos = HEADER; pos < bytes.length; i++, pos += 4) entries[i] = view.getInt32(pos, true);
     this.count += n;
-    this.epoch++;
   }
 
-  /** The (row, offset) pairs with any entry, retracted ones included. Cached until the log changes. */
+  /** The (row, offset) pairs with any entry, retracted ones included: a sort of the log, not for hot paths. */
   bucketCount(): number {
-    if (this.cachedAt !== this.count || this.cachedEpoch !== this.epoch) {
-      this.cachedBuckets = this.grouped().groups;
-      [this.cachedAt, this.cachedEpoch] = [this.count, this.epoch];
-    }
-    return this.cachedBuckets;
+    return this.grouped().groups;
   }
 
   /**
