@@ -1,4 +1,5 @@
 import { NonRetryableError } from '../../../core/errors.ts';
+import { grown } from './grown.ts';
 
 /**
  * Exact distinct counting with retractions (ADR 0022, decision 3): (row id, member id) → occurrences, a pair present
@@ -521,13 +522,6 @@ class KeyPositions {
       this.set[at] = this.generation;
     }
   }
-}
-
-/** A copy of `array` at twice its length. */
-function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const copy = new Int32Array(array.length * 2);
-  copy.set(array);
-  return copy;
 }
 
 /**

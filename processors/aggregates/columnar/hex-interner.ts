@@ -1,4 +1,5 @@
 import { NonRetryableError } from '../../../core/errors.ts';
+import { grown } from './grown.ts';
 
 /** A key that is not `0x` + 2·W lowercase hex digits: the record carrying it is malformed. */
 export class InvalidHexKeyError extends NonRetryableError {
@@ -280,9 +281,7 @@ export class HexInterner {
 
   private growKeys(): void {
     this.capacity *= 2;
-    const pool = new Int32Array(this.capacity * this.stride);
-    pool.set(this.pool);
-    this.pool = pool;
+    this.pool = grown(this.pool);
   }
 
   /** A new index of `slotCount` slots, filled in id order (which {@link truncate} relies on). */

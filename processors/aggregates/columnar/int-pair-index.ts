@@ -1,4 +1,5 @@
 import { pairHash } from './counted-pairs.ts';
+import { grown } from './grown.ts';
 
 /**
  * Dense ids for pairs of non-negative int32s, in order of first sight: the row of an (address id, token id) in a day
@@ -40,7 +41,7 @@ export class IntPairIndex {
     const slots = this.slots;
     if (slots[slot + 2] !== 0) return (slots[slot + 2] as number) - 1;
     const id = this.count++;
-    if (id === this.firsts.length) this.growKeys();
+    if (id === this.firsts.length) [this.firsts, this.seconds] = [grown(this.firsts), grown(this.seconds)];
     this.firsts[id] = first;
     this.seconds[id] = second;
     slots[slot] = first;
@@ -83,15 +84,6 @@ export class IntPairIndex {
   private checked(id: number): number {
     if (!Number.isInteger(id) || id < 0 || id >= this.count) throw new RangeError(`no pair with id ${id}`);
     return id;
-  }
-
-  private growKeys(): void {
-    const firsts = new Int32Array(this.firsts.length * 2);
-    firsts.set(this.firsts);
-    this.firsts = firsts;
-    const seconds = new Int32Array(this.seconds.length * 2);
-    seconds.set(this.seconds);
-    this.seconds = seconds;
   }
 
   private rehash(capacity: number): void {
